@@ -1,0 +1,128 @@
+package dev.cardsmith.store;
+
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * A JDBC database with cardsmith's schema, migrated by Flyway from
+ * {@code classpath:db/migration}. SQLite is the embedded default; every migration is written
+ * in the SQL subset SQLite and PostgreSQL share (no AUTOINCREMENT/SERIAL, BLOB columns as
+ * bytes via setBytes, TEXT timestamps in ISO-8601 UTC) so the same files run on both.
+ */
+public final class Database {
+
+    private final String url;
+
+    private Database(String url) {
+        this.url = url;
+    }
+
+    /** Opens the database and applies pending migrations. */
+    public static Database open(String jdbcUrl) {
+        if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:")) {
+            throw new StoreException("not a JDBC URL: " + jdbcUrl);
+        }
+        if (jdbcUrl.startsWith("jdbc:sqlite:")) {
+            String file = jdbcUrl.substring("jdbc:sqlite:".length());
+            int q = file.indexOf('?');
+            if (q >= 0) file = file.substring(0, q);
+            if (!file.isEmpty() && !file.startsWith(":memory:") && !file.startsWith("file:")) {
+                Path parent = Path.of(file).toAbsolutePath().getParent();
+                try {
+                    if (parent != null) Files.createDirectories(parent);
+                } catch (java.io.IOException e) {
+                    throw new StoreException("cannot create database directory " + parent + ": " + e.getMessage());
+                }
+            }
+        }
+        Database db = new Database(jdbcUrl);
+        db.migrate();
+        return db;
+    }
+
+    /** Opens an existing database without creating it (read-only consumers such as recovery). */
+    public static Database openExisting(String jdbcUrl) {
+        if (jdbcUrl != null && jdbcUrl.startsWith("jdbc:sqlite:")) {
+            String file = jdbcUrl.substring("jdbc:sqlite:".length());
+            int q = file.indexOf('?');
+            if (q >= 0) file = file.substring(0, q);
+            if (!file.isEmpty() && !file.startsWith(":memory:") && !Files.exists(Path.of(file))) {
+                throw new StoreException("database not found: " + file);
+            }
+        }
+        return open(jdbcUrl);
+    }
+
+    public String url() {
+        return url;
+    }
+
+    private void migrate() {
+        try {
+            Flyway.configure()
+                    .dataSource(url, null, null)
+                    .locations("classpath:db/migration")
+                    .loggers("slf4j")
+                    .load()
+                    .migrate();
+        } catch (FlywayException e) {
+            throw new StoreException("cannot migrate database " + redact(url) + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** A new connection; the caller closes it. SQLite connections enforce foreign keys. */
+    public Connection connect() {
+        try {
+            Connection c = DriverManager.getConnection(url);
+            if (url.startsWith("jdbc:sqlite:")) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("PRAGMA foreign_keys = ON");
+                    s.execute("PRAGMA busy_timeout = 5000");
+                }
+            }
+            return c;
+        } catch (SQLException e) {
+            throw new StoreException("cannot open database " + redact(url) + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** Runs {@code work} in one transaction; commits on success, rolls back on any exception. */
+    public <T> T inTransaction(SqlWork<T> work) {
+        try (Connection c = connect()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                if (e instanceof RuntimeException re) throw re;
+                throw new StoreException("database error: " + firstLine(e.getMessage()), e);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("database error: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+
+    static String firstLine(String s) {
+        if (s == null) return "";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,31 @@
+package dev.cardsmith.transport;
+
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Every cardsmith applet with its AIDs (proprietary RID F0 43 53 4D 54, "CSMT"). The package
+ * AID is RID || system number; the instance AID appends 01. docs/ and the CAP build use the
+ * same values. Each system issue adds its line here.
+ */
+public final class CardsmithApplets {
+
+    public static final String RID = "F043534D54";
+
+    private CardsmithApplets() {}
+
+    static byte[] aid(String hex) { return HexFormat.of().parseHex(hex); }
+
+    public static List<AppletSpec> all() {
+        List<AppletSpec> list = new ArrayList<>();
+        // seed 000: device key vault
+        // list.add(new AppletSpec("vault", aid(RID + "00"), aid(RID + "0001"), VaultApplet.class, new byte[0]));
+        return list;
+    }
+
+    public static AppletSpec byName(String name) {
+        for (AppletSpec s : all()) if (s.name().equals(name)) return s;
+        throw new IllegalArgumentException("no applet named " + name);
+    }
+}

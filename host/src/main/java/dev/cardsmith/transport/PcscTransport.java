@@ -68,7 +68,7 @@ public final class PcscTransport implements CardTransport {
         try {
             return TerminalFactory.getInstance("PC/SC", null);
         } catch (java.security.NoSuchAlgorithmException e) {
-            throw new TransportException("PC/SC is not available on this machine (is pcscd/libpcsclite installed?)", e);
+            throw new TransportException("PC/SC service not available (is pcscd running and libpcsclite installed?)", e);
         }
     }
 

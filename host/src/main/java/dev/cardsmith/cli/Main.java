@@ -14,7 +14,7 @@ import java.io.PrintWriter;
  */
 @Command(name = "cardsmith", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Java Card provisioning toolkit: PSD writer, HSM front-end, personalization unit, OTA server and public backup database.",
-        subcommands = {ReadersCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ReadersCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     @Option(names = "--reader", scope = ScopeType.INHERIT, paramLabel = "NAME",

@@ -122,9 +122,9 @@ public final class VaultApplet extends Applet {
 
     /** Receives the whole command data; checks Lc against [min, max]. Returns Lc. */
     private static short receive(APDU apdu, short min, short max) {
+        short got = apdu.setIncomingAndReceive();
         short lc = apdu.getIncomingLength();
         if (lc < min || lc > max) ISOException.throwIt(Constants.SW_WRONG_LENGTH);
-        short got = apdu.setIncomingAndReceive();
         while (got < lc) {
             got += apdu.receiveBytes((short) (ISO7816.OFFSET_CDATA + got));
         }

@@ -7,6 +7,6 @@ final class Subcommands {
     private Subcommands() {}
 
     static void register(CommandLine root) {
-        // seed 000: root.addSubcommand(new DeviceCommand()); root.addSubcommand(new DbCommand());
+        root.addSubcommand(new DeviceCommand()); root.addSubcommand(new DbCommand()); // seed 000
     }
 }

@@ -20,7 +20,7 @@ public final class CardsmithApplets {
     public static List<AppletSpec> all() {
         List<AppletSpec> list = new ArrayList<>();
         // seed 000: device key vault
-        // list.add(new AppletSpec("vault", aid(RID + "00"), aid(RID + "0001"), VaultApplet.class, new byte[0]));
+        list.add(new AppletSpec("vault", aid(RID + "00"), aid(RID + "0001"), dev.cardsmith.applet.vault.VaultApplet.class, new byte[0]));
         return list;
     }
 

@@ -1,0 +1,132 @@
+package dev.cardsmith.applet.vault;
+
+/**
+ * The vault applet's protocol constants (seed 000): class byte, instructions, P1/P2, data
+ * object tags, sizes, lifecycle states and status words. The host builds its APDUs from this
+ * class (docs/vault.md documents every value). Status words are all ISO 7816-4 values.
+ */
+public final class Constants {
+
+    private Constants() {}
+
+    // ---- class bytes --------------------------------------------------------------------
+    /** Every vault command except SELECT: proprietary class, no secure messaging, basic channel. */
+    public static final byte CLA_PROPRIETARY = (byte) 0x80;
+    public static final byte CLA_ISO = (byte) 0x00;
+
+    // ---- instructions -------------------------------------------------------------------
+    public static final byte INS_SELECT = (byte) 0xA4;
+    /** GET DATA: P1P2 selects the data object (P1P2_*). */
+    public static final byte INS_GET_DATA = (byte) 0xCA;
+    /** PUT DATA P1P2=00C2: the one-shot SET MANUFACTURER KEY (claims 2, 19). */
+    public static final byte INS_PUT_DATA = (byte) 0xDA;
+    /** STORE PACKAGE: data package in, backup package out (claims 1, 18). */
+    public static final byte INS_STORE_PACKAGE = (byte) 0x30;
+    /** STORE CERTIFICATE: the device-identity certificate, verified on card (claims 2, 19). */
+    public static final byte INS_STORE_CERTIFICATE = (byte) 0x32;
+    /** RESTORE: backup package in (claim 17). */
+    public static final byte INS_RESTORE = (byte) 0x34;
+    /** WIPE: erase the data package, authorized by a manufacturer signature over a card challenge. */
+    public static final byte INS_WIPE = (byte) 0x36;
+    /** GET CHALLENGE: 16 random bytes, single use, for WIPE. */
+    public static final byte INS_GET_CHALLENGE = (byte) 0x84;
+    /** INTERNAL AUTHENTICATE: proves the stored keys work (P2 selects the key). */
+    public static final byte INS_PROVE = (byte) 0x88;
+
+    // ---- P1/P2 --------------------------------------------------------------------------
+    public static final short P1P2_NONE = (short) 0x0000;
+    /** GET DATA objects. */
+    public static final short P1P2_CHIP_INFO = (short) 0x00C0;
+    public static final short P1P2_CHIP_ID = (short) 0x00C1;
+    public static final short P1P2_MANUFACTURER_KEY = (short) 0x00C2;
+    public static final short P1P2_DEVICE_PUBLIC_KEY = (short) 0x00C6;
+    public static final short P1P2_CERTIFICATE = (short) 0x00CE;
+    /** PROVE: P1=00, P2 = which key. */
+    public static final byte P2_PROVE_CHANNEL_KEY = (byte) 0x01;
+    public static final byte P2_PROVE_DEVICE_KEY = (byte) 0x02;
+
+    // ---- data object tags (one byte, one-byte length < 0x80) ---------------------------
+    /** Format version inside the certificate. */
+    public static final byte TAG_FORMAT = (byte) 0xC0;
+    public static final byte TAG_CHIP_ID = (byte) 0xC1;
+    public static final byte TAG_MANUFACTURER_KEY = (byte) 0xC2;
+    public static final byte TAG_IDENTITY = (byte) 0xC3;
+    public static final byte TAG_CHANNEL_KEY = (byte) 0xC4;
+    public static final byte TAG_DEVICE_PRIVATE_KEY = (byte) 0xC5;
+    public static final byte TAG_DEVICE_PUBLIC_KEY = (byte) 0xC6;
+    public static final byte TAG_STATE = (byte) 0xC7;
+    public static final byte TAG_PACKAGE_VERSION = (byte) 0xC8;
+    public static final byte TAG_SIGNATURE = (byte) 0x9E;
+
+    // ---- sizes --------------------------------------------------------------------------
+    public static final short CHIP_ID_LENGTH = 16;
+    public static final short IDENTITY_MIN = 1;
+    public static final short IDENTITY_MAX = 32;
+    public static final short CHANNEL_KEY_LENGTH = 16;
+    public static final short EC_PRIVATE_LENGTH = 32;
+    /** Uncompressed P-256 point: 04 || X || Y. */
+    public static final short EC_POINT_LENGTH = 65;
+    public static final short EC_FIELD_LENGTH = 32;
+    public static final short ECDSA_MAX_LENGTH = 72;
+    public static final short CERTIFICATE_MAX = 200;
+    public static final short CHALLENGE_LENGTH = 16;
+    public static final short PROVE_CHALLENGE_MAX = 64;
+    public static final short AES_BLOCK = 16;
+    public static final short MAC_LENGTH = 16;
+    /** Plain data package: four TLVs, the identity at most IDENTITY_MAX. */
+    public static final short PACKAGE_MAX = (short) (8 + IDENTITY_MAX + CHANNEL_KEY_LENGTH + EC_PRIVATE_LENGTH + EC_POINT_LENGTH);
+    /** Padded package (ISO/IEC 9797-1 method 2 always adds at least one byte). */
+    public static final short PACKAGE_PADDED_MAX = (short) (((PACKAGE_MAX + 1 + 15) / 16) * 16);
+
+    // ---- backup package layout ------------------------------------------------------------
+    public static final byte BACKUP_FORMAT = (byte) 0x01;
+    public static final byte CERTIFICATE_FORMAT = (byte) 0x01;
+    public static final short BACKUP_OFF_FORMAT = 0;
+    public static final short BACKUP_OFF_CHIP_ID = 1;
+    public static final short BACKUP_OFF_VERSION = 17;
+    public static final short BACKUP_OFF_IV = 19;
+    public static final short BACKUP_OFF_CIPHERTEXT = 35;
+    /** Header + IV + MAC; the ciphertext is the rest. */
+    public static final short BACKUP_OVERHEAD = (short) (BACKUP_OFF_CIPHERTEXT + MAC_LENGTH);
+
+    // ---- key derivation labels (SP 800-108 counter mode, AES-CMAC PRF, on card) ----------
+    /** K_enc = CMAC(chip key, 01 || 'E' || 00 || chip ID || 0080), K_mac the same with 'M'. */
+    public static final byte KDF_LABEL_ENC = (byte) 0x45; // 'E'
+    public static final byte KDF_LABEL_MAC = (byte) 0x4D; // 'M'
+    /** Domain separator of the WIPE authorization: ECDSA over 57 || chip ID || challenge. */
+    public static final byte WIPE_DOMAIN = (byte) 0x57; // 'W'
+
+    // ---- lifecycle ----------------------------------------------------------------------
+    /** Installed; chip ID and chip key are created on first SELECT (see VaultState). */
+    public static final byte STATE_NEW = (byte) 0x00;
+    /** Chip ID and chip key present, no data package. */
+    public static final byte STATE_EMPTY = (byte) 0x01;
+    /** Data package stored (or restored), certificate missing. */
+    public static final byte STATE_PACKAGED = (byte) 0x02;
+    /** Data package and verified certificate present. */
+    public static final byte STATE_PROVISIONED = (byte) 0x03;
+
+    // ---- install parameters (value of GP tag C9): TLVs C1 chip ID, C2 manufacturer key ---
+
+    // ---- status words (ISO 7816-4) --------------------------------------------------------
+    public static final short SW_OK = (short) 0x9000;
+    public static final short SW_MEMORY_FAILURE = (short) 0x6581;
+    public static final short SW_WRONG_LENGTH = (short) 0x6700;
+    public static final short SW_SECURE_MESSAGING_NOT_SUPPORTED = (short) 0x6882;
+    public static final short SW_CHAINING_NOT_SUPPORTED = (short) 0x6884;
+    /** Backup MAC wrong or WIPE signature wrong. */
+    public static final short SW_SECURITY_STATUS_NOT_SATISFIED = (short) 0x6982;
+    /** Backup version is not the card's current package version (rollback), or a crypto failure. */
+    public static final short SW_DATA_INVALID = (short) 0x6984;
+    /** Command not allowed in this lifecycle state, or a write-once value is already written. */
+    public static final short SW_CONDITIONS_NOT_SATISFIED = (short) 0x6985;
+    /** WIPE without a fresh GET CHALLENGE. */
+    public static final short SW_COMMAND_NOT_ALLOWED = (short) 0x6986;
+    /** Malformed TLV, bad field length, other chip's backup, certificate not for this chip. */
+    public static final short SW_WRONG_DATA = (short) 0x6A80;
+    public static final short SW_INCORRECT_P1P2 = (short) 0x6A86;
+    /** GET DATA of an object that is not present (e.g. no certificate yet). */
+    public static final short SW_REFERENCED_DATA_NOT_FOUND = (short) 0x6A88;
+    public static final short SW_INS_NOT_SUPPORTED = (short) 0x6D00;
+    public static final short SW_CLA_NOT_SUPPORTED = (short) 0x6E00;
+}

@@ -1,0 +1,30 @@
+package dev.cardsmith.cli;
+
+import dev.cardsmith.vault.SecureProcessingPoint;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code cardsmith device wipe}: authorized erase of the data package (needs the manufacturer key). */
+@Command(name = "wipe", description = "Erase the card's data package and certificate, authorized by the manufacturer key.")
+final class DeviceWipeCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        try (CliContext ctx = CliContext.of(spec)) {
+            SecureProcessingPoint spp = new SecureProcessingPoint(VaultCli.keys(ctx), null, null);
+            SecureProcessingPoint.Wiped w = VaultCli.call(() -> spp.wipe(VaultCli.card(ctx)));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("chipId", w.chipId());
+            out.put("previousState", w.previousState());
+            out.put("state", "EMPTY");
+            out.put("card", ctx.apduStats());
+            ctx.emit(out);
+        }
+    }
+}

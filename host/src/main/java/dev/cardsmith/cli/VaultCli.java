@@ -1,0 +1,66 @@
+package dev.cardsmith.cli;
+
+import dev.cardsmith.store.Database;
+import dev.cardsmith.vault.KeyPool;
+import dev.cardsmith.vault.PublicDatabase;
+import dev.cardsmith.vault.VaultCard;
+import dev.cardsmith.vault.VaultException;
+import dev.cardsmith.vault.VaultKeys;
+import picocli.CommandLine.Option;
+
+import java.util.function.Supplier;
+
+/** Shared plumbing of the vault commands (seed 000): no protocol logic, only wiring and errors. */
+final class VaultCli {
+    private VaultCli() {}
+
+    /** picocli mixin: where the secure store (key pool) lives; never the public database. */
+    static final class SecureDbOption {
+        @Option(names = "--secure-db", paramLabel = "JDBC-URL",
+                description = "Secure store holding the pre-generated key pool (default: jdbc:sqlite:$CARDSMITH_HOME/secure.db). "
+                        + "Must not be the public database.")
+        String secureDb;
+
+        String url() {
+            return secureDb != null ? secureDb : "jdbc:sqlite:" + CliContext.home().resolve("secure.db");
+        }
+    }
+
+    static VaultCard card(CliContext ctx) {
+        return new VaultCard(ctx.card());
+    }
+
+    static PublicDatabase publicDb(CliContext ctx) {
+        return new PublicDatabase(ctx.db());
+    }
+
+    static PublicDatabase existingPublicDb(CliContext ctx) {
+        return new PublicDatabase(ctx.existingDb());
+    }
+
+    static KeyPool pool(CliContext ctx, SecureDbOption opt) {
+        String url = opt.url();
+        if (url.equals(ctx.databaseUrl())) {
+            throw new CliException("the key pool must not live in the public database: give --secure-db another database", ErrorHandler.EXIT_USAGE);
+        }
+        return new KeyPool(Database.open(url), ctx.hsm());
+    }
+
+    static VaultKeys keys(CliContext ctx) {
+        return new VaultKeys(ctx.hsm());
+    }
+
+    /** Runs a vault flow; turns its failures into one-line CLI errors with their exit code. */
+    static <T> T call(Supplier<T> flow) {
+        try {
+            return flow.get();
+        } catch (VaultException e) {
+            int code = switch (e.kind()) {
+                case VERIFICATION -> ErrorHandler.EXIT_VERIFY;
+                case INPUT -> ErrorHandler.EXIT_USAGE;
+                default -> ErrorHandler.EXIT_FAILURE;
+            };
+            throw new CliException(e.getMessage(), code);
+        }
+    }
+}

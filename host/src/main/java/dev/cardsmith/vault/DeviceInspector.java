@@ -1,0 +1,81 @@
+package dev.cardsmith.vault;
+
+import dev.cardsmith.applet.vault.Constants;
+import dev.cardsmith.transport.CardStatusException;
+
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code device show} and {@code device verify}: what the card and the public database say, and
+ * whether they agree. The certificate is checked against the manufacturer public key (the one
+ * the card holds in write-once storage, or a pinned one), and the card must prove with a fresh
+ * challenge that it holds the private key the certificate names.
+ */
+public final class DeviceInspector {
+
+    public record Check(String name, boolean ok, String detail) {}
+
+    public record Report(ChipInfo card, Optional<DeviceRecord> latest, int databaseVersions, List<Check> checks) {
+        public boolean ok() { return checks.stream().allMatch(Check::ok); }
+    }
+
+    private DeviceInspector() {}
+
+    public static Report show(VaultCard card, PublicDatabase db) {
+        ChipInfo info = card.select();
+        List<DeviceRecord> history = db == null ? List.of() : db.history(info.chipIdHex());
+        Optional<DeviceRecord> latest = history.isEmpty() ? Optional.empty() : Optional.of(history.get(history.size() - 1));
+        return new Report(info, latest, history.size(), List.of());
+    }
+
+    /**
+     * @param pinnedManufacturerKey the manufacturer key to trust (e.g. from the HSM or a
+     *        published value); null trusts the card's write-once key
+     */
+    public static Report verify(VaultCard card, PublicDatabase db, byte[] pinnedManufacturerKey) {
+        ChipInfo info = card.select();
+        List<Check> checks = new ArrayList<>();
+        List<DeviceRecord> history = db.history(info.chipIdHex());
+        Optional<DeviceRecord> latest = history.isEmpty() ? Optional.empty() : Optional.of(history.get(history.size() - 1));
+
+        byte[] manufacturer = pinnedManufacturerKey != null ? pinnedManufacturerKey : info.manufacturerKey();
+        checks.add(new Check("manufacturer key on card", info.manufacturerKey() != null
+                && (pinnedManufacturerKey == null || Arrays.equals(pinnedManufacturerKey, info.manufacturerKey())),
+                info.manufacturerKey() == null ? "not set" : pinnedManufacturerKey == null ? "present (trusted as is)" : "matches the pinned key"));
+        checks.add(new Check("card provisioned", info.state() == Constants.STATE_PROVISIONED, info.stateName()));
+        checks.add(new Check("public database has the chip", latest.isPresent(),
+                latest.map(r -> "version " + r.version()).orElse("no record")));
+        if (info.state() != Constants.STATE_PROVISIONED || manufacturer == null) return new Report(info, latest, history.size(), checks);
+
+        DeviceCertificate cert = DeviceCertificate.parse(card.certificate());
+        PublicKey mk = EcP256.publicKey(manufacturer);
+        checks.add(new Check("certificate signed by manufacturer key", cert.verify(mk), "ECDSA-SHA256 P-256"));
+        checks.add(new Check("certificate names this chip", Arrays.equals(cert.chipId(), info.chipId()), info.chipIdHex()));
+        checks.add(new Check("certificate names the card's identity", Arrays.equals(cert.identity(), info.identity()), cert.identityText()));
+        byte[] cardKey = card.devicePublicKey();
+        checks.add(new Check("certificate names the card's device key", Arrays.equals(cardKey, cert.devicePublicKey()), "P-256"));
+        byte[] challenge = new byte[32];
+        new SecureRandom().nextBytes(challenge);
+        boolean proved;
+        try {
+            proved = EcP256.verify(EcP256.publicKey(cert.devicePublicKey()), challenge, card.proveDeviceKey(challenge));
+        } catch (CardStatusException e) {
+            proved = false;
+        }
+        checks.add(new Check("card signs a fresh challenge with the certified key", proved, "INTERNAL AUTHENTICATE"));
+        latest.ifPresent(r -> {
+            checks.add(new Check("database certificate equals the card's", Arrays.equals(r.certificate(), cert.encoded()), "version " + r.version()));
+            BackupPackage b = BackupPackage.parse(r.backup());
+            checks.add(new Check("database backup is this chip's current package",
+                    Arrays.equals(b.chipId(), info.chipId()) && b.packageVersion() == info.packageVersion(),
+                    "package version " + b.packageVersion() + " (card " + info.packageVersion() + ")"));
+            checks.add(new Check("database identity equals the card's", r.identity().equals(info.identityText()), r.identity()));
+        });
+        return new Report(info, latest, history.size(), checks);
+    }
+}

@@ -1,0 +1,140 @@
+package dev.cardsmith.vault;
+
+import dev.cardsmith.applet.vault.Constants;
+import dev.cardsmith.crypto.Hex;
+import dev.cardsmith.store.OperationJournal;
+import dev.cardsmith.transport.CardSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.interfaces.ECPrivateKey;
+import java.util.Arrays;
+
+/**
+ * The secure processing point (claims 1-8, 25, 26): provisions a device and wipes one.
+ *
+ * <p>Provision, after SELECT (which already returns the chip ID): [SET MANUFACTURER KEY, only on
+ * a chip whose install parameters did not carry it] -> STORE PACKAGE (answer: backup) -> STORE
+ * CERTIFICATE. The operation journal records intent before the card is written and completion
+ * after; the public database gets chip ID, identity, backup and certificate as a new version.
+ */
+public final class SecureProcessingPoint {
+    private static final Logger LOG = LoggerFactory.getLogger(SecureProcessingPoint.class);
+
+    /** What a provision did. Nothing in it is secret. */
+    public record Provisioned(String chipId, String identity, int databaseVersion, int packageVersion,
+                              String poolEntry, boolean manufacturerKeyWritten, byte[] devicePublicKey,
+                              CardSession.Stats cardStats) {}
+
+    private final VaultKeys keys;
+    private final PublicDatabase publicDb;
+    private final KeyPool pool;
+
+    /** @param pool the secure store's key pool, or null to generate every key pair now */
+    public SecureProcessingPoint(VaultKeys keys, PublicDatabase publicDb, KeyPool pool) {
+        this.keys = keys;
+        this.publicDb = publicDb;
+        this.pool = pool;
+    }
+
+    public Provisioned provision(VaultCard card, byte[] identity) {
+        String identityText = new String(identity, StandardCharsets.US_ASCII);
+        CardSession.Stats before = card.session().stats().snapshot();
+        ChipInfo info = card.select();
+        String chip = info.chipIdHex();
+        if (info.state() != Constants.STATE_EMPTY) {
+            throw new VaultException(VaultException.Kind.STATE, "chip " + chip + " already holds a data package (state "
+                    + info.stateName() + "); wipe it first ('cardsmith device wipe')");
+        }
+        keys.ensure();
+        byte[] manufacturer = keys.manufacturerPoint();
+        boolean writeManufacturerKey = info.manufacturerKey() == null;
+        if (!writeManufacturerKey && !Arrays.equals(info.manufacturerKey(), manufacturer)) {
+            throw new VaultException(VaultException.Kind.VERIFICATION, "chip " + chip
+                    + " trusts a different manufacturer key than " + VaultKeys.MANUFACTURER + " in " + keys.hsm().describe());
+        }
+
+        OperationJournal journal = new OperationJournal(publicDb.database());
+        KeyPool.Entry entry = null;
+        byte[] channelKey = null;
+        byte[] privateKey = null;
+        DataPackage pkg = null;
+        byte[] encoded = null;
+        boolean cardWritten = false;
+        String op = null;
+        try {
+            byte[] publicKey;
+            if (pool != null) {
+                entry = pool.reserve(chip);
+                privateKey = entry.privateKey().clone();
+                publicKey = entry.publicKey();
+            } else {
+                KeyPair kp = EcP256.generate();
+                privateKey = EcP256.rawPrivate((ECPrivateKey) kp.getPrivate());
+                publicKey = EcP256.rawPublic(kp.getPublic());
+            }
+            channelKey = keys.channelKey(identity);
+            pkg = new DataPackage(identity, channelKey, privateKey, publicKey);
+            encoded = pkg.encode();
+            op = journal.begin("vault", chip, "provision", "identity=" + identityText
+                    + (entry != null ? " pool=" + entry.id() : " keypair=generated"));
+
+            if (writeManufacturerKey) card.setManufacturerKey(manufacturer);
+            BackupPackage backup;
+            try {
+                cardWritten = true;
+                backup = card.storePackage(encoded);
+            } catch (dev.cardsmith.transport.CardStatusException refused) {
+                cardWritten = false; // the card answered with an error: it stored nothing
+                throw refused;
+            }
+            if (!Arrays.equals(backup.chipId(), info.chipId())) {
+                throw new VaultException(VaultException.Kind.VERIFICATION, "backup package names another chip");
+            }
+            DeviceCertificate cert = keys.certify(info.chipId(), identity, publicKey);
+            card.storeCertificate(cert.encoded());
+            int version = publicDb.append(info.chipId(), identityText, backup, cert);
+            if (entry != null) pool.delete(entry.id()); // claim 7: gone once the backup is stored
+            journal.finish(op, OperationJournal.State.DONE, "version=" + version + " package=" + backup.packageVersion());
+            LOG.info("provisioned chip {} as {} (public database version {})", chip, identityText, version);
+            return new Provisioned(chip, identityText, version, backup.packageVersion(),
+                    entry == null ? null : entry.id(), writeManufacturerKey, publicKey,
+                    card.session().stats().since(before));
+        } catch (RuntimeException e) {
+            if (op != null) journal.finish(op, OperationJournal.State.FAILED, e.getClass().getSimpleName());
+            // a pool key the card never received goes back; one the card may hold never does
+            if (entry != null && !cardWritten) pool.release(entry.id());
+            throw e;
+        } finally {
+            if (channelKey != null) Arrays.fill(channelKey, (byte) 0);
+            if (privateKey != null) Arrays.fill(privateKey, (byte) 0);
+            if (encoded != null) Arrays.fill(encoded, (byte) 0);
+            if (pkg != null) pkg.destroy();
+            if (entry != null) entry.destroy();
+        }
+    }
+
+    /** What a wipe did. */
+    public record Wiped(String chipId, String previousState, CardSession.Stats cardStats) {}
+
+    /**
+     * Authorized erase (repair): GET CHALLENGE, then WIPE with the manufacturer key's signature
+     * over 57 || chip ID || challenge. Chip ID, chip key and manufacturer key stay.
+     */
+    public Wiped wipe(VaultCard card) {
+        CardSession.Stats before = card.session().stats().snapshot();
+        ChipInfo info = card.select();
+        if (info.manufacturerKey() != null && !Arrays.equals(info.manufacturerKey(), keys.manufacturerPoint())) {
+            throw new VaultException(VaultException.Kind.VERIFICATION, "chip " + info.chipIdHex()
+                    + " trusts a different manufacturer key; this HSM cannot authorize its wipe");
+        }
+        byte[] challenge = card.challenge();
+        card.wipe(keys.authorizeWipe(info.chipId(), challenge));
+        LOG.info("wiped chip {}", info.chipIdHex());
+        return new Wiped(info.chipIdHex(), info.stateName(), card.session().stats().since(before));
+    }
+
+    static String hex(byte[] b) { return Hex.of(b); }
+}

@@ -1,0 +1,64 @@
+package dev.cardsmith.vault;
+
+import dev.cardsmith.applet.vault.Constants;
+import dev.cardsmith.transport.CardSession;
+
+/** The vault applet on one card, through the one CardSession transmit path. */
+public final class VaultCard {
+    private final CardSession session;
+
+    public VaultCard(CardSession session) {
+        this.session = session;
+    }
+
+    public CardSession session() { return session; }
+
+    /** SELECT; the vault answers with its chip info, so no separate read is needed. */
+    public ChipInfo select() {
+        return ChipInfo.parse(session.select(VaultApdus.instanceAid()));
+    }
+
+    public ChipInfo info() {
+        return ChipInfo.parse(session.transmitOk("GET DATA chip info", VaultApdus.getData(Constants.P1P2_CHIP_INFO)).getData());
+    }
+
+    public byte[] getData(String what, short p1p2) {
+        return session.transmitOk("GET DATA " + what, VaultApdus.getData(p1p2)).getData();
+    }
+
+    public byte[] certificate() { return getData("certificate", Constants.P1P2_CERTIFICATE); }
+
+    public byte[] devicePublicKey() { return getData("device public key", Constants.P1P2_DEVICE_PUBLIC_KEY); }
+
+    public void setManufacturerKey(byte[] point) {
+        session.transmitOk("SET MANUFACTURER KEY", VaultApdus.setManufacturerKey(point));
+    }
+
+    public BackupPackage storePackage(byte[] encodedPackage) {
+        return BackupPackage.parse(session.transmitOk("STORE PACKAGE", VaultApdus.storePackage(encodedPackage)).getData());
+    }
+
+    public void storeCertificate(byte[] certificate) {
+        session.transmitOk("STORE CERTIFICATE", VaultApdus.storeCertificate(certificate));
+    }
+
+    public void restore(byte[] backup) {
+        session.transmitOk("RESTORE", VaultApdus.restore(backup));
+    }
+
+    public byte[] challenge() {
+        return session.transmitOk("GET CHALLENGE", VaultApdus.getChallenge()).getData();
+    }
+
+    public void wipe(byte[] signature) {
+        session.transmitOk("WIPE", VaultApdus.wipe(signature));
+    }
+
+    public byte[] proveChannelKey(byte[] challenge) {
+        return session.transmitOk("PROVE channel key", VaultApdus.prove(Constants.P2_PROVE_CHANNEL_KEY, challenge)).getData();
+    }
+
+    public byte[] proveDeviceKey(byte[] challenge) {
+        return session.transmitOk("PROVE device key", VaultApdus.prove(Constants.P2_PROVE_DEVICE_KEY, challenge)).getData();
+    }
+}

@@ -1,0 +1,203 @@
+package dev.cardsmith.vault;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cardsmith.cli.Main;
+import dev.cardsmith.hsm.SoftwareHsm;
+import dev.cardsmith.store.Database;
+import dev.cardsmith.transport.CardSession;
+import dev.cardsmith.transport.SimulatorTransport;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Seed 000 through the CLI (Main.run in-process) with a persistent simulated card (--sim=FILE),
+ * so every command is a separate "invocation" as in the README session.
+ */
+class VaultCliTest {
+
+    @TempDir
+    Path dir;
+    String sim;
+    String db;
+    String keystore;
+    String secureDb;
+
+    record Result(int exit, String out, String err) {
+        JsonNode json() {
+            try {
+                return new ObjectMapper().readTree(out);
+            } catch (Exception e) {
+                throw new AssertionError("not JSON: " + out + err, e);
+            }
+        }
+    }
+
+    @BeforeEach
+    void setUp() {
+        sim = dir.resolve("card.sim").toString();
+        db = "jdbc:sqlite:" + dir.resolve("public.db");
+        keystore = "pkcs12:" + dir.resolve("keystore.p12");
+        secureDb = "jdbc:sqlite:" + dir.resolve("secure.db");
+    }
+
+    Result cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    /** The global options (accepted anywhere) followed by the command. */
+    Result device(String... cmd) {
+        List<String> a = new ArrayList<>(Arrays.asList(cmd));
+        a.addAll(List.of("--sim=" + sim, "--db", db, "--keystore", keystore, "--json"));
+        return cli(a.toArray(String[]::new));
+    }
+
+    static void ok(Result r) {
+        assertEquals(0, r.exit(), () -> "exit " + r.exit() + "\nout: " + r.out() + "\nerr: " + r.err());
+    }
+
+    static void oneLineError(Result r, int expectedExit) {
+        assertEquals(expectedExit, r.exit(), () -> "out: " + r.out() + "\nerr: " + r.err());
+        String err = r.err().strip();
+        assertFalse(err.isEmpty());
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.startsWith("cardsmith: "), err);
+    }
+
+    byte[] proveChannelKeyOnSimFile(byte[] challenge) {
+        try (CardSession s = new CardSession(SimulatorTransport.open(Path.of(sim)))) {
+            VaultCard card = new VaultCard(s);
+            card.select();
+            return card.proveChannelKey(challenge);
+        }
+    }
+
+    @Test
+    void claim17_provisionWipeRecoverThroughTheCli() throws Exception {
+        Result p = device("device", "provision", "--imei", VaultFixture.IMEI);
+        ok(p);
+        JsonNode j = p.json();
+        String chip = j.get("chipId").asText();
+        assertEquals(1, j.get("databaseVersion").asInt());
+        // SELECT + SET MANUFACTURER KEY (fresh chip) + STORE PACKAGE + STORE CERTIFICATE
+        assertEquals(4, j.get("card").get("apdus").asInt(), p.out());
+        assertTrue(j.get("card").get("bytesSent").asInt() > 0);
+
+        ok(device("device", "verify"));
+        byte[] challenge = "cli challenge".getBytes();
+        byte[] before = proveChannelKeyOnSimFile(challenge);
+
+        Result w = device("device", "wipe");
+        ok(w);
+        assertEquals("PROVISIONED", w.json().get("previousState").asText());
+        assertEquals("EMPTY", device("device", "show").json().get("card").get("state").asText());
+
+        Result r = device("device", "recover");
+        ok(r);
+        assertEquals(chip, r.json().get("chipId").asText());
+        assertEquals(3, r.json().get("card").get("apdus").asInt(), r.out());
+        assertArrayEquals(before, proveChannelKeyOnSimFile(challenge));
+        Result v = device("device", "verify");
+        ok(v);
+        assertTrue(v.json().get("verified").asBoolean());
+
+        // recovery from the HTTP service, on a "machine" with no keystore and no local DB
+        ok(device("device", "wipe"));
+        try (PublicDbHttpServer server = PublicDbHttpServer.start(new PublicDatabase(Database.openExisting(db)), 0)) {
+            Result h = cli("device", "recover", "--from", server.url(), "--sim=" + sim,
+                    "--db", "jdbc:sqlite:" + dir.resolve("nowhere.db"), "--keystore", "pkcs12:" + dir.resolve("none.p12"), "--json");
+            ok(h);
+            assertEquals(chip, h.json().get("chipId").asText());
+        }
+        assertFalse(Files.exists(dir.resolve("none.p12")), "recovery must not need the HSM");
+        assertArrayEquals(before, proveChannelKeyOnSimFile(challenge));
+        assertEquals("PROVISIONED", device("device", "show").json().get("card").get("state").asText());
+    }
+
+    @Test
+    void claim7_provisionFromPoolDeletesPoolEntryAndReprovisionAppendsVersion() {
+        Result g = device("device", "pool", "generate", "--count", "2", "--secure-db", secureDb);
+        ok(g);
+        assertEquals(2, g.json().get("available").asInt());
+        Result p = device("device", "provision", "--imei", VaultFixture.IMEI, "--pool", "--secure-db", secureDb);
+        ok(p);
+        String entry = p.json().get("keyPair").asText().substring("pool ".length());
+        try (SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("keystore.p12"), "cardsmith".toCharArray())) {
+            KeyPool pool = new KeyPool(Database.open(secureDb), hsm);
+            assertFalse(pool.contains(entry), "claim 7: pool entry deleted after the backup arrived");
+            assertEquals(1, pool.available());
+        }
+        // re-provision (after an authorized wipe) appends version 2, version 1 stays
+        ok(device("device", "wipe"));
+        Result p2 = device("device", "provision", "--imei", VaultFixture.IMEI2, "--pool", "--secure-db", secureDb);
+        ok(p2);
+        assertEquals(2, p2.json().get("databaseVersion").asInt());
+        assertEquals(2, p2.json().get("packageVersion").asInt());
+        List<DeviceRecord> history = new PublicDatabase(Database.openExisting(db)).history(p2.json().get("chipId").asText());
+        assertEquals(2, history.size());
+        assertEquals(VaultFixture.IMEI, history.get(0).identity());
+        assertEquals(VaultFixture.IMEI2, history.get(1).identity());
+        oneLineError(device("device", "provision", "--imei", VaultFixture.IMEI, "--pool", "--secure-db", secureDb), 1);
+    }
+
+    @Test
+    void poolRefusesThePublicDatabase() {
+        oneLineError(device("device", "pool", "generate", "--count", "1", "--secure-db", db), 2);
+    }
+
+    @Test
+    void claim8_badImeiIsOneLineAndUsageExit() {
+        Result r = device("device", "provision", "--imei", "490154203237517");
+        oneLineError(r, 2);
+        assertTrue(r.err().contains("Luhn"), r.err());
+        oneLineError(device("device", "provision", "--imei", "12345"), 2);
+        assertFalse(Files.exists(Path.of(sim)), "a bad IMEI is refused before the card is touched");
+    }
+
+    @Test
+    void unknownReaderIsOneLineError() {
+        Result r = cli("device", "show", "--reader", "No Such Reader 4711", "--db", db);
+        assertNotEquals(0, r.exit());
+        oneLineError(r, r.exit());
+    }
+
+    @Test
+    void missingDatabaseIsOneLineError() {
+        Result r = cli("device", "recover", "--sim=" + sim, "--db", "jdbc:sqlite:" + dir.resolve("missing.db"));
+        oneLineError(r, 5);
+        assertTrue(r.err().contains("database not found"), r.err());
+    }
+
+    @Test
+    void recoverWithoutBackupAndProvisionTwiceAreOneLineErrors() {
+        ok(device("device", "show"));
+        Database.open(db); // an empty public database
+        oneLineError(device("device", "recover"), 1);
+        ok(device("device", "provision", "--imei", VaultFixture.IMEI));
+        oneLineError(device("device", "provision", "--imei", VaultFixture.IMEI), 1);
+        oneLineError(device("device", "recover"), 1);
+    }
+
+    @Test
+    void verifyFailsWithExit7AgainstAnotherManufacturerKey() {
+        ok(device("device", "provision", "--imei", VaultFixture.IMEI));
+        String other = dev.cardsmith.crypto.Hex.of(EcP256.rawPublic(EcP256.generate().getPublic()));
+        Result r = device("device", "verify", "--manufacturer-key", other);
+        assertEquals(7, r.exit(), r.out() + r.err());
+        assertFalse(r.json().get("verified").asBoolean());
+    }
+}

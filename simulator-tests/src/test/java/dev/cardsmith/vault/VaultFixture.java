@@ -1,0 +1,57 @@
+package dev.cardsmith.vault;
+
+import dev.cardsmith.hsm.SoftwareHsm;
+import dev.cardsmith.store.Database;
+import dev.cardsmith.transport.AppletSpec;
+import dev.cardsmith.transport.CardSession;
+import dev.cardsmith.transport.CardsmithApplets;
+import dev.cardsmith.transport.SimulatorTransport;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** A simulated card with the vault, a temp public DB, a temp secure DB and a temp keystore. */
+final class VaultFixture implements AutoCloseable {
+    static final String IMEI = "490154203237518";
+    static final String IMEI2 = "356938035643809";
+
+    final Path dir;
+    final SoftwareHsm hsm;
+    final VaultKeys keys;
+    final PublicDatabase publicDb;
+    final KeyPool pool;
+    CardSession session;
+    VaultCard card;
+
+    VaultFixture(Path dir) {
+        this.dir = dir;
+        hsm = SoftwareHsm.open(dir.resolve("keystore.p12"), "test".toCharArray());
+        keys = new VaultKeys(hsm);
+        publicDb = new PublicDatabase(Database.open("jdbc:sqlite:" + dir.resolve("public.db")));
+        pool = new KeyPool(Database.open("jdbc:sqlite:" + dir.resolve("secure.db")), hsm);
+        session = new CardSession(new SimulatorTransport(List.of(vaultSpec(new byte[0]))));
+        card = new VaultCard(session);
+    }
+
+    static AppletSpec vaultSpec(byte[] params) {
+        return CardsmithApplets.byName("vault").withInstallParams(params);
+    }
+
+    /** Replaces the card by a fresh one (another chip). */
+    VaultCard newCard(byte[] installParams) {
+        session.close();
+        session = new CardSession(new SimulatorTransport(List.of(vaultSpec(installParams))));
+        card = new VaultCard(session);
+        return card;
+    }
+
+    SecureProcessingPoint spp(boolean usePool) {
+        return new SecureProcessingPoint(keys, publicDb, usePool ? pool : null);
+    }
+
+    @Override
+    public void close() {
+        session.close();
+        hsm.close();
+    }
+}

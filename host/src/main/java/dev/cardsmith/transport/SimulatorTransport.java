@@ -102,13 +102,21 @@ public final class SimulatorTransport implements CardTransport {
     }
 
     private void install(byte[] seed) {
-        SimulatedEntropy.during(seed, () -> {
-            for (AppletSpec a : applets) {
-                AID aid = AIDUtil.create(a.instanceAid());
-                byte[] data = a.globalPlatformInstallData();
-                sim.installApplet(aid, a.appletClass(), data, (short) 0, (byte) data.length);
-            }
-        });
+        // jCardSim 3.0.5's javacard.security.Signature.getInstance prints "getInstance of
+        // assymetric algo" on System.out, which would corrupt `--json` output: silence it here.
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            SimulatedEntropy.during(seed, () -> {
+                for (AppletSpec a : applets) {
+                    AID aid = AIDUtil.create(a.instanceAid());
+                    byte[] data = a.globalPlatformInstallData();
+                    sim.installApplet(aid, a.appletClass(), data, (short) 0, (byte) data.length);
+                }
+            });
+        } finally {
+            System.setOut(stdout);
+        }
     }
 
     private void replay(InputStream raw) throws IOException {

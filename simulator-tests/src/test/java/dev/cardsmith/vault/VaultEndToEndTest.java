@@ -94,4 +94,25 @@ class VaultEndToEndTest {
         f.newCard(installParams(chip, null));
         assertArrayEquals(chip, f.card.select().chipId());
     }
+
+    @Test
+    void interruptedProvisionIsReRunAfterAnAuthorizedWipe() {
+        // a provision torn after STORE PACKAGE: the card holds a package, the public DB nothing
+        f.keys.ensure();
+        f.card.setManufacturerKey(f.keys.manufacturerPoint());
+        java.security.KeyPair kp = EcP256.generate();
+        byte[] id = Imei.identityBytes(VaultFixture.IMEI);
+        f.card.storePackage(new DataPackage(id, f.keys.channelKey(id),
+                EcP256.rawPrivate((java.security.interfaces.ECPrivateKey) kp.getPrivate()), EcP256.rawPublic(kp.getPublic())).encode());
+        f.session.reset();
+        SecureProcessingPoint spp = f.spp(false);
+        VaultException e = assertThrows(VaultException.class, () -> spp.provision(f.card, id));
+        assertTrue(e.getMessage().contains("wipe it first"), e.getMessage());
+        assertEquals("PACKAGED", f.card.select().stateName());
+        spp.wipe(f.card);
+        SecureProcessingPoint.Provisioned p = spp.provision(f.card, id);
+        assertEquals(1, p.databaseVersion());
+        assertEquals(2, p.packageVersion());
+        assertTrue(DeviceInspector.verify(f.card, f.publicDb, null).ok());
+    }
 }

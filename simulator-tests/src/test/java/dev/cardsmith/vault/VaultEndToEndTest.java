@@ -115,4 +115,32 @@ class VaultEndToEndTest {
         assertEquals(2, p.packageVersion());
         assertTrue(DeviceInspector.verify(f.card, f.publicDb, null).ok());
     }
+
+    @Test
+    void provisionInterruptedBeforeStoreCertificateIsResumedByReRun() {
+        SecureProcessingPoint spp = f.spp(false);
+        // run a provision whose STORE CERTIFICATE never reaches the card (torn right before it)
+        dev.cardsmith.transport.CardSession torn = new dev.cardsmith.transport.CardSession(new TearBefore(f.session.transport(), (byte) 0x32));
+        VaultCard tornCard = new VaultCard(torn);
+        assertThrows(dev.cardsmith.transport.TransportException.class, () -> spp.provision(tornCard, Imei.identityBytes(VaultFixture.IMEI)));
+        assertEquals("PACKAGED", f.card.select().stateName());
+        assertEquals(1, f.publicDb.history(f.card.info().chipIdHex()).size(), "backup stored before STORE CERTIFICATE");
+        SecureProcessingPoint.Provisioned p = spp.provision(f.card, Imei.identityBytes(VaultFixture.IMEI));
+        assertTrue(p.resumed());
+        assertEquals(1, p.databaseVersion());
+        assertEquals("PROVISIONED", f.card.info().stateName());
+        assertTrue(DeviceInspector.verify(f.card, f.publicDb, null).ok());
+    }
+
+    /** A transport that loses the card (tear) when the given INS is sent. */
+    record TearBefore(dev.cardsmith.transport.CardTransport inner, byte ins) implements dev.cardsmith.transport.CardTransport {
+        @Override public byte[] transmit(byte[] apdu) {
+            if (apdu.length > 1 && apdu[1] == ins) throw new dev.cardsmith.transport.TransportException("card removed");
+            return inner.transmit(apdu);
+        }
+        @Override public byte[] atr() { return inner.atr(); }
+        @Override public String name() { return "tear"; }
+        @Override public void reset() { inner.reset(); }
+        @Override public void close() { }
+    }
 }

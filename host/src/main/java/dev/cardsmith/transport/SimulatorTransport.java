@@ -102,21 +102,13 @@ public final class SimulatorTransport implements CardTransport {
     }
 
     private void install(byte[] seed) {
-        // jCardSim 3.0.5's javacard.security.Signature.getInstance prints "getInstance of
-        // assymetric algo" on System.out, which would corrupt `--json` output: silence it here.
-        java.io.PrintStream stdout = System.out;
-        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-        try {
-            SimulatedEntropy.during(seed, () -> {
-                for (AppletSpec a : applets) {
-                    AID aid = AIDUtil.create(a.instanceAid());
-                    byte[] data = a.globalPlatformInstallData();
-                    sim.installApplet(aid, a.appletClass(), data, (short) 0, (byte) data.length);
-                }
-            });
-        } finally {
-            System.setOut(stdout);
-        }
+        SimulatedEntropy.during(seed, () -> {
+            for (AppletSpec a : applets) {
+                AID aid = AIDUtil.create(a.instanceAid());
+                byte[] data = a.globalPlatformInstallData();
+                sim.installApplet(aid, a.appletClass(), data, (short) 0, (byte) data.length);
+            }
+        });
     }
 
     private void replay(InputStream raw) throws IOException {

@@ -42,6 +42,7 @@ final class DeviceProvisionCommand implements Runnable {
             out.put("keyPair", p.poolEntry() == null ? "generated" : "pool " + p.poolEntry());
             out.put("devicePublicKey", Hex.of(p.devicePublicKey()));
             out.put("manufacturerKeyWritten", p.manufacturerKeyWritten());
+            if (p.resumed()) out.put("resumed", "completed an interrupted provision (certificate stored)");
             out.put("card", ctx.apduStats());
             ctx.emit(out);
         }

@@ -103,7 +103,20 @@ public final class KeyPool {
 
     /** Takes the oldest available key pair and marks it reserved for the chip. */
     public Entry reserve(String chipIdHex) {
-        Optional<String[]> row = db.inTransaction(c -> {
+        Optional<String[]> row = Optional.empty();
+        // another station may take the same row between SELECT and UPDATE: then try the next one
+        for (int attempt = 0; attempt < 5 && row.isEmpty(); attempt++) {
+            row = tryReserve(chipIdHex);
+            if (row.isEmpty() && available() == 0) break;
+        }
+        String[] r = row.orElseThrow(() -> new VaultException(VaultException.Kind.NOT_FOUND,
+                "the key pool is empty: run 'cardsmith device pool generate --count N'"));
+        byte[] pub = Hex.parse(r[1]);
+        return new Entry(r[0], unwrap(r[0], pub, Hex.parse(r[2])), pub);
+    }
+
+    private Optional<String[]> tryReserve(String chipIdHex) {
+        return db.inTransaction(c -> {
             String id;
             String pub;
             String wrapped;
@@ -124,10 +137,6 @@ public final class KeyPool {
             }
             return Optional.of(new String[] {id, pub, wrapped});
         });
-        String[] r = row.orElseThrow(() -> new VaultException(VaultException.Kind.NOT_FOUND,
-                "the key pool is empty: run 'cardsmith device pool generate --count N'"));
-        byte[] pub = Hex.parse(r[1]);
-        return new Entry(r[0], unwrap(r[0], pub, Hex.parse(r[2])), pub);
     }
 
     /** Puts a reserved entry back (the card never received it). */

@@ -16,9 +16,9 @@ import java.util.Arrays;
  * The secure processing point (claims 1-8, 25, 26): provisions a device and wipes one.
  *
  * <p>Provision, after SELECT (which already returns the chip ID): [SET MANUFACTURER KEY, only on
- * a chip whose install parameters did not carry it] -> STORE PACKAGE (answer: backup) -> STORE
- * CERTIFICATE. The operation journal records intent before the card is written and completion
- * after; the public database gets chip ID, identity, backup and certificate as a new version.
+ * a chip whose install parameters did not carry it] -> STORE PACKAGE (answer: backup) -> public
+ * database (chip ID, identity, backup, certificate as a new version) -> STORE CERTIFICATE. The
+ * operation journal records intent before the card is written and completion after.
  */
 public final class SecureProcessingPoint {
     private static final Logger LOG = LoggerFactory.getLogger(SecureProcessingPoint.class);
@@ -26,7 +26,7 @@ public final class SecureProcessingPoint {
     /** What a provision did. Nothing in it is secret. */
     public record Provisioned(String chipId, String identity, int databaseVersion, int packageVersion,
                               String poolEntry, boolean manufacturerKeyWritten, byte[] devicePublicKey,
-                              CardSession.Stats cardStats) {}
+                              boolean resumed, CardSession.Stats cardStats) {}
 
     private final VaultKeys keys;
     private final PublicDatabase publicDb;
@@ -44,6 +44,8 @@ public final class SecureProcessingPoint {
         CardSession.Stats before = card.session().stats().snapshot();
         ChipInfo info = card.select();
         String chip = info.chipIdHex();
+        Provisioned resumed = resume(card, info, identityText, before);
+        if (resumed != null) return resumed;
         if (info.state() != Constants.STATE_EMPTY) {
             throw new VaultException(VaultException.Kind.STATE, "chip " + chip + " already holds a data package (state "
                     + info.stateName() + "); wipe it first ('cardsmith device wipe')");
@@ -93,14 +95,16 @@ public final class SecureProcessingPoint {
             if (!Arrays.equals(backup.chipId(), info.chipId())) {
                 throw new VaultException(VaultException.Kind.VERIFICATION, "backup package names another chip");
             }
+            // claims 1, 2: the backup goes to the public database as soon as it exists, so a
+            // card never holds keys without a backup for longer than one command
             DeviceCertificate cert = keys.certify(info.chipId(), identity, publicKey);
-            card.storeCertificate(cert.encoded());
             int version = publicDb.append(info.chipId(), identityText, backup, cert);
             if (entry != null) pool.delete(entry.id()); // claim 7: gone once the backup is stored
+            card.storeCertificate(cert.encoded());
             journal.finish(op, OperationJournal.State.DONE, "version=" + version + " package=" + backup.packageVersion());
             LOG.info("provisioned chip {} as {} (public database version {})", chip, identityText, version);
             return new Provisioned(chip, identityText, version, backup.packageVersion(),
-                    entry == null ? null : entry.id(), writeManufacturerKey, publicKey,
+                    entry == null ? null : entry.id(), writeManufacturerKey, publicKey, false,
                     card.session().stats().since(before));
         } catch (RuntimeException e) {
             if (op != null) journal.finish(op, OperationJournal.State.FAILED, e.getClass().getSimpleName());
@@ -114,6 +118,28 @@ public final class SecureProcessingPoint {
             if (pkg != null) pkg.destroy();
             if (entry != null) entry.destroy();
         }
+    }
+
+    /**
+     * Re-run after an interruption between the public-database write and STORE CERTIFICATE: the
+     * card holds the package whose backup and certificate are the newest database record for
+     * this chip (same package version, same identity, same device key), so only the certificate
+     * is missing. Returns null when that is not the situation.
+     */
+    private Provisioned resume(VaultCard card, ChipInfo info, String identityText, CardSession.Stats before) {
+        if (info.state() != Constants.STATE_PACKAGED || publicDb == null) return null;
+        DeviceRecord rec = publicDb.latest(info.chipIdHex()).orElse(null);
+        if (rec == null || !rec.identity().equals(identityText) || !identityText.equals(info.identityText())) return null;
+        BackupPackage backup = BackupPackage.parse(rec.backup());
+        DeviceCertificate cert = DeviceCertificate.parse(rec.certificate());
+        if (backup.packageVersion() != info.packageVersion() || !Arrays.equals(backup.chipId(), info.chipId())
+                || !Arrays.equals(cert.devicePublicKey(), card.devicePublicKey())) {
+            return null;
+        }
+        card.storeCertificate(rec.certificate());
+        LOG.info("resumed the interrupted provision of chip {} (public database version {})", info.chipIdHex(), rec.version());
+        return new Provisioned(info.chipIdHex(), identityText, rec.version(), backup.packageVersion(), null, false,
+                cert.devicePublicKey(), true, card.session().stats().since(before));
     }
 
     /** What a wipe did. */

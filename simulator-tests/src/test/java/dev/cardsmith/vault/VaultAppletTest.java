@@ -110,6 +110,17 @@ class VaultAppletTest {
     }
 
     @Test
+    void installRefusesMalformedParameters() {
+        for (String bad : new String[] {"C101FF", "C110" + "00".repeat(15), "C9020000", "C241" + "02" + "00".repeat(64),
+                "C110" + "11".repeat(16) + "C110" + "22".repeat(16)}) {
+            assertThrows(RuntimeException.class, () -> f.newCard(Hex.parse(bad)), bad);
+        }
+        // the valid forms install
+        f.newCard(Hex.parse("C110" + "11".repeat(16)));
+        assertEquals("11".repeat(16), Hex.of(f.card.select().chipId()));
+    }
+
+    @Test
     void setManufacturerKeyChecksLengthAndPoint() {
         assertEquals(0x6700, sw(VaultApdus.setManufacturerKey(new byte[64])));
         byte[] notUncompressed = new byte[65];

@@ -94,4 +94,53 @@ class VaultEndToEndTest {
         f.newCard(installParams(chip, null));
         assertArrayEquals(chip, f.card.select().chipId());
     }
+
+    @Test
+    void interruptedProvisionIsReRunAfterAnAuthorizedWipe() {
+        // a provision torn after STORE PACKAGE: the card holds a package, the public DB nothing
+        f.keys.ensure();
+        f.card.setManufacturerKey(f.keys.manufacturerPoint());
+        java.security.KeyPair kp = EcP256.generate();
+        byte[] id = Imei.identityBytes(VaultFixture.IMEI);
+        f.card.storePackage(new DataPackage(id, f.keys.channelKey(id),
+                EcP256.rawPrivate((java.security.interfaces.ECPrivateKey) kp.getPrivate()), EcP256.rawPublic(kp.getPublic())).encode());
+        f.session.reset();
+        SecureProcessingPoint spp = f.spp(false);
+        VaultException e = assertThrows(VaultException.class, () -> spp.provision(f.card, id));
+        assertTrue(e.getMessage().contains("wipe it first"), e.getMessage());
+        assertEquals("PACKAGED", f.card.select().stateName());
+        spp.wipe(f.card);
+        SecureProcessingPoint.Provisioned p = spp.provision(f.card, id);
+        assertEquals(1, p.databaseVersion());
+        assertEquals(2, p.packageVersion());
+        assertTrue(DeviceInspector.verify(f.card, f.publicDb, null).ok());
+    }
+
+    @Test
+    void provisionInterruptedBeforeStoreCertificateIsResumedByReRun() {
+        SecureProcessingPoint spp = f.spp(false);
+        // run a provision whose STORE CERTIFICATE never reaches the card (torn right before it)
+        dev.cardsmith.transport.CardSession torn = new dev.cardsmith.transport.CardSession(new TearBefore(f.session.transport(), (byte) 0x32));
+        VaultCard tornCard = new VaultCard(torn);
+        assertThrows(dev.cardsmith.transport.TransportException.class, () -> spp.provision(tornCard, Imei.identityBytes(VaultFixture.IMEI)));
+        assertEquals("PACKAGED", f.card.select().stateName());
+        assertEquals(1, f.publicDb.history(f.card.info().chipIdHex()).size(), "backup stored before STORE CERTIFICATE");
+        SecureProcessingPoint.Provisioned p = spp.provision(f.card, Imei.identityBytes(VaultFixture.IMEI));
+        assertTrue(p.resumed());
+        assertEquals(1, p.databaseVersion());
+        assertEquals("PROVISIONED", f.card.info().stateName());
+        assertTrue(DeviceInspector.verify(f.card, f.publicDb, null).ok());
+    }
+
+    /** A transport that loses the card (tear) when the given INS is sent. */
+    record TearBefore(dev.cardsmith.transport.CardTransport inner, byte ins) implements dev.cardsmith.transport.CardTransport {
+        @Override public byte[] transmit(byte[] apdu) {
+            if (apdu.length > 1 && apdu[1] == ins) throw new dev.cardsmith.transport.TransportException("card removed");
+            return inner.transmit(apdu);
+        }
+        @Override public byte[] atr() { return inner.atr(); }
+        @Override public String name() { return "tear"; }
+        @Override public void reset() { inner.reset(); }
+        @Override public void close() { }
+    }
 }

@@ -97,7 +97,7 @@ public final class Constants {
     public static final byte WIPE_DOMAIN = (byte) 0x57; // 'W'
 
     // ---- lifecycle ----------------------------------------------------------------------
-    /** Installed; chip ID and chip key are created on first SELECT (see VaultState). */
+    /** Only while install() runs; never seen by a command. */
     public static final byte STATE_NEW = (byte) 0x00;
     /** Chip ID and chip key present, no data package. */
     public static final byte STATE_EMPTY = (byte) 0x01;

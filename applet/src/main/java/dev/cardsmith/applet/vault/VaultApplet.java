@@ -16,7 +16,7 @@ import javacardx.crypto.Cipher;
  * key, a secret AES-256 chip key that never leaves it, and a data package of device keys that
  * it hands back only as a backup package encrypted and authenticated under the chip key.
  *
- * <p>Lifecycle: NEW (installed) -> EMPTY (first SELECT: chip ID and chip key exist) ->
+ * <p>Lifecycle: EMPTY (after install: chip ID and chip key exist) ->
  * PACKAGED (STORE PACKAGE or RESTORE) -> PROVISIONED (STORE CERTIFICATE); WIPE returns to
  * EMPTY. The APDU protocol is documented in docs/vault.md; every value is in {@link Constants}.
  */
@@ -44,6 +44,7 @@ public final class VaultApplet extends Applet {
         short paramLen = (short) (b[p] & 0xFF);
         p++;
         parseInstallParams(b, p, (short) (p + paramLen));
+        st.initialize(crypto, transients.ram, Transients.OFF_SCRATCH);
         register(b, (short) (off + 1), b[off]);
     }
 
@@ -96,7 +97,6 @@ public final class VaultApplet extends Applet {
 
     private void dispatch(APDU apdu) {
         byte[] buf = apdu.getBuffer();
-        if (st.state == Constants.STATE_NEW) st.initialize(crypto, transients.ram, Transients.OFF_SCRATCH);
         if (selectingApplet()) {
             sendChipInfo(apdu);
             return;

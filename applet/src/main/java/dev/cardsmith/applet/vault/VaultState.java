@@ -72,11 +72,10 @@ final class VaultState {
     }
 
     /**
-     * Completes installation on the first APDU (the SELECT): chip ID from the RNG unless the
-     * install parameters gave one, a fresh AES-256 chip key, and K_enc/K_mac derived from it.
-     * Done here rather than in install() so the persistent simulator, whose RNG becomes
-     * reproducible only after install, rebuilds the same chip; no command can observe the chip
-     * earlier, so nothing else differs.
+     * Completes installation (called from the constructor, before register): chip ID from the
+     * card RNG unless the install parameters gave one, a fresh AES-256 chip key from the card
+     * RNG, and K_enc/K_mac derived from it. The chip key value passes through RAM only and is
+     * zeroed at once.
      */
     void initialize(VaultCrypto crypto, byte[] ram, short scratch) {
         JCSystem.beginTransaction();

@@ -27,6 +27,9 @@ public final class CspCard {
 
     private static final Logger log = LoggerFactory.getLogger(CspCard.class);
 
+    /** What a card answers after a reset, before any applet is selected (command not allowed). */
+    private static final int NO_APPLET_SELECTED = 0x6986;
+
     private final CardSession session;
     private CardInfo info;
     private char[] pin;
@@ -206,20 +209,24 @@ public final class CspCard {
     }
 
     /**
-     * Sends a command; when the card answers 6982 (the applet was deselected or the card reset,
-     * which clears the verified PIN) and this object holds the PIN, selects, logs in again and
-     * repeats the command once. The normal path is exactly one APDU.
+     * Sends a command; when the card answers 6982 (the applet was deselected, which clears the
+     * verified PIN) or 6986 (the card was reset: nothing selected), selects, logs in again with
+     * the PIN this object holds and repeats the command once. The normal path is exactly one APDU.
      */
     private byte[] privileged(String op, CommandAPDU cmd) {
         info();
         ResponseAPDU r = session.transmit(cmd);
-        if (r.getSW() == (Constants.SW_SECURITY_STATUS_NOT_SATISFIED & 0xFFFF) && pin != null) {
+        boolean lostPin = r.getSW() == (Constants.SW_SECURITY_STATUS_NOT_SATISFIED & 0xFFFF) && pin != null;
+        boolean lostSelection = r.getSW() == NO_APPLET_SELECTED;
+        if (lostPin || lostSelection) {
             select();
-            byte[] p = bytes(pin);
-            try {
-                transmitOk("VERIFY", CspApdus.verify(p));
-            } finally {
-                Arrays.fill(p, (byte) 0);
+            if (pin != null) {
+                byte[] p = bytes(pin);
+                try {
+                    transmitOk("VERIFY", CspApdus.verify(p));
+                } finally {
+                    Arrays.fill(p, (byte) 0);
+                }
             }
             r = session.transmit(cmd);
         }
@@ -229,7 +236,13 @@ public final class CspCard {
 
     private byte[] plain(String op, CommandAPDU cmd) {
         info();
-        return session.transmitOk(op, cmd).getData();
+        ResponseAPDU r = session.transmit(cmd);
+        if (r.getSW() == NO_APPLET_SELECTED) {
+            select();
+            r = session.transmit(cmd);
+        }
+        if (r.getSW() != 0x9000) throw new CardStatusException(op, r.getSW());
+        return r.getData();
     }
 
     private ResponseAPDU transmitOk(String op, CommandAPDU cmd) {

@@ -8,5 +8,6 @@ final class Subcommands {
 
     static void register(CommandLine root) {
         // seed 000: root.addSubcommand(new DeviceCommand()); root.addSubcommand(new DbCommand());
+        CspCommand.register(root); // seed 003: csp ... and bench csp-sign
     }
 }

@@ -143,6 +143,60 @@ class CspAppletTest {
     }
 
     @Test
+    void tearDuringPutCertificateKeepsTheOldCertificate() {
+        card.login(PIN);
+        card.generate(0, KeyAlgorithm.EC_P256, "c");
+        byte[] old = new byte[300];
+        old[0] = 0x30;
+        Arrays.fill(old, 1, old.length, (byte) 0x11);
+        card.putCertificate(0, old);
+        // the first link of a new chain reaches the card, then the card is torn from the reader
+        byte[] part = new byte[255];
+        part[0] = 0x30;
+        Arrays.fill(part, 1, part.length, (byte) 0x22);
+        assertEquals(0x9000, session.transmit(new CommandAPDU(0x90, Constants.INS_PUT_CERTIFICATE, 0, 0, part)).getSW());
+        session.reset();
+        card.select();
+        assertArrayEquals(old, session.transmit(CspApdus.getCertificate(0)).getData());
+        // a chain broken off by another command is abandoned, the old certificate stays
+        card.login(PIN);
+        assertEquals(0x9000, session.transmit(new CommandAPDU(0x90, Constants.INS_PUT_CERTIFICATE, 0, 0, part)).getSW());
+        card.slots();
+        assertEquals(0x9000, session.transmit(new CommandAPDU(0x80, Constants.INS_PUT_CERTIFICATE, 0, 0, new byte[] {0x30, 0})).getSW());
+        assertArrayEquals(new byte[] {0x30, 0}, session.transmit(CspApdus.getCertificate(0)).getData(), "a fresh one-APDU certificate");
+        // an empty PUT CERTIFICATE deletes it
+        assertEquals(0x9000, session.transmit(new CommandAPDU(0x80, Constants.INS_PUT_CERTIFICATE, 0, 0)).getSW());
+        assertEquals(0x6A88, session.transmit(CspApdus.getCertificate(0)).getSW());
+    }
+
+    @Test
+    void claim15_stateSurvivesAcrossProcessesInTheSimFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path f = dir.resolve("card.sim");
+        PublicKey pub;
+        try (CardSession s = new CardSession(SimulatorTransport.open(f))) {
+            CspCard c = new CspCard(s);
+            c.login(PIN);
+            pub = c.generate(3, KeyAlgorithm.EC_P256, "persist");
+            assertEquals(0x63C2, swOf(() -> c.login("000000".toCharArray())));
+        }
+        try (CardSession s = new CardSession(SimulatorTransport.open(f))) {
+            CspCard c = new CspCard(s);
+            assertEquals(pub, c.publicKey(3), "same on-card key after replay");
+            assertEquals(2, c.pinTriesLeft());
+            assertEquals("persist", c.slots().get(3).label());
+        }
+    }
+
+    private static int swOf(Runnable r) {
+        try {
+            r.run();
+            return 0x9000;
+        } catch (CardStatusException e) {
+            return e.sw();
+        }
+    }
+
+    @Test
     void wrongPinCountsDownBlocksAndPukUnblocks() {
         assertEquals(3, card.pinTriesLeft());
         assertEquals(0x63C2, sw(() -> card.login("000000".toCharArray())));

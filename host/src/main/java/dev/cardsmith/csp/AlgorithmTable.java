@@ -33,7 +33,7 @@ public final class AlgorithmTable {
                     "encrypt/wrap with a public key (JDK); ciphertext left-padded to 256 bytes",
                     "decrypt/unwrap with a card key: DECRYPT (PKCS#1 v1.5 unpadding on the card)"),
             new Entry("KeyAgreement", "ECDH", null, KeyAlgorithm.EC_P256,
-                    "peer point checked on P-256, encoded 04||X||Y",
+                    "peer point checked on P-256, sent uncompressed (04, X, Y)",
                     "ECDH (ALG_EC_SVDP_DH_PLAIN: the X coordinate)"),
             new Entry("KeyPairGenerator", "EC", null, KeyAlgorithm.EC_P256,
                     "chooses slot and label, builds the JDK public key",

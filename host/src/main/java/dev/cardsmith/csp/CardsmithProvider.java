@@ -92,7 +92,13 @@ public final class CardsmithProvider extends Provider {
 
     /** Closes the card connection when the provider opened it (a persistent sim file is released). */
     public synchronized void close() {
-        if (card != null) card.logout();
+        if (card != null) {
+            try {
+                card.logout();
+            } catch (RuntimeException e) {
+                // the card is gone already; nothing verified remains on it
+            }
+        }
         if (session != null && ownsSession) session.close();
         card = null;
         if (ownsSession) session = null;

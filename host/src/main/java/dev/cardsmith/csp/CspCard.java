@@ -147,6 +147,14 @@ public final class CspCard {
     /** Generates a key pair on the card (PIN required); returns its public key. */
     public synchronized PublicKey generate(int slot, KeyAlgorithm alg, String label) {
         if (alg == KeyAlgorithm.NONE) throw new IllegalArgumentException("choose ec or rsa");
+        if (label != null && !label.isEmpty()) {
+            // Labels are KeyStore aliases: keep them unique across slots (one LIST SLOTS).
+            for (SlotInfo s : slots()) {
+                if (s.slot() != slot && s.hasKey() && s.alias().equals(label)) {
+                    throw new IllegalArgumentException("label '" + label + "' is already used by slot " + s.slot());
+                }
+            }
+        }
         log.info("generating {} key pair in slot {}", alg, slot);
         return CspApdus.parsePublicKey(privileged("GENERATE ASYMMETRIC KEY PAIR", CspApdus.generate(slot, alg, label)));
     }

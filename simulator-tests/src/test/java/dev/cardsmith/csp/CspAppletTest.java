@@ -238,6 +238,8 @@ class CspAppletTest {
         byte[] h = new byte[32];
         assertEquals(0x6A88, sw(() -> card.signEcdsa(0, h)), "empty slot");
         card.generate(0, KeyAlgorithm.EC_P256, "ec");
+        assertThrows(IllegalArgumentException.class, () -> card.generate(1, KeyAlgorithm.EC_P256, "ec"), "labels are unique aliases");
+        card.generate(0, KeyAlgorithm.EC_P256, "ec"); // regenerating the same slot keeps its label
         assertEquals(0x6985, sw(() -> card.signRsaPkcs1(0, new byte[51])), "EC key, RSA mechanism");
         assertEquals(0x6985, sw(() -> card.decryptRsaPkcs1(0, new byte[256])));
         assertEquals(0x6A86, raw(0x80, Constants.INS_SIGN, 7, 1, h), "slot out of range");

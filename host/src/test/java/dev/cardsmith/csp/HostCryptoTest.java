@@ -69,4 +69,10 @@ class HostCryptoTest {
         assertTrue(AlgorithmTable.markdown().contains("| Signature | SHA384withECDSA |"));
         assertTrue(AlgorithmTable.markdown().contains("| Cipher | RSA/ECB/PKCS1Padding |"));
     }
+
+    @Test
+    void docsCarryTheCurrentAlgorithmTable() throws Exception {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "csp.md"));
+        assertTrue(doc.contains(AlgorithmTable.markdown().trim()), "docs/csp.md section 2 must be AlgorithmTable.markdown()");
+    }
 }

@@ -21,6 +21,8 @@ public final class CardsmithApplets {
         List<AppletSpec> list = new ArrayList<>();
         // seed 000: device key vault
         list.add(new AppletSpec("vault", aid(RID + "00"), aid(RID + "0001"), dev.cardsmith.applet.vault.VaultApplet.class, new byte[0]));
+        // seed 003: the card as cryptographic service provider (default PIN 123456, PUK 12345678)
+        list.add(new AppletSpec("csp", aid(RID + "03"), aid(RID + "0301"), dev.cardsmith.applet.csp.CspApplet.class, new byte[0]));
         return list;
     }
 

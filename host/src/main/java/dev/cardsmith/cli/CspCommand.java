@@ -1,0 +1,58 @@
+package dev.cardsmith.cli;
+
+import dev.cardsmith.csp.CardsmithProvider;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code cardsmith csp ...}: the card as cryptographic service provider (seed 003). The
+ * subcommands use the JCA provider over the global --sim/--reader card.
+ */
+@Command(name = "csp", description = "Card as cryptographic service provider: keys, signatures, certificates, PIN.",
+        subcommands = {CspKeygenCommand.class, CspListCommand.class, CspSignCommand.class, CspCertImportCommand.class,
+                CspDeleteCommand.class, CspPinCommand.class})
+final class CspCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "choose a subcommand: keygen, list, sign, cert-import, delete, pin");
+    }
+
+    /** Adds {@code csp} and {@code bench csp-sign} (creating the {@code bench} group if no other system did). */
+    static void register(CommandLine root) {
+        root.addSubcommand(new CspCommand());
+        CommandLine bench = root.getSubcommands().get("bench");
+        if (bench == null) {
+            CommandSpec spec = CommandSpec.create().name("bench").mixinStandardHelpOptions(true);
+            spec.usageMessage().description("Benchmarks against the simulated or real card.");
+            bench = new CommandLine(spec);
+            root.addSubcommand("bench", bench);
+        }
+        bench.addSubcommand("csp-sign", new CspBenchCommand());
+    }
+
+    /** The provider over this invocation's card; logs in when a PIN is given (--pin or $CARDSMITH_CSP_PIN). */
+    static CardsmithProvider provider(CliContext ctx, String pin) {
+        CardsmithProvider p = new CardsmithProvider(ctx.card());
+        String effective = pin != null ? pin : System.getenv("CARDSMITH_CSP_PIN");
+        if (effective != null && !effective.isEmpty()) p.login(effective.toCharArray());
+        return p;
+    }
+
+    static String requirePin(String pin) {
+        String effective = pin != null ? pin : System.getenv("CARDSMITH_CSP_PIN");
+        if (effective == null || effective.isEmpty()) {
+            throw new CliException("this operation needs the user PIN: --pin PIN or $CARDSMITH_CSP_PIN", ErrorHandler.EXIT_USAGE);
+        }
+        return effective;
+    }
+
+    static CliException wrap(RuntimeException e) {
+        if (e instanceof dev.cardsmith.csp.CspException) return new CliException(e.getMessage());
+        throw e;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.cardsmith.cli;
+
+import dev.cardsmith.csp.CardInfo;
+import dev.cardsmith.csp.CspCard;
+import dev.cardsmith.csp.CspFlows;
+import dev.cardsmith.csp.SlotInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.security.cert.X509Certificate;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code cardsmith csp list}: the card's slots, their keys and certificates, and the PIN counter. No PIN needed. */
+@Command(name = "list", description = "List key slots, certificates and the PIN retry counter.")
+final class CspListCommand implements Runnable {
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+        try (CliContext ctx = CliContext.of(spec)) {
+            CspCard card = new CspCard(ctx.card());
+            CardInfo info = card.select();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("rsaSupported", info.rsaSupported());
+            m.put("pinTriesLeft", card.pinTriesLeft());
+            Map<String, Object> slots = new LinkedHashMap<>();
+            for (SlotInfo s : card.slots()) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("algorithm", s.hasKey() ? s.algorithm().jcaName : "empty");
+                if (s.hasKey()) {
+                    e.put("alias", s.alias());
+                    if (s.certificateLength() > 0) {
+                        X509Certificate c = card.certificate(s.slot());
+                        e.put("certificateSubject", c.getSubjectX500Principal().getName());
+                        e.put("certificateNotAfter", c.getNotAfter().toInstant().toString());
+                        e.put("certificateSha256", CspFlows.sha256Fingerprint(c.getEncoded()));
+                    }
+                }
+                slots.put("slot" + s.slot(), e);
+            }
+            m.put("slots", slots);
+            ctx.emit(m);
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new CliException(e.getMessage());
+        }
+    }
+}

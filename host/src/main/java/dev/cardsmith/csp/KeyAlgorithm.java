@@ -1,0 +1,33 @@
+package dev.cardsmith.csp;
+
+import dev.cardsmith.applet.csp.Constants;
+
+/** The key types a CSP slot can hold. */
+public enum KeyAlgorithm {
+    NONE(Constants.ALG_NONE, "-"),
+    EC_P256(Constants.ALG_EC_P256, "EC"),
+    RSA_2048(Constants.ALG_RSA_2048, "RSA");
+
+    final byte code;
+    /** JCA key algorithm name. */
+    public final String jcaName;
+
+    KeyAlgorithm(byte code, String jcaName) {
+        this.code = code;
+        this.jcaName = jcaName;
+    }
+
+    public static KeyAlgorithm fromCode(byte code) {
+        for (KeyAlgorithm a : values()) if (a.code == code) return a;
+        throw new CspException("unknown slot algorithm " + code);
+    }
+
+    /** "ec", "ec-p256", "p256", "rsa", "rsa2048" (CLI and KeyPairGenerator names). */
+    public static KeyAlgorithm parse(String s) {
+        switch (s.toLowerCase(java.util.Locale.ROOT)) {
+            case "ec": case "ec-p256": case "p256": case "p-256": case "secp256r1": return EC_P256;
+            case "rsa": case "rsa2048": case "rsa-2048": return RSA_2048;
+            default: throw new IllegalArgumentException("unknown key algorithm '" + s + "' (ec or rsa)");
+        }
+    }
+}

@@ -21,6 +21,8 @@ public final class CardsmithApplets {
         List<AppletSpec> list = new ArrayList<>();
         // seed 000: device key vault
         // list.add(new AppletSpec("vault", aid(RID + "00"), aid(RID + "0001"), VaultApplet.class, new byte[0]));
+        // seed 002: security module (manufacturer checking key: SET CHECKING KEY via `cardsmith module enroll`)
+        list.add(new AppletSpec("module", aid(RID + "02"), aid(RID + "0201"), dev.cardsmith.applet.module.ModuleApplet.class, new byte[0]));
         return list;
     }
 

@@ -97,6 +97,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
                 || ins == Constants.INS_CENTRAL_CONFIRM) {
             endSession();
         }
+        if (ins == Constants.INS_PERSO_AUTHENTICATE) clearTan();
         t.vars[Transients.V_CHAIN_INS] = 0;
         t.vars[Transients.V_CHAIN_LEN] = 0;
     }
@@ -104,7 +105,13 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
     private void endSession() {
         t.vars[Transients.V_SESSION] = Transients.SESSION_NONE;
         crypto.clearSessionKeys();
-        Util.arrayFillNonAtomic(t.ram, Transients.NONCE, (short) (Transients.RAM_LENGTH - Transients.NONCE), (byte) 0);
+        // everything but the entered TAN, which waits for the next PERSO AUTHENTICATE
+        Util.arrayFillNonAtomic(t.ram, (short) 0, Transients.TAN, (byte) 0);
+        Util.arrayFillNonAtomic(t.ram, Transients.RECEIPT, (short) (Transients.RAM_LENGTH - Transients.RECEIPT), (byte) 0);
+    }
+
+    private void clearTan() {
+        Util.arrayFillNonAtomic(t.ram, Transients.TAN, Constants.TAN_MAX_LENGTH, (byte) 0);
         t.vars[Transients.V_TAN_LEN] = 0;
     }
 
@@ -170,8 +177,8 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
 
     /** Receives a short command into the APDU buffer; Lc must equal the bytes received. */
     private short receive(APDU apdu) {
-        short lc = apdu.getIncomingLength();
         short got = apdu.setIncomingAndReceive();
+        short lc = apdu.getIncomingLength();
         if (got != lc) ISOException.throwIt(Constants.SW_WRONG_LENGTH);
         return got;
     }
@@ -179,10 +186,10 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
     /** Appends the command data (one APDU of a chain, or one extended APDU) to the stage. */
     private short receiveStaged(APDU apdu, short stageOff) {
         byte[] buf = apdu.getBuffer();
+        short n = apdu.setIncomingAndReceive();
         short lc = apdu.getIncomingLength();
         if (lc > (short) (Constants.STAGE_LENGTH - stageOff)) ISOException.throwIt(Constants.SW_WRONG_LENGTH);
         short cdata = apdu.getOffsetCdata();
-        short n = apdu.setIncomingAndReceive();
         short got = 0;
         while (n > 0) {
             if (n > (short) (lc - got)) ISOException.throwIt(Constants.SW_WRONG_LENGTH);
@@ -270,13 +277,16 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         JCSystem.commitTransaction();
     }
 
-    /** Claim 8: the permanent identity key is formed once; returns its public point. */
+    /** Claim 8: the permanent identity key is formed once; returns its public point (again, until certified). */
     private void generateIdentity(APDU apdu, byte[] buf, short len) {
         requireLength(len, (short) 0);
         if (!p.checkingKeySet) ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED);
-        if (p.identityKeySet) ISOException.throwIt(Constants.SW_COMMAND_NOT_ALLOWED);
-        Crypto.generate(p.identityKey);
-        p.identityKeySet = true;
+        if (p.identityCertLength != 0) ISOException.throwIt(Constants.SW_COMMAND_NOT_ALLOWED);
+        if (!p.identityKeySet) {
+            // formed once; until its certificate is stored a re-run gets the same public key back
+            Crypto.generate(p.identityKey);
+            p.identityKeySet = true;
+        }
         short n = ((ECPublicKey) p.identityKey.getPublic()).getW(buf, (short) 0);
         send(apdu, buf, (short) 0, n);
     }
@@ -301,6 +311,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
     private void enterPersonalization(short len) {
         requireLength(len, (short) 0);
         endSession();
+        clearTan();
         JCSystem.beginTransaction();
         p.state = Constants.STATE_PERSONALIZATION;
         p.moduleKeySet = false;
@@ -430,8 +441,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         r = Util.arrayCopyNonAtomic(ram, Transients.NONCE, buf, r, Constants.NONCE_LENGTH);
         r = putTlvHeader(buf, r, Constants.TAG_TAN, tanLen);
         r = Util.arrayCopyNonAtomic(ram, Transients.TAN, buf, r, tanLen);
-        Util.arrayFillNonAtomic(ram, Transients.TAN, Constants.TAN_MAX_LENGTH, (byte) 0);
-        t.vars[Transients.V_TAN_LEN] = 0; // the TAN is forwarded once
+        clearTan(); // the TAN is forwarded once
         short rl = crypto.wrapResponse(buf, (short) 0, r, ram);
         t.vars[Transients.V_SESSION] = Transients.PERSO_AUTHENTICATED;
         send(apdu, buf, (short) 0, rl);

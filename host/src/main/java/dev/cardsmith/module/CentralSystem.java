@@ -118,4 +118,24 @@ public final class CentralSystem {
     public boolean hasKey(String moduleId) {
         return keys.containsKey(moduleId);
     }
+
+    /**
+     * The central system as a network service: authenticates the relayed module, agrees the
+     * transaction key and runs one transaction with the HELLO's message as payload.
+     */
+    public ApduRelay.Handler relayHandler(java.util.function.Supplier<LocalDate> today) {
+        return (hello, card) -> {
+            Object msg = hello.get("message");
+            byte[] payload = (msg == null ? "ping" : msg.toString()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            Authenticated a = authenticate(card, today.get());
+            byte[] receipt = transact(card, a.moduleId(), payload);
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("module", a.moduleId());
+            m.put("moduleCertificate", a.moduleCertificate().chr());
+            m.put("authenticated", true);
+            m.put("transactionCounter", keys.get(a.moduleId()).counter);
+            m.put("receipt", java.util.HexFormat.of().formatHex(receipt));
+            return m;
+        };
+    }
 }

@@ -72,4 +72,22 @@ public final class PersonalizationUnit {
             throw e;
         }
     }
+
+    /**
+     * The perso unit as a network service (claim 14): the appliance identifies itself in its
+     * HELLO; with a non-empty allow list only listed appliances are served. The module itself is
+     * identified through its identity certificate inside the relayed, end-to-end protected protocol.
+     */
+    public ApduRelay.Handler relayHandler(java.util.Set<String> allowedAppliances, java.util.function.Supplier<LocalDate> today) {
+        return (hello, card) -> {
+            Object a = hello.get("appliance");
+            String appliance = a == null ? null : a.toString();
+            if (!allowedAppliances.isEmpty() && (appliance == null || !allowedAppliances.contains(appliance))) {
+                throw new ModuleException("appliance " + appliance + " is not registered with this perso unit");
+            }
+            Map<String, Object> m = personalize(card, today.get(), appliance).toMap();
+            m.put("appliance", appliance);
+            return m;
+        };
+    }
 }

@@ -67,4 +67,28 @@ final class ModuleFixture implements AutoCloseable {
         session.close();
         hsm.close();
     }
+
+    PersoSession persoSession(boolean extended) {
+        return new PersoSession(card(extended), body -> hsm.signSha256WithEcdsa(CertificateAuthority.PERSO_UNIT_LABEL, body));
+    }
+
+    /** Module certificate as the real perso unit would issue it (HSM perso key), with chosen key and nonce. */
+    CvCertificate moduleCert(byte[] point, byte[] nonce) {
+        return CvCertificate.issue(CertificateAuthority.PERSO_UNIT_CHR, "ZZMTEST0000001", point, CvCertificate.Role.MODULE, nonce,
+                TODAY, TODAY.plusYears(2), body -> hsm.signSha256WithEcdsa(CertificateAuthority.PERSO_UNIT_LABEL, body));
+    }
+
+    /** Full personalization through the perso unit; returns the module's result. */
+    PersonalizationUnit.Result personalize(boolean extended) {
+        enterTan(issueTan(moduleIdOnCard()));
+        return new PersonalizationUnit(ca).personalize(card(extended), TODAY, null);
+    }
+
+    String moduleIdOnCard() {
+        return Manufacturing.moduleIdOf(CvCertificate.parse(card(false).transmitOk("GET STATUS", ModuleApdus.getStatus(1))));
+    }
+
+    int sw(javax.smartcardio.CommandAPDU c) {
+        return session.transmit(c).getSW();
+    }
 }

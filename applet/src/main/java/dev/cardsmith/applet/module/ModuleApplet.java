@@ -206,8 +206,11 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
      * comes with GET RESPONSE, so the data must sit in the stage.
      */
     private void send(APDU apdu, byte[] src, short off, short len) {
+        // Le = 0 means 256 on a short APDU and the maximum on an extended one (Lc byte 00 + 2 bytes);
+        // some runtimes (jCardSim) report an extended Le of 0000 as 0.
+        boolean extended = apdu.getBuffer()[ISO7816.OFFSET_LC] == 0 && apdu.getIncomingLength() > 0;
         short le = apdu.setOutgoing();
-        if (le == 0) le = 256;
+        if (le == 0) le = extended ? Constants.STAGE_LENGTH : (short) 256;
         if (len <= le) {
             apdu.setOutgoingLength(len);
             apdu.sendBytesLong(src, off, len);

@@ -31,6 +31,22 @@ public final class ModuleStore {
         this.db = db;
     }
 
+    public Database database() {
+        return db;
+    }
+
+    /** Certificate by its holder reference and encoded form, to reconcile an interrupted personalization. */
+    public Optional<CvCertificate> certificate(byte[] encoded) {
+        return db.inTransaction(conn -> {
+            try (PreparedStatement q = conn.prepareStatement("SELECT certificate FROM module_certificate WHERE cert_id = ?")) {
+                q.setString(1, sha256Hex(encoded));
+                try (ResultSet rs = q.executeQuery()) {
+                    return rs.next() ? Optional.of(CvCertificate.parse(HEX.parseHex(rs.getString(1)))) : Optional.<CvCertificate>empty();
+                }
+            }
+        });
+    }
+
     // ---- certificates --------------------------------------------------------------------------
 
     public void saveCertificate(CvCertificate c) {

@@ -1,5 +1,7 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.applet.module.Constants;
+import dev.cardsmith.store.OperationJournal;
 import dev.cardsmith.transport.CardStatusException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,10 +23,36 @@ public final class PersonalizationUnit {
 
     private final CertificateAuthority ca;
     private final ModuleStore store;
+    private final OperationJournal journal;
+    static final String JOURNAL_SYSTEM = "module";
 
     public PersonalizationUnit(CertificateAuthority ca) {
         this.ca = ca;
         this.store = ca.store();
+        this.journal = new OperationJournal(store.database());
+    }
+
+    /**
+     * The module refused INITIATE because it is operating. If a personalization of it was left
+     * pending (host stopped after the module committed), the module's certificate decides: the
+     * one this perso unit issued means it completed, so the registry catches up. Returns null
+     * when there is nothing to reconcile.
+     */
+    Result reconcile(ModuleCard card, String appliance) {
+        CvCertificate identity = CvCertificate.parse(card.transmitOk("GET STATUS", ModuleApdus.getStatus(1)));
+        String moduleId = Manufacturing.moduleIdOf(identity);
+        java.util.List<OperationJournal.Entry> pending = journal.pending(JOURNAL_SYSTEM, moduleId);
+        if (pending.isEmpty()) return null;
+        CvCertificate onCard = CvCertificate.parse(card.transmitOk("GET STATUS", ModuleApdus.getStatus(2)));
+        boolean ours = store.certificate(onCard.encoded()).isPresent() && onCard.car().equals(CertificateAuthority.PERSO_UNIT_CHR);
+        for (OperationJournal.Entry e : pending) {
+            boolean match = ours && onCard.chr().equals(e.detail());
+            journal.finish(e.id(), match ? OperationJournal.State.DONE : OperationJournal.State.FAILED, match ? "reconciled" : "not on the module");
+        }
+        if (!ours) return null;
+        store.personalized(moduleId, onCard, appliance);
+        LOG.info("reconciled interrupted personalization of module {}", moduleId);
+        return new Result(moduleId, onCard);
     }
 
     public record Result(String moduleId, CvCertificate moduleCertificate) {
@@ -44,7 +72,15 @@ public final class PersonalizationUnit {
         String moduleId = null;
         try {
             PersoSession s = new PersoSession(card, body -> ca.hsm().signSha256WithEcdsa(CertificateAuthority.PERSO_UNIT_LABEL, body));
-            PersoSession.Initiated init = s.initiate(ca.persoUnitByManufacturer().encoded());
+            PersoSession.Initiated init;
+            try {
+                init = s.initiate(ca.persoUnitByManufacturer().encoded());
+            } catch (CardStatusException e) {
+                if (e.sw() != (Constants.SW_CONDITIONS_NOT_SATISFIED & 0xFFFF)) throw e;
+                Result done = reconcile(card, appliance);
+                if (done == null) throw e;
+                return done;
+            }
             CvCertificate identity = init.identity();
             identity.check(ca.manufacturerKey(), CertificateAuthority.MANUFACTURER_CHR, CvCertificate.Role.IDENTITY, today);
             if (!init.identityProved()) throw new ModuleException("module failed the identity challenge");
@@ -62,8 +98,16 @@ public final class PersonalizationUnit {
             String chr = "ZZ" + moduleId + String.format("%05d", n % 100000);
             CvCertificate moduleCert = ca.issueFor(CertificateAuthority.PERSO_UNIT_LABEL, CertificateAuthority.PERSO_UNIT_CHR, chr,
                     auth.modulePoint(), CvCertificate.Role.MODULE, auth.nonce(), today, today.plusYears(2));
-            s.storeCertificates(moduleCert.encoded(), ca.centralByPersoUnit().encoded(), ca.persoUnitByCentral().encoded());
+            // intent before the module commits, completion after (a re-run reconciles, see reconcile())
+            String op = journal.begin(JOURNAL_SYSTEM, moduleId, "personalize", moduleCert.chr());
+            try {
+                s.storeCertificates(moduleCert.encoded(), ca.centralByPersoUnit().encoded(), ca.persoUnitByCentral().encoded());
+            } catch (RuntimeException e) {
+                journal.finish(op, OperationJournal.State.FAILED, String.valueOf(e.getMessage()));
+                throw e;
+            }
             store.personalized(moduleId, moduleCert, appliance);
+            journal.finish(op, OperationJournal.State.DONE, moduleCert.chr());
             store.recordSession(moduleId, "PERSONALIZE", true, appliance, moduleCert.chr());
             LOG.info("personalized module {} with certificate {}", moduleId, chr);
             return new Result(moduleId, moduleCert);

@@ -50,4 +50,19 @@ class ModuleEndToEndTest {
         assertEquals(16, receipt.length);
         assertEquals(1, f.status().transactionCounter());
     }
+
+    @Test
+    void bouncyCastleParsesEveryCertificateTheProjectEmits() {
+        f.enterTan(f.issueTan(moduleId));
+        new PersonalizationUnit(f.ca).personalize(f.card(true), ModuleFixture.TODAY, null);
+        java.util.List<byte[]> all = new java.util.ArrayList<>();
+        for (CvCertificate c : f.store.allCertificates()) all.add(c.encoded());
+        all.add(f.card(false).transmitOk("GS", ModuleApdus.getStatus(1)));
+        all.add(f.card(false).transmitOk("GS", ModuleApdus.getStatus(2)));
+        assertEquals(8, all.size()); // 4 CA + identity + module in the store, identity + module from the card
+        for (byte[] enc : all) {
+            org.bouncycastle.asn1.eac.CVCertificate bc = org.bouncycastle.asn1.eac.CVCertificate.getInstance(enc);
+            assertEquals(CvCertificate.parse(enc).chr(), new String(bc.getBody().getCertificateHolderReference().getEncoded(), StandardCharsets.ISO_8859_1));
+        }
+    }
 }

@@ -148,7 +148,9 @@ public final class ApduRelay {
             while (true) {
                 Frame f = read(in);
                 switch (f.type) {
-                    case APDU -> write(out, RESPONSE, session.transmit(new CommandAPDU(f.payload)).getBytes());
+                    case APDU -> write(out, RESPONSE, relayable(f.payload)
+                            ? session.transmit(new CommandAPDU(f.payload)).getBytes()
+                            : new byte[]{0x6E, 0x00});
                     case DONE -> { return JSON.readValue(f.payload, new TypeReference<Map<String, Object>>() {}); }
                     case ERROR -> throw new ModuleException("service refused: " + new String(f.payload, StandardCharsets.UTF_8));
                     default -> throw new ModuleException("unexpected frame type " + f.type + " from the service");
@@ -159,6 +161,14 @@ public final class ApduRelay {
         } catch (IOException e) {
             throw new ModuleException("cannot talk to " + host + ":" + port + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The appliance relays only the module's proprietary commands (CLA 80, chaining bit allowed):
+     * a service cannot SELECT other applets or send ISO commands through it.
+     */
+    static boolean relayable(byte[] apdu) {
+        return apdu.length >= 4 && (apdu[0] & 0xEF) == 0x80;
     }
 
     private record Frame(int type, byte[] payload) {}

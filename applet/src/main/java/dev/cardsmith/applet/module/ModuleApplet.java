@@ -364,13 +364,11 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         Util.arrayCopyNonAtomic(s, t.vars[Transients.CV_CHR_OFF], ram, Transients.CHR_PERSO, chrLen);
         t.vars[Transients.V_CHR_PERSO_LEN] = chrLen;
         Crypto.setPoint(p.persoKey, s, t.vars[Transients.CV_KEY_OFF]);
-        short effOff = t.vars[Transients.CV_EFF_OFF];
         short k = cvc.expect(s, o, len, Constants.TAG_EPHEMERAL_KEY);
         requireLength(cvc.tlvLength(), Constants.EC_POINT_LENGTH);
         if ((short) (k + Constants.EC_POINT_LENGTH) != len) ISOException.throwIt(Constants.SW_WRONG_DATA);
         Util.arrayCopyNonAtomic(s, k, ram, Transients.EPK_PEER, Constants.EC_POINT_LENGTH);
-        t.vars[Transients.CV_EFF_OFF] = effOff;
-        cvc.advanceDate(s, p.certificateDate);
+        cvc.advanceDate(s, p.certificateDate); // the perso-unit certificate's fields are still parsed
 
         Crypto.generate(p.ephemeralKey);
         ((ECPublicKey) p.ephemeralKey.getPublic()).getW(ram, Transients.EPK_CARD);

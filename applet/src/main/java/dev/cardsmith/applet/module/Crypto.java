@@ -2,6 +2,7 @@ package dev.cardsmith.applet.module;
 
 import javacard.framework.ISOException;
 import javacard.framework.Util;
+import javacard.security.CryptoException;
 import javacard.security.AESKey;
 import javacard.security.ECKey;
 import javacard.security.ECPrivateKey;
@@ -47,6 +48,8 @@ final class Crypto {
     final Cipher aesEcb;
     final MessageDigest sha256;
     final KeyAgreement ecdh;
+    /** d·G for the module key formed from the variation value (JC 3.0.5 optional; null = not offered). */
+    final KeyAgreement ecdhXy;
     final RandomData random;
     /** Transient session keys: secure-messaging ENC / C-MAC / R-MAC (perso) or receipt key (central). */
     final AESKey sEnc;
@@ -61,6 +64,13 @@ final class Crypto {
         sha256 = MessageDigest.getInstance(MessageDigest.ALG_SHA_256, false);
         ecdh = KeyAgreement.getInstance(KeyAgreement.ALG_EC_SVDP_DH_PLAIN, false);
         random = RandomData.getInstance(RandomData.ALG_SECURE_RANDOM);
+        KeyAgreement xy = null;
+        try {
+            xy = KeyAgreement.getInstance(KeyAgreement.ALG_EC_SVDP_DH_PLAIN_XY, false);
+        } catch (CryptoException e) {
+            xy = null; // platform without PLAIN_XY: the variation value only seeds the generator
+        }
+        ecdhXy = xy;
         sEnc = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
         sMac = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
         sRmac = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
@@ -92,6 +102,51 @@ final class Crypto {
         setCurve((ECKey) pair.getPublic());
         setCurve((ECKey) pair.getPrivate());
         pair.genKeyPair();
+    }
+
+    /**
+     * Claim 10: forms the module key pair from the card's randomness AND the perso unit's
+     * variation value: d = SHA-256(random(32) || V(16)) (again while d = 0 or d >= n), W = d·G
+     * through ALG_EC_SVDP_DH_PLAIN_XY. The random part keeps d secret even from the perso unit.
+     * Without PLAIN_XY on the platform, V seeds the generator before genKeyPair(). Uses
+     * ram[work..work+80).
+     */
+    void formKeyWithVariation(KeyPair pair, byte[] v, short vOff, byte[] ram, short work) {
+        if (ecdhXy == null) {
+            random.setSeed(v, vOff, Constants.VARIATION_LENGTH);
+            generate(pair);
+            return;
+        }
+        ECPrivateKey priv = (ECPrivateKey) pair.getPrivate();
+        ECPublicKey pub = (ECPublicKey) pair.getPublic();
+        setCurve(priv);
+        setCurve(pub);
+        short d = (short) (work + 48);
+        do {
+            random.generateData(ram, work, (short) 32);
+            Util.arrayCopyNonAtomic(v, vOff, ram, (short) (work + 32), Constants.VARIATION_LENGTH);
+            sha256.doFinal(ram, work, (short) 48, ram, d);
+        } while (!validScalar(ram, d));
+        priv.setS(ram, d, (short) 32);
+        ecdhXy.init(priv);
+        short n = ecdhXy.generateSecret(G, (short) 0, (short) G.length, ram, work);
+        pub.setW(ram, work, n);
+        Util.arrayFillNonAtomic(ram, work, (short) 80, (byte) 0);
+    }
+
+    /** 0 < d < n, d big-endian 32 bytes at buf[off]. */
+    private static boolean validScalar(byte[] buf, short off) {
+        boolean zero = true;
+        for (short i = 0; i < 32; i++) {
+            if (buf[(short) (off + i)] != 0) { zero = false; break; }
+        }
+        if (zero) return false;
+        for (short i = 0; i < 32; i++) {
+            short a = (short) (buf[(short) (off + i)] & 0xFF);
+            short b = (short) (N[i] & 0xFF);
+            if (a != b) return a < b;
+        }
+        return false;
     }
 
     /** Sets a public key from an uncompressed point (04||X||Y), re-setting the curve first. */

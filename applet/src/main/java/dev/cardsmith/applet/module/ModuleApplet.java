@@ -429,10 +429,9 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
             ISOException.throwIt(Constants.SW_VERIFICATION_FAILED);
         }
 
-        // Claim 10: the variation value goes into the card's generator before the module key is formed.
-        crypto.random.setSeed(buf, v, Constants.VARIATION_LENGTH);
+        // Claims 1, 10: the module key is formed afresh on the card, from its randomness and the variation value.
         p.moduleKeySet = false;
-        Crypto.generate(p.moduleKey);
+        crypto.formKeyWithVariation(p.moduleKey, buf, v, ram, Transients.WORK);
         p.moduleKeySet = true;
 
         short r = 0;

@@ -258,4 +258,20 @@ class ModulePersonalizationNegativeTest {
             assertFalse(rs.getString(2).contains(dev.cardsmith.crypto.Hex.of(tan.getBytes())));
         }
     }
+
+    @Test
+    void brokenChainsAndOverlongCommandsGetIsoStatusWords() {
+        // first piece of a chained INITIATE, then another command: the chain is dropped
+        assertEquals(0x9000, f.sw(new javax.smartcardio.CommandAPDU(0x90, Constants.INS_PERSO_INITIATE & 0xFF, 0, 0, new byte[100])));
+        assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.enterTan("12345678")));
+        assertEquals(0x9000, f.sw(ModuleApdus.enterTan("12345678")));
+        // chaining on a command that does not take it
+        assertEquals(0x6884, f.sw(new javax.smartcardio.CommandAPDU(0x90, Constants.INS_ENTER_TAN & 0xFF, 0, 0, new byte[8])));
+        // more than the 1 KB stage
+        f.session.extendedLength(true);
+        assertEquals(Constants.SW_WRONG_LENGTH, f.sw(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_PERSO_INITIATE & 0xFF, 0, 0, new byte[1100], 65536)));
+        // truncated certificate in INITIATE
+        byte[] cert = f.ca.persoUnitByManufacturer().encoded();
+        assertEquals(Constants.SW_WRONG_DATA, f.sw(ModuleApdus.persoInitiate(java.util.Arrays.copyOf(cert, cert.length - 10), new byte[0], true)));
+    }
 }

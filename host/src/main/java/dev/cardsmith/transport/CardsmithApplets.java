@@ -23,6 +23,8 @@ public final class CardsmithApplets {
         list.add(new AppletSpec("vault", aid(RID + "00"), aid(RID + "0001"), dev.cardsmith.applet.vault.VaultApplet.class, new byte[0]));
         // seed 003: the card as cryptographic service provider (default PIN 123456, PUK 12345678)
         list.add(new AppletSpec("csp", aid(RID + "03"), aid(RID + "0301"), dev.cardsmith.applet.csp.CspApplet.class, new byte[0]));
+        // seed 002: security module (manufacturer checking key: SET CHECKING KEY via `cardsmith module enroll`)
+        list.add(new AppletSpec("module", aid(RID + "02"), aid(RID + "0201"), dev.cardsmith.applet.module.ModuleApplet.class, new byte[0]));
         return list;
     }
 

@@ -1,0 +1,54 @@
+package dev.cardsmith.cli;
+
+import dev.cardsmith.module.ApduRelay;
+import dev.cardsmith.module.CentralSystem;
+import dev.cardsmith.module.LocalModule;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code cardsmith central serve|connect}: the central system (seed 002) and its module-side client. */
+@Command(name = "central", description = "Central system (seed 002): mutual authentication, transaction key, transactions.",
+        subcommands = {CentralCommand.Serve.class, CentralCommand.Connect.class})
+final class CentralCommand {
+
+    @Command(name = "serve", description = "Authenticate connecting modules and run one transaction each.")
+    static final class Serve implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--host", defaultValue = "127.0.0.1") String host;
+        @Option(names = "--port", defaultValue = "0", description = "TCP port (0 = ephemeral, printed).") int port;
+        @Option(names = "--count", defaultValue = "0", description = "Stop after this many connections (0 = run until killed).") int count;
+        @Option(names = "--date", description = "Today for certificate checks, YYYY-MM-DD (default today).") String date;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                CentralSystem central = new CentralSystem(ModuleCliSupport.ca(ctx));
+                try (ApduRelay.Server server = new ApduRelay.Server(host, port, central.relayHandler(() -> ModuleCliSupport.today(date)))) {
+                    ctx.out().println("central system listening on " + host + ":" + server.port());
+                    ctx.out().flush();
+                    server.serve(count);
+                }
+            }
+        }
+    }
+
+    @Command(name = "connect", description = "Connect the local module to a central system and run a transaction.")
+    static final class Connect implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--host", defaultValue = "127.0.0.1") String host;
+        @Option(names = "--port", required = true) int port;
+        @Option(names = "--message", defaultValue = "ping", description = "Transaction payload (UTF-8, up to 192 bytes).") String message;
+        @Option(names = "--appliance", defaultValue = "appliance-1") String appliance;
+        @Option(names = "--short-apdus", description = "Command chaining + GET RESPONSE instead of extended length.") boolean shortApdus;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                ctx.emit(ModuleCliSupport.verifying(() ->
+                        new LocalModule(ctx.card()).select().connectCentral(host, port, appliance, message, !shortApdus)));
+            }
+        }
+    }
+}

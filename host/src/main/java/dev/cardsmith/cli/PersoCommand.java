@@ -1,0 +1,82 @@
+package dev.cardsmith.cli;
+
+import dev.cardsmith.module.ApduRelay;
+import dev.cardsmith.module.LocalModule;
+import dev.cardsmith.module.ModuleStore;
+import dev.cardsmith.module.PersonalizationUnit;
+import dev.cardsmith.module.TanIssuer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code cardsmith perso tan|serve|connect}: the personalization unit as TAN issuer and network service. */
+@Command(name = "perso", description = "Personalization unit (seed 002): TANs, remote personalization service and client.",
+        subcommands = {PersoCommand.Tan.class, PersoCommand.Serve.class, PersoCommand.Connect.class})
+final class PersoCommand {
+
+    @Command(name = "tan", description = "Issue one-time transaction numbers for an enrolled module (printed once, stored hashed).")
+    static final class Tan implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--module", required = true, description = "Module id (from 'cardsmith module enroll').") String module;
+        @Option(names = "--count", defaultValue = "1", description = "How many TANs (default ${DEFAULT-VALUE}).") int count;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                List<String> tans = ModuleCliSupport.verifying(() -> new TanIssuer(new ModuleStore(ctx.db())).issue(module, count));
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("module", module);
+                m.put("tans", ctx.json() ? tans : String.join(" ", tans));
+                ctx.emit(m);
+            }
+        }
+    }
+
+    @Command(name = "serve", description = "Serve remote personalizations on HOST:PORT (loopback by default).")
+    static final class Serve implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--host", defaultValue = "127.0.0.1") String host;
+        @Option(names = "--port", defaultValue = "0", description = "TCP port (0 = ephemeral, printed).") int port;
+        @Option(names = "--count", defaultValue = "0", description = "Stop after this many connections (0 = run until killed).") int count;
+        @Option(names = "--allow-appliance", description = "Appliance ids allowed to connect (repeatable; none = any).") List<String> allowed;
+        @Option(names = "--date", description = "Issue date YYYY-MM-DD (default today).") String date;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                PersonalizationUnit unit = new PersonalizationUnit(ModuleCliSupport.ca(ctx));
+                Set<String> allow = allowed == null ? Set.of() : new HashSet<>(allowed);
+                try (ApduRelay.Server server = new ApduRelay.Server(host, port, unit.relayHandler(allow, () -> ModuleCliSupport.today(date)))) {
+                    ctx.out().println("perso unit listening on " + host + ":" + server.port());
+                    ctx.out().flush();
+                    server.serve(count);
+                }
+            }
+        }
+    }
+
+    @Command(name = "connect", description = "Appliance: enter the TAN into the local module and relay it to a perso service.")
+    static final class Connect implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--host", defaultValue = "127.0.0.1") String host;
+        @Option(names = "--port", required = true) int port;
+        @Option(names = "--tan", required = true) String tan;
+        @Option(names = "--appliance", defaultValue = "appliance-1", description = "This appliance's id (claim 14).") String appliance;
+        @Option(names = "--short-apdus", description = "Command chaining + GET RESPONSE instead of extended length.") boolean shortApdus;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                ctx.emit(ModuleCliSupport.verifying(() ->
+                        new LocalModule(ctx.card()).select().personalizeRemote(host, port, appliance, tan, !shortApdus)));
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.cardsmith.module;
+
+import dev.cardsmith.applet.module.Constants;
+import dev.cardsmith.store.OperationJournal;
+import dev.cardsmith.transport.CardStatusException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The personalization unit (claims 1, 3, 5-10, 13, 16-18, 20): checks the module's identity
+ * (manufacturer certificate + challenge-response), checks the TAN the module forwarded, issues
+ * the module certificate over the fresh module key and the module's nonce, and hands over the
+ * central system's certificate and its own cross certificate. Runs over a local reader or the
+ * network relay (claims 12, 14, 15) unchanged.
+ */
+public final class PersonalizationUnit {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PersonalizationUnit.class);
+
+    private final CertificateAuthority ca;
+    private final ModuleStore store;
+    private final OperationJournal journal;
+    static final String JOURNAL_SYSTEM = "module";
+
+    public PersonalizationUnit(CertificateAuthority ca) {
+        this.ca = ca;
+        this.store = ca.store();
+        this.journal = new OperationJournal(store.database());
+    }
+
+    /**
+     * The module refused INITIATE because it is operating. If a personalization of it was left
+     * pending (host stopped after the module committed), the module's certificate decides: the
+     * one this perso unit issued means it completed, so the registry catches up. Returns null
+     * when there is nothing to reconcile.
+     */
+    Result reconcile(ModuleCard card, String appliance) {
+        CvCertificate identity = CvCertificate.parse(card.transmitOk("GET STATUS", ModuleApdus.getStatus(1)));
+        String moduleId = Manufacturing.moduleIdOf(identity);
+        java.util.List<OperationJournal.Entry> pending = journal.pending(JOURNAL_SYSTEM, moduleId);
+        if (pending.isEmpty()) return null;
+        CvCertificate onCard = CvCertificate.parse(card.transmitOk("GET STATUS", ModuleApdus.getStatus(2)));
+        boolean ours = store.certificate(onCard.encoded()).isPresent() && onCard.car().equals(CertificateAuthority.PERSO_UNIT_CHR);
+        for (OperationJournal.Entry e : pending) {
+            boolean match = ours && onCard.chr().equals(e.detail());
+            journal.finish(e.id(), match ? OperationJournal.State.DONE : OperationJournal.State.FAILED, match ? "reconciled" : "not on the module");
+        }
+        if (!ours) return null;
+        store.personalized(moduleId, onCard, appliance);
+        LOG.info("reconciled interrupted personalization of module {}", moduleId);
+        return new Result(moduleId, onCard);
+    }
+
+    public record Result(String moduleId, CvCertificate moduleCertificate) {
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("module", moduleId);
+            m.put("state", "operating");
+            m.put("moduleCertificate", moduleCertificate.chr());
+            m.put("issuer", moduleCertificate.car());
+            m.put("expires", moduleCertificate.expiry().toString());
+            return m;
+        }
+    }
+
+    /** Runs a personalization on a selected module whose TAN has been entered. */
+    public Result personalize(ModuleCard card, LocalDate today, String appliance) {
+        String moduleId = null;
+        try {
+            PersoSession s = new PersoSession(card, body -> ca.hsm().signSha256WithEcdsa(CertificateAuthority.PERSO_UNIT_LABEL, body));
+            PersoSession.Initiated init;
+            try {
+                init = s.initiate(ca.persoUnitByManufacturer().encoded());
+            } catch (CardStatusException e) {
+                if (e.sw() != (Constants.SW_CONDITIONS_NOT_SATISFIED & 0xFFFF)) throw e;
+                Result done = reconcile(card, appliance);
+                if (done == null) throw e;
+                return done;
+            }
+            CvCertificate identity = init.identity();
+            identity.check(ca.manufacturerKey(), CertificateAuthority.MANUFACTURER_CHR, CvCertificate.Role.IDENTITY, today);
+            if (!init.identityProved()) throw new ModuleException("module failed the identity challenge");
+            moduleId = Manufacturing.moduleIdOf(identity);
+            if (!moduleId.equals(Manufacturing.moduleId(identity.publicPoint()))) throw new ModuleException("identity holder does not match its key");
+
+            PersoSession.Authenticated auth = s.authenticate(EcP256.random(16));
+            ModuleStore.TanCheck tan = store.useTan(moduleId, auth.tan());
+            if (tan != ModuleStore.TanCheck.ACCEPTED) {
+                throw new ModuleException(tan == ModuleStore.TanCheck.BLOCKED
+                        ? "TANs of module " + moduleId + " are blocked after " + ModuleStore.MAX_TAN_FAILURES + " wrong entries"
+                        : "wrong TAN for module " + moduleId);
+            }
+            int n = store.module(moduleId).map(ModuleStore.ModuleRecord::personalizations).orElse(0) + 1;
+            String chr = "ZZ" + moduleId + String.format("%05d", n % 100000);
+            CvCertificate moduleCert = ca.issueFor(CertificateAuthority.PERSO_UNIT_LABEL, CertificateAuthority.PERSO_UNIT_CHR, chr,
+                    auth.modulePoint(), CvCertificate.Role.MODULE, auth.nonce(), today, today.plusYears(2));
+            // intent before the module commits, completion after (a re-run reconciles, see reconcile())
+            String op = journal.begin(JOURNAL_SYSTEM, moduleId, "personalize", moduleCert.chr());
+            try {
+                s.storeCertificates(moduleCert.encoded(), ca.centralByPersoUnit().encoded(), ca.persoUnitByCentral().encoded());
+            } catch (RuntimeException e) {
+                journal.finish(op, OperationJournal.State.FAILED, String.valueOf(e.getMessage()));
+                throw e;
+            }
+            store.personalized(moduleId, moduleCert, appliance);
+            journal.finish(op, OperationJournal.State.DONE, moduleCert.chr());
+            store.recordSession(moduleId, "PERSONALIZE", true, appliance, moduleCert.chr());
+            LOG.info("personalized module {} with certificate {}", moduleId, chr);
+            return new Result(moduleId, moduleCert);
+        } catch (ModuleException | CardStatusException e) {
+            store.recordSession(moduleId, "PERSONALIZE", false, appliance, e.getMessage());
+            throw e;
+        }
+    }
+
+    /**
+     * The perso unit as a network service (claim 14): the appliance identifies itself in its
+     * HELLO; with a non-empty allow list only listed appliances are served. The module itself is
+     * identified through its identity certificate inside the relayed, end-to-end protected protocol.
+     */
+    public ApduRelay.Handler relayHandler(java.util.Set<String> allowedAppliances, java.util.function.Supplier<LocalDate> today) {
+        return (hello, card) -> {
+            Object a = hello.get("appliance");
+            String appliance = a == null ? null : a.toString();
+            if (!allowedAppliances.isEmpty() && (appliance == null || !allowedAppliances.contains(appliance))) {
+                throw new ModuleException("appliance " + appliance + " is not registered with this perso unit");
+            }
+            Map<String, Object> m = personalize(card, today.get(), appliance).toMap();
+            m.put("appliance", appliance);
+            return m;
+        };
+    }
+}

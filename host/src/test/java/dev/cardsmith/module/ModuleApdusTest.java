@@ -1,0 +1,72 @@
+package dev.cardsmith.module;
+
+import dev.cardsmith.applet.module.Constants;
+import org.junit.jupiter.api.Test;
+
+import javax.smartcardio.CommandAPDU;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** APDU builders and parsers without a card. */
+class ModuleApdusTest {
+
+    @Test
+    void headersComeFromTheAppletConstants() {
+        CommandAPDU c = ModuleApdus.enterTan("12345678");
+        assertEquals(0x80, c.getCLA());
+        assertEquals(Constants.INS_ENTER_TAN & 0xFF, c.getINS());
+        assertEquals(8, c.getNc());
+        assertEquals(0, c.getNe());
+        CommandAPDU s = ModuleApdus.getStatus(2);
+        assertEquals(2, s.getP1());
+        assertEquals(256, s.getNe());
+    }
+
+    @Test
+    void extendedLengthOnlyWhenAsked() {
+        byte[] cert = new byte[250];
+        byte[] point = EcP256.encode(EcP256.generate().getPublic());
+        CommandAPDU ext = ModuleApdus.persoInitiate(cert, point, true);
+        assertEquals(65536, ext.getNe());
+        assertEquals(250 + 3 + 65, ext.getNc());
+        CommandAPDU shortApdu = ModuleApdus.persoInitiate(cert, point, false);
+        assertEquals(256, shortApdu.getNe());
+        assertTrue(ModuleApdus.centralAuthenticate(point, false).getBytes().length < 80);
+    }
+
+    @Test
+    void statusParsing() {
+        byte[] r = {2, 0x1F, 2, 6, 1, 1, 2, 4, 0, 0, 1, 0};
+        ModuleApdus.Status s = ModuleApdus.parseStatus(r);
+        assertTrue(s.operating());
+        assertEquals("261124", s.certificateDate());
+        assertEquals(256, s.transactionCounter());
+        assertTrue(s.has(Constants.FLAG_TRANSACTION_KEY));
+        assertThrows(ModuleException.class, () -> ModuleApdus.parseStatus(new byte[3]));
+    }
+
+    @Test
+    void tlvReaderRejectsOverlongLengths() {
+        assertThrows(ModuleException.class, () -> new Tlv.Reader(new byte[]{0x5F, 0x49, 0x05, 1, 2}).next());
+        assertThrows(ModuleException.class, () -> new Tlv.Reader(new byte[]{(byte) 0x86, (byte) 0x83, 0, 0, 1}).next());
+        Tlv.Element e = new Tlv.Reader(Tlv.of(0x7F21, new byte[300])).next();
+        assertEquals(0x7F21, e.tag());
+        assertEquals(300, e.value().length);
+    }
+
+    @Test
+    void aidsFollowTheRegistry() {
+        assertEquals("F043534D540201", dev.cardsmith.crypto.Hex.of(ModuleApdus.INSTANCE_AID).toUpperCase());
+        assertEquals("F043534D5402", dev.cardsmith.crypto.Hex.of(ModuleApdus.PACKAGE_AID).toUpperCase());
+    }
+
+    @Test
+    void applianceRelaysOnlyModuleCommands() {
+        assertTrue(ApduRelay.relayable(ModuleApdus.persoAuthenticate(new byte[32]).getBytes()));
+        assertTrue(ApduRelay.relayable(new byte[]{(byte) 0x90, 0x26, 0, 0, 1, 0}));
+        assertEquals(false, ApduRelay.relayable(new byte[]{0x00, (byte) 0xA4, 4, 0, 1, 0}));
+        assertEquals(false, ApduRelay.relayable(new byte[]{(byte) 0x80}));
+    }
+}

@@ -1,0 +1,91 @@
+package dev.cardsmith.pcsc;
+
+import dev.cardsmith.cli.Main;
+import dev.cardsmith.csp.CardKeyGenParameterSpec;
+import dev.cardsmith.csp.CardsmithProvider;
+import dev.cardsmith.transport.SimulatorTransport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.Signature;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The same host code on a card in a real PC/SC reader (pcscd + vpcd, the simulated card with
+ * every applet behind it): the vault's factory flow through the CLI with --reader, and the JCA
+ * provider configured with "reader:NAME".
+ */
+class PcscEndToEndTest {
+
+    static VirtualPcscReader reader;
+
+    @BeforeAll
+    static void start() throws Exception {
+        reader = VirtualPcscReader.start(new SimulatorTransport());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (reader != null) reader.close();
+    }
+
+    static String[] cli(Path dir, String... args) {
+        List<String> all = new ArrayList<>(List.of(
+                "--reader", VirtualPcscReader.READER,
+                "--db", "jdbc:sqlite:" + dir.resolve("public.db"),
+                "--keystore", "pkcs12:" + dir.resolve("ks.p12"), "--keystore-password", "test"));
+        all.addAll(List.of(args));
+        return all.toArray(new String[0]);
+    }
+
+    static int run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(0, code, String.join(" ", args) + "\n" + out + err);
+        return code;
+    }
+
+    @Test
+    void vaultFactoryFlowThroughAPcscReader(@TempDir Path dir) {
+        String secure = "jdbc:sqlite:" + dir.resolve("secure.db");
+        run(cli(dir, "device", "provision", "--imei", "490154203237518", "--secure-db", secure));
+        run(cli(dir, "device", "wipe"));
+        run(cli(dir, "device", "recover"));
+        run(cli(dir, "device", "verify"));
+    }
+
+    @Test
+    void jcaProviderSignsThroughAPcscReader() throws Exception {
+        CardsmithProvider provider = new CardsmithProvider("reader:" + VirtualPcscReader.READER);
+        try {
+            KeyStore ks = KeyStore.getInstance(CardsmithProvider.KEYSTORE_TYPE, provider);
+            ks.load(null, "123456".toCharArray());
+            KeyPairGenerator g = KeyPairGenerator.getInstance("EC", provider);
+            g.initialize(new CardKeyGenParameterSpec(-1, "pcsc-test"));
+            KeyPair kp = g.generateKeyPair();
+            Signature s = Signature.getInstance("SHA256withECDSA", provider);
+            s.initSign(kp.getPrivate());
+            s.update("signed through pcscd".getBytes());
+            byte[] sig = s.sign();
+            Signature v = Signature.getInstance("SHA256withECDSA", "SunEC");
+            v.initVerify(kp.getPublic());
+            v.update("signed through pcscd".getBytes());
+            assertTrue(v.verify(sig));
+        } finally {
+            provider.close();
+        }
+    }
+}

@@ -21,6 +21,8 @@ public final class CardsmithApplets {
         List<AppletSpec> list = new ArrayList<>();
         // seed 000: device key vault
         // list.add(new AppletSpec("vault", aid(RID + "00"), aid(RID + "0001"), VaultApplet.class, new byte[0]));
+        // seed 004: SIM trust model; params = DEV OTA key set (TEST KEYS ONLY, see docs/ota.md): KIc#1, KID#1, TAR C5D704, MSL 16
+        list.add(new AppletSpec("sim", aid(RID + "04"), aid(RID + "0401"), dev.cardsmith.applet.sim.SimApplet.class, aid("01404142434445464748494A4B4C4D4E4F01505152535455565758595A5B5C5D5E5FC5D70416")));
         return list;
     }
 

@@ -115,6 +115,24 @@ class OtaTrustE2eTest {
     }
 
     @Test
+    void claim_simInitiatedUpdate_whenTheAuthenticatedDateNearsExpiry() {
+        byte[] k = Terminal.enrolSymmetric(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
+        // expiry in 20 days, updated keys live 40 days: the SIM asks for an update in the last 10 days
+        f.send(f.server.initTrustSymmetric(OtaFixture.SIM, k, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT, OtaFixture.TODAY.plusDays(20), 40, OtaFixture.TODAY));
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+        f.terminal.ack();
+        assertFalse(f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(9)).updatePending());
+        Terminal.AuthResult a = f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(11));
+        assertTrue(a.updatePending(), "the SIM set its pending-update flag");
+        assertTrue(f.terminal.poll().updatePending());
+        Terminal.AuthResult u = f.terminal.authenticate(true, OtaFixture.TODAY.plusDays(11));
+        assertEquals(OtaFixture.TODAY.plusDays(51), u.expiry(), "new key valid for the lifetime from the current date");
+        f.terminal.ack();
+        assertFalse(f.terminal.poll().updatePending());
+        assertEquals(u.expiry(), f.terminal.poll().expiry());
+    }
+
+    @Test
     void measurement_trustInitRoundTrips() {
         byte[] k = Terminal.enrolSymmetric(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
         OtaServer.OtaMessage m = f.server.initTrustSymmetric(OtaFixture.SIM, k, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT, OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY);

@@ -32,7 +32,7 @@ import java.util.Map;
 /** {@code cardsmith ota ...}: the network's secured OTA server (seed 004). */
 @Command(name = "ota", description = "OTA server: secured packets (TS 102 225 / TS 31.115) for the sim applet.",
         subcommands = {OtaCommand.AddSim.class, OtaCommand.InitTrust.class, OtaCommand.Update.class, OtaCommand.Revoke.class,
-                OtaCommand.License.class, OtaCommand.Status.class, OtaCommand.Notify.class})
+                OtaCommand.License.class, OtaCommand.Status.class, OtaCommand.Notify.class, OtaCommand.Bench.class})
 final class OtaCommand {
 
     /** Options every packet-producing subcommand shares. */
@@ -260,6 +260,19 @@ final class OtaCommand {
                 m.put("generation", e.generation());
                 m.put("date", e.date().toString());
                 ctx.emit(m);
+            }
+        }
+    }
+
+    @Command(name = "bench", description = "Benchmark: OTA codec on the host, envelope/authentication/content-key in jCardSim (in-memory card).")
+    static final class Bench implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--iterations", defaultValue = "200") int iterations;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                ctx.emit(dev.cardsmith.ota.OtaBench.run(iterations));
             }
         }
     }

@@ -78,8 +78,12 @@ public final class SimApplet extends Applet {
 
     @Override
     public void process(APDU apdu) {
-        if (selectingApplet()) return;
         byte[] buf = apdu.getBuffer();
+        if (selectingApplet()) {
+            // the SELECT answer carries a fresh challenge: a terminal saves the GET CHALLENGE round trip
+            apdu.setOutgoingAndSend((short) 0, getChallenge(buf, (short) 0));
+            return;
+        }
         try {
             if (buf[ISO7816.OFFSET_CLA] != Constants.CLA_PROPRIETARY) ISOException.throwIt(ISO7816.SW_CLA_NOT_SUPPORTED);
             dispatch(apdu, buf);
@@ -149,7 +153,7 @@ public final class SimApplet extends Applet {
 
     // ================================================================== terminal protocol
 
-    /** Fig. 2 step 10: fresh challenge || state || generation || flags || key type. */
+    /** Fig. 2 step 10 (also the SELECT answer): fresh challenge || state || generation || flags || key type. */
     private short getChallenge(byte[] buf, short len) {
         if (len != 0) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
         crypto.random(tr.challenge, (short) 0, Constants.CHALLENGE_LEN);

@@ -104,16 +104,23 @@ public final class Terminal {
 
     // ------------------------------------------------------------------ protocol
 
+    private byte[] selectAnswer;
+
     private void select() {
         if (!selected) {
-            card.select(OtaServer.simAid());
+            selectAnswer = card.select(OtaServer.simAid());
             selected = true;
         }
     }
 
+    /** The SIM's challenge: from the SELECT answer when it is fresh, else by GET CHALLENGE. */
     public Challenge challenge() {
         select();
-        byte[] r = card.transmitOk("GET CHALLENGE", new CommandAPDU(Constants.CLA_PROPRIETARY, Constants.INS_GET_CHALLENGE, 0, 0, 256)).getData();
+        byte[] r = selectAnswer;
+        selectAnswer = null;
+        if (r == null || r.length != 20) {
+            r = card.transmitOk("GET CHALLENGE", new CommandAPDU(Constants.CLA_PROPRIETARY, Constants.INS_GET_CHALLENGE, 0, 0, 256)).getData();
+        }
         if (r.length != 20) throw new TerminalException("GET CHALLENGE answer has " + r.length + " bytes", true);
         challenge = Arrays.copyOf(r, 16);
         sessionEnc = null;

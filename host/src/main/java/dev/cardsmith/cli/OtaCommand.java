@@ -67,10 +67,16 @@ final class OtaCommand {
         out.put("sms", m.tpdus().size());
         out.putAll(extra);
         if (o.sms || o.apdu) {
-            List<String> hex = new ArrayList<>();
-            if (o.sms) for (byte[] t : m.tpdus()) hex.add(Hex.of(t));
-            if (o.apdu) for (CommandAPDU a : m.apdus()) hex.add(Hex.of(a.getBytes()));
-            out.put(o.sms ? "tpdu" : "apdu", ctx.json() ? hex : String.join(" ", hex));
+            if (o.sms) {
+                List<String> hex = new ArrayList<>();
+                for (byte[] t : m.tpdus()) hex.add(Hex.of(t));
+                out.put("tpdu", ctx.json() ? hex : String.join(" ", hex));
+            }
+            if (o.apdu) {
+                List<String> hex = new ArrayList<>();
+                for (CommandAPDU a : m.apdus()) hex.add(Hex.of(a.getBytes()));
+                out.put("apdu", ctx.json() ? hex : String.join(" ", hex));
+            }
             ctx.emit(out);
             return;
         }

@@ -57,6 +57,13 @@ final class Crypto {
         return aesCbc.doFinal(in, off, len, out, outOff);
     }
 
+    /** MAC comparison in time independent of where the first difference lies. */
+    static boolean equal(byte[] a, short ao, byte[] b, short bo, short len) {
+        byte diff = 0;
+        for (short i = 0; i < len; i++) diff |= (byte) (a[(short) (ao + i)] ^ b[(short) (bo + i)]);
+        return diff == 0;
+    }
+
     void random(byte[] buf, short off, short len) {
         random.generateData(buf, off, len);
     }

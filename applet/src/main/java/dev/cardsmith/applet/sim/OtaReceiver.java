@@ -222,7 +222,7 @@ final class OtaReceiver {
             crypto.cmac.init(st.kid, javacard.security.Signature.MODE_SIGN);
             crypto.cmac.update(tr.scratch, (short) 0, O_CC);
             crypto.cmac.sign(pkt, data, (short) (len - data), tr.scratch, (short) 0);
-            if (Util.arrayCompare(tr.scratch, (short) 0, pkt, O_CC, Constants.CC_LEN) != 0) {
+            if (!Crypto.equal(tr.scratch, (short) 0, pkt, O_CC, Constants.CC_LEN)) {
                 return por(out, pkt, spi2, Constants.POR_RC_CC_DS_FAILED, false, (short) 0);
             }
         }

@@ -221,7 +221,7 @@ public final class SimApplet extends Applet {
         } else {
             javacard.security.AESKey k = state == Constants.STATE_INITIALIZED ? st.initKey : st.trustMac[st.activeSlot];
             crypto.cmac(k, s, (short) 0, m, s, m);
-            ok = Util.arrayCompare(s, m, buf, (short) (d + fixed), Constants.PROOF_LEN) == 0;
+            ok = Crypto.equal(s, m, buf, (short) (d + fixed), Constants.PROOF_LEN);
         }
         // Fig. 1 step 24 / Fig. 2: control of the terminal characteristics (IMEI, max output)
         if (ok) {
@@ -349,7 +349,7 @@ public final class SimApplet extends Applet {
         s[m++] = st.pendingGeneration;
         byte slot = st.pendingSlot();
         crypto.cmac(st.trustMac[slot], s, (short) 0, m, s, m);
-        if (Util.arrayCompare(s, m, buf, (short) (d + 1), Constants.MAC8_LEN) != 0) {
+        if (!Crypto.equal(s, m, buf, (short) (d + 1), Constants.MAC8_LEN)) {
             ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
         }
         byte old = st.activeSlot;

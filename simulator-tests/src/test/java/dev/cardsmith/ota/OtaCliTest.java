@@ -92,6 +92,26 @@ class OtaCliTest {
         assertEquals(0, run("terminal", "poll", "--terminal-store", ts), err);
         assertEquals("REVOKED", json().get("simState").asText());
         assertEquals(2, run("ota", "init-trust", "--sim-id", sim), "usage error");
+
+        // re-initialization with the asymmetric variant, lost acknowledgement, late ack, update by both sides
+        assertEquals(0, run("terminal", "enrol", "--terminal-store", ts, "--imei", OtaFixture.IMEI, "--max-output", "12", "--ec"), err);
+        assertEquals(130, json().get("ecPublic").asText().length());
+        assertEquals(0, run("ota", "init-trust", "--sim-id", sim, "--imei", OtaFixture.IMEI, "--max-output", "12",
+                "--expiry", "2027-06-30", "--from-terminal-store", ts, "--today", "2026-11-26"), err);
+        assertEquals(0, run("terminal", "authenticate", "--terminal-store", ts, "--today", "2026-11-26", "--no-ack"), err);
+        assertNull(json().get("notification"));
+        assertEquals(0, run("terminal", "ack", "--terminal-store", ts), err);
+        assertEquals(0, run("ota", "notify", "--sim-id", sim, "--data", json().get("notification").asText()), err);
+        assertEquals(0, run("ota", "update", "--sim-id", sim, "--today", "2026-11-26"), err);
+        assertEquals(0, run("terminal", "poll", "--terminal-store", ts), err);
+        assertTrue(json().get("updatePending").asBoolean());
+        assertEquals(0, run("terminal", "authenticate", "--terminal-store", ts, "--today", "2026-11-26", "--update"), err);
+        assertEquals(2, json().get("generation").asInt());
+        assertEquals(0, run("terminal", "authenticate", "--terminal-store", ts, "--today", "2026-11-26", "--update"), err);
+        assertEquals(3, json().get("generation").asInt());
+        assertEquals(0, run("terminal", "revoke", "--terminal-store", ts, "--today", "2026-11-26"), err);
+        assertEquals(0, run("ota", "notify", "--sim-id", sim, "--data", json().get("notification").asText()), err);
+        assertEquals("REVOKED_BY_TERMINAL", json().get("event").asText());
         assertEquals(5, run("ota", "status", "--sim-id", "unknown"), "store error for an unknown SIM");
     }
 }

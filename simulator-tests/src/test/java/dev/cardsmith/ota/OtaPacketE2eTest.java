@@ -154,6 +154,18 @@ class OtaPacketE2eTest {
         assertEquals(Constants.SW_WRONG_DATA, f.card.transmit(OtaServer.envelopeApdu(m2.envelopes().get(1))).getSW());
         // a full, in-order delivery still works
         assertTrue(f.send(m2).compact().ok());
+        // 16-bit concatenation reference (IEI 08), DCS 16 (general coding, class 2, 8-bit)
+        OtaServer.OtaMessage m3 = f.server.prepare(OtaFixture.SIM, "license", rc.bytes());
+        List<byte[]> envs = SmsPp.deliver("+4917000000", m3.packet(), 0x1234, new byte[7]).stream().map(t -> {
+            t[1 + 2 + 5 + 1] = 0x16; // TP-DCS after first octet, TP-OA (7), TP-PID
+            return SmsPp.envelope(t, "+4917000");
+        }).toList();
+        ResponseAPDU last = f.raw(envs);
+        assertEquals(Constants.POR_OK, ResponsePacket.decode(DevKeys.keys(), m3.spi(), last.getData()).status());
+        // 7-bit default alphabet is not SIM data download
+        byte[] t7 = SmsPp.deliver("+4917000000", CommandPacket.encode(DevKeys.keys(), SECURE_HIGHER, 1_000, STATUS), 1, new byte[7]).get(0);
+        t7[1 + 2 + 5 + 1] = 0x00;
+        assertEquals(Constants.SW_WRONG_DATA, f.raw(List.of(SmsPp.envelope(t7, null))).getSW());
     }
 
     @Test

@@ -91,8 +91,9 @@ public final class SimApplet extends Applet {
             abort();
             throw e;
         } catch (CryptoException e) {
+            // e.g. a key that a torn revocation left cleared: not usable in this state
             abort();
-            ISOException.throwIt(ISO7816.SW_DATA_INVALID);
+            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
         } catch (ArrayIndexOutOfBoundsException e) {
             abort();
             ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);

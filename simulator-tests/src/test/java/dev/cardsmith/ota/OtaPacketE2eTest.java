@@ -208,6 +208,33 @@ class OtaPacketE2eTest {
         f = null;
     }
 
+    /**
+     * The card-side decoder against the published pySim AES vector (test resource
+     * ota/pysim-test_ota.properties): the applet installed with the SJA5 sample AES key set and
+     * TAR B00011 accepts pySim's exact command packet (SPI 06 19, no counter). Its secured data is
+     * a SELECT with CLA 00, which the applet reports as SW 6E00 inside an authenticated PoR OK.
+     */
+    @Test
+    void pysimPublishedCommandPacketIsAcceptedByTheApplet() throws Exception {
+        java.util.Properties v = new java.util.Properties();
+        try (java.io.InputStream in = getClass().getResourceAsStream("/ota/pysim-test_ota.properties")) {
+            v.load(in);
+        }
+        OtaKeys pysim = OtaKeys.aes(2, Hex.parse(v.getProperty("aes.kic")), 2, Hex.parse(v.getProperty("aes.kid")), Hex.parse(v.getProperty("tar")));
+        dev.cardsmith.transport.AppletSpec spec = dev.cardsmith.transport.CardsmithApplets.byName("sim").withInstallParams(pysim.installParams(0x06));
+        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(new dev.cardsmith.transport.SimulatorTransport(List.of(spec)))) {
+            c.select(OtaServer.simAid());
+            byte[] tpdu = SmsPp.deliver("12345678", Hex.parse(v.getProperty("aes.cipheredCc.cmd")), 0, Hex.parse("22705200000000")).get(0);
+            ResponseAPDU r = c.transmit(OtaServer.envelopeApdu(SmsPp.envelope(tpdu, null)));
+            assertEquals(0x9000, r.getSW());
+            ResponsePacket por = ResponsePacket.decode(pysim, new Spi(0x06, 0x19), r.getData());
+            assertTrue(por.authenticated());
+            assertEquals(Constants.POR_OK, por.status());
+            assertEquals(1, por.compact().commands());
+            assertEquals(0x6E00, por.compact().sw());
+        }
+    }
+
     @Test
     void devKeysMatchTheSimulatorInstallParameters() {
         assertArrayEquals(DevKeys.keys().installParams(DevKeys.MSL), dev.cardsmith.transport.CardsmithApplets.byName("sim").installParams());

@@ -49,9 +49,10 @@ public record OtaKeys(Algorithm algorithm, int kicIndex, byte[] kic, int kidInde
     /** The sim applet's install parameters (C9 value) for this key set. */
     public byte[] installParams(int msl) {
         byte[] p = new byte[Constants.INSTALL_PARAMS_LEN];
-        p[0] = (byte) kicIndex;
+        int alg = algorithm == Algorithm.TDES2 ? 0x50 : 0x00; // high nibble: algorithm (0 = AES)
+        p[0] = (byte) (alg | kicIndex);
         System.arraycopy(kic, 0, p, 1, 16);
-        p[17] = (byte) kidIndex;
+        p[17] = (byte) (alg | kidIndex);
         System.arraycopy(kid, 0, p, 18, 16);
         System.arraycopy(tar, 0, p, 34, 3);
         p[37] = (byte) msl;

@@ -235,6 +235,44 @@ class OtaPacketE2eTest {
         }
     }
 
+    /** Two-key 3DES (KIc/KID algorithm 5) on the card: pySim's published 3DES packets and our own codec. */
+    @Test
+    void tripleDesKeySet_pysimPublishedPacketsAndOwnCodec() throws Exception {
+        java.util.Properties v = new java.util.Properties();
+        try (java.io.InputStream in = getClass().getResourceAsStream("/ota/pysim-test_ota.properties")) {
+            v.load(in);
+        }
+        OtaKeys tdes = new OtaKeys(OtaKeys.Algorithm.TDES2, 3, Hex.parse(v.getProperty("tdes.kic")), 3, Hex.parse(v.getProperty("tdes.kid")), Hex.parse(v.getProperty("tar")));
+        dev.cardsmith.transport.AppletSpec spec = dev.cardsmith.transport.CardsmithApplets.byName("sim").withInstallParams(tdes.installParams(0x06));
+        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(new dev.cardsmith.transport.SimulatorTransport(List.of(spec)))) {
+            c.select(OtaServer.simAid());
+            String[][] cases = {{"tdes.cipheredCc.cmd", "0619"}, {"tdes.plainPorCc.cmd", "0609"}};
+            for (String[] k : cases) {
+                byte[] tpdu = SmsPp.deliver("12345678", Hex.parse(v.getProperty(k[0])), 0, new byte[7]).get(0);
+                ResponseAPDU r = c.transmit(OtaServer.envelopeApdu(SmsPp.envelope(tpdu, null)));
+                assertEquals(0x9000, r.getSW(), k[0] + " " + Integer.toHexString(r.getSW()));
+                Spi spi = new Spi(Integer.parseInt(k[1].substring(0, 2), 16), Integer.parseInt(k[1].substring(2), 16));
+                ResponsePacket por = ResponsePacket.decode(tdes, spi, r.getData());
+                assertTrue(por.authenticated(), k[0]);
+                assertEquals(0x6E00, por.compact().sw(), k[0]);
+            }
+            Spi spi = Spi.secure(Spi.CounterMode.HIGHER);
+            for (long ctr = 1; ctr <= 2; ctr++) {
+                byte[] pkt = CommandPacket.encode(tdes, spi, ctr, STATUS);
+                ResponseAPDU r = c.transmit(OtaServer.envelopeApdu(OtaFixture.envelopes(pkt).get(0)));
+                ResponsePacket por = ResponsePacket.decode(tdes, spi, r.getData());
+                assertEquals(Constants.POR_OK, por.status());
+                assertEquals(Constants.STATE_EMPTY, SimStatus.parse(por.compact().data()).state());
+            }
+            byte[] replay = CommandPacket.encode(tdes, spi, 2, STATUS);
+            assertEquals(Constants.POR_CNTR_LOW, ResponsePacket.decode(tdes, spi,
+                    c.transmit(OtaServer.envelopeApdu(OtaFixture.envelopes(replay).get(0))).getData()).status());
+            // an AES packet to a 3DES key set: unknown key
+            assertEquals(Constants.POR_UNIDENTIFIED_SECURITY_ERROR, ResponsePacket.decode(tdes, spi, c.transmit(OtaServer.envelopeApdu(
+                    OtaFixture.envelopes(CommandPacket.encode(OtaKeys.aes(3, tdes.kic(), 3, tdes.kid(), tdes.tar()), spi, 9, STATUS)).get(0))).getData()).status());
+        }
+    }
+
     @Test
     void devKeysMatchTheSimulatorInstallParameters() {
         assertArrayEquals(DevKeys.keys().installParams(DevKeys.MSL), dev.cardsmith.transport.CardsmithApplets.byName("sim").installParams());

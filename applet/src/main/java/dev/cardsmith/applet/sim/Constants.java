@@ -119,6 +119,9 @@ public final class Constants {
     /** KIc / KID: b1b2 = 10 AES, b3b4 = 00 (CBC resp. CMAC), b5..b8 key index. */
     public static final byte KEY_ALG_MASK = 0x0F;
     public static final byte KEY_ALG_AES = 0x02;
+    /** b1b2 = 01 DES, b3b4 = 01: triple DES outer-CBC with two keys (CBC-MAC for KID). */
+    public static final byte KEY_ALG_3DES2 = 0x05;
+    public static final short DES_BLOCK = 8;
     public static final byte KEY_ALG_DES_MASK = 0x03;
 
     /** Response status codes (TS 102 225 table 5, TS 31.115 7.1.2). */
@@ -164,7 +167,10 @@ public final class Constants {
     public static final byte DEVICE_UICC = (byte) 0x81;
 
     // ---------------------------------------------------------------- install parameters
-    /** C9 value: KIc index(1) KIc(16) KID index(1) KID(16) TAR(3) MSL(1), or empty. */
+    /**
+     * C9 value: KIc index(1) KIc(16) KID index(1) KID(16) TAR(3) MSL(1), or empty. The high nibble
+     * of the index bytes is the algorithm (0 or 2 AES, 5 two-key 3DES), the low nibble the index.
+     */
     public static final short INSTALL_PARAMS_LEN = 38;
 
     // ---------------------------------------------------------------- status words (ISO 7816-4)

@@ -15,6 +15,9 @@ import javacardx.crypto.Cipher;
 final class Crypto {
 
     final Cipher aesCbc;
+    final Cipher desCbc;
+    final Signature desMac;
+    private final byte[] carryBlock;
     final Signature cmac;
     final Signature ecdsa;
     final RandomData random;
@@ -30,6 +33,10 @@ final class Crypto {
 
     Crypto(Curve curve) {
         aesCbc = Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_CBC_NOPAD, false);
+        desCbc = Cipher.getInstance(Cipher.ALG_DES_CBC_NOPAD, false);
+        desMac = Signature.getInstance(Signature.ALG_DES_MAC8_NOPAD, false);
+        carryBlock = JCSystem.makeTransientByteArray(Constants.AES_BLOCK, JCSystem.CLEAR_ON_RESET);
+        cc = JCSystem.makeTransientShortArray((short) 3, JCSystem.CLEAR_ON_RESET);
         cmac = Signature.getInstance(Signature.ALG_AES_CMAC_128, false);
         ecdsa = Signature.getInstance(Signature.ALG_ECDSA_SHA_256, false);
         random = RandomData.getInstance(RandomData.ALG_SECURE_RANDOM);
@@ -55,6 +62,84 @@ final class Crypto {
         Util.arrayFillNonAtomic(zeroIv, (short) 0, Constants.AES_BLOCK, (byte) 0);
         aesCbc.init(key, mode, zeroIv, (short) 0, Constants.AES_BLOCK);
         return aesCbc.doFinal(in, off, len, out, outOff);
+    }
+
+    // ---- OTA key set: AES-CBC / AES-CMAC, or two-key 3DES CBC / CBC-MAC (zero padded)
+
+    /** [0] bytes fed to the checksum, [1] 1 when the 3DES CBC-MAC is in use, [2] bytes in the carry block. */
+    private final short[] cc;
+
+    short otaBlock(State st) {
+        return st.otaAlgorithm == Constants.KEY_ALG_3DES2 ? Constants.DES_BLOCK : Constants.AES_BLOCK;
+    }
+
+    void otaCipher(State st, byte mode, byte[] b, short off, short len) {
+        if (st.otaAlgorithm == Constants.KEY_ALG_3DES2) {
+            Util.arrayFillNonAtomic(zeroIv, (short) 0, Constants.AES_BLOCK, (byte) 0);
+            desCbc.init(st.kicDes, mode, zeroIv, (short) 0, Constants.DES_BLOCK);
+            desCbc.doFinal(b, off, len, b, off);
+        } else {
+            cbc(st.kic, mode, b, off, len, b, off);
+        }
+    }
+
+    void ccBegin(State st) {
+        if (st.otaAlgorithm == Constants.KEY_ALG_3DES2) {
+            cc[1] = 1;
+            Util.arrayFillNonAtomic(zeroIv, (short) 0, Constants.AES_BLOCK, (byte) 0);
+            desMac.init(st.kidDes, Signature.MODE_SIGN, zeroIv, (short) 0, Constants.DES_BLOCK);
+        } else {
+            cc[1] = 0;
+            cmac.init(st.kid, Signature.MODE_SIGN);
+        }
+        cc[0] = 0;
+        cc[2] = 0;
+    }
+
+    /**
+     * Feeds the checksum. The 3DES CBC-MAC gets whole blocks only (jCardSim, like some cards,
+     * refuses partial blocks in update): a remainder waits in a transient carry block.
+     */
+    void ccUpdate(byte[] b, short off, short len) {
+        cc[0] += len;
+        if (cc[1] == 0) {
+            cmac.update(b, off, len);
+            return;
+        }
+        short carry = cc[2];
+        if (carry > 0) {
+            short n = (short) (Constants.DES_BLOCK - carry);
+            if (n > len) n = len;
+            Util.arrayCopyNonAtomic(b, off, carryBlock, carry, n);
+            carry += n;
+            off += n;
+            len -= n;
+            if (carry == Constants.DES_BLOCK) {
+                desMac.update(carryBlock, (short) 0, Constants.DES_BLOCK);
+                carry = 0;
+            }
+        }
+        short whole = (short) (len - len % Constants.DES_BLOCK);
+        if (whole > 0) desMac.update(b, off, whole);
+        short rest = (short) (len - whole);
+        if (rest > 0) {
+            Util.arrayCopyNonAtomic(b, (short) (off + whole), carryBlock, carry, rest);
+            carry += rest;
+        }
+        cc[2] = carry;
+    }
+
+    /** Last part; writes the full MAC (16 bytes AES, 8 bytes 3DES with zero padding) to out[outOff]. */
+    void ccFinal(byte[] b, short off, short len, byte[] out, short outOff) {
+        if (cc[1] == 1) {
+            ccUpdate(b, off, len);
+            short carry = cc[2];
+            if (carry > 0) Util.arrayFillNonAtomic(carryBlock, carry, (short) (Constants.DES_BLOCK - carry), (byte) 0);
+            desMac.sign(carryBlock, (short) 0, carry > 0 ? Constants.DES_BLOCK : 0, out, outOff);
+            cc[2] = 0;
+        } else {
+            cmac.sign(b, off, len, out, outOff);
+        }
     }
 
     /** MAC comparison in time independent of where the first difference lies. */

@@ -198,18 +198,18 @@ final class OtaReceiver {
         if ((short) (pkt[O_CHL] & 0xFF) != (short) (Constants.CHL_BASE + ccLen)) {
             return por(out, pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
         }
-        if (ciphered && !keyMatches(pkt[O_KIC], st.kicIndex)) {
+        if (ciphered && !keyMatches(pkt[O_KIC], st.otaAlgorithm, st.kicIndex)) {
             return por(out, pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
         }
-        if (ccLen > 0 && !keyMatches(pkt[O_KID], st.kidIndex)) {
+        if (ccLen > 0 && !keyMatches(pkt[O_KID], st.otaAlgorithm, st.kidIndex)) {
             return por(out, pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
         }
         short secLen = (short) (len - O_CNTR);
         if (ciphered) {
-            if (secLen % Constants.AES_BLOCK != 0) {
+            if (secLen % crypto.otaBlock(st) != 0) {
                 return por(out, pkt, spi2, Constants.POR_CIPHERING_ERROR, false, (short) 0);
             }
-            crypto.cbc(st.kic, Cipher.MODE_DECRYPT, pkt, O_CNTR, secLen, pkt, O_CNTR);
+            crypto.otaCipher(st, Cipher.MODE_DECRYPT, pkt, O_CNTR, secLen);
         }
         short data = (short) (O_CC + ccLen);
         short pcntr = (short) (pkt[O_PCNTR] & 0xFF);
@@ -219,9 +219,9 @@ final class OtaReceiver {
         if (ccLen > 0) {
             // CC over CPL..TAR, CNTR, PCNTR and the secured data with its padding (TS 31.115 7.1.1)
             Util.arrayCopyNonAtomic(pkt, O_CPL, tr.scratch, (short) 0, O_CC);
-            crypto.cmac.init(st.kid, javacard.security.Signature.MODE_SIGN);
-            crypto.cmac.update(tr.scratch, (short) 0, O_CC);
-            crypto.cmac.sign(pkt, data, (short) (len - data), tr.scratch, (short) 0);
+            crypto.ccBegin(st);
+            crypto.ccUpdate(tr.scratch, (short) 0, O_CC);
+            crypto.ccFinal(pkt, data, (short) (len - data), tr.scratch, (short) 0);
             if (!Crypto.equal(tr.scratch, (short) 0, pkt, O_CC, Constants.CC_LEN)) {
                 return por(out, pkt, spi2, Constants.POR_RC_CC_DS_FAILED, false, (short) 0);
             }
@@ -247,8 +247,8 @@ final class OtaReceiver {
         return por(out, pkt, spi2, Constants.POR_OK, true, resp);
     }
 
-    private static boolean keyMatches(byte k, byte index) {
-        return (k & Constants.KEY_ALG_MASK) == Constants.KEY_ALG_AES && (byte) ((k >> 4) & 0x0F) == index;
+    private static boolean keyMatches(byte k, byte algorithm, byte index) {
+        return (byte) (k & Constants.KEY_ALG_MASK) == algorithm && (byte) ((k >> 4) & 0x0F) == index;
     }
 
     /** TS 102 225 5.1.1 counter modes: 00 none, 01 available (no check), 10 higher, 11 exactly one higher. */
@@ -351,7 +351,8 @@ final class OtaReceiver {
         short pad = 0;
         if (cipher) {
             short clear = (short) (end - R_CNTR);
-            pad = (short) ((Constants.AES_BLOCK - clear % Constants.AES_BLOCK) % Constants.AES_BLOCK);
+            short bs = crypto.otaBlock(st);
+            pad = (short) ((short) (bs - clear % bs) % bs);
             Util.arrayFillNonAtomic(buf, end, pad, (byte) 0);
             end += pad;
         }
@@ -359,13 +360,13 @@ final class OtaReceiver {
         buf[R_RHL] = (byte) (10 + ccLen);
         Util.setShort(buf, R_RPL, (short) (end - R_RHL));
         if (cc) {
-            crypto.cmac.init(st.kid, javacard.security.Signature.MODE_SIGN);
-            crypto.cmac.update(buf, (short) 0, R_CC);
-            crypto.cmac.sign(buf, dataOff, (short) (end - dataOff), tr.scratch, (short) 0);
+            crypto.ccBegin(st);
+            crypto.ccUpdate(buf, (short) 0, R_CC);
+            crypto.ccFinal(buf, dataOff, (short) (end - dataOff), tr.scratch, (short) 0);
             Util.arrayCopyNonAtomic(tr.scratch, (short) 0, buf, R_CC, Constants.CC_LEN);
         }
         if (cipher) {
-            crypto.cbc(st.kic, Cipher.MODE_ENCRYPT, buf, R_CNTR, (short) (end - R_CNTR), buf, R_CNTR);
+            crypto.otaCipher(st, Cipher.MODE_ENCRYPT, buf, R_CNTR, (short) (end - R_CNTR));
         }
         return end;
     }

@@ -58,12 +58,22 @@ public final class SimApplet extends Applet {
     }
 
     private void personalize(byte[] b, short off) {
-        if ((b[off] & 0xF0) != 0 || (b[(short) (off + 17)] & 0xF0) != 0) ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        byte alg = (byte) ((b[off] >> 4) & 0x0F);
+        if (alg == 0) alg = Constants.KEY_ALG_AES;
+        byte kidAlg = (byte) ((b[(short) (off + 17)] >> 4) & 0x0F);
+        if (kidAlg == 0) kidAlg = Constants.KEY_ALG_AES;
+        if (alg != kidAlg || (alg != Constants.KEY_ALG_AES && alg != Constants.KEY_ALG_3DES2)) ISOException.throwIt(ISO7816.SW_WRONG_DATA);
         State.beginTransaction();
-        st.kicIndex = b[off];
-        st.kic.setKey(b, (short) (off + 1));
-        st.kidIndex = b[(short) (off + 17)];
-        st.kid.setKey(b, (short) (off + 18));
+        st.otaAlgorithm = alg;
+        st.kicIndex = (byte) (b[off] & 0x0F);
+        st.kidIndex = (byte) (b[(short) (off + 17)] & 0x0F);
+        if (alg == Constants.KEY_ALG_AES) {
+            st.kic.setKey(b, (short) (off + 1));
+            st.kid.setKey(b, (short) (off + 18));
+        } else {
+            st.kicDes.setKey(b, (short) (off + 1));
+            st.kidDes.setKey(b, (short) (off + 18));
+        }
         Util.arrayCopy(b, (short) (off + 34), st.tar, (short) 0, Constants.TAR_LEN);
         st.msl = b[(short) (off + 37)];
         Util.arrayFillNonAtomic(st.counter, (short) 0, Constants.CNTR_LEN, (byte) 0);

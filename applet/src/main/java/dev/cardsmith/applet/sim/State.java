@@ -16,6 +16,11 @@ final class State {
     // OTA key set (TS 102 225): KIc, KID with their indexes, TAR, MSL, counter
     final AESKey kic;
     final AESKey kid;
+    /** Two-key triple DES key set for legacy OTA (KIc/KID algorithm code 5). */
+    final javacard.security.DESKey kicDes;
+    final javacard.security.DESKey kidDes;
+    /** KIc/KID algorithm nibble of the key set: KEY_ALG_AES (2) or KEY_ALG_3DES2 (5). */
+    byte otaAlgorithm;
     byte kicIndex;
     byte kidIndex;
     final byte[] tar = new byte[Constants.TAR_LEN];
@@ -63,6 +68,8 @@ final class State {
     State(Curve curve) {
         kic = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         kid = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+        kicDes = (javacard.security.DESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_DES, KeyBuilder.LENGTH_DES3_2KEY, false);
+        kidDes = (javacard.security.DESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_DES, KeyBuilder.LENGTH_DES3_2KEY, false);
         initKey = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         initPub = (ECPublicKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PUBLIC, KeyBuilder.LENGTH_EC_FP_256, false);
         curve.setParams(initPub);

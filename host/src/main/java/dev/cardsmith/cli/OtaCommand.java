@@ -110,6 +110,7 @@ final class OtaCommand {
         @Option(names = "--kic-index", defaultValue = "1") int kicIndex;
         @Option(names = "--kid-index", defaultValue = "1") int kidIndex;
         @Option(names = "--tar", paramLabel = "HEX", defaultValue = "C5D704") String tar;
+        @Option(names = "--algorithm", defaultValue = "AES", description = "AES (AES-CBC/AES-CMAC) or TDES2 (two-key 3DES CBC/CBC-MAC).") OtaKeys.Algorithm algorithm;
         @Option(names = "--counter-mode", defaultValue = "HIGHER", description = "NONE, AVAILABLE, HIGHER or PLUS_ONE (SPI b4b5).") Spi.CounterMode mode;
 
         @Override
@@ -117,7 +118,7 @@ final class OtaCommand {
             try (CliContext ctx = CliContext.of(spec)) {
                 OtaKeys keys;
                 if (dev) keys = DevKeys.keys();
-                else if (kic != null && kid != null) keys = OtaKeys.aes(kicIndex, Hex.parse(kic), kidIndex, Hex.parse(kid), Hex.parse(tar));
+                else if (kic != null && kid != null) keys = new OtaKeys(algorithm, kicIndex, Hex.parse(kic), kidIndex, Hex.parse(kid), Hex.parse(tar));
                 else throw new CliException("give --dev-keys or --kic and --kid", ErrorHandler.EXIT_USAGE);
                 new OtaStore(ctx.db(), ctx.hsm()).register(simId, keys, mode);
                 Map<String, Object> m = new LinkedHashMap<>();

@@ -6,9 +6,8 @@ import java.util.Arrays;
 
 /**
  * One OTA key set of a SIM: KIc and KID with their key indexes (TS 102 225 5.1.2/5.1.3) and the
- * algorithm, plus the TAR of the addressed application. AES-128 (KIc AES-CBC, KID AES-CMAC) is what
- * the sim applet implements; two-key triple DES (CBC, CBC-MAC) is implemented host-side only, for
- * legacy SIMs and the published test vectors.
+ * algorithm, plus the TAR of the addressed application: AES-128 (KIc AES-CBC, KID AES-CMAC) or,
+ * for legacy SIMs, two-key triple DES (outer-CBC, CBC-MAC). The sim applet implements both.
  */
 public record OtaKeys(Algorithm algorithm, int kicIndex, byte[] kic, int kidIndex, byte[] kid, byte[] tar) {
 
@@ -16,7 +15,7 @@ public record OtaKeys(Algorithm algorithm, int kicIndex, byte[] kic, int kidInde
         /** KIc/KID b1b2 = 10, b3b4 = 00: AES-CBC / AES-CMAC. */
         AES(Constants.KEY_ALG_AES, 16),
         /** b1b2 = 01, b3b4 = 01: triple DES in outer-CBC mode with two keys. */
-        TDES2(0x05, 8);
+        TDES2(Constants.KEY_ALG_3DES2, 8);
 
         public final int code;
         public final int blockSize;

@@ -89,6 +89,15 @@ class OtaPacketE2eTest {
         tampered[17] ^= 0x01;
         assertEquals(Constants.POR_RC_CC_DS_FAILED, ResponsePacket.decode(DevKeys.keys(), ccOnly, f.raw(OtaFixture.envelopes(tampered)).getData()).status());
         assertEquals(Constants.POR_OK, sendRaw(DevKeys.keys(), ccOnly, 2, STATUS).status());
+        // keys never travel in an unciphered packet, even where the MSL allows one
+        byte[] lic = RemoteCommands.create().license(1, new byte[16], 1, OtaFixture.TODAY, OtaFixture.TODAY).bytes();
+        ResponsePacket clearLicense = sendRaw(DevKeys.keys(), ccOnly, 3, lic);
+        assertEquals(Constants.POR_OK, clearLicense.status());
+        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, clearLicense.compact().sw());
+        byte[] init = RemoteCommands.create().initTrust(Constants.KEY_TYPE_AES128, new byte[16], OtaFixture.IMEI, 1,
+                OtaFixture.TODAY, 1, OtaFixture.TODAY).bytes();
+        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, sendRaw(DevKeys.keys(), ccOnly, 4, init).compact().sw());
+        assertEquals(0x9000, sendRaw(DevKeys.keys(), Spi.secure(Spi.CounterMode.HIGHER), 5, lic).compact().sw());
         assertEquals(Constants.POR_INSUFFICIENT_SECURITY_LEVEL,
                 sendRaw(DevKeys.keys(), Spi.of(false, true, Spi.CounterMode.HIGHER, Spi.Por.ALWAYS, true, true), 3, STATUS).status(), "no CC");
     }

@@ -462,6 +462,7 @@ public final class SimApplet extends Applet {
                 st.advanceDate(Util.getShort(b, off));
                 return 0;
             case Constants.INS_OTA_INIT_TRUST:
+                requireCiphered();
                 initTrust(b, off, len);
                 out[outOff] = st.trustState;
                 return 1;
@@ -472,6 +473,7 @@ public final class SimApplet extends Applet {
                 out[outOff] = st.trustState;
                 return 1;
             case Constants.INS_OTA_LICENSE:
+                if (p1 == Constants.P1_LICENSE_PUT) requireCiphered();
                 license(p1, b, off, len);
                 Util.setShort(out, outOff, st.licenseCount());
                 return 2;
@@ -486,6 +488,11 @@ public final class SimApplet extends Applet {
                 ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);
                 return 0;
         }
+    }
+
+    /** Commands that carry keys are refused in an unciphered packet, whatever the MSL allows. */
+    private void requireCiphered() {
+        if (tr.session[Transients.S_PACKET_CIPHERED] == 0) ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
     }
 
     /** INIT_TRUST (Fig. 1 steps 20-22): TLVs 80 key type, 81 key, 82 IMEI, 83 max output, 84 expiry, 85 lifetime, [86 date]. */

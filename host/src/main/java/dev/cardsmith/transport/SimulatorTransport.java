@@ -103,10 +103,18 @@ public final class SimulatorTransport implements CardTransport {
 
     private void install(byte[] seed) {
         SimulatedEntropy.during(seed, () -> {
-            for (AppletSpec a : applets) {
-                AID aid = AIDUtil.create(a.instanceAid());
-                byte[] data = a.globalPlatformInstallData();
-                sim.installApplet(aid, a.appletClass(), data, (short) 0, (byte) data.length);
+            // jCardSim's Signature.getInstance prints debug lines to System.out, which would
+            // corrupt --json output; applets call it only while being installed.
+            java.io.PrintStream stdout = System.out;
+            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+            try {
+                for (AppletSpec a : applets) {
+                    AID aid = AIDUtil.create(a.instanceAid());
+                    byte[] data = a.globalPlatformInstallData();
+                    sim.installApplet(aid, a.appletClass(), data, (short) 0, (byte) data.length);
+                }
+            } finally {
+                System.setOut(stdout);
             }
         });
     }

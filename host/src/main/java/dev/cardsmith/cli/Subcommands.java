@@ -10,5 +10,6 @@ final class Subcommands {
         root.addSubcommand(new DeviceCommand()); root.addSubcommand(new DbCommand()); // seed 000
         CspCommand.register(root); // seed 003: csp ... and bench csp-sign
         root.addSubcommand(new CaCommand()); root.addSubcommand(new ModuleCommand()); root.addSubcommand(new PersoCommand()); root.addSubcommand(new CentralCommand()); // seed 002
+        root.addSubcommand(new OtaCommand()); root.addSubcommand(new TerminalCommand()); // seed 004
     }
 }

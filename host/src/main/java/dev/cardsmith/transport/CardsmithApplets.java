@@ -25,6 +25,8 @@ public final class CardsmithApplets {
         list.add(new AppletSpec("csp", aid(RID + "03"), aid(RID + "0301"), dev.cardsmith.applet.csp.CspApplet.class, new byte[0]));
         // seed 002: security module (manufacturer checking key: SET CHECKING KEY via `cardsmith module enroll`)
         list.add(new AppletSpec("module", aid(RID + "02"), aid(RID + "0201"), dev.cardsmith.applet.module.ModuleApplet.class, new byte[0]));
+        // seed 004: SIM trust model; params = DEV OTA key set (TEST KEYS ONLY, see docs/ota.md): KIc#1, KID#1, TAR C5D704, MSL 16
+        list.add(new AppletSpec("sim", aid(RID + "04"), aid(RID + "0401"), dev.cardsmith.applet.sim.SimApplet.class, aid("01404142434445464748494A4B4C4D4E4F01505152535455565758595A5B5C5D5E5FC5D70416")));
         return list;
     }
 

@@ -1,0 +1,161 @@
+package dev.cardsmith.applet.sim;
+
+import javacard.framework.JCSystem;
+import javacard.framework.Util;
+import javacard.security.AESKey;
+import javacard.security.KeyAgreement;
+import javacard.security.KeyBuilder;
+import javacard.security.KeyPair;
+import javacard.security.MessageDigest;
+import javacard.security.RandomData;
+import javacard.security.Signature;
+import javacardx.crypto.Cipher;
+
+/** Crypto engines and session keys, created once at install. */
+final class Crypto {
+
+    final Cipher aesCbc;
+    final Cipher desCbc;
+    final Signature desMac;
+    private final byte[] carryBlock;
+    final Signature cmac;
+    final Signature ecdsa;
+    final RandomData random;
+    final MessageDigest sha256;
+    final KeyAgreement ecdh;
+    final KeyPair ephemeral;
+    /** Session keys of the authenticated terminal session (cleared on deselect / reset). */
+    final AESKey sessionEnc;
+    final AESKey sessionMac;
+    /** Scratch key for one-off operations (trust-key wrap source). */
+    final AESKey scratchKey;
+    private final byte[] zeroIv;
+
+    Crypto(Curve curve) {
+        aesCbc = Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_CBC_NOPAD, false);
+        desCbc = Cipher.getInstance(Cipher.ALG_DES_CBC_NOPAD, false);
+        desMac = Signature.getInstance(Signature.ALG_DES_MAC8_NOPAD, false);
+        carryBlock = JCSystem.makeTransientByteArray(Constants.AES_BLOCK, JCSystem.CLEAR_ON_RESET);
+        cc = JCSystem.makeTransientShortArray((short) 3, JCSystem.CLEAR_ON_RESET);
+        cmac = Signature.getInstance(Signature.ALG_AES_CMAC_128, false);
+        ecdsa = Signature.getInstance(Signature.ALG_ECDSA_SHA_256, false);
+        random = RandomData.getInstance(RandomData.ALG_SECURE_RANDOM);
+        sha256 = MessageDigest.getInstance(MessageDigest.ALG_SHA_256, false);
+        ecdh = KeyAgreement.getInstance(KeyAgreement.ALG_EC_SVDP_DH_PLAIN, false);
+        ephemeral = new KeyPair(KeyPair.ALG_EC_FP, KeyBuilder.LENGTH_EC_FP_256);
+        curve.setParams((javacard.security.ECKey) ephemeral.getPublic());
+        curve.setParams((javacard.security.ECKey) ephemeral.getPrivate());
+        sessionEnc = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
+        sessionMac = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
+        scratchKey = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
+        zeroIv = JCSystem.makeTransientByteArray(Constants.AES_BLOCK, JCSystem.CLEAR_ON_RESET);
+    }
+
+    /** Full 16-byte AES-CMAC of in[off..off+len) into out[outOff]. */
+    short cmac(AESKey key, byte[] in, short off, short len, byte[] out, short outOff) {
+        cmac.init(key, Signature.MODE_SIGN);
+        return cmac.sign(in, off, len, out, outOff);
+    }
+
+    /** AES-CBC, IV zero, in place or to out; len must be a multiple of 16. */
+    short cbc(AESKey key, byte mode, byte[] in, short off, short len, byte[] out, short outOff) {
+        Util.arrayFillNonAtomic(zeroIv, (short) 0, Constants.AES_BLOCK, (byte) 0);
+        aesCbc.init(key, mode, zeroIv, (short) 0, Constants.AES_BLOCK);
+        return aesCbc.doFinal(in, off, len, out, outOff);
+    }
+
+    // ---- OTA key set: AES-CBC / AES-CMAC, or two-key 3DES CBC / CBC-MAC (zero padded)
+
+    /** [0] bytes fed to the checksum, [1] 1 when the 3DES CBC-MAC is in use, [2] bytes in the carry block. */
+    private final short[] cc;
+
+    short otaBlock(State st) {
+        return st.otaAlgorithm == Constants.KEY_ALG_3DES2 ? Constants.DES_BLOCK : Constants.AES_BLOCK;
+    }
+
+    void otaCipher(State st, byte mode, byte[] b, short off, short len) {
+        if (st.otaAlgorithm == Constants.KEY_ALG_3DES2) {
+            Util.arrayFillNonAtomic(zeroIv, (short) 0, Constants.AES_BLOCK, (byte) 0);
+            desCbc.init(st.kicDes, mode, zeroIv, (short) 0, Constants.DES_BLOCK);
+            desCbc.doFinal(b, off, len, b, off);
+        } else {
+            cbc(st.kic, mode, b, off, len, b, off);
+        }
+    }
+
+    void ccBegin(State st) {
+        if (st.otaAlgorithm == Constants.KEY_ALG_3DES2) {
+            cc[1] = 1;
+            Util.arrayFillNonAtomic(zeroIv, (short) 0, Constants.AES_BLOCK, (byte) 0);
+            desMac.init(st.kidDes, Signature.MODE_SIGN, zeroIv, (short) 0, Constants.DES_BLOCK);
+        } else {
+            cc[1] = 0;
+            cmac.init(st.kid, Signature.MODE_SIGN);
+        }
+        cc[0] = 0;
+        cc[2] = 0;
+    }
+
+    /**
+     * Feeds the checksum. The 3DES CBC-MAC gets whole blocks only (jCardSim, like some cards,
+     * refuses partial blocks in update): a remainder waits in a transient carry block.
+     */
+    void ccUpdate(byte[] b, short off, short len) {
+        cc[0] += len;
+        if (cc[1] == 0) {
+            cmac.update(b, off, len);
+            return;
+        }
+        short carry = cc[2];
+        if (carry > 0) {
+            short n = (short) (Constants.DES_BLOCK - carry);
+            if (n > len) n = len;
+            Util.arrayCopyNonAtomic(b, off, carryBlock, carry, n);
+            carry += n;
+            off += n;
+            len -= n;
+            if (carry == Constants.DES_BLOCK) {
+                desMac.update(carryBlock, (short) 0, Constants.DES_BLOCK);
+                carry = 0;
+            }
+        }
+        short whole = (short) (len - len % Constants.DES_BLOCK);
+        if (whole > 0) desMac.update(b, off, whole);
+        short rest = (short) (len - whole);
+        if (rest > 0) {
+            Util.arrayCopyNonAtomic(b, (short) (off + whole), carryBlock, carry, rest);
+            carry += rest;
+        }
+        cc[2] = carry;
+    }
+
+    /** Last part; writes the full MAC (16 bytes AES, 8 bytes 3DES with zero padding) to out[outOff]. */
+    void ccFinal(byte[] b, short off, short len, byte[] out, short outOff) {
+        if (cc[1] == 1) {
+            ccUpdate(b, off, len);
+            short carry = cc[2];
+            if (carry > 0) Util.arrayFillNonAtomic(carryBlock, carry, (short) (Constants.DES_BLOCK - carry), (byte) 0);
+            desMac.sign(carryBlock, (short) 0, carry > 0 ? Constants.DES_BLOCK : 0, out, outOff);
+            cc[2] = 0;
+        } else {
+            cmac.sign(b, off, len, out, outOff);
+        }
+    }
+
+    /** MAC comparison in time independent of where the first difference lies. */
+    static boolean equal(byte[] a, short ao, byte[] b, short bo, short len) {
+        byte diff = 0;
+        for (short i = 0; i < len; i++) diff |= (byte) (a[(short) (ao + i)] ^ b[(short) (bo + i)]);
+        return diff == 0;
+    }
+
+    void random(byte[] buf, short off, short len) {
+        random.generateData(buf, off, len);
+    }
+
+    void clearSession() {
+        sessionEnc.clearKey();
+        sessionMac.clearKey();
+        scratchKey.clearKey();
+    }
+}

@@ -1,0 +1,374 @@
+package dev.cardsmith.applet.sim;
+
+import javacard.framework.ISO7816;
+import javacard.framework.ISOException;
+import javacard.framework.JCSystem;
+import javacard.framework.Util;
+import javacardx.crypto.Cipher;
+
+/**
+ * Card side of the OTA bearer: the SMS-PP download envelope (TS 102 223 7.1.1.2 / TS 31.111),
+ * the SMS-DELIVER TPDU with its user-data header (TS 23.040 9.2.3.24: IEI 70 command packet
+ * identifier, IEI 00/08 concatenation), and the secured command packet of ETSI TS 102 225 /
+ * 3GPP TS 31.115: security level, key identification, deciphering, CC check, counter check,
+ * execution of the compact remote commands (TS 102 226 5.1.1) and the proof of receipt.
+ */
+final class OtaReceiver {
+
+    /** Offsets in the reassembled command packet (TS 31.115 7.1.1, CPI carried in the UDH). */
+    private static final short O_CPL = 0;
+    private static final short O_CHL = 2;
+    private static final short O_SPI1 = 3;
+    private static final short O_SPI2 = 4;
+    private static final short O_KIC = 5;
+    private static final short O_KID = 6;
+    private static final short O_TAR = 7;
+    private static final short O_CNTR = 10;
+    private static final short O_PCNTR = 15;
+    private static final short O_CC = 16;
+
+    /** Offsets in the response packet built in the APDU buffer (TS 31.115 7.1.2). */
+    private static final short R_RPL = 3;
+    private static final short R_RHL = 5;
+    private static final short R_TAR = 6;
+    private static final short R_CNTR = 9;
+    private static final short R_PCNTR = 14;
+    private static final short R_STATUS = 15;
+    private static final short R_CC = 16;
+
+    private final State st;
+    private final Crypto crypto;
+    private final Transients tr;
+    private final SimApplet applet;
+
+    OtaReceiver(State st, Crypto crypto, Transients tr, SimApplet applet) {
+        this.st = st;
+        this.crypto = crypto;
+        this.tr = tr;
+        this.applet = applet;
+    }
+
+    // ------------------------------------------------------------------ envelope and SMS
+
+    /** ENVELOPE (SMS-PP download) in buf[off..off+len); returns the response length written at buf[0]. */
+    short envelope(byte[] buf, short off, short len) {
+        if (!st.otaPersonalized) ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        short end = (short) (off + len);
+        if (len < 2 || buf[off] != Constants.TAG_SMS_PP_DOWNLOAD) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        short p = (short) (off + 1);
+        short bodyLen = (short) (buf[p] & 0xFF);
+        p++;
+        if (bodyLen == 0x81) { bodyLen = (short) (buf[p] & 0xFF); p++; }
+        else if (bodyLen > 0x7F) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if ((short) (p + bodyLen) != end) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        short tpdu = -1;
+        short tpduLen = 0;
+        boolean devices = false;
+        while (p < end) {
+            if ((short) (p + 2) > end) ISOException.throwIt(Constants.SW_WRONG_DATA);
+            byte tag = (byte) (buf[p] & Constants.CTAG_MASK);
+            short l = (short) (buf[(short) (p + 1)] & 0xFF);
+            p += 2;
+            if (l == 0x81) { l = (short) (buf[p] & 0xFF); p++; }
+            else if (l > 0x7F) ISOException.throwIt(Constants.SW_WRONG_DATA);
+            if ((short) (p + l) > end) ISOException.throwIt(Constants.SW_WRONG_DATA);
+            if (tag == Constants.CTAG_DEVICE_IDENTITIES) {
+                if (l != 2 || buf[p] != Constants.DEVICE_NETWORK || buf[(short) (p + 1)] != Constants.DEVICE_UICC) {
+                    ISOException.throwIt(Constants.SW_WRONG_DATA);
+                }
+                devices = true;
+            } else if (tag == Constants.CTAG_SMS_TPDU) {
+                tpdu = p;
+                tpduLen = l;
+            }
+            p += l;
+        }
+        if (!devices || tpdu < 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        return smsDeliver(buf, tpdu, tpduLen);
+    }
+
+    private short smsDeliver(byte[] buf, short off, short len) {
+        short end = (short) (off + len);
+        byte first = buf[off];
+        if ((first & Constants.TP_MTI_MASK) != 0 || (first & Constants.TP_UDHI) == 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        short p = (short) (off + 1);
+        short digits = (short) (buf[p] & 0xFF);
+        if (digits > 20) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        p += (short) (2 + ((short) (digits + 1) >> 1));
+        if ((short) (p + 10) > end) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if (buf[p] != Constants.TP_PID_SIM_DATA_DOWNLOAD) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        byte dcs = buf[(short) (p + 1)];
+        boolean eightBit = ((dcs & 0xF0) == 0xF0 && (dcs & 0x04) != 0) || ((dcs & 0xC0) == 0 && (dcs & 0x0C) == 0x04);
+        if (!eightBit) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        p += 9; // PID, DCS, SCTS(7)
+        short udl = (short) (buf[p] & 0xFF);
+        p++;
+        if ((short) (p + udl) != end || udl < 1) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        short udhl = (short) (buf[p] & 0xFF);
+        short ie = (short) (p + 1);
+        short ieEnd = (short) (ie + udhl);
+        if (ieEnd > end) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        boolean cpi = false;
+        short ref = -1;
+        short total = 1;
+        short seq = 1;
+        while (ie < ieEnd) {
+            if ((short) (ie + 2) > ieEnd) ISOException.throwIt(Constants.SW_WRONG_DATA);
+            byte iei = buf[ie];
+            short iel = (short) (buf[(short) (ie + 1)] & 0xFF);
+            short v = (short) (ie + 2);
+            if ((short) (v + iel) > ieEnd) ISOException.throwIt(Constants.SW_WRONG_DATA);
+            if (iei == Constants.IEI_CPI) {
+                cpi = true;
+            } else if (iei == Constants.IEI_CONCAT_8 && iel == 3) {
+                ref = (short) (buf[v] & 0xFF);
+                total = (short) (buf[(short) (v + 1)] & 0xFF);
+                seq = (short) (buf[(short) (v + 2)] & 0xFF);
+            } else if (iei == Constants.IEI_CONCAT_16 && iel == 4) {
+                ref = Util.getShort(buf, v);
+                total = (short) (buf[(short) (v + 2)] & 0xFF);
+                seq = (short) (buf[(short) (v + 3)] & 0xFF);
+            }
+            ie = (short) (v + iel);
+        }
+        short data = ieEnd;
+        short dataLen = (short) (end - data);
+        if (total < 1 || seq < 1 || seq > total) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if (seq == 1) {
+            if (!cpi) ISOException.throwIt(Constants.SW_WRONG_DATA);
+            tr.shorts[0] = 0;
+            tr.session[Transients.S_CONCAT_REF] = (byte) ref;
+            tr.session[Transients.S_CONCAT_REF_HI] = (byte) (ref >> 8);
+            tr.session[Transients.S_CONCAT_TOTAL] = (byte) total;
+        } else {
+            // later segments must follow in order and belong to the same message
+            short expectRef = Util.makeShort(tr.session[Transients.S_CONCAT_REF_HI], tr.session[Transients.S_CONCAT_REF]);
+            if (ref != expectRef || (short) (tr.session[Transients.S_CONCAT_TOTAL] & 0xFF) != total
+                    || (short) (tr.session[Transients.S_CONCAT_NEXT] & 0xFF) != seq) {
+                tr.shorts[0] = 0;
+                tr.session[Transients.S_CONCAT_NEXT] = 0;
+                ISOException.throwIt(Constants.SW_WRONG_DATA);
+            }
+        }
+        short have = tr.shorts[0];
+        if ((short) (have + dataLen) > Transients.RX_LEN) {
+            tr.shorts[0] = 0;
+            tr.session[Transients.S_CONCAT_NEXT] = 0;
+            ISOException.throwIt(Constants.SW_NOT_ENOUGH_MEMORY);
+        }
+        Util.arrayCopyNonAtomic(buf, data, tr.rx, have, dataLen);
+        tr.shorts[0] = (short) (have + dataLen);
+        if (seq < total) {
+            tr.session[Transients.S_CONCAT_NEXT] = (byte) (seq + 1);
+            return 0;
+        }
+        tr.session[Transients.S_CONCAT_NEXT] = 0;
+        short n = tr.shorts[0];
+        tr.shorts[0] = 0;
+        return commandPacket(tr.rx, n, buf);
+    }
+
+    // ------------------------------------------------------------------ secured packet
+
+    /** Processes the command packet in pkt[0..len); writes the response (PoR or nothing) to out[0..]. */
+    private short commandPacket(byte[] pkt, short len, byte[] out) {
+        if (len < (short) (O_CNTR + 6) || Util.getShort(pkt, O_CPL) != (short) (len - 2)) {
+            ISOException.throwIt(Constants.SW_WRONG_DATA);
+        }
+        byte spi1 = pkt[O_SPI1];
+        byte spi2 = pkt[O_SPI2];
+        // Security checks in order; a failure yields a PoR without CC or ciphering.
+        if (Util.arrayCompare(pkt, O_TAR, st.tar, (short) 0, Constants.TAR_LEN) != 0) {
+            return por(out, pkt, spi2, Constants.POR_TAR_UNKNOWN, false, (short) 0);
+        }
+        byte rcccds = (byte) (spi1 & Constants.SPI1_RCCCDS_MASK);
+        short ccLen;
+        if (rcccds == 0) ccLen = 0;
+        else if (rcccds == Constants.SPI1_CC) ccLen = Constants.CC_LEN;
+        else return por(out, pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
+        boolean ciphered = (spi1 & Constants.SPI1_CIPHER) != 0;
+        byte cntrMode = (byte) (spi1 & Constants.SPI1_COUNTER_MASK);
+        // minimum security level (TS 102 226 8.2.1.3.2.1.1, coded like SPI octet 1)
+        byte msl = st.msl;
+        if (rcccds < (byte) (msl & Constants.SPI1_RCCCDS_MASK)
+                || ((msl & Constants.SPI1_CIPHER) != 0 && !ciphered)
+                || cntrMode < (byte) (msl & Constants.SPI1_COUNTER_MASK)) {
+            return por(out, pkt, spi2, Constants.POR_INSUFFICIENT_SECURITY_LEVEL, false, (short) 0);
+        }
+        if ((short) (pkt[O_CHL] & 0xFF) != (short) (Constants.CHL_BASE + ccLen)) {
+            return por(out, pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
+        }
+        if (ciphered && !keyMatches(pkt[O_KIC], st.otaAlgorithm, st.kicIndex)) {
+            return por(out, pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
+        }
+        if (ccLen > 0 && !keyMatches(pkt[O_KID], st.otaAlgorithm, st.kidIndex)) {
+            return por(out, pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
+        }
+        short secLen = (short) (len - O_CNTR);
+        if (ciphered) {
+            if (secLen % crypto.otaBlock(st) != 0) {
+                return por(out, pkt, spi2, Constants.POR_CIPHERING_ERROR, false, (short) 0);
+            }
+            crypto.otaCipher(st, Cipher.MODE_DECRYPT, pkt, O_CNTR, secLen);
+        }
+        short data = (short) (O_CC + ccLen);
+        short pcntr = (short) (pkt[O_PCNTR] & 0xFF);
+        if (data > len || pcntr > (short) (len - data) || (!ciphered && pcntr != 0)) {
+            return por(out, pkt, spi2, Constants.POR_CIPHERING_ERROR, false, (short) 0);
+        }
+        if (ccLen > 0) {
+            // CC over CPL..TAR, CNTR, PCNTR and the secured data with its padding (TS 31.115 7.1.1)
+            Util.arrayCopyNonAtomic(pkt, O_CPL, tr.scratch, (short) 0, O_CC);
+            crypto.ccBegin(st);
+            crypto.ccUpdate(tr.scratch, (short) 0, O_CC);
+            crypto.ccFinal(pkt, data, (short) (len - data), tr.scratch, (short) 0);
+            if (!Crypto.equal(tr.scratch, (short) 0, pkt, O_CC, Constants.CC_LEN)) {
+                return por(out, pkt, spi2, Constants.POR_RC_CC_DS_FAILED, false, (short) 0);
+            }
+        }
+        byte status = checkCounter(pkt, cntrMode);
+        if (status != Constants.POR_OK) return por(out, pkt, spi2, status, true, (short) 0);
+
+        // counter update and every command's effect in one transaction
+        short dataEnd = (short) (len - pcntr);
+        short resp;
+        State.beginTransaction();
+        try {
+            if (cntrMode == Constants.SPI1_COUNTER_HIGHER || cntrMode == Constants.SPI1_COUNTER_PLUS_ONE) {
+                Util.arrayCopy(pkt, O_CNTR, st.counter, (short) 0, Constants.CNTR_LEN);
+            }
+            tr.session[Transients.S_PACKET_CIPHERED] = (byte) (ciphered ? 1 : 0);
+            resp = executeRemote(pkt, data, dataEnd);
+            JCSystem.commitTransaction();
+        } catch (ISOException e) {
+            // only thrown by validation before any write: keep the counter update
+            JCSystem.commitTransaction();
+            throw e;
+        }
+        return por(out, pkt, spi2, Constants.POR_OK, true, resp);
+    }
+
+    private static boolean keyMatches(byte k, byte algorithm, byte index) {
+        return (byte) (k & Constants.KEY_ALG_MASK) == algorithm && (byte) ((k >> 4) & 0x0F) == index;
+    }
+
+    /** TS 102 225 5.1.1 counter modes: 00 none, 01 available (no check), 10 higher, 11 exactly one higher. */
+    private byte checkCounter(byte[] pkt, byte mode) {
+        if (mode == Constants.SPI1_COUNTER_NONE || mode == Constants.SPI1_COUNTER_AVAILABLE) return Constants.POR_OK;
+        byte[] c = st.counter;
+        boolean blocked = true;
+        for (short i = 0; i < Constants.CNTR_LEN; i++) if (c[i] != (byte) 0xFF) blocked = false;
+        if (blocked) return Constants.POR_CNTR_BLOCKED;
+        short cmp = compareUnsigned(pkt, O_CNTR, c, (short) 0, Constants.CNTR_LEN);
+        if (cmp <= 0) return Constants.POR_CNTR_LOW;
+        if (mode == Constants.SPI1_COUNTER_PLUS_ONE) {
+            byte[] s = tr.scratch;
+            Util.arrayCopyNonAtomic(c, (short) 0, s, (short) 0, Constants.CNTR_LEN);
+            for (short i = (short) (Constants.CNTR_LEN - 1); i >= 0; i--) {
+                s[i]++;
+                if (s[i] != 0) break;
+            }
+            if (Util.arrayCompare(pkt, O_CNTR, s, (short) 0, Constants.CNTR_LEN) != 0) return Constants.POR_CNTR_HIGH;
+        }
+        return Constants.POR_OK;
+    }
+
+    private static short compareUnsigned(byte[] a, short ao, byte[] b, short bo, short len) {
+        for (short i = 0; i < len; i++) {
+            short x = (short) (a[(short) (ao + i)] & 0xFF);
+            short y = (short) (b[(short) (bo + i)] & 0xFF);
+            if (x != y) return x < y ? (short) -1 : (short) 1;
+        }
+        return 0;
+    }
+
+    /**
+     * Runs the compact remote commands (CLA INS P1 P2 Lc data ...) in pkt[off..end) and leaves
+     * the compact response (TS 102 226 5.1.2: number of commands, last SW, last data) in tr.out.
+     */
+    private short executeRemote(byte[] pkt, short off, short end) {
+        byte[] out = tr.out;
+        short count = 0;
+        short sw = ISO7816.SW_NO_ERROR;
+        short respLen = 0;
+        while (off < end) {
+            if ((short) (off + 5) > end) { sw = ISO7816.SW_WRONG_LENGTH; count++; break; }
+            short lc = (short) (pkt[(short) (off + 4)] & 0xFF);
+            if ((short) (off + 5 + lc) > end) { sw = ISO7816.SW_WRONG_LENGTH; count++; break; }
+            count++;
+            respLen = 0;
+            try {
+                if (pkt[off] != Constants.CLA_PROPRIETARY) ISOException.throwIt(ISO7816.SW_CLA_NOT_SUPPORTED);
+                respLen = applet.remote(pkt[(short) (off + 1)], pkt[(short) (off + 2)], pkt, (short) (off + 5), lc, out, (short) 3);
+                sw = ISO7816.SW_NO_ERROR;
+            } catch (ISOException e) {
+                sw = e.getReason();
+                respLen = 0;
+                break;
+            }
+            off = (short) (off + 5 + lc);
+        }
+        out[0] = (byte) count;
+        Util.setShort(out, (short) 1, sw);
+        return (short) (3 + respLen);
+    }
+
+    /**
+     * Builds the response packet in buf: UDHL IEI(71) IEDL RPL RHL TAR CNTR PCNTR STS [CC] data.
+     * Security errors are answered without CC or ciphering (the sender's keys are not trusted).
+     */
+    private short por(byte[] buf, byte[] pkt, byte spi2, byte status, boolean cntrValid, short dataLen) {
+        byte mode = (byte) (spi2 & Constants.SPI2_POR_MASK);
+        if (mode == Constants.SPI2_POR_NONE) return 0;
+        if (mode == Constants.SPI2_POR_ON_ERROR && status == Constants.POR_OK) return 0;
+        boolean secured = status == Constants.POR_OK;
+        boolean cc = secured && (spi2 & Constants.SPI2_POR_CC_MASK) == Constants.SPI2_POR_CC;
+        boolean cipher = secured && (spi2 & Constants.SPI2_POR_CIPHER) != 0;
+        return responsePacket(buf, pkt, cntrValid ? pkt : null, status, cc, cipher, tr.out, dataLen);
+    }
+
+    /** Secured notification (Fig. 1 step 28) for the OTA server: CC under KID, current counter. */
+    short notification(byte[] buf, byte[] data, short dataLen) {
+        return responsePacket(buf, st.tar, st.counter, Constants.POR_OK, true, false, data, dataLen);
+    }
+
+    private short responsePacket(byte[] buf, byte[] tarSrc, byte[] cntrSrc, byte status, boolean cc, boolean cipher,
+                                 byte[] data, short dataLen) {
+        short ccLen = cc ? Constants.CC_LEN : 0;
+        buf[0] = 0x02;
+        buf[1] = Constants.IEI_RPI;
+        buf[2] = 0x00;
+        short tarOff = tarSrc == st.tar ? 0 : O_TAR;
+        Util.arrayCopyNonAtomic(tarSrc, tarOff, buf, R_TAR, Constants.TAR_LEN);
+        if (cntrSrc == null) {
+            Util.arrayFillNonAtomic(buf, R_CNTR, Constants.CNTR_LEN, (byte) 0);
+        } else {
+            Util.arrayCopyNonAtomic(cntrSrc, cntrSrc == st.counter ? 0 : O_CNTR, buf, R_CNTR, Constants.CNTR_LEN);
+        }
+        buf[R_STATUS] = status;
+        short dataOff = (short) (R_CC + ccLen);
+        Util.arrayCopyNonAtomic(data, (short) 0, buf, dataOff, dataLen);
+        short end = (short) (dataOff + dataLen);
+        short pad = 0;
+        if (cipher) {
+            short clear = (short) (end - R_CNTR);
+            short bs = crypto.otaBlock(st);
+            pad = (short) ((short) (bs - clear % bs) % bs);
+            Util.arrayFillNonAtomic(buf, end, pad, (byte) 0);
+            end += pad;
+        }
+        buf[R_PCNTR] = (byte) pad;
+        buf[R_RHL] = (byte) (10 + ccLen);
+        Util.setShort(buf, R_RPL, (short) (end - R_RHL));
+        if (cc) {
+            crypto.ccBegin(st);
+            crypto.ccUpdate(buf, (short) 0, R_CC);
+            crypto.ccFinal(buf, dataOff, (short) (end - dataOff), tr.scratch, (short) 0);
+            Util.arrayCopyNonAtomic(tr.scratch, (short) 0, buf, R_CC, Constants.CC_LEN);
+        }
+        if (cipher) {
+            crypto.otaCipher(st, Cipher.MODE_ENCRYPT, buf, R_CNTR, (short) (end - R_CNTR));
+        }
+        return end;
+    }
+}

@@ -1,0 +1,160 @@
+package dev.cardsmith.applet.sim;
+
+import javacard.framework.JCSystem;
+import javacard.framework.Util;
+import javacard.security.AESKey;
+import javacard.security.ECPublicKey;
+import javacard.security.KeyBuilder;
+
+/**
+ * Persistent state of the sim applet, allocated once at install. Trust keys live in two slots
+ * (active / pending) selected by one byte, so an update replaces the key by flipping that byte
+ * inside one transaction: a tear leaves the old key or the new key, never none.
+ */
+final class State {
+
+    // OTA key set (TS 102 225): KIc, KID with their indexes, TAR, MSL, counter
+    final AESKey kic;
+    final AESKey kid;
+    /** Two-key triple DES key set for legacy OTA (KIc/KID algorithm code 5). */
+    final javacard.security.DESKey kicDes;
+    final javacard.security.DESKey kidDes;
+    /** KIc/KID algorithm nibble of the key set: KEY_ALG_AES (2) or KEY_ALG_3DES2 (5). */
+    byte otaAlgorithm;
+    byte kicIndex;
+    byte kidIndex;
+    final byte[] tar = new byte[Constants.TAR_LEN];
+    byte msl;
+    final byte[] counter = new byte[Constants.CNTR_LEN];
+    boolean otaPersonalized;
+
+    // trust model
+    byte trustState;
+    byte keyType;
+    final AESKey initKey;
+    final ECPublicKey initPub;
+    final byte[] imei = new byte[Constants.IMEI_LEN];
+    byte maxOutput;
+    short initExpiry;
+    short lifetime;
+    short currentDate;
+    byte failCount;
+    boolean updateRequested;
+
+    final AESKey[] trustEnc = new AESKey[2];
+    final AESKey[] trustMac = new AESKey[2];
+    byte activeSlot;
+    byte generation;
+    short expiry;
+    boolean hasPending;
+    byte pendingGeneration;
+    short pendingExpiry;
+    final byte[] pendingNonce = new byte[Constants.CHALLENGE_LEN];
+
+    // last event for the OTA server
+    byte eventType;
+    byte eventGeneration;
+    short eventDate;
+    short eventSeq;
+
+    // DRM licenses
+    final short[] licId = new short[Constants.LICENSE_SLOTS];
+    final short[] licPlays = new short[Constants.LICENSE_SLOTS];
+    final short[] licFrom = new short[Constants.LICENSE_SLOTS];
+    final short[] licUntil = new short[Constants.LICENSE_SLOTS];
+    final byte[] licUsed = new byte[Constants.LICENSE_SLOTS];
+    final AESKey[] licKey = new AESKey[Constants.LICENSE_SLOTS];
+
+    State(Curve curve) {
+        kic = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+        kid = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+        kicDes = (javacard.security.DESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_DES, KeyBuilder.LENGTH_DES3_2KEY, false);
+        kidDes = (javacard.security.DESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_DES, KeyBuilder.LENGTH_DES3_2KEY, false);
+        initKey = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+        initPub = (ECPublicKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PUBLIC, KeyBuilder.LENGTH_EC_FP_256, false);
+        curve.setParams(initPub);
+        for (short i = 0; i < 2; i++) {
+            trustEnc[i] = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+            trustMac[i] = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+        }
+        for (short i = 0; i < Constants.LICENSE_SLOTS; i++) {
+            licKey[i] = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+        }
+        trustState = Constants.STATE_EMPTY;
+    }
+
+    byte pendingSlot() { return (byte) (activeSlot ^ 1); }
+
+    /** Records an event for the OTA server; caller is inside a transaction. */
+    void event(byte type) {
+        eventType = type;
+        eventGeneration = generation;
+        eventDate = currentDate;
+        eventSeq++;
+    }
+
+    /** Erases every trust and init key; caller is inside a transaction. */
+    void eraseTrust() {
+        trustEnc[0].clearKey();
+        trustEnc[1].clearKey();
+        trustMac[0].clearKey();
+        trustMac[1].clearKey();
+        initKey.clearKey();
+        hasPending = false;
+        updateRequested = false;
+        Util.arrayFillNonAtomic(pendingNonce, (short) 0, Constants.CHALLENGE_LEN, (byte) 0);
+    }
+
+    /** Revocation (by SIM, network or terminal): keys erased and the revoked state set. */
+    void revoke(byte byWhom) {
+        eraseTrust();
+        trustState = Constants.STATE_REVOKED;
+        event(byWhom);
+    }
+
+    boolean expired() {
+        short exp = trustState == Constants.STATE_TRUSTED ? expiry : initExpiry;
+        return currentDate > exp;
+    }
+
+    byte flags() {
+        byte f = 0;
+        if (updateRequested) f |= Constants.FLAG_UPDATE_PENDING;
+        if (trustState != Constants.STATE_EMPTY && trustState != Constants.STATE_REVOKED && expired()) f |= Constants.FLAG_EXPIRED;
+        if (otaPersonalized) f |= Constants.FLAG_OTA_PERSONALIZED;
+        return f;
+    }
+
+    /** Only moves forward: the card has no clock, every authenticated date can only advance it. */
+    void advanceDate(short date) {
+        if (date > currentDate) currentDate = date;
+        if (trustState == Constants.STATE_TRUSTED && lifetime > 0) {
+            short window = (short) (lifetime >> 2);
+            if ((short) (expiry - currentDate) <= window) updateRequested = true;
+        }
+    }
+
+    short findLicense(short id) {
+        for (short i = 0; i < Constants.LICENSE_SLOTS; i++) {
+            if (licUsed[i] != 0 && licId[i] == id) return i;
+        }
+        return -1;
+    }
+
+    short freeLicense() {
+        for (short i = 0; i < Constants.LICENSE_SLOTS; i++) {
+            if (licUsed[i] == 0) return i;
+        }
+        return -1;
+    }
+
+    short licenseCount() {
+        short n = 0;
+        for (short i = 0; i < Constants.LICENSE_SLOTS; i++) if (licUsed[i] != 0) n++;
+        return n;
+    }
+
+    static void beginTransaction() {
+        if (JCSystem.getTransactionDepth() == 0) JCSystem.beginTransaction();
+    }
+}

@@ -1,0 +1,222 @@
+package dev.cardsmith.ota;
+
+import dev.cardsmith.crypto.Hex;
+import dev.cardsmith.hsm.Hsm;
+import dev.cardsmith.hsm.HsmKdf;
+import dev.cardsmith.store.Database;
+import dev.cardsmith.store.StoreException;
+
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The OTA server's tables (V6__ota.sql): key sets per SIM (wrapped under an HSM-derived KEK),
+ * counters, messages and reported events.
+ */
+public final class OtaStore {
+
+    static final String KEK_LABEL = "ota-kek";
+    private static final SecureRandom RNG = new SecureRandom();
+
+    private final Database db;
+    private final Hsm hsm;
+
+    public OtaStore(Database db, Hsm hsm) {
+        this.db = db;
+        this.hsm = hsm;
+    }
+
+    public record SimRecord(String simId, OtaKeys keys, Spi.CounterMode counterMode, long counter, String trustState, int lastEventSeq) {}
+
+    public void register(String simId, OtaKeys keys, Spi.CounterMode mode) {
+        if (!hsm.contains(KEK_LABEL)) hsm.generateAesKey(KEK_LABEL, 256);
+        String wrapped = wrap(simId, CommandPacket.concat(keys.kic(), keys.kid()));
+        String now = Instant.now().toString();
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM ota_sim WHERE sim_id = ?")) {
+                ps.setString(1, simId);
+                if (ps.executeQuery().next()) throw new StoreException("SIM " + simId + " is already registered");
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO ota_sim (sim_id, algorithm, kic_index, kid_index, tar, keys_wrapped, "
+                    + "counter_mode, counter, trust_state, last_event_seq, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                ps.setString(1, simId);
+                ps.setString(2, keys.algorithm().name());
+                ps.setInt(3, keys.kicIndex());
+                ps.setInt(4, keys.kidIndex());
+                ps.setString(5, Hex.of(keys.tar()));
+                ps.setString(6, wrapped);
+                ps.setString(7, mode.name());
+                ps.setLong(8, 0);
+                ps.setString(9, "EMPTY");
+                ps.setInt(10, 0);
+                ps.setString(11, now);
+                ps.setString(12, now);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    public Optional<SimRecord> find(String simId) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT algorithm, kic_index, kid_index, tar, keys_wrapped, counter_mode, counter, "
+                    + "trust_state, last_event_seq FROM ota_sim WHERE sim_id = ?")) {
+                ps.setString(1, simId);
+                ResultSet rs = ps.executeQuery();
+                if (!rs.next()) return Optional.<SimRecord>empty();
+                byte[] k = unwrap(simId, rs.getString(5));
+                OtaKeys keys = new OtaKeys(OtaKeys.Algorithm.valueOf(rs.getString(1)), rs.getInt(2), Arrays.copyOf(k, 16),
+                        rs.getInt(3), Arrays.copyOfRange(k, 16, 32), Hex.parse(rs.getString(4)));
+                Arrays.fill(k, (byte) 0);
+                return Optional.of(new SimRecord(simId, keys, Spi.CounterMode.valueOf(rs.getString(6)), rs.getLong(7),
+                        rs.getString(8), rs.getInt(9)));
+            }
+        });
+    }
+
+    public SimRecord require(String simId) {
+        return find(simId).orElseThrow(() -> new StoreException("SIM " + simId + " is not registered (cardsmith ota add-sim)"));
+    }
+
+    /**
+     * Reserves the next counter and records the message intent in one transaction, before the
+     * packet leaves: a counter is never used twice, even after a crash.
+     */
+    public long reserveCounter(String simId, String command, String messageId) {
+        String now = Instant.now().toString();
+        return db.inTransaction(c -> {
+            long next;
+            try (PreparedStatement ps = c.prepareStatement("SELECT counter FROM ota_sim WHERE sim_id = ?")) {
+                ps.setString(1, simId);
+                ResultSet rs = ps.executeQuery();
+                if (!rs.next()) throw new StoreException("SIM " + simId + " is not registered");
+                next = rs.getLong(1) + 1;
+            }
+            if (next > 0xFF_FFFF_FFFFL) throw new StoreException("OTA counter of " + simId + " is exhausted");
+            try (PreparedStatement ps = c.prepareStatement("UPDATE ota_sim SET counter = ?, updated_at = ? WHERE sim_id = ?")) {
+                ps.setLong(1, next);
+                ps.setString(2, now);
+                ps.setString(3, simId);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO ota_message (id, sim_id, command, counter, spi, packet_bytes, sms_count, "
+                    + "por_status, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
+                ps.setString(1, messageId);
+                ps.setString(2, simId);
+                ps.setString(3, command);
+                ps.setLong(4, next);
+                ps.setString(5, "----");
+                ps.setInt(6, 0);
+                ps.setInt(7, 0);
+                ps.setObject(8, null);
+                ps.setString(9, "PREPARED");
+                ps.setString(10, now);
+                ps.setString(11, now);
+                ps.executeUpdate();
+            }
+            return next;
+        });
+    }
+
+    public void messageBuilt(String messageId, Spi spi, int packetBytes, int smsCount) {
+        update("UPDATE ota_message SET spi = ?, packet_bytes = ?, sms_count = ?, updated_at = ? WHERE id = ?",
+                spi.toString(), packetBytes, smsCount, Instant.now().toString(), messageId);
+    }
+
+    public void messageResult(String messageId, Integer porStatus, String state) {
+        update("UPDATE ota_message SET por_status = ?, state = ?, updated_at = ? WHERE id = ?", porStatus, state, Instant.now().toString(), messageId);
+    }
+
+    public void trustState(String simId, String state) {
+        update("UPDATE ota_sim SET trust_state = ?, updated_at = ? WHERE sim_id = ?", state, Instant.now().toString(), simId);
+    }
+
+    /** Records an event once; returns false when its sequence number was already seen (replay). */
+    public boolean recordEvent(String simId, SimStatus.Event e) {
+        return db.inTransaction(c -> {
+            int last;
+            try (PreparedStatement ps = c.prepareStatement("SELECT last_event_seq FROM ota_sim WHERE sim_id = ?")) {
+                ps.setString(1, simId);
+                ResultSet rs = ps.executeQuery();
+                if (!rs.next()) throw new StoreException("SIM " + simId + " is not registered");
+                last = rs.getInt(1);
+            }
+            if (e.seq() <= last) return false;
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO ota_event (sim_id, seq, event_type, generation, event_date, received_at) VALUES (?,?,?,?,?,?)")) {
+                ps.setString(1, simId);
+                ps.setInt(2, e.seq());
+                ps.setString(3, e.typeName());
+                ps.setInt(4, e.generation());
+                ps.setString(5, e.date().toString());
+                ps.setString(6, Instant.now().toString());
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE ota_sim SET last_event_seq = ?, updated_at = ? WHERE sim_id = ?")) {
+                ps.setInt(1, e.seq());
+                ps.setString(2, Instant.now().toString());
+                ps.setString(3, simId);
+                ps.executeUpdate();
+            }
+            return true;
+        });
+    }
+
+    private void update(String sql, Object... args) {
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private byte[] kek(String simId) {
+        return HsmKdf.deriveKey(hsm, KEK_LABEL, "cardsmith-ota-keyset".getBytes(StandardCharsets.US_ASCII),
+                simId.getBytes(StandardCharsets.UTF_8), 32);
+    }
+
+    private String wrap(String simId, byte[] secret) {
+        byte[] kek = kek(simId);
+        try {
+            byte[] iv = new byte[12];
+            RNG.nextBytes(iv);
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, iv));
+            c.updateAAD(simId.getBytes(StandardCharsets.UTF_8));
+            return Hex.of(CommandPacket.concat(iv, c.doFinal(secret)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        } finally {
+            Arrays.fill(kek, (byte) 0);
+            Arrays.fill(secret, (byte) 0);
+        }
+    }
+
+    private byte[] unwrap(String simId, String hex) {
+        byte[] kek = kek(simId);
+        try {
+            byte[] all = Hex.parse(hex);
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, all, 0, 12));
+            c.updateAAD(simId.getBytes(StandardCharsets.UTF_8));
+            return c.doFinal(all, 12, all.length - 12);
+        } catch (GeneralSecurityException e) {
+            throw new StoreException("OTA keys of " + simId + " cannot be unwrapped (wrong HSM/keystore?)");
+        } finally {
+            Arrays.fill(kek, (byte) 0);
+        }
+    }
+
+    static String newId() { return UUID.randomUUID().toString(); }
+}

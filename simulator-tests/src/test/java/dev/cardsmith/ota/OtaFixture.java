@@ -1,0 +1,76 @@
+package dev.cardsmith.ota;
+
+import dev.cardsmith.hsm.Hsm;
+import dev.cardsmith.hsm.SoftwareHsm;
+import dev.cardsmith.ota.terminal.Terminal;
+import dev.cardsmith.ota.terminal.TerminalKeyStore;
+import dev.cardsmith.store.Database;
+import dev.cardsmith.transport.AppletSpec;
+import dev.cardsmith.transport.CardSession;
+import dev.cardsmith.transport.CardsmithApplets;
+import dev.cardsmith.transport.SimulatorTransport;
+
+import javax.smartcardio.ResponseAPDU;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+
+/** A simulated SIM with the sim applet, an OTA server with its store and HSM, and a terminal. */
+final class OtaFixture implements AutoCloseable {
+
+    static final String SIM = "89490000000000000017";
+    static final String IMEI = "490154203237518";
+    static final int MAX_OUTPUT = 12;
+    static final LocalDate TODAY = LocalDate.of(2026, 11, 24);
+
+    final CardSession card;
+    final Database db;
+    final Hsm hsm;
+    final OtaServer server;
+    final TerminalKeyStore ks;
+    final Terminal terminal;
+    final Path dir;
+
+    OtaFixture(Path dir, Spi.CounterMode mode) {
+        this(dir, mode, DevKeys.MSL);
+    }
+
+    OtaFixture(Path dir, Spi.CounterMode mode, int msl) {
+        this.dir = dir;
+        AppletSpec spec = CardsmithApplets.byName("sim").withInstallParams(DevKeys.keys().installParams(msl));
+        card = new CardSession(new SimulatorTransport(List.of(spec)));
+        db = Database.open("jdbc:sqlite:" + dir.resolve("ota.db"));
+        hsm = SoftwareHsm.open(dir.resolve("hsm.p12"), "test".toCharArray());
+        server = new OtaServer(new OtaStore(db, hsm));
+        server.store().register(SIM, DevKeys.keys(), mode);
+        ks = TerminalKeyStore.open(dir.resolve("terminal.json"), "test".toCharArray());
+        terminal = new Terminal(card, ks);
+    }
+
+    OtaServer.Result send(OtaServer.OtaMessage m) { return server.send(card, m); }
+
+    /** Network initializes with the terminal's symmetric key (Fig. 1 steps 20-22). */
+    OtaServer.Result initSymmetric(LocalDate expiry) {
+        byte[] k = Terminal.enrolSymmetric(ks, IMEI, MAX_OUTPUT);
+        return send(server.initTrustSymmetric(SIM, k, IMEI, MAX_OUTPUT, expiry, 90, TODAY));
+    }
+
+    /** Sends raw envelopes (attack tests) and returns the last response. */
+    ResponseAPDU raw(List<byte[]> envelopes) {
+        card.select(OtaServer.simAid());
+        ResponseAPDU r = null;
+        for (byte[] e : envelopes) r = card.transmit(OtaServer.envelopeApdu(e));
+        return r;
+    }
+
+    static List<byte[]> envelopes(byte[] packet) {
+        return SmsPp.deliver("+4917000000", packet, 1, OtaServer.scts(java.time.ZonedDateTime.now())).stream()
+                .map(t -> SmsPp.envelope(t, null)).toList();
+    }
+
+    @Override
+    public void close() {
+        card.close();
+        hsm.close();
+    }
+}

@@ -1,0 +1,253 @@
+package dev.cardsmith.ota;
+
+import dev.cardsmith.applet.sim.Constants;
+import dev.cardsmith.ota.terminal.Terminal;
+import dev.cardsmith.ota.terminal.TerminalException;
+import dev.cardsmith.transport.CardStatusException;
+import dev.cardsmith.transport.CardSession;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Seed 004 end to end in jCardSim: OTA server, sim applet, terminal. */
+class OtaTrustE2eTest {
+
+    @TempDir
+    Path dir;
+    OtaFixture f;
+
+    @BeforeEach
+    void setUp() {
+        f = new OtaFixture(dir, Spi.CounterMode.HIGHER);
+    }
+
+    @AfterEach
+    void tearDown() {
+        f.close();
+    }
+
+    static int sw(Runnable r) {
+        return assertThrows(CardStatusException.class, r::run).sw();
+    }
+
+    private void establish() {
+        establish(OtaFixture.TODAY.plusDays(30), OtaFixture.TODAY);
+    }
+
+    private void establish(LocalDate expiry, LocalDate today) {
+        OtaServer.Result init = f.initSymmetric(expiry);
+        assertTrue(init.por().ok() && init.compact().ok(), "init PoR");
+        Terminal.AuthResult a = f.terminal.authenticate(false, today);
+        assertTrue(a.keyDelivered());
+        byte[] note = f.terminal.ack();
+        assertEquals(Constants.EVENT_TRUST_ACK, f.server.acceptNotification(OtaFixture.SIM, note).type());
+    }
+
+    @Test
+    void claims_initAuthenticateTrustKeyDrmUpdateRevokeByAllThreeAndReinit() {
+        // Fig. 1: init by OTA, first authentication, trust key, ack to terminal and to the network
+        establish();
+        assertEquals("TRUSTED", f.server.store().require(OtaFixture.SIM).trustState());
+        assertEquals(1, f.ks.intAttr("activeGen", -1));
+
+        // DRM (Figs. 4-5): license by OTA, content key to the trusted terminal only
+        byte[] contentKey = new byte[16];
+        Arrays.fill(contentKey, (byte) 0x5C);
+        assertTrue(f.send(f.server.license(OtaFixture.SIM, 7, contentKey, 2, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(10))).compact().ok());
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+        Terminal.ContentKey k = f.terminal.contentKey(7);
+        assertArrayEquals(contentKey, k.key());
+        assertEquals(1, k.playsLeft());
+        assertEquals(0, f.terminal.contentKey(7).playsLeft());
+        assertEquals(Constants.SW_RIGHTS_EXHAUSTED, sw(() -> f.terminal.contentKey(7)), "beyond the play count");
+
+        // Fig. 3: update before expiry initiated by the SIM (network asks, flag polled)
+        assertTrue(f.send(f.server.update(OtaFixture.SIM, OtaFixture.TODAY.plusDays(1))).compact().ok());
+        assertTrue(f.terminal.poll().updatePending());
+        Terminal.AuthResult upd = f.terminal.authenticate(true, OtaFixture.TODAY.plusDays(1));
+        assertTrue(upd.keyDelivered());
+        assertEquals(2, upd.generation());
+        f.server.acceptNotification(OtaFixture.SIM, f.terminal.ack());
+        assertFalse(f.terminal.poll().updatePending());
+        assertEquals(2, f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(1)).generation());
+        // terminal-initiated update
+        assertEquals(3, f.terminal.authenticate(true, OtaFixture.TODAY.plusDays(2)).generation());
+        f.terminal.ack();
+
+        // revocation by the network
+        SimStatus before = SimStatus.parse(f.send(f.server.status(OtaFixture.SIM, OtaFixture.TODAY.plusDays(2))).compact().data());
+        assertEquals(Constants.STATE_TRUSTED, before.state());
+        assertEquals(Constants.STATE_REVOKED, f.send(f.server.revoke(OtaFixture.SIM)).compact().data()[0]);
+        assertThrows(TerminalException.class, () -> f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(2)));
+        assertEquals(Constants.STATE_REVOKED, f.terminal.poll().state());
+
+        // re-init, then revocation by the terminal
+        establish();
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+        byte[] note = f.terminal.revoke();
+        assertEquals(Constants.EVENT_REVOKED_BY_TERMINAL, f.server.acceptNotification(OtaFixture.SIM, note).type());
+        assertEquals("REVOKED", f.server.store().require(OtaFixture.SIM).trustState());
+        assertThrows(OtaSecurityException.class, () -> f.server.acceptNotification(OtaFixture.SIM, note), "replayed notification");
+
+        // re-init, then revocation by the SIM after repeated failed authentications
+        establish();
+        for (int i = 0; i < Constants.MAX_AUTH_FAILURES; i++) {
+            f.terminal.challenge();
+            byte[] bogus = new byte[27];
+            assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(
+                    new javax.smartcardio.CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, bogus, 256)).getSW());
+        }
+        SimStatus after = SimStatus.parse(f.send(f.server.status(OtaFixture.SIM, OtaFixture.TODAY)).compact().data());
+        assertEquals(Constants.STATE_REVOKED, after.state());
+        assertEquals(Constants.EVENT_REVOKED_BY_SIM, after.event().type());
+        assertEquals("REVOKED", f.server.store().require(OtaFixture.SIM).trustState());
+
+        // and once more re-initialized by the network
+        establish();
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+    }
+
+    @Test
+    void claim_simInitiatedUpdate_whenTheAuthenticatedDateNearsExpiry() {
+        byte[] k = Terminal.enrolSymmetric(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
+        // expiry in 20 days, updated keys live 40 days: the SIM asks for an update in the last 10 days
+        f.send(f.server.initTrustSymmetric(OtaFixture.SIM, k, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT, OtaFixture.TODAY.plusDays(20), 40, OtaFixture.TODAY));
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+        f.terminal.ack();
+        assertFalse(f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(9)).updatePending());
+        Terminal.AuthResult a = f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(11));
+        assertTrue(a.updatePending(), "the SIM set its pending-update flag");
+        assertTrue(f.terminal.poll().updatePending());
+        Terminal.AuthResult u = f.terminal.authenticate(true, OtaFixture.TODAY.plusDays(11));
+        assertEquals(OtaFixture.TODAY.plusDays(51), u.expiry(), "new key valid for the lifetime from the current date");
+        f.terminal.ack();
+        assertFalse(f.terminal.poll().updatePending());
+        assertEquals(u.expiry(), f.terminal.poll().expiry());
+    }
+
+    @Test
+    void measurement_trustInitRoundTrips() {
+        byte[] k = Terminal.enrolSymmetric(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
+        OtaServer.OtaMessage m = f.server.initTrustSymmetric(OtaFixture.SIM, k, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT, OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY);
+        CardSession.Stats s0 = f.card.stats().snapshot();
+        f.send(m);
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+        f.terminal.ack();
+        CardSession.Stats used = f.card.stats().since(s0);
+        // SELECT+ENVELOPE (network), SELECT (answer = challenge)+AUTHENTICATE+ACK (terminal): 5 round trips
+        assertEquals(5, used.apdus(), used.toString());
+        assertEquals(1, m.envelopes().size());
+        System.out.println("trust init: " + used + "; init packet " + m.packet().length + " bytes, TPDU " + m.tpdus().get(0).length
+                + " bytes, envelope " + m.envelopes().get(0).length + " bytes");
+    }
+
+    @Test
+    void claim_asymmetricVariant_ecdsaTerminalAuthenticationAndEcdhKeyDelivery() {
+        byte[] pub = Terminal.enrolEc(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
+        assertTrue(f.send(f.server.initTrustEc(OtaFixture.SIM, pub, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT, OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY)).compact().ok());
+        Terminal.AuthResult a = f.terminal.authenticate(false, OtaFixture.TODAY);
+        assertTrue(a.keyDelivered());
+        f.server.acceptNotification(OtaFixture.SIM, f.terminal.ack());
+        assertEquals(1, f.terminal.authenticate(false, OtaFixture.TODAY).generation());
+    }
+
+    @Test
+    void attack_pcKnowingTheTrustedImeiButNotTheKeyGetsNothing() {
+        establish();
+        byte[] ck = new byte[16];
+        f.send(f.server.license(OtaFixture.SIM, 9, ck, 5, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(5)));
+        // a fresh PC reader: knows the IMEI and the protocol, not the trust key
+        f.card.reset();
+        f.card.select(OtaServer.simAid());
+        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_GET_CONTENT_KEY, 0, 0, new byte[] {0, 9}, 256)).getSW());
+        byte[] ch = f.card.transmitOk("GET CHALLENGE", new javax.smartcardio.CommandAPDU(0x80, Constants.INS_GET_CHALLENGE, 0, 0, 256)).getData();
+        assertEquals(20, ch.length);
+        byte[] data = new byte[27];
+        data[0] = 0x26; // a date
+        System.arraycopy(Imei.encode(OtaFixture.IMEI), 0, data, 2, 8);
+        data[10] = OtaFixture.MAX_OUTPUT;
+        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, data, 256)).getSW());
+        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_GET_CONTENT_KEY, 0, 0, new byte[] {0, 9}, 256)).getSW());
+        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_TERMINAL_REVOKE, 0, 0, 256)).getSW());
+        // the same challenge cannot be tried again
+        assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, data, 256)).getSW());
+        // the genuine terminal still works
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+        assertArrayEquals(ck, f.terminal.contentKey(9).key());
+    }
+
+    @Test
+    void attack_changedImeiOrMaxOutputIsRefusedEvenWithTheRightKey() {
+        establish();
+        f.ks.attr("imei", "356938035643809");
+        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, sw(() -> f.terminal.authenticate(false, OtaFixture.TODAY)));
+        f.ks.attr("imei", OtaFixture.IMEI);
+        f.ks.attr("maxOutput", OtaFixture.MAX_OUTPUT + 1);
+        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, sw(() -> f.terminal.authenticate(false, OtaFixture.TODAY)));
+        f.ks.attr("maxOutput", OtaFixture.MAX_OUTPUT);
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+    }
+
+    @Test
+    void attack_expiredKeyIsRefused_andDatesOnlyMoveForward() {
+        establish();
+        byte[] ck = new byte[16];
+        f.send(f.server.license(OtaFixture.SIM, 1, ck, 0xFFFF, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(365)));
+        // the network's authenticated date passes the expiry
+        f.send(f.server.status(OtaFixture.SIM, OtaFixture.TODAY.plusDays(31)));
+        assertEquals(Constants.SW_EXPIRED, sw(() -> f.terminal.authenticate(false, OtaFixture.TODAY)), "a terminal cannot turn the clock back");
+        assertTrue((f.terminal.poll().flags() & Constants.FLAG_EXPIRED) != 0);
+        assertEquals(Constants.SW_EXPIRED, sw(() -> f.terminal.authenticate(true, OtaFixture.TODAY.plusDays(31))), "no update after expiry");
+        // only the network can re-initialize
+        establish(OtaFixture.TODAY.plusDays(90), OtaFixture.TODAY.plusDays(31));
+    }
+
+    @Test
+    void attack_lostUpdateAck_oldKeyStillWorks_noKeyLost_ackRepeatable() {
+        establish();
+        f.terminal.authenticate(true, OtaFixture.TODAY); // SIM generated gen 2, terminal stored it, ack lost
+        f.card.reset();
+        Terminal fresh = new Terminal(f.card, f.ks);
+        assertEquals(1, fresh.authenticate(false, OtaFixture.TODAY).generation(), "old key still authenticates");
+        byte[] note = fresh.ack(); // the acknowledgement arrives late, in another session
+        assertEquals(Constants.EVENT_TRUST_ACK, f.server.acceptNotification(OtaFixture.SIM, note).type());
+        assertEquals(2, new Terminal(f.card, f.ks).authenticate(false, OtaFixture.TODAY).generation());
+    }
+
+    @Test
+    void attack_ackAnswerLost_terminalAdoptsCommittedKey() {
+        establish();
+        f.terminal.authenticate(true, OtaFixture.TODAY);
+        // the ACK reaches the SIM (committed) but the answer never reaches the terminal
+        int gen = f.ks.intAttr("pendingGen", -1);
+        byte[] mac = f.ks.secret("mac-" + gen);
+        byte[] nonce = dev.cardsmith.crypto.Hex.parse(f.ks.attr("pendingNonce"));
+        byte[] tag = Arrays.copyOf(dev.cardsmith.crypto.Cmac.aes(mac, concat(new byte[] {Constants.LABEL_ACK}, nonce, new byte[] {(byte) gen})), 8);
+        f.card.transmitOk("ACK", new javax.smartcardio.CommandAPDU(0x80, Constants.INS_ACK, 0, 0, concat(new byte[] {(byte) gen}, tag), 256));
+        assertEquals(2, new Terminal(f.card, f.ks).authenticate(false, OtaFixture.TODAY).generation());
+        assertEquals(2, f.ks.intAttr("activeGen", -1));
+    }
+
+    @Test
+    void drm_validityWindowAndUnknownContent() {
+        establish();
+        byte[] ck = new byte[16];
+        f.send(f.server.license(OtaFixture.SIM, 3, ck, 5, OtaFixture.TODAY.plusDays(2), OtaFixture.TODAY.plusDays(3)));
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+        assertEquals(Constants.SW_RIGHTS_EXHAUSTED, sw(() -> f.terminal.contentKey(3)), "not yet valid");
+        assertEquals(Constants.SW_REFERENCE_NOT_FOUND, sw(() -> f.terminal.contentKey(4)));
+        f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(2));
+        assertEquals(4, f.terminal.contentKey(3).playsLeft());
+        f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(4));
+        assertEquals(Constants.SW_RIGHTS_EXHAUSTED, sw(() -> f.terminal.contentKey(3)), "validity over");
+    }
+
+    static byte[] concat(byte[]... p) { return CommandPacket.concat(p); }
+}

@@ -16,7 +16,7 @@ import java.util.Set;
  * Reads applet class files and reports what the Java Card 3.0.5 converter (classic, no int
  * support) would reject. CI has no Oracle SDK, so this is the guard that keeps every applet
  * convertible: long/float/double/int/String in signatures, float/long/double opcodes,
- * references outside java.lang.Object/Throwable/the exceptions and javacard.*/javacardx.*,
+ * references outside java.lang.Object/Throwable/the exceptions and the javacard and javacardx API,
  * allocation outside constructors and install(), invokedynamic, multi-dimensional arrays,
  * synchronized code and String constants.
  */

@@ -24,7 +24,8 @@ import java.util.List;
  * (3.0.6.0) fails on key and signature objects, so the file is an event log instead: a
  * 32-byte card seed (the simulated silicon's entropy) and every APDU and reset the card ever
  * received. Opening the file re-installs the applets with randomness drawn deterministically
- * from the seed and replays the log, so on-card generated keys come back bit-identical. The
+ * from the seed ({@link SimulatedEntropy}) and replays the log, so on-card generated keys come
+ * back bit-identical. The
  * file therefore is the card: it holds what the chip's EEPROM would hold and must be
  * protected like one.
  */
@@ -57,7 +58,7 @@ public final class SimulatorTransport implements CardTransport {
         this.applets = applets;
         this.stateFile = stateFile;
         this.sim = new CardSimulator();
-        install(new DeterministicRandom(seed));
+        install(seed);
     }
 
     /**
@@ -100,13 +101,14 @@ public final class SimulatorTransport implements CardTransport {
         }
     }
 
-    private void install(DeterministicRandom rnd) {
-        for (AppletSpec a : applets) {
-            AID aid = AIDUtil.create(a.instanceAid());
-            byte[] data = a.globalPlatformInstallData();
-            sim.installApplet(aid, a.appletClass(), data, (short) 0, (byte) data.length);
-            if (rnd != null) rnd.attachTo(sim, aid);
-        }
+    private void install(byte[] seed) {
+        SimulatedEntropy.during(seed, () -> {
+            for (AppletSpec a : applets) {
+                AID aid = AIDUtil.create(a.instanceAid());
+                byte[] data = a.globalPlatformInstallData();
+                sim.installApplet(aid, a.appletClass(), data, (short) 0, (byte) data.length);
+            }
+        });
     }
 
     private void replay(InputStream raw) throws IOException {

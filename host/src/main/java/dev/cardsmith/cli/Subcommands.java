@@ -8,5 +8,6 @@ final class Subcommands {
 
     static void register(CommandLine root) {
         // seed 000: root.addSubcommand(new DeviceCommand()); root.addSubcommand(new DbCommand());
+        root.addSubcommand(new KmsCommand()); root.addSubcommand(new PsdCommand()); // seed 001
     }
 }

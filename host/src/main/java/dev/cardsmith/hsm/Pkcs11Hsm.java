@@ -389,14 +389,15 @@ public final class Pkcs11Hsm implements Hsm {
         try {
             long kek = find(unwrappingLabel, CKO_SECRET_KEY);
             if (kind == KeyKind.AES) {
-                AttributeVector t = aesTemplate(targetLabel, persistent, true);
+                // persistent unwrapped keys (transferred blocks) never leave this HSM again
+                AttributeVector t = aesTemplate(targetLabel, persistent, !persistent);
                 if (kek >= 0) token.unwrapKey(new Mechanism(CKM_AES_KEY_WRAP), kek, wrapped, t);
                 else token.unwrapKey(oaep(), privateKey(unwrappingLabel), wrapped, t);
                 return;
             }
             if (kek < 0) throw new HsmException("private keys unwrap only under an AES key");
             AttributeVector t = AttributeVector.newRSAPrivateKey().label(targetLabel).id(id(targetLabel)).token(persistent)
-                    .private_(true).sensitive(true).extractable(true).decrypt(true).unwrap(true).sign(false);
+                    .private_(true).sensitive(true).extractable(!persistent).decrypt(true).unwrap(true).sign(false);
             long priv = token.unwrapKey(new Mechanism(CKM_AES_KEY_WRAP_PAD), kek, wrapped, t);
             AttributeVector a = token.getAttrValues(priv, CKA_MODULUS, CKA_PUBLIC_EXPONENT);
             token.createObject(AttributeVector.newRSAPublicKey().label(targetLabel).id(id(targetLabel)).token(persistent)

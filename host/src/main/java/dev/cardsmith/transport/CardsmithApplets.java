@@ -15,12 +15,14 @@ public final class CardsmithApplets {
 
     private CardsmithApplets() {}
 
-    static byte[] aid(String hex) { return HexFormat.of().parseHex(hex); }
+    public static byte[] aid(String hex) { return HexFormat.of().parseHex(hex); }
 
     public static List<AppletSpec> all() {
         List<AppletSpec> list = new ArrayList<>();
         // seed 000: device key vault
         // list.add(new AppletSpec("vault", aid(RID + "00"), aid(RID + "0001"), VaultApplet.class, new byte[0]));
+        // seed 001: personal security device; install params = development transport key (docs/psd.md)
+        list.add(new AppletSpec("psd", aid(RID + "01"), aid(RID + "0101"), dev.cardsmith.applet.psd.PsdApplet.class, aid("404142434445464748494A4B4C4D4E4F")));
         return list;
     }
 

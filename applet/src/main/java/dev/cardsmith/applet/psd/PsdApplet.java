@@ -99,7 +99,8 @@ public final class PsdApplet extends Applet {
     private void dispatch(APDU apdu, byte[] buf) {
         byte cla = buf[ISO7816.OFFSET_CLA];
         byte ins = buf[ISO7816.OFFSET_INS];
-        if ((cla & (byte) 0xFC) != PsdProtocol.CLA_GP && (cla & (byte) 0xFC) != PsdProtocol.CLA_ISO) {
+        byte base = (byte) (cla & (byte) 0xF0);
+        if (base != PsdProtocol.CLA_GP && base != PsdProtocol.CLA_ISO) {
             ISOException.throwIt(PsdProtocol.SW_CLA_NOT_SUPPORTED);
         }
         boolean secured = (cla & (byte) 0x04) != 0;

@@ -243,14 +243,10 @@ public final class AccessServer {
         String mk = sessionLabel("mk");
         try {
             hsm.deriveAesKey(PsdKeys.mkBlock(version), PsdKeys.MK_LABEL, st.id(), mk);
-            return openChannelKeepingKey(card, mk, version, level);
+            return openChannel(card, mk, version, level);
         } finally {
             hsm.delete(mk);
         }
-    }
-
-    private Scp03 openChannelKeepingKey(CardSession card, String mk, int version, int level) {
-        return openChannel(card, mk, version, level);
     }
 
     /** Whether MK {@code version} is the card's working MK: INITIALIZE UPDATE + card cryptogram. */
@@ -335,6 +331,26 @@ public final class AccessServer {
         for (OperationJournal.Entry e : journal.pending(SYSTEM, id)) {
             if (e.operation().equals(operation) || state == OperationJournal.State.DONE) journal.finish(e.id(), state, detail);
             else journal.finish(e.id(), OperationJournal.State.FAILED, detail);
+        }
+    }
+
+    /**
+     * The KRK proof for UNLOCK in the session with {@code sessionContext} (host || card
+     * challenge): the stored cryptogram is opened and the KRK derived and used inside the HSM.
+     */
+    public byte[] unlockProof(PsdStatus st, byte[] sessionContext) {
+        PsdStore.Row row = store.find(st.idHex()).orElseThrow(() -> new PsdException("PSD " + st.idHex() + " is not in the store"));
+        String krk = sessionLabel("krk");
+        try {
+            byte[] random = hsm.rsaOaepDecrypt(row.rsaKeyLabel(), Hex.parse(row.cryptogramHex()));
+            try {
+                hsm.deriveAesKey(PsdKeys.KRK_BLOCK, PsdKeys.KRK_LABEL, random, krk);
+            } finally {
+                Arrays.fill(random, (byte) 0);
+            }
+            return hsm.aesCmac(krk, PsdApdus.unlockProofInput(sessionContext));
+        } finally {
+            hsm.delete(krk);
         }
     }
 

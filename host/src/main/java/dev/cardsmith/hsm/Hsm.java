@@ -37,19 +37,19 @@ public interface Hsm extends AutoCloseable {
     PublicKey generateEcKeyPair(String label);
 
     /** Generates a persistent RSA key pair (public exponent 65537) inside the HSM; returns its public key. */
-    PublicKey generateRsaKeyPair(String label, int bits);
+    default PublicKey generateRsaKeyPair(String label, int bits) { throw unsupported("RSA key generation"); }
 
     /** The public key of a key pair (or an imported public key). */
     PublicKey publicKey(String label);
 
     /** Stores a peer's public key (no secret) so that keys can be wrapped for that peer. */
-    void importPublicKey(String label, PublicKey key);
+    default void importPublicKey(String label, PublicKey key) { throw unsupported("public key import"); }
 
     /**
      * Imports an AES key given in clear as a persistent, sensitive, non-extractable key (key
      * ceremony: a transport key agreed with the card issuer). The caller wipes {@code value}.
      */
-    void importAesKey(String label, byte[] value);
+    default void importAesKey(String label, byte[] value) { throw unsupported("AES key import"); }
 
     /** ECDSA with SHA-256 over {@code data}; DER-encoded signature. */
     byte[] signSha256WithEcdsa(String label, byte[] data);
@@ -58,13 +58,13 @@ public interface Hsm extends AutoCloseable {
     byte[] aesCmac(String label, byte[] data);
 
     /** {@code bytes} random bytes from the HSM's generator. */
-    byte[] generateRandom(int bytes);
+    default byte[] generateRandom(int bytes) { throw unsupported("random generation"); }
 
     /** RSA-OAEP (SHA-1) encryption under the public key {@code label}. */
-    byte[] rsaOaepEncrypt(String label, byte[] data);
+    default byte[] rsaOaepEncrypt(String label, byte[] data) { throw unsupported("RSA-OAEP"); }
 
     /** RSA-OAEP (SHA-1) decryption with the private key {@code label}; the caller wipes the result. */
-    byte[] rsaOaepDecrypt(String label, byte[] cryptogram);
+    default byte[] rsaOaepDecrypt(String label, byte[] cryptogram) { throw unsupported("RSA-OAEP"); }
 
     /**
      * SP 800-108 counter-mode KDF with AES-CMAC (section 5.1 layout, 32-bit counter first) of
@@ -72,24 +72,32 @@ public interface Hsm extends AutoCloseable {
      * (sensitive; extractable only wrapped). Bit-identical to {@code Sp800108.deriveKey(master,
      * label, context, 16)} and {@link HsmKdf#deriveKey}.
      */
-    void deriveAesKey(String masterLabel, byte[] label, byte[] context, String targetLabel);
+    default void deriveAesKey(String masterLabel, byte[] label, byte[] context, String targetLabel) { throw unsupported("key derivation"); }
 
     /**
      * Wraps {@code keyLabel} under {@code wrappingLabel}: AES-KW (AES key) or AES-KWP (PKCS#8
      * private key) when the wrapping key is AES; RSA-OAEP when it is an RSA public key.
      */
-    byte[] wrapKey(String wrappingLabel, String keyLabel);
+    default byte[] wrapKey(String wrappingLabel, String keyLabel) { throw unsupported("key wrapping"); }
 
     /**
      * Unwraps into a new key {@code targetLabel} (the inverse of {@link #wrapKey}). Persistent
      * keys are sensitive and extractable only wrapped; an unwrapped private key brings its public
      * half under the same label.
      */
-    void unwrapKey(String unwrappingLabel, byte[] wrapped, String targetLabel, KeyKind kind, boolean persistent);
+    default void unwrapKey(String unwrappingLabel, byte[] wrapped, String targetLabel, KeyKind kind, boolean persistent) { throw unsupported("key unwrapping"); }
 
     /** Destroys a key (both halves of a pair; persistent or session). */
     void delete(String label);
 
     @Override
     void close();
+
+    /**
+     * The operations added for seed 001 have defaults so that other implementations of the
+     * port (test doubles) keep compiling; both real back ends implement all of them.
+     */
+    private HsmException unsupported(String what) {
+        return new HsmException(what + " is not supported by " + describe());
+    }
 }

@@ -30,14 +30,33 @@ public interface Hsm extends AutoCloseable {
 
     boolean contains(String label);
 
-    /** Generates a persistent AES key of {@code bits} (128/192/256) inside the HSM; fails if the label exists. */
+    /**
+     * Generates a persistent AES key of {@code bits} (128/192/256) inside the HSM; fails if the
+     * label exists. The key never leaves the HSM, not even wrapped (PKCS#11: CKA_EXTRACTABLE=false).
+     */
     void generateAesKey(String label, int bits);
+
+    /**
+     * Like {@link #generateAesKey(String, int)}; with {@code wrappable} the key may leave the HSM
+     * <em>wrapped</em> ({@link #wrapKey}), never in clear (a key-management data block that must
+     * reach another HSM, claim 16).
+     */
+    default void generateAesKey(String label, int bits, boolean wrappable) {
+        if (wrappable) throw unsupported("wrappable key generation");
+        generateAesKey(label, bits);
+    }
 
     /** Generates an EC P-256 key pair inside the HSM; returns its public key. */
     PublicKey generateEcKeyPair(String label);
 
-    /** Generates a persistent RSA key pair (public exponent 65537) inside the HSM; returns its public key. */
-    default PublicKey generateRsaKeyPair(String label, int bits) { throw unsupported("RSA key generation"); }
+    /**
+     * Generates a persistent RSA key pair (public exponent 65537) inside the HSM; returns its
+     * public key. With {@code wrappable} the private key may leave wrapped (PKCS#8 under AES-KWP).
+     */
+    default PublicKey generateRsaKeyPair(String label, int bits, boolean wrappable) { throw unsupported("RSA key generation"); }
+
+    /** {@link #generateRsaKeyPair(String, int, boolean)} with a private key that never leaves. */
+    default PublicKey generateRsaKeyPair(String label, int bits) { return generateRsaKeyPair(label, bits, false); }
 
     /** The public key of a key pair (or an imported public key). */
     PublicKey publicKey(String label);

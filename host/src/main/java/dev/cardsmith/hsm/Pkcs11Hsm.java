@@ -212,10 +212,14 @@ public final class Pkcs11Hsm implements Hsm {
 
     @Override
     public synchronized void generateAesKey(String label, int bits) {
+        generateAesKey(label, bits, false);
+    }
+
+    @Override
+    public synchronized void generateAesKey(String label, int bits, boolean wrappable) {
         requireAbsent(label);
         try {
-            // extractable only wrapped: a key-management data block must reach the access server's HSM (claim 16)
-            token.generateKey(new Mechanism(CKM_AES_KEY_GEN), aesTemplate(label, true, true).valueLen(bits / 8));
+            token.generateKey(new Mechanism(CKM_AES_KEY_GEN), aesTemplate(label, true, wrappable).valueLen(bits / 8));
         } catch (TokenException e) {
             throw new HsmException("cannot generate AES key '" + label + "': " + e.getMessage());
         }
@@ -236,13 +240,12 @@ public final class Pkcs11Hsm implements Hsm {
     }
 
     @Override
-    public synchronized PublicKey generateRsaKeyPair(String label, int bits) {
+    public synchronized PublicKey generateRsaKeyPair(String label, int bits, boolean wrappable) {
         requireAbsent(label);
         try {
             KeyPairTemplate t = new KeyPairTemplate(CKK_RSA).token(true).labels(label).id(id(label)).decryptEncrypt(true).unwrapWrap(true);
             t.publicKey().modulusBits(bits).publicExponent(BigInteger.valueOf(65537));
-            // extractable only wrapped: post-issuance, the private key moves to the access server (claims 16, 35)
-            t.privateKey().sensitive(true).extractable(true).private_(true);
+            t.privateKey().sensitive(true).extractable(wrappable).private_(true);
             PKCS11KeyPair kp = token.generateKeyPair(new Mechanism(CKM_RSA_PKCS_KEY_PAIR_GEN), t);
             LOG.debug("generated RSA key pair {} (handles {}/{})", label, kp.getPublicKey(), kp.getPrivateKey());
         } catch (TokenException e) {

@@ -200,7 +200,13 @@ public final class SoftwareHsm implements Hsm {
     }
 
     @Override
-    public synchronized PublicKey generateRsaKeyPair(String label, int bits) {
+    public synchronized void generateAesKey(String label, int bits, boolean wrappable) {
+        // a PKCS#12 file cannot enforce non-extractability: the flag is a PKCS#11 attribute
+        generateAesKey(label, bits);
+    }
+
+    @Override
+    public synchronized PublicKey generateRsaKeyPair(String label, int bits, boolean wrappable) {
         requireAbsent(label);
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");

@@ -27,19 +27,19 @@ public final class KeyManagementServer {
     public Map<String, Object> init() {
         Map<String, Object> out = new LinkedHashMap<>();
         if (latestMkVersion() == 0) {
-            hsm.generateAesKey(PsdKeys.kmsMkBlock(1), 128);
+            hsm.generateAesKey(PsdKeys.kmsMkBlock(1), 128, true); // wrappable: goes to the access server (claim 16)
             out.put("mkBlock", "generated v1");
         } else {
             out.put("mkBlock", "present v" + latestMkVersion());
         }
         if (!hsm.contains(PsdKeys.KMS_KRK_BLOCK)) {
-            hsm.generateAesKey(PsdKeys.KMS_KRK_BLOCK, 128);
+            hsm.generateAesKey(PsdKeys.KMS_KRK_BLOCK, 128, true);
             out.put("krkBlock", "generated v" + PsdKeys.KRK_VERSION);
         } else {
             out.put("krkBlock", "present v" + PsdKeys.KRK_VERSION);
         }
         if (!hsm.contains(PsdKeys.KMS_RSA)) {
-            hsm.generateRsaKeyPair(PsdKeys.KMS_RSA, PsdKeys.RSA_BITS);
+            hsm.generateRsaKeyPair(PsdKeys.KMS_RSA, PsdKeys.RSA_BITS, true); // private key moves for post-issuance (claims 16, 35)
             out.put("rsaKeyPair", "generated " + PsdKeys.RSA_BITS + " bits");
         } else {
             out.put("rsaKeyPair", "present");
@@ -53,7 +53,7 @@ public final class KeyManagementServer {
     public int rotateMasterKeyBlock() {
         int next = latestMkVersion() + 1;
         if (next > 0x7F) throw new PsdException("MK versions exhausted (1..127)");
-        hsm.generateAesKey(PsdKeys.kmsMkBlock(next), 128);
+        hsm.generateAesKey(PsdKeys.kmsMkBlock(next), 128, true);
         LOG.info("KMS generated MK data block v{}", next);
         return next;
     }
@@ -77,7 +77,7 @@ public final class KeyManagementServer {
         String ktk = "psd-kms-ktk-" + HexFormat.of().formatHex(hsm.generateRandom(6));
         if (hsm.contains(PsdKeys.KMS_PEER)) hsm.delete(PsdKeys.KMS_PEER);
         hsm.importPublicKey(PsdKeys.KMS_PEER, accessServerImportKey);
-        hsm.generateAesKey(ktk, 256);
+        hsm.generateAesKey(ktk, 256, true); // leaves only RSA-OAEP-wrapped to the access server
         try {
             byte[] wrappedKtk = hsm.wrapKey(PsdKeys.KMS_PEER, ktk);
             Map<Integer, byte[]> mk = new TreeMap<>();

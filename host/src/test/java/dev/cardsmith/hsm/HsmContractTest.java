@@ -126,18 +126,18 @@ abstract class HsmContractTest {
         // claim 16 shape inside one HSM: KTK to an RSA public key, blocks and private key under the KTK
         hsm.generateRsaKeyPair(p + "imp", 2048);
         hsm.importPublicKey(p + "peer", hsm.publicKey(p + "imp"));
-        hsm.generateAesKey(p + "ktk", 256);
+        hsm.generateAesKey(p + "ktk", 256, true);
         byte[] ktkWrapped = hsm.wrapKey(p + "peer", p + "ktk");
         hsm.unwrapKey(p + "imp", ktkWrapped, p + "ktk2", Hsm.KeyKind.AES, true);
         assertArrayEquals(hsm.aesCmac(p + "ktk", new byte[] {1}), hsm.aesCmac(p + "ktk2", new byte[] {1}));
 
-        hsm.generateAesKey(p + "block", 128);
+        hsm.generateAesKey(p + "block", 128, true);
         byte[] w = hsm.wrapKey(p + "ktk", p + "block");
         assertEquals(24, w.length);
         hsm.unwrapKey(p + "ktk2", w, p + "block2", Hsm.KeyKind.AES, true);
         assertArrayEquals(hsm.aesCmac(p + "block", new byte[] {2}), hsm.aesCmac(p + "block2", new byte[] {2}));
 
-        PublicKey pub = hsm.generateRsaKeyPair(p + "pair", 2048);
+        PublicKey pub = hsm.generateRsaKeyPair(p + "pair", 2048, true);
         byte[] wp = hsm.wrapKey(p + "ktk", p + "pair");
         hsm.unwrapKey(p + "ktk2", wp, p + "pair2", Hsm.KeyKind.RSA_PRIVATE, true);
         assertEquals(pub, hsm.publicKey(p + "pair2"));

@@ -15,13 +15,20 @@ class Pkcs11HsmContractTest extends HsmContractTest {
     @Test
     void keysAreSensitiveAndTransportKeysNonExtractable() {
         Pkcs11Hsm h = (Pkcs11Hsm) hsm;
-        h.generateAesKey(p + "block", 128);
+        h.generateAesKey(p + "block", 128, true);
         assertTrue(h.valueUnreadable(p + "block"));
+        assertTrue(h.extractable(p + "block"), "wrappable block");
+        h.generateAesKey(p + "plain", 128);
+        assertFalse(h.extractable(p + "plain"), "keys are non-extractable unless asked for");
+        h.generateRsaKeyPair(p + "rsa", 2048);
+        assertFalse(h.extractable(p + "rsa"));
         h.importAesKey(p + "tk", new byte[16]);
         assertTrue(h.valueUnreadable(p + "tk"));
         assertFalse(h.extractable(p + "tk"));
         h.generateAesKey(p + "kek", 128);
         assertThrows(HsmException.class, () -> h.wrapKey(p + "kek", p + "tk"), "non-extractable keys never leave, not even wrapped");
+        assertThrows(HsmException.class, () -> h.wrapKey(p + "kek", p + "plain"));
+        assertThrows(HsmException.class, () -> h.wrapKey(p + "kek", p + "rsa"));
         h.deriveAesKey(p + "block", new byte[] {1}, new byte[] {2}, p + "d");
         assertTrue(h.valueUnreadable(p + "d"));
     }
@@ -54,7 +61,7 @@ class Pkcs11HsmContractTest extends HsmContractTest {
             soft.generateRsaKeyPair("pair", 2048);
             hsm.unwrapKey(p + "kek", soft.wrapKey("kek", "pair"), p + "pair", Hsm.KeyKind.RSA_PRIVATE, false);
             assertArrayEquals(new byte[] {4}, hsm.rsaOaepDecrypt(p + "pair", soft.rsaOaepEncrypt("pair", new byte[] {4})));
-            hsm.generateRsaKeyPair(p + "p11pair", 2048);
+            hsm.generateRsaKeyPair(p + "p11pair", 2048, true);
             soft.unwrapKey("kek", hsm.wrapKey(p + "kek", p + "p11pair"), "frompkcs11", Hsm.KeyKind.RSA_PRIVATE, false);
             assertArrayEquals(new byte[] {8}, soft.rsaOaepDecrypt("frompkcs11", hsm.rsaOaepEncrypt(p + "p11pair", new byte[] {8})));
         }

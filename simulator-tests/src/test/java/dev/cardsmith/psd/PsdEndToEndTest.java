@@ -81,6 +81,19 @@ class PsdEndToEndTest {
     }
 
     @Test
+    void secureChannelAtEverySecurityLevel() {
+        w.access.issue(card);
+        PsdStatus st = w.access.select(card);
+        for (int level : new int[] {0x01, 0x03, 0x11, 0x13, 0x33}) {
+            Scp03 sc = w.access.openSecureChannel(card, st, st.mkVersion(), level);
+            ResponseAPDU r = card.transmit(sc.wrap(PsdApdus.unlock(w.access.unlockProof(st, sc.context()))));
+            assertEquals(0x9000, r.getSW(), "level " + Integer.toHexString(level));
+            assertArrayEquals(new byte[0], sc.unwrap(r));
+            assertEquals((level & 0x10) != 0 ? 8 : 0, r.getData().length, "R-MAC present iff the level asks for it");
+        }
+    }
+
+    @Test
     void replaceWithoutNewBlockIsRefusedWithoutTouchingTheCard() {
         w.access.issue(card);
         PsdException e = assertThrows(PsdException.class, () -> w.access.replaceMasterKey(card));

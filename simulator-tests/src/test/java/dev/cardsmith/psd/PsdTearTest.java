@@ -50,6 +50,7 @@ class PsdTearTest {
         for (int v = 1; v <= w.access.latestMkVersion(); v++) if (w.access.mkWorks(card, st, v)) working.add(v);
         assertEquals(List.of(st.mkVersion()), working, "exactly one working MK");
         assertEquals("LOCKED", w.access.select(card).executiveName());
+        assertTrue(new dev.cardsmith.store.OperationJournal(w.db).pending("psd", st.idHex()).isEmpty(), "no operation left pending");
     }
 
     @Test

@@ -124,7 +124,26 @@ public final class Pkcs11Hsm implements Hsm {
         return m;
     }
 
+    /**
+     * ipkcs11wrapper prints to stdout unless given a logger (that would corrupt --json output):
+     * route it to SLF4J "org.xipki.pkcs11", its chatty INFO demoted to DEBUG. At DEBUG the wrapper
+     * masks CKA_VALUE and the RSA private components of templates itself.
+     */
+    private static final class Slf4jBridge implements org.xipki.pkcs11.wrapper.Logger {
+        private final Logger log = LoggerFactory.getLogger("org.xipki.pkcs11");
+        @Override public void info(String f, Object... a) { log.debug(f, a); }
+        @Override public void warn(String f, Object... a) { log.warn(f, a); }
+        @Override public void error(String f, Object... a) { log.error(f, a); }
+        @Override public void debug(String f, Object... a) { log.debug(f, a); }
+        @Override public void trace(String f, Object... a) { log.trace(f, a); }
+        @Override public boolean isDebugEnabled() { return log.isDebugEnabled(); }
+        @Override public boolean isInfoEnabled() { return log.isDebugEnabled(); }
+        @Override public boolean isWarnEnabled() { return log.isWarnEnabled(); }
+        @Override public boolean isTraceEnabled() { return log.isTraceEnabled(); }
+    }
+
     private static synchronized PKCS11Module module(String lib) {
+        org.xipki.pkcs11.wrapper.StaticLogger.setLogger(new Slf4jBridge());
         PKCS11Module m = MODULES.get(lib);
         if (m == null) {
             try {

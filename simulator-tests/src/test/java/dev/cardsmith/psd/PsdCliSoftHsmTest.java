@@ -43,5 +43,14 @@ class PsdCliSoftHsmTest {
         assertEquals(0, cli(log, "psd", "reconcile"), log::toString);
         assertTrue(log.toString().contains("result: consistent"), log::toString);
         assertTrue(log.toString().contains("pkcs11:library="), log::toString);
+
+        // --json stdout is pure JSON even with a PKCS#11 library loaded (the wrapper's own logging goes to SLF4J)
+        StringWriter out = new StringWriter();
+        int code = Main.run(new String[] {"--sim=" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("a.db"),
+                "--hsm", SoftHsm2.spec(SoftHsmTokens.TOKEN), "--hsm-pin", SoftHsmTokens.PIN, "psd", "status", "--json"},
+                new PrintWriter(out, true), new PrintWriter(new StringWriter(), true));
+        assertEquals(0, code);
+        assertDoesNotThrow(() -> new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString()), out::toString);
+        assertTrue(out.toString().trim().startsWith("{"), out::toString);
     }
 }

@@ -46,10 +46,19 @@ class PsdCliSoftHsmTest {
 
         // --json stdout is pure JSON even with a PKCS#11 library loaded (the wrapper's own logging goes to SLF4J)
         StringWriter out = new StringWriter();
-        int code = Main.run(new String[] {"--sim=" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("a.db"),
+        java.io.PrintStream oldOut = System.out;
+        java.io.ByteArrayOutputStream stray = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(stray, true));
+        int code;
+        try {
+            code = Main.run(new String[] {"--sim=" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("a.db"),
                 "--hsm", SoftHsm2.spec(SoftHsmTokens.TOKEN), "--hsm-pin", SoftHsmTokens.PIN, "psd", "status", "--json"},
                 new PrintWriter(out, true), new PrintWriter(new StringWriter(), true));
+        } finally {
+            System.setOut(oldOut);
+        }
         assertEquals(0, code);
+        assertEquals("", stray.toString(), "nothing else on stdout");
         assertDoesNotThrow(() -> new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString()), out::toString);
         assertTrue(out.toString().trim().startsWith("{"), out::toString);
     }

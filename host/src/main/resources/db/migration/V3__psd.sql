@@ -24,9 +24,9 @@ CREATE TABLE psd_key_block (
 
 -- Audit trail of PSD flows (no secrets).
 CREATE TABLE psd_event (
-    psd_id  VARCHAR(32)  NOT NULL,
-    at      VARCHAR(40)  NOT NULL,
-    event   VARCHAR(32)  NOT NULL,
-    detail  VARCHAR(256)
+    psd_id      VARCHAR(32) NOT NULL,
+    occurred_at VARCHAR(40) NOT NULL,
+    event_name  VARCHAR(32) NOT NULL,
+    detail      VARCHAR(256)
 );
-CREATE INDEX psd_event_psd ON psd_event (psd_id, at);
+CREATE INDEX psd_event_psd ON psd_event (psd_id, occurred_at);

@@ -154,7 +154,7 @@ public final class PsdStore {
     public List<String> events(String psdId) {
         return db.inTransaction(c -> {
             List<String> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT event, detail FROM psd_event WHERE psd_id = ? ORDER BY at")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT event_name, detail FROM psd_event WHERE psd_id = ? ORDER BY occurred_at")) {
                 ps.setString(1, psdId);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) out.add(rs.getString(1) + (rs.getString(2) == null ? "" : " (" + rs.getString(2) + ")"));
@@ -165,7 +165,7 @@ public final class PsdStore {
     }
 
     private static void event(Connection c, String psdId, String event, String detail) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO psd_event (psd_id, at, event, detail) VALUES (?,?,?,?)")) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO psd_event (psd_id, occurred_at, event_name, detail) VALUES (?,?,?,?)")) {
             ps.setString(1, psdId);
             ps.setString(2, Instant.now().toString());
             ps.setString(3, event);

@@ -78,6 +78,9 @@ class PsdEndToEndTest {
         assertEquals(PsdProtocol.SW_REFERENCED_DATA_NOT_FOUND & 0xFFFF, old.getSW());
         assertEquals(PsdKeys.KRK_VERSION, st.krkVersion());
         assertEquals(3, st.krkTriesLeft());
+        assertEquals(java.util.List.of("issue-intent (mk v" + v1 + ", krk v1)", "issued (mk v" + v1 + ")",
+                "replace-intent (mk v" + v2 + ")", "replaced (mk v" + v2 + ")", "replace-intent (mk v" + v3 + ")", "replaced (mk v" + v3 + ")"),
+                w.store.events(st.idHex()));
     }
 
     @Test

@@ -41,6 +41,12 @@ final class PsdWorld implements AutoCloseable {
                 Database.open("jdbc:sqlite:" + dir.resolve("psd.db")));
     }
 
+    /** Software HSMs with a given database (PostgreSQL test). */
+    static PsdWorld with(Path dir, Database db) {
+        return new PsdWorld(HsmFactory.open("pkcs12:" + dir.resolve("kms.p12"), "kms-pw".toCharArray()),
+                HsmFactory.open("pkcs12:" + dir.resolve("access.p12"), "access-pw".toCharArray()), db);
+    }
+
     /** Both HSMs as SoftHSM2 tokens (KMS token and access-server token). */
     static PsdWorld softHsm(Path dir) {
         return new PsdWorld(SoftHsmTokens.open(SoftHsmTokens.TOKEN_KMS), SoftHsmTokens.open(SoftHsmTokens.TOKEN),

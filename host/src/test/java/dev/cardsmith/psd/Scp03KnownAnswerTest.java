@@ -48,6 +48,18 @@ class Scp03KnownAnswerTest {
         }
     }
 
+    /** The SCP03 KDF is SP 800-108 counter mode with the 8-bit counter in the middle ("MIDDLE_FIXED"). */
+    @org.junit.jupiter.api.Test
+    void scp03KdfIsSp800108WithTheCounterInTheMiddle() {
+        byte[] key = Hex.parse("404142434445464748494A4B4C4D4E4F");
+        byte[] ctx = Hex.parse("0001020304050607F0F1F2F3F4F5F6F7");
+        byte[] prefix = new byte[15];
+        prefix[11] = 0x06;
+        prefix[14] = (byte) 0x80;
+        assertArrayEquals(dev.cardsmith.crypto.Sp800108.counterModeCmac(key, prefix, ctx, 8, 16),
+                Scp03.kdf(Scp03.StaticKey.of(key), (byte) 0x06, 128, ctx));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"l11"})
     void wrongKeyFailsCardCryptogram(String lv) throws Exception {

@@ -104,8 +104,12 @@ public final class PsdApplet extends Applet {
             ISOException.throwIt(PsdProtocol.SW_CLA_NOT_SUPPORTED);
         }
         boolean secured = (cla & (byte) 0x04) != 0;
-        short lc = apdu.setIncomingAndReceive();
-        if (lc != (short) (buf[ISO7816.OFFSET_LC] & 0xFF)) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
+        // GET DATA is case 2 (P3 = Le): receiving would read Le as Lc on T=0
+        short lc = 0;
+        if (ins != PsdProtocol.INS_GET_DATA) {
+            lc = apdu.setIncomingAndReceive();
+            if (lc != (short) (buf[ISO7816.OFFSET_LC] & 0xFF)) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
+        }
         if (!secured && sc.authenticated() && ins != PsdProtocol.INS_GET_DATA) {
             // a plain command in the middle of a session ends the session (GP CS 10.2)
             sc.close();

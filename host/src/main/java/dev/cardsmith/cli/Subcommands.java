@@ -8,8 +8,9 @@ final class Subcommands {
 
     static void register(CommandLine root) {
         root.addSubcommand(new DeviceCommand()); root.addSubcommand(new DbCommand()); // seed 000
-        CspCommand.register(root); // seed 003: csp ... and bench csp-sign
+        root.addSubcommand(new KmsCommand()); root.addSubcommand(new PsdCommand()); // seed 001
         root.addSubcommand(new CaCommand()); root.addSubcommand(new ModuleCommand()); root.addSubcommand(new PersoCommand()); root.addSubcommand(new CentralCommand()); // seed 002
+        CspCommand.register(root); // seed 003: csp ... and bench csp-sign
         root.addSubcommand(new OtaCommand()); root.addSubcommand(new TerminalCommand()); // seed 004
     }
 }

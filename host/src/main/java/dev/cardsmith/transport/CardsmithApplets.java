@@ -15,16 +15,18 @@ public final class CardsmithApplets {
 
     private CardsmithApplets() {}
 
-    static byte[] aid(String hex) { return HexFormat.of().parseHex(hex); }
+    public static byte[] aid(String hex) { return HexFormat.of().parseHex(hex); }
 
     public static List<AppletSpec> all() {
         List<AppletSpec> list = new ArrayList<>();
         // seed 000: device key vault
         list.add(new AppletSpec("vault", aid(RID + "00"), aid(RID + "0001"), dev.cardsmith.applet.vault.VaultApplet.class, new byte[0]));
-        // seed 003: the card as cryptographic service provider (default PIN 123456, PUK 12345678)
-        list.add(new AppletSpec("csp", aid(RID + "03"), aid(RID + "0301"), dev.cardsmith.applet.csp.CspApplet.class, new byte[0]));
+        // seed 001: personal security device; install params = development transport key (docs/psd.md)
+        list.add(new AppletSpec("psd", aid(RID + "01"), aid(RID + "0101"), dev.cardsmith.applet.psd.PsdApplet.class, aid("404142434445464748494A4B4C4D4E4F")));
         // seed 002: security module (manufacturer checking key: SET CHECKING KEY via `cardsmith module enroll`)
         list.add(new AppletSpec("module", aid(RID + "02"), aid(RID + "0201"), dev.cardsmith.applet.module.ModuleApplet.class, new byte[0]));
+        // seed 003: the card as cryptographic service provider (default PIN 123456, PUK 12345678)
+        list.add(new AppletSpec("csp", aid(RID + "03"), aid(RID + "0301"), dev.cardsmith.applet.csp.CspApplet.class, new byte[0]));
         // seed 004: SIM trust model; params = DEV OTA key set (TEST KEYS ONLY, see docs/ota.md): KIc#1, KID#1, TAR C5D704, MSL 16
         list.add(new AppletSpec("sim", aid(RID + "04"), aid(RID + "0401"), dev.cardsmith.applet.sim.SimApplet.class, aid("01404142434445464748494A4B4C4D4E4F01505152535455565758595A5B5C5D5E5FC5D70416")));
         return list;

@@ -1,0 +1,70 @@
+package dev.cardsmith.applet.psd;
+
+import javacard.framework.JCSystem;
+import javacard.framework.Util;
+import javacard.security.AESKey;
+import javacard.security.KeyBuilder;
+
+/**
+ * The PSD's EEPROM: non-mutable unique ID, life-cycle state, the two high-level key slots
+ * (slot 1: KRK, slot 2: MK) with their key version numbers, the retry counter of the security
+ * executive and the one-time transport key. The MK slot is double-buffered (two key objects and
+ * an active index) so a replacement commits by flipping one index byte inside a transaction,
+ * whatever the platform does with key objects in transactions.
+ */
+final class Persistent {
+    final byte[] id = new byte[PsdProtocol.ID_MAX];
+    /** SCP03 key diversification data (INITIALIZE UPDATE): the ID's first 10 bytes, zero-padded. */
+    final byte[] divData = new byte[PsdProtocol.KEY_DIV_DATA_LEN];
+    /** [0] state, [1] MK version, [2] KRK version, [3] KRK tries left, [4] active MK object (0/1), [5] ID length */
+    final byte[] vars = new byte[6];
+    static final short V_STATE = 0;
+    static final short V_MK_KVN = 1;
+    static final short V_KRK_KVN = 2;
+    static final short V_TRIES = 3;
+    static final short V_ACTIVE = 4;
+    static final short V_ID_LEN = 5;
+
+    final AESKey transportKey;
+    final AESKey krk;
+    final AESKey mkA;
+    final AESKey mkB;
+
+    Persistent() {
+        transportKey = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+        krk = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+        mkA = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+        mkB = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+    }
+
+    byte state() { return vars[V_STATE]; }
+
+    AESKey activeMk() { return vars[V_ACTIVE] == 0 ? mkA : mkB; }
+
+    AESKey inactiveMk() { return vars[V_ACTIVE] == 0 ? mkB : mkA; }
+
+    /**
+     * Finishes what a tear may have interrupted after a commit point: wipes the transport key
+     * once issued and any key left in the inactive MK object (the deleted old MK, or a new MK
+     * whose transaction never committed). Idempotent; runs on every SELECT.
+     */
+    void cleanUp() {
+        if (vars[V_STATE] == PsdProtocol.STATE_ISSUED) {
+            if (transportKey.isInitialized()) transportKey.clearKey();
+            AESKey other = inactiveMk();
+            if (other.isInitialized()) other.clearKey();
+        }
+    }
+
+    /** Install: ID and transport key, state INSTALLED; one transaction. */
+    void install(byte[] idSrc, short idOff, byte idLen, byte[] tk, short tkOff) {
+        JCSystem.beginTransaction();
+        Util.arrayCopy(idSrc, idOff, id, (short) 0, idLen);
+        vars[V_ID_LEN] = idLen;
+        Util.arrayCopy(idSrc, idOff, divData, (short) 0, idLen < PsdProtocol.KEY_DIV_DATA_LEN ? idLen : PsdProtocol.KEY_DIV_DATA_LEN);
+        vars[V_STATE] = PsdProtocol.STATE_INSTALLED;
+        vars[V_TRIES] = PsdProtocol.KRK_TRIES;
+        JCSystem.commitTransaction();
+        transportKey.setKey(tk, tkOff);
+    }
+}

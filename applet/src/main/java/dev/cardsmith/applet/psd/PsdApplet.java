@@ -1,0 +1,260 @@
+package dev.cardsmith.applet.psd;
+
+import javacard.framework.APDU;
+import javacard.framework.Applet;
+import javacard.framework.ISO7816;
+import javacard.framework.ISOException;
+import javacard.framework.JCSystem;
+import javacard.framework.Util;
+import javacard.security.AESKey;
+import javacard.security.CryptoException;
+
+/**
+ * Personal security device (seed 001): a non-mutable unique ID, a security executive
+ * (locked / unlocked / blocked) guarding two high-level key slots - slot 1 the master key
+ * replacement key (KRK), slot 2 the master key (MK) - a one-time initial injection under a
+ * transport key, an SCP03 secure channel keyed by the MK, unlock by proof of the KRK, and
+ * atomic master key replacement. Protocol: docs/psd.md.
+ *
+ * <p>Install parameters (GP tag C9): transport key (16 bytes) [|| unique ID (8..16 bytes)];
+ * without an ID the card generates a 16-byte random one. Package F043534D5401, instance
+ * F043534D540101.
+ */
+public final class PsdApplet extends Applet {
+
+    private final Persistent p;
+    private final Crypto crypto;
+    private final SecureChannel sc;
+    /** [0] executive unlocked (CLEAR_ON_DESELECT: a tear, reset or deselect relocks). */
+    private final byte[] exec;
+
+    private PsdApplet(byte[] params, short off, byte len) {
+        if (len != PsdProtocol.TRANSPORT_KEY_LEN
+                && (len < (short) (PsdProtocol.TRANSPORT_KEY_LEN + PsdProtocol.ID_MIN) || len > (short) (PsdProtocol.TRANSPORT_KEY_LEN + PsdProtocol.ID_MAX))) {
+            ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
+        }
+        p = new Persistent();
+        crypto = new Crypto();
+        sc = new SecureChannel(crypto);
+        exec = JCSystem.makeTransientByteArray((short) 1, JCSystem.CLEAR_ON_DESELECT);
+        byte[] idBuf = crypto.scratch;
+        byte idLen;
+        if (len == PsdProtocol.TRANSPORT_KEY_LEN) {
+            idLen = (byte) PsdProtocol.ID_GENERATED_LEN;
+            crypto.random.generateData(idBuf, Crypto.S_MISC, PsdProtocol.ID_GENERATED_LEN);
+        } else {
+            idLen = (byte) (len - PsdProtocol.TRANSPORT_KEY_LEN);
+            Util.arrayCopyNonAtomic(params, (short) (off + PsdProtocol.TRANSPORT_KEY_LEN), idBuf, Crypto.S_MISC, idLen);
+        }
+        p.install(idBuf, Crypto.S_MISC, idLen, params, off);
+        Util.arrayFillNonAtomic(idBuf, Crypto.S_MISC, (short) 16, (byte) 0);
+    }
+
+    public static void install(byte[] bArray, short bOffset, byte bLength) {
+        short o = bOffset;
+        short aidOff = (short) (o + 1);
+        byte aidLen = bArray[o];
+        o = (short) (o + 1 + aidLen);
+        o = (short) (o + 1 + bArray[o]);
+        byte paramLen = bArray[o];
+        new PsdApplet(bArray, (short) (o + 1), paramLen).register(bArray, aidOff, aidLen);
+    }
+
+    @Override
+    public boolean select() {
+        sc.close();
+        exec[0] = 0;
+        p.cleanUp();
+        return true;
+    }
+
+    @Override
+    public void deselect() {
+        sc.close();
+        exec[0] = 0;
+    }
+
+    @Override
+    public void process(APDU apdu) {
+        byte[] buf = apdu.getBuffer();
+        if (selectingApplet()) {
+            apdu.setOutgoingAndSend((short) 0, status(buf));
+            return;
+        }
+        try {
+            dispatch(apdu, buf);
+        } catch (ISOException e) {
+            throw e;
+        } catch (CryptoException e) {
+            ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
+        } catch (ArrayIndexOutOfBoundsException e) {
+            ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
+        } catch (RuntimeException e) {
+            ISOException.throwIt(PsdProtocol.SW_CONDITIONS_NOT_SATISFIED);
+        } finally {
+            crypto.wipeKey();
+        }
+    }
+
+    private void dispatch(APDU apdu, byte[] buf) {
+        byte cla = buf[ISO7816.OFFSET_CLA];
+        byte ins = buf[ISO7816.OFFSET_INS];
+        byte base = (byte) (cla & (byte) 0xF0);
+        if (base != PsdProtocol.CLA_GP && base != PsdProtocol.CLA_ISO) {
+            ISOException.throwIt(PsdProtocol.SW_CLA_NOT_SUPPORTED);
+        }
+        boolean secured = (cla & (byte) 0x04) != 0;
+        // GET DATA is case 2 (P3 = Le): receiving would read Le as Lc on T=0
+        short lc = 0;
+        if (ins != PsdProtocol.INS_GET_DATA) {
+            lc = apdu.setIncomingAndReceive();
+            if (lc != (short) (buf[ISO7816.OFFSET_LC] & 0xFF)) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
+        }
+        if (!secured && sc.authenticated() && ins != PsdProtocol.INS_GET_DATA) {
+            // a plain command in the middle of a session ends the session (GP CS 10.2)
+            sc.close();
+            exec[0] = 0;
+        }
+        switch (ins) {
+            case PsdProtocol.INS_GET_DATA:
+                if (secured) ISOException.throwIt(PsdProtocol.SW_CLA_NOT_SUPPORTED);
+                if (buf[ISO7816.OFFSET_P1] != PsdProtocol.P1_STATUS || buf[ISO7816.OFFSET_P2] != PsdProtocol.P2_STATUS) {
+                    ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
+                }
+                apdu.setOutgoingAndSend((short) 0, status(buf));
+                return;
+            case PsdProtocol.INS_INJECT_KEYS:
+                if (secured || cla != PsdProtocol.CLA_GP) ISOException.throwIt(PsdProtocol.SW_CLA_NOT_SUPPORTED);
+                injectKeys(buf, lc);
+                return;
+            case PsdProtocol.INS_INITIALIZE_UPDATE:
+                if (secured || cla != PsdProtocol.CLA_GP) ISOException.throwIt(PsdProtocol.SW_CLA_NOT_SUPPORTED);
+                initializeUpdate(apdu, buf, lc);
+                return;
+            case PsdProtocol.INS_EXTERNAL_AUTHENTICATE:
+                if (cla != PsdProtocol.CLA_GP_SM) ISOException.throwIt(PsdProtocol.SW_CLA_NOT_SUPPORTED);
+                if (buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
+                sc.externalAuthenticate(buf, lc);
+                return;
+            case PsdProtocol.INS_UNLOCK:
+                unlock(apdu, buf, lc, secured);
+                return;
+            case PsdProtocol.INS_REPLACE_MK:
+                replaceMk(apdu, buf, lc, secured);
+                return;
+            default:
+                ISOException.throwIt(PsdProtocol.SW_INS_NOT_SUPPORTED);
+        }
+    }
+
+    private short status(byte[] buf) {
+        buf[0] = p.state();
+        buf[1] = p.vars[Persistent.V_TRIES] == 0 ? PsdProtocol.EXEC_BLOCKED : (exec[0] != 0 ? PsdProtocol.EXEC_UNLOCKED : PsdProtocol.EXEC_LOCKED);
+        buf[2] = p.vars[Persistent.V_MK_KVN];
+        buf[3] = p.vars[Persistent.V_KRK_KVN];
+        buf[4] = p.vars[Persistent.V_TRIES];
+        byte idLen = p.vars[Persistent.V_ID_LEN];
+        buf[5] = idLen;
+        Util.arrayCopyNonAtomic(p.id, (short) 0, buf, PsdProtocol.STATUS_FIXED_LEN, idLen);
+        return (short) (PsdProtocol.STATUS_FIXED_LEN + idLen);
+    }
+
+    private static boolean validKvn(byte kvn) {
+        return kvn >= 1; // 01..7F (bytes are signed: 80..FF are negative)
+    }
+
+    /** INJECT KEYS (claims 8-14): once, under the transport key, then the transport key is wiped. */
+    private void injectKeys(byte[] buf, short lc) {
+        if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
+        if (p.state() != PsdProtocol.STATE_INSTALLED || !p.transportKey.isInitialized()) {
+            ISOException.throwIt(PsdProtocol.SW_CONDITIONS_NOT_SATISFIED);
+        }
+        if (lc != PsdProtocol.INJECT_LEN) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
+        short o = ISO7816.OFFSET_CDATA;
+        byte krkKvn = buf[o];
+        byte mkKvn = buf[(short) (o + 1 + PsdProtocol.WRAPPED_KEY_LEN)];
+        if (!validKvn(krkKvn) || !validKvn(mkKvn)) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
+        // validate both before writing anything
+        if (!crypto.unwrap16(p.transportKey, buf, (short) (o + 1))) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
+        crypto.wipeKey();
+        if (!crypto.unwrap16(p.transportKey, buf, (short) (o + 2 + PsdProtocol.WRAPPED_KEY_LEN))) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
+        // not reachable before the state flips: a tear here leaves an INSTALLED card that accepts the injection again
+        p.mkA.setKey(crypto.scratch, Crypto.S_KEY);
+        crypto.wipeKey();
+        crypto.unwrap16(p.transportKey, buf, (short) (o + 1));
+        p.krk.setKey(crypto.scratch, Crypto.S_KEY);
+        crypto.wipeKey();
+        JCSystem.beginTransaction();
+        p.vars[Persistent.V_KRK_KVN] = krkKvn;
+        p.vars[Persistent.V_MK_KVN] = mkKvn;
+        p.vars[Persistent.V_ACTIVE] = 0;
+        p.vars[Persistent.V_TRIES] = PsdProtocol.KRK_TRIES;
+        p.vars[Persistent.V_STATE] = PsdProtocol.STATE_ISSUED;
+        JCSystem.commitTransaction();
+        p.cleanUp(); // one-time: the transport key is gone
+    }
+
+    private void initializeUpdate(APDU apdu, byte[] buf, short lc) {
+        if (p.state() != PsdProtocol.STATE_ISSUED) ISOException.throwIt(PsdProtocol.SW_CONDITIONS_NOT_SATISFIED);
+        byte kvn = buf[ISO7816.OFFSET_P1];
+        if (buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
+        if (kvn != 0 && kvn != p.vars[Persistent.V_MK_KVN]) ISOException.throwIt(PsdProtocol.SW_REFERENCED_DATA_NOT_FOUND);
+        exec[0] = 0;
+        short len = sc.initializeUpdate(p.activeMk(), p.vars[Persistent.V_MK_KVN], p.divData, buf, ISO7816.OFFSET_CDATA, lc);
+        apdu.setOutgoingAndSend((short) 0, len);
+    }
+
+    /** UNLOCK (claims 22-23): proof = SCP03-KDF(KRK, 70, 128, host challenge || card challenge). */
+    private void unlock(APDU apdu, byte[] buf, short lc, boolean secured) {
+        if (!secured || !sc.authenticated()) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
+        short n = sc.unwrapCommand(buf, lc);
+        if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
+        if (n != PsdProtocol.PROOF_LEN) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
+        byte tries = p.vars[Persistent.V_TRIES];
+        if (tries <= 0) ISOException.throwIt(PsdProtocol.SW_AUTH_BLOCKED);
+        // decrement first (a single-byte write is atomic): a tear during the check costs a try
+        p.vars[Persistent.V_TRIES] = (byte) (tries - 1);
+        crypto.kdf(p.krk, PsdProtocol.DC_UNLOCK_PROOF, (short) 128, sc.context(), (short) 0, (short) 16, crypto.scratch, Crypto.S_KEY);
+        boolean ok = Util.arrayCompare(crypto.scratch, Crypto.S_KEY, buf, ISO7816.OFFSET_CDATA, PsdProtocol.PROOF_LEN) == 0;
+        crypto.wipeKey();
+        if (!ok) {
+            exec[0] = 0;
+            ISOException.throwIt((short) (PsdProtocol.SW_WRONG_PROOF_BASE | (tries - 1)));
+        }
+        p.vars[Persistent.V_TRIES] = PsdProtocol.KRK_TRIES;
+        exec[0] = PsdProtocol.EXEC_UNLOCKED;
+        sc.send(apdu, (short) 0);
+    }
+
+    /**
+     * REPLACE MK (claims 24-26): delete the active MK, install the new one, relock. The new MK
+     * arrives wrapped (RFC 3394) under the active MK (the key set's DEK) inside C-DECRYPTION.
+     * Commit point: one transaction flips the active MK object and its version; the old MK is
+     * unreachable from that instant and wiped right after (or on the next SELECT after a tear).
+     * The secure channel is released afterwards: its session keys came from the old MK.
+     */
+    private void replaceMk(APDU apdu, byte[] buf, short lc, boolean secured) {
+        if (!secured || !sc.authenticated()) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
+        short n = sc.unwrapCommand(buf, lc);
+        if ((sc.level() & PsdProtocol.SL_C_DEC) == 0) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
+        if (exec[0] != PsdProtocol.EXEC_UNLOCKED) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
+        if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
+        if (n != PsdProtocol.REPLACE_LEN) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
+        byte newKvn = buf[ISO7816.OFFSET_CDATA];
+        if (!validKvn(newKvn) || newKvn <= p.vars[Persistent.V_MK_KVN]) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
+        AESKey old = p.activeMk();
+        if (!crypto.unwrap16(old, buf, (short) (ISO7816.OFFSET_CDATA + 1))) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
+        AESKey next = p.inactiveMk();
+        next.setKey(crypto.scratch, Crypto.S_KEY);
+        crypto.wipeKey();
+        JCSystem.beginTransaction();
+        p.vars[Persistent.V_ACTIVE] = (byte) (p.vars[Persistent.V_ACTIVE] ^ 1);
+        p.vars[Persistent.V_MK_KVN] = newKvn;
+        JCSystem.commitTransaction();
+        exec[0] = PsdProtocol.EXEC_LOCKED;
+        old.clearKey();
+        buf[0] = newKvn;
+        sc.send(apdu, (short) 1);
+        sc.close();
+    }
+}

@@ -1,0 +1,99 @@
+package dev.cardsmith.applet.psd;
+
+/**
+ * Every value of the PSD applet's APDU protocol (docs/psd.md): instruction bytes, P1/P2,
+ * lengths, states, SCP03 constants (GlobalPlatform Card Specification v2.3 Amendment D) and the
+ * status words. The host builds its APDUs from this class.
+ */
+public final class PsdProtocol {
+    private PsdProtocol() {}
+
+    // ---- class bytes
+    public static final byte CLA_ISO = (byte) 0x00;
+    public static final byte CLA_GP = (byte) 0x80;
+    /** GP proprietary class with secure messaging (SCP03 C-MAC, C-DECRYPTION). */
+    public static final byte CLA_GP_SM = (byte) 0x84;
+
+    // ---- instructions
+    /** GET DATA (P1P2 = 00DF): the public status, also returned on SELECT. */
+    public static final byte INS_GET_DATA = (byte) 0xCA;
+    public static final byte P1_STATUS = (byte) 0x00;
+    public static final byte P2_STATUS = (byte) 0xDF;
+    /** One-time initial injection of KRK and MK under the transport key (claims 8-14). */
+    public static final byte INS_INJECT_KEYS = (byte) 0xD8;
+    /** SCP03 INITIALIZE UPDATE (GP CS 11.?, Amendment D 7.1). P1 = key version (00 = active MK). */
+    public static final byte INS_INITIALIZE_UPDATE = (byte) 0x50;
+    /** SCP03 EXTERNAL AUTHENTICATE (Amendment D 7.2). P1 = security level. */
+    public static final byte INS_EXTERNAL_AUTHENTICATE = (byte) 0x82;
+    /** Proof of the KRK: unlocks the security executive (claims 22-23). Secure channel only. */
+    public static final byte INS_UNLOCK = (byte) 0x2E;
+    /** Delete the active MK, install the new one, relock - one atomic step (claims 24-26). */
+    public static final byte INS_REPLACE_MK = (byte) 0xD4;
+
+    // ---- SCP03 (Amendment D)
+    public static final byte SCP_ID = (byte) 0x03;
+    /** i parameter: random card challenge (b5=0), R-MAC (b6) and R-ENC (b7) supported. */
+    public static final byte SCP_I = (byte) 0x60;
+    public static final byte SL_C_MAC = (byte) 0x01;
+    public static final byte SL_C_DEC = (byte) 0x02;
+    public static final byte SL_R_MAC = (byte) 0x10;
+    public static final byte SL_R_ENC = (byte) 0x20;
+    /** Derivation constants (Amendment D table 6-1) and the PSD's own for the unlock proof. */
+    public static final byte DC_CARD_CRYPTOGRAM = (byte) 0x00;
+    public static final byte DC_HOST_CRYPTOGRAM = (byte) 0x01;
+    public static final byte DC_S_ENC = (byte) 0x04;
+    public static final byte DC_S_MAC = (byte) 0x06;
+    public static final byte DC_S_RMAC = (byte) 0x07;
+    /** Proprietary constant (outside Amendment D's range) for the KRK unlock proof. */
+    public static final byte DC_UNLOCK_PROOF = (byte) 0x70;
+
+    public static final short CHALLENGE_LEN = 8;
+    public static final short CRYPTOGRAM_LEN = 8;
+    public static final short MAC_LEN = 8;
+    public static final short KEY_LEN = 16;
+    /** RFC 3394 AES key wrap of a 16-byte key. */
+    public static final short WRAPPED_KEY_LEN = 24;
+    public static final short PROOF_LEN = 16;
+    public static final short KEY_DIV_DATA_LEN = 10;
+    /** INITIALIZE UPDATE response: div data 10 | key info 3 | card challenge 8 | card cryptogram 8. */
+    public static final short INIT_UPDATE_RESP_LEN = 29;
+    /** INJECT KEYS data: KRK version | wrapped KRK | MK version | wrapped MK. */
+    public static final short INJECT_LEN = 50;
+    /** REPLACE MK plain data: new MK version | new MK wrapped under the active MK. */
+    public static final short REPLACE_LEN = 25;
+
+    // ---- install parameters (value of tag C9): transport key (16) [|| unique ID (8..16)]
+    public static final short TRANSPORT_KEY_LEN = 16;
+    public static final short ID_MIN = 8;
+    public static final short ID_MAX = 16;
+    public static final short ID_GENERATED_LEN = 16;
+
+    // ---- life cycle and security executive
+    public static final byte STATE_INSTALLED = (byte) 0x01;
+    public static final byte STATE_ISSUED = (byte) 0x07;
+    public static final byte EXEC_LOCKED = (byte) 0x00;
+    public static final byte EXEC_UNLOCKED = (byte) 0x01;
+    public static final byte EXEC_BLOCKED = (byte) 0x02;
+    public static final byte KRK_TRIES = (byte) 3;
+
+    /**
+     * Status (SELECT response and GET DATA 00DF): state | executive | MK version | KRK version |
+     * KRK tries left | ID length | ID.
+     */
+    public static final short STATUS_FIXED_LEN = 6;
+
+    // ---- status words (ISO 7816-4)
+    public static final short SW_OK = (short) 0x9000;
+    public static final short SW_WRONG_LENGTH = (short) 0x6700;
+    public static final short SW_SECURITY_NOT_SATISFIED = (short) 0x6982;
+    public static final short SW_AUTH_BLOCKED = (short) 0x6983;
+    public static final short SW_CONDITIONS_NOT_SATISFIED = (short) 0x6985;
+    public static final short SW_WRONG_DATA = (short) 0x6A80;
+    public static final short SW_INCORRECT_P1P2 = (short) 0x6A86;
+    public static final short SW_REFERENCED_DATA_NOT_FOUND = (short) 0x6A88;
+    public static final short SW_INS_NOT_SUPPORTED = (short) 0x6D00;
+    public static final short SW_CLA_NOT_SUPPORTED = (short) 0x6E00;
+    /** Wrong KRK proof: 63Cx, x = tries left. */
+    public static final short SW_WRONG_PROOF_BASE = (short) 0x63C0;
+    public static final short SW_UNKNOWN = (short) 0x6F00;
+}

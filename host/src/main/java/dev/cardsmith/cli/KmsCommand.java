@@ -1,0 +1,113 @@
+package dev.cardsmith.cli;
+
+import dev.cardsmith.crypto.Hex;
+import dev.cardsmith.hsm.Hsm;
+import dev.cardsmith.hsm.HsmFactory;
+import dev.cardsmith.psd.AccessServer;
+import dev.cardsmith.psd.KeyManagementServer;
+import dev.cardsmith.psd.KeyTransfer;
+import dev.cardsmith.psd.PsdKeys;
+import dev.cardsmith.psd.PsdStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code cardsmith kms …}: the key management server's HSM (the "second HSM" of seed 001) and
+ * the secure transfer of its keys to the access server's HSM ({@code --hsm}).
+ */
+@Command(name = "kms", description = "PSD key management server: MK/KRK data blocks, RSA key pair, transfer to the access server.",
+        subcommands = {KmsCommand.Init.class, KmsCommand.RotateMk.class, KmsCommand.Transfer.class, KmsCommand.ImportTransportKey.class})
+final class KmsCommand {
+
+    @Option(names = "--kms-hsm", scope = ScopeType.INHERIT, paramLabel = "SPEC",
+            description = "The KMS HSM: pkcs12:FILE (default $CARDSMITH_HOME/kms-keystore.p12) or pkcs11:library=…;token=….")
+    String kmsHsm;
+
+    @Option(names = "--kms-pin", scope = ScopeType.INHERIT, paramLabel = "SECRET",
+            description = "KMS keystore password / token PIN (default: $CARDSMITH_KMS_PASSWORD, else the development default).")
+    String kmsPin;
+
+    Hsm openKms() {
+        String spec = kmsHsm != null ? kmsHsm : "pkcs12:" + CliContext.home().resolve("kms-keystore.p12");
+        String pin = kmsPin != null ? kmsPin : System.getenv("CARDSMITH_KMS_PASSWORD");
+        return HsmFactory.open(spec, (pin == null || pin.isEmpty() ? CliContext.DEFAULT_KEYSTORE_PASSWORD : pin).toCharArray());
+    }
+
+    @Command(name = "init", description = "Generate the MK data block v1, the KRK data block and the RSA key pair in the KMS HSM (idempotent).")
+    static final class Init implements Runnable {
+        @Spec CommandSpec spec;
+        @ParentCommand KmsCommand kms;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec); Hsm h = kms.openKms()) {
+                ctx.emit(new KeyManagementServer(h).init());
+            }
+        }
+    }
+
+    @Command(name = "rotate-mk", description = "Generate the next MK data block version (for post-issuance replacement).")
+    static final class RotateMk implements Runnable {
+        @Spec CommandSpec spec;
+        @ParentCommand KmsCommand kms;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec); Hsm h = kms.openKms()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("mkVersion", new KeyManagementServer(h).rotateMasterKeyBlock());
+                ctx.emit(m);
+            }
+        }
+    }
+
+    @Command(name = "transfer", description = "Transfer MK/KRK data blocks and the public key (and with --with-private-key the private key) "
+            + "from the KMS HSM to the access server HSM (--hsm), wrapped under a one-time key-transfer key.")
+    static final class Transfer implements Runnable {
+        @Spec CommandSpec spec;
+        @ParentCommand KmsCommand kms;
+
+        @Option(names = "--with-private-key", description = "Also transfer the RSA private key (needed for post-issuance replacement).")
+        boolean withPrivateKey;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec); Hsm h = kms.openKms()) {
+                AccessServer access = new AccessServer(ctx.hsm(), new PsdStore(ctx.db()));
+                KeyTransfer t = new KeyManagementServer(h).export(access.keyTransferImportKey(), withPrivateKey);
+                Map<String, Object> m = new LinkedHashMap<>(access.importKeys(t));
+                m.put("from", h.describe());
+                m.put("to", ctx.hsm().describe());
+                ctx.emit(m);
+            }
+        }
+    }
+
+    @Command(name = "import-transport-key", description = "Import the transport key agreed with the card issuer into the access server HSM "
+            + "(default: the documented development key every simulated PSD is installed with).")
+    static final class ImportTransportKey implements Runnable {
+        @Spec CommandSpec spec;
+
+        @Option(names = "--hex", paramLabel = "HEX", description = "The 16-byte transport key (key ceremony); omit for the development key.")
+        String hex;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                byte[] v = Hex.parse(hex != null ? hex : PsdKeys.DEV_TRANSPORT_KEY_HEX);
+                if (v.length != 16) throw new CliException("transport key must be 16 bytes", ErrorHandler.EXIT_USAGE);
+                new AccessServer(ctx.hsm(), new PsdStore(ctx.db())).importTransportKey(v);
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("transportKey", hex != null ? "imported" : "imported (development key)");
+                ctx.emit(m);
+            }
+        }
+    }
+}

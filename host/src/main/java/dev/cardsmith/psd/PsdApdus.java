@@ -1,0 +1,54 @@
+package dev.cardsmith.psd;
+
+import dev.cardsmith.applet.psd.PsdProtocol;
+
+import javax.smartcardio.CommandAPDU;
+
+/** Pure builders of the PSD applet's plain commands (secure ones go through {@link Scp03#wrap}). */
+public final class PsdApdus {
+    private PsdApdus() {}
+
+    public static CommandAPDU getStatus() {
+        return new CommandAPDU(PsdProtocol.CLA_GP & 0xFF, PsdProtocol.INS_GET_DATA, PsdProtocol.P1_STATUS, PsdProtocol.P2_STATUS & 0xFF, 256);
+    }
+
+    /** INJECT KEYS: KRK version | KRK wrapped under TK | MK version | MK wrapped under TK. */
+    public static CommandAPDU injectKeys(int krkVersion, byte[] wrappedKrk, int mkVersion, byte[] wrappedMk) {
+        checkVersion(krkVersion);
+        checkVersion(mkVersion);
+        if (wrappedKrk.length != PsdProtocol.WRAPPED_KEY_LEN || wrappedMk.length != PsdProtocol.WRAPPED_KEY_LEN) {
+            throw new IllegalArgumentException("wrapped keys must be " + PsdProtocol.WRAPPED_KEY_LEN + " bytes (RFC 3394 of AES-128)");
+        }
+        byte[] d = new byte[PsdProtocol.INJECT_LEN];
+        d[0] = (byte) krkVersion;
+        System.arraycopy(wrappedKrk, 0, d, 1, 24);
+        d[25] = (byte) mkVersion;
+        System.arraycopy(wrappedMk, 0, d, 26, 24);
+        return new CommandAPDU(PsdProtocol.CLA_GP & 0xFF, PsdProtocol.INS_INJECT_KEYS, 0, 0, d);
+    }
+
+    /** UNLOCK plain form (wrap with the session): the 16-byte KRK proof. */
+    public static CommandAPDU unlock(byte[] proof) {
+        if (proof.length != PsdProtocol.PROOF_LEN) throw new IllegalArgumentException("proof must be 16 bytes");
+        return new CommandAPDU(PsdProtocol.CLA_GP & 0xFF, PsdProtocol.INS_UNLOCK, 0, 0, proof);
+    }
+
+    /** REPLACE MK plain form: new version | new MK wrapped (RFC 3394) under the active MK. */
+    public static CommandAPDU replaceMk(int newVersion, byte[] wrappedNewMk) {
+        checkVersion(newVersion);
+        if (wrappedNewMk.length != PsdProtocol.WRAPPED_KEY_LEN) throw new IllegalArgumentException("wrapped MK must be 24 bytes");
+        byte[] d = new byte[PsdProtocol.REPLACE_LEN];
+        d[0] = (byte) newVersion;
+        System.arraycopy(wrappedNewMk, 0, d, 1, 24);
+        return new CommandAPDU(PsdProtocol.CLA_GP & 0xFF, PsdProtocol.INS_REPLACE_MK, 0, 0, d, 256);
+    }
+
+    /** The unlock proof's KDF input: SCP03 KDF block with constant 70, L = 128, session context. */
+    public static byte[] unlockProofInput(byte[] sessionContext) {
+        return Scp03.kdfInput(PsdProtocol.DC_UNLOCK_PROOF, 128, sessionContext);
+    }
+
+    static void checkVersion(int v) {
+        if (v < 1 || v > 0x7F) throw new IllegalArgumentException("key version must be 1..127, got " + v);
+    }
+}

@@ -1,0 +1,40 @@
+package dev.cardsmith.psd;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * HSM labels and diversification parameters. Diversification is NIST SP 800-108 counter mode
+ * with AES-CMAC (section 5.1 layout: [1]_32 || Label || 00 || Context || [128]_32):
+ * MK = KDF(MK block, "cardsmith/psd/MK", PSD ID) (claim 11), KRK = KDF(KRK block,
+ * "cardsmith/psd/KRK", random) (claim 4).
+ */
+public final class PsdKeys {
+    private PsdKeys() {}
+
+    public static final byte[] MK_LABEL = "cardsmith/psd/MK".getBytes(StandardCharsets.US_ASCII);
+    public static final byte[] KRK_LABEL = "cardsmith/psd/KRK".getBytes(StandardCharsets.US_ASCII);
+    /** Bytes of the per-PSD random number (claim 3). */
+    public static final int RANDOM_LEN = 32;
+    public static final int RSA_BITS = 2048;
+
+    // ---- key management server (second HSM)
+    public static String kmsMkBlock(int version) { return "psd-kms-mk-block-v" + version; }
+    public static final String KMS_KRK_BLOCK = "psd-kms-krk-block-v1";
+    public static final String KMS_RSA = "psd-kms-rsa";
+    public static final String KMS_PEER = "psd-kms-access-server-import";
+
+    // ---- access server (first HSM)
+    public static String mkBlock(int version) { return "psd-mk-block-v" + version; }
+    public static final String KRK_BLOCK = "psd-krk-block-v1";
+    public static final int KRK_VERSION = 1;
+    /** The KMS public key (issuance: encrypts the random). */
+    public static final String RSA_PUBLIC = "psd-rsa-public";
+    /** The KMS key pair, private half transferred for post-issuance replacement (claim 16). */
+    public static final String RSA_PAIR = "psd-rsa";
+    /** RSA pair receiving key-transfer keys. */
+    public static final String KTK_IMPORT = "psd-ktk-import";
+    /** Transport key shared with the card issuer (install parameter of the applet). */
+    public static final String TRANSPORT_KEY = "psd-transport-key";
+    /** The development transport key every simulated PSD is installed with (docs/psd.md). Not for production. */
+    public static final String DEV_TRANSPORT_KEY_HEX = "404142434445464748494A4B4C4D4E4F";
+}

@@ -50,6 +50,7 @@ class AllAppletsRobustnessTest {
                 sim.installApplet(AIDUtil.create(a.instanceAid()), a.appletClass(), data, (short) 0, (byte) data.length);
                 sim.selectApplet(AIDUtil.create(a.instanceAid()));
                 int used = transientBytes(mem) - before;
+                System.out.println("transient RAM " + a.name() + ": " + used + " bytes");
                 assertTrue(used <= TRANSIENT_BUDGET, a.name() + " uses " + used + " bytes of transient RAM (budget " + TRANSIENT_BUDGET + ")");
             }));
         }

@@ -239,7 +239,7 @@ final class Crypto {
         cmac.update(ram, Transients.SSC, (short) 16);
         cmac.update(ram, w, (short) 3);
         cmac.sign(buf, off, ctLen, ram, (short) (w + 16));
-        if (Util.arrayCompare(ram, (short) (w + 16), buf, (short) (off + ctLen), Constants.MAC_LENGTH) != 0) {
+        if (!macEquals(ram, (short) (w + 16), buf, (short) (off + ctLen), Constants.MAC_LENGTH)) {
             ISOException.throwIt(Constants.SW_SM_MAC_WRONG);
         }
         if (ctLen == 0) return 0;
@@ -284,5 +284,17 @@ final class Crypto {
         sEnc.clearKey();
         sMac.clearKey();
         sRmac.clearKey();
+    }
+
+    /**
+     * Constant-time comparison of two MACs: always reads all {@code len} bytes, no early exit
+     * (Util.arrayCompare stops at the first difference, which times as a forgery oracle).
+     */
+    static boolean macEquals(byte[] a, short aOff, byte[] b, short bOff, short len) {
+        byte diff = 0;
+        for (short i = 0; i < len; i++) {
+            diff |= (byte) (a[(short) (aOff + i)] ^ b[(short) (bOff + i)]);
+        }
+        return diff == 0;
     }
 }

@@ -605,7 +605,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         crypto.cmac.init(p.transactionKey, Signature.MODE_SIGN);
         crypto.cmac.update(ram, Transients.WORK, (short) 1);
         crypto.cmac.sign(buf, off, dataLen, ram, (short) (Transients.WORK + 16));
-        if (Util.arrayCompare(ram, (short) (Transients.WORK + 16), buf, (short) (off + dataLen), Constants.MAC_LENGTH) != 0) {
+        if (!Crypto.macEquals(ram, (short) (Transients.WORK + 16), buf, (short) (off + dataLen), Constants.MAC_LENGTH)) {
             ISOException.throwIt(Constants.SW_SM_MAC_WRONG);
         }
         if (!greater(buf, off, p.transactionCounter)) ISOException.throwIt(Constants.SW_REPLAY);

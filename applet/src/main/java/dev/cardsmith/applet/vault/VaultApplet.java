@@ -324,7 +324,7 @@ public final class VaultApplet extends Applet {
         short macOff = (short) (b0 + Constants.BACKUP_OFF_CIPHERTEXT + ctLen);
         short macTmp = Transients.OFF_SIG;
         crypto.cmac(st.macKey, buf, b0, (short) (macOff - b0), r, macTmp);
-        if (Util.arrayCompare(r, macTmp, buf, macOff, Constants.MAC_LENGTH) != 0) {
+        if (!VaultCrypto.macEquals(r, macTmp, buf, macOff, Constants.MAC_LENGTH)) {
             ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
         }
         if (Util.getShort(buf, (short) (b0 + Constants.BACKUP_OFF_VERSION)) != st.packageVersion) {

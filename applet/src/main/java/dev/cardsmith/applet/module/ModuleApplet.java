@@ -336,7 +336,8 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         p.moduleCertLength = 0;
         p.centralKeySet = false;
         p.transactionKeySet = false;
-        Util.arrayFillNonAtomic(p.transactionCounter, (short) 0, Constants.COUNTER_LENGTH, (byte) 0);
+        // transactional: a torn ENTER PERSONALIZATION must not leave the old key with a zeroed counter (replay)
+        Util.arrayCopy(p.zeroCounter, (short) 0, p.transactionCounter, (short) 0, Constants.COUNTER_LENGTH);
         JCSystem.commitTransaction();
         p.moduleKey.getPrivate().clearKey();
         p.moduleKey.getPublic().clearKey();
@@ -596,10 +597,14 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
             ISOException.throwIt(Constants.SW_VERIFICATION_FAILED);
         }
         crypto.sEnc.getKey(ram, Transients.KOUT);
-        JCSystem.beginTransaction();
+        // Key.setKey is not transactional on many cards: drop the flag first (one atomic write), so a
+        // tear inside setKey leaves no transaction key rather than a half-written one marked usable
+        p.transactionKeySet = false;
         p.transactionKey.setKey(ram, Transients.KOUT);
+        JCSystem.beginTransaction();
         p.transactionKeySet = true;
-        Util.arrayFillNonAtomic(p.transactionCounter, (short) 0, Constants.COUNTER_LENGTH, (byte) 0);
+        // arrayCopy, not arrayFillNonAtomic: the counter reset must roll back with the flag (replay)
+        Util.arrayCopy(p.zeroCounter, (short) 0, p.transactionCounter, (short) 0, Constants.COUNTER_LENGTH);
         JCSystem.commitTransaction();
         Util.arrayFillNonAtomic(ram, Transients.KOUT, Constants.KEY_LENGTH, (byte) 0);
         endSession();

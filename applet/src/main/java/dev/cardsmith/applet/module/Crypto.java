@@ -97,11 +97,21 @@ final class Crypto {
         k.setK((short) 1);
     }
 
-    /** Generates a fresh key pair; the curve is re-set first because clearKey() may drop it. */
-    static void generate(KeyPair pair) {
-        setCurve((ECKey) pair.getPublic());
-        setCurve((ECKey) pair.getPrivate());
-        pair.genKeyPair();
+    /**
+     * Generates a fresh key pair; the curve is re-set first because clearKey() may drop it. Again
+     * while the private value is not reported with its full 32 bytes: jCardSim's genKeyPair on a
+     * re-used key object keeps a stale byte when the new value is one byte shorter (1 in 256), so
+     * the private key would not match the public one. Uses scratch[off..off+32), zeroed after.
+     */
+    static void generate(KeyPair pair, byte[] scratch, short off) {
+        short n;
+        do {
+            setCurve((ECKey) pair.getPublic());
+            setCurve((ECKey) pair.getPrivate());
+            pair.genKeyPair();
+            n = ((ECPrivateKey) pair.getPrivate()).getS(scratch, off);
+            Util.arrayFillNonAtomic(scratch, off, (short) 32, (byte) 0);
+        } while (n != (short) 32);
     }
 
     /**
@@ -114,7 +124,7 @@ final class Crypto {
     void formKeyWithVariation(KeyPair pair, byte[] v, short vOff, byte[] ram, short work) {
         if (ecdhXy == null) {
             random.setSeed(v, vOff, Constants.VARIATION_LENGTH);
-            generate(pair);
+            generate(pair, ram, work);
             return;
         }
         ECPrivateKey priv = (ECPrivateKey) pair.getPrivate();

@@ -302,7 +302,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         if (p.identityCertLength != 0) ISOException.throwIt(Constants.SW_COMMAND_NOT_ALLOWED);
         if (!p.identityKeySet) {
             // formed once; until its certificate is stored a re-run gets the same public key back
-            Crypto.generate(p.identityKey);
+            Crypto.generate(p.identityKey, t.ram, Transients.KOUT);
             p.identityKeySet = true;
         }
         short n = ((ECPublicKey) p.identityKey.getPublic()).getW(buf, (short) 0);
@@ -386,7 +386,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         Util.arrayCopyNonAtomic(s, k, ram, Transients.EPK_PEER, Constants.EC_POINT_LENGTH);
         cvc.advanceDate(s, p.certificateDate); // the perso-unit certificate's fields are still parsed
 
-        Crypto.generate(p.ephemeralKey);
+        Crypto.generate(p.ephemeralKey, t.ram, Transients.KOUT);
         ((ECPublicKey) p.ephemeralKey.getPublic()).getW(ram, Transients.EPK_CARD);
         crypto.agree((ECPrivateKey) p.ephemeralKey.getPrivate(), ram, Transients.EPK_PEER, ram, Transients.KDF);
         p.ephemeralKey.getPrivate().clearKey();
@@ -548,7 +548,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         if ((short) (k + Constants.EC_POINT_LENGTH) != (short) (off + len)) ISOException.throwIt(Constants.SW_WRONG_DATA);
         Util.arrayCopyNonAtomic(buf, k, ram, Transients.EPK_PEER, Constants.EC_POINT_LENGTH);
 
-        Crypto.generate(p.ephemeralKey);
+        Crypto.generate(p.ephemeralKey, t.ram, Transients.KOUT);
         ((ECPublicKey) p.ephemeralKey.getPublic()).getW(ram, Transients.EPK_CARD);
         crypto.agree((ECPrivateKey) p.ephemeralKey.getPrivate(), ram, Transients.EPK_PEER, ram, Transients.KDF);
         p.ephemeralKey.getPrivate().clearKey();

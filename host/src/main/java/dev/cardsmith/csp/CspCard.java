@@ -231,7 +231,14 @@ public final class CspCard {
             if (pin != null) {
                 byte[] p = bytes(pin);
                 try {
-                    transmitOk("VERIFY", CspApdus.verify(p));
+                    ResponseAPDU v = session.transmit(CspApdus.verify(p));
+                    if (v.getSW() != 0x9000) {
+                        // the card refused the cached PIN (changed or blocked elsewhere): forget it, so the
+                        // next call does not spend another try with it (review: stale PIN blocked the card)
+                        Arrays.fill(pin, '\0');
+                        pin = null;
+                        throw new CardStatusException("VERIFY", v.getSW());
+                    }
                 } finally {
                     Arrays.fill(p, (byte) 0);
                 }

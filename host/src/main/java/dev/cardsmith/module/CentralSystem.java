@@ -63,7 +63,7 @@ public final class CentralSystem {
             Arrays.fill(zE, (byte) 0);
             Arrays.fill(zS, (byte) 0);
             byte[] expected = Cmac.aes(k.receipt(), Tlv.concat(Tlv.of(Constants.TAG_EPHEMERAL_KEY, ePkCs), Tlv.of(Constants.TAG_EPHEMERAL_KEY, ePkCard)));
-            if (!Cmac.verify(expected, receipt)) throw new ModuleException("module " + moduleId + " failed key confirmation (receipt)");
+            if (!fullMac(expected, receipt)) throw new ModuleException("module " + moduleId + " failed key confirmation (receipt)");
 
             byte[] transcript = Tlv.concat(new byte[]{Constants.SIG_CONTEXT_CENTRAL}, ePkCs, ePkCard, receipt);
             byte[] sig = ca.hsm().signSha256WithEcdsa(CertificateAuthority.CENTRAL_LABEL, transcript);
@@ -106,9 +106,17 @@ public final class CentralSystem {
         byte[] r = card.transmitOk("TRANSACTION", ModuleApdus.transaction(Tlv.concat(data, mac)));
         tk.counter = next;
         byte[] expected = Cmac.aes(tk.key, Tlv.concat(new byte[]{Constants.MAC_CONTEXT_RX}, data));
-        if (!Cmac.verify(expected, r)) throw new ModuleException("transaction receipt from module " + moduleId + " does not verify");
+        if (!fullMac(expected, r)) throw new ModuleException("transaction receipt from module " + moduleId + " does not verify");
         ca.store().recordSession(moduleId, "TRANSACTION", true, null, "counter " + next);
         return r;
+    }
+
+    /**
+     * The module's receipts are full 16-byte AES-CMACs: Cmac.verify alone accepts any truncation
+     * down to one byte, which a relay could guess (1/256) without the key.
+     */
+    static boolean fullMac(byte[] expected, byte[] received) {
+        return received != null && received.length == Constants.MAC_LENGTH && Cmac.verify(expected, received);
     }
 
     static byte[] transactionData(long counter, byte[] payload) {

@@ -358,15 +358,11 @@ public final class CspApplet extends Applet {
         JCSystem.commitTransaction();
         clearKeys(slot);
 
-        KeyPair kp;
         if (alg == Constants.ALG_EC_P256) {
-            kp = slots.ec[slot];
-            P256.setCurve((javacard.security.ECKey) kp.getPublic());
-            P256.setCurve((javacard.security.ECKey) kp.getPrivate());
+            P256.generate(slots.ec[slot], t.scratch, (short) 0);
         } else {
-            kp = slots.rsa[slot];
+            slots.rsa[slot].genKeyPair();
         }
-        kp.genKeyPair();
 
         JCSystem.beginTransaction();
         Util.arrayCopy(t.scratch, Transients.SCRATCH_OUT, slots.labels, slots.labelOffset(slot), labelLen);

@@ -1,6 +1,9 @@
 package dev.cardsmith.applet.csp;
 
+import javacard.framework.Util;
 import javacard.security.ECKey;
+import javacard.security.ECPrivateKey;
+import javacard.security.KeyPair;
 
 /** NIST P-256 (secp256r1) domain parameters, FIPS 186-4 D.1.2.3 / SEC 2 v2 2.4.2. */
 final class P256 {
@@ -43,6 +46,23 @@ final class P256 {
             (byte) 0xF3, (byte) 0xB9, (byte) 0xCA, (byte) 0xC2, (byte) 0xFC, (byte) 0x63, (byte) 0x25, (byte) 0x51,
     };
     static final short H = (short) 1;
+
+    /**
+     * Generates a P-256 key pair in a (re-used) slot object. Again while the private value is not
+     * reported with its full 32 bytes: jCardSim's genKeyPair on a key object that held a key keeps
+     * a stale byte when the new value is one byte shorter (1 in 256), leaving a private key that
+     * does not match the public one. Uses scratch[off..off+32), zeroed after.
+     */
+    static void generate(KeyPair kp, byte[] scratch, short off) {
+        short n;
+        do {
+            setCurve((ECKey) kp.getPublic());
+            setCurve((ECKey) kp.getPrivate());
+            kp.genKeyPair();
+            n = ((ECPrivateKey) kp.getPrivate()).getS(scratch, off);
+            Util.arrayFillNonAtomic(scratch, off, (short) 32, (byte) 0);
+        } while (n != (short) 32);
+    }
 
     /** Sets the curve on a key object (needed again after clearKey()). */
     static void setCurve(ECKey key) {

@@ -97,11 +97,21 @@ final class Crypto {
         k.setK((short) 1);
     }
 
-    /** Generates a fresh key pair; the curve is re-set first because clearKey() may drop it. */
-    static void generate(KeyPair pair) {
-        setCurve((ECKey) pair.getPublic());
-        setCurve((ECKey) pair.getPrivate());
-        pair.genKeyPair();
+    /**
+     * Generates a fresh key pair; the curve is re-set first because clearKey() may drop it. Again
+     * while the private value is not reported with its full 32 bytes: jCardSim's genKeyPair on a
+     * re-used key object keeps a stale byte when the new value is one byte shorter (1 in 256), so
+     * the private key would not match the public one. Uses scratch[off..off+32), zeroed after.
+     */
+    static void generate(KeyPair pair, byte[] scratch, short off) {
+        short n;
+        do {
+            setCurve((ECKey) pair.getPublic());
+            setCurve((ECKey) pair.getPrivate());
+            pair.genKeyPair();
+            n = ((ECPrivateKey) pair.getPrivate()).getS(scratch, off);
+            Util.arrayFillNonAtomic(scratch, off, (short) 32, (byte) 0);
+        } while (n != (short) 32);
     }
 
     /**
@@ -114,7 +124,7 @@ final class Crypto {
     void formKeyWithVariation(KeyPair pair, byte[] v, short vOff, byte[] ram, short work) {
         if (ecdhXy == null) {
             random.setSeed(v, vOff, Constants.VARIATION_LENGTH);
-            generate(pair);
+            generate(pair, ram, work);
             return;
         }
         ECPrivateKey priv = (ECPrivateKey) pair.getPrivate();
@@ -239,7 +249,7 @@ final class Crypto {
         cmac.update(ram, Transients.SSC, (short) 16);
         cmac.update(ram, w, (short) 3);
         cmac.sign(buf, off, ctLen, ram, (short) (w + 16));
-        if (Util.arrayCompare(ram, (short) (w + 16), buf, (short) (off + ctLen), Constants.MAC_LENGTH) != 0) {
+        if (!macEquals(ram, (short) (w + 16), buf, (short) (off + ctLen), Constants.MAC_LENGTH)) {
             ISOException.throwIt(Constants.SW_SM_MAC_WRONG);
         }
         if (ctLen == 0) return 0;
@@ -284,5 +294,17 @@ final class Crypto {
         sEnc.clearKey();
         sMac.clearKey();
         sRmac.clearKey();
+    }
+
+    /**
+     * Constant-time comparison of two MACs: always reads all {@code len} bytes, no early exit
+     * (Util.arrayCompare stops at the first difference, which times as a forgery oracle).
+     */
+    static boolean macEquals(byte[] a, short aOff, byte[] b, short bOff, short len) {
+        byte diff = 0;
+        for (short i = 0; i < len; i++) {
+            diff |= (byte) (a[(short) (aOff + i)] ^ b[(short) (bOff + i)]);
+        }
+        return diff == 0;
     }
 }

@@ -118,6 +118,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
     private void dispatch(APDU apdu, byte[] buf) {
         byte cla = buf[ISO7816.OFFSET_CLA];
         byte ins = buf[ISO7816.OFFSET_INS];
+        t.vars[Transients.V_EXTENDED] = 0;
         if (ins == Constants.INS_GET_RESPONSE && (cla & (byte) 0xFC) == 0) {
             getResponse(apdu);
             return;
@@ -152,8 +153,11 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
             }
         }
         if (chained) ISOException.throwIt((short) 0x6884); // ISO 7816-4: command chaining not supported
-        short len = receive(apdu);
-        short off = apdu.getOffsetCdata();
+        // case-2 commands under T=0: P3 is Le, never read it as Lc (setIncomingAndReceive is for case 3/4 only)
+        boolean noBody = (ins == Constants.INS_GET_STATUS || ins == Constants.INS_GENERATE_IDENTITY)
+                && (byte) (APDU.getProtocol() & APDU.PROTOCOL_TYPE_MASK) == APDU.PROTOCOL_T0;
+        short len = noBody ? 0 : receive(apdu);
+        short off = noBody ? ISO7816.OFFSET_CDATA : apdu.getOffsetCdata();
         switch (ins) {
             case Constants.INS_GET_STATUS: getStatus(apdu, buf, len); return;
             case Constants.INS_SET_CHECKING_KEY: setCheckingKey(buf, off, len); return;
@@ -180,6 +184,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         short got = apdu.setIncomingAndReceive();
         short lc = apdu.getIncomingLength();
         if (got != lc) ISOException.throwIt(Constants.SW_WRONG_LENGTH);
+        markExtended(apdu, lc);
         return got;
     }
 
@@ -189,6 +194,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         short n = apdu.setIncomingAndReceive();
         short lc = apdu.getIncomingLength();
         if (lc > (short) (Constants.STAGE_LENGTH - stageOff)) ISOException.throwIt(Constants.SW_WRONG_LENGTH);
+        markExtended(apdu, lc);
         short cdata = apdu.getOffsetCdata();
         short got = 0;
         while (n > 0) {
@@ -202,13 +208,22 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
     }
 
     /**
+     * Remembers whether this command came as an extended APDU (Lc byte 00 + 2 bytes). Decided
+     * here, where the body was received: APDU.getIncomingLength may only be called after
+     * setIncomingAndReceive, so send() must not call it (GET RESPONSE, case-2 commands under T=0).
+     */
+    private void markExtended(APDU apdu, short lc) {
+        t.vars[Transients.V_EXTENDED] = (apdu.getBuffer()[ISO7816.OFFSET_LC] == 0 && lc > 0) ? (short) 1 : (short) 0;
+    }
+
+    /**
      * Sends src[off..off+len). Longer than Le on a short APDU: sends Le bytes and 61xx; the rest
      * comes with GET RESPONSE, so the data must sit in the stage.
      */
     private void send(APDU apdu, byte[] src, short off, short len) {
         // Le = 0 means 256 on a short APDU and the maximum on an extended one (Lc byte 00 + 2 bytes);
         // some runtimes (jCardSim) report an extended Le of 0000 as 0.
-        boolean extended = apdu.getBuffer()[ISO7816.OFFSET_LC] == 0 && apdu.getIncomingLength() > 0;
+        boolean extended = t.vars[Transients.V_EXTENDED] != 0;
         short le = apdu.setOutgoing();
         if (le == 0) le = extended ? Constants.STAGE_LENGTH : (short) 256;
         if (len <= le) {
@@ -287,7 +302,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         if (p.identityCertLength != 0) ISOException.throwIt(Constants.SW_COMMAND_NOT_ALLOWED);
         if (!p.identityKeySet) {
             // formed once; until its certificate is stored a re-run gets the same public key back
-            Crypto.generate(p.identityKey);
+            Crypto.generate(p.identityKey, t.ram, Transients.KOUT);
             p.identityKeySet = true;
         }
         short n = ((ECPublicKey) p.identityKey.getPublic()).getW(buf, (short) 0);
@@ -321,7 +336,8 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         p.moduleCertLength = 0;
         p.centralKeySet = false;
         p.transactionKeySet = false;
-        Util.arrayFillNonAtomic(p.transactionCounter, (short) 0, Constants.COUNTER_LENGTH, (byte) 0);
+        // transactional: a torn ENTER PERSONALIZATION must not leave the old key with a zeroed counter (replay)
+        Util.arrayCopy(p.zeroCounter, (short) 0, p.transactionCounter, (short) 0, Constants.COUNTER_LENGTH);
         JCSystem.commitTransaction();
         p.moduleKey.getPrivate().clearKey();
         p.moduleKey.getPublic().clearKey();
@@ -370,7 +386,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         Util.arrayCopyNonAtomic(s, k, ram, Transients.EPK_PEER, Constants.EC_POINT_LENGTH);
         cvc.advanceDate(s, p.certificateDate); // the perso-unit certificate's fields are still parsed
 
-        Crypto.generate(p.ephemeralKey);
+        Crypto.generate(p.ephemeralKey, t.ram, Transients.KOUT);
         ((ECPublicKey) p.ephemeralKey.getPublic()).getW(ram, Transients.EPK_CARD);
         crypto.agree((ECPrivateKey) p.ephemeralKey.getPrivate(), ram, Transients.EPK_PEER, ram, Transients.KDF);
         p.ephemeralKey.getPrivate().clearKey();
@@ -532,7 +548,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         if ((short) (k + Constants.EC_POINT_LENGTH) != (short) (off + len)) ISOException.throwIt(Constants.SW_WRONG_DATA);
         Util.arrayCopyNonAtomic(buf, k, ram, Transients.EPK_PEER, Constants.EC_POINT_LENGTH);
 
-        Crypto.generate(p.ephemeralKey);
+        Crypto.generate(p.ephemeralKey, t.ram, Transients.KOUT);
         ((ECPublicKey) p.ephemeralKey.getPublic()).getW(ram, Transients.EPK_CARD);
         crypto.agree((ECPrivateKey) p.ephemeralKey.getPrivate(), ram, Transients.EPK_PEER, ram, Transients.KDF);
         p.ephemeralKey.getPrivate().clearKey();
@@ -581,10 +597,14 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
             ISOException.throwIt(Constants.SW_VERIFICATION_FAILED);
         }
         crypto.sEnc.getKey(ram, Transients.KOUT);
-        JCSystem.beginTransaction();
+        // Key.setKey is not transactional on many cards: drop the flag first (one atomic write), so a
+        // tear inside setKey leaves no transaction key rather than a half-written one marked usable
+        p.transactionKeySet = false;
         p.transactionKey.setKey(ram, Transients.KOUT);
+        JCSystem.beginTransaction();
         p.transactionKeySet = true;
-        Util.arrayFillNonAtomic(p.transactionCounter, (short) 0, Constants.COUNTER_LENGTH, (byte) 0);
+        // arrayCopy, not arrayFillNonAtomic: the counter reset must roll back with the flag (replay)
+        Util.arrayCopy(p.zeroCounter, (short) 0, p.transactionCounter, (short) 0, Constants.COUNTER_LENGTH);
         JCSystem.commitTransaction();
         Util.arrayFillNonAtomic(ram, Transients.KOUT, Constants.KEY_LENGTH, (byte) 0);
         endSession();
@@ -605,7 +625,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         crypto.cmac.init(p.transactionKey, Signature.MODE_SIGN);
         crypto.cmac.update(ram, Transients.WORK, (short) 1);
         crypto.cmac.sign(buf, off, dataLen, ram, (short) (Transients.WORK + 16));
-        if (Util.arrayCompare(ram, (short) (Transients.WORK + 16), buf, (short) (off + dataLen), Constants.MAC_LENGTH) != 0) {
+        if (!Crypto.macEquals(ram, (short) (Transients.WORK + 16), buf, (short) (off + dataLen), Constants.MAC_LENGTH)) {
             ISOException.throwIt(Constants.SW_SM_MAC_WRONG);
         }
         if (!greater(buf, off, p.transactionCounter)) ISOException.throwIt(Constants.SW_REPLAY);

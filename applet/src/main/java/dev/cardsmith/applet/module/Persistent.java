@@ -45,6 +45,8 @@ final class Persistent {
     final AESKey transactionKey;
     boolean transactionKeySet;
     final byte[] transactionCounter = new byte[Constants.COUNTER_LENGTH];
+    /** All zero, never written: the source of the transactional counter reset (Util.arrayCopy). */
+    final byte[] zeroCounter = new byte[Constants.COUNTER_LENGTH];
 
     /** The module's notion of today: the latest effective date of a certificate it accepted (BSI TR-03110 style). */
     final byte[] certificateDate = new byte[Constants.DATE_LENGTH];

@@ -50,6 +50,8 @@ final class Transients {
     static final byte CV_END = 21;
     static final byte CV_START = 22;
     static final byte CV_CERT_LEN = 23;
+    /** 1 when the current command came as an extended APDU (set where its body is received). */
+    static final byte V_EXTENDED = 24;
     static final byte V_COUNT = 26;
 
     // session steps

@@ -132,6 +132,16 @@ public final class VaultApplet extends Applet {
         return lc;
     }
 
+    /**
+     * For case-2 commands (no data, Le): checks that no data came, except under T=0 where P3 is
+     * Le and APDU.setIncomingAndReceive (allowed on case 3/4 only) would make the card wait for P3
+     * data bytes the terminal never sends.
+     */
+    private static void requireNoData(APDU apdu) {
+        if ((byte) (APDU.getProtocol() & APDU.PROTOCOL_TYPE_MASK) == APDU.PROTOCOL_T0) return;
+        receive(apdu, (short) 0, (short) 0);
+    }
+
     private static void requireP1P2(short actual, short expected) {
         if (actual != expected) ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
     }
@@ -176,7 +186,7 @@ public final class VaultApplet extends Applet {
     }
 
     private void getData(APDU apdu, short p1p2) {
-        receive(apdu, (short) 0, (short) 0);
+        requireNoData(apdu);
         byte[] buf = apdu.getBuffer();
         short len = 0;
         switch (p1p2) {
@@ -324,7 +334,7 @@ public final class VaultApplet extends Applet {
         short macOff = (short) (b0 + Constants.BACKUP_OFF_CIPHERTEXT + ctLen);
         short macTmp = Transients.OFF_SIG;
         crypto.cmac(st.macKey, buf, b0, (short) (macOff - b0), r, macTmp);
-        if (Util.arrayCompare(r, macTmp, buf, macOff, Constants.MAC_LENGTH) != 0) {
+        if (!VaultCrypto.macEquals(r, macTmp, buf, macOff, Constants.MAC_LENGTH)) {
             ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
         }
         if (Util.getShort(buf, (short) (b0 + Constants.BACKUP_OFF_VERSION)) != st.packageVersion) {
@@ -396,7 +406,7 @@ public final class VaultApplet extends Applet {
 
     private void getChallenge(APDU apdu, short p1p2) {
         requireP1P2(p1p2, Constants.P1P2_NONE);
-        receive(apdu, (short) 0, (short) 0);
+        requireNoData(apdu);
         byte[] r = transients.ram;
         crypto.random.generateData(r, Transients.OFF_CHALLENGE, Constants.CHALLENGE_LENGTH);
         transients.setChallengeFresh(true);

@@ -115,4 +115,16 @@ final class VaultCrypto {
             dst[(short) (dstOff + i)] ^= src[(short) (srcOff + i)];
         }
     }
+
+    /**
+     * Constant-time comparison of two MACs: always reads all {@code len} bytes, no early exit
+     * (Util.arrayCompare stops at the first difference, which times as a forgery oracle).
+     */
+    static boolean macEquals(byte[] a, short aOff, byte[] b, short bOff, short len) {
+        byte diff = 0;
+        for (short i = 0; i < len; i++) {
+            diff |= (byte) (a[(short) (aOff + i)] ^ b[(short) (bOff + i)]);
+        }
+        return diff == 0;
+    }
 }

@@ -24,9 +24,16 @@ public final class Cmac {
         return out;
     }
 
-    /** Constant-time comparison of a received MAC (possibly truncated) with the expected one. */
+    /** Shortest truncated MAC accepted (SCP03 and TS 102 225 use 8 bytes). */
+    public static final int MIN_MAC_LENGTH = 8;
+
+    /**
+     * Constant-time comparison of a received MAC, possibly truncated but never below
+     * {@link #MIN_MAC_LENGTH} bytes, with the expected one. Callers that expect a fixed length
+     * must slice or check it themselves: this method cannot know which truncation the protocol uses.
+     */
     public static boolean verify(byte[] expectedFull, byte[] received) {
-        if (received == null || received.length == 0 || received.length > expectedFull.length) return false;
+        if (received == null || received.length < MIN_MAC_LENGTH || received.length > expectedFull.length) return false;
         byte[] truncated = java.util.Arrays.copyOf(expectedFull, received.length);
         return MessageDigest.isEqual(truncated, received);
     }

@@ -61,11 +61,24 @@ public final class Main {
         Main root = new Main();
         CommandLine cl = new CommandLine(root);
         Subcommands.register(cl);
+        addHelpEverywhere(cl);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler(ErrorHandler::usage);
         return cl;
+    }
+
+    /** Every subcommand answers --help, even one with required options (picocli checks help first). */
+    private static void addHelpEverywhere(CommandLine cl) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            CommandLine.Model.CommandSpec spec = sub.getCommandSpec();
+            if (spec.findOption("--help") == null && spec.findOption("-h") == null) {
+                spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                        .description("Show this help message and exit.").build());
+            }
+            addHelpEverywhere(sub);
+        }
     }
 
     private static void configureLogging(String[] args) {

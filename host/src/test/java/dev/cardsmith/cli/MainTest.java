@@ -39,6 +39,26 @@ class MainTest {
     }
 
     @Test
+    void everySubcommandAnswersHelpEvenWithRequiredOptions() {
+        java.util.ArrayDeque<picocli.CommandLine> todo = new java.util.ArrayDeque<>();
+        todo.add(Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())));
+        int checked = 0;
+        while (!todo.isEmpty()) {
+            picocli.CommandLine c = todo.poll();
+            todo.addAll(c.getSubcommands().values());
+            if (c.getCommandSpec().parent() == null || c.getCommandName().equals("help")) continue;
+            java.util.List<String> path = new java.util.ArrayList<>();
+            for (picocli.CommandLine.Model.CommandSpec s = c.getCommandSpec(); s.parent() != null; s = s.parent()) path.add(0, s.name());
+            path.add("--help");
+            Run r = run(path.toArray(new String[0]));
+            assertEquals(0, r.code(), String.join(" ", path) + ": " + r.err());
+            assertTrue(r.out().startsWith("Usage: cardsmith"), String.join(" ", path));
+            checked++;
+        }
+        assertTrue(checked > 40, "only " + checked + " subcommands");
+    }
+
+    @Test
     void helpListsGlobalOptions() {
         Run r = run("--help");
         assertEquals(0, r.code());

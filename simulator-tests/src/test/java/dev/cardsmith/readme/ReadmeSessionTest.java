@@ -1,16 +1,15 @@
 package dev.cardsmith.readme;
 
+import dev.cardsmith.support.CliProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -43,9 +42,9 @@ class ReadmeSessionTest {
             }
             assertTrue(cmd.startsWith("./cardsmith "), cmd);
             List<String> args = new ArrayList<>(Arrays.asList(cmd.substring("./cardsmith ".length()).trim().split("\\s+")));
-            Result r = run(home, args);
-            assertEquals(expectedExit, r.exit, cmd + "\n" + r.output);
-            assertEquals(mask(String.join("\n", expected)), mask(r.output.strip()), "output of: " + cmd);
+            CliProcess.Result r = run(home, args);
+            assertEquals(expectedExit, r.exit(), cmd + "\n" + r.output());
+            assertEquals(mask(String.join("\n", expected)), mask(r.output().strip()), "output of: " + cmd);
         }
     }
 
@@ -77,22 +76,7 @@ class ReadmeSessionTest {
                 .replaceAll("\\d{4}-\\d{2}-\\d{2}T[0-9:.]+Z", "<time>");
     }
 
-    record Result(int exit, String output) {}
-
-    static Result run(Path home, List<String> args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("dev.cardsmith.cli.Main");
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true);
-        pb.environment().put("CARDSMITH_HOME", home.resolve(".cardsmith").toString());
-        pb.environment().remove("CARDSMITH_KEYSTORE_PASSWORD");
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "timed out: " + args);
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    static CliProcess.Result run(Path home, List<String> args) throws Exception {
+        return CliProcess.run(home, home.resolve(".cardsmith"), args);
     }
-
 }

@@ -94,6 +94,8 @@ public final class Constants {
     public static final short PROOF_LEN = 16;
     public static final short MAC8_LEN = 8;
     public static final byte MAX_AUTH_FAILURES = 3;
+    /** The failure count saturates here (a byte; no limit applies before the trust key exists). */
+    public static final byte MAX_FAIL_COUNT = 127;
     public static final short LICENSE_SLOTS = 8;
     public static final short UNLIMITED_PLAYS = (short) 0xFFFF;
 

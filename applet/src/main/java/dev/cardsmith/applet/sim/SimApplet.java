@@ -217,6 +217,13 @@ public final class SimApplet extends Applet {
         if (asym ? len < (short) (fixed + Constants.EC_POINT_LEN + 8) : len != (short) (fixed + Constants.PROOF_LEN)) {
             ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
         }
+        // count the attempt before the comparison (a single-byte write, atomic): a tear while
+        // the proof is checked must not give a free try; success resets the count below
+        if (st.failCount >= Constants.MAX_AUTH_FAILURES && state == Constants.STATE_TRUSTED) {
+            failed(); // a revocation a tear interrupted: finish it
+            ISOException.throwIt(Constants.SW_REVOKED);
+        }
+        if (st.failCount < Constants.MAX_FAIL_COUNT) st.failCount++;
         // message = challenge || date || IMEI || max output [|| E_T] in scratch
         byte[] s = tr.scratch;
         short m = 0;
@@ -302,10 +309,9 @@ public final class SimApplet extends Applet {
         return o;
     }
 
-    /** Failed authentication: counted; the SIM revokes on its own initiative after MAX_AUTH_FAILURES. */
+    /** Failed authentication (already counted): the SIM revokes on its own initiative after MAX_AUTH_FAILURES. */
     private void failed() {
         State.beginTransaction();
-        st.failCount++;
         if (st.failCount >= Constants.MAX_AUTH_FAILURES && st.trustState == Constants.STATE_TRUSTED) {
             st.revoke(Constants.EVENT_REVOKED_BY_SIM);
         }

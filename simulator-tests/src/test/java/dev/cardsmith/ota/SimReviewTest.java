@@ -1,0 +1,173 @@
+package dev.cardsmith.ota;
+
+import com.licel.jcardsim.base.Simulator;
+import com.licel.jcardsim.base.SimulatorRuntime;
+import dev.cardsmith.applet.sim.Constants;
+import dev.cardsmith.ota.terminal.Terminal;
+import dev.cardsmith.transport.CardSession;
+import javacard.framework.AID;
+import javacard.framework.Applet;
+import javacard.security.Key;
+import javacard.security.Signature;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.smartcardio.CommandAPDU;
+import java.lang.reflect.Field;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Security review of the sim applet: each test names the bug it pins down. Faults that jCardSim
+ * cannot produce on its own (a power cut in the middle of a command) are injected by swapping an
+ * engine of the installed applet instance for one that "tears" (throws an Error, which no applet
+ * catch block handles, like a power loss) at the chosen call; the card is then reset.
+ */
+class SimReviewTest {
+
+    @TempDir
+    Path dir;
+    OtaFixture f;
+
+    @BeforeEach
+    void setUp() {
+        f = new OtaFixture(dir, Spi.CounterMode.HIGHER);
+    }
+
+    @AfterEach
+    void tearDown() {
+        f.close();
+    }
+
+    /** Power loss simulated inside the card. */
+    static final class Tear extends Error {
+        Tear() { super("simulated power loss"); }
+    }
+
+    /** A Signature that tears on its next sign() once armed; otherwise delegates. */
+    static final class TearingSignature extends Signature {
+        final Signature d;
+        boolean armed;
+
+        TearingSignature(Signature d) { this.d = d; }
+
+        @Override public void init(Key k, byte m) { d.init(k, m); }
+        @Override public void init(Key k, byte m, byte[] b, short o, short l) { d.init(k, m, b, o, l); }
+        @Override public void setInitialDigest(byte[] a, short b, short c, byte[] e, short g, short h) { d.setInitialDigest(a, b, c, e, g, h); }
+        @Override public byte getAlgorithm() { return d.getAlgorithm(); }
+        @Override public byte getMessageDigestAlgorithm() { return d.getMessageDigestAlgorithm(); }
+        @Override public byte getCipherAlgorithm() { return d.getCipherAlgorithm(); }
+        @Override public byte getPaddingAlgorithm() { return d.getPaddingAlgorithm(); }
+        @Override public short getLength() { return d.getLength(); }
+        @Override public void update(byte[] b, short o, short l) { d.update(b, o, l); }
+        @Override public short sign(byte[] b, short o, short l, byte[] s, short so) {
+            if (armed) {
+                armed = false;
+                throw new Tear();
+            }
+            return d.sign(b, o, l, s, so);
+        }
+        @Override public short signPreComputedHash(byte[] a, short b, short c, byte[] e, short g) { return d.signPreComputedHash(a, b, c, e, g); }
+        @Override public boolean verify(byte[] a, short b, short c, byte[] e, short g, short h) { return d.verify(a, b, c, e, g, h); }
+        @Override public boolean verifyPreComputedHash(byte[] a, short b, short c, byte[] e, short g, short h) { return d.verifyPreComputedHash(a, b, c, e, g, h); }
+    }
+
+    static Object get(Object o, String name) {
+        for (Class<?> c = o.getClass(); c != null; c = c.getSuperclass()) {
+            try {
+                Field fl = c.getDeclaredField(name);
+                fl.setAccessible(true);
+                return fl.get(o);
+            } catch (NoSuchFieldException e) {
+                // superclass
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalArgumentException("no field " + name + " in " + o.getClass());
+    }
+
+    static void set(Object o, String name, Object v) {
+        try {
+            Field fl = o.getClass().getDeclaredField(name);
+            fl.setAccessible(true);
+            fl.set(o, v);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The installed sim applet instance inside the simulator behind f.card. */
+    static Applet simApplet(CardSession card) {
+        Object transport = get(card, "transport");
+        Simulator sim = (Simulator) get(transport, "sim");
+        SimulatorRuntime rt = (SimulatorRuntime) get(sim, "runtime");
+        byte[] aid = OtaServer.simAid();
+        return rt.lookupApplet(new AID(aid, (short) 0, (byte) aid.length)).getApplet();
+    }
+
+    private SimStatus status() {
+        OtaServer.Result r = f.send(f.server.status(OtaFixture.SIM, OtaFixture.TODAY));
+        assertTrue(r.por().ok() && r.compact().ok(), "status PoR");
+        return SimStatus.parse(r.compact().data());
+    }
+
+    private void establish() {
+        assertTrue(f.initSymmetric(OtaFixture.TODAY.plusDays(30)).por().ok());
+        Terminal.AuthResult a = f.terminal.authenticate(false, OtaFixture.TODAY);
+        assertTrue(a.keyDelivered());
+        f.server.acceptNotification(OtaFixture.SIM, f.terminal.ack());
+        assertEquals(Constants.STATE_TRUSTED, status().state());
+    }
+
+    /** AUTHENTICATE with a wrong symmetric proof after a fresh challenge; returns the SW. */
+    private int wrongProof() {
+        f.card.select(OtaServer.simAid());
+        f.card.transmitOk("GET CHALLENGE", new CommandAPDU(0x80, Constants.INS_GET_CHALLENGE, 0, 0, 256));
+        byte[] data = new byte[2 + 8 + 1 + 16];
+        data[0] = 0x26;
+        System.arraycopy(Imei.encode(OtaFixture.IMEI), 0, data, 2, 8);
+        data[10] = OtaFixture.MAX_OUTPUT;
+        return f.card.transmit(new CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, data, 256)).getSW();
+    }
+
+    @Test
+    void bug_failCountIncrementedAfterTheProofComparison_tearGaveAFreeTry() {
+        establish();
+        Object crypto = get(simApplet(f.card), "crypto");
+        TearingSignature tearing = new TearingSignature((Signature) get(crypto, "cmac"));
+        set(crypto, "cmac", tearing);
+        // power lost while the SIM computes the expected proof: the attempt must already count
+        f.card.select(OtaServer.simAid());
+        tearing.armed = true;
+        int sw = wrongProof();
+        assertFalse(tearing.armed, "the tear was not reached");
+        assertNotEquals(0x9000, sw);
+        f.card.reset();
+        assertEquals(1, status().failCount(), "a torn authentication must cost a try");
+        // two more torn attempts reach the limit: the next attempt completes the revocation
+        for (int i = 0; i < 2; i++) {
+            tearing.armed = true;
+            wrongProof();
+            f.card.reset();
+        }
+        assertEquals(3, status().failCount());
+        assertEquals(Constants.SW_REVOKED, wrongProof());
+        assertEquals(Constants.STATE_REVOKED, status().state());
+    }
+
+    @Test
+    void wrongProofsStillRevokeAfterThree_andSuccessResetsTheCount() {
+        establish();
+        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, wrongProof());
+        assertEquals(1, status().failCount());
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+        assertEquals(0, status().failCount());
+        for (int i = 0; i < 3; i++) assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, wrongProof());
+        assertEquals(Constants.STATE_REVOKED, status().state());
+        assertEquals(Constants.SW_REVOKED, wrongProof());
+    }
+}

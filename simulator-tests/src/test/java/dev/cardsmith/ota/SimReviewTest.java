@@ -170,4 +170,27 @@ class SimReviewTest {
         assertEquals(Constants.STATE_REVOKED, status().state());
         assertEquals(Constants.SW_REVOKED, wrongProof());
     }
+
+    static boolean contains(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
+            return true;
+        }
+        return false;
+    }
+
+    @Test
+    void bug_decipheredOtaPacketWithKeysLeftInRam() {
+        byte[] initKey = new byte[16];
+        java.util.Arrays.fill(initKey, (byte) 0x5A);
+        assertTrue(f.send(f.server.initTrustSymmetric(OtaFixture.SIM, initKey, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT,
+                OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY)).por().ok());
+        byte[] contentKey = new byte[16];
+        java.util.Arrays.fill(contentKey, (byte) 0xC3);
+        assertTrue(f.send(f.server.license(OtaFixture.SIM, 7, contentKey, 3, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(3))).por().ok());
+        byte[] rx = (byte[]) get(get(simApplet(f.card), "tr"), "rx");
+        assertFalse(contains(rx, initKey), "INIT_TRUST key left in the reassembly buffer");
+        assertFalse(contains(rx, contentKey), "content key left in the reassembly buffer");
+    }
 }

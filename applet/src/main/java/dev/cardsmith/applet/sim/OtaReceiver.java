@@ -165,7 +165,12 @@ final class OtaReceiver {
         tr.session[Transients.S_CONCAT_NEXT] = 0;
         short n = tr.shorts[0];
         tr.shorts[0] = 0;
-        return commandPacket(tr.rx, n, buf);
+        try {
+            return commandPacket(tr.rx, n, buf);
+        } finally {
+            // the packet was deciphered in place: keys (INIT_TRUST, LICENSE) must not stay in RAM
+            Util.arrayFillNonAtomic(tr.rx, (short) 0, n, (byte) 0);
+        }
     }
 
     // ------------------------------------------------------------------ secured packet

@@ -193,4 +193,22 @@ class SimReviewTest {
         assertFalse(contains(rx, initKey), "INIT_TRUST key left in the reassembly buffer");
         assertFalse(contains(rx, contentKey), "content key left in the reassembly buffer");
     }
+
+    /**
+     * Under T=0 the JCRE cannot tell whether P3 is Le (case 2) or Lc (case 3): an applet that
+     * calls setIncomingAndReceive for a case-2 command makes it take P3 as a data length. jCardSim
+     * only speaks T=1, so the test hands the applet what that misreading produces: P3 bytes of
+     * incoming data on GET CHALLENGE / POLL / TERMINAL REVOKE. A case-2 handler must not look at them.
+     */
+    @Test
+    void bug_case2CommandsCalledSetIncomingAndReceive_brokenUnderT0() {
+        f.card.select(OtaServer.simAid());
+        for (byte ins : new byte[] {Constants.INS_GET_CHALLENGE, Constants.INS_POLL}) {
+            int sw = f.card.transmit(new CommandAPDU(0x80, ins, 0, 0, new byte[0x14], 256)).getSW();
+            assertEquals(0x9000, sw, String.format("INS %02X as T=0 sees it", ins));
+        }
+        // TERMINAL REVOKE without a session: refused for the right reason, not for a length
+        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED,
+                f.card.transmit(new CommandAPDU(0x80, Constants.INS_TERMINAL_REVOKE, 0, 0, new byte[0x20], 256)).getSW());
+    }
 }

@@ -119,7 +119,12 @@ public final class SimApplet extends Applet {
 
     private void dispatch(APDU apdu, byte[] buf) {
         byte ins = buf[ISO7816.OFFSET_INS];
-        short len = receive(apdu, buf);
+        // GET CHALLENGE, POLL and TERMINAL REVOKE are case 2 (P3 = Le): under T=0 receiving
+        // would read Le as Lc and wait for data that never comes
+        short len = 0;
+        if (ins != Constants.INS_GET_CHALLENGE && ins != Constants.INS_POLL && ins != Constants.INS_TERMINAL_REVOKE) {
+            len = receive(apdu, buf);
+        }
         short out;
         switch (ins) {
             case Constants.INS_ENVELOPE:

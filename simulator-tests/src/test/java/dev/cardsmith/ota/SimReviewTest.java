@@ -211,4 +211,31 @@ class SimReviewTest {
         assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED,
                 f.card.transmit(new CommandAPDU(0x80, Constants.INS_TERMINAL_REVOKE, 0, 0, new byte[0x20], 256)).getSW());
     }
+
+    /**
+     * Keys (INIT_TRUST, LICENSE put) were accepted from a packet that was ciphered but had no CC
+     * when the MSL allowed it: AES-CBC without a checksum is malleable, so whoever intercepts the
+     * packet can flip bits of the IMEI, expiry or play count without knowing KIc.
+     */
+    @Test
+    void bug_keysAcceptedInCipheredPacketWithoutChecksum() {
+        f.close();
+        f = new OtaFixture(dir.resolve("cipher-only"), Spi.CounterMode.HIGHER, 0x14); // MSL: ciphering + counter, no CC
+        Spi cipherOnly = Spi.of(false, true, Spi.CounterMode.HIGHER, Spi.Por.ALWAYS, false, false);
+        byte[] lic = RemoteCommands.create().license(1, new byte[16], 1, OtaFixture.TODAY, OtaFixture.TODAY).bytes();
+        byte[] init = RemoteCommands.create().initTrust(Constants.KEY_TYPE_AES128, new byte[16], OtaFixture.IMEI, 1,
+                OtaFixture.TODAY, 1, OtaFixture.TODAY).bytes();
+        for (byte[] cmds : new byte[][] {lic, init}) {
+            long counter = cmds == lic ? 1 : 2;
+            javax.smartcardio.ResponseAPDU r = f.raw(OtaFixture.envelopes(CommandPacket.encode(DevKeys.keys(), cipherOnly, counter, cmds)));
+            assertEquals(0x9000, r.getSW());
+            ResponsePacket por = ResponsePacket.decode(DevKeys.keys(), cipherOnly, r.getData());
+            assertEquals(Constants.POR_OK, por.status());
+            assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, por.compact().sw(), "keys without a CC");
+        }
+        // the same commands with CC and ciphering pass
+        Spi secure = Spi.secure(Spi.CounterMode.HIGHER);
+        javax.smartcardio.ResponseAPDU r = f.raw(OtaFixture.envelopes(CommandPacket.encode(DevKeys.keys(), secure, 3, lic)));
+        assertEquals(0x9000, ResponsePacket.decode(DevKeys.keys(), secure, r.getData()).compact().sw());
+    }
 }

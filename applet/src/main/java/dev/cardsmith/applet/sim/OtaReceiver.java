@@ -242,7 +242,9 @@ final class OtaReceiver {
             if (cntrMode == Constants.SPI1_COUNTER_HIGHER || cntrMode == Constants.SPI1_COUNTER_PLUS_ONE) {
                 Util.arrayCopy(pkt, O_CNTR, st.counter, (short) 0, Constants.CNTR_LEN);
             }
-            tr.session[Transients.S_PACKET_CIPHERED] = (byte) (ciphered ? 1 : 0);
+            // keys need confidentiality and integrity: CBC alone lets a bit flip in one block
+            // change the next block's plaintext (IMEI, expiry, plays) without the key
+            tr.session[Transients.S_PACKET_CIPHERED] = (byte) (ciphered && ccLen > 0 ? 1 : 0);
             resp = executeRemote(pkt, data, dataEnd);
             JCSystem.commitTransaction();
         } catch (ISOException e) {

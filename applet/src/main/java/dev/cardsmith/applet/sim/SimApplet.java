@@ -501,7 +501,7 @@ public final class SimApplet extends Applet {
         }
     }
 
-    /** Commands that carry keys are refused in an unciphered packet, whatever the MSL allows. */
+    /** Commands that carry keys are refused unless the packet is ciphered and checksummed, whatever the MSL allows. */
     private void requireCiphered() {
         if (tr.session[Transients.S_PACKET_CIPHERED] == 0) ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
     }

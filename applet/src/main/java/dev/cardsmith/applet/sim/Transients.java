@@ -28,7 +28,7 @@ final class Transients {
     static final short S_CONCAT_TOTAL = 3;
     static final short S_CONCAT_NEXT = 4;
     static final short S_CONCAT_REF_HI = 5;
-    static final short S_PACKET_CIPHERED = 6; // the command packet being executed was ciphered
+    static final short S_PACKET_CIPHERED = 6; // the command packet being executed was ciphered and carried a CC
 
     Transients() {
         rx = JCSystem.makeTransientByteArray(RX_LEN, JCSystem.CLEAR_ON_DESELECT);

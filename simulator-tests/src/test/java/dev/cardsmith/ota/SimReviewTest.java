@@ -109,6 +109,20 @@ class SimReviewTest {
         return rt.lookupApplet(new AID(aid, (short) 0, (byte) aid.length)).getApplet();
     }
 
+    /**
+     * Power cycle after a simulated tear. jCardSim keeps the transaction depth of a command that
+     * died and never rolls anything back (its abortTransaction only resets the depth), so what
+     * the card wrote before the tear stays: a stricter model than a real card, which would also
+     * roll back the transaction's writes.
+     */
+    private void powerCycle() {
+        Object transport = get(f.card, "transport");
+        SimulatorRuntime rt = (SimulatorRuntime) get(get(transport, "sim"), "runtime");
+        if (rt.getTransactionDepth() != 0) rt.abortTransaction();
+        f.card.reset();
+        f.card.select(OtaServer.simAid());
+    }
+
     private SimStatus status() {
         OtaServer.Result r = f.send(f.server.status(OtaFixture.SIM, OtaFixture.TODAY));
         assertTrue(r.por().ok() && r.compact().ok(), "status PoR");
@@ -146,13 +160,13 @@ class SimReviewTest {
         int sw = wrongProof();
         assertFalse(tearing.armed, "the tear was not reached");
         assertNotEquals(0x9000, sw);
-        f.card.reset();
+        powerCycle();
         assertEquals(1, status().failCount(), "a torn authentication must cost a try");
         // two more torn attempts reach the limit: the next attempt completes the revocation
         for (int i = 0; i < 2; i++) {
             tearing.armed = true;
             wrongProof();
-            f.card.reset();
+            powerCycle();
         }
         assertEquals(3, status().failCount());
         assertEquals(Constants.SW_REVOKED, wrongProof());
@@ -237,5 +251,67 @@ class SimReviewTest {
         Spi secure = Spi.secure(Spi.CounterMode.HIGHER);
         javax.smartcardio.ResponseAPDU r = f.raw(OtaFixture.envelopes(CommandPacket.encode(DevKeys.keys(), secure, 3, lic)));
         assertEquals(0x9000, ResponsePacket.decode(DevKeys.keys(), secure, r.getData()).compact().sw());
+    }
+
+    /** AES keys of the applet whose next setKey writes the key and then "loses power". */
+    static final class TearAfterSetKey implements java.lang.reflect.InvocationHandler {
+        final Object d;
+        static boolean armed;
+
+        TearAfterSetKey(Object d) { this.d = d; }
+
+        @Override
+        public Object invoke(Object proxy, java.lang.reflect.Method m, Object[] args) throws Throwable {
+            Object r;
+            try {
+                r = m.invoke(d, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+            }
+            if (armed && m.getName().equals("setKey")) {
+                armed = false;
+                throw new Tear();
+            }
+            return r;
+        }
+    }
+
+    /**
+     * LICENSE put replaced a license in place: the content key (Key.setKey, not transactional on
+     * many cards) was written at once while the rights rolled back with the transaction, so a tear
+     * paired the new content key with the old, more generous rights.
+     */
+    @Test
+    void bug_licenseReplacedInPlace_tearPairedNewContentKeyWithOldRights() {
+        establish();
+        byte[] k1 = new byte[16];
+        java.util.Arrays.fill(k1, (byte) 0x11);
+        byte[] k2 = new byte[16];
+        java.util.Arrays.fill(k2, (byte) 0x22);
+        assertTrue(f.send(f.server.license(OtaFixture.SIM, 7, k1, 50, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(9))).compact().ok());
+        Object st = get(simApplet(f.card), "st");
+        javacard.security.AESKey[] keys = (javacard.security.AESKey[]) get(st, "licKey");
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = (javacard.security.AESKey) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {javacard.security.AESKey.class}, new TearAfterSetKey(keys[i]));
+        }
+        // the network replaces license 7: new content key, only 2 plays; power lost mid-way
+        OtaServer.OtaMessage m = f.server.license(OtaFixture.SIM, 7, k2, 2, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(9));
+        TearAfterSetKey.armed = true;
+        try {
+            f.send(m);
+        } catch (RuntimeException expected) {
+            // the card answered 6F00 or nothing useful: torn
+        }
+        assertFalse(TearAfterSetKey.armed, "the tear was not reached");
+        powerCycle();
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+        Terminal.ContentKey ck = f.terminal.contentKey(7);
+        if (java.util.Arrays.equals(ck.key(), k2)) {
+            assertTrue(ck.playsLeft() <= 1, "new content key released under the old rights: " + ck.playsLeft() + " plays left");
+        } else {
+            assertArrayEquals(k1, ck.key());
+            assertEquals(49, ck.playsLeft());
+        }
     }
 }

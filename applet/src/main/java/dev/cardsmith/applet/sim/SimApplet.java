@@ -561,8 +561,11 @@ public final class SimApplet extends Applet {
         if (p1 == Constants.P1_LICENSE_PUT) {
             if (len != 24) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
             short id = Util.getShort(b, off);
-            short i = st.findLicense(id);
-            if (i < 0) i = st.freeLicense();
+            short old = st.findLicense(id);
+            // always a free slot, also to replace a license: Key.setKey is not transactional on
+            // many cards, so writing the key in place would let a tear pair the new content key
+            // with the old rights; the old slot is released in the packet's transaction
+            short i = st.freeLicense();
             if (i < 0) ISOException.throwIt(Constants.SW_NOT_ENOUGH_MEMORY);
             st.licId[i] = id;
             st.licKey[i].setKey(b, (short) (off + 2));
@@ -570,6 +573,10 @@ public final class SimApplet extends Applet {
             st.licFrom[i] = Util.getShort(b, (short) (off + 20));
             st.licUntil[i] = Util.getShort(b, (short) (off + 22));
             st.licUsed[i] = 1;
+            if (old >= 0) {
+                st.licUsed[old] = 0;
+                st.licKey[old].clearKey(); // a tear before the commit leaves that license unusable, never mixed
+            }
         } else if (p1 == Constants.P1_LICENSE_DELETE) {
             if (len != 2) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
             short i = st.findLicense(Util.getShort(b, off));

@@ -314,4 +314,38 @@ class SimReviewTest {
             assertEquals(49, ck.playsLeft());
         }
     }
+
+    /**
+     * A second key delivery (update before the first was acknowledged) rewrote the pending slot
+     * with hasPending still true: a tear between the ENC and MAC setKey left the new ENC key with
+     * the old pending MAC key, the terminal's ACK of the first delivery still verified, and the
+     * SIM switched to an ENC key nobody knows (trust relationship broken until re-init).
+     */
+    @Test
+    void bug_tornSecondKeyDeliveryLeftAnAcknowledgeableMixOfKeys() {
+        establish();
+        byte[] k1 = new byte[16];
+        java.util.Arrays.fill(k1, (byte) 0x33);
+        assertTrue(f.send(f.server.license(OtaFixture.SIM, 7, k1, 50, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(9))).compact().ok());
+        assertTrue(f.terminal.authenticate(true, OtaFixture.TODAY).keyDelivered()); // delivery 1, not acknowledged yet
+        Object st = get(simApplet(f.card), "st");
+        javacard.security.AESKey[] enc = (javacard.security.AESKey[]) get(st, "trustEnc");
+        int pending = ((Byte) get(st, "activeSlot")) ^ 1; // only the slot being written: jCardSim engines refuse foreign key objects
+        javacard.security.AESKey real = enc[pending];
+        enc[pending] = (javacard.security.AESKey) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {javacard.security.AESKey.class}, new TearAfterSetKey(real));
+        TearAfterSetKey.armed = true;
+        assertThrows(RuntimeException.class, () -> f.terminal.authenticate(true, OtaFixture.TODAY)); // delivery 2 torn
+        assertFalse(TearAfterSetKey.armed, "the tear was not reached");
+        enc[pending] = real;
+        powerCycle();
+        try {
+            f.terminal.ack(); // the terminal acknowledges delivery 1
+        } catch (dev.cardsmith.transport.CardStatusException refused) {
+            assertEquals(0x6985, refused.sw());
+        }
+        // whatever happened, the terminal and the SIM still share a working trust key
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+        assertArrayEquals(k1, f.terminal.contentKey(7).key());
+    }
 }

@@ -285,6 +285,10 @@ public final class SimApplet extends Applet {
         short keyOff = 64;
         crypto.random(s, keyOff, (short) 32);
         byte slot = st.pendingSlot();
+        // Key.setKey is not transactional on many cards: withdraw an earlier pending key first
+        // (one boolean, atomic), so a tear between the two setKey calls cannot leave an
+        // acknowledgeable mix of a new ENC key and the old pending MAC key
+        st.hasPending = false;
         State.beginTransaction();
         st.trustEnc[slot].setKey(s, keyOff);
         st.trustMac[slot].setKey(s, (short) (keyOff + 16));

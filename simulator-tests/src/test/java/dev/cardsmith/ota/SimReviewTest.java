@@ -348,4 +348,19 @@ class SimReviewTest {
         f.terminal.authenticate(false, OtaFixture.TODAY);
         assertArrayEquals(k1, f.terminal.contentKey(7).key());
     }
+
+    /** An update computed the new expiry as date + lifetime in a short: a long lifetime overflowed to a past date. */
+    @Test
+    void bug_updateExpiryOverflowedForALongLifetime() {
+        byte[] k = Terminal.enrolSymmetric(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
+        assertTrue(f.send(f.server.initTrustSymmetric(OtaFixture.SIM, k, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT,
+                OtaFixture.TODAY.plusDays(30), 32000, OtaFixture.TODAY)).por().ok());
+        assertTrue(f.terminal.authenticate(false, OtaFixture.TODAY).keyDelivered());
+        f.terminal.ack();
+        Terminal.AuthResult u = f.terminal.authenticate(true, OtaFixture.TODAY);
+        assertTrue(u.keyDelivered());
+        assertTrue(u.expiry().isAfter(OtaFixture.TODAY), "new key expires " + u.expiry());
+        f.terminal.ack();
+        assertEquals(Constants.STATE_TRUSTED, f.terminal.authenticate(false, OtaFixture.TODAY).state());
+    }
 }

@@ -282,6 +282,7 @@ public final class SimApplet extends Applet {
         // Fig. 1 step 25 / Fig. 3 step 32: new trust key generated on the SIM into the pending slot
         byte gen = (byte) (st.generation + 1);
         short newExpiry = state == Constants.STATE_INITIALIZED ? st.initExpiry : (short) (st.currentDate + st.lifetime);
+        if (newExpiry < st.currentDate) newExpiry = (short) 0x7FFF; // short overflow: the last representable day
         short keyOff = 64;
         crypto.random(s, keyOff, (short) 32);
         byte slot = st.pendingSlot();

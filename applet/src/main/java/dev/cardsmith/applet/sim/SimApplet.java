@@ -567,11 +567,11 @@ public final class SimApplet extends Applet {
             if (len != 24) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
             short id = Util.getShort(b, off);
             short old = st.findLicense(id);
-            // always a free slot, also to replace a license: Key.setKey is not transactional on
-            // many cards, so writing the key in place would let a tear pair the new content key
-            // with the old rights; the old slot is released in the packet's transaction
+            if (old < 0 && st.licenseCount() >= Constants.LICENSE_SLOTS) ISOException.throwIt(Constants.SW_NOT_ENOUGH_MEMORY);
+            // always a free slot (there is a spare one), also to replace a license: Key.setKey is
+            // not transactional on many cards, so writing the key in place would let a tear pair
+            // the new content key with the old rights; the old slot is released in the transaction
             short i = st.freeLicense();
-            if (i < 0) ISOException.throwIt(Constants.SW_NOT_ENOUGH_MEMORY);
             st.licId[i] = id;
             st.licKey[i].setKey(b, (short) (off + 2));
             st.licPlays[i] = Util.getShort(b, (short) (off + 18));

@@ -141,7 +141,7 @@ class SimReviewTest {
     private int wrongProof() {
         f.card.select(OtaServer.simAid());
         f.card.transmitOk("GET CHALLENGE", new CommandAPDU(0x80, Constants.INS_GET_CHALLENGE, 0, 0, 256));
-        byte[] data = new byte[2 + 8 + 1 + 16];
+        byte[] data = new byte[2 + 8 + 1 + Constants.TERMINAL_NONCE_LEN + 16];
         data[0] = 0x26;
         System.arraycopy(Imei.encode(OtaFixture.IMEI), 0, data, 2, 8);
         data[10] = OtaFixture.MAX_OUTPUT;
@@ -362,5 +362,46 @@ class SimReviewTest {
         assertTrue(u.expiry().isAfter(OtaFixture.TODAY), "new key expires " + u.expiry());
         f.terminal.ack();
         assertEquals(Constants.STATE_TRUSTED, f.terminal.authenticate(false, OtaFixture.TODAY).state());
+    }
+
+    /**
+     * The symmetric session keys came from the card challenge alone: a fake SIM replaying a
+     * recorded session (SELECT, AUTHENTICATE, GET CONTENT KEY answers) made a genuine terminal
+     * accept a content key again, without the SIM counting the play.
+     */
+    @Test
+    void bug_sessionKeysFromTheCardChallengeOnly_fakeSimReplaysAContentKeyToTheTerminal() {
+        establish();
+        byte[] ck = new byte[16];
+        java.util.Arrays.fill(ck, (byte) 0x44);
+        assertTrue(f.send(f.server.license(OtaFixture.SIM, 9, ck, 1, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(9))).compact().ok());
+        dev.cardsmith.transport.CardTransport real = (dev.cardsmith.transport.CardTransport) get(f.card, "transport");
+        java.util.List<byte[]> recorded = new java.util.ArrayList<>();
+        Terminal genuine = new Terminal(new CardSession(new Scripted(a -> {
+            byte[] r = real.transmit(a);
+            recorded.add(r);
+            return r;
+        })), f.ks);
+        genuine.authenticate(false, OtaFixture.TODAY);
+        assertArrayEquals(ck, genuine.contentKey(9).key()); // the only play
+        java.util.Iterator<byte[]> replay = recorded.iterator();
+        Terminal fooled = new Terminal(new CardSession(new Scripted(a -> replay.next())), f.ks);
+        assertThrows(RuntimeException.class, () -> {
+            fooled.authenticate(false, OtaFixture.TODAY);
+            fooled.contentKey(9);
+        }, "a replayed SIM session released the content key again");
+    }
+
+    /** A transport answering through a function (recording, replaying). */
+    static final class Scripted implements dev.cardsmith.transport.CardTransport {
+        final java.util.function.UnaryOperator<byte[]> answer;
+
+        Scripted(java.util.function.UnaryOperator<byte[]> answer) { this.answer = answer; }
+
+        @Override public byte[] transmit(byte[] apdu) { return answer.apply(apdu); }
+        @Override public byte[] atr() { return new byte[] {0x3B, 0x00}; }
+        @Override public String name() { return "scripted"; }
+        @Override public void reset() { }
+        @Override public void close() { }
     }
 }

@@ -88,6 +88,8 @@ public final class Constants {
     public static final byte LABEL_ACK = 0x41;            // 'A'
 
     public static final short CHALLENGE_LEN = 16;
+    /** The terminal's fresh nonce in AUTHENTICATE: makes the symmetric session keys fresh for the terminal too. */
+    public static final short TERMINAL_NONCE_LEN = 8;
     public static final short KEY_LEN = 16;
     public static final short IMEI_LEN = 8;
     public static final short EC_POINT_LEN = 65;

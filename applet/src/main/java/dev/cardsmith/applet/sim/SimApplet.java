@@ -200,10 +200,10 @@ public final class SimApplet extends Applet {
 
     /**
      * AUTHENTICATE (Fig. 2 steps 11, 12, 24; Fig. 3 step 31).
-     * Data: date(2) || IMEI(8) || max output(1) || proof. Proof, symmetric: AES-CMAC(K, 'T' ||
-     * challenge || date || IMEI || max output), K the init key or the trust MAC key. Proof,
-     * asymmetric (initialization with an EC P-256 key): E_T(65) || ECDSA-SHA256 signature over
-     * challenge || date || IMEI || max output || E_T.
+     * Data: date(2) || IMEI(8) || max output(1) || terminal nonce(8) || proof. Proof, symmetric:
+     * AES-CMAC(K, 'T' || challenge || date || IMEI || max output || nonce), K the init key or the
+     * trust MAC key. Proof, asymmetric (initialization with an EC P-256 key): E_T(65) ||
+     * ECDSA-SHA256 signature over challenge || date || IMEI || max output || nonce || E_T.
      * Response: flags || generation || expiry(2) [|| E_card(65) if asymmetric] [|| ENC(S_enc,
      * trust enc key || trust mac key)(32) || CMAC8(S_mac, 'C' || challenge || gen || expiry || ct)].
      */
@@ -218,7 +218,7 @@ public final class SimApplet extends Applet {
         if (state != Constants.STATE_INITIALIZED && state != Constants.STATE_TRUSTED) ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
         boolean asym = state == Constants.STATE_INITIALIZED && st.keyType == Constants.KEY_TYPE_EC_P256;
         short d = ISO7816.OFFSET_CDATA;
-        short fixed = (short) (2 + Constants.IMEI_LEN + 1);
+        short fixed = (short) (2 + Constants.IMEI_LEN + 1 + Constants.TERMINAL_NONCE_LEN);
         if (asym ? len < (short) (fixed + Constants.EC_POINT_LEN + 8) : len != (short) (fixed + Constants.PROOF_LEN)) {
             ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
         }
@@ -256,6 +256,8 @@ public final class SimApplet extends Applet {
             ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
         }
         short date = Util.getShort(buf, d);
+        // the terminal's nonce goes into the session keys: a recorded SIM session cannot be replayed to a terminal
+        Util.arrayCopyNonAtomic(buf, (short) (d + 2 + Constants.IMEI_LEN + 1), tr.challenge, Constants.CHALLENGE_LEN, Constants.TERMINAL_NONCE_LEN);
         State.beginTransaction();
         st.failCount = 0;
         st.advanceDate(date);
@@ -329,17 +331,18 @@ public final class SimApplet extends Applet {
         crypto.clearSession();
     }
 
-    /** S_enc = CMAC(K, 'S' || 01 || challenge), S_mac = CMAC(K, 'S' || 02 || challenge). */
+    /** S_enc = CMAC(K, 'S' || 01 || challenge || terminal nonce), S_mac = CMAC(K, 'S' || 02 || challenge || terminal nonce). */
     private void deriveSession(javacard.security.AESKey k) {
         byte[] s = tr.scratch;
         short base = 96;
         s[base] = Constants.LABEL_SESSION_KEY;
-        Util.arrayCopyNonAtomic(tr.challenge, (short) 0, s, (short) (base + 2), Constants.CHALLENGE_LEN);
+        short n = (short) (2 + Constants.CHALLENGE_LEN + Constants.TERMINAL_NONCE_LEN);
+        Util.arrayCopyNonAtomic(tr.challenge, (short) 0, s, (short) (base + 2), (short) (n - 2));
         s[(short) (base + 1)] = 1;
-        crypto.cmac(k, s, base, (short) 18, s, (short) (base + 32));
+        crypto.cmac(k, s, base, n, s, (short) (base + 32));
         crypto.sessionEnc.setKey(s, (short) (base + 32));
         s[(short) (base + 1)] = 2;
-        crypto.cmac(k, s, base, (short) 18, s, (short) (base + 32));
+        crypto.cmac(k, s, base, n, s, (short) (base + 32));
         crypto.sessionMac.setKey(s, (short) (base + 32));
         Util.arrayFillNonAtomic(s, base, (short) 64, (byte) 0);
     }

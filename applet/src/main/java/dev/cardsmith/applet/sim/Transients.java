@@ -16,6 +16,7 @@ final class Transients {
     final byte[] rx;
     final byte[] scratch;
     final byte[] out;
+    /** card challenge (16) || terminal nonce of the authenticated session (8) */
     final byte[] challenge;
     /** [0] challenge valid, [1] authenticated, [2] concat reference low, [3] total, [4] next, [5] concat ref high */
     final byte[] session;
@@ -34,7 +35,7 @@ final class Transients {
         rx = JCSystem.makeTransientByteArray(RX_LEN, JCSystem.CLEAR_ON_DESELECT);
         scratch = JCSystem.makeTransientByteArray(SCRATCH_LEN, JCSystem.CLEAR_ON_DESELECT);
         out = JCSystem.makeTransientByteArray(OUT_LEN, JCSystem.CLEAR_ON_DESELECT);
-        challenge = JCSystem.makeTransientByteArray(Constants.CHALLENGE_LEN, JCSystem.CLEAR_ON_DESELECT);
+        challenge = JCSystem.makeTransientByteArray((short) (Constants.CHALLENGE_LEN + Constants.TERMINAL_NONCE_LEN), JCSystem.CLEAR_ON_DESELECT);
         session = JCSystem.makeTransientByteArray((short) 8, JCSystem.CLEAR_ON_DESELECT);
         shorts = JCSystem.makeTransientShortArray((short) 2, JCSystem.CLEAR_ON_DESELECT);
     }

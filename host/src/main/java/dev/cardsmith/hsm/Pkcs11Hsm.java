@@ -46,7 +46,9 @@ import static org.xipki.pkcs11.wrapper.PKCS11Constants.*;
  * keys that never leave (transport keys, key-transfer private keys, imported keys) are
  * {@code CKA_EXTRACTABLE=false}; keys that must reach another HSM or a card (the key-management
  * data blocks, per-PSD diversified keys) are extractable <em>only wrapped</em> (sensitive, so
- * {@code C_GetAttributeValue(CKA_VALUE)} fails). Wrapping, unwrapping, RSA-OAEP and AES-CMAC run
+ * {@code C_GetAttributeValue(CKA_VALUE)} fails). Every key that can unwrap carries
+ * {@code CKA_UNWRAP_TEMPLATE = {CKA_SENSITIVE=true}}, so no wrap/unwrap round trip turns a key
+ * non-sensitive (keys created before that rule lack the template: regenerate them). Wrapping, unwrapping, RSA-OAEP and AES-CMAC run
  * inside the token ({@code C_WrapKey}, {@code C_UnwrapKey}, {@code C_Encrypt/C_Decrypt},
  * {@code C_Sign} with {@code CKM_AES_CMAC}).
  *
@@ -224,7 +226,17 @@ public final class Pkcs11Hsm implements Hsm {
     private static AttributeVector aesTemplate(String label, boolean persistent, boolean extractable) {
         return AttributeVector.newAESSecretKey().label(label).id(id(label)).token(persistent).private_(true)
                 .sensitive(true).extractable(extractable).sign(true).verify(true)
-                .encrypt(false).decrypt(false).wrap(true).unwrap(true).derive(false);
+                .encrypt(false).decrypt(false).wrap(true).unwrap(true).derive(false)
+                .unwrapTemplate(sensitiveOnly());
+    }
+
+    /**
+     * CKA_UNWRAP_TEMPLATE of every key that can unwrap: what it unwraps is sensitive. Without it
+     * the PIN holder reads any extractable key in clear: C_WrapKey it under a wrap+unwrap key,
+     * C_UnwrapKey the blob with CKA_SENSITIVE=false, C_GetAttributeValue(CKA_VALUE).
+     */
+    private static AttributeVector sensitiveOnly() {
+        return new AttributeVector().sensitive(true);
     }
 
     // ---------------------------------------------------------------- generation / import
@@ -264,7 +276,7 @@ public final class Pkcs11Hsm implements Hsm {
         try {
             KeyPairTemplate t = new KeyPairTemplate(CKK_RSA).token(true).labels(label).id(id(label)).decryptEncrypt(true).unwrapWrap(true);
             t.publicKey().modulusBits(bits).publicExponent(BigInteger.valueOf(65537));
-            t.privateKey().sensitive(true).extractable(wrappable).private_(true);
+            t.privateKey().sensitive(true).extractable(wrappable).private_(true).unwrapTemplate(sensitiveOnly());
             PKCS11KeyPair kp = token.generateKeyPair(new Mechanism(CKM_RSA_PKCS_KEY_PAIR_GEN), t);
             LOG.debug("generated RSA key pair {} (handles {}/{})", label, kp.getPublicKey(), kp.getPrivateKey());
         } catch (TokenException e) {
@@ -419,7 +431,8 @@ public final class Pkcs11Hsm implements Hsm {
             }
             if (kek < 0) throw new HsmException("private keys unwrap only under an AES key");
             AttributeVector t = AttributeVector.newRSAPrivateKey().label(targetLabel).id(id(targetLabel)).token(persistent)
-                    .private_(true).sensitive(true).extractable(!persistent).decrypt(true).unwrap(true).sign(false);
+                    .private_(true).sensitive(true).extractable(!persistent).decrypt(true).unwrap(true).sign(false)
+                    .unwrapTemplate(sensitiveOnly());
             long priv = token.unwrapKey(new Mechanism(CKM_AES_KEY_WRAP_PAD), kek, wrapped, t);
             AttributeVector a = token.getAttrValues(priv, CKA_MODULUS, CKA_PUBLIC_EXPONENT);
             token.createObject(AttributeVector.newRSAPublicKey().label(targetLabel).id(id(targetLabel)).token(persistent)

@@ -100,7 +100,7 @@ class OtaTrustE2eTest {
         establish();
         for (int i = 0; i < Constants.MAX_AUTH_FAILURES; i++) {
             f.terminal.challenge();
-            byte[] bogus = new byte[27];
+            byte[] bogus = new byte[35];
             assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(
                     new javax.smartcardio.CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, bogus, 256)).getSW());
         }
@@ -169,7 +169,7 @@ class OtaTrustE2eTest {
         assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_GET_CONTENT_KEY, 0, 0, new byte[] {0, 9}, 256)).getSW());
         byte[] ch = f.card.transmitOk("GET CHALLENGE", new javax.smartcardio.CommandAPDU(0x80, Constants.INS_GET_CHALLENGE, 0, 0, 256)).getData();
         assertEquals(20, ch.length);
-        byte[] data = new byte[27];
+        byte[] data = new byte[35]; // date IMEI maxOutput nonce proof
         data[0] = 0x26; // a date
         System.arraycopy(Imei.encode(OtaFixture.IMEI), 0, data, 2, 8);
         data[10] = OtaFixture.MAX_OUTPUT;

@@ -69,10 +69,20 @@ final class Crypto {
                 Util.arrayCopyNonAtomic(s, (short) (S_UNWRAP + 8), s, (short) (S_KEY + (i - 1) * 8), (short) 8);
             }
         }
-        boolean ok = Util.arrayCompare(s, S_UNWRAP, RFC3394_IV, (short) 0, (short) 8) == 0;
+        boolean ok = equal(s, S_UNWRAP, RFC3394_IV, (short) 0, (short) 8);
         Util.arrayFillNonAtomic(s, S_UNWRAP, (short) 32, (byte) 0);
         if (!ok) Util.arrayFillNonAtomic(s, S_KEY, (short) 16, (byte) 0);
         return ok;
+    }
+
+    /**
+     * Constant-time comparison for MACs, cryptograms and proofs: Util.arrayCompare stops at the
+     * first differing byte, and its timing tells an attacker how many leading bytes were right.
+     */
+    static boolean equal(byte[] a, short aOff, byte[] b, short bOff, short len) {
+        byte diff = 0;
+        for (short i = 0; i < len; i++) diff |= (byte) (a[(short) (aOff + i)] ^ b[(short) (bOff + i)]);
+        return diff == 0;
     }
 
     void wipeKey() {

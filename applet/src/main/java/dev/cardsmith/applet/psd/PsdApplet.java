@@ -215,7 +215,7 @@ public final class PsdApplet extends Applet {
         // decrement first (a single-byte write is atomic): a tear during the check costs a try
         p.vars[Persistent.V_TRIES] = (byte) (tries - 1);
         crypto.kdf(p.krk, PsdProtocol.DC_UNLOCK_PROOF, (short) 128, sc.context(), (short) 0, (short) 16, crypto.scratch, Crypto.S_KEY);
-        boolean ok = Util.arrayCompare(crypto.scratch, Crypto.S_KEY, buf, ISO7816.OFFSET_CDATA, PsdProtocol.PROOF_LEN) == 0;
+        boolean ok = Crypto.equal(crypto.scratch, Crypto.S_KEY, buf, ISO7816.OFFSET_CDATA, PsdProtocol.PROOF_LEN);
         crypto.wipeKey();
         if (!ok) {
             exec[0] = 0;

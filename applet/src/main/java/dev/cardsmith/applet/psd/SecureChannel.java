@@ -103,7 +103,7 @@ final class SecureChannel {
         }
         verifyMac(buf, lc);
         crypto.kdf(sMac, PsdProtocol.DC_HOST_CRYPTOGRAM, (short) 64, ram, R_CTX, (short) 16, ram, R_TMP);
-        if (Util.arrayCompare(ram, R_TMP, buf, ISO7816.OFFSET_CDATA, PsdProtocol.CRYPTOGRAM_LEN) != 0) {
+        if (!Crypto.equal(ram, R_TMP, buf, ISO7816.OFFSET_CDATA, PsdProtocol.CRYPTOGRAM_LEN)) {
             close();
             ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
         }
@@ -123,7 +123,7 @@ final class SecureChannel {
         crypto.cmac.update(buf, (short) 0, (short) (ISO7816.OFFSET_CDATA + lc - PsdProtocol.MAC_LEN));
         crypto.cmac.doFinal(ram, R_TMP);
         short macOff = (short) (ISO7816.OFFSET_CDATA + lc - PsdProtocol.MAC_LEN);
-        if (Util.arrayCompare(ram, R_TMP, buf, macOff, PsdProtocol.MAC_LEN) != 0) {
+        if (!Crypto.equal(ram, R_TMP, buf, macOff, PsdProtocol.MAC_LEN)) {
             close();
             ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
         }

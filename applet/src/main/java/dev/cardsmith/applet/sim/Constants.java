@@ -88,12 +88,16 @@ public final class Constants {
     public static final byte LABEL_ACK = 0x41;            // 'A'
 
     public static final short CHALLENGE_LEN = 16;
+    /** The terminal's fresh nonce in AUTHENTICATE: makes the symmetric session keys fresh for the terminal too. */
+    public static final short TERMINAL_NONCE_LEN = 8;
     public static final short KEY_LEN = 16;
     public static final short IMEI_LEN = 8;
     public static final short EC_POINT_LEN = 65;
     public static final short PROOF_LEN = 16;
     public static final short MAC8_LEN = 8;
     public static final byte MAX_AUTH_FAILURES = 3;
+    /** The failure count saturates here (a byte; no limit applies before the trust key exists). */
+    public static final byte MAX_FAIL_COUNT = 127;
     public static final short LICENSE_SLOTS = 8;
     public static final short UNLIMITED_PLAYS = (short) 0xFFFF;
 

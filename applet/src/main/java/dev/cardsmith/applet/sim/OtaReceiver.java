@@ -165,7 +165,12 @@ final class OtaReceiver {
         tr.session[Transients.S_CONCAT_NEXT] = 0;
         short n = tr.shorts[0];
         tr.shorts[0] = 0;
-        return commandPacket(tr.rx, n, buf);
+        try {
+            return commandPacket(tr.rx, n, buf);
+        } finally {
+            // the packet was deciphered in place: keys (INIT_TRUST, LICENSE) must not stay in RAM
+            Util.arrayFillNonAtomic(tr.rx, (short) 0, n, (byte) 0);
+        }
     }
 
     // ------------------------------------------------------------------ secured packet
@@ -237,7 +242,9 @@ final class OtaReceiver {
             if (cntrMode == Constants.SPI1_COUNTER_HIGHER || cntrMode == Constants.SPI1_COUNTER_PLUS_ONE) {
                 Util.arrayCopy(pkt, O_CNTR, st.counter, (short) 0, Constants.CNTR_LEN);
             }
-            tr.session[Transients.S_PACKET_CIPHERED] = (byte) (ciphered ? 1 : 0);
+            // keys need confidentiality and integrity: CBC alone lets a bit flip in one block
+            // change the next block's plaintext (IMEI, expiry, plays) without the key
+            tr.session[Transients.S_PACKET_CIPHERED] = (byte) (ciphered && ccLen > 0 ? 1 : 0);
             resp = executeRemote(pkt, data, dataEnd);
             JCSystem.commitTransaction();
         } catch (ISOException e) {

@@ -119,7 +119,12 @@ public final class SimApplet extends Applet {
 
     private void dispatch(APDU apdu, byte[] buf) {
         byte ins = buf[ISO7816.OFFSET_INS];
-        short len = receive(apdu, buf);
+        // GET CHALLENGE, POLL and TERMINAL REVOKE are case 2 (P3 = Le): under T=0 receiving
+        // would read Le as Lc and wait for data that never comes
+        short len = 0;
+        if (ins != Constants.INS_GET_CHALLENGE && ins != Constants.INS_POLL && ins != Constants.INS_TERMINAL_REVOKE) {
+            len = receive(apdu, buf);
+        }
         short out;
         switch (ins) {
             case Constants.INS_ENVELOPE:
@@ -195,10 +200,10 @@ public final class SimApplet extends Applet {
 
     /**
      * AUTHENTICATE (Fig. 2 steps 11, 12, 24; Fig. 3 step 31).
-     * Data: date(2) || IMEI(8) || max output(1) || proof. Proof, symmetric: AES-CMAC(K, 'T' ||
-     * challenge || date || IMEI || max output), K the init key or the trust MAC key. Proof,
-     * asymmetric (initialization with an EC P-256 key): E_T(65) || ECDSA-SHA256 signature over
-     * challenge || date || IMEI || max output || E_T.
+     * Data: date(2) || IMEI(8) || max output(1) || terminal nonce(8) || proof. Proof, symmetric:
+     * AES-CMAC(K, 'T' || challenge || date || IMEI || max output || nonce), K the init key or the
+     * trust MAC key. Proof, asymmetric (initialization with an EC P-256 key): E_T(65) ||
+     * ECDSA-SHA256 signature over challenge || date || IMEI || max output || nonce || E_T.
      * Response: flags || generation || expiry(2) [|| E_card(65) if asymmetric] [|| ENC(S_enc,
      * trust enc key || trust mac key)(32) || CMAC8(S_mac, 'C' || challenge || gen || expiry || ct)].
      */
@@ -213,10 +218,17 @@ public final class SimApplet extends Applet {
         if (state != Constants.STATE_INITIALIZED && state != Constants.STATE_TRUSTED) ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
         boolean asym = state == Constants.STATE_INITIALIZED && st.keyType == Constants.KEY_TYPE_EC_P256;
         short d = ISO7816.OFFSET_CDATA;
-        short fixed = (short) (2 + Constants.IMEI_LEN + 1);
+        short fixed = (short) (2 + Constants.IMEI_LEN + 1 + Constants.TERMINAL_NONCE_LEN);
         if (asym ? len < (short) (fixed + Constants.EC_POINT_LEN + 8) : len != (short) (fixed + Constants.PROOF_LEN)) {
             ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
         }
+        // count the attempt before the comparison (a single-byte write, atomic): a tear while
+        // the proof is checked must not give a free try; success resets the count below
+        if (st.failCount >= Constants.MAX_AUTH_FAILURES && state == Constants.STATE_TRUSTED) {
+            failed(); // a revocation a tear interrupted: finish it
+            ISOException.throwIt(Constants.SW_REVOKED);
+        }
+        if (st.failCount < Constants.MAX_FAIL_COUNT) st.failCount++;
         // message = challenge || date || IMEI || max output [|| E_T] in scratch
         byte[] s = tr.scratch;
         short m = 0;
@@ -244,6 +256,8 @@ public final class SimApplet extends Applet {
             ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
         }
         short date = Util.getShort(buf, d);
+        // the terminal's nonce goes into the session keys: a recorded SIM session cannot be replayed to a terminal
+        Util.arrayCopyNonAtomic(buf, (short) (d + 2 + Constants.IMEI_LEN + 1), tr.challenge, Constants.CHALLENGE_LEN, Constants.TERMINAL_NONCE_LEN);
         State.beginTransaction();
         st.failCount = 0;
         st.advanceDate(date);
@@ -270,9 +284,14 @@ public final class SimApplet extends Applet {
         // Fig. 1 step 25 / Fig. 3 step 32: new trust key generated on the SIM into the pending slot
         byte gen = (byte) (st.generation + 1);
         short newExpiry = state == Constants.STATE_INITIALIZED ? st.initExpiry : (short) (st.currentDate + st.lifetime);
+        if (newExpiry < st.currentDate) newExpiry = (short) 0x7FFF; // short overflow: the last representable day
         short keyOff = 64;
         crypto.random(s, keyOff, (short) 32);
         byte slot = st.pendingSlot();
+        // Key.setKey is not transactional on many cards: withdraw an earlier pending key first
+        // (one boolean, atomic), so a tear between the two setKey calls cannot leave an
+        // acknowledgeable mix of a new ENC key and the old pending MAC key
+        st.hasPending = false;
         State.beginTransaction();
         st.trustEnc[slot].setKey(s, keyOff);
         st.trustMac[slot].setKey(s, (short) (keyOff + 16));
@@ -302,10 +321,9 @@ public final class SimApplet extends Applet {
         return o;
     }
 
-    /** Failed authentication: counted; the SIM revokes on its own initiative after MAX_AUTH_FAILURES. */
+    /** Failed authentication (already counted): the SIM revokes on its own initiative after MAX_AUTH_FAILURES. */
     private void failed() {
         State.beginTransaction();
-        st.failCount++;
         if (st.failCount >= Constants.MAX_AUTH_FAILURES && st.trustState == Constants.STATE_TRUSTED) {
             st.revoke(Constants.EVENT_REVOKED_BY_SIM);
         }
@@ -313,17 +331,18 @@ public final class SimApplet extends Applet {
         crypto.clearSession();
     }
 
-    /** S_enc = CMAC(K, 'S' || 01 || challenge), S_mac = CMAC(K, 'S' || 02 || challenge). */
+    /** S_enc = CMAC(K, 'S' || 01 || challenge || terminal nonce), S_mac = CMAC(K, 'S' || 02 || challenge || terminal nonce). */
     private void deriveSession(javacard.security.AESKey k) {
         byte[] s = tr.scratch;
         short base = 96;
         s[base] = Constants.LABEL_SESSION_KEY;
-        Util.arrayCopyNonAtomic(tr.challenge, (short) 0, s, (short) (base + 2), Constants.CHALLENGE_LEN);
+        short n = (short) (2 + Constants.CHALLENGE_LEN + Constants.TERMINAL_NONCE_LEN);
+        Util.arrayCopyNonAtomic(tr.challenge, (short) 0, s, (short) (base + 2), (short) (n - 2));
         s[(short) (base + 1)] = 1;
-        crypto.cmac(k, s, base, (short) 18, s, (short) (base + 32));
+        crypto.cmac(k, s, base, n, s, (short) (base + 32));
         crypto.sessionEnc.setKey(s, (short) (base + 32));
         s[(short) (base + 1)] = 2;
-        crypto.cmac(k, s, base, (short) 18, s, (short) (base + 32));
+        crypto.cmac(k, s, base, n, s, (short) (base + 32));
         crypto.sessionMac.setKey(s, (short) (base + 32));
         Util.arrayFillNonAtomic(s, base, (short) 64, (byte) 0);
     }
@@ -490,7 +509,7 @@ public final class SimApplet extends Applet {
         }
     }
 
-    /** Commands that carry keys are refused in an unciphered packet, whatever the MSL allows. */
+    /** Commands that carry keys are refused unless the packet is ciphered and checksummed, whatever the MSL allows. */
     private void requireCiphered() {
         if (tr.session[Transients.S_PACKET_CIPHERED] == 0) ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
     }
@@ -550,15 +569,22 @@ public final class SimApplet extends Applet {
         if (p1 == Constants.P1_LICENSE_PUT) {
             if (len != 24) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
             short id = Util.getShort(b, off);
-            short i = st.findLicense(id);
-            if (i < 0) i = st.freeLicense();
-            if (i < 0) ISOException.throwIt(Constants.SW_NOT_ENOUGH_MEMORY);
+            short old = st.findLicense(id);
+            if (old < 0 && st.licenseCount() >= Constants.LICENSE_SLOTS) ISOException.throwIt(Constants.SW_NOT_ENOUGH_MEMORY);
+            // always a free slot (there is a spare one), also to replace a license: Key.setKey is
+            // not transactional on many cards, so writing the key in place would let a tear pair
+            // the new content key with the old rights; the old slot is released in the transaction
+            short i = st.freeLicense();
             st.licId[i] = id;
             st.licKey[i].setKey(b, (short) (off + 2));
             st.licPlays[i] = Util.getShort(b, (short) (off + 18));
             st.licFrom[i] = Util.getShort(b, (short) (off + 20));
             st.licUntil[i] = Util.getShort(b, (short) (off + 22));
             st.licUsed[i] = 1;
+            if (old >= 0) {
+                st.licUsed[old] = 0;
+                st.licKey[old].clearKey(); // a tear before the commit leaves that license unusable, never mixed
+            }
         } else if (p1 == Constants.P1_LICENSE_DELETE) {
             if (len != 2) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
             short i = st.findLicense(Util.getShort(b, off));

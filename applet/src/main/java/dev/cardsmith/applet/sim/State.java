@@ -57,13 +57,15 @@ final class State {
     short eventDate;
     short eventSeq;
 
-    // DRM licenses
-    final short[] licId = new short[Constants.LICENSE_SLOTS];
-    final short[] licPlays = new short[Constants.LICENSE_SLOTS];
-    final short[] licFrom = new short[Constants.LICENSE_SLOTS];
-    final short[] licUntil = new short[Constants.LICENSE_SLOTS];
-    final byte[] licUsed = new byte[Constants.LICENSE_SLOTS];
-    final AESKey[] licKey = new AESKey[Constants.LICENSE_SLOTS];
+    // DRM licenses: LICENSE_SLOTS in use at most, plus one spare slot so a replacement never
+    // rewrites a content key in place (Key.setKey is not transactional on many cards)
+    static final short LIC_SLOTS = (short) (Constants.LICENSE_SLOTS + 1);
+    final short[] licId = new short[LIC_SLOTS];
+    final short[] licPlays = new short[LIC_SLOTS];
+    final short[] licFrom = new short[LIC_SLOTS];
+    final short[] licUntil = new short[LIC_SLOTS];
+    final byte[] licUsed = new byte[LIC_SLOTS];
+    final AESKey[] licKey = new AESKey[LIC_SLOTS];
 
     State(Curve curve) {
         kic = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
@@ -77,7 +79,7 @@ final class State {
             trustEnc[i] = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
             trustMac[i] = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         }
-        for (short i = 0; i < Constants.LICENSE_SLOTS; i++) {
+        for (short i = 0; i < LIC_SLOTS; i++) {
             licKey[i] = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         }
         trustState = Constants.STATE_EMPTY;
@@ -135,14 +137,14 @@ final class State {
     }
 
     short findLicense(short id) {
-        for (short i = 0; i < Constants.LICENSE_SLOTS; i++) {
+        for (short i = 0; i < LIC_SLOTS; i++) {
             if (licUsed[i] != 0 && licId[i] == id) return i;
         }
         return -1;
     }
 
     short freeLicense() {
-        for (short i = 0; i < Constants.LICENSE_SLOTS; i++) {
+        for (short i = 0; i < LIC_SLOTS; i++) {
             if (licUsed[i] == 0) return i;
         }
         return -1;
@@ -150,7 +152,7 @@ final class State {
 
     short licenseCount() {
         short n = 0;
-        for (short i = 0; i < Constants.LICENSE_SLOTS; i++) if (licUsed[i] != 0) n++;
+        for (short i = 0; i < LIC_SLOTS; i++) if (licUsed[i] != 0) n++;
         return n;
     }
 

@@ -16,6 +16,7 @@ final class Transients {
     final byte[] rx;
     final byte[] scratch;
     final byte[] out;
+    /** card challenge (16) || terminal nonce of the authenticated session (8) */
     final byte[] challenge;
     /** [0] challenge valid, [1] authenticated, [2] concat reference low, [3] total, [4] next, [5] concat ref high */
     final byte[] session;
@@ -28,13 +29,13 @@ final class Transients {
     static final short S_CONCAT_TOTAL = 3;
     static final short S_CONCAT_NEXT = 4;
     static final short S_CONCAT_REF_HI = 5;
-    static final short S_PACKET_CIPHERED = 6; // the command packet being executed was ciphered
+    static final short S_PACKET_CIPHERED = 6; // the command packet being executed was ciphered and carried a CC
 
     Transients() {
         rx = JCSystem.makeTransientByteArray(RX_LEN, JCSystem.CLEAR_ON_DESELECT);
         scratch = JCSystem.makeTransientByteArray(SCRATCH_LEN, JCSystem.CLEAR_ON_DESELECT);
         out = JCSystem.makeTransientByteArray(OUT_LEN, JCSystem.CLEAR_ON_DESELECT);
-        challenge = JCSystem.makeTransientByteArray(Constants.CHALLENGE_LEN, JCSystem.CLEAR_ON_DESELECT);
+        challenge = JCSystem.makeTransientByteArray((short) (Constants.CHALLENGE_LEN + Constants.TERMINAL_NONCE_LEN), JCSystem.CLEAR_ON_DESELECT);
         session = JCSystem.makeTransientByteArray((short) 8, JCSystem.CLEAR_ON_DESELECT);
         shorts = JCSystem.makeTransientShortArray((short) 2, JCSystem.CLEAR_ON_DESELECT);
     }

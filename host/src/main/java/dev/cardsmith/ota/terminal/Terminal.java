@@ -40,7 +40,9 @@ public final class Terminal {
 
     private final CardSession card;
     private final TerminalKeyStore ks;
+    private static final java.security.SecureRandom RNG = new java.security.SecureRandom();
     private byte[] challenge;
+    private byte[] terminalNonce;
     private byte[] sessionEnc;
     private byte[] sessionMac;
     private boolean selected;
@@ -146,6 +148,9 @@ public final class Terminal {
         fixed.write(day);
         fixed.writeBytes(Imei.encode(imei));
         fixed.write(maxOut);
+        terminalNonce = new byte[Constants.TERMINAL_NONCE_LEN];
+        RNG.nextBytes(terminalNonce);
+        fixed.writeBytes(terminalNonce); // fresh for this terminal: a recorded SIM session cannot be replayed to it
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         data.writeBytes(fixed.toByteArray());
         KeyPair eph = null;
@@ -278,8 +283,8 @@ public final class Terminal {
     // ------------------------------------------------------------------ crypto helpers
 
     private void deriveSession(byte[] kEnc) {
-        sessionEnc = Cmac.aes(kEnc, cat(new byte[] {Constants.LABEL_SESSION_KEY, 1}, challenge));
-        sessionMac = Cmac.aes(kEnc, cat(new byte[] {Constants.LABEL_SESSION_KEY, 2}, challenge));
+        sessionEnc = Cmac.aes(kEnc, cat(new byte[] {Constants.LABEL_SESSION_KEY, 1}, challenge, terminalNonce));
+        sessionMac = Cmac.aes(kEnc, cat(new byte[] {Constants.LABEL_SESSION_KEY, 2}, challenge, terminalNonce));
     }
 
     private byte[] ecdsa(byte[] msg) {

@@ -1,0 +1,407 @@
+package dev.cardsmith.ota;
+
+import com.licel.jcardsim.base.Simulator;
+import com.licel.jcardsim.base.SimulatorRuntime;
+import dev.cardsmith.applet.sim.Constants;
+import dev.cardsmith.ota.terminal.Terminal;
+import dev.cardsmith.transport.CardSession;
+import javacard.framework.AID;
+import javacard.framework.Applet;
+import javacard.security.Key;
+import javacard.security.Signature;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.smartcardio.CommandAPDU;
+import java.lang.reflect.Field;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Security review of the sim applet: each test names the bug it pins down. Faults that jCardSim
+ * cannot produce on its own (a power cut in the middle of a command) are injected by swapping an
+ * engine of the installed applet instance for one that "tears" (throws an Error, which no applet
+ * catch block handles, like a power loss) at the chosen call; the card is then reset.
+ */
+class SimReviewTest {
+
+    @TempDir
+    Path dir;
+    OtaFixture f;
+
+    @BeforeEach
+    void setUp() {
+        f = new OtaFixture(dir, Spi.CounterMode.HIGHER);
+    }
+
+    @AfterEach
+    void tearDown() {
+        f.close();
+    }
+
+    /** Power loss simulated inside the card. */
+    static final class Tear extends Error {
+        Tear() { super("simulated power loss"); }
+    }
+
+    /** A Signature that tears on its next sign() once armed; otherwise delegates. */
+    static final class TearingSignature extends Signature {
+        final Signature d;
+        boolean armed;
+
+        TearingSignature(Signature d) { this.d = d; }
+
+        @Override public void init(Key k, byte m) { d.init(k, m); }
+        @Override public void init(Key k, byte m, byte[] b, short o, short l) { d.init(k, m, b, o, l); }
+        @Override public void setInitialDigest(byte[] a, short b, short c, byte[] e, short g, short h) { d.setInitialDigest(a, b, c, e, g, h); }
+        @Override public byte getAlgorithm() { return d.getAlgorithm(); }
+        @Override public byte getMessageDigestAlgorithm() { return d.getMessageDigestAlgorithm(); }
+        @Override public byte getCipherAlgorithm() { return d.getCipherAlgorithm(); }
+        @Override public byte getPaddingAlgorithm() { return d.getPaddingAlgorithm(); }
+        @Override public short getLength() { return d.getLength(); }
+        @Override public void update(byte[] b, short o, short l) { d.update(b, o, l); }
+        @Override public short sign(byte[] b, short o, short l, byte[] s, short so) {
+            if (armed) {
+                armed = false;
+                throw new Tear();
+            }
+            return d.sign(b, o, l, s, so);
+        }
+        @Override public short signPreComputedHash(byte[] a, short b, short c, byte[] e, short g) { return d.signPreComputedHash(a, b, c, e, g); }
+        @Override public boolean verify(byte[] a, short b, short c, byte[] e, short g, short h) { return d.verify(a, b, c, e, g, h); }
+        @Override public boolean verifyPreComputedHash(byte[] a, short b, short c, byte[] e, short g, short h) { return d.verifyPreComputedHash(a, b, c, e, g, h); }
+    }
+
+    static Object get(Object o, String name) {
+        for (Class<?> c = o.getClass(); c != null; c = c.getSuperclass()) {
+            try {
+                Field fl = c.getDeclaredField(name);
+                fl.setAccessible(true);
+                return fl.get(o);
+            } catch (NoSuchFieldException e) {
+                // superclass
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalArgumentException("no field " + name + " in " + o.getClass());
+    }
+
+    static void set(Object o, String name, Object v) {
+        try {
+            Field fl = o.getClass().getDeclaredField(name);
+            fl.setAccessible(true);
+            fl.set(o, v);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The installed sim applet instance inside the simulator behind f.card. */
+    static Applet simApplet(CardSession card) {
+        Object transport = get(card, "transport");
+        Simulator sim = (Simulator) get(transport, "sim");
+        SimulatorRuntime rt = (SimulatorRuntime) get(sim, "runtime");
+        byte[] aid = OtaServer.simAid();
+        return rt.lookupApplet(new AID(aid, (short) 0, (byte) aid.length)).getApplet();
+    }
+
+    /**
+     * Power cycle after a simulated tear. jCardSim keeps the transaction depth of a command that
+     * died and never rolls anything back (its abortTransaction only resets the depth), so what
+     * the card wrote before the tear stays: a stricter model than a real card, which would also
+     * roll back the transaction's writes.
+     */
+    private void powerCycle() {
+        Object transport = get(f.card, "transport");
+        SimulatorRuntime rt = (SimulatorRuntime) get(get(transport, "sim"), "runtime");
+        if (rt.getTransactionDepth() != 0) rt.abortTransaction();
+        f.card.reset();
+        f.card.select(OtaServer.simAid());
+    }
+
+    private SimStatus status() {
+        OtaServer.Result r = f.send(f.server.status(OtaFixture.SIM, OtaFixture.TODAY));
+        assertTrue(r.por().ok() && r.compact().ok(), "status PoR");
+        return SimStatus.parse(r.compact().data());
+    }
+
+    private void establish() {
+        assertTrue(f.initSymmetric(OtaFixture.TODAY.plusDays(30)).por().ok());
+        Terminal.AuthResult a = f.terminal.authenticate(false, OtaFixture.TODAY);
+        assertTrue(a.keyDelivered());
+        f.server.acceptNotification(OtaFixture.SIM, f.terminal.ack());
+        assertEquals(Constants.STATE_TRUSTED, status().state());
+    }
+
+    /** AUTHENTICATE with a wrong symmetric proof after a fresh challenge; returns the SW. */
+    private int wrongProof() {
+        f.card.select(OtaServer.simAid());
+        f.card.transmitOk("GET CHALLENGE", new CommandAPDU(0x80, Constants.INS_GET_CHALLENGE, 0, 0, 256));
+        byte[] data = new byte[2 + 8 + 1 + Constants.TERMINAL_NONCE_LEN + 16];
+        data[0] = 0x26;
+        System.arraycopy(Imei.encode(OtaFixture.IMEI), 0, data, 2, 8);
+        data[10] = OtaFixture.MAX_OUTPUT;
+        return f.card.transmit(new CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, data, 256)).getSW();
+    }
+
+    @Test
+    void bug_failCountIncrementedAfterTheProofComparison_tearGaveAFreeTry() {
+        establish();
+        Object crypto = get(simApplet(f.card), "crypto");
+        TearingSignature tearing = new TearingSignature((Signature) get(crypto, "cmac"));
+        set(crypto, "cmac", tearing);
+        // power lost while the SIM computes the expected proof: the attempt must already count
+        f.card.select(OtaServer.simAid());
+        tearing.armed = true;
+        int sw = wrongProof();
+        assertFalse(tearing.armed, "the tear was not reached");
+        assertNotEquals(0x9000, sw);
+        powerCycle();
+        assertEquals(1, status().failCount(), "a torn authentication must cost a try");
+        // two more torn attempts reach the limit: the next attempt completes the revocation
+        for (int i = 0; i < 2; i++) {
+            tearing.armed = true;
+            wrongProof();
+            powerCycle();
+        }
+        assertEquals(3, status().failCount());
+        assertEquals(Constants.SW_REVOKED, wrongProof());
+        assertEquals(Constants.STATE_REVOKED, status().state());
+    }
+
+    @Test
+    void wrongProofsStillRevokeAfterThree_andSuccessResetsTheCount() {
+        establish();
+        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, wrongProof());
+        assertEquals(1, status().failCount());
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+        assertEquals(0, status().failCount());
+        for (int i = 0; i < 3; i++) assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, wrongProof());
+        assertEquals(Constants.STATE_REVOKED, status().state());
+        assertEquals(Constants.SW_REVOKED, wrongProof());
+    }
+
+    static boolean contains(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
+            return true;
+        }
+        return false;
+    }
+
+    @Test
+    void bug_decipheredOtaPacketWithKeysLeftInRam() {
+        byte[] initKey = new byte[16];
+        java.util.Arrays.fill(initKey, (byte) 0x5A);
+        assertTrue(f.send(f.server.initTrustSymmetric(OtaFixture.SIM, initKey, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT,
+                OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY)).por().ok());
+        byte[] contentKey = new byte[16];
+        java.util.Arrays.fill(contentKey, (byte) 0xC3);
+        assertTrue(f.send(f.server.license(OtaFixture.SIM, 7, contentKey, 3, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(3))).por().ok());
+        byte[] rx = (byte[]) get(get(simApplet(f.card), "tr"), "rx");
+        assertFalse(contains(rx, initKey), "INIT_TRUST key left in the reassembly buffer");
+        assertFalse(contains(rx, contentKey), "content key left in the reassembly buffer");
+    }
+
+    /**
+     * Under T=0 the JCRE cannot tell whether P3 is Le (case 2) or Lc (case 3): an applet that
+     * calls setIncomingAndReceive for a case-2 command makes it take P3 as a data length. jCardSim
+     * only speaks T=1, so the test hands the applet what that misreading produces: P3 bytes of
+     * incoming data on GET CHALLENGE / POLL / TERMINAL REVOKE. A case-2 handler must not look at them.
+     */
+    @Test
+    void bug_case2CommandsCalledSetIncomingAndReceive_brokenUnderT0() {
+        f.card.select(OtaServer.simAid());
+        for (byte ins : new byte[] {Constants.INS_GET_CHALLENGE, Constants.INS_POLL}) {
+            int sw = f.card.transmit(new CommandAPDU(0x80, ins, 0, 0, new byte[0x14], 256)).getSW();
+            assertEquals(0x9000, sw, String.format("INS %02X as T=0 sees it", ins));
+        }
+        // TERMINAL REVOKE without a session: refused for the right reason, not for a length
+        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED,
+                f.card.transmit(new CommandAPDU(0x80, Constants.INS_TERMINAL_REVOKE, 0, 0, new byte[0x20], 256)).getSW());
+    }
+
+    /**
+     * Keys (INIT_TRUST, LICENSE put) were accepted from a packet that was ciphered but had no CC
+     * when the MSL allowed it: AES-CBC without a checksum is malleable, so whoever intercepts the
+     * packet can flip bits of the IMEI, expiry or play count without knowing KIc.
+     */
+    @Test
+    void bug_keysAcceptedInCipheredPacketWithoutChecksum() {
+        f.close();
+        f = new OtaFixture(dir.resolve("cipher-only"), Spi.CounterMode.HIGHER, 0x14); // MSL: ciphering + counter, no CC
+        Spi cipherOnly = Spi.of(false, true, Spi.CounterMode.HIGHER, Spi.Por.ALWAYS, false, false);
+        byte[] lic = RemoteCommands.create().license(1, new byte[16], 1, OtaFixture.TODAY, OtaFixture.TODAY).bytes();
+        byte[] init = RemoteCommands.create().initTrust(Constants.KEY_TYPE_AES128, new byte[16], OtaFixture.IMEI, 1,
+                OtaFixture.TODAY, 1, OtaFixture.TODAY).bytes();
+        for (byte[] cmds : new byte[][] {lic, init}) {
+            long counter = cmds == lic ? 1 : 2;
+            javax.smartcardio.ResponseAPDU r = f.raw(OtaFixture.envelopes(CommandPacket.encode(DevKeys.keys(), cipherOnly, counter, cmds)));
+            assertEquals(0x9000, r.getSW());
+            ResponsePacket por = ResponsePacket.decode(DevKeys.keys(), cipherOnly, r.getData());
+            assertEquals(Constants.POR_OK, por.status());
+            assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, por.compact().sw(), "keys without a CC");
+        }
+        // the same commands with CC and ciphering pass
+        Spi secure = Spi.secure(Spi.CounterMode.HIGHER);
+        javax.smartcardio.ResponseAPDU r = f.raw(OtaFixture.envelopes(CommandPacket.encode(DevKeys.keys(), secure, 3, lic)));
+        assertEquals(0x9000, ResponsePacket.decode(DevKeys.keys(), secure, r.getData()).compact().sw());
+    }
+
+    /** AES keys of the applet whose next setKey writes the key and then "loses power". */
+    static final class TearAfterSetKey implements java.lang.reflect.InvocationHandler {
+        final Object d;
+        static boolean armed;
+
+        TearAfterSetKey(Object d) { this.d = d; }
+
+        @Override
+        public Object invoke(Object proxy, java.lang.reflect.Method m, Object[] args) throws Throwable {
+            Object r;
+            try {
+                r = m.invoke(d, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+            }
+            if (armed && m.getName().equals("setKey")) {
+                armed = false;
+                throw new Tear();
+            }
+            return r;
+        }
+    }
+
+    /**
+     * LICENSE put replaced a license in place: the content key (Key.setKey, not transactional on
+     * many cards) was written at once while the rights rolled back with the transaction, so a tear
+     * paired the new content key with the old, more generous rights.
+     */
+    @Test
+    void bug_licenseReplacedInPlace_tearPairedNewContentKeyWithOldRights() {
+        establish();
+        byte[] k1 = new byte[16];
+        java.util.Arrays.fill(k1, (byte) 0x11);
+        byte[] k2 = new byte[16];
+        java.util.Arrays.fill(k2, (byte) 0x22);
+        assertTrue(f.send(f.server.license(OtaFixture.SIM, 7, k1, 50, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(9))).compact().ok());
+        Object st = get(simApplet(f.card), "st");
+        javacard.security.AESKey[] keys = (javacard.security.AESKey[]) get(st, "licKey");
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = (javacard.security.AESKey) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {javacard.security.AESKey.class}, new TearAfterSetKey(keys[i]));
+        }
+        // the network replaces license 7: new content key, only 2 plays; power lost mid-way
+        OtaServer.OtaMessage m = f.server.license(OtaFixture.SIM, 7, k2, 2, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(9));
+        TearAfterSetKey.armed = true;
+        try {
+            f.send(m);
+        } catch (RuntimeException expected) {
+            // the card answered 6F00 or nothing useful: torn
+        }
+        assertFalse(TearAfterSetKey.armed, "the tear was not reached");
+        powerCycle();
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+        Terminal.ContentKey ck = f.terminal.contentKey(7);
+        if (java.util.Arrays.equals(ck.key(), k2)) {
+            assertTrue(ck.playsLeft() <= 1, "new content key released under the old rights: " + ck.playsLeft() + " plays left");
+        } else {
+            assertArrayEquals(k1, ck.key());
+            assertEquals(49, ck.playsLeft());
+        }
+    }
+
+    /**
+     * A second key delivery (update before the first was acknowledged) rewrote the pending slot
+     * with hasPending still true: a tear between the ENC and MAC setKey left the new ENC key with
+     * the old pending MAC key, the terminal's ACK of the first delivery still verified, and the
+     * SIM switched to an ENC key nobody knows (trust relationship broken until re-init).
+     */
+    @Test
+    void bug_tornSecondKeyDeliveryLeftAnAcknowledgeableMixOfKeys() {
+        establish();
+        byte[] k1 = new byte[16];
+        java.util.Arrays.fill(k1, (byte) 0x33);
+        assertTrue(f.send(f.server.license(OtaFixture.SIM, 7, k1, 50, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(9))).compact().ok());
+        assertTrue(f.terminal.authenticate(true, OtaFixture.TODAY).keyDelivered()); // delivery 1, not acknowledged yet
+        Object st = get(simApplet(f.card), "st");
+        javacard.security.AESKey[] enc = (javacard.security.AESKey[]) get(st, "trustEnc");
+        int pending = ((Byte) get(st, "activeSlot")) ^ 1; // only the slot being written: jCardSim engines refuse foreign key objects
+        javacard.security.AESKey real = enc[pending];
+        enc[pending] = (javacard.security.AESKey) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {javacard.security.AESKey.class}, new TearAfterSetKey(real));
+        TearAfterSetKey.armed = true;
+        assertThrows(RuntimeException.class, () -> f.terminal.authenticate(true, OtaFixture.TODAY)); // delivery 2 torn
+        assertFalse(TearAfterSetKey.armed, "the tear was not reached");
+        enc[pending] = real;
+        powerCycle();
+        try {
+            f.terminal.ack(); // the terminal acknowledges delivery 1
+        } catch (dev.cardsmith.transport.CardStatusException refused) {
+            assertEquals(0x6985, refused.sw());
+        }
+        // whatever happened, the terminal and the SIM still share a working trust key
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+        assertArrayEquals(k1, f.terminal.contentKey(7).key());
+    }
+
+    /** An update computed the new expiry as date + lifetime in a short: a long lifetime overflowed to a past date. */
+    @Test
+    void bug_updateExpiryOverflowedForALongLifetime() {
+        byte[] k = Terminal.enrolSymmetric(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
+        assertTrue(f.send(f.server.initTrustSymmetric(OtaFixture.SIM, k, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT,
+                OtaFixture.TODAY.plusDays(30), 32000, OtaFixture.TODAY)).por().ok());
+        assertTrue(f.terminal.authenticate(false, OtaFixture.TODAY).keyDelivered());
+        f.terminal.ack();
+        Terminal.AuthResult u = f.terminal.authenticate(true, OtaFixture.TODAY);
+        assertTrue(u.keyDelivered());
+        assertTrue(u.expiry().isAfter(OtaFixture.TODAY), "new key expires " + u.expiry());
+        f.terminal.ack();
+        assertEquals(Constants.STATE_TRUSTED, f.terminal.authenticate(false, OtaFixture.TODAY).state());
+    }
+
+    /**
+     * The symmetric session keys came from the card challenge alone: a fake SIM replaying a
+     * recorded session (SELECT, AUTHENTICATE, GET CONTENT KEY answers) made a genuine terminal
+     * accept a content key again, without the SIM counting the play.
+     */
+    @Test
+    void bug_sessionKeysFromTheCardChallengeOnly_fakeSimReplaysAContentKeyToTheTerminal() {
+        establish();
+        byte[] ck = new byte[16];
+        java.util.Arrays.fill(ck, (byte) 0x44);
+        assertTrue(f.send(f.server.license(OtaFixture.SIM, 9, ck, 1, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(9))).compact().ok());
+        dev.cardsmith.transport.CardTransport real = (dev.cardsmith.transport.CardTransport) get(f.card, "transport");
+        java.util.List<byte[]> recorded = new java.util.ArrayList<>();
+        Terminal genuine = new Terminal(new CardSession(new Scripted(a -> {
+            byte[] r = real.transmit(a);
+            recorded.add(r);
+            return r;
+        })), f.ks);
+        genuine.authenticate(false, OtaFixture.TODAY);
+        assertArrayEquals(ck, genuine.contentKey(9).key()); // the only play
+        java.util.Iterator<byte[]> replay = recorded.iterator();
+        Terminal fooled = new Terminal(new CardSession(new Scripted(a -> replay.next())), f.ks);
+        assertThrows(RuntimeException.class, () -> {
+            fooled.authenticate(false, OtaFixture.TODAY);
+            fooled.contentKey(9);
+        }, "a replayed SIM session released the content key again");
+    }
+
+    /** A transport answering through a function (recording, replaying). */
+    static final class Scripted implements dev.cardsmith.transport.CardTransport {
+        final java.util.function.UnaryOperator<byte[]> answer;
+
+        Scripted(java.util.function.UnaryOperator<byte[]> answer) { this.answer = answer; }
+
+        @Override public byte[] transmit(byte[] apdu) { return answer.apply(apdu); }
+        @Override public byte[] atr() { return new byte[] {0x3B, 0x00}; }
+        @Override public String name() { return "scripted"; }
+        @Override public void reset() { }
+        @Override public void close() { }
+    }
+}

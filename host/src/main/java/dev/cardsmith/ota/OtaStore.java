@@ -95,20 +95,21 @@ public final class OtaStore {
     public long reserveCounter(String simId, String command, String messageId) {
         String now = Instant.now().toString();
         return db.inTransaction(c -> {
+            // Increment first: the UPDATE takes the row's write lock, so two stations sending to
+            // the same SIM at once (PostgreSQL) can never read the same counter.
+            try (PreparedStatement ps = c.prepareStatement("UPDATE ota_sim SET counter = counter + 1, updated_at = ? WHERE sim_id = ?")) {
+                ps.setString(1, now);
+                ps.setString(2, simId);
+                if (ps.executeUpdate() != 1) throw new StoreException("SIM " + simId + " is not registered");
+            }
             long next;
             try (PreparedStatement ps = c.prepareStatement("SELECT counter FROM ota_sim WHERE sim_id = ?")) {
                 ps.setString(1, simId);
                 ResultSet rs = ps.executeQuery();
-                if (!rs.next()) throw new StoreException("SIM " + simId + " is not registered");
-                next = rs.getLong(1) + 1;
+                rs.next();
+                next = rs.getLong(1);
             }
             if (next > 0xFF_FFFF_FFFFL) throw new StoreException("OTA counter of " + simId + " is exhausted");
-            try (PreparedStatement ps = c.prepareStatement("UPDATE ota_sim SET counter = ?, updated_at = ? WHERE sim_id = ?")) {
-                ps.setLong(1, next);
-                ps.setString(2, now);
-                ps.setString(3, simId);
-                ps.executeUpdate();
-            }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO ota_message (id, sim_id, command, counter, spi, packet_bytes, sms_count, "
                     + "por_status, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
                 ps.setString(1, messageId);

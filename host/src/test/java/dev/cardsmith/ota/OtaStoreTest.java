@@ -55,6 +55,52 @@ class OtaStoreTest {
         }
     }
 
+    /**
+     * Review finding: the counter was read, then written, so two stations sending to one SIM at
+     * the same moment could both take the same counter (the card then refuses one as a replay).
+     * Eight threads reserve 25 counters each; every counter must be handed out exactly once.
+     * Runs on SQLite, and on PostgreSQL too when CARDSMITH_TEST_PG_URL is set.
+     */
+    @Test
+    void concurrentStationsNeverShareACounter() throws Exception {
+        java.util.List<String> urls = new java.util.ArrayList<>(java.util.List.of("jdbc:sqlite:" + dir.resolve("c.db")));
+        String pg = System.getenv("CARDSMITH_TEST_PG_URL");
+        String pgDb = "cs_ota_" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        if (pg != null) {
+            try (Connection c = java.sql.DriverManager.getConnection(pg)) { c.createStatement().execute("CREATE DATABASE " + pgDb); }
+            urls.add(pg.replaceFirst("/[^/?]+(\\?|$)", "/" + pgDb + "$1"));
+        }
+        try {
+            for (String url : urls) {
+                Database db = Database.open(url);
+                try (SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("conc.p12"), "pw".toCharArray())) {
+                    new OtaStore(db, hsm).register("simC", DevKeys.keys(), Spi.CounterMode.HIGHER);
+                    java.util.Set<Long> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+                    java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                    for (int t = 0; t < 8; t++) {
+                        done.add(pool.submit(() -> {
+                            OtaStore store = new OtaStore(db, hsm);
+                            for (int i = 0; i < 25; i++) {
+                                long n = store.reserveCounter("simC", "STATUS", java.util.UUID.randomUUID().toString());
+                                assertTrue(seen.add(n), "counter " + n + " handed out twice on " + url);
+                            }
+                            return null;
+                        }));
+                    }
+                    for (java.util.concurrent.Future<?> f : done) f.get();
+                    pool.shutdown();
+                    assertEquals(200, seen.size());
+                    assertEquals(200, new OtaStore(db, hsm).require("simC").counter());
+                }
+            }
+        } finally {
+            if (pg != null) {
+                try (Connection c = java.sql.DriverManager.getConnection(pg)) { c.createStatement().execute("DROP DATABASE IF EXISTS " + pgDb + " WITH (FORCE)"); }
+            }
+        }
+    }
+
     @Test
     void bytesPerOtaCommand() {
         Database db = Database.open("jdbc:sqlite:" + dir.resolve("b.db"));

@@ -31,7 +31,7 @@ class EcdhLeadingZeroTest {
     void sharedSecretWithLeadingZeroIsPaddedTo32Bytes() throws Exception {
         Crypto crypto = new Crypto();
         KeyPair card = new KeyPair(Crypto.newP256PublicKey(), Crypto.newP256PrivateKey());
-        Crypto.generate(card);
+        Crypto.generate(card, new byte[32], (short) 0);
         byte[] w = new byte[65];
         ((ECPublicKey) card.getPublic()).getW(w, (short) 0);
         AlgorithmParameters ap = AlgorithmParameters.getInstance("EC");

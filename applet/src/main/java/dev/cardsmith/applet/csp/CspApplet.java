@@ -364,8 +364,9 @@ public final class CspApplet extends Applet {
             slots.rsa[slot].genKeyPair();
         }
 
+        // the label bytes outside the transaction: the slot's label length is 0 (committed above)
+        Util.arrayCopyNonAtomic(t.scratch, Transients.SCRATCH_OUT, slots.labels, slots.labelOffset(slot), labelLen);
         JCSystem.beginTransaction();
-        Util.arrayCopy(t.scratch, Transients.SCRATCH_OUT, slots.labels, slots.labelOffset(slot), labelLen);
         slots.labelLength[slot] = (byte) labelLen;
         slots.algorithm[slot] = alg;
         JCSystem.commitTransaction();

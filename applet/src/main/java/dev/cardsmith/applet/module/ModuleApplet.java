@@ -319,8 +319,10 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         cvc.verify(s, p.checkingKey);
         ((ECPublicKey) p.identityKey.getPublic()).getW(t.ram, Transients.WORK);
         if (!cvc.keyEquals(s, t.ram, Transients.WORK)) ISOException.throwIt(Constants.SW_KEY_MISMATCH);
+        // the certificate bytes outside the transaction (small commit buffers on real cards):
+        // unreachable while identityCertLength is 0, which the length write below commits
+        Util.arrayCopyNonAtomic(s, (short) 0, p.identityCert, (short) 0, len);
         JCSystem.beginTransaction();
-        Util.arrayCopy(s, (short) 0, p.identityCert, (short) 0, len);
         p.identityCertLength = len;
         JCSystem.commitTransaction();
     }
@@ -512,9 +514,12 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         cvc.checkNotExpired(s, p.certificateDate);
         if (o != pl) ISOException.throwIt(Constants.SW_WRONG_DATA);
 
-        // every check passed: certificate, central key and the state change in one transaction
+        // every check passed. The certificate bytes go in before the transaction (a real card's
+        // commit buffer is too small for them): in the personalization state moduleCertLength is
+        // 0 (ENTER PERSONALIZATION commits that), so nothing reads moduleCert until the
+        // transaction below commits its length together with the state change.
+        Util.arrayCopyNonAtomic(s, (short) 0, p.moduleCert, (short) 0, modLen);
         JCSystem.beginTransaction();
-        Util.arrayCopy(s, (short) 0, p.moduleCert, (short) 0, modLen);
         p.moduleCertLength = modLen;
         Crypto.setPoint(p.centralKey, s, centralKeyOff);
         p.centralKeySet = true;

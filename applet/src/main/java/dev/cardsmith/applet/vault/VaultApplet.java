@@ -262,13 +262,18 @@ public final class VaultApplet extends Applet {
         return idLen;
     }
 
-    /** Commits a checked package: identity, public point, state; the key objects are already set. */
+    /**
+     * Commits a checked package: identity, public point, state; the key objects are already set.
+     * The bulk bytes go in first, outside the transaction (commit buffers on real cards are
+     * small): in state EMPTY nothing reads identity or devicePublicW, so a tear here leaves an
+     * EMPTY card with stray bytes, never a mix. The transaction then flips lengths and state only.
+     */
     private void commitPackage(byte[] b, short off, short idLen, boolean newVersion) {
         short pubOff = (short) (off + 2 + idLen + 2 + Constants.CHANNEL_KEY_LENGTH + 2 + Constants.EC_PRIVATE_LENGTH + 2);
+        Util.arrayCopyNonAtomic(b, (short) (off + 2), st.identity, (short) 0, idLen);
+        Util.arrayCopyNonAtomic(b, pubOff, st.devicePublicW, (short) 0, Constants.EC_POINT_LENGTH);
         JCSystem.beginTransaction();
-        Util.arrayCopy(b, (short) (off + 2), st.identity, (short) 0, idLen);
         st.identityLength = (byte) idLen;
-        Util.arrayCopy(b, pubOff, st.devicePublicW, (short) 0, Constants.EC_POINT_LENGTH);
         st.certificateLength = 0;
         if (newVersion) st.packageVersion++;
         st.state = Constants.STATE_PACKAGED;
@@ -395,8 +400,9 @@ public final class VaultApplet extends Applet {
         if (!crypto.verify(st.manufacturerKey, b, off, tbsLen, b, (short) (p + 2), sigLen)) {
             ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
         }
+        // bulk bytes first, outside the transaction: in state PACKAGED nothing reads the certificate
+        Util.arrayCopyNonAtomic(b, off, st.certificate, (short) 0, len);
         JCSystem.beginTransaction();
-        Util.arrayCopy(b, off, st.certificate, (short) 0, len);
         st.certificateLength = len;
         st.state = Constants.STATE_PROVISIONED;
         JCSystem.commitTransaction();

@@ -178,6 +178,13 @@ class TransactionBudgetTest {
     }
 
     @Test
+    void noKeyWriteInsideATransaction() throws IOException {
+        List<String> bad = inTransactions(false);
+        assertTrue(bad.isEmpty(), "key objects are written outside transactions while their flag is false:\n  "
+                + String.join("\n  ", bad));
+    }
+
+    @Test
     void detectorSeesKeyWriters() {
         // the guard itself: the owner/name filter recognises the JC key setters
         assertTrue(isKeyWrite("javacard/security/ECPublicKey", "setW"));

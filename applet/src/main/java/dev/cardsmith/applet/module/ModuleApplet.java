@@ -289,10 +289,10 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
     private void setCheckingKey(byte[] buf, short off, short len) {
         if (p.checkingKeySet) ISOException.throwIt(Constants.SW_COMMAND_NOT_ALLOWED);
         requireLength(len, Constants.EC_POINT_LENGTH);
-        JCSystem.beginTransaction();
+        // Key.setW is not transactional on every card: written while checkingKeySet is false
+        // (nothing uses the key), then the flag (one field write, atomic by the JCRE) makes it live
         Crypto.setPoint(p.checkingKey, buf, off);
         p.checkingKeySet = true;
-        JCSystem.commitTransaction();
     }
 
     /** Claim 8: the permanent identity key is formed once; returns its public point (again, until certified). */
@@ -503,7 +503,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         Util.arrayCopyNonAtomic(s, v[Transients.CV_CHR_OFF], ram, Transients.CHR_CENTRAL, chrLen);
         v[Transients.V_CHR_CENTRAL_LEN] = chrLen;
         short centralKeyOff = v[Transients.CV_KEY_OFF];
-        Crypto.setPoint(p.candidateKey, s, centralKeyOff);
+        Crypto.setPoint(p.candidateKey, s, centralKeyOff); // scratch key of this command, no flag
 
         // 3. perso-unit key certified by the central system (claim 6)
         o = cvc.parse(s, o, pl, Constants.ROLE_PERSO_UNIT);
@@ -519,9 +519,13 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         // 0 (ENTER PERSONALIZATION commits that), so nothing reads moduleCert until the
         // transaction below commits its length together with the state change.
         Util.arrayCopyNonAtomic(s, (short) 0, p.moduleCert, (short) 0, modLen);
+        // The central key likewise, outside the transaction (Key.setW is not transactional on
+        // every card): centralKeySet is false in the personalization state; written again here
+        // (one atomic field write) so the key is unreachable whatever happened before.
+        p.centralKeySet = false;
+        Crypto.setPoint(p.centralKey, s, centralKeyOff);
         JCSystem.beginTransaction();
         p.moduleCertLength = modLen;
-        Crypto.setPoint(p.centralKey, s, centralKeyOff);
         p.centralKeySet = true;
         p.transactionKeySet = false;
         v[Transients.CV_EFF_OFF] = modEff;

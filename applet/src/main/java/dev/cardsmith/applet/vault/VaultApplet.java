@@ -221,9 +221,10 @@ public final class VaultApplet extends Applet {
         if (st.manufacturerKeySet || st.state != Constants.STATE_EMPTY) {
             ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED);
         }
-        JCSystem.beginTransaction();
+        // no transaction: Key.setW is not transactional on every card. The key is written while
+        // manufacturerKeySet is false (nothing uses it), then the flag - one field write, atomic
+        // by the JCRE - makes it live; a tear in between leaves the key unset, PUT DATA again.
         setManufacturerKey(apdu.getBuffer(), ISO7816.OFFSET_CDATA);
-        JCSystem.commitTransaction();
     }
 
     // ---- the data package -------------------------------------------------------------------

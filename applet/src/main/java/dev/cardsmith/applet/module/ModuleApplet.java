@@ -63,6 +63,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
 
     @Override
     public void process(APDU apdu) {
+        if (p.wipePending) completePendingWipe(); // a torn ENTER PERSONALIZATION: finish erasing first
         if (selectingApplet()) return;
         byte[] buf = apdu.getBuffer();
         try {
@@ -340,12 +341,27 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         p.transactionKeySet = false;
         // transactional: a torn ENTER PERSONALIZATION must not leave the old key with a zeroed counter (replay)
         Util.arrayCopy(p.zeroCounter, (short) 0, p.transactionCounter, (short) 0, Constants.COUNTER_LENGTH);
+        // the key objects are cleared after the commit (clearKey is not transactional, and before
+        // the commit it would leave an OPERATING card with a dead key). A tear in between would
+        // leave the old private bytes in EEPROM, flagged unset: wipePending commits with the
+        // flags, and every later command finishes the wipe first (completePendingWipe).
+        p.wipePending = true;
         JCSystem.commitTransaction();
+        completePendingWipe();
+    }
+
+    /**
+     * Clears the module, central and transaction key objects and the module certificate bytes
+     * once their flags are committed false (ENTER PERSONALIZATION), then drops wipePending.
+     * Idempotent; called again at the start of every command while wipePending survives a tear.
+     */
+    private void completePendingWipe() {
         p.moduleKey.getPrivate().clearKey();
         p.moduleKey.getPublic().clearKey();
         p.centralKey.clearKey();
         p.transactionKey.clearKey();
         p.wipeModuleCertificate();
+        p.wipePending = false;
     }
 
     // ---- personalization state ----------------------------------------------------------------
@@ -388,10 +404,9 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         Util.arrayCopyNonAtomic(s, k, ram, Transients.EPK_PEER, Constants.EC_POINT_LENGTH);
         cvc.advanceDate(s, p.certificateDate); // the perso-unit certificate's fields are still parsed
 
-        Crypto.generate(p.ephemeralKey, t.ram, Transients.KOUT);
-        ((ECPublicKey) p.ephemeralKey.getPublic()).getW(ram, Transients.EPK_CARD);
-        crypto.agree((ECPrivateKey) p.ephemeralKey.getPrivate(), ram, Transients.EPK_PEER, ram, Transients.KDF);
-        p.ephemeralKey.getPrivate().clearKey();
+        crypto.newEphemeral(ram, Transients.EPK_CARD, ram, Transients.WORK);
+        crypto.agree(crypto.ePriv, ram, Transients.EPK_PEER, ram, Transients.KDF);
+        crypto.clearEphemeral();
         crypto.kdf(ram, Transients.KDF, (short) 32, Constants.KDF_CONTEXT_PERSO, ram, Transients.KOUT);
         crypto.sEnc.setKey(ram, Transients.KOUT);
         crypto.sMac.setKey(ram, (short) (Transients.KOUT + 16));
@@ -557,10 +572,9 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         if ((short) (k + Constants.EC_POINT_LENGTH) != (short) (off + len)) ISOException.throwIt(Constants.SW_WRONG_DATA);
         Util.arrayCopyNonAtomic(buf, k, ram, Transients.EPK_PEER, Constants.EC_POINT_LENGTH);
 
-        Crypto.generate(p.ephemeralKey, t.ram, Transients.KOUT);
-        ((ECPublicKey) p.ephemeralKey.getPublic()).getW(ram, Transients.EPK_CARD);
-        crypto.agree((ECPrivateKey) p.ephemeralKey.getPrivate(), ram, Transients.EPK_PEER, ram, Transients.KDF);
-        p.ephemeralKey.getPrivate().clearKey();
+        crypto.newEphemeral(ram, Transients.EPK_CARD, ram, Transients.WORK);
+        crypto.agree(crypto.ePriv, ram, Transients.EPK_PEER, ram, Transients.KDF);
+        crypto.clearEphemeral();
         crypto.agree((ECPrivateKey) p.moduleKey.getPrivate(), ram, Transients.EPK_PEER, ram, (short) (Transients.KDF + 32));
         crypto.kdf(ram, Transients.KDF, (short) 64, Constants.KDF_CONTEXT_CENTRAL, ram, Transients.KOUT);
         crypto.sMac.setKey(ram, Transients.KOUT);      // receipt key

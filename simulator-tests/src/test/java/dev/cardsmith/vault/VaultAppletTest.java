@@ -309,10 +309,26 @@ class VaultAppletTest {
         for (int len : new int[] {1, 15, 16, 17, 31, 32, 33, 48, 63, 64}) {
             byte[] ch = new byte[len];
             new Random(len).nextBytes(ch);
-            assertArrayEquals(Cmac.aes(key, ch), f.card.proveChannelKey(ch), "length " + len);
+            assertArrayEquals(Cmac.aes(key, VaultCard.proveInput(ch)), f.card.proveChannelKey(ch), "length " + len);
         }
         byte[] ch = "sign me".getBytes();
-        assertTrue(EcP256.verify(EcP256.publicKey(p.publicKey()), ch, f.card.proveDeviceKey(ch)));
+        assertTrue(EcP256.verify(EcP256.publicKey(p.publicKey()), VaultCard.proveInput(ch), f.card.proveDeviceKey(ch)));
+    }
+
+    /** Review finding: PROVE was an unauthenticated MAC/signature oracle over chosen data. */
+    @Test
+    void proveIsNoOracleOverChosenData() {
+        DataPackage p = pkg(IMEI);
+        packaged(p);
+        byte[] key = f.keys.channelKey(IMEI);
+        byte[] chosen = "pay 1000 to mallory".getBytes();
+        byte[] mac = f.card.proveChannelKey(chosen);
+        assertFalse(Arrays.equals(Cmac.aes(key, chosen), mac), "raw CMAC over chosen data");
+        assertArrayEquals(Cmac.aes(key, VaultCard.proveInput(chosen)), mac);
+        byte[] sig = f.card.proveDeviceKey(chosen);
+        assertFalse(EcP256.verify(EcP256.publicKey(p.publicKey()), chosen, sig), "raw signature over chosen data");
+        assertTrue(EcP256.verify(EcP256.publicKey(p.publicKey()), VaultCard.proveInput(chosen), sig));
+        assertEquals(Constants.PROVE_DOMAIN, VaultCard.proveInput(chosen)[0]);
     }
 
     @Test

@@ -446,7 +446,11 @@ public final class VaultApplet extends Applet {
 
     // ---- prove ------------------------------------------------------------------------------
 
-    /** INTERNAL AUTHENTICATE: P2=01 AES-CMAC(channel key, challenge); P2=02 ECDSA(device key, challenge). */
+    /**
+     * INTERNAL AUTHENTICATE: P2=01 AES-CMAC(channel key, 50 || challenge); P2=02 ECDSA(device key,
+     * 50 || challenge). The fixed PROVE_DOMAIN prefix keeps this unauthenticated command from
+     * being a MAC/signature oracle over data the caller chooses freely.
+     */
     private void prove(APDU apdu, short p1p2) {
         if (p1p2 != Constants.P2_PROVE_CHANNEL_KEY && p1p2 != Constants.P2_PROVE_DEVICE_KEY) {
             ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
@@ -455,13 +459,15 @@ public final class VaultApplet extends Applet {
         if (!st.hasPackage()) ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED);
         byte[] buf = apdu.getBuffer();
         byte[] r = transients.ram;
-        Util.arrayCopyNonAtomic(buf, ISO7816.OFFSET_CDATA, r, Transients.OFF_SCRATCH, len);
+        r[Transients.OFF_SCRATCH] = Constants.PROVE_DOMAIN;
+        Util.arrayCopyNonAtomic(buf, ISO7816.OFFSET_CDATA, r, (short) (Transients.OFF_SCRATCH + 1), len);
+        short inLen = (short) (len + 1);
         short outLen;
         if (p1p2 == Constants.P2_PROVE_CHANNEL_KEY) {
-            crypto.cmac(st.channelKey, r, Transients.OFF_SCRATCH, len, buf, (short) 0);
+            crypto.cmac(st.channelKey, r, Transients.OFF_SCRATCH, inLen, buf, (short) 0);
             outLen = Constants.MAC_LENGTH;
         } else {
-            outLen = crypto.sign(st.devicePrivate, r, Transients.OFF_SCRATCH, len, buf, (short) 0);
+            outLen = crypto.sign(st.devicePrivate, r, Transients.OFF_SCRATCH, inLen, buf, (short) 0);
         }
         transients.clearWork();
         apdu.setOutgoingAndSend((short) 0, outLen);

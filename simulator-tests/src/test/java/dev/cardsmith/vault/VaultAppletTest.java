@@ -135,6 +135,25 @@ class VaultAppletTest {
         assertEquals("EMPTY", f.card.info().stateName());
     }
 
+    /**
+     * Review finding 5: PUT DATA manufacturer key is first come when the install parameters
+     * omit it. Nothing can change the card's state before it (so the factory step "install,
+     * then PUT DATA at once" cannot be pre-empted by a package or a wipe), and it is refused
+     * once set or once a package exists.
+     */
+    @Test
+    void manufacturerKeyIsTheFirstStateChange() {
+        assertEquals(0x6985, sw(VaultApdus.storePackage(pkg(IMEI).encode())));
+        f.card.challenge();
+        assertEquals(0x6985, sw(VaultApdus.wipe(new byte[8])));
+        assertEquals(0x6985, sw(VaultApdus.storeCertificate(new byte[8])));
+        assertEquals("EMPTY", f.card.info().stateName());
+        assertEquals(0, f.card.info().packageVersion());
+        f.keys.ensure();
+        f.card.setManufacturerKey(f.keys.manufacturerPoint());
+        assertEquals(0x6985, sw(VaultApdus.setManufacturerKey(f.keys.manufacturerPoint())));
+    }
+
     @Test
     void storePackageRejectsMalformedPackages() {
         f.keys.ensure();

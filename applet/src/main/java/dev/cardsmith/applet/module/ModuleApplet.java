@@ -286,9 +286,17 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         send(apdu, buf, (short) 0, (short) 12);
     }
 
-    /** One-time manufacturer checking key for cards installed without install parameters (simulator, docs). */
+    /**
+     * One-time manufacturer checking key for cards installed without install parameters
+     * (simulator, docs): first come, so the manufacturer sends it in the factory right after
+     * install. Refused once set, and - defensively, as every state-changing command already needs
+     * the key - once an identity key exists or the card left the personalization state.
+     */
     private void setCheckingKey(byte[] buf, short off, short len) {
-        if (p.checkingKeySet) ISOException.throwIt(Constants.SW_COMMAND_NOT_ALLOWED);
+        if (p.checkingKeySet || p.identityKeySet || p.identityCertLength != 0
+                || p.state != Constants.STATE_PERSONALIZATION) {
+            ISOException.throwIt(Constants.SW_COMMAND_NOT_ALLOWED);
+        }
         requireLength(len, Constants.EC_POINT_LENGTH);
         // Key.setW is not transactional on every card: written while checkingKeySet is false
         // (nothing uses the key), then the flag (one field write, atomic by the JCRE) makes it live

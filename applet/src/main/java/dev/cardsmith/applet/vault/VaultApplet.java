@@ -66,6 +66,8 @@ public final class VaultApplet extends Applet {
 
     @Override
     public void process(APDU apdu) {
+        // a torn WIPE, or a package rejected / torn while loading: clear its keys before anything
+        if (st.wipePending && st.state == Constants.STATE_EMPTY) st.scrub();
         try {
             dispatch(apdu);
         } catch (ISOException e) {
@@ -93,6 +95,8 @@ public final class VaultApplet extends Applet {
     private void cleanup() {
         if (JCSystem.getTransactionDepth() != 0) JCSystem.abortTransaction();
         transients.clearWork();
+        // the keys of a package that failed its checks must not stay in the key objects
+        if (st.wipePending && st.state == Constants.STATE_EMPTY) st.scrub();
     }
 
     private void dispatch(APDU apdu) {
@@ -250,6 +254,9 @@ public final class VaultApplet extends Applet {
         p = Tlv.next(b, p);
         if (p != end || b[pubOff] != (byte) 0x04) ISOException.throwIt(Constants.SW_WRONG_DATA);
 
+        // the state is EMPTY: nothing uses these key objects. wipePending (one atomic write)
+        // makes a failed check or a tear from here to commitPackage clear them again.
+        st.wipePending = true;
         st.channelKey.setKey(b, keyOff);
         st.devicePrivate.setS(b, privOff, Constants.EC_PRIVATE_LENGTH);
         st.devicePublic.setW(b, pubOff, Constants.EC_POINT_LENGTH);
@@ -277,6 +284,7 @@ public final class VaultApplet extends Applet {
         st.identityLength = (byte) idLen;
         st.certificateLength = 0;
         if (newVersion) st.packageVersion++;
+        st.wipePending = false;
         st.state = Constants.STATE_PACKAGED;
         JCSystem.commitTransaction();
     }

@@ -63,7 +63,7 @@ public final class DeviceInspector {
         new SecureRandom().nextBytes(challenge);
         boolean proved;
         try {
-            proved = EcP256.verify(EcP256.publicKey(cert.devicePublicKey()), challenge, card.proveDeviceKey(challenge));
+            proved = EcP256.verify(EcP256.publicKey(cert.devicePublicKey()), VaultCard.proveInput(challenge), card.proveDeviceKey(challenge));
         } catch (CardStatusException e) {
             proved = false;
         }

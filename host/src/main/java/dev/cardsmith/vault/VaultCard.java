@@ -54,10 +54,24 @@ public final class VaultCard {
         session.transmitOk("WIPE", VaultApdus.wipe(signature));
     }
 
+    /**
+     * What PROVE authenticates: {@code 50 || challenge} (Constants.PROVE_DOMAIN), never the bare
+     * challenge. Verify the MAC / signature of {@link #proveChannelKey} / {@link #proveDeviceKey}
+     * over this.
+     */
+    public static byte[] proveInput(byte[] challenge) {
+        byte[] m = new byte[challenge.length + 1];
+        m[0] = Constants.PROVE_DOMAIN;
+        System.arraycopy(challenge, 0, m, 1, challenge.length);
+        return m;
+    }
+
+    /** AES-CMAC(channel key, proveInput(challenge)). */
     public byte[] proveChannelKey(byte[] challenge) {
         return session.transmitOk("PROVE channel key", VaultApdus.prove(Constants.P2_PROVE_CHANNEL_KEY, challenge)).getData();
     }
 
+    /** ECDSA-SHA256 (DER) of the device key over proveInput(challenge). */
     public byte[] proveDeviceKey(byte[] challenge) {
         return session.transmitOk("PROVE device key", VaultApdus.prove(Constants.P2_PROVE_DEVICE_KEY, challenge)).getData();
     }

@@ -274,4 +274,22 @@ class ModulePersonalizationNegativeTest {
         byte[] cert = f.ca.persoUnitByManufacturer().encoded();
         assertEquals(Constants.SW_WRONG_DATA, f.sw(ModuleApdus.persoInitiate(java.util.Arrays.copyOf(cert, cert.length - 10), new byte[0], true)));
     }
+
+    /**
+     * Review finding 5: SET CHECKING KEY is first come on a card installed without the key. No
+     * other command changes the card before it: identity, perso and operating commands all
+     * need the checking key, so the factory's "install, then SET CHECKING KEY" cannot be
+     * pre-empted; once set (or once anything depends on it) it is refused.
+     */
+    @Test
+    void claim7_checkingKeyIsTheFirstStateChange() {
+        try (dev.cardsmith.transport.CardSession fresh = ModuleFixture.newCard()) {
+            fresh.select(ModuleApdus.INSTANCE_AID);
+            assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, fresh.transmit(ModuleApdus.generateIdentity()).getSW());
+            assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, fresh.transmit(ModuleApdus.storeIdentityCert(new byte[8], false)).getSW());
+            assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, fresh.transmit(ModuleApdus.persoInitiate(new byte[8], new byte[65], false)).getSW());
+            assertEquals(0x9000, fresh.transmit(ModuleApdus.setCheckingKey(f.ca.manufacturerPoint())).getSW());
+            assertEquals(Constants.SW_COMMAND_NOT_ALLOWED, fresh.transmit(ModuleApdus.setCheckingKey(f.ca.manufacturerPoint())).getSW());
+        }
+    }
 }

@@ -135,6 +135,25 @@ class VaultAppletTest {
         assertEquals("EMPTY", f.card.info().stateName());
     }
 
+    /**
+     * Review finding 5: PUT DATA manufacturer key is first come when the install parameters
+     * omit it. Nothing can change the card's state before it (so the factory step "install,
+     * then PUT DATA at once" cannot be pre-empted by a package or a wipe), and it is refused
+     * once set or once a package exists.
+     */
+    @Test
+    void manufacturerKeyIsTheFirstStateChange() {
+        assertEquals(0x6985, sw(VaultApdus.storePackage(pkg(IMEI).encode())));
+        f.card.challenge();
+        assertEquals(0x6985, sw(VaultApdus.wipe(new byte[8])));
+        assertEquals(0x6985, sw(VaultApdus.storeCertificate(new byte[8])));
+        assertEquals("EMPTY", f.card.info().stateName());
+        assertEquals(0, f.card.info().packageVersion());
+        f.keys.ensure();
+        f.card.setManufacturerKey(f.keys.manufacturerPoint());
+        assertEquals(0x6985, sw(VaultApdus.setManufacturerKey(f.keys.manufacturerPoint())));
+    }
+
     @Test
     void storePackageRejectsMalformedPackages() {
         f.keys.ensure();
@@ -309,10 +328,26 @@ class VaultAppletTest {
         for (int len : new int[] {1, 15, 16, 17, 31, 32, 33, 48, 63, 64}) {
             byte[] ch = new byte[len];
             new Random(len).nextBytes(ch);
-            assertArrayEquals(Cmac.aes(key, ch), f.card.proveChannelKey(ch), "length " + len);
+            assertArrayEquals(Cmac.aes(key, VaultCard.proveInput(ch)), f.card.proveChannelKey(ch), "length " + len);
         }
         byte[] ch = "sign me".getBytes();
-        assertTrue(EcP256.verify(EcP256.publicKey(p.publicKey()), ch, f.card.proveDeviceKey(ch)));
+        assertTrue(EcP256.verify(EcP256.publicKey(p.publicKey()), VaultCard.proveInput(ch), f.card.proveDeviceKey(ch)));
+    }
+
+    /** Review finding: PROVE was an unauthenticated MAC/signature oracle over chosen data. */
+    @Test
+    void proveIsNoOracleOverChosenData() {
+        DataPackage p = pkg(IMEI);
+        packaged(p);
+        byte[] key = f.keys.channelKey(IMEI);
+        byte[] chosen = "pay 1000 to mallory".getBytes();
+        byte[] mac = f.card.proveChannelKey(chosen);
+        assertFalse(Arrays.equals(Cmac.aes(key, chosen), mac), "raw CMAC over chosen data");
+        assertArrayEquals(Cmac.aes(key, VaultCard.proveInput(chosen)), mac);
+        byte[] sig = f.card.proveDeviceKey(chosen);
+        assertFalse(EcP256.verify(EcP256.publicKey(p.publicKey()), chosen, sig), "raw signature over chosen data");
+        assertTrue(EcP256.verify(EcP256.publicKey(p.publicKey()), VaultCard.proveInput(chosen), sig));
+        assertEquals(Constants.PROVE_DOMAIN, VaultCard.proveInput(chosen)[0]);
     }
 
     @Test

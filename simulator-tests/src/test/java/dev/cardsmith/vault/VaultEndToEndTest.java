@@ -46,9 +46,9 @@ class VaultEndToEndTest {
         byte[] challenge = "a host challenge of 31 bytes...".getBytes(StandardCharsets.US_ASCII);
         byte[] mac = f.card.proveChannelKey(challenge);
         // claim 5: channel key = KDF(master, identity); the card's CMAC equals the host's
-        assertArrayEquals(Cmac.aes(f.keys.channelKey(VaultFixture.IMEI.getBytes(StandardCharsets.US_ASCII)), challenge), mac);
+        assertArrayEquals(Cmac.aes(f.keys.channelKey(VaultFixture.IMEI.getBytes(StandardCharsets.US_ASCII)), VaultCard.proveInput(challenge)), mac);
         byte[] sig = f.card.proveDeviceKey(challenge);
-        assertTrue(EcP256.verify(EcP256.publicKey(p.devicePublicKey()), challenge, sig));
+        assertTrue(EcP256.verify(EcP256.publicKey(p.devicePublicKey()), VaultCard.proveInput(challenge), sig));
 
         SecureProcessingPoint.Wiped w = spp.wipe(f.card);
         assertEquals("PROVISIONED", w.previousState());
@@ -60,7 +60,7 @@ class VaultEndToEndTest {
         assertEquals(p.chipId(), r.chipId());
         assertEquals(Constants.STATE_PROVISIONED, f.card.info().state());
         assertArrayEquals(mac, f.card.proveChannelKey(challenge));
-        assertTrue(EcP256.verify(EcP256.publicKey(p.devicePublicKey()), challenge, f.card.proveDeviceKey(challenge)));
+        assertTrue(EcP256.verify(EcP256.publicKey(p.devicePublicKey()), VaultCard.proveInput(challenge), f.card.proveDeviceKey(challenge)));
         assertTrue(DeviceInspector.verify(f.card, f.publicDb, f.keys.manufacturerPoint()).ok());
     }
 

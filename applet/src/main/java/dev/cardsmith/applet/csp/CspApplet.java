@@ -77,6 +77,7 @@ public final class CspApplet extends Applet {
 
     @Override
     public void process(APDU apdu) {
+        completePendingClear(); // a torn GENERATE / DELETE KEY: clear the old key objects first
         if (selectingApplet()) {
             sendAppInfo(apdu);
             return;
@@ -99,7 +100,16 @@ public final class CspApplet extends Applet {
             ISOException.throwIt(Constants.SW_WRONG_DATA);
         } finally {
             if (JCSystem.getTransactionDepth() != 0) JCSystem.abortTransaction();
+            completePendingClear(); // a failed generation leaves no half-made key behind
         }
+    }
+
+    /** Clears the key objects of the slot named by clearPending (empty by then), then drops the mark. */
+    private void completePendingClear() {
+        byte s = slots.clearPending;
+        if (s == Slots.NO_SLOT) return;
+        if (s >= 0 && s < Constants.SLOT_COUNT && slots.algorithm[s] == Constants.ALG_NONE) clearKeys(s);
+        slots.clearPending = Slots.NO_SLOT;
     }
 
     private static short cryptoSw(short reason) {
@@ -355,6 +365,7 @@ public final class CspApplet extends Applet {
         // during generation leaves an empty slot, never a half-written key marked usable.
         JCSystem.beginTransaction();
         emptySlot(slot);
+        slots.clearPending = (byte) slot;
         JCSystem.commitTransaction();
         clearKeys(slot);
 
@@ -364,10 +375,12 @@ public final class CspApplet extends Applet {
             slots.rsa[slot].genKeyPair();
         }
 
+        // the label bytes outside the transaction: the slot's label length is 0 (committed above)
+        Util.arrayCopyNonAtomic(t.scratch, Transients.SCRATCH_OUT, slots.labels, slots.labelOffset(slot), labelLen);
         JCSystem.beginTransaction();
-        Util.arrayCopy(t.scratch, Transients.SCRATCH_OUT, slots.labels, slots.labelOffset(slot), labelLen);
         slots.labelLength[slot] = (byte) labelLen;
         slots.algorithm[slot] = alg;
+        slots.clearPending = Slots.NO_SLOT;
         JCSystem.commitTransaction();
         sendPublicKey(apdu, slot);
     }
@@ -426,8 +439,9 @@ public final class CspApplet extends Applet {
         keyIn(slot);
         JCSystem.beginTransaction();
         emptySlot(slot);
+        slots.clearPending = (byte) slot;
         JCSystem.commitTransaction();
-        clearKeys(slot);
+        completePendingClear();
     }
 
     private void listSlots(APDU apdu, byte[] buf) {

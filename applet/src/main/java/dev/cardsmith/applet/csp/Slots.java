@@ -20,6 +20,7 @@ import javacard.security.RSAPublicKey;
 final class Slots {
 
     static final byte NO_CERT = (byte) 0xFF;
+    static final byte NO_SLOT = (byte) 0xFF;
     static final short POOL_SIZE = (short) (Constants.SLOT_COUNT + 1);
 
     final KeyPair[] ec;
@@ -31,6 +32,13 @@ final class Slots {
     final byte[] certBuffer;
     final short[] certLength;
     private final Object[] certPool;
+    /**
+     * The slot whose key objects still have to be cleared: committed together with the slot's
+     * "empty" marks (GENERATE, DELETE KEY), dropped once its keys are cleared, or published by
+     * GENERATE's final transaction. A tear in between leaves it set, and the next command clears
+     * the keys first, so no old private bytes stay in EEPROM.
+     */
+    byte clearPending = NO_SLOT;
 
     Slots() {
         short n = Constants.SLOT_COUNT;

@@ -55,6 +55,19 @@ final class Crypto {
     final AESKey sEnc;
     final AESKey sMac;
     final AESKey sRmac;
+    /**
+     * Ephemeral key agreement key (one per PERSO INITIATE / CENTRAL AUTHENTICATE). The private
+     * part is a CLEAR_ON_DESELECT transient key where the platform has that type (JC 3.0.5
+     * TYPE_EC_FP_PRIVATE_TRANSIENT_DESELECT, optional): no EEPROM write per session and no
+     * private bytes ever left in EEPROM. Without it (CryptoException NO_SUCH_ALGORITHM, e.g.
+     * jCardSim) a persistent key, cleared right after the agreement. With PLAIN_XY the public
+     * point is computed into RAM (d·G), so the persistent public key object is only written on
+     * platforms without PLAIN_XY (genKeyPair needs a public key object).
+     */
+    final ECPrivateKey ePriv;
+    final KeyPair ePair;
+    /** True when {@link #ePriv} is a transient key object. */
+    final boolean eTransient;
 
     Crypto() {
         ecdsa = Signature.getInstance(Signature.ALG_ECDSA_SHA_256, false);
@@ -74,6 +87,47 @@ final class Crypto {
         sEnc = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
         sMac = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
         sRmac = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
+        ECPrivateKey e;
+        boolean tr;
+        try {
+            e = (ECPrivateKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PRIVATE_TRANSIENT_DESELECT, KeyBuilder.LENGTH_EC_FP_256, false);
+            tr = true;
+        } catch (CryptoException x) {
+            if (x.getReason() != CryptoException.NO_SUCH_ALGORITHM) throw x;
+            e = (ECPrivateKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PRIVATE, KeyBuilder.LENGTH_EC_FP_256, false);
+            tr = false;
+        }
+        ePriv = e;
+        eTransient = tr;
+        setCurve(ePriv);
+        ePair = new KeyPair(newP256PublicKey(), ePriv);
+    }
+
+    /**
+     * Forms a fresh ephemeral key: the private value in {@link #ePriv}, the public point
+     * (65 bytes) at out[outOff]. Uses ram[work..work+80), zeroed after. The curve is set again
+     * each time: a transient key loses it on deselect, clearKey may drop it.
+     */
+    void newEphemeral(byte[] out, short outOff, byte[] ram, short work) {
+        if (ecdhXy == null) {
+            generate(ePair, ram, work);
+            ((ECPublicKey) ePair.getPublic()).getW(out, outOff);
+            return;
+        }
+        short d = (short) (work + 48);
+        do {
+            random.generateData(ram, d, (short) 32);
+        } while (!validScalar(ram, d));
+        setCurve(ePriv);
+        ePriv.setS(ram, d, (short) 32);
+        Util.arrayFillNonAtomic(ram, d, (short) 32, (byte) 0);
+        ecdhXy.init(ePriv);
+        ecdhXy.generateSecret(G, (short) 0, (short) G.length, out, outOff);
+    }
+
+    /** Drops the ephemeral private value (after the agreement; again on every session end). */
+    void clearEphemeral() {
+        if (ePriv.isInitialized()) ePriv.clearKey();
     }
 
     static ECPublicKey newP256PublicKey() {
@@ -291,6 +345,7 @@ final class Crypto {
     }
 
     void clearSessionKeys() {
+        if (ePriv.isInitialized()) ePriv.clearKey(); // no EEPROM write on the persistent fallback when already clear
         sEnc.clearKey();
         sMac.clearKey();
         sRmac.clearKey();

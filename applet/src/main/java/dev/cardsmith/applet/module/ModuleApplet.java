@@ -63,6 +63,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
 
     @Override
     public void process(APDU apdu) {
+        if (p.wipePending) completePendingWipe(); // a torn ENTER PERSONALIZATION: finish erasing first
         if (selectingApplet()) return;
         byte[] buf = apdu.getBuffer();
         try {
@@ -285,14 +286,22 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         send(apdu, buf, (short) 0, (short) 12);
     }
 
-    /** One-time manufacturer checking key for cards installed without install parameters (simulator, docs). */
+    /**
+     * One-time manufacturer checking key for cards installed without install parameters
+     * (simulator, docs): first come, so the manufacturer sends it in the factory right after
+     * install. Refused once set, and - defensively, as every state-changing command already needs
+     * the key - once an identity key exists or the card left the personalization state.
+     */
     private void setCheckingKey(byte[] buf, short off, short len) {
-        if (p.checkingKeySet) ISOException.throwIt(Constants.SW_COMMAND_NOT_ALLOWED);
+        if (p.checkingKeySet || p.identityKeySet || p.identityCertLength != 0
+                || p.state != Constants.STATE_PERSONALIZATION) {
+            ISOException.throwIt(Constants.SW_COMMAND_NOT_ALLOWED);
+        }
         requireLength(len, Constants.EC_POINT_LENGTH);
-        JCSystem.beginTransaction();
+        // Key.setW is not transactional on every card: written while checkingKeySet is false
+        // (nothing uses the key), then the flag (one field write, atomic by the JCRE) makes it live
         Crypto.setPoint(p.checkingKey, buf, off);
         p.checkingKeySet = true;
-        JCSystem.commitTransaction();
     }
 
     /** Claim 8: the permanent identity key is formed once; returns its public point (again, until certified). */
@@ -319,8 +328,10 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         cvc.verify(s, p.checkingKey);
         ((ECPublicKey) p.identityKey.getPublic()).getW(t.ram, Transients.WORK);
         if (!cvc.keyEquals(s, t.ram, Transients.WORK)) ISOException.throwIt(Constants.SW_KEY_MISMATCH);
+        // the certificate bytes outside the transaction (small commit buffers on real cards):
+        // unreachable while identityCertLength is 0, which the length write below commits
+        Util.arrayCopyNonAtomic(s, (short) 0, p.identityCert, (short) 0, len);
         JCSystem.beginTransaction();
-        Util.arrayCopy(s, (short) 0, p.identityCert, (short) 0, len);
         p.identityCertLength = len;
         JCSystem.commitTransaction();
     }
@@ -338,12 +349,27 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         p.transactionKeySet = false;
         // transactional: a torn ENTER PERSONALIZATION must not leave the old key with a zeroed counter (replay)
         Util.arrayCopy(p.zeroCounter, (short) 0, p.transactionCounter, (short) 0, Constants.COUNTER_LENGTH);
+        // the key objects are cleared after the commit (clearKey is not transactional, and before
+        // the commit it would leave an OPERATING card with a dead key). A tear in between would
+        // leave the old private bytes in EEPROM, flagged unset: wipePending commits with the
+        // flags, and every later command finishes the wipe first (completePendingWipe).
+        p.wipePending = true;
         JCSystem.commitTransaction();
+        completePendingWipe();
+    }
+
+    /**
+     * Clears the module, central and transaction key objects and the module certificate bytes
+     * once their flags are committed false (ENTER PERSONALIZATION), then drops wipePending.
+     * Idempotent; called again at the start of every command while wipePending survives a tear.
+     */
+    private void completePendingWipe() {
         p.moduleKey.getPrivate().clearKey();
         p.moduleKey.getPublic().clearKey();
         p.centralKey.clearKey();
         p.transactionKey.clearKey();
         p.wipeModuleCertificate();
+        p.wipePending = false;
     }
 
     // ---- personalization state ----------------------------------------------------------------
@@ -386,10 +412,9 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         Util.arrayCopyNonAtomic(s, k, ram, Transients.EPK_PEER, Constants.EC_POINT_LENGTH);
         cvc.advanceDate(s, p.certificateDate); // the perso-unit certificate's fields are still parsed
 
-        Crypto.generate(p.ephemeralKey, t.ram, Transients.KOUT);
-        ((ECPublicKey) p.ephemeralKey.getPublic()).getW(ram, Transients.EPK_CARD);
-        crypto.agree((ECPrivateKey) p.ephemeralKey.getPrivate(), ram, Transients.EPK_PEER, ram, Transients.KDF);
-        p.ephemeralKey.getPrivate().clearKey();
+        crypto.newEphemeral(ram, Transients.EPK_CARD, ram, Transients.WORK);
+        crypto.agree(crypto.ePriv, ram, Transients.EPK_PEER, ram, Transients.KDF);
+        crypto.clearEphemeral();
         crypto.kdf(ram, Transients.KDF, (short) 32, Constants.KDF_CONTEXT_PERSO, ram, Transients.KOUT);
         crypto.sEnc.setKey(ram, Transients.KOUT);
         crypto.sMac.setKey(ram, (short) (Transients.KOUT + 16));
@@ -501,7 +526,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         Util.arrayCopyNonAtomic(s, v[Transients.CV_CHR_OFF], ram, Transients.CHR_CENTRAL, chrLen);
         v[Transients.V_CHR_CENTRAL_LEN] = chrLen;
         short centralKeyOff = v[Transients.CV_KEY_OFF];
-        Crypto.setPoint(p.candidateKey, s, centralKeyOff);
+        Crypto.setPoint(p.candidateKey, s, centralKeyOff); // scratch key of this command, no flag
 
         // 3. perso-unit key certified by the central system (claim 6)
         o = cvc.parse(s, o, pl, Constants.ROLE_PERSO_UNIT);
@@ -512,11 +537,18 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         cvc.checkNotExpired(s, p.certificateDate);
         if (o != pl) ISOException.throwIt(Constants.SW_WRONG_DATA);
 
-        // every check passed: certificate, central key and the state change in one transaction
-        JCSystem.beginTransaction();
-        Util.arrayCopy(s, (short) 0, p.moduleCert, (short) 0, modLen);
-        p.moduleCertLength = modLen;
+        // every check passed. The certificate bytes go in before the transaction (a real card's
+        // commit buffer is too small for them): in the personalization state moduleCertLength is
+        // 0 (ENTER PERSONALIZATION commits that), so nothing reads moduleCert until the
+        // transaction below commits its length together with the state change.
+        Util.arrayCopyNonAtomic(s, (short) 0, p.moduleCert, (short) 0, modLen);
+        // The central key likewise, outside the transaction (Key.setW is not transactional on
+        // every card): centralKeySet is false in the personalization state; written again here
+        // (one atomic field write) so the key is unreachable whatever happened before.
+        p.centralKeySet = false;
         Crypto.setPoint(p.centralKey, s, centralKeyOff);
+        JCSystem.beginTransaction();
+        p.moduleCertLength = modLen;
         p.centralKeySet = true;
         p.transactionKeySet = false;
         v[Transients.CV_EFF_OFF] = modEff;
@@ -548,10 +580,9 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         if ((short) (k + Constants.EC_POINT_LENGTH) != (short) (off + len)) ISOException.throwIt(Constants.SW_WRONG_DATA);
         Util.arrayCopyNonAtomic(buf, k, ram, Transients.EPK_PEER, Constants.EC_POINT_LENGTH);
 
-        Crypto.generate(p.ephemeralKey, t.ram, Transients.KOUT);
-        ((ECPublicKey) p.ephemeralKey.getPublic()).getW(ram, Transients.EPK_CARD);
-        crypto.agree((ECPrivateKey) p.ephemeralKey.getPrivate(), ram, Transients.EPK_PEER, ram, Transients.KDF);
-        p.ephemeralKey.getPrivate().clearKey();
+        crypto.newEphemeral(ram, Transients.EPK_CARD, ram, Transients.WORK);
+        crypto.agree(crypto.ePriv, ram, Transients.EPK_PEER, ram, Transients.KDF);
+        crypto.clearEphemeral();
         crypto.agree((ECPrivateKey) p.moduleKey.getPrivate(), ram, Transients.EPK_PEER, ram, (short) (Transients.KDF + 32));
         crypto.kdf(ram, Transients.KDF, (short) 64, Constants.KDF_CONTEXT_CENTRAL, ram, Transients.KOUT);
         crypto.sMac.setKey(ram, Transients.KOUT);      // receipt key

@@ -38,8 +38,11 @@ final class Persistent {
     final ECPublicKey candidateKey;
     boolean centralKeySet;
 
-    /** Ephemeral key pair of the running key agreement. */
-    final KeyPair ephemeralKey;
+    /**
+     * Set (committed) by ENTER PERSONALIZATION together with the cleared flags, dropped once the
+     * old key objects are cleared: a tear in between leaves it set and the next command clears them.
+     */
+    boolean wipePending;
 
     /** Symmetric key agreed with the central system for later transactions (claim 11) and its replay counter. */
     final AESKey transactionKey;
@@ -61,7 +64,6 @@ final class Persistent {
         candidateKey = Crypto.newP256PublicKey();
         identityKey = new KeyPair(Crypto.newP256PublicKey(), Crypto.newP256PrivateKey());
         moduleKey = new KeyPair(Crypto.newP256PublicKey(), Crypto.newP256PrivateKey());
-        ephemeralKey = new KeyPair(Crypto.newP256PublicKey(), Crypto.newP256PrivateKey());
         transactionKey = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
     }
 

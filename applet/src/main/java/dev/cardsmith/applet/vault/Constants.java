@@ -95,6 +95,12 @@ public final class Constants {
     public static final byte KDF_LABEL_MAC = (byte) 0x4D; // 'M'
     /** Domain separator of the WIPE authorization: ECDSA over 57 || chip ID || challenge. */
     public static final byte WIPE_DOMAIN = (byte) 0x57; // 'W'
+    /**
+     * Domain separator of PROVE: the card MACs / signs 50 || challenge, never the bare challenge,
+     * so the unauthenticated PROVE is no MAC/signature oracle over chosen data. Any other use of
+     * the channel key or device key must never authenticate a message that starts with 50.
+     */
+    public static final byte PROVE_DOMAIN = (byte) 0x50; // 'P'
 
     // ---- lifecycle ----------------------------------------------------------------------
     /** Only while install() runs; never seen by a command. */

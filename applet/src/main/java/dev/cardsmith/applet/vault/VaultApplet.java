@@ -66,6 +66,8 @@ public final class VaultApplet extends Applet {
 
     @Override
     public void process(APDU apdu) {
+        // a torn WIPE, or a package rejected / torn while loading: clear its keys before anything
+        if (st.wipePending && st.state == Constants.STATE_EMPTY) st.scrub();
         try {
             dispatch(apdu);
         } catch (ISOException e) {
@@ -93,6 +95,8 @@ public final class VaultApplet extends Applet {
     private void cleanup() {
         if (JCSystem.getTransactionDepth() != 0) JCSystem.abortTransaction();
         transients.clearWork();
+        // the keys of a package that failed its checks must not stay in the key objects
+        if (st.wipePending && st.state == Constants.STATE_EMPTY) st.scrub();
     }
 
     private void dispatch(APDU apdu) {
@@ -221,9 +225,10 @@ public final class VaultApplet extends Applet {
         if (st.manufacturerKeySet || st.state != Constants.STATE_EMPTY) {
             ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED);
         }
-        JCSystem.beginTransaction();
+        // no transaction: Key.setW is not transactional on every card. The key is written while
+        // manufacturerKeySet is false (nothing uses it), then the flag - one field write, atomic
+        // by the JCRE - makes it live; a tear in between leaves the key unset, PUT DATA again.
         setManufacturerKey(apdu.getBuffer(), ISO7816.OFFSET_CDATA);
-        JCSystem.commitTransaction();
     }
 
     // ---- the data package -------------------------------------------------------------------
@@ -249,6 +254,9 @@ public final class VaultApplet extends Applet {
         p = Tlv.next(b, p);
         if (p != end || b[pubOff] != (byte) 0x04) ISOException.throwIt(Constants.SW_WRONG_DATA);
 
+        // the state is EMPTY: nothing uses these key objects. wipePending (one atomic write)
+        // makes a failed check or a tear from here to commitPackage clear them again.
+        st.wipePending = true;
         st.channelKey.setKey(b, keyOff);
         st.devicePrivate.setS(b, privOff, Constants.EC_PRIVATE_LENGTH);
         st.devicePublic.setW(b, pubOff, Constants.EC_POINT_LENGTH);
@@ -262,15 +270,21 @@ public final class VaultApplet extends Applet {
         return idLen;
     }
 
-    /** Commits a checked package: identity, public point, state; the key objects are already set. */
+    /**
+     * Commits a checked package: identity, public point, state; the key objects are already set.
+     * The bulk bytes go in first, outside the transaction (commit buffers on real cards are
+     * small): in state EMPTY nothing reads identity or devicePublicW, so a tear here leaves an
+     * EMPTY card with stray bytes, never a mix. The transaction then flips lengths and state only.
+     */
     private void commitPackage(byte[] b, short off, short idLen, boolean newVersion) {
         short pubOff = (short) (off + 2 + idLen + 2 + Constants.CHANNEL_KEY_LENGTH + 2 + Constants.EC_PRIVATE_LENGTH + 2);
+        Util.arrayCopyNonAtomic(b, (short) (off + 2), st.identity, (short) 0, idLen);
+        Util.arrayCopyNonAtomic(b, pubOff, st.devicePublicW, (short) 0, Constants.EC_POINT_LENGTH);
         JCSystem.beginTransaction();
-        Util.arrayCopy(b, (short) (off + 2), st.identity, (short) 0, idLen);
         st.identityLength = (byte) idLen;
-        Util.arrayCopy(b, pubOff, st.devicePublicW, (short) 0, Constants.EC_POINT_LENGTH);
         st.certificateLength = 0;
         if (newVersion) st.packageVersion++;
+        st.wipePending = false;
         st.state = Constants.STATE_PACKAGED;
         JCSystem.commitTransaction();
     }
@@ -395,8 +409,9 @@ public final class VaultApplet extends Applet {
         if (!crypto.verify(st.manufacturerKey, b, off, tbsLen, b, (short) (p + 2), sigLen)) {
             ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
         }
+        // bulk bytes first, outside the transaction: in state PACKAGED nothing reads the certificate
+        Util.arrayCopyNonAtomic(b, off, st.certificate, (short) 0, len);
         JCSystem.beginTransaction();
-        Util.arrayCopy(b, off, st.certificate, (short) 0, len);
         st.certificateLength = len;
         st.state = Constants.STATE_PROVISIONED;
         JCSystem.commitTransaction();
@@ -439,7 +454,11 @@ public final class VaultApplet extends Applet {
 
     // ---- prove ------------------------------------------------------------------------------
 
-    /** INTERNAL AUTHENTICATE: P2=01 AES-CMAC(channel key, challenge); P2=02 ECDSA(device key, challenge). */
+    /**
+     * INTERNAL AUTHENTICATE: P2=01 AES-CMAC(channel key, 50 || challenge); P2=02 ECDSA(device key,
+     * 50 || challenge). The fixed PROVE_DOMAIN prefix keeps this unauthenticated command from
+     * being a MAC/signature oracle over data the caller chooses freely.
+     */
     private void prove(APDU apdu, short p1p2) {
         if (p1p2 != Constants.P2_PROVE_CHANNEL_KEY && p1p2 != Constants.P2_PROVE_DEVICE_KEY) {
             ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
@@ -448,13 +467,15 @@ public final class VaultApplet extends Applet {
         if (!st.hasPackage()) ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED);
         byte[] buf = apdu.getBuffer();
         byte[] r = transients.ram;
-        Util.arrayCopyNonAtomic(buf, ISO7816.OFFSET_CDATA, r, Transients.OFF_SCRATCH, len);
+        r[Transients.OFF_SCRATCH] = Constants.PROVE_DOMAIN;
+        Util.arrayCopyNonAtomic(buf, ISO7816.OFFSET_CDATA, r, (short) (Transients.OFF_SCRATCH + 1), len);
+        short inLen = (short) (len + 1);
         short outLen;
         if (p1p2 == Constants.P2_PROVE_CHANNEL_KEY) {
-            crypto.cmac(st.channelKey, r, Transients.OFF_SCRATCH, len, buf, (short) 0);
+            crypto.cmac(st.channelKey, r, Transients.OFF_SCRATCH, inLen, buf, (short) 0);
             outLen = Constants.MAC_LENGTH;
         } else {
-            outLen = crypto.sign(st.devicePrivate, r, Transients.OFF_SCRATCH, len, buf, (short) 0);
+            outLen = crypto.sign(st.devicePrivate, r, Transients.OFF_SCRATCH, inLen, buf, (short) 0);
         }
         transients.clearWork();
         apdu.setOutgoingAndSend((short) 0, outLen);

@@ -45,6 +45,14 @@ final class VaultState {
     /** Incremented by every STORE PACKAGE; a RESTORE only accepts the current one. */
     short packageVersion;
 
+    /**
+     * True while the package key objects and bytes may hold values no committed state owns:
+     * set (one atomic write) before a package is loaded into the key objects, committed true by
+     * WIPE together with state EMPTY, committed false with the state of a new package. While it
+     * is set the state is EMPTY, and the next command (or the failing one) clears everything first.
+     */
+    boolean wipePending;
+
     // ---- the device-identity certificate (claim 19) ----
     final byte[] certificate;
     short certificateLength;
@@ -99,7 +107,17 @@ final class VaultState {
         state = Constants.STATE_EMPTY;
         identityLength = 0;
         certificateLength = 0;
+        wipePending = true; // a tear before the scrub below is finished by the next command
         JCSystem.commitTransaction();
+        scrub();
+    }
+
+    /**
+     * Clears the package key objects and bytes; only while the state is EMPTY (nothing reads
+     * them). Idempotent. Key objects are cleared outside any transaction (clearKey is not
+     * transactional on every card); wipePending drops last.
+     */
+    void scrub() {
         Util.arrayFillNonAtomic(identity, (short) 0, (short) identity.length, (byte) 0);
         Util.arrayFillNonAtomic(devicePublicW, (short) 0, (short) devicePublicW.length, (byte) 0);
         Util.arrayFillNonAtomic(certificate, (short) 0, (short) certificate.length, (byte) 0);
@@ -108,5 +126,6 @@ final class VaultState {
         devicePublic.clearKey();
         P256.setCurve(devicePrivate);
         P256.setCurve(devicePublic);
+        wipePending = false;
     }
 }

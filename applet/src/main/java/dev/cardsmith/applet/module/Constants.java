@@ -112,7 +112,7 @@ public final class Constants {
     public static final short MAX_CERT_LENGTH = 320;
     public static final short COUNTER_LENGTH = 4;
     public static final short MAX_TX_PAYLOAD = 192;
-    /** EEPROM staging area for long (chained or extended) commands and long responses. */
+    /** EEPROM staging area for chained or extended-length commands and multi-part responses. */
     public static final short STAGE_LENGTH = 1024;
 
     // ---- Key derivation: ANSI X9.63 KDF with SHA-256, GP SCP11 shared info ---------------------

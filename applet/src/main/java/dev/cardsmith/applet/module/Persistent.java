@@ -54,7 +54,7 @@ final class Persistent {
     /** The module's notion of today: the latest effective date of a certificate it accepted (BSI TR-03110 style). */
     final byte[] certificateDate = new byte[Constants.DATE_LENGTH];
 
-    /** Staging area for long commands (chained or extended length) and long responses. */
+    /** Staging area for chained or extended-length commands and multi-part responses. */
     final byte[] stage = new byte[Constants.STAGE_LENGTH];
 
     Persistent() {

@@ -44,10 +44,13 @@ class PcscVirtualReaderTest {
         bridge = VpcdBridge.start(card, "127.0.0.1", VpcdBridge.DEFAULT_PORT);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
-            if (PcscTransport.readers().stream().anyMatch(r -> r.name().equals(READER) && r.cardPresent())) return;
+            // our bridge must be vpcd's client: another program serving a card would answer instead
+            if (bridge.connected() && PcscTransport.readers().stream().anyMatch(r -> r.name().equals(READER) && r.cardPresent())) return;
             Thread.sleep(250);
         }
-        throw new AssertionError("pcscd never showed a card in '" + READER + "': " + PcscTransport.readers());
+        throw new AssertionError(bridge.connected()
+                ? "pcscd never showed a card in '" + READER + "': " + PcscTransport.readers()
+                : "could not connect to vpcd on 127.0.0.1:" + VpcdBridge.DEFAULT_PORT + " (is another program serving a card to it?)");
     }
 
     private static boolean pcscdRunning() throws Exception {

@@ -34,6 +34,7 @@ public final class VpcdBridge implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Socket socket;
     private volatile boolean connected;
+    private volatile boolean served;
 
     private VpcdBridge(CardTransport card, String host, int port) {
         this.card = card;
@@ -54,6 +55,11 @@ public final class VpcdBridge implements AutoCloseable {
         return connected;
     }
 
+    /** True once vpcd has sent this bridge a request: it is the reader's card, not merely queued. */
+    public boolean served() {
+        return served;
+    }
+
     private void loop() {
         while (running) {
             try (Socket s = new Socket()) {
@@ -64,6 +70,7 @@ public final class VpcdBridge implements AutoCloseable {
                 serve(new DataInputStream(s.getInputStream()), new DataOutputStream(s.getOutputStream()));
             } catch (IOException e) {
                 connected = false;
+                served = false;
                 if (!running) return;
                 try {
                     Thread.sleep(200);
@@ -79,6 +86,7 @@ public final class VpcdBridge implements AutoCloseable {
             int len = in.readUnsignedShort();
             byte[] msg = in.readNBytes(len);
             if (msg.length != len) throw new IOException("vpcd closed");
+            served = true;
             if (len == 1) {
                 switch (msg[0]) {
                     case CTRL_ATR -> write(out, card.atr());

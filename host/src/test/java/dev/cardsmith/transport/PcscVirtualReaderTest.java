@@ -45,10 +45,10 @@ class PcscVirtualReaderTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
             // our bridge must be vpcd's client: another program serving a card would answer instead
-            if (bridge.connected() && PcscTransport.readers().stream().anyMatch(r -> r.name().equals(READER) && r.cardPresent())) return;
+            if (bridge.served() && PcscTransport.readers().stream().anyMatch(r -> r.name().equals(READER) && r.cardPresent())) return;
             Thread.sleep(250);
         }
-        throw new AssertionError(bridge.connected()
+        throw new AssertionError(bridge.served()
                 ? "pcscd never showed a card in '" + READER + "': " + PcscTransport.readers()
                 : "could not connect to vpcd on 127.0.0.1:" + VpcdBridge.DEFAULT_PORT + " (is another program serving a card to it?)");
     }

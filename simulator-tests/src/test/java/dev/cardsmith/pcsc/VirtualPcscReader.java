@@ -46,13 +46,13 @@ final class VirtualPcscReader implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             try {
                 // our bridge must be vpcd's client: another program serving a card would answer instead
-                if (bridge.connected() && PcscTransport.readers().stream().anyMatch(x -> x.name().equals(READER) && x.cardPresent())) return r;
+                if (bridge.served() && PcscTransport.readers().stream().anyMatch(x -> x.name().equals(READER) && x.cardPresent())) return r;
             } catch (RuntimeException notYet) {
                 // pcscd still starting
             }
             Thread.sleep(250);
         }
-        boolean ours = bridge.connected();
+        boolean ours = bridge.served();
         r.close();
         throw new AssertionError(ours ? "pcscd never showed a card in '" + READER + "'"
                 : "could not connect to vpcd on 127.0.0.1:" + VpcdBridge.DEFAULT_PORT + " (is another program serving a card to it?)");

@@ -113,7 +113,7 @@ public final class AccessServer {
     public record Outcome(String psdId, String action, int mkVersion, int krkVersion, CardSession.Stats apdus) {}
 
     public PsdStatus select(CardSession card) {
-        return PsdStatus.parse(card.select(PSD_AID));
+        return PsdStatus.fromSelect(card.select(PSD_AID));
     }
 
     /**

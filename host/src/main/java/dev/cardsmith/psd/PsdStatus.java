@@ -18,6 +18,25 @@ public record PsdStatus(int state, int executive, int mkVersion, int krkVersion,
                 Arrays.copyOfRange(d, PsdProtocol.STATUS_FIXED_LEN, PsdProtocol.STATUS_FIXED_LEN + idLen));
     }
 
+    /**
+     * The status inside the SELECT response, an ISO 7816-4 FCI: 6F L { 84 L AID, 85 L status }
+     * (single-byte lengths; other data objects inside the template are skipped).
+     */
+    public static PsdStatus fromSelect(byte[] fci) {
+        if (fci.length < 2 || fci[0] != PsdProtocol.TAG_FCI || (fci[1] & 0xFF) != fci.length - 2) {
+            throw new PsdException("SELECT response is not an FCI template (" + fci.length + " bytes)");
+        }
+        int o = 2;
+        while (o + 2 <= fci.length) {
+            int tag = fci[o] & 0xFF;
+            int len = fci[o + 1] & 0xFF;
+            if (len > 0x7F || o + 2 + len > fci.length) throw new PsdException("malformed FCI in the SELECT response");
+            if (tag == (PsdProtocol.TAG_PROPRIETARY & 0xFF)) return parse(Arrays.copyOfRange(fci, o + 2, o + 2 + len));
+            o += 2 + len;
+        }
+        throw new PsdException("SELECT response carries no PSD status (tag 85)");
+    }
+
     public String idHex() { return Hex.of(id); }
 
     public boolean issued() { return state == (PsdProtocol.STATE_ISSUED & 0xFF); }

@@ -80,4 +80,21 @@ class PsdApdusTest {
             assertFalse(java.util.Arrays.equals(h.aesCmac("mk", new byte[1]), h.aesCmac("mk2", new byte[1])));
         }
     }
+
+    /** Interop finding: GlobalPlatformPro parses the SELECT response as BER-TLV; the PSD answers with an FCI. */
+    @org.junit.jupiter.api.Test
+    void selectResponseIsAnFciWithTheStatusInTag85() {
+        PsdStatus s = PsdStatus.fromSelect(Hex.parse("6F19" + "8407F043534D540101" + "850E" + "0700030103080102030405060708"));
+        org.junit.jupiter.api.Assertions.assertEquals("0102030405060708", s.idHex());
+        org.junit.jupiter.api.Assertions.assertEquals(3, s.mkVersion());
+        org.junit.jupiter.api.Assertions.assertEquals(3, s.krkTriesLeft());
+    }
+
+    @org.junit.jupiter.api.Test
+    void malformedFciIsRefused() {
+        assertThrows(PsdException.class, () -> PsdStatus.fromSelect(Hex.parse("0700030103080102030405060708")), "raw status is no FCI");
+        assertThrows(PsdException.class, () -> PsdStatus.fromSelect(Hex.parse("6F058403F04353")), "no tag 85");
+        assertThrows(PsdException.class, () -> PsdStatus.fromSelect(Hex.parse("6F048520AABB")), "85 runs past the template");
+        assertThrows(PsdException.class, () -> PsdStatus.fromSelect(Hex.parse("6F10")), "length mismatch");
+    }
 }

@@ -98,7 +98,7 @@ class Scp03GpHostInteropTest {
         assertEquals(0, resp[12] & 0x10);
         assertEquals(0, resp[12] & 0x01);
         // key diversification data: the PSD ID's first 10 bytes (status: ... | ID length | ID)
-        byte[] id = Arrays.copyOfRange(selectResponse, PsdProtocol.STATUS_FIXED_LEN, selectResponse.length);
+        byte[] id = PsdStatus.fromSelect(selectResponse).id();
         assertArrayEquals(Arrays.copyOf(id, 10), Arrays.copyOf(resp, 10));
     }
 

@@ -78,7 +78,7 @@ public final class PsdApplet extends Applet {
     public void process(APDU apdu) {
         byte[] buf = apdu.getBuffer();
         if (selectingApplet()) {
-            apdu.setOutgoingAndSend((short) 0, status(buf));
+            apdu.setOutgoingAndSend((short) 0, fci(buf));
             return;
         }
         try {
@@ -121,7 +121,7 @@ public final class PsdApplet extends Applet {
                 if (buf[ISO7816.OFFSET_P1] != PsdProtocol.P1_STATUS || buf[ISO7816.OFFSET_P2] != PsdProtocol.P2_STATUS) {
                     ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
                 }
-                apdu.setOutgoingAndSend((short) 0, status(buf));
+                apdu.setOutgoingAndSend((short) 0, status(buf, (short) 0));
                 return;
             case PsdProtocol.INS_INJECT_KEYS:
                 if (secured || cla != PsdProtocol.CLA_GP) ISOException.throwIt(PsdProtocol.SW_CLA_NOT_SUPPORTED);
@@ -147,16 +147,33 @@ public final class PsdApplet extends Applet {
         }
     }
 
-    private short status(byte[] buf) {
-        buf[0] = p.state();
-        buf[1] = p.vars[Persistent.V_TRIES] == 0 ? PsdProtocol.EXEC_BLOCKED : (exec[0] != 0 ? PsdProtocol.EXEC_UNLOCKED : PsdProtocol.EXEC_LOCKED);
-        buf[2] = p.vars[Persistent.V_MK_KVN];
-        buf[3] = p.vars[Persistent.V_KRK_KVN];
-        buf[4] = p.vars[Persistent.V_TRIES];
+    /** The public status at buf[off]; returns its length (at most 6 + 16 bytes). */
+    private short status(byte[] buf, short off) {
+        buf[off] = p.state();
+        buf[(short) (off + 1)] = p.vars[Persistent.V_TRIES] == 0 ? PsdProtocol.EXEC_BLOCKED : (exec[0] != 0 ? PsdProtocol.EXEC_UNLOCKED : PsdProtocol.EXEC_LOCKED);
+        buf[(short) (off + 2)] = p.vars[Persistent.V_MK_KVN];
+        buf[(short) (off + 3)] = p.vars[Persistent.V_KRK_KVN];
+        buf[(short) (off + 4)] = p.vars[Persistent.V_TRIES];
         byte idLen = p.vars[Persistent.V_ID_LEN];
-        buf[5] = idLen;
-        Util.arrayCopyNonAtomic(p.id, (short) 0, buf, PsdProtocol.STATUS_FIXED_LEN, idLen);
+        buf[(short) (off + 5)] = idLen;
+        Util.arrayCopyNonAtomic(p.id, (short) 0, buf, (short) (off + PsdProtocol.STATUS_FIXED_LEN), idLen);
         return (short) (PsdProtocol.STATUS_FIXED_LEN + idLen);
+    }
+
+    /** SELECT response: 6F L { 84 L instance AID, 85 L status } (every length below 128). */
+    private short fci(byte[] buf) {
+        short o = 2;
+        buf[o++] = PsdProtocol.TAG_DF_NAME;
+        byte aidLen = JCSystem.getAID().getBytes(buf, (short) (o + 1));
+        buf[o++] = aidLen;
+        o += aidLen;
+        buf[o++] = PsdProtocol.TAG_PROPRIETARY;
+        short statusLen = status(buf, (short) (o + 1));
+        buf[o++] = (byte) statusLen;
+        o += statusLen;
+        buf[0] = PsdProtocol.TAG_FCI;
+        buf[1] = (byte) (o - 2);
+        return o;
     }
 
     private static boolean validKvn(byte kvn) {

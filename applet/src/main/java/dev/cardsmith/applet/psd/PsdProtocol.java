@@ -77,10 +77,19 @@ public final class PsdProtocol {
     public static final byte KRK_TRIES = (byte) 3;
 
     /**
-     * Status (SELECT response and GET DATA 00DF): state | executive | MK version | KRK version |
-     * KRK tries left | ID length | ID.
+     * Status (GET DATA 00DF, and inside the SELECT FCI): state | executive | MK version | KRK
+     * version | KRK tries left | ID length | ID.
      */
     public static final short STATUS_FIXED_LEN = 6;
+
+    /**
+     * SELECT answers with an ISO 7816-4 FCI: 6F L { 84 L instance AID, 85 L status } (85 =
+     * proprietary information, not BER-TLV encoded), so GlobalPlatform hosts that parse the
+     * SELECT response as BER-TLV (GlobalPlatformPro) accept it.
+     */
+    public static final byte TAG_FCI = (byte) 0x6F;
+    public static final byte TAG_DF_NAME = (byte) 0x84;
+    public static final byte TAG_PROPRIETARY = (byte) 0x85;
 
     // ---- status words (ISO 7816-4)
     public static final short SW_OK = (short) 0x9000;

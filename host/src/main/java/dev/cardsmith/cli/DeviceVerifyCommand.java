@@ -17,13 +17,14 @@ final class DeviceVerifyCommand implements Runnable {
     CommandSpec spec;
 
     @Option(names = "--manufacturer-key", paramLabel = "HEX",
-            description = "Trust this manufacturer public key (04||X||Y) instead of the one in the card's write-once storage.")
+            description = "Trust this manufacturer public key (04||X||Y). Default: the HSM's manufacturer key when this "
+                    + "station has one, else the key in the card's write-once storage.")
     String manufacturerKey;
 
     @Override
     public void run() {
-        byte[] pinned = manufacturerKey == null ? null : Hex.parse(manufacturerKey);
         try (CliContext ctx = CliContext.of(spec)) {
+            byte[] pinned = manufacturerKey != null ? Hex.parse(manufacturerKey) : VaultCli.manufacturerPointIfAvailable(ctx);
             DeviceInspector.Report r = VaultCli.call(() -> DeviceInspector.verify(VaultCli.card(ctx), VaultCli.existingPublicDb(ctx), pinned));
             Map<String, Object> checks = new LinkedHashMap<>();
             for (DeviceInspector.Check c : r.checks()) checks.put(c.name(), (c.ok() ? "ok" : "FAILED") + " (" + c.detail() + ")");

@@ -50,6 +50,17 @@ final class VaultCli {
         return new VaultKeys(ctx.hsm());
     }
 
+    /**
+     * The manufacturer public key from this station's HSM when it has one (a factory), else null
+     * (a repair shop with only the public database). A missing PKCS#12 file is not created.
+     */
+    static byte[] manufacturerPointIfAvailable(CliContext ctx) {
+        String spec = ctx.hsmSpec();
+        if (spec.startsWith("pkcs12:") && !java.nio.file.Files.exists(java.nio.file.Path.of(spec.substring("pkcs12:".length())))) return null;
+        if (!ctx.hsm().contains(VaultKeys.MANUFACTURER)) return null;
+        return keys(ctx).manufacturerPoint();
+    }
+
     /** Runs a vault flow; turns its failures into one-line CLI errors with their exit code. */
     static <T> T call(Supplier<T> flow) {
         try {

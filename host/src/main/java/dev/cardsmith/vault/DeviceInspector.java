@@ -46,7 +46,8 @@ public final class DeviceInspector {
         byte[] manufacturer = pinnedManufacturerKey != null ? pinnedManufacturerKey : info.manufacturerKey();
         checks.add(new Check("manufacturer key on card", info.manufacturerKey() != null
                 && (pinnedManufacturerKey == null || Arrays.equals(pinnedManufacturerKey, info.manufacturerKey())),
-                info.manufacturerKey() == null ? "not set" : pinnedManufacturerKey == null ? "present (trusted as is)" : "matches the pinned key"));
+                info.manufacturerKey() == null ? "not set" : pinnedManufacturerKey == null ? "present (trusted as is)"
+                        : Arrays.equals(pinnedManufacturerKey, info.manufacturerKey()) ? "matches the pinned key" : "differs from the pinned key"));
         checks.add(new Check("card provisioned", info.state() == Constants.STATE_PROVISIONED, info.stateName()));
         checks.add(new Check("public database has the chip", latest.isPresent(),
                 latest.map(r -> "version " + r.version()).orElse("no record")));

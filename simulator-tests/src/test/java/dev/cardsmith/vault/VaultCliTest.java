@@ -128,6 +128,32 @@ class VaultCliTest {
         assertEquals("PROVISIONED", device("device", "show").json().get("card").get("state").asText());
     }
 
+    /**
+     * verify pins the manufacturer key from this station's HSM when it has one: a card whose
+     * write-once key is another manufacturer's fails (exit 7), and a station without a keystore
+     * (repair shop) falls back to the card's key without creating a keystore.
+     */
+    @Test
+    void claim2_verifyPinsTheManufacturerKeyFromTheHsm() throws Exception {
+        ok(device("device", "provision", "--imei", VaultFixture.IMEI));
+        Result v = device("device", "verify");
+        ok(v);
+        assertEquals("ok (matches the pinned key)", v.json().get("checks").get("manufacturer key on card").asText());
+
+        String otherKeystore = "pkcs12:" + dir.resolve("other-manufacturer.p12");
+        try (dev.cardsmith.hsm.Hsm other = dev.cardsmith.hsm.HsmFactory.open(otherKeystore, "cardsmith".toCharArray())) {
+            new VaultKeys(other).ensure();
+        }
+        Result foreign = cli("device", "verify", "--sim=" + sim, "--db", db, "--keystore", otherKeystore, "--json");
+        assertEquals(7, foreign.exit(), foreign.out() + foreign.err());
+        assertEquals("FAILED (differs from the pinned key)", foreign.json().get("checks").get("manufacturer key on card").asText());
+
+        Result shop = cli("device", "verify", "--sim=" + sim, "--db", db, "--keystore", "pkcs12:" + dir.resolve("absent.p12"), "--json");
+        ok(shop);
+        assertEquals("ok (present (trusted as is))", shop.json().get("checks").get("manufacturer key on card").asText());
+        assertFalse(Files.exists(dir.resolve("absent.p12")), "verify must not create a keystore");
+    }
+
     @Test
     void claim7_provisionFromPoolDeletesPoolEntryAndReprovisionAppendsVersion() {
         Result g = device("device", "pool", "generate", "--count", "2", "--secure-db", secureDb);

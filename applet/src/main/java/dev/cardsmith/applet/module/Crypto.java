@@ -43,7 +43,8 @@ final class Crypto {
             (byte) 0xBC, (byte) 0xE6, (byte) 0xFA, (byte) 0xAD, (byte) 0xA7, 0x17, (byte) 0x9E, (byte) 0x84, (byte) 0xF3, (byte) 0xB9, (byte) 0xCA, (byte) 0xC2, (byte) 0xFC, 0x63, 0x25, 0x51};
 
     final Signature ecdsa;
-    final Signature cmac;
+    /** AES-CMAC: the platform's ALG_AES_CMAC_128 where present, else software over {@link #aesEcb}. */
+    final AesCmac cmac;
     final Cipher aesCbc;
     final Cipher aesEcb;
     final MessageDigest sha256;
@@ -71,9 +72,9 @@ final class Crypto {
 
     Crypto() {
         ecdsa = Signature.getInstance(Signature.ALG_ECDSA_SHA_256, false);
-        cmac = Signature.getInstance(Signature.ALG_AES_CMAC_128, false);
         aesCbc = Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_CBC_NOPAD, false);
         aesEcb = Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_ECB_NOPAD, false);
+        cmac = new AesCmac(aesEcb);
         sha256 = MessageDigest.getInstance(MessageDigest.ALG_SHA_256, false);
         ecdh = KeyAgreement.getInstance(KeyAgreement.ALG_EC_SVDP_DH_PLAIN, false);
         random = RandomData.getInstance(RandomData.ALG_SECURE_RANDOM);
@@ -299,7 +300,7 @@ final class Crypto {
         incrementSsc(ram);
         short w = Transients.WORK;
         ram[w] = ins; ram[(short) (w + 1)] = p1; ram[(short) (w + 2)] = p2;
-        cmac.init(sMac, Signature.MODE_SIGN);
+        cmac.init(sMac);
         cmac.update(ram, Transients.SSC, (short) 16);
         cmac.update(ram, w, (short) 3);
         cmac.sign(buf, off, ctLen, ram, (short) (w + 16));
@@ -333,7 +334,7 @@ final class Crypto {
             aesCbc.init(sEnc, Cipher.MODE_ENCRYPT, ram, Transients.WORK, (short) 16);
             aesCbc.doFinal(buf, off, ctLen, buf, off);
         }
-        cmac.init(sRmac, Signature.MODE_SIGN);
+        cmac.init(sRmac);
         cmac.update(ram, Transients.SSC, (short) 16);
         cmac.sign(buf, off, ctLen, buf, (short) (off + ctLen));
         return (short) (ctLen + Constants.MAC_LENGTH);
@@ -349,6 +350,7 @@ final class Crypto {
         sEnc.clearKey();
         sMac.clearKey();
         sRmac.clearKey();
+        cmac.clear();
     }
 
     /**

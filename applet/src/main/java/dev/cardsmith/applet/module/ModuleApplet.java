@@ -591,7 +591,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
 
         // receipt = CMAC(K_receipt, 5F49 ePK.cs || 5F49 ePK.card)
         short w = putTlvHeader(ram, Transients.WORK, Constants.TAG_EPHEMERAL_KEY, Constants.EC_POINT_LENGTH);
-        crypto.cmac.init(crypto.sMac, Signature.MODE_SIGN);
+        crypto.cmac.init(crypto.sMac);
         crypto.cmac.update(ram, Transients.WORK, (short) (w - Transients.WORK));
         crypto.cmac.update(ram, Transients.EPK_PEER, Constants.EC_POINT_LENGTH);
         crypto.cmac.update(ram, Transients.WORK, (short) (w - Transients.WORK));
@@ -653,7 +653,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         short dataLen = (short) (len - Constants.MAC_LENGTH);
         byte[] ram = t.ram;
         ram[Transients.WORK] = Constants.MAC_CONTEXT_TX;
-        crypto.cmac.init(p.transactionKey, Signature.MODE_SIGN);
+        crypto.cmac.init(p.transactionKey);
         crypto.cmac.update(ram, Transients.WORK, (short) 1);
         crypto.cmac.sign(buf, off, dataLen, ram, (short) (Transients.WORK + 16));
         if (!Crypto.macEquals(ram, (short) (Transients.WORK + 16), buf, (short) (off + dataLen), Constants.MAC_LENGTH)) {
@@ -662,7 +662,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         if (!greater(buf, off, p.transactionCounter)) ISOException.throwIt(Constants.SW_REPLAY);
         Util.arrayCopy(buf, off, p.transactionCounter, (short) 0, Constants.COUNTER_LENGTH);
         ram[Transients.WORK] = Constants.MAC_CONTEXT_RX;
-        crypto.cmac.init(p.transactionKey, Signature.MODE_SIGN);
+        crypto.cmac.init(p.transactionKey);
         crypto.cmac.update(ram, Transients.WORK, (short) 1);
         crypto.cmac.sign(buf, off, dataLen, buf, (short) 0);
         send(apdu, buf, (short) 0, Constants.MAC_LENGTH);

@@ -7,7 +7,9 @@ import javacard.framework.JCSystem;
  * named chained offsets, and one short array of session variables. Total RAM (including the
  * three transient AES keys in {@link Crypto}, 48 bytes): 526 + 2*26 + 48 = 626 bytes; plus, where the
  * platform offers TYPE_EC_FP_PRIVATE_TRANSIENT_DESELECT, the ephemeral private key: 32 bytes, up to
- * about 225 if the domain parameters are kept in RAM too. Worst case 851 bytes, within the 1 KB budget.
+ * about 225 if the domain parameters are kept in RAM too; plus, where the platform lacks
+ * Signature.ALG_AES_CMAC_128, the 49-byte state of the software CMAC ({@link AesCmac}). Worst case
+ * 900 bytes, within the 1 KB budget.
  */
 final class Transients {
 

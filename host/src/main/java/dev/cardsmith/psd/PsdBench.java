@@ -53,6 +53,10 @@ public final class PsdBench {
             KeyManagementServer kms = new KeyManagementServer(kmsHsm);
             AccessServer access = new AccessServer(accessHsm, new PsdStore(Database.open("jdbc:sqlite:" + dir.resolve("psd.db"))));
             kms.init();
+            // a reused token keeps the MK blocks of earlier runs: let the throw-away KMS catch up so replace finds a newer block
+            int held = 0;
+            while (accessHsm.contains(PsdKeys.mkBlock(held + 1))) held++;
+            while (kms.latestMkVersion() < held) kms.rotateMasterKeyBlock();
             access.importKeys(kms.export(access.keyTransferImportKey(), true));
             if (!accessHsm.contains(PsdKeys.TRANSPORT_KEY)) access.importTransportKey(Hex.parse(PsdKeys.DEV_TRANSPORT_KEY_HEX));
 

@@ -22,17 +22,9 @@ final class CspCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "choose a subcommand: keygen, list, sign, cert-import, delete, pin");
     }
 
-    /** Adds {@code csp} and {@code bench csp-sign} (creating the {@code bench} group if no other system did). */
+    /** Adds {@code csp}; {@code bench csp-sign} is a subcommand of {@link BenchCommand}. */
     static void register(CommandLine root) {
         root.addSubcommand(new CspCommand());
-        CommandLine bench = root.getSubcommands().get("bench");
-        if (bench == null) {
-            CommandSpec spec = CommandSpec.create().name("bench").mixinStandardHelpOptions(true);
-            spec.usageMessage().description("Benchmarks against the simulated or real card.");
-            bench = new CommandLine(spec);
-            root.addSubcommand("bench", bench);
-        }
-        bench.addSubcommand("csp-sign", new CspBenchCommand());
     }
 
     /** The provider over this invocation's card; logs in when a PIN is given (--pin or $CARDSMITH_CSP_PIN). */

@@ -10,7 +10,8 @@ final class Subcommands {
         root.addSubcommand(new DeviceCommand()); root.addSubcommand(new DbCommand()); // seed 000
         root.addSubcommand(new KmsCommand()); root.addSubcommand(new PsdCommand()); // seed 001
         root.addSubcommand(new CaCommand()); root.addSubcommand(new ModuleCommand()); root.addSubcommand(new PersoCommand()); root.addSubcommand(new CentralCommand()); // seed 002
-        CspCommand.register(root); // seed 003: csp ... and bench csp-sign
+        CspCommand.register(root); // seed 003 (bench csp-sign lives in BenchCommand)
         root.addSubcommand(new OtaCommand()); root.addSubcommand(new TerminalCommand()); // seed 004
+        root.addSubcommand(new BenchCommand()); // bench vault|psd|module|ota|csp-sign
     }
 }

@@ -11,12 +11,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Benchmark (not a test): N personalizations and central sessions against jCardSim with a
  * throw-away keystore and database; prints APDU round trips, bytes and host wall time.
- * Run: {@code java -cp cardsmith.jar dev.cardsmith.module.ModuleBench [N]}. jCardSim times say
+ * Run: {@code cardsmith bench module [--rounds N]} (or this main class). jCardSim times say
  * nothing about a real chip; see docs/module.md for the modelled card time.
  */
 public final class ModuleBench {
@@ -25,6 +27,14 @@ public final class ModuleBench {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        System.out.println(run(n));
+    }
+
+    /** N personalizations (extended length and short APDUs) and N central sessions; counts and mean ms per run. */
+    public static Map<String, Object> run(int n) throws java.io.IOException {
+        if (n < 1) throw new IllegalArgumentException("rounds must be positive");
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("rounds", n);
         Path dir = Files.createTempDirectory("module-bench");
         LocalDate today = LocalDate.now();
         try (Hsm hsm = HsmFactory.open("pkcs12:" + dir.resolve("ks.p12"), "bench".toCharArray());
@@ -49,8 +59,7 @@ public final class ModuleBench {
                     CardSession.Stats used = session.stats().since(before);
                     total = used; // per-run counts are identical; keep the last
                 }
-                System.out.printf("personalization (%s): %s per run, %.1f ms host+jCardSim wall time per run%n",
-                        extended ? "extended length" : "short APDUs", total, nanos / 1e6 / n);
+                out.put(extended ? "personalizationExtendedLength" : "personalizationShortApdus", flow(nanos, n, total));
             }
             long nanos = 0;
             CardSession.Stats before = session.stats().snapshot();
@@ -61,8 +70,23 @@ public final class ModuleBench {
                 nanos += System.nanoTime() - t0;
             }
             CardSession.Stats used = session.stats().since(before);
-            System.out.printf("central authentication + transaction: %d APDUs per run, %.1f ms wall time per run%n",
-                    used.apdus() / n, nanos / 1e6 / n);
+            out.put("centralAuthenticateAndTransact", flow(nanos, n, null));
+            @SuppressWarnings("unchecked") Map<String, Object> c = (Map<String, Object>) out.get("centralAuthenticateAndTransact");
+            c.put("apdus", used.apdus() / n);
+            c.put("bytesSent", used.bytesSent() / n);
+            c.put("bytesReceived", used.bytesReceived() / n);
         }
+        return out;
+    }
+
+    private static Map<String, Object> flow(long nanos, int n, CardSession.Stats s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("meanMillis", Math.round(nanos / 1e4 / n) / 100.0);
+        if (s != null) {
+            m.put("apdus", s.apdus());
+            m.put("bytesSent", s.bytesSent());
+            m.put("bytesReceived", s.bytesReceived());
+        }
+        return m;
     }
 }

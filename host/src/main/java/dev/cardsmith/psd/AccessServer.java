@@ -226,7 +226,10 @@ public final class AccessServer {
         }
     }
 
-    /** Opens SCP03 with the MK in {@code mkLabel}; verifies the card cryptogram; level null = stop after INITIALIZE UPDATE. */
+    /**
+     * Opens SCP03 with the MK in {@code mkLabel}; checks the key information (kvn, SCP03, i)
+     * and the card cryptogram before EXTERNAL AUTHENTICATE; level null = stop after INITIALIZE UPDATE.
+     */
     private Scp03 openChannel(CardSession card, String mkLabel, int kvn, Integer level) {
         Scp03 sc = new Scp03(d -> hsm.aesCmac(mkLabel, d));
         ResponseAPDU iu = card.transmitOk("INITIALIZE UPDATE", sc.initializeUpdate(kvn));
@@ -255,7 +258,7 @@ public final class AccessServer {
         String mk = sessionLabel("mk");
         try {
             hsm.deriveAesKey(PsdKeys.mkBlock(version), PsdKeys.MK_LABEL, st.id(), mk);
-            Scp03 sc = new Scp03(d -> hsm.aesCmac(mk, d));
+            Scp03 sc = new Scp03(d -> hsm.aesCmac(mk, d)).expectKeyVersion(version);
             ResponseAPDU r = card.transmit(sc.initializeUpdate(0));
             if (r.getSW() != 0x9000) return false;
             try {

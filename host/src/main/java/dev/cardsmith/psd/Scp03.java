@@ -51,6 +51,10 @@ public final class Scp03 {
     private final byte[] counter = new byte[16];
     private int level;
     private int keyVersion;
+    /** Key version the card must answer with: P1 of INITIALIZE UPDATE, or {@link #expectKeyVersion}; -1 = any. */
+    private int expectedKvn = -1;
+    /** The card's "i" parameter (Amendment D key information: kvn || 03 || i). */
+    private int scpParameter;
     private byte[] divData;
     private boolean authenticated;
 
@@ -83,7 +87,9 @@ public final class Scp03 {
 
     public CommandAPDU initializeUpdate(int kvn, byte[] hostChallenge) {
         if (hostChallenge.length != 8) throw new IllegalArgumentException("host challenge must be 8 bytes");
+        if (kvn < 0 || kvn > 0x7F) throw new IllegalArgumentException("key version must be 00..7F");
         this.hostChallenge = hostChallenge.clone();
+        if (kvn != 0) expectedKvn = kvn;
         return new CommandAPDU(PsdProtocol.CLA_GP & 0xFF, PsdProtocol.INS_INITIALIZE_UPDATE, kvn, 0, hostChallenge, 256);
     }
 
@@ -93,12 +99,56 @@ public final class Scp03 {
         return initializeUpdate(kvn, hc);
     }
 
-    /** Parses the response, derives the session keys and verifies the card cryptogram. */
-    public void onInitializeUpdateResponse(byte[] r) {
+    /**
+     * With INITIALIZE UPDATE P1 = 00 ("the card's default key set") the card may answer with
+     * any key version: name the one the host's keys belong to, so a card answering with another
+     * version (e.g. still the old MK) is refused before any cryptogram is computed.
+     */
+    public Scp03 expectKeyVersion(int kvn) {
+        if (kvn < 1 || kvn > 0x7F) throw new IllegalArgumentException("key version must be 01..7F");
+        expectedKvn = kvn;
+        return this;
+    }
+
+    /** i bits this host implements: b5 pseudo-random card challenge, b6 R-MAC, b7 R-ENCRYPTION (S8 mode only). */
+    static final int I_PSEUDO_RANDOM = 0x10;
+    static final int I_R_MAC = 0x20;
+    static final int I_R_ENC = 0x40;
+    private static final int I_SUPPORTED = I_PSEUDO_RANDOM | I_R_MAC | I_R_ENC;
+
+    /**
+     * Checks the key information of an INITIALIZE UPDATE response (Amendment D 7.1.2: key
+     * diversification data (10) || kvn || SCP id 03 || i || card challenge (8) || card
+     * cryptogram (8) [|| sequence counter (3) when i b5 = pseudo-random challenge]) against what
+     * the host asked for. Pure; throws {@link Scp03Exception} with the reason.
+     */
+    static void checkKeyInformation(byte[] r, int expectedKvn) {
         if (r.length != 29 && r.length != 32) throw new Scp03Exception("INITIALIZE UPDATE response has " + r.length + " bytes, expected 29 or 32");
-        if (r[11] != PsdProtocol.SCP_ID) throw new Scp03Exception("card does not speak SCP03 (SCP id " + (r[11] & 0xFF) + ")");
+        int kvn = r[10] & 0xFF;
+        int scpId = r[11] & 0xFF;
+        int i = r[12] & 0xFF;
+        if (scpId != PsdProtocol.SCP_ID) throw new Scp03Exception(String.format("card does not speak SCP03 (SCP identifier %02X in the key information)", scpId));
+        if ((i & ~I_SUPPORTED) != 0) throw new Scp03Exception(String.format("unsupported SCP03 parameter i=%02X (only S8 mode with the options 10/20/40 is implemented)", i));
+        if ((i & I_R_ENC) != 0 && (i & I_R_MAC) == 0) throw new Scp03Exception(String.format("invalid SCP03 parameter i=%02X: R-ENCRYPTION without R-MAC", i));
+        int expectedLen = (i & I_PSEUDO_RANDOM) != 0 ? 32 : 29;
+        if (r.length != expectedLen) throw new Scp03Exception(String.format("INITIALIZE UPDATE response has %d bytes, but i=%02X means %d", r.length, i, expectedLen));
+        if (expectedKvn >= 0 && kvn != expectedKvn) {
+            throw new Scp03Exception(String.format("card answered INITIALIZE UPDATE with key version %02X, expected %02X: it holds another key set (e.g. an older MK)", kvn, expectedKvn));
+        }
+    }
+
+    /** Checks the key information, derives the session keys and verifies the card cryptogram. */
+    public void onInitializeUpdateResponse(byte[] r) {
+        if (hostChallenge == null) throw new IllegalStateException("INITIALIZE UPDATE first");
+        try {
+            checkKeyInformation(r, expectedKvn);
+        } catch (Scp03Exception e) {
+            wipe();
+            throw e;
+        }
         divData = Arrays.copyOfRange(r, 0, 10);
         keyVersion = r[10] & 0xFF;
+        scpParameter = r[12] & 0xFF;
         cardChallenge = Arrays.copyOfRange(r, 13, 21);
         byte[] cardCryptogram = Arrays.copyOfRange(r, 21, 29);
         byte[] ctx = context();
@@ -111,6 +161,9 @@ public final class Scp03 {
             throw new Scp03Exception("card cryptogram does not verify: the card holds a different key");
         }
     }
+
+    /** The card's SCP03 "i" parameter from the last INITIALIZE UPDATE response. */
+    public int scpParameter() { return scpParameter; }
 
     public byte[] context() {
         byte[] ctx = new byte[16];
@@ -128,6 +181,12 @@ public final class Scp03 {
     /** EXTERNAL AUTHENTICATE with the host cryptogram, MACed (starts the C-MAC chain). */
     public CommandAPDU externalAuthenticate(int securityLevel) {
         if (sMac == null) throw new IllegalStateException("INITIALIZE UPDATE first");
+        if ((securityLevel & PsdProtocol.SL_R_MAC) != 0 && (scpParameter & I_R_MAC) == 0) {
+            throw new Scp03Exception(String.format("security level %02X asks for R-MAC, which the card does not support (i=%02X)", securityLevel, scpParameter));
+        }
+        if ((securityLevel & PsdProtocol.SL_R_ENC) != 0 && (scpParameter & I_R_ENC) == 0) {
+            throw new Scp03Exception(String.format("security level %02X asks for R-ENCRYPTION, which the card does not support (i=%02X)", securityLevel, scpParameter));
+        }
         byte[] hostCryptogram = kdf(StaticKey.of(sMac), PsdProtocol.DC_HOST_CRYPTOGRAM, 64, context());
         Arrays.fill(chain, (byte) 0);
         Arrays.fill(counter, (byte) 0);

@@ -93,6 +93,8 @@ public final class PsdApplet extends Applet {
             ISOException.throwIt(PsdProtocol.SW_CONDITIONS_NOT_SATISFIED);
         } finally {
             crypto.wipeKey();
+            // the executive is unlocked only inside the session that unlocked it
+            if (!sc.authenticated()) exec[0] = 0;
         }
     }
 
@@ -132,8 +134,15 @@ public final class PsdApplet extends Applet {
                 initializeUpdate(apdu, buf, lc);
                 return;
             case PsdProtocol.INS_EXTERNAL_AUTHENTICATE:
-                if (cla != PsdProtocol.CLA_GP_SM) ISOException.throwIt(PsdProtocol.SW_CLA_NOT_SUPPORTED);
-                if (buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
+                // a failed EXTERNAL AUTHENTICATE ends the session (also the one INITIALIZE UPDATE prepared)
+                if (cla != PsdProtocol.CLA_GP_SM) {
+                    sc.close();
+                    ISOException.throwIt(PsdProtocol.SW_CLA_NOT_SUPPORTED);
+                }
+                if (buf[ISO7816.OFFSET_P2] != 0) {
+                    sc.close();
+                    ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
+                }
                 sc.externalAuthenticate(buf, lc);
                 return;
             case PsdProtocol.INS_UNLOCK:

@@ -14,8 +14,9 @@ import javacardx.crypto.Cipher;
  * PSD's master key (used as K-ENC, K-MAC and K-DEK of the key set, like GP's default key sets):
  * INITIALIZE UPDATE / EXTERNAL AUTHENTICATE with card and host cryptograms, session keys
  * S-ENC/S-MAC/S-RMAC by the SCP03 KDF, C-MAC with chaining, C-DECRYPTION, R-MAC and
- * R-ENCRYPTION. Any MAC, cryptogram or padding failure closes the session (6982); so does a
- * tear, a reset or deselection (everything here is CLEAR_ON_DESELECT RAM).
+ * R-ENCRYPTION. Any MAC, cryptogram or padding failure closes the session (6982), any failed or
+ * unexpected EXTERNAL AUTHENTICATE too (6985/6A86/6700/6E00); so does a tear, a reset or
+ * deselection (everything here is CLEAR_ON_DESELECT RAM).
  */
 final class SecureChannel {
     private static final byte NONE = 0;
@@ -89,9 +90,18 @@ final class SecureChannel {
         Util.arrayFillNonAtomic(ram, R_TMP, (short) 16, (byte) 0);
     }
 
-    /** EXTERNAL AUTHENTICATE: P1 = security level, data = host cryptogram (8) || C-MAC (8). */
+    /**
+     * EXTERNAL AUTHENTICATE: P1 = security level, data = host cryptogram (8) || C-MAC (8). Only
+     * expected right after a successful INITIALIZE UPDATE (GP CS v2.3 chapter 10, Amendment D
+     * 7.2): out of sequence (no INITIALIZE UPDATE, or a second one in an authenticated session)
+     * it answers 6985 and, like every failed check here, terminates the session, so that later
+     * secured commands fail until a new INITIALIZE UPDATE.
+     */
     void externalAuthenticate(byte[] buf, short lc) {
-        if (flags[0] != INITIALIZED) ISOException.throwIt(PsdProtocol.SW_CONDITIONS_NOT_SATISFIED);
+        if (flags[0] != INITIALIZED) {
+            close();
+            ISOException.throwIt(PsdProtocol.SW_CONDITIONS_NOT_SATISFIED);
+        }
         byte level = buf[ISO7816.OFFSET_P1];
         if (level != 0x01 && level != 0x03 && level != 0x11 && level != 0x13 && level != 0x33) {
             close();

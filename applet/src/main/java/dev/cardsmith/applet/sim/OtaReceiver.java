@@ -237,21 +237,27 @@ final class OtaReceiver {
         // counter update and every command's effect in one transaction
         short dataEnd = (short) (len - pcntr);
         short resp;
+        // keys need confidentiality and integrity: CBC alone lets a bit flip in one block
+        // change the next block's plaintext (IMEI, expiry, plays) without the key
+        tr.session[Transients.S_PACKET_CIPHERED] = (byte) (ciphered && ccLen > 0 ? 1 : 0);
+        // key objects are not transactional on many cards: INIT_TRUST's key is written before
+        // the transaction, into a slot the committed state does not use
+        stageKeys(pkt, data, dataEnd);
         State.beginTransaction();
         try {
             if (cntrMode == Constants.SPI1_COUNTER_HIGHER || cntrMode == Constants.SPI1_COUNTER_PLUS_ONE) {
                 Util.arrayCopy(pkt, O_CNTR, st.counter, (short) 0, Constants.CNTR_LEN);
             }
-            // keys need confidentiality and integrity: CBC alone lets a bit flip in one block
-            // change the next block's plaintext (IMEI, expiry, plays) without the key
-            tr.session[Transients.S_PACKET_CIPHERED] = (byte) (ciphered && ccLen > 0 ? 1 : 0);
             resp = executeRemote(pkt, data, dataEnd);
             JCSystem.commitTransaction();
         } catch (ISOException e) {
             // only thrown by validation before any write: keep the counter update
             JCSystem.commitTransaction();
             throw e;
+        } finally {
+            tr.session[Transients.S_INIT_STAGED] = Transients.INIT_NOT_STAGED;
         }
+        st.finishClear(); // keys the packet made unreachable (INIT_TRUST, REVOKE), or a staged key not used
         return por(out, pkt, spi2, Constants.POR_OK, true, resp);
     }
 
@@ -287,6 +293,20 @@ final class OtaReceiver {
             if (x != y) return x < y ? (short) -1 : (short) 1;
         }
         return 0;
+    }
+
+    /** Finds the packet's first INIT_TRUST (CLA INS P1 P2 Lc data ...) and stages its key (SimApplet.stageInitTrust). */
+    private void stageKeys(byte[] pkt, short off, short end) {
+        tr.session[Transients.S_INIT_STAGED] = Transients.INIT_NOT_STAGED;
+        while ((short) (off + 5) <= end) {
+            short lc = (short) (pkt[(short) (off + 4)] & 0xFF);
+            if ((short) (off + 5 + lc) > end) return;
+            if (pkt[off] == Constants.CLA_PROPRIETARY && pkt[(short) (off + 1)] == Constants.INS_OTA_INIT_TRUST) {
+                applet.stageInitTrust(pkt, (short) (off + 5), lc);
+                return;
+            }
+            off = (short) (off + 5 + lc);
+        }
     }
 
     /**

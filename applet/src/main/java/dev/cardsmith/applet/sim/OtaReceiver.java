@@ -50,8 +50,11 @@ final class OtaReceiver {
 
     // ------------------------------------------------------------------ envelope and SMS
 
-    /** ENVELOPE (SMS-PP download) in buf[off..off+len); returns the response length written at buf[0]. */
-    short envelope(byte[] buf, short off, short len) {
+    /**
+     * ENVELOPE (SMS-PP download) in buf[off..off+len) (the APDU buffer, or the scratch RAM when the
+     * command did not fit the APDU buffer); returns the response length written at out[0].
+     */
+    short envelope(byte[] buf, short off, short len, byte[] out) {
         if (!st.otaPersonalized) ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
         short end = (short) (off + len);
         if (len < 2 || buf[off] != Constants.TAG_SMS_PP_DOWNLOAD) ISOException.throwIt(Constants.SW_WRONG_DATA);
@@ -84,10 +87,10 @@ final class OtaReceiver {
             p += l;
         }
         if (!devices || tpdu < 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        return smsDeliver(buf, tpdu, tpduLen);
+        return smsDeliver(buf, tpdu, tpduLen, out);
     }
 
-    private short smsDeliver(byte[] buf, short off, short len) {
+    private short smsDeliver(byte[] buf, short off, short len, byte[] out) {
         short end = (short) (off + len);
         byte first = buf[off];
         if ((first & Constants.TP_MTI_MASK) != 0 || (first & Constants.TP_UDHI) == 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
@@ -166,7 +169,7 @@ final class OtaReceiver {
         short n = tr.shorts[0];
         tr.shorts[0] = 0;
         try {
-            return commandPacket(tr.rx, n, buf);
+            return commandPacket(tr.rx, n, out);
         } finally {
             // the packet was deciphered in place: keys (INIT_TRUST, LICENSE) must not stay in RAM
             Util.arrayFillNonAtomic(tr.rx, (short) 0, n, (byte) 0);

@@ -124,12 +124,14 @@ public final class SimApplet extends Applet {
         // would read Le as Lc and wait for data that never comes
         short len = 0;
         if (ins != Constants.INS_GET_CHALLENGE && ins != Constants.INS_POLL && ins != Constants.INS_TERMINAL_REVOKE) {
-            len = receive(apdu, buf);
+            len = receive(apdu, buf, ins);
         }
         short out;
         switch (ins) {
             case Constants.INS_ENVELOPE:
-                out = ota.envelope(buf, ISO7816.OFFSET_CDATA, len);
+                out = tr.shorts[Transients.IN_SCRATCH] != 0
+                        ? ota.envelope(tr.scratch, (short) 0, len, buf)
+                        : ota.envelope(buf, ISO7816.OFFSET_CDATA, len, buf);
                 break;
             case Constants.INS_GET_CHALLENGE:
                 out = getChallenge(buf, len);
@@ -162,9 +164,37 @@ public final class SimApplet extends Applet {
         if (out > 0) apdu.setOutgoingAndSend((short) 0, out);
     }
 
-    private static short receive(APDU apdu, byte[] buf) {
-        short lc = apdu.setIncomingAndReceive();
-        if (lc != apdu.getIncomingLength()) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+    /**
+     * Receives all Lc bytes and returns Lc. setIncomingAndReceive may deliver only the first part
+     * (an APDU buffer or T=0 block smaller than the command); the rest comes with receiveBytes,
+     * in a loop until Lc is in. Data that fits stays in the APDU buffer at OFFSET_CDATA; an
+     * ENVELOPE that does not fit the buffer (only the SMS-PP download can be that long) is
+     * streamed into tr.scratch (tr.shorts[IN_SCRATCH] = 1): not into the reassembly buffer rx,
+     * which may hold the earlier segments of a concatenated SMS. Other commands longer than the
+     * APDU buffer get 6700.
+     */
+    private short receive(APDU apdu, byte[] buf, byte ins) {
+        tr.shorts[Transients.IN_SCRATCH] = 0;
+        short got = apdu.setIncomingAndReceive();
+        short lc = apdu.getIncomingLength();
+        short off = apdu.getOffsetCdata();
+        if ((short) (off + lc) <= (short) buf.length) {
+            while (got < lc) {
+                got += apdu.receiveBytes((short) (off + got));
+            }
+            return lc;
+        }
+        if (ins != Constants.INS_ENVELOPE || lc > Transients.SCRATCH_LEN) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        byte[] ram = tr.scratch;
+        short have = 0;
+        while (true) {
+            if ((short) (have + got) > lc) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+            Util.arrayCopyNonAtomic(buf, off, ram, have, got);
+            have += got;
+            if (have >= lc) break;
+            got = apdu.receiveBytes(off);
+        }
+        tr.shorts[Transients.IN_SCRATCH] = 1;
         return lc;
     }
 

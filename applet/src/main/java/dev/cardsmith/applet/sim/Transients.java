@@ -4,13 +4,14 @@ import javacard.framework.JCSystem;
 
 /**
  * RAM of the sim applet: the SMS reassembly buffer, a scratch area, the terminal session
- * (challenge and flags). About 700 bytes in all.
+ * (challenge and flags). About 810 bytes in all.
  */
 final class Transients {
 
     /** Longest command packet accepted (three concatenated SMS). */
     static final short RX_LEN = 400;
-    static final short SCRATCH_LEN = 176;
+    /** Also receives an ENVELOPE longer than the APDU buffer: any short-APDU Lc (255) fits. */
+    static final short SCRATCH_LEN = 255;
     static final short OUT_LEN = 64;
 
     final byte[] rx;
@@ -20,8 +21,9 @@ final class Transients {
     final byte[] challenge;
     /** [0] challenge valid, [1] authenticated, [2] concat reference low, [3] total, [4] next, [5] concat ref high, [6] packet ciphered, [7] INIT_TRUST staged */
     final byte[] session;
-    /** [0] bytes in rx, [F_TYPE..F_DATE] value offsets of the INIT_TRUST being staged / executed */
+    /** [0] bytes in rx, [1] command data streamed into scratch (IN_SCRATCH), [F_TYPE..F_DATE] value offsets of the INIT_TRUST being staged / executed */
     final short[] shorts;
+    static final short IN_SCRATCH = 1;
     static final short F_TYPE = 2;
     static final short F_KEY = 3;
     static final short F_KEY_LEN = 4;

@@ -298,15 +298,26 @@ final class OtaReceiver {
         return 0;
     }
 
-    /** Finds the packet's first INIT_TRUST (CLA INS P1 P2 Lc data ...) and stages its key (SimApplet.stageInitTrust). */
+    /**
+     * Before the packet's transaction: stages the key of the packet's first INIT_TRUST (CLA INS P1
+     * P2 Lc data ...; SimApplet.stageInitTrust) and, if the packet has a LICENSE command, marks the
+     * license key objects for clearing (a torn put could leave its key in a slot the rolled-back
+     * transaction left unused).
+     */
     private void stageKeys(byte[] pkt, short off, short end) {
         tr.session[Transients.S_INIT_STAGED] = Transients.INIT_NOT_STAGED;
+        boolean staged = false;
         while ((short) (off + 5) <= end) {
             short lc = (short) (pkt[(short) (off + 4)] & 0xFF);
             if ((short) (off + 5 + lc) > end) return;
-            if (pkt[off] == Constants.CLA_PROPRIETARY && pkt[(short) (off + 1)] == Constants.INS_OTA_INIT_TRUST) {
-                applet.stageInitTrust(pkt, (short) (off + 5), lc);
-                return;
+            if (pkt[off] == Constants.CLA_PROPRIETARY) {
+                byte ins = pkt[(short) (off + 1)];
+                if (ins == Constants.INS_OTA_INIT_TRUST && !staged) {
+                    staged = true;
+                    applet.stageInitTrust(pkt, (short) (off + 5), lc);
+                } else if (ins == Constants.INS_OTA_LICENSE && !st.clearPending) {
+                    st.clearPending = true;
+                }
             }
             off = (short) (off + 5 + lc);
         }

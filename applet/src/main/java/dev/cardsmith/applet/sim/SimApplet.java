@@ -63,10 +63,8 @@ public final class SimApplet extends Applet {
         byte kidAlg = (byte) ((b[(short) (off + 17)] >> 4) & 0x0F);
         if (kidAlg == 0) kidAlg = Constants.KEY_ALG_AES;
         if (alg != kidAlg || (alg != Constants.KEY_ALG_AES && alg != Constants.KEY_ALG_3DES2)) ISOException.throwIt(ISO7816.SW_WRONG_DATA);
-        State.beginTransaction();
-        st.otaAlgorithm = alg;
-        st.kicIndex = (byte) (b[off] & 0x0F);
-        st.kidIndex = (byte) (b[(short) (off + 17)] & 0x0F);
+        // keys first, outside the transaction (Key.setKey is not transactional on many cards):
+        // nothing uses them until otaPersonalized commits below; a torn PERSONALIZE can be repeated
         if (alg == Constants.KEY_ALG_AES) {
             st.kic.setKey(b, (short) (off + 1));
             st.kid.setKey(b, (short) (off + 18));
@@ -74,6 +72,10 @@ public final class SimApplet extends Applet {
             st.kicDes.setKey(b, (short) (off + 1));
             st.kidDes.setKey(b, (short) (off + 18));
         }
+        State.beginTransaction();
+        st.otaAlgorithm = alg;
+        st.kicIndex = (byte) (b[off] & 0x0F);
+        st.kidIndex = (byte) (b[(short) (off + 17)] & 0x0F);
         Util.arrayCopy(b, (short) (off + 34), st.tar, (short) 0, Constants.TAR_LEN);
         st.msl = b[(short) (off + 37)];
         Util.arrayFillNonAtomic(st.counter, (short) 0, Constants.CNTR_LEN, (byte) 0);
@@ -670,14 +672,14 @@ public final class SimApplet extends Applet {
             st.licUsed[i] = 1;
             if (old >= 0) {
                 st.licUsed[old] = 0;
-                st.licKey[old].clearKey(); // a tear before the commit leaves that license unusable, never mixed
+                st.clearPending = true; // its key object is cleared after the commit (State.finishClear)
             }
         } else if (p1 == Constants.P1_LICENSE_DELETE) {
             if (len != 2) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
             short i = st.findLicense(Util.getShort(b, off));
             if (i < 0) ISOException.throwIt(Constants.SW_REFERENCE_NOT_FOUND);
             st.licUsed[i] = 0;
-            st.licKey[i].clearKey();
+            st.clearPending = true; // its key object is cleared after the commit (State.finishClear)
         } else {
             ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
         }

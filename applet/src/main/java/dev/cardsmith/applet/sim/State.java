@@ -41,7 +41,8 @@ final class State {
     final ECPublicKey[] initPub = new ECPublicKey[2];
     byte initSlot;
     /**
-     * Set in the transaction that makes key objects unreachable (INIT_TRUST, revocation, ACK);
+     * Set in the transaction that makes key objects unreachable (INIT_TRUST, revocation, ACK,
+     * LICENSE delete/replace; before the packet transaction for any LICENSE);
      * {@link #finishClear()} clears them after the commit, or the next command after a tear.
      */
     boolean clearPending;
@@ -132,7 +133,7 @@ final class State {
     /**
      * Clears every key object the committed state cannot reach: the staging init slot, the active
      * init key unless the state is INITIALIZED, the active trust slot unless TRUSTED, the pending
-     * trust slot unless a key is pending. Outside any transaction; clearPending drops last (one
+     * trust slot unless a key is pending, the content keys of unused license slots. Outside any transaction; clearPending drops last (one
      * atomic write), so a tear in here is finished by the next command.
      */
     void finishClear() {
@@ -147,6 +148,9 @@ final class State {
             trustEnc[pendingSlot()].clearKey();
             trustMac[pendingSlot()].clearKey();
             Util.arrayFillNonAtomic(pendingNonce, (short) 0, Constants.CHALLENGE_LEN, (byte) 0);
+        }
+        for (short i = 0; i < LIC_SLOTS; i++) {
+            if (licUsed[i] == 0) licKey[i].clearKey(); // deleted / replaced licenses, a torn LICENSE put
         }
         clearPending = false;
     }

@@ -404,4 +404,158 @@ class SimReviewTest {
         @Override public void reset() { }
         @Override public void close() { }
     }
+    // ------------------------------------------------------------------ INIT_TRUST tear safety
+
+    /**
+     * Arms a tear on the next setKey of the init key object(s), wherever the applet keeps them;
+     * returns the restore action. (Handles a single init key and the double slot, so the test also
+     * runs against the layout before the fix.)
+     */
+    private Runnable tearOnInitKeySetKey() {
+        Object st = get(simApplet(f.card), "st");
+        Object k = get(st, "initKey");
+        TearAfterSetKey.armed = true;
+        if (k instanceof javacard.security.AESKey[] arr) {
+            javacard.security.AESKey[] real = arr.clone();
+            for (int i = 0; i < arr.length; i++) arr[i] = proxyKey(real[i]);
+            return () -> System.arraycopy(real, 0, arr, 0, arr.length);
+        }
+        javacard.security.AESKey real = (javacard.security.AESKey) k;
+        set(st, "initKey", proxyKey(real));
+        return () -> set(st, "initKey", real);
+    }
+
+    private javacard.security.AESKey proxyKey(javacard.security.AESKey real) {
+        return (javacard.security.AESKey) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {javacard.security.AESKey.class}, new TearAfterSetKey(real));
+    }
+
+    private void tornSend(OtaServer.OtaMessage m, Runnable restore) {
+        try {
+            f.send(m);
+        } catch (RuntimeException expected) {
+            // torn: no (useful) answer
+        } finally {
+            restore.run();
+        }
+        assertFalse(TearAfterSetKey.armed, "the tear was not reached");
+        TearAfterSetKey.armed = false;
+        powerCycle();
+    }
+
+    private static boolean works(Runnable r) {
+        try {
+            r.run();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private Terminal terminal(String name) {
+        return new Terminal(f.card, dev.cardsmith.ota.terminal.TerminalKeyStore.open(dir.resolve(name), "test".toCharArray()));
+    }
+
+    static final String IMEI2 = "356938035643809";
+
+    /**
+     * INIT_TRUST erased the trust keys and wrote the init key (Key.setKey / clearKey, not
+     * transactional on many cards) inside the OTA packet's transaction: a tear after the key write
+     * left an established trust relationship with its keys cleared and the re-initialization not
+     * done - neither the old nor the new terminal could authenticate.
+     */
+    @Test
+    void bug_initTrustTornAfterTheKeyWrite_leftTheTrustWithClearedKeys() {
+        establish();
+        byte[] ck = new byte[16];
+        java.util.Arrays.fill(ck, (byte) 0x55);
+        assertTrue(f.send(f.server.license(OtaFixture.SIM, 7, ck, 50, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(9))).compact().ok());
+        Terminal t2 = terminal("t2.json");
+        byte[] k2 = Terminal.enrolSymmetric(ksOf(t2), IMEI2, OtaFixture.MAX_OUTPUT);
+        OtaServer.OtaMessage m = f.server.initTrustSymmetric(OtaFixture.SIM, k2, IMEI2, OtaFixture.MAX_OUTPUT,
+                OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY);
+        tornSend(m, tearOnInitKeySetKey());
+        boolean oldTrust = works(() -> {
+            f.terminal.authenticate(false, OtaFixture.TODAY);
+            assertArrayEquals(ck, f.terminal.contentKey(7).key());
+        });
+        boolean newInit = works(() -> assertTrue(t2.authenticate(false, OtaFixture.TODAY).keyDelivered()));
+        assertTrue(oldTrust || newInit, "after a torn INIT_TRUST neither the old trust nor the new initialization works");
+        if (oldTrust) {
+            // the torn packet left the counter alone: the network repeats it and it completes
+            assertTrue(f.send(m).compact().ok());
+            assertTrue(t2.authenticate(false, OtaFixture.TODAY).keyDelivered());
+        }
+        t2.ack();
+        assertEquals(Constants.STATE_TRUSTED, status().state());
+    }
+
+    /**
+     * The same tear while the SIM waits for its first terminal: the new init key was in place but
+     * the IMEI, max output and expiry were still the old ones, so whoever held the new key could
+     * authenticate as the old terminal (a new key paired with the old characteristics).
+     */
+    @Test
+    void bug_initTrustTornAfterTheKeyWrite_pairedTheNewKeyWithTheOldImei() {
+        byte[] k1 = Terminal.enrolSymmetric(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
+        assertTrue(f.send(f.server.initTrustSymmetric(OtaFixture.SIM, k1, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT,
+                OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY)).por().ok());
+        Terminal t2 = terminal("t2.json");
+        byte[] k2 = Terminal.enrolSymmetric(ksOf(t2), IMEI2, OtaFixture.MAX_OUTPUT);
+        tornSend(f.server.initTrustSymmetric(OtaFixture.SIM, k2, IMEI2, OtaFixture.MAX_OUTPUT,
+                OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY), tearOnInitKeySetKey());
+        // the mix: the new key with the old terminal's characteristics
+        Terminal mix = terminal("mix.json");
+        dev.cardsmith.ota.terminal.TerminalKeyStore mixKs = ksOf(mix);
+        Terminal.enrolSymmetric(mixKs, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
+        mixKs.secret("init", k2);
+        mixKs.save();
+        assertFalse(works(() -> mix.authenticate(false, OtaFixture.TODAY)), "new init key accepted with the old IMEI");
+        boolean old = works(() -> assertTrue(f.terminal.authenticate(false, OtaFixture.TODAY).keyDelivered()));
+        boolean fresh = works(() -> assertTrue(t2.authenticate(false, OtaFixture.TODAY).keyDelivered()));
+        assertTrue(old ^ fresh, "exactly one of the old and the new initialization must hold: old " + old + ", new " + fresh);
+    }
+
+    private static dev.cardsmith.ota.terminal.TerminalKeyStore ksOf(Terminal t) {
+        return (dev.cardsmith.ota.terminal.TerminalKeyStore) get(t, "ks");
+    }
+    /** A torn INIT_TRUST leaves no key behind in the staging slot: the next command clears it. */
+    @Test
+    void initTrustTornKeyDoesNotLingerInTheStagingSlot() {
+        establish();
+        Terminal t2 = terminal("t2.json");
+        byte[] k2 = Terminal.enrolSymmetric(ksOf(t2), IMEI2, OtaFixture.MAX_OUTPUT);
+        tornSend(f.server.initTrustSymmetric(OtaFixture.SIM, k2, IMEI2, OtaFixture.MAX_OUTPUT,
+                OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY), tearOnInitKeySetKey());
+        status(); // any command finishes the clearing
+        Object st = get(simApplet(f.card), "st");
+        javacard.security.AESKey[] init = (javacard.security.AESKey[]) get(st, "initKey");
+        assertFalse(init[0].isInitialized() || init[1].isInitialized(), "an init key is left in a trusted SIM");
+        assertFalse((Boolean) get(st, "clearPending"));
+        javacard.security.AESKey[] enc = (javacard.security.AESKey[]) get(st, "trustEnc");
+        int active = (Byte) get(st, "activeSlot");
+        assertTrue(enc[active].isInitialized(), "the active trust key survived");
+        assertFalse(enc[active ^ 1].isInitialized());
+    }
+
+    /** Only one INIT_TRUST per packet (one staging slot): a second one is refused, the first one holds. */
+    @Test
+    void secondInitTrustInOnePacketIsRefused() {
+        byte[] k1 = Terminal.enrolSymmetric(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
+        Terminal t2 = terminal("t2.json");
+        byte[] k2 = Terminal.enrolSymmetric(ksOf(t2), IMEI2, OtaFixture.MAX_OUTPUT);
+        byte[] cmds = RemoteCommands.create()
+                .initTrust(Constants.KEY_TYPE_AES128, k1, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT, OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY)
+                .initTrust(Constants.KEY_TYPE_AES128, k2, IMEI2, OtaFixture.MAX_OUTPUT, OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY)
+                .bytes();
+        Spi secure = Spi.secure(Spi.CounterMode.HIGHER);
+        javax.smartcardio.ResponseAPDU r = f.raw(OtaFixture.envelopes(CommandPacket.encode(DevKeys.keys(), secure, 1000, cmds)));
+        var c = ResponsePacket.decode(DevKeys.keys(), secure, r.getData()).compact();
+        assertEquals(2, c.commands());
+        assertEquals(0x6985, c.sw());
+        assertFalse(works(() -> t2.authenticate(false, OtaFixture.TODAY)));
+        assertTrue(f.terminal.authenticate(false, OtaFixture.TODAY).keyDelivered());
+        f.terminal.ack();
+        assertEquals(Constants.STATE_TRUSTED, f.terminal.challenge().state());
+    }
 }

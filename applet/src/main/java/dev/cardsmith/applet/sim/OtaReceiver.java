@@ -50,8 +50,11 @@ final class OtaReceiver {
 
     // ------------------------------------------------------------------ envelope and SMS
 
-    /** ENVELOPE (SMS-PP download) in buf[off..off+len); returns the response length written at buf[0]. */
-    short envelope(byte[] buf, short off, short len) {
+    /**
+     * ENVELOPE (SMS-PP download) in buf[off..off+len) (the APDU buffer, or the scratch RAM when the
+     * command did not fit the APDU buffer); returns the response length written at out[0].
+     */
+    short envelope(byte[] buf, short off, short len, byte[] out) {
         if (!st.otaPersonalized) ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
         short end = (short) (off + len);
         if (len < 2 || buf[off] != Constants.TAG_SMS_PP_DOWNLOAD) ISOException.throwIt(Constants.SW_WRONG_DATA);
@@ -84,10 +87,10 @@ final class OtaReceiver {
             p += l;
         }
         if (!devices || tpdu < 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        return smsDeliver(buf, tpdu, tpduLen);
+        return smsDeliver(buf, tpdu, tpduLen, out);
     }
 
-    private short smsDeliver(byte[] buf, short off, short len) {
+    private short smsDeliver(byte[] buf, short off, short len, byte[] out) {
         short end = (short) (off + len);
         byte first = buf[off];
         if ((first & Constants.TP_MTI_MASK) != 0 || (first & Constants.TP_UDHI) == 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
@@ -166,7 +169,7 @@ final class OtaReceiver {
         short n = tr.shorts[0];
         tr.shorts[0] = 0;
         try {
-            return commandPacket(tr.rx, n, buf);
+            return commandPacket(tr.rx, n, out);
         } finally {
             // the packet was deciphered in place: keys (INIT_TRUST, LICENSE) must not stay in RAM
             Util.arrayFillNonAtomic(tr.rx, (short) 0, n, (byte) 0);
@@ -237,21 +240,27 @@ final class OtaReceiver {
         // counter update and every command's effect in one transaction
         short dataEnd = (short) (len - pcntr);
         short resp;
+        // keys need confidentiality and integrity: CBC alone lets a bit flip in one block
+        // change the next block's plaintext (IMEI, expiry, plays) without the key
+        tr.session[Transients.S_PACKET_CIPHERED] = (byte) (ciphered && ccLen > 0 ? 1 : 0);
+        // key objects are not transactional on many cards: INIT_TRUST's key is written before
+        // the transaction, into a slot the committed state does not use
+        stageKeys(pkt, data, dataEnd);
         State.beginTransaction();
         try {
             if (cntrMode == Constants.SPI1_COUNTER_HIGHER || cntrMode == Constants.SPI1_COUNTER_PLUS_ONE) {
                 Util.arrayCopy(pkt, O_CNTR, st.counter, (short) 0, Constants.CNTR_LEN);
             }
-            // keys need confidentiality and integrity: CBC alone lets a bit flip in one block
-            // change the next block's plaintext (IMEI, expiry, plays) without the key
-            tr.session[Transients.S_PACKET_CIPHERED] = (byte) (ciphered && ccLen > 0 ? 1 : 0);
             resp = executeRemote(pkt, data, dataEnd);
             JCSystem.commitTransaction();
         } catch (ISOException e) {
             // only thrown by validation before any write: keep the counter update
             JCSystem.commitTransaction();
             throw e;
+        } finally {
+            tr.session[Transients.S_INIT_STAGED] = Transients.INIT_NOT_STAGED;
         }
+        st.finishClear(); // keys the packet made unreachable (INIT_TRUST, REVOKE), or a staged key not used
         return por(out, pkt, spi2, Constants.POR_OK, true, resp);
     }
 
@@ -287,6 +296,31 @@ final class OtaReceiver {
             if (x != y) return x < y ? (short) -1 : (short) 1;
         }
         return 0;
+    }
+
+    /**
+     * Before the packet's transaction: stages the key of the packet's first INIT_TRUST (CLA INS P1
+     * P2 Lc data ...; SimApplet.stageInitTrust) and, if the packet has a LICENSE command, marks the
+     * license key objects for clearing (a torn put could leave its key in a slot the rolled-back
+     * transaction left unused).
+     */
+    private void stageKeys(byte[] pkt, short off, short end) {
+        tr.session[Transients.S_INIT_STAGED] = Transients.INIT_NOT_STAGED;
+        boolean staged = false;
+        while ((short) (off + 5) <= end) {
+            short lc = (short) (pkt[(short) (off + 4)] & 0xFF);
+            if ((short) (off + 5 + lc) > end) return;
+            if (pkt[off] == Constants.CLA_PROPRIETARY) {
+                byte ins = pkt[(short) (off + 1)];
+                if (ins == Constants.INS_OTA_INIT_TRUST && !staged) {
+                    staged = true;
+                    applet.stageInitTrust(pkt, (short) (off + 5), lc);
+                } else if (ins == Constants.INS_OTA_LICENSE && !st.clearPending) {
+                    st.clearPending = true;
+                }
+            }
+            off = (short) (off + 5 + lc);
+        }
     }
 
     /**

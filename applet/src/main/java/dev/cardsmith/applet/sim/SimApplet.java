@@ -63,10 +63,8 @@ public final class SimApplet extends Applet {
         byte kidAlg = (byte) ((b[(short) (off + 17)] >> 4) & 0x0F);
         if (kidAlg == 0) kidAlg = Constants.KEY_ALG_AES;
         if (alg != kidAlg || (alg != Constants.KEY_ALG_AES && alg != Constants.KEY_ALG_3DES2)) ISOException.throwIt(ISO7816.SW_WRONG_DATA);
-        State.beginTransaction();
-        st.otaAlgorithm = alg;
-        st.kicIndex = (byte) (b[off] & 0x0F);
-        st.kidIndex = (byte) (b[(short) (off + 17)] & 0x0F);
+        // keys first, outside the transaction (Key.setKey is not transactional on many cards):
+        // nothing uses them until otaPersonalized commits below; a torn PERSONALIZE can be repeated
         if (alg == Constants.KEY_ALG_AES) {
             st.kic.setKey(b, (short) (off + 1));
             st.kid.setKey(b, (short) (off + 18));
@@ -74,6 +72,10 @@ public final class SimApplet extends Applet {
             st.kicDes.setKey(b, (short) (off + 1));
             st.kidDes.setKey(b, (short) (off + 18));
         }
+        State.beginTransaction();
+        st.otaAlgorithm = alg;
+        st.kicIndex = (byte) (b[off] & 0x0F);
+        st.kidIndex = (byte) (b[(short) (off + 17)] & 0x0F);
         Util.arrayCopy(b, (short) (off + 34), st.tar, (short) 0, Constants.TAR_LEN);
         st.msl = b[(short) (off + 37)];
         Util.arrayFillNonAtomic(st.counter, (short) 0, Constants.CNTR_LEN, (byte) 0);
@@ -89,6 +91,7 @@ public final class SimApplet extends Applet {
     @Override
     public void process(APDU apdu) {
         byte[] buf = apdu.getBuffer();
+        st.finishClear(); // key objects a torn INIT_TRUST / revocation / ACK left to clear
         if (selectingApplet()) {
             // the SELECT answer carries a fresh challenge: a terminal saves the GET CHALLENGE round trip
             apdu.setOutgoingAndSend((short) 0, getChallenge(buf, (short) 0));
@@ -123,12 +126,14 @@ public final class SimApplet extends Applet {
         // would read Le as Lc and wait for data that never comes
         short len = 0;
         if (ins != Constants.INS_GET_CHALLENGE && ins != Constants.INS_POLL && ins != Constants.INS_TERMINAL_REVOKE) {
-            len = receive(apdu, buf);
+            len = receive(apdu, buf, ins);
         }
         short out;
         switch (ins) {
             case Constants.INS_ENVELOPE:
-                out = ota.envelope(buf, ISO7816.OFFSET_CDATA, len);
+                out = tr.shorts[Transients.IN_SCRATCH] != 0
+                        ? ota.envelope(tr.scratch, (short) 0, len, buf)
+                        : ota.envelope(buf, ISO7816.OFFSET_CDATA, len, buf);
                 break;
             case Constants.INS_GET_CHALLENGE:
                 out = getChallenge(buf, len);
@@ -161,9 +166,37 @@ public final class SimApplet extends Applet {
         if (out > 0) apdu.setOutgoingAndSend((short) 0, out);
     }
 
-    private static short receive(APDU apdu, byte[] buf) {
-        short lc = apdu.setIncomingAndReceive();
-        if (lc != apdu.getIncomingLength()) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+    /**
+     * Receives all Lc bytes and returns Lc. setIncomingAndReceive may deliver only the first part
+     * (an APDU buffer or T=0 block smaller than the command); the rest comes with receiveBytes,
+     * in a loop until Lc is in. Data that fits stays in the APDU buffer at OFFSET_CDATA; an
+     * ENVELOPE that does not fit the buffer (only the SMS-PP download can be that long) is
+     * streamed into tr.scratch (tr.shorts[IN_SCRATCH] = 1): not into the reassembly buffer rx,
+     * which may hold the earlier segments of a concatenated SMS. Other commands longer than the
+     * APDU buffer get 6700.
+     */
+    private short receive(APDU apdu, byte[] buf, byte ins) {
+        tr.shorts[Transients.IN_SCRATCH] = 0;
+        short got = apdu.setIncomingAndReceive();
+        short lc = apdu.getIncomingLength();
+        short off = apdu.getOffsetCdata();
+        if ((short) (off + lc) <= (short) buf.length) {
+            while (got < lc) {
+                got += apdu.receiveBytes((short) (off + got));
+            }
+            return lc;
+        }
+        if (ins != Constants.INS_ENVELOPE || lc > Transients.SCRATCH_LEN) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        byte[] ram = tr.scratch;
+        short have = 0;
+        while (true) {
+            if ((short) (have + got) > lc) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+            Util.arrayCopyNonAtomic(buf, off, ram, have, got);
+            have += got;
+            if (have >= lc) break;
+            got = apdu.receiveBytes(off);
+        }
+        tr.shorts[Transients.IN_SCRATCH] = 1;
         return lc;
     }
 
@@ -239,10 +272,10 @@ public final class SimApplet extends Applet {
         if (asym) {
             m = Util.arrayCopyNonAtomic(buf, (short) (d + fixed), s, m, Constants.EC_POINT_LEN);
             short sigOff = (short) (d + fixed + Constants.EC_POINT_LEN);
-            crypto.ecdsa.init(st.initPub, Signature.MODE_VERIFY);
+            crypto.ecdsa.init(st.initPub[st.initSlot], Signature.MODE_VERIFY);
             ok = crypto.ecdsa.verify(s, (short) 0, m, buf, sigOff, (short) (d + len - sigOff));
         } else {
-            javacard.security.AESKey k = state == Constants.STATE_INITIALIZED ? st.initKey : st.trustMac[st.activeSlot];
+            javacard.security.AESKey k = state == Constants.STATE_INITIALIZED ? st.initKey[st.initSlot] : st.trustMac[st.activeSlot];
             crypto.cmac(k, s, (short) 0, m, s, m);
             ok = Crypto.equal(s, m, buf, (short) (d + fixed), Constants.PROOF_LEN);
         }
@@ -268,7 +301,7 @@ public final class SimApplet extends Applet {
         if (asym) {
             deriveAsymmetricSession(buf, (short) (d + fixed));
         } else {
-            javacard.security.AESKey k = state == Constants.STATE_INITIALIZED ? st.initKey : st.trustEnc[st.activeSlot];
+            javacard.security.AESKey k = state == Constants.STATE_INITIALIZED ? st.initKey[st.initSlot] : st.trustEnc[st.activeSlot];
             deriveSession(k);
         }
         tr.session[Transients.S_AUTHENTICATED] = 1;
@@ -290,11 +323,12 @@ public final class SimApplet extends Applet {
         byte slot = st.pendingSlot();
         // Key.setKey is not transactional on many cards: withdraw an earlier pending key first
         // (one boolean, atomic), so a tear between the two setKey calls cannot leave an
-        // acknowledgeable mix of a new ENC key and the old pending MAC key
+        // acknowledgeable mix of a new ENC key and the old pending MAC key; the keys are written
+        // outside the transaction while hasPending is false, the transaction makes them usable
         st.hasPending = false;
-        State.beginTransaction();
         st.trustEnc[slot].setKey(s, keyOff);
         st.trustMac[slot].setKey(s, (short) (keyOff + 16));
+        State.beginTransaction();
         st.pendingGeneration = gen;
         st.pendingExpiry = newExpiry;
         Util.arrayCopy(tr.challenge, (short) 0, st.pendingNonce, (short) 0, Constants.CHALLENGE_LEN);
@@ -328,6 +362,7 @@ public final class SimApplet extends Applet {
             st.revoke(Constants.EVENT_REVOKED_BY_SIM);
         }
         JCSystem.commitTransaction();
+        st.finishClear();
         crypto.clearSession();
     }
 
@@ -382,7 +417,6 @@ public final class SimApplet extends Applet {
         if (!Crypto.equal(s, m, buf, (short) (d + 1), Constants.MAC8_LEN)) {
             ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
         }
-        byte old = st.activeSlot;
         State.beginTransaction();
         st.activeSlot = slot;
         st.generation = st.pendingGeneration;
@@ -392,10 +426,9 @@ public final class SimApplet extends Applet {
         st.updateRequested = false;
         st.failCount = 0;
         st.event(Constants.EVENT_TRUST_ACK);
+        st.clearPending = true; // the old slot and the init key are unreachable now
         JCSystem.commitTransaction();
-        st.trustEnc[old].clearKey();
-        st.trustMac[old].clearKey();
-        st.initKey.clearKey();
+        st.finishClear();
         if (tr.session[Transients.S_AUTHENTICATED] != 0) {
             // continue the session under the new trust key
             deriveSession(st.trustEnc[slot]);
@@ -451,6 +484,7 @@ public final class SimApplet extends Applet {
         State.beginTransaction();
         st.revoke(Constants.EVENT_REVOKED_BY_TERMINAL);
         JCSystem.commitTransaction();
+        st.finishClear();
         tr.session[Transients.S_AUTHENTICATED] = 0;
         crypto.clearSession();
         return ota.notification(buf, tr.out, eventRecord(tr.out, (short) 0));
@@ -514,10 +548,15 @@ public final class SimApplet extends Applet {
         if (tr.session[Transients.S_PACKET_CIPHERED] == 0) ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
     }
 
-    /** INIT_TRUST (Fig. 1 steps 20-22): TLVs 80 key type, 81 key, 82 IMEI, 83 max output, 84 expiry, 85 lifetime, [86 date]. */
-    private void initTrust(byte[] b, short off, short len) {
+    /**
+     * INIT_TRUST TLVs 80 key type, 81 key, 82 IMEI, 83 max output, 84 expiry, 85 lifetime, [86 date]:
+     * checks everything and leaves the value offsets in tr.shorts[F_*] (F_DATE -1 when absent).
+     */
+    private void parseInitTrust(byte[] b, short off, short len) {
+        short[] f = tr.shorts;
+        for (short i = Transients.F_TYPE; i <= Transients.F_DATE; i++) f[i] = -1;
+        f[Transients.F_KEY_LEN] = 0;
         short end = (short) (off + len);
-        short type = -1, key = -1, keyLen = 0, imei = -1, maxOut = -1, exp = -1, life = -1, date = -1;
         short p = off;
         while (p < end) {
             if ((short) (p + 2) > end) ISOException.throwIt(Constants.SW_WRONG_DATA);
@@ -525,20 +564,28 @@ public final class SimApplet extends Applet {
             short l = (short) (b[(short) (p + 1)] & 0xFF);
             short v = (short) (p + 2);
             if ((short) (v + l) > end) ISOException.throwIt(Constants.SW_WRONG_DATA);
+            short slot;
+            short want;
             switch (tag) {
-                case Constants.TAG_KEY_TYPE: if (l != 1) ISOException.throwIt(Constants.SW_WRONG_DATA); type = v; break;
-                case Constants.TAG_AUTH_KEY: key = v; keyLen = l; break;
-                case Constants.TAG_IMEI: if (l != Constants.IMEI_LEN) ISOException.throwIt(Constants.SW_WRONG_DATA); imei = v; break;
-                case Constants.TAG_MAX_OUTPUT: if (l != 1) ISOException.throwIt(Constants.SW_WRONG_DATA); maxOut = v; break;
-                case Constants.TAG_EXPIRY: if (l != 2) ISOException.throwIt(Constants.SW_WRONG_DATA); exp = v; break;
-                case Constants.TAG_LIFETIME: if (l != 2) ISOException.throwIt(Constants.SW_WRONG_DATA); life = v; break;
-                case Constants.TAG_CURRENT_DATE: if (l != 2) ISOException.throwIt(Constants.SW_WRONG_DATA); date = v; break;
-                default: ISOException.throwIt(Constants.SW_WRONG_DATA);
+                case Constants.TAG_KEY_TYPE: slot = Transients.F_TYPE; want = 1; break;
+                case Constants.TAG_AUTH_KEY: slot = Transients.F_KEY; want = l; f[Transients.F_KEY_LEN] = l; break;
+                case Constants.TAG_IMEI: slot = Transients.F_IMEI; want = Constants.IMEI_LEN; break;
+                case Constants.TAG_MAX_OUTPUT: slot = Transients.F_MAX_OUT; want = 1; break;
+                case Constants.TAG_EXPIRY: slot = Transients.F_EXP; want = 2; break;
+                case Constants.TAG_LIFETIME: slot = Transients.F_LIFE; want = 2; break;
+                case Constants.TAG_CURRENT_DATE: slot = Transients.F_DATE; want = 2; break;
+                default: ISOException.throwIt(Constants.SW_WRONG_DATA); return;
             }
+            if (l != want) ISOException.throwIt(Constants.SW_WRONG_DATA);
+            f[slot] = v;
             p = (short) (v + l);
         }
-        if (type < 0 || key < 0 || imei < 0 || maxOut < 0 || exp < 0 || life < 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        byte kt = b[type];
+        for (short i = Transients.F_TYPE; i < Transients.F_DATE; i++) {
+            if (f[i] < 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        }
+        byte kt = b[f[Transients.F_TYPE]];
+        short key = f[Transients.F_KEY];
+        short keyLen = f[Transients.F_KEY_LEN];
         if (kt == Constants.KEY_TYPE_AES128) {
             if (keyLen != Constants.KEY_LEN) ISOException.throwIt(Constants.SW_WRONG_DATA);
         } else if (kt == Constants.KEY_TYPE_EC_P256) {
@@ -546,21 +593,63 @@ public final class SimApplet extends Applet {
         } else {
             ISOException.throwIt(Constants.SW_WRONG_DATA);
         }
-        if (Util.getShort(b, life) <= 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        // all checked: write
+        if (Util.getShort(b, f[Transients.F_LIFE]) <= 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
+    }
+
+    /**
+     * First step of INIT_TRUST, before the packet's transaction (OtaReceiver): the new
+     * initialization key goes into the staging slot, which the committed state does not use, so a
+     * tear here leaves the old initialization whole (and the counter unused: the network repeats
+     * the packet). Key.setKey / setW are not transactional on many cards, hence outside it.
+     * Malformed or unsecured commands stage nothing; {@link #initTrust} reports them.
+     */
+    void stageInitTrust(byte[] b, short off, short len) {
+        tr.session[Transients.S_INIT_STAGED] = Transients.INIT_NOT_STAGED;
+        if (tr.session[Transients.S_PACKET_CIPHERED] == 0) return;
+        try {
+            parseInitTrust(b, off, len);
+        } catch (ISOException e) {
+            return;
+        }
+        byte slot = st.stagingInitSlot();
+        st.clearPending = true; // one atomic write: whatever happens next, the staging slot gets cleared
+        short key = tr.shorts[Transients.F_KEY];
+        try {
+            if (b[tr.shorts[Transients.F_TYPE]] == Constants.KEY_TYPE_AES128) st.initKey[slot].setKey(b, key);
+            else st.initPub[slot].setW(b, key, tr.shorts[Transients.F_KEY_LEN]);
+        } catch (CryptoException e) {
+            tr.session[Transients.S_INIT_STAGED] = Transients.INIT_REJECTED;
+            return;
+        }
+        tr.session[Transients.S_INIT_STAGED] = Transients.INIT_STAGED;
+    }
+
+    /**
+     * INIT_TRUST (Fig. 1 steps 20-22), inside the packet's transaction: the key was staged before
+     * it (see stageInitTrust); this only flips the init slot together with key type, IMEI, max
+     * output, expiry, lifetime and state - short, transactional writes. The old trust and init
+     * keys become unreachable and are cleared after the commit (State.finishClear).
+     */
+    private void initTrust(byte[] b, short off, short len) {
+        parseInitTrust(b, off, len);
+        byte staged = tr.session[Transients.S_INIT_STAGED];
+        tr.session[Transients.S_INIT_STAGED] = Transients.INIT_NOT_STAGED; // one INIT_TRUST per packet
+        if (staged == Transients.INIT_REJECTED) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if (staged != Transients.INIT_STAGED) ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        short[] f = tr.shorts;
+        // all checked, key in the staging slot: flip
         st.eraseTrust();
-        st.keyType = kt;
-        if (kt == Constants.KEY_TYPE_AES128) st.initKey.setKey(b, key);
-        else st.initPub.setW(b, key, keyLen);
-        Util.arrayCopy(b, imei, st.imei, (short) 0, Constants.IMEI_LEN);
-        st.maxOutput = b[maxOut];
-        st.initExpiry = Util.getShort(b, exp);
+        st.initSlot = st.stagingInitSlot();
+        st.keyType = b[f[Transients.F_TYPE]];
+        Util.arrayCopy(b, f[Transients.F_IMEI], st.imei, (short) 0, Constants.IMEI_LEN);
+        st.maxOutput = b[f[Transients.F_MAX_OUT]];
+        st.initExpiry = Util.getShort(b, f[Transients.F_EXP]);
         st.expiry = st.initExpiry;
-        st.lifetime = Util.getShort(b, life);
+        st.lifetime = Util.getShort(b, f[Transients.F_LIFE]);
         st.generation = 0;
         st.failCount = 0;
         st.trustState = Constants.STATE_INITIALIZED;
-        if (date >= 0) st.advanceDate(Util.getShort(b, date));
+        if (f[Transients.F_DATE] >= 0) st.advanceDate(Util.getShort(b, f[Transients.F_DATE]));
         st.event(Constants.EVENT_INITIALIZED);
     }
 
@@ -583,14 +672,14 @@ public final class SimApplet extends Applet {
             st.licUsed[i] = 1;
             if (old >= 0) {
                 st.licUsed[old] = 0;
-                st.licKey[old].clearKey(); // a tear before the commit leaves that license unusable, never mixed
+                st.clearPending = true; // its key object is cleared after the commit (State.finishClear)
             }
         } else if (p1 == Constants.P1_LICENSE_DELETE) {
             if (len != 2) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
             short i = st.findLicense(Util.getShort(b, off));
             if (i < 0) ISOException.throwIt(Constants.SW_REFERENCE_NOT_FOUND);
             st.licUsed[i] = 0;
-            st.licKey[i].clearKey();
+            st.clearPending = true; // its key object is cleared after the commit (State.finishClear)
         } else {
             ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
         }

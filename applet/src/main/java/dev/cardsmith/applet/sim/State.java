@@ -31,8 +31,21 @@ final class State {
     // trust model
     byte trustState;
     byte keyType;
-    final AESKey initKey;
-    final ECPublicKey initPub;
+    /**
+     * Initialization key, double slot: INIT_TRUST writes the inactive slot before its transaction
+     * (unreachable then) and the transaction flips initSlot together with key type, IMEI, max
+     * output, expiry and state, so a tear leaves the old initialization or the new one, never a
+     * cleared key or a new key with the old characteristics (Key.setKey is not transactional).
+     */
+    final AESKey[] initKey = new AESKey[2];
+    final ECPublicKey[] initPub = new ECPublicKey[2];
+    byte initSlot;
+    /**
+     * Set in the transaction that makes key objects unreachable (INIT_TRUST, revocation, ACK,
+     * LICENSE delete/replace; before the packet transaction for any LICENSE);
+     * {@link #finishClear()} clears them after the commit, or the next command after a tear.
+     */
+    boolean clearPending;
     final byte[] imei = new byte[Constants.IMEI_LEN];
     byte maxOutput;
     short initExpiry;
@@ -72,10 +85,10 @@ final class State {
         kid = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         kicDes = (javacard.security.DESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_DES, KeyBuilder.LENGTH_DES3_2KEY, false);
         kidDes = (javacard.security.DESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_DES, KeyBuilder.LENGTH_DES3_2KEY, false);
-        initKey = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
-        initPub = (ECPublicKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PUBLIC, KeyBuilder.LENGTH_EC_FP_256, false);
-        curve.setParams(initPub);
         for (short i = 0; i < 2; i++) {
+            initKey[i] = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+            initPub[i] = (ECPublicKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PUBLIC, KeyBuilder.LENGTH_EC_FP_256, false);
+            curve.setParams(initPub[i]);
             trustEnc[i] = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
             trustMac[i] = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         }
@@ -95,23 +108,51 @@ final class State {
         eventSeq++;
     }
 
-    /** Erases every trust and init key; caller is inside a transaction. */
+    /** The slot INIT_TRUST writes before its transaction: never the one the committed state uses. */
+    byte stagingInitSlot() { return (byte) (initSlot ^ 1); }
+
+    /**
+     * Withdraws every trust key (no pending key, no update request) and marks the key objects for
+     * clearing; caller is inside a transaction and calls {@link #finishClear()} after the commit.
+     * No key object is touched here: Key.clearKey is not transactional on many cards, a tear
+     * before the commit would leave the committed state with cleared keys.
+     */
     void eraseTrust() {
-        trustEnc[0].clearKey();
-        trustEnc[1].clearKey();
-        trustMac[0].clearKey();
-        trustMac[1].clearKey();
-        initKey.clearKey();
         hasPending = false;
         updateRequested = false;
-        Util.arrayFillNonAtomic(pendingNonce, (short) 0, Constants.CHALLENGE_LEN, (byte) 0);
+        clearPending = true;
     }
 
-    /** Revocation (by SIM, network or terminal): keys erased and the revoked state set. */
+    /** Revocation (by SIM, network or terminal): keys withdrawn, the revoked state set, keys cleared after the commit. */
     void revoke(byte byWhom) {
         eraseTrust();
         trustState = Constants.STATE_REVOKED;
         event(byWhom);
+    }
+
+    /**
+     * Clears every key object the committed state cannot reach: the staging init slot, the active
+     * init key unless the state is INITIALIZED, the active trust slot unless TRUSTED, the pending
+     * trust slot unless a key is pending, the content keys of unused license slots. Outside any transaction; clearPending drops last (one
+     * atomic write), so a tear in here is finished by the next command.
+     */
+    void finishClear() {
+        if (!clearPending) return;
+        initKey[stagingInitSlot()].clearKey();
+        if (trustState != Constants.STATE_INITIALIZED) initKey[initSlot].clearKey();
+        if (trustState != Constants.STATE_TRUSTED) {
+            trustEnc[activeSlot].clearKey();
+            trustMac[activeSlot].clearKey();
+        }
+        if (!hasPending) {
+            trustEnc[pendingSlot()].clearKey();
+            trustMac[pendingSlot()].clearKey();
+            Util.arrayFillNonAtomic(pendingNonce, (short) 0, Constants.CHALLENGE_LEN, (byte) 0);
+        }
+        for (short i = 0; i < LIC_SLOTS; i++) {
+            if (licUsed[i] == 0) licKey[i].clearKey(); // deleted / replaced licenses, a torn LICENSE put
+        }
+        clearPending = false;
     }
 
     boolean expired() {

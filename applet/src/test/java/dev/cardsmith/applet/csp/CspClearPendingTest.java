@@ -1,15 +1,10 @@
 package dev.cardsmith.applet.csp;
 
-import com.licel.jcardsim.base.Simulator;
-import com.licel.jcardsim.base.SimulatorRuntime;
-import com.licel.jcardsim.utils.AIDUtil;
-import javacard.framework.AID;
+import dev.cardsmith.applet.AppletHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,37 +19,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CspClearPendingTest {
 
     private static final byte[] AID_BYTES = {(byte) 0xF0, 0x43, 0x53, 0x4D, 0x54, 0x03, 0x01};
-    private Simulator sim;
+    private AppletHarness card;
 
     @BeforeEach
     void install() {
-        sim = new Simulator();
-        byte[] data = new byte[1 + AID_BYTES.length + 2 + 1];
-        data[0] = (byte) AID_BYTES.length;
-        System.arraycopy(AID_BYTES, 0, data, 1, AID_BYTES.length);
-        sim.installApplet(AIDUtil.create(AID_BYTES), CspApplet.class, data, (short) 0, (byte) data.length);
-        sim.selectApplet(AIDUtil.create(AID_BYTES));
+        card = new AppletHarness(AID_BYTES, CspApplet.class);
     }
 
     @AfterEach
     void reset() {
-        sim.resetRuntime();
+        card.close();
     }
 
     private Slots slots() throws ReflectiveOperationException {
-        Field rf = Simulator.class.getDeclaredField("runtime");
-        rf.setAccessible(true);
-        Method m = SimulatorRuntime.class.getDeclaredMethod("getApplet", AID.class);
-        m.setAccessible(true);
-        Object applet = m.invoke(rf.get(sim), AIDUtil.create(AID_BYTES));
-        Field sf = CspApplet.class.getDeclaredField("slots");
-        sf.setAccessible(true);
-        return (Slots) sf.get(applet);
+        return card.appletField("slots");
     }
 
     private int sw(byte[] apdu) {
-        byte[] r = sim.transmitCommand(apdu);
-        return ((r[r.length - 2] & 0xFF) << 8) | (r[r.length - 1] & 0xFF);
+        return card.sw(apdu);
     }
 
     @Test
@@ -65,7 +47,7 @@ class CspClearPendingTest {
         // what a tear right after DELETE KEY's commit leaves: slot empty, clear pending, key still there
         s.algorithm[1] = Constants.ALG_NONE;
         s.clearPending = 1;
-        sim.selectApplet(AIDUtil.create(AID_BYTES));
+        card.select();
         assertEquals(Slots.NO_SLOT, s.clearPending);
         assertFalse(s.ec[1].getPrivate().isInitialized(), "old private key left in EEPROM");
     }

@@ -1,24 +1,13 @@
 package dev.cardsmith.applet.module;
 
-import com.licel.jcardsim.base.Simulator;
-import com.licel.jcardsim.base.SimulatorRuntime;
-import com.licel.jcardsim.utils.AIDUtil;
-import javacard.framework.AID;
 import javacard.security.ECPrivateKey;
 import javacard.security.KeyAgreement;
+import dev.cardsmith.applet.AppletHarness;
+import dev.cardsmith.applet.JdkEc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
-import java.math.BigInteger;
-import java.security.KeyFactory;
-import java.security.KeyPairGenerator;
-import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECGenParameterSpec;
-import java.security.spec.ECPoint;
-import java.security.spec.ECPublicKeySpec;
 import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -41,37 +30,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EphemeralAndWipeTest {
 
     private static final byte[] AID_BYTES = {(byte) 0xF0, 0x43, 0x53, 0x4D, 0x54, 0x02, 0x01};
-    private Simulator sim;
+    private AppletHarness card;
 
     @BeforeEach
     void install() {
-        sim = new Simulator();
-        AID aid = AIDUtil.create(AID_BYTES);
-        byte[] data = new byte[1 + AID_BYTES.length + 2 + 1];
-        data[0] = (byte) AID_BYTES.length;
-        System.arraycopy(AID_BYTES, 0, data, 1, AID_BYTES.length);
-        sim.installApplet(aid, ModuleApplet.class, data, (short) 0, (byte) data.length);
-        sim.selectApplet(aid);
+        card = new AppletHarness(AID_BYTES, ModuleApplet.class);
     }
 
     @AfterEach
     void reset() {
-        sim.resetRuntime();
+        card.close();
     }
 
     private ModuleApplet applet() throws ReflectiveOperationException {
-        Field rf = Simulator.class.getDeclaredField("runtime");
-        rf.setAccessible(true);
-        SimulatorRuntime rt = (SimulatorRuntime) rf.get(sim);
-        Method m = SimulatorRuntime.class.getDeclaredMethod("getApplet", AID.class);
-        m.setAccessible(true);
-        return (ModuleApplet) m.invoke(rt, AIDUtil.create(AID_BYTES));
+        return (ModuleApplet) card.applet();
     }
 
     private static Object field(Object o, String name) throws ReflectiveOperationException {
-        Field f = o.getClass().getDeclaredField(name);
-        f.setAccessible(true);
-        return f.get(o);
+        return AppletHarness.field(o, name);
     }
 
     @Test
@@ -79,15 +55,8 @@ class EphemeralAndWipeTest {
         Crypto c = (Crypto) field(applet(), "crypto");
         // jCardSim 3.0.5 has no transient EC type: the persistent fallback is what runs here
         assertFalse(c.eTransient);
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        java.security.KeyPair host = g.generateKeyPair();
-        ECPublicKey hp = (ECPublicKey) host.getPublic();
-        byte[] hostPoint = new byte[65];
-        hostPoint[0] = 4;
-        byte[] x = hp.getW().getAffineX().toByteArray(), y = hp.getW().getAffineY().toByteArray();
-        System.arraycopy(x, x.length - 32 < 0 ? 0 : x.length - 32, hostPoint, 1 + Math.max(0, 32 - x.length), Math.min(32, x.length));
-        System.arraycopy(y, y.length - 32 < 0 ? 0 : y.length - 32, hostPoint, 33 + Math.max(0, 32 - y.length), Math.min(32, y.length));
+        java.security.KeyPair host = JdkEc.generate();
+        byte[] hostPoint = JdkEc.point(host.getPublic());
         byte[] ram = new byte[160];
         for (int i = 0; i < 50; i++) {
             c.newEphemeral(ram, (short) 0, ram, (short) 80);
@@ -99,11 +68,7 @@ class EphemeralAndWipeTest {
             c.clearEphemeral();
             assertFalse(c.ePriv.isInitialized(), "ephemeral private value left behind");
             for (int k = 80; k < 160; k++) assertEquals(0, ram[k], "scratch not zeroed");
-            javax.crypto.KeyAgreement jdk = javax.crypto.KeyAgreement.getInstance("ECDH");
-            jdk.init(host.getPrivate());
-            jdk.doPhase(KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(new ECPoint(
-                    new BigInteger(1, Arrays.copyOfRange(w, 1, 33)), new BigInteger(1, Arrays.copyOfRange(w, 33, 65))), hp.getParams())), true);
-            assertArrayEquals(jdk.generateSecret(), card, "card ephemeral point does not match its private value");
+            assertArrayEquals(JdkEc.ecdh(host.getPrivate(), JdkEc.publicKey(w)), card, "card ephemeral point does not match its private value");
         }
     }
 
@@ -116,7 +81,7 @@ class EphemeralAndWipeTest {
         // the state a tear right after ENTER PERSONALIZATION's commit leaves: flags down, keys still there
         p.wipePending = true;
         assertTrue(((ECPrivateKey) p.moduleKey.getPrivate()).isInitialized());
-        sim.selectApplet(AIDUtil.create(AID_BYTES));
+        card.select();
         assertFalse(p.wipePending);
         assertFalse(p.moduleKey.getPrivate().isInitialized(), "old module private key left in EEPROM");
         assertFalse(p.transactionKey.isInitialized(), "old transaction key left in EEPROM");
@@ -127,8 +92,7 @@ class EphemeralAndWipeTest {
         ModuleApplet a = applet();
         Persistent p = (Persistent) field(a, "p");
         Crypto.generate(p.moduleKey, new byte[32], (short) 0);
-        byte[] r = sim.transmitCommand(new byte[]{Constants.CLA_PROPRIETARY, Constants.INS_ENTER_PERSONALIZATION, 0, 0});
-        assertEquals((byte) 0x90, r[r.length - 2]);
+        assertEquals(0x9000, card.sw(new byte[]{Constants.CLA_PROPRIETARY, Constants.INS_ENTER_PERSONALIZATION, 0, 0}));
         assertFalse(p.wipePending);
         assertFalse(p.moduleKey.getPrivate().isInitialized());
     }

@@ -1,20 +1,12 @@
 package dev.cardsmith.applet.vault;
 
-import com.licel.jcardsim.base.Simulator;
-import com.licel.jcardsim.base.SimulatorRuntime;
-import com.licel.jcardsim.utils.AIDUtil;
-import javacard.framework.AID;
+import dev.cardsmith.applet.AppletHarness;
+import dev.cardsmith.applet.JdkEc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
-import java.math.BigInteger;
-import java.security.KeyPairGenerator;
-import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECGenParameterSpec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,54 +22,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class VaultWipePendingTest {
 
     private static final byte[] AID_BYTES = {(byte) 0xF0, 0x43, 0x53, 0x4D, 0x54, 0x00, 0x01};
-    private Simulator sim;
+    private AppletHarness card;
 
     @BeforeEach
     void install() {
-        sim = new Simulator();
-        byte[] data = new byte[1 + AID_BYTES.length + 2 + 1];
-        data[0] = (byte) AID_BYTES.length;
-        System.arraycopy(AID_BYTES, 0, data, 1, AID_BYTES.length);
-        sim.installApplet(AIDUtil.create(AID_BYTES), VaultApplet.class, data, (short) 0, (byte) data.length);
-        sim.selectApplet(AIDUtil.create(AID_BYTES));
+        card = new AppletHarness(AID_BYTES, VaultApplet.class);
     }
 
     @AfterEach
     void reset() {
-        sim.resetRuntime();
+        card.close();
     }
 
     private VaultState state() throws ReflectiveOperationException {
-        Field rf = Simulator.class.getDeclaredField("runtime");
-        rf.setAccessible(true);
-        Method m = SimulatorRuntime.class.getDeclaredMethod("getApplet", AID.class);
-        m.setAccessible(true);
-        Object applet = m.invoke(rf.get(sim), AIDUtil.create(AID_BYTES));
-        Field sf = VaultApplet.class.getDeclaredField("st");
-        sf.setAccessible(true);
-        return (VaultState) sf.get(applet);
-    }
-
-    private static byte[] point() throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"));
-        ECPublicKey k = (ECPublicKey) g.generateKeyPair().getPublic();
-        byte[] out = new byte[65];
-        out[0] = 4;
-        put(k.getW().getAffineX(), out, 1);
-        put(k.getW().getAffineY(), out, 33);
-        return out;
-    }
-
-    private static void put(BigInteger v, byte[] out, int off) {
-        byte[] b = v.toByteArray();
-        int n = Math.min(32, b.length);
-        System.arraycopy(b, b.length - n, out, off + 32 - n, n);
+        return card.appletField("st");
     }
 
     private int sw(byte[] apdu) {
-        byte[] r = sim.transmitCommand(apdu);
-        return ((r[r.length - 2] & 0xFF) << 8) | (r[r.length - 1] & 0xFF);
+        return card.sw(apdu);
     }
 
     private static byte[] apdu(byte ins, int p1, int p2, byte[] data) {
@@ -98,7 +60,7 @@ class VaultWipePendingTest {
         st.devicePrivate.setS(new byte[] {1, 2, 3}, (short) 0, (short) 3);
         // what a tear right after WIPE's commit leaves: EMPTY, pending, keys still there
         st.wipePending = true;
-        sim.selectApplet(AIDUtil.create(AID_BYTES));
+        card.select();
         assertFalse(st.wipePending);
         assertFalse(st.channelKey.isInitialized(), "channel key left in EEPROM");
         assertFalse(st.devicePrivate.isInitialized(), "device private key left in EEPROM");
@@ -106,7 +68,7 @@ class VaultWipePendingTest {
 
     @Test
     void rejectedPackageLeavesNoKeyBehind() throws Exception {
-        assertEquals(0x9000, sw(apdu(Constants.INS_PUT_DATA, 0x00, 0xC2, point())));
+        assertEquals(0x9000, sw(apdu(Constants.INS_PUT_DATA, 0x00, 0xC2, JdkEc.randomPoint())));
         ByteArrayOutputStream p = new ByteArrayOutputStream();
         byte[] id = "356938035643809".getBytes();
         p.write(Constants.TAG_IDENTITY); p.write(id.length); p.writeBytes(id);
@@ -114,7 +76,7 @@ class VaultWipePendingTest {
         byte[] d = new byte[32];
         d[31] = 2;
         p.write(Constants.TAG_DEVICE_PRIVATE_KEY); p.write(32); p.writeBytes(d);
-        p.write(Constants.TAG_DEVICE_PUBLIC_KEY); p.write(65); p.writeBytes(point()); // not d·G
+        p.write(Constants.TAG_DEVICE_PUBLIC_KEY); p.write(65); p.writeBytes(JdkEc.randomPoint()); // not d·G
         int sw = sw(apdu(Constants.INS_STORE_PACKAGE, 0, 0, p.toByteArray()));
         assertTrue(sw == 0x6A80 || sw == 0x6984, Integer.toHexString(sw));
         VaultState st = state();

@@ -58,4 +58,29 @@ public final class SoftHsm2 {
     public static String spec(String tokenLabel) {
         return "pkcs11:library=" + library().orElseThrow(() -> new HsmException("SoftHSM2 is not installed")) + ";token=" + tokenLabel;
     }
+
+    /**
+     * Why SoftHSM2 cannot be used by this process, or empty when it can: the library must be
+     * installed and {@code SOFTHSM2_CONF} set before the library loads (Maven surefire sets it).
+     */
+    public static Optional<String> unavailableReason() {
+        if (library().isEmpty()) return Optional.of("SoftHSM2 not installed (apt-get install softhsm2)");
+        if (System.getenv("SOFTHSM2_CONF") == null) return Optional.of("SOFTHSM2_CONF is not set (run through Maven surefire)");
+        return Optional.empty();
+    }
+
+    /**
+     * Starts the token directory of {@code conf} afresh: deletes the directory that holds
+     * {@code conf}, writes the configuration and initializes one token per label.
+     */
+    public static void resetTokens(Path conf, String soPin, String userPin, String... labels) throws IOException {
+        Path dir = conf.toAbsolutePath().getParent();
+        if (Files.exists(dir)) {
+            try (var s = Files.walk(dir)) {
+                for (Path f : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) Files.delete(f);
+            }
+        }
+        writeConfig(conf, dir.resolve("tokens"));
+        for (String label : labels) initToken(conf, label, soPin, userPin);
+    }
 }

@@ -7,9 +7,6 @@ import org.junit.jupiter.api.Test;
 
 import javax.smartcardio.CommandAPDU;
 import javax.smartcardio.ResponseAPDU;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,48 +20,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PcscVirtualReaderTest {
 
-    static final String READER = "Virtual PCD 00 00";
-    static Process pcscd;
-    static VpcdBridge bridge;
-    static SimulatorTransport card;
+    static final String READER = VirtualPcscReader.READER;
+    static VirtualPcscReader reader;
 
     @BeforeAll
-    static void startReader() throws Exception {
-        boolean installed = Files.exists(Path.of("/usr/sbin/pcscd"))
-                && Files.exists(Path.of("/usr/lib/pcsc/drivers/serial/libifdvpcd.so"));
+    static void startReader() {
+        boolean installed = VirtualPcscReader.installed();
         if (!"1".equals(System.getenv("CARDSMITH_REQUIRE_PCSC"))) {
             Assumptions.assumeTrue(installed, "pcscd and vsmartcard-vpcd not installed");
         }
         assertTrue(installed, "CARDSMITH_REQUIRE_PCSC=1 but pcscd/vsmartcard-vpcd are missing");
-        if (!pcscdRunning()) {
-            pcscd = new ProcessBuilder("/usr/sbin/pcscd", "--foreground").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        }
-        card = new SimulatorTransport(CardSessionTest.APPLETS);
-        bridge = VpcdBridge.start(card, "127.0.0.1", VpcdBridge.DEFAULT_PORT);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            // our bridge must be vpcd's client: another program serving a card would answer instead
-            if (bridge.served() && PcscTransport.readers().stream().anyMatch(r -> r.name().equals(READER) && r.cardPresent())) return;
-            Thread.sleep(250);
-        }
-        throw new AssertionError(bridge.served()
-                ? "pcscd never showed a card in '" + READER + "': " + PcscTransport.readers()
-                : "could not connect to vpcd on 127.0.0.1:" + VpcdBridge.DEFAULT_PORT + " (is another program serving a card to it?)");
-    }
-
-    private static boolean pcscdRunning() throws Exception {
-        Process p = new ProcessBuilder("pgrep", "-x", "pcscd").start();
-        return p.waitFor() == 0;
+        reader = VirtualPcscReader.start(new SimulatorTransport(CardSessionTest.APPLETS));
     }
 
     @AfterAll
-    static void stopReader() throws Exception {
-        if (bridge != null) bridge.close();
-        if (pcscd != null) {
-            pcscd.destroy();
-            if (!pcscd.waitFor(10, TimeUnit.SECONDS)) pcscd.destroyForcibly();
-        }
+    static void stopReader() {
+        if (reader != null) reader.close();
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.cardsmith.cli.Main;
 import dev.cardsmith.csp.CardKeyGenParameterSpec;
 import dev.cardsmith.csp.CardsmithProvider;
 import dev.cardsmith.transport.SimulatorTransport;
+import dev.cardsmith.transport.VirtualPcscReader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class PcscEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        reader = VirtualPcscReader.start(new SimulatorTransport());
+        reader = PcscFixture.start(new SimulatorTransport());
     }
 
     @AfterAll

@@ -1,14 +1,10 @@
 package dev.cardsmith.module;
 
 import dev.cardsmith.applet.module.Constants;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import javax.smartcardio.ResponseAPDU;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -19,24 +15,11 @@ import static org.junit.jupiter.api.Assertions.*;
  * could cut a receipt to one byte and have it accepted with probability 1/256 without the module
  * key or the transaction key. Both receipts must be the full 16-byte CMAC.
  */
-class CentralTruncatedMacTest {
+class CentralTruncatedMacTest extends EnrolledModuleTest {
 
-    @TempDir
-    Path dir;
-    ModuleFixture f;
-    String moduleId;
-
-    @BeforeEach
-    void setUp() {
-        f = new ModuleFixture(dir);
-        moduleId = f.enroll();
-        f.select();
-        f.personalize(true);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
+    @Override
+    boolean personalizedAtStart() {
+        return true;
     }
 
     /** A relay that keeps only the first byte of the module's transaction receipt (the real one: a lucky 1/256 guess). */

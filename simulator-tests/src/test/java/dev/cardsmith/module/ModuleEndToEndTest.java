@@ -1,37 +1,16 @@
 package dev.cardsmith.module;
 
 import dev.cardsmith.applet.module.Constants;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** CA setup, enrollment, local personalization, central session and a protected transaction in jCardSim. */
-class ModuleEndToEndTest {
-
-    @TempDir
-    Path dir;
-    ModuleFixture f;
-    String moduleId;
-
-    @BeforeEach
-    void setUp() {
-        f = new ModuleFixture(dir);
-        moduleId = f.enroll();
-        f.select();
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
+class ModuleEndToEndTest extends EnrolledModuleTest {
 
     @Test
     void claim1_personalizeThenCentralSessionThenTransaction() {

@@ -4,14 +4,10 @@ import dev.cardsmith.applet.module.Constants;
 import dev.cardsmith.crypto.Cmac;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import javax.smartcardio.CommandAPDU;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.Arrays;
 
@@ -23,24 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Operating state: central-system authentication, transaction key, replay protection, re-personalization. */
-class ModuleOperatingTest {
+class ModuleOperatingTest extends EnrolledModuleTest {
 
-    @TempDir
-    Path dir;
-    ModuleFixture f;
-    String moduleId;
-
-    @BeforeEach
-    void setUp() {
-        f = new ModuleFixture(dir);
-        moduleId = f.enroll();
-        f.select();
-        f.personalize(true);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
+    @Override
+    boolean personalizedAtStart() {
+        return true;
     }
 
     @Test

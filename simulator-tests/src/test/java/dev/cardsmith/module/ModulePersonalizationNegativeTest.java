@@ -2,12 +2,8 @@ package dev.cardsmith.module;
 
 import dev.cardsmith.applet.module.Constants;
 import dev.cardsmith.transport.CardStatusException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.security.KeyPair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,24 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every check the module makes during personalization, each with its status word. */
-class ModulePersonalizationNegativeTest {
-
-    @TempDir
-    Path dir;
-    ModuleFixture f;
-    String moduleId;
-
-    @BeforeEach
-    void setUp() {
-        f = new ModuleFixture(dir);
-        moduleId = f.enroll();
-        f.select();
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
+class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
 
     private static int sw(Runnable r) {
         CardStatusException e = assertThrows(CardStatusException.class, r::run);

@@ -2,36 +2,15 @@ package dev.cardsmith.module;
 
 import dev.cardsmith.applet.module.Constants;
 import dev.cardsmith.store.OperationJournal;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Interrupted personalizations: the module keeps its old state, a re-run completes or reconciles. */
-class ModuleTearTest {
-
-    @TempDir
-    Path dir;
-    ModuleFixture f;
-    String moduleId;
-
-    @BeforeEach
-    void setUp() {
-        f = new ModuleFixture(dir);
-        moduleId = f.enroll();
-        f.select();
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
+class ModuleTearTest extends EnrolledModuleTest {
 
     @Test
     void cardTornBeforeTheCertificatesArriveStaysInPersonalizationAndReRuns() {

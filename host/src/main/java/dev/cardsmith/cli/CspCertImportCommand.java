@@ -5,6 +5,7 @@ import dev.cardsmith.csp.CardsmithProvider;
 import dev.cardsmith.csp.CspException;
 import dev.cardsmith.csp.CspFlows;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,13 +29,13 @@ final class CspCertImportCommand implements Runnable {
     @Option(names = "--cert", required = true, description = "Certificate file, PEM or DER.")
     Path cert;
 
-    @Option(names = "--pin", description = "User PIN (default: $CARDSMITH_CSP_PIN).")
-    String pin;
+    @Mixin
+    CspLogin login;
 
     @Override
     public void run() {
         try (CliContext ctx = CliContext.of(spec)) {
-            CardsmithProvider p = CspCommand.provider(ctx, CspCommand.requirePin(pin));
+            CardsmithProvider p = login.provider(ctx);
             CardPrivateKey k = CspFlows.key(p, key);
             X509Certificate c = CspFlows.importCertificate(p, k, Files.readAllBytes(cert));
             Map<String, Object> m = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import dev.cardsmith.csp.CardPrivateKey;
 import dev.cardsmith.csp.CardsmithProvider;
 import dev.cardsmith.csp.CspFlows;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,13 +21,13 @@ final class CspDeleteCommand implements Runnable {
     @Option(names = "--key", required = true, description = "Key alias (label) or slot number.")
     String key;
 
-    @Option(names = "--pin", description = "User PIN (default: $CARDSMITH_CSP_PIN).")
-    String pin;
+    @Mixin
+    CspLogin login;
 
     @Override
     public void run() {
         try (CliContext ctx = CliContext.of(spec)) {
-            CardsmithProvider p = CspCommand.provider(ctx, CspCommand.requirePin(pin));
+            CardsmithProvider p = login.provider(ctx);
             CardPrivateKey k = CspFlows.key(p, key);
             p.card().delete(k.slot());
             Map<String, Object> m = new LinkedHashMap<>();

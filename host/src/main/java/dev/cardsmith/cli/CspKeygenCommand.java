@@ -5,6 +5,7 @@ import dev.cardsmith.csp.CspException;
 import dev.cardsmith.csp.CspFlows;
 import dev.cardsmith.csp.KeyAlgorithm;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -35,13 +36,13 @@ final class CspKeygenCommand implements Runnable {
     @Option(names = "--days", defaultValue = "365", description = "Validity of the self-signed certificate. Default: ${DEFAULT-VALUE}.")
     int days;
 
-    @Option(names = "--pin", description = "User PIN (default: $CARDSMITH_CSP_PIN).")
-    String pin;
+    @Mixin
+    CspLogin login;
 
     @Override
     public void run() {
         try (CliContext ctx = CliContext.of(spec)) {
-            CardsmithProvider p = CspCommand.provider(ctx, CspCommand.requirePin(pin));
+            CardsmithProvider p = login.provider(ctx);
             CspFlows.KeygenResult r = CspFlows.keygen(p, slot, label, KeyAlgorithm.parse(alg), selfSigned, Duration.ofDays(days));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("slot", r.slot());

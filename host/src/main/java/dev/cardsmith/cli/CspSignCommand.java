@@ -5,6 +5,7 @@ import dev.cardsmith.csp.CardsmithProvider;
 import dev.cardsmith.csp.CspException;
 import dev.cardsmith.csp.CspFlows;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,13 +35,13 @@ final class CspSignCommand implements Runnable {
     @Option(names = "--sig-alg", description = "JCA signature algorithm (default SHA256withECDSA / SHA256withRSA by key type).")
     String sigAlg;
 
-    @Option(names = "--pin", description = "User PIN (default: $CARDSMITH_CSP_PIN).")
-    String pin;
+    @Mixin
+    CspLogin login;
 
     @Override
     public void run() {
         try (CliContext ctx = CliContext.of(spec)) {
-            CardsmithProvider p = CspCommand.provider(ctx, CspCommand.requirePin(pin));
+            CardsmithProvider p = login.provider(ctx);
             CardPrivateKey k = CspFlows.key(p, key);
             String alg = sigAlg != null ? sigAlg : dev.cardsmith.csp.CardCertificates.defaultSignatureAlgorithm(k);
             byte[] data = Files.readAllBytes(in);

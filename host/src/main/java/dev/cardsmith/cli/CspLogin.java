@@ -1,0 +1,16 @@
+package dev.cardsmith.cli;
+
+import dev.cardsmith.csp.CardsmithProvider;
+import picocli.CommandLine.Option;
+
+/** Mixin of the csp commands that use a private key: the user PIN, and the logged-in provider. */
+final class CspLogin {
+
+    @Option(names = "--pin", description = "User PIN (default: $CARDSMITH_CSP_PIN).")
+    String pin;
+
+    /** The provider over this invocation's card, logged in with the PIN (required). */
+    CardsmithProvider provider(CliContext ctx) {
+        return CspCommand.provider(ctx, CspCommand.requirePin(pin));
+    }
+}

@@ -5,10 +5,10 @@ import com.licel.jcardsim.base.SimulatorRuntime;
 import com.licel.jcardsim.base.TransientMemory;
 import com.licel.jcardsim.smartcardio.CardSimulator;
 import com.licel.jcardsim.utils.AIDUtil;
-import dev.cardsmith.transport.AppletSpec;
+import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.transport.CardSession;
-import dev.cardsmith.transport.CardsmithApplets;
-import dev.cardsmith.transport.SimulatorTransport;
+import dev.cardsmith.simulator.AppletRegistry;
+import dev.cardsmith.simulator.SimulatorTransport;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Guards every applet in {@link CardsmithApplets}, including those later issues add:
+ * Guards every applet in {@link AppletRegistry}, including those later issues add:
  * transient RAM within the 1 KB budget, and no malformed APDU ever ends in 6F00 (an uncaught
  * exception) or a status word outside ISO 7816-4's ranges.
  */
@@ -35,13 +35,13 @@ class AllAppletsRobustnessTest {
 
     @Test
     void everySystemHasItsApplet() {
-        assertFalse(CardsmithApplets.all().isEmpty());
+        assertFalse(AppletRegistry.all().isEmpty());
     }
 
     @TestFactory
     List<DynamicTest> transientRamWithinBudget() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (AppletSpec a : CardsmithApplets.all()) {
+        for (AppletSpec a : AppletRegistry.all()) {
             tests.add(DynamicTest.dynamicTest(a.name(), () -> {
                 CardSimulator sim = new CardSimulator();
                 TransientMemory mem = runtime(sim).getTransientMemory();
@@ -60,11 +60,11 @@ class AllAppletsRobustnessTest {
     @TestFactory
     List<DynamicTest> malformedCommandsGetIsoStatusWords() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (AppletSpec a : CardsmithApplets.all()) {
+        for (AppletSpec a : AppletRegistry.all()) {
             tests.add(DynamicTest.dynamicTest(a.name(), () -> {
                 Random rnd = new Random(0xC0FFEE ^ a.name().hashCode());
                 int[] classes = {0x00, 0x80, 0x84, 0x90, 0x0C, 0xFF, 0x10, 0xE0};
-                try (CardSession s = new CardSession(new SimulatorTransport(CardsmithApplets.all()))) {
+                try (CardSession s = new CardSession(new SimulatorTransport(AppletRegistry.all()))) {
                     for (int i = 0; i < 1500; i++) {
                         if (i % 100 == 0) s.select(a.instanceAid());
                         int cla = classes[rnd.nextInt(classes.length)];

@@ -2,8 +2,8 @@ package dev.cardsmith.applets;
 
 import com.licel.jcardsim.smartcardio.CardSimulator;
 import com.licel.jcardsim.utils.AIDUtil;
-import dev.cardsmith.transport.AppletSpec;
-import dev.cardsmith.transport.CardsmithApplets;
+import dev.cardsmith.simulator.AppletSpec;
+import dev.cardsmith.simulator.AppletRegistry;
 import javacard.framework.AID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,7 +33,7 @@ class CaseTwoT0Test {
     @BeforeEach
     void install() {
         sim = new CardSimulator();
-        for (AppletSpec a : CardsmithApplets.all()) {
+        for (AppletSpec a : AppletRegistry.all()) {
             AID aid = AIDUtil.create(a.instanceAid());
             byte[] data = a.globalPlatformInstallData();
             sim.installApplet(aid, a.appletClass(), data, (short) 0, (byte) data.length);
@@ -47,7 +47,7 @@ class CaseTwoT0Test {
     }
 
     private ResponseAPDU run(String name, CommandAPDU c) {
-        sim.selectApplet(AIDUtil.create(CardsmithApplets.byName(name).instanceAid()));
+        sim.selectApplet(AIDUtil.create(AppletRegistry.byName(name).instanceAid()));
         return sim.transmitCommand(c);
     }
 

@@ -2,7 +2,7 @@ package dev.cardsmith.csp;
 
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
-import dev.cardsmith.transport.SimulatorTransport;
+import dev.cardsmith.simulator.SimulatorTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import com.licel.jcardsim.base.Simulator;
 import com.licel.jcardsim.base.SimulatorRuntime;
 import com.licel.jcardsim.utils.AIDUtil;
 import dev.cardsmith.transport.CardSession;
-import dev.cardsmith.transport.SimulatorTransport;
+import dev.cardsmith.simulator.SimulatorTransport;
 import javacard.security.ECPrivateKey;
 import javacard.security.KeyPair;
 import javacard.security.RSAPrivateCrtKey;

@@ -4,8 +4,8 @@ import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.hsm.HsmFactory;
 import dev.cardsmith.store.Database;
 import dev.cardsmith.transport.CardSession;
-import dev.cardsmith.transport.CardsmithApplets;
-import dev.cardsmith.transport.SimulatorTransport;
+import dev.cardsmith.simulator.AppletRegistry;
+import dev.cardsmith.simulator.SimulatorTransport;
 
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -34,7 +34,7 @@ final class ModuleFixture implements AutoCloseable {
     }
 
     static CardSession newCard() {
-        return new CardSession(new SimulatorTransport(List.of(CardsmithApplets.byName("module"))));
+        return new CardSession(new SimulatorTransport(List.of(AppletRegistry.byName("module"))));
     }
 
     /** Enrolls the module (checking key, identity key + certificate) and issues one TAN. */

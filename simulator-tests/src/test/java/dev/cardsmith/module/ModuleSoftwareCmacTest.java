@@ -7,10 +7,10 @@ import com.licel.jcardsim.smartcardio.CardSimulator;
 import com.licel.jcardsim.utils.AIDUtil;
 import dev.cardsmith.applet.module.Constants;
 import dev.cardsmith.applet.module.ModuleApplet;
-import dev.cardsmith.transport.AppletSpec;
+import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
-import dev.cardsmith.transport.CardsmithApplets;
+import dev.cardsmith.simulator.AppletRegistry;
 import javacard.framework.AID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -145,7 +145,7 @@ class ModuleSoftwareCmacTest {
     }
 
     private static int installedRam(boolean software) throws Exception {
-        AppletSpec a = CardsmithApplets.byName("module");
+        AppletSpec a = AppletRegistry.byName("module");
         CardSimulator sim = new CardSimulator();
         try {
             TransientMemory mem = runtime(sim).getTransientMemory();
@@ -170,7 +170,7 @@ class ModuleSoftwareCmacTest {
         Simulator sim = (Simulator) field(transport, "sim");
         Method get = SimulatorRuntime.class.getDeclaredMethod("getApplet", AID.class);
         get.setAccessible(true);
-        Object applet = get.invoke(runtime(sim), AIDUtil.create(CardsmithApplets.byName("module").instanceAid()));
+        Object applet = get.invoke(runtime(sim), AIDUtil.create(AppletRegistry.byName("module").instanceAid()));
         assertTrue(applet instanceof ModuleApplet);
         Object cmac = field(field(applet, "crypto"), "cmac");
         Method isSoftware = cmac.getClass().getDeclaredMethod("isSoftware");

@@ -5,10 +5,10 @@ import dev.cardsmith.hsm.SoftwareHsm;
 import dev.cardsmith.ota.terminal.Terminal;
 import dev.cardsmith.ota.terminal.TerminalKeyStore;
 import dev.cardsmith.store.Database;
-import dev.cardsmith.transport.AppletSpec;
+import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.transport.CardSession;
-import dev.cardsmith.transport.CardsmithApplets;
-import dev.cardsmith.transport.SimulatorTransport;
+import dev.cardsmith.simulator.AppletRegistry;
+import dev.cardsmith.simulator.SimulatorTransport;
 
 import javax.smartcardio.ResponseAPDU;
 import java.nio.file.Path;
@@ -37,7 +37,7 @@ final class OtaFixture implements AutoCloseable {
 
     OtaFixture(Path dir, Spi.CounterMode mode, int msl) {
         this.dir = dir;
-        AppletSpec spec = CardsmithApplets.byName("sim").withInstallParams(DevKeys.keys().installParams(msl));
+        AppletSpec spec = AppletRegistry.byName("sim").withInstallParams(DevKeys.keys().installParams(msl));
         card = new CardSession(new SimulatorTransport(List.of(spec)));
         db = Database.open("jdbc:sqlite:" + dir.resolve("ota.db"));
         hsm = SoftwareHsm.open(dir.resolve("hsm.p12"), "test".toCharArray());

@@ -205,8 +205,8 @@ class OtaPacketE2eTest {
         assertEquals(0x6985, f.card.transmit(new CommandAPDU(0x80, Constants.INS_PERSONALIZE, 0, 0, DevKeys.keys().installParams(0x16))).getSW());
         f.close();
         // installed without parameters: OTA refused until PERSONALIZE
-        dev.cardsmith.transport.AppletSpec bare = dev.cardsmith.transport.CardsmithApplets.byName("sim").withInstallParams(new byte[0]);
-        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(new dev.cardsmith.transport.SimulatorTransport(List.of(bare)))) {
+        dev.cardsmith.simulator.AppletSpec bare = dev.cardsmith.simulator.AppletRegistry.byName("sim").withInstallParams(new byte[0]);
+        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(new dev.cardsmith.simulator.SimulatorTransport(List.of(bare)))) {
             c.select(OtaServer.simAid());
             byte[] env = OtaFixture.envelopes(CommandPacket.encode(DevKeys.keys(), SECURE_HIGHER, 1, STATUS)).get(0);
             assertEquals(0x6985, c.transmit(OtaServer.envelopeApdu(env)).getSW());
@@ -230,8 +230,8 @@ class OtaPacketE2eTest {
             v.load(in);
         }
         OtaKeys pysim = OtaKeys.aes(2, Hex.parse(v.getProperty("aes.kic")), 2, Hex.parse(v.getProperty("aes.kid")), Hex.parse(v.getProperty("tar")));
-        dev.cardsmith.transport.AppletSpec spec = dev.cardsmith.transport.CardsmithApplets.byName("sim").withInstallParams(pysim.installParams(0x06));
-        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(new dev.cardsmith.transport.SimulatorTransport(List.of(spec)))) {
+        dev.cardsmith.simulator.AppletSpec spec = dev.cardsmith.simulator.AppletRegistry.byName("sim").withInstallParams(pysim.installParams(0x06));
+        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(new dev.cardsmith.simulator.SimulatorTransport(List.of(spec)))) {
             c.select(OtaServer.simAid());
             byte[] tpdu = SmsPp.deliver("12345678", Hex.parse(v.getProperty("aes.cipheredCc.cmd")), 0, Hex.parse("22705200000000")).get(0);
             ResponseAPDU r = c.transmit(OtaServer.envelopeApdu(SmsPp.envelope(tpdu, null)));
@@ -252,8 +252,8 @@ class OtaPacketE2eTest {
             v.load(in);
         }
         OtaKeys tdes = new OtaKeys(OtaKeys.Algorithm.TDES2, 3, Hex.parse(v.getProperty("tdes.kic")), 3, Hex.parse(v.getProperty("tdes.kid")), Hex.parse(v.getProperty("tar")));
-        dev.cardsmith.transport.AppletSpec spec = dev.cardsmith.transport.CardsmithApplets.byName("sim").withInstallParams(tdes.installParams(0x06));
-        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(new dev.cardsmith.transport.SimulatorTransport(List.of(spec)))) {
+        dev.cardsmith.simulator.AppletSpec spec = dev.cardsmith.simulator.AppletRegistry.byName("sim").withInstallParams(tdes.installParams(0x06));
+        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(new dev.cardsmith.simulator.SimulatorTransport(List.of(spec)))) {
             c.select(OtaServer.simAid());
             String[][] cases = {{"tdes.cipheredCc.cmd", "0619"}, {"tdes.plainPorCc.cmd", "0609"}};
             for (String[] k : cases) {
@@ -284,7 +284,7 @@ class OtaPacketE2eTest {
 
     @Test
     void devKeysMatchTheSimulatorInstallParameters() {
-        assertArrayEquals(DevKeys.keys().installParams(DevKeys.MSL), dev.cardsmith.transport.CardsmithApplets.byName("sim").installParams());
+        assertArrayEquals(DevKeys.keys().installParams(DevKeys.MSL), dev.cardsmith.simulator.AppletRegistry.byName("sim").installParams());
         assertEquals(LocalDate.of(2026, 11, 24), OtaDates.ofDay(OtaDates.toDay(LocalDate.of(2026, 11, 24))));
     }
 }

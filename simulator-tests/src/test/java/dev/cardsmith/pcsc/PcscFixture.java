@@ -1,7 +1,7 @@
 package dev.cardsmith.pcsc;
 
 import dev.cardsmith.transport.CardTransport;
-import dev.cardsmith.transport.VirtualPcscReader;
+import dev.cardsmith.simulator.VirtualPcscReader;
 import org.junit.jupiter.api.Assumptions;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;

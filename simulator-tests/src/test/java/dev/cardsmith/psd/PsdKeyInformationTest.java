@@ -3,7 +3,7 @@ package dev.cardsmith.psd;
 import dev.cardsmith.applet.psd.PsdProtocol;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardTransport;
-import dev.cardsmith.transport.SimulatorTransport;
+import dev.cardsmith.simulator.SimulatorTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.cardsmith.psd;
 
 import dev.cardsmith.transport.CardSession;
-import dev.cardsmith.transport.SimulatorTransport;
+import dev.cardsmith.simulator.SimulatorTransport;
 import dev.cardsmith.transport.TransportException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

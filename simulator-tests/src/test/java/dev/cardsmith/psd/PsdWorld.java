@@ -6,7 +6,7 @@ import dev.cardsmith.hsm.HsmFactory;
 import dev.cardsmith.store.Database;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardTransport;
-import dev.cardsmith.transport.SimulatorTransport;
+import dev.cardsmith.simulator.SimulatorTransport;
 
 import java.nio.file.Path;
 

@@ -3,7 +3,7 @@ package dev.cardsmith.psd;
 import dev.cardsmith.applet.psd.PsdProtocol;
 import dev.cardsmith.crypto.Hex;
 import dev.cardsmith.transport.CardSession;
-import dev.cardsmith.transport.SimulatorTransport;
+import dev.cardsmith.simulator.SimulatorTransport;
 import org.bouncycastle.crypto.engines.AESEngine;
 import org.bouncycastle.crypto.engines.RFC3394WrapEngine;
 import org.bouncycastle.crypto.generators.KDFCounterBytesGenerator;

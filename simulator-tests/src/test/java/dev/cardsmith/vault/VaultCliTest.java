@@ -6,7 +6,7 @@ import dev.cardsmith.cli.Main;
 import dev.cardsmith.hsm.SoftwareHsm;
 import dev.cardsmith.store.Database;
 import dev.cardsmith.transport.CardSession;
-import dev.cardsmith.transport.SimulatorTransport;
+import dev.cardsmith.simulator.SimulatorTransport;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

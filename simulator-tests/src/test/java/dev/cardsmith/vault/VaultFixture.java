@@ -2,10 +2,10 @@ package dev.cardsmith.vault;
 
 import dev.cardsmith.hsm.SoftwareHsm;
 import dev.cardsmith.store.Database;
-import dev.cardsmith.transport.AppletSpec;
+import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.transport.CardSession;
-import dev.cardsmith.transport.CardsmithApplets;
-import dev.cardsmith.transport.SimulatorTransport;
+import dev.cardsmith.simulator.AppletRegistry;
+import dev.cardsmith.simulator.SimulatorTransport;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -34,7 +34,7 @@ final class VaultFixture implements AutoCloseable {
     }
 
     static AppletSpec vaultSpec(byte[] params) {
-        return CardsmithApplets.byName("vault").withInstallParams(params);
+        return AppletRegistry.byName("vault").withInstallParams(params);
     }
 
     /** Replaces the card by a fresh one (another chip). */

@@ -1,0 +1,118 @@
+package dev.cardsmith.cli;
+
+import dev.cardsmith.hsm.Hsm;
+import dev.cardsmith.bench.ModuleBench;
+import dev.cardsmith.bench.OtaBench;
+import dev.cardsmith.bench.PsdBench;
+import dev.cardsmith.bench.VaultBench;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code cardsmith bench ...}: one benchmark per system; each prints its figures (mean ms, APDUs,
+ * bytes per flow), as JSON with --json. Benchmarks measure, they assert nothing. All run on the
+ * in-memory simulator with throw-away keystores and databases, except {@code csp-sign}, which
+ * uses the global --sim/--reader card.
+ */
+@Command(name = "bench", description = "Benchmarks (speed and size figures per system).",
+        subcommands = {BenchCommand.Vault.class, BenchCommand.Psd.class, BenchCommand.Module.class,
+                BenchCommand.Ota.class, CspBenchCommand.class})
+final class BenchCommand implements Runnable {
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "choose a subcommand: vault, psd, module, ota, csp-sign");
+    }
+
+    static void positive(int n, String option) {
+        if (n < 1) throw new CliException(option + " must be positive", ErrorHandler.EXIT_USAGE);
+    }
+
+    @Command(name = "vault", description = "Provision / wipe / recover on the in-memory simulator (temp SQLite DBs, temp PKCS#12 keystore).")
+    static final class Vault implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--rounds", defaultValue = "20", description = "Measured chips per provisioning variant. Default: ${DEFAULT-VALUE}.")
+        int rounds;
+
+        @Override
+        public void run() {
+            positive(rounds, "--rounds");
+            try (CliContext ctx = CliContext.of(spec)) {
+                ctx.emit(VaultBench.run(rounds));
+            }
+        }
+    }
+
+    @Command(name = "psd", description = "PSD issue / replace per PSD and KRK proofs per second in the HSM "
+            + "(software HSM; with --softhsm also the access server on the --hsm pkcs11:... token).")
+    static final class Psd implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--rounds", defaultValue = "30", description = "PSDs per run. Default: ${DEFAULT-VALUE}.")
+        int rounds;
+        @Option(names = "--softhsm", description = "Also run with the access server on the PKCS#11 token given by the global "
+                + "--hsm pkcs11:... (e.g. a SoftHSM2 token; the bench imports its keys into that token).")
+        boolean softhsm;
+
+        @Override
+        public void run() {
+            positive(rounds, "--rounds");
+            try (CliContext ctx = CliContext.of(spec)) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("software", PsdBench.software(rounds));
+                if (softhsm) {
+                    String hsmSpec = ctx.hsmSpec();
+                    if (hsmSpec.startsWith("pkcs11:")) {
+                        Hsm hsm = ctx.hsm(); // closed with the context
+                        out.put("pkcs11", PsdBench.withAccessHsm("PKCS#11 (" + hsmSpec + ")", hsm, rounds));
+                    } else {
+                        // a SoftHSM2 token cannot be created in-process once the PKCS#11 library is loaded: the user supplies one
+                        out.put("pkcs11", "skipped: --softhsm needs --hsm pkcs11:... naming an initialised token "
+                                + "(softhsm2-util --init-token --free --label cardsmith-bench ...) and --hsm-pin");
+                    }
+                }
+                ctx.emit(out);
+            }
+        }
+    }
+
+    @Command(name = "module", description = "Module personalization (extended / short APDUs) and central authentication + transaction.")
+    static final class Module implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--rounds", defaultValue = "10", description = "Runs per flow. Default: ${DEFAULT-VALUE}.")
+        int rounds;
+
+        @Override
+        public void run() {
+            positive(rounds, "--rounds");
+            try (CliContext ctx = CliContext.of(spec)) {
+                ctx.emit(ModuleBench.run(rounds));
+            } catch (java.io.IOException e) {
+                throw new CliException("cannot create the temp directory: " + e.getMessage());
+            }
+        }
+    }
+
+    @Command(name = "ota", description = "OTA codec on the host, envelope / authentication / content key in jCardSim (in-memory card). "
+            + "Same as `cardsmith ota bench`.")
+    static final class Ota implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = {"--rounds", "--iterations"}, defaultValue = "200", description = "Iterations per measurement. Default: ${DEFAULT-VALUE}.")
+        int iterations;
+
+        @Override
+        public void run() {
+            positive(iterations, "--rounds");
+            try (CliContext ctx = CliContext.of(spec)) {
+                ctx.emit(OtaBench.run(iterations));
+            }
+        }
+    }
+}

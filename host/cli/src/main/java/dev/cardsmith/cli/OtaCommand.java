@@ -1,0 +1,286 @@
+package dev.cardsmith.cli;
+
+import dev.cardsmith.crypto.Hex;
+import dev.cardsmith.ota.DevKeys;
+import dev.cardsmith.ota.DrmContent;
+import dev.cardsmith.ota.OtaKeys;
+import dev.cardsmith.ota.OtaSecurityException;
+import dev.cardsmith.ota.OtaServer;
+import dev.cardsmith.ota.OtaStore;
+import dev.cardsmith.ota.PorStatus;
+import dev.cardsmith.ota.ResponsePacket;
+import dev.cardsmith.ota.SimStatus;
+import dev.cardsmith.ota.Spi;
+import dev.cardsmith.ota.terminal.TerminalKeyStore;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import javax.smartcardio.CommandAPDU;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code cardsmith ota ...}: the network's secured OTA server (seed 004). */
+@Command(name = "ota", description = "OTA server: secured packets (TS 102 225 / TS 31.115) for the sim applet.",
+        subcommands = {OtaCommand.AddSim.class, OtaCommand.InitTrust.class, OtaCommand.Update.class, OtaCommand.Revoke.class,
+                OtaCommand.License.class, OtaCommand.Status.class, OtaCommand.Notify.class, OtaCommand.Bench.class})
+final class OtaCommand {
+
+    /** Options every packet-producing subcommand shares. */
+    static final class PacketOptions {
+        @Option(names = "--sim-id", required = true, paramLabel = "ID", description = "SIM identifier (ICCID) as registered with add-sim.")
+        String simId;
+
+        @Option(names = "--sms", description = "Print the SMS-DELIVER TPDU(s) in hex instead of sending to the card.")
+        boolean sms;
+
+        @Option(names = "--apdu", description = "Print the ENVELOPE APDU(s) (80 C2) in hex instead of sending to the card.")
+        boolean apdu;
+
+        @Option(names = "--today", paramLabel = "YYYY-MM-DD", description = "Authenticated current date sent to the SIM (default: today, UTC).")
+        LocalDate today;
+
+        LocalDate today() { return today != null ? today : LocalDate.now(java.time.ZoneOffset.UTC); }
+    }
+
+    static OtaServer server(CliContext ctx) {
+        return new OtaServer(new OtaStore(ctx.db(), ctx.hsm()));
+    }
+
+    /** Sends or prints a message, then emits the result. */
+    static void deliver(CliContext ctx, OtaServer server, OtaServer.OtaMessage m, PacketOptions o, Map<String, Object> extra) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("sim", m.simId());
+        out.put("command", m.command());
+        out.put("counter", m.counter());
+        out.put("spi", m.spi().toString());
+        out.put("packetBytes", m.packet().length);
+        out.put("sms", m.tpdus().size());
+        out.putAll(extra);
+        if (o.sms || o.apdu) {
+            if (o.sms) {
+                List<String> hex = new ArrayList<>();
+                for (byte[] t : m.tpdus()) hex.add(Hex.of(t));
+                out.put("tpdu", ctx.json() ? hex : String.join(" ", hex));
+            }
+            if (o.apdu) {
+                List<String> hex = new ArrayList<>();
+                for (CommandAPDU a : m.apdus()) hex.add(Hex.of(a.getBytes()));
+                out.put("apdu", ctx.json() ? hex : String.join(" ", hex));
+            }
+            ctx.emit(out);
+            return;
+        }
+        OtaServer.Result r;
+        try {
+            r = server.send(ctx.card(), m);
+        } catch (OtaSecurityException e) {
+            throw new CliException("proof of receipt rejected: " + e.getMessage(), ErrorHandler.EXIT_VERIFY);
+        }
+        ResponsePacket por = r.por();
+        out.put("por", PorStatus.name(por.status()));
+        if (por.ok()) {
+            ResponsePacket.CompactResponse c = r.compact();
+            out.put("sw", String.format("%04X", c.sw()));
+            if (m.command().equals("status") && c.ok()) out.put("status", SimStatus.parse(c.data()).toMap());
+            else if (c.data().length > 0) out.put("data", Hex.of(c.data()));
+        }
+        out.putAll(ctx.apduStats());
+        ctx.emit(out);
+        if (!por.ok()) throw new CliException("SIM refused the packet: " + PorStatus.name(por.status()), ErrorHandler.EXIT_CARD);
+        if (!r.compact().ok()) throw new CliException(String.format("SIM command failed: SW %04X", r.compact().sw()), ErrorHandler.EXIT_CARD);
+    }
+
+    @Command(name = "add-sim", description = "Register a SIM's OTA key set (KIc/KID with indexes, TAR, counter mode). Keys are stored wrapped under an HSM-derived key.")
+    static final class AddSim implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--sim-id", required = true) String simId;
+        @Option(names = "--dev-keys", description = "Use the simulator's published TEST key set (KIc#1, KID#1, TAR C5D704).") boolean dev;
+        @Option(names = "--kic", paramLabel = "HEX") String kic;
+        @Option(names = "--kid", paramLabel = "HEX") String kid;
+        @Option(names = "--kic-index", defaultValue = "1") int kicIndex;
+        @Option(names = "--kid-index", defaultValue = "1") int kidIndex;
+        @Option(names = "--tar", paramLabel = "HEX", defaultValue = "C5D704") String tar;
+        @Option(names = "--algorithm", defaultValue = "AES", description = "AES (AES-CBC/AES-CMAC) or TDES2 (two-key 3DES CBC/CBC-MAC).") OtaKeys.Algorithm algorithm;
+        @Option(names = "--counter-mode", defaultValue = "HIGHER", description = "NONE, AVAILABLE, HIGHER or PLUS_ONE (SPI b4b5).") Spi.CounterMode mode;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                OtaKeys keys;
+                if (dev) keys = DevKeys.keys();
+                else if (kic != null && kid != null) keys = new OtaKeys(algorithm, kicIndex, Hex.parse(kic), kidIndex, Hex.parse(kid), Hex.parse(tar));
+                else throw new CliException("give --dev-keys or --kic and --kid", ErrorHandler.EXIT_USAGE);
+                new OtaStore(ctx.db(), ctx.hsm()).register(simId, keys, mode);
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("sim", simId);
+                m.put("keys", keys.toString());
+                m.put("counterMode", mode.name());
+                ctx.emit(m);
+            }
+        }
+    }
+
+    @Command(name = "init-trust", description = "Fig. 1: send the terminal's authentication key, IMEI, maximum output and expiry to the SIM.")
+    static final class InitTrust implements Runnable {
+        @Spec CommandSpec spec;
+        @Mixin PacketOptions o;
+        @Option(names = "--imei", required = true) String imei;
+        @Option(names = "--max-output", required = true, description = "Terminal's maximum output (0..255, as the network knows it).") int maxOutput;
+        @Option(names = "--expiry", required = true, paramLabel = "YYYY-MM-DD") LocalDate expiry;
+        @Option(names = "--lifetime", defaultValue = "90", description = "Validity in days of SIM-generated updated keys.") int lifetime;
+        @ArgGroup(exclusive = true, multiplicity = "1") KeySource key;
+
+        static final class KeySource {
+            @Option(names = "--init-key", paramLabel = "HEX", description = "Symmetric AES-128 key present in the terminal.") String aes;
+            @Option(names = "--ec-public", paramLabel = "HEX", description = "Terminal's EC P-256 public key (uncompressed point).") String ec;
+            @Option(names = "--from-terminal-store", paramLabel = "FILE", description = "Read the key from a terminal key store (simulation).") Path store;
+        }
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                OtaServer s = server(ctx);
+                OtaServer.OtaMessage m;
+                LocalDate today = o.today();
+                if (key.ec != null) {
+                    m = s.initTrustEc(o.simId, Hex.parse(key.ec), imei, maxOutput, expiry, lifetime, today);
+                } else if (key.aes != null) {
+                    m = s.initTrustSymmetric(o.simId, Hex.parse(key.aes), imei, maxOutput, expiry, lifetime, today);
+                } else {
+                    TerminalKeyStore ts = TerminalKeyStore.open(key.store, TerminalCommand.password(ctx));
+                    byte[] ecPub = ts.attr("ecPublic") == null ? null : Hex.parse(ts.attr("ecPublic"));
+                    m = ecPub != null ? s.initTrustEc(o.simId, ecPub, imei, maxOutput, expiry, lifetime, today)
+                            : s.initTrustSymmetric(o.simId, requireKey(ts.secret("init")), imei, maxOutput, expiry, lifetime, today);
+                }
+                deliver(ctx, s, m, o, Map.of());
+            }
+        }
+
+        private static byte[] requireKey(byte[] k) {
+            if (k == null) throw new CliException("terminal key store has no initialization key (terminal enrol)", ErrorHandler.EXIT_USAGE);
+            return k;
+        }
+    }
+
+    @Command(name = "update", description = "Fig. 3: ask the SIM to renew the trust key before expiry (sets the flag the terminal polls).")
+    static final class Update implements Runnable {
+        @Spec CommandSpec spec;
+        @Mixin PacketOptions o;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                OtaServer s = server(ctx);
+                deliver(ctx, s, s.update(o.simId, o.today()), o, Map.of());
+            }
+        }
+    }
+
+    @Command(name = "revoke", description = "Revocation by the network: the SIM erases the terminal's keys.")
+    static final class Revoke implements Runnable {
+        @Spec CommandSpec spec;
+        @Mixin PacketOptions o;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                OtaServer s = server(ctx);
+                deliver(ctx, s, s.revoke(o.simId), o, Map.of());
+            }
+        }
+    }
+
+    @Command(name = "license", description = "DRM license (rights + content key) into the SIM; optionally protect a content file with a fresh key.")
+    static final class License implements Runnable {
+        @Spec CommandSpec spec;
+        @Mixin PacketOptions o;
+        @Option(names = "--content-id", required = true) int contentId;
+        @Option(names = "--plays", defaultValue = "65535", description = "Play count (65535 = unlimited).") int plays;
+        @Option(names = "--from", paramLabel = "YYYY-MM-DD") LocalDate from;
+        @Option(names = "--until", required = true, paramLabel = "YYYY-MM-DD") LocalDate until;
+        @Option(names = "--content-in", paramLabel = "FILE", description = "Clear content to protect with a new content key.") Path in;
+        @Option(names = "--content-out", paramLabel = "FILE", description = "Where the protected content goes.") Path out;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                if ((in == null) != (out == null)) throw new CliException("--content-in and --content-out go together", ErrorHandler.EXIT_USAGE);
+                byte[] key = DrmContent.newContentKey();
+                if (in != null) {
+                    try {
+                        Files.write(out, DrmContent.encrypt(key, Files.readAllBytes(in)));
+                    } catch (IOException e) {
+                        throw new CliException("cannot protect content: " + e.getMessage());
+                    }
+                }
+                OtaServer s = server(ctx);
+                LocalDate start = from != null ? from : o.today();
+                deliver(ctx, s, s.license(o.simId, contentId, key, plays, start, until), o, Map.of("contentKeyKcv", DrmContent.kcv(key)));
+                java.util.Arrays.fill(key, (byte) 0);
+            }
+        }
+    }
+
+    @Command(name = "status", description = "Read the SIM's trust state and last event (Fig. 1 step 28) in a proof of receipt.")
+    static final class Status implements Runnable {
+        @Spec CommandSpec spec;
+        @Mixin PacketOptions o;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                OtaServer s = server(ctx);
+                deliver(ctx, s, s.status(o.simId, o.today()), o, Map.of());
+            }
+        }
+    }
+
+    @Command(name = "notify", description = "Accept a SIM notification (trust ACK, revocation) that a terminal forwarded.")
+    static final class Notify implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--sim-id", required = true) String simId;
+        @Option(names = "--data", required = true, paramLabel = "HEX", description = "The response-packet user data (02 71 00 ...).") String data;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                SimStatus.Event e;
+                try {
+                    e = server(ctx).acceptNotification(simId, Hex.parse(data));
+                } catch (OtaSecurityException ex) {
+                    throw new CliException("notification rejected: " + ex.getMessage(), ErrorHandler.EXIT_VERIFY);
+                }
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("sim", simId);
+                m.put("event", e.typeName());
+                m.put("seq", e.seq());
+                m.put("generation", e.generation());
+                m.put("date", e.date().toString());
+                ctx.emit(m);
+            }
+        }
+    }
+
+    @Command(name = "bench", description = "Benchmark: OTA codec on the host, envelope/authentication/content-key in jCardSim (in-memory card).")
+    static final class Bench implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--iterations", defaultValue = "200") int iterations;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                ctx.emit(dev.cardsmith.bench.OtaBench.run(iterations));
+            }
+        }
+    }
+}

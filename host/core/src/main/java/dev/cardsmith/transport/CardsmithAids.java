@@ -1,0 +1,45 @@
+package dev.cardsmith.transport;
+
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The AIDs of every cardsmith applet (proprietary RID F0 43 53 4D 54, "CSMT"): package AID =
+ * RID || system number, instance AID = package AID || 01. The host library selects by these;
+ * docs/, the CAP build (applet/cap-build.xml) and the simulator's applet registry use the same
+ * values. No applet class and no key lives here: that is the simulator's business.
+ */
+public enum CardsmithAids {
+    /** seed 000: device key vault */
+    VAULT("vault", 0x00),
+    /** seed 001: personal security device */
+    PSD("psd", 0x01),
+    /** seed 002: security module */
+    MODULE("module", 0x02),
+    /** seed 003: the card as cryptographic service provider */
+    CSP("csp", 0x03),
+    /** seed 004: SIM trust model */
+    SIM("sim", 0x04);
+
+    public static final String RID = "F043534D54";
+
+    private final String system;
+    private final int number;
+
+    CardsmithAids(String system, int number) {
+        this.system = system;
+        this.number = number;
+    }
+
+    /** The system's short name: vault, psd, module, csp, sim. */
+    public String system() { return system; }
+
+    public byte[] packageAid() { return HexFormat.of().parseHex(RID + String.format("%02X", number)); }
+
+    public byte[] instanceAid() { return HexFormat.of().parseHex(RID + String.format("%02X01", number)); }
+
+    public static CardsmithAids bySystem(String name) {
+        for (CardsmithAids a : values()) if (a.system.equals(name)) return a;
+        throw new IllegalArgumentException("no cardsmith applet named " + name + " (one of " + List.of(values()) + ")");
+    }
+}

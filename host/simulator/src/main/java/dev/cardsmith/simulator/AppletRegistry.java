@@ -1,0 +1,45 @@
+package dev.cardsmith.simulator;
+
+import dev.cardsmith.transport.*;
+import dev.cardsmith.transport.CardsmithAids;
+
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Every cardsmith applet as the simulator installs it: its AIDs (from {@link CardsmithAids}, the
+ * one table the host library selects by), its class, and the development install parameters a
+ * simulated card gets. Those parameters hold TEST KEYS ONLY (docs/psd.md, docs/ota.md); a real
+ * card gets its parameters from {@code gp --install ... --params}.
+ */
+public final class AppletRegistry {
+
+    private AppletRegistry() {}
+
+    public static byte[] aid(String hex) { return HexFormat.of().parseHex(hex); }
+
+    public static List<AppletSpec> all() {
+        List<AppletSpec> list = new ArrayList<>();
+        list.add(spec(CardsmithAids.VAULT, dev.cardsmith.applet.vault.VaultApplet.class, new byte[0]));
+        // install params = development transport key (docs/psd.md)
+        list.add(spec(CardsmithAids.PSD, dev.cardsmith.applet.psd.PsdApplet.class, aid("404142434445464748494A4B4C4D4E4F")));
+        // manufacturer checking key: SET CHECKING KEY via `cardsmith module enroll`
+        list.add(spec(CardsmithAids.MODULE, dev.cardsmith.applet.module.ModuleApplet.class, new byte[0]));
+        // default PIN 123456, PUK 12345678
+        list.add(spec(CardsmithAids.CSP, dev.cardsmith.applet.csp.CspApplet.class, new byte[0]));
+        // DEV OTA key set (TEST KEYS ONLY, see docs/ota.md): KIc#1, KID#1, TAR C5D704, MSL 16
+        list.add(spec(CardsmithAids.SIM, dev.cardsmith.applet.sim.SimApplet.class,
+                aid("01404142434445464748494A4B4C4D4E4F01505152535455565758595A5B5C5D5E5FC5D70416")));
+        return list;
+    }
+
+    private static AppletSpec spec(CardsmithAids ids, Class<? extends javacard.framework.Applet> cls, byte[] params) {
+        return new AppletSpec(ids.system(), ids.packageAid(), ids.instanceAid(), cls, params);
+    }
+
+    public static AppletSpec byName(String name) {
+        for (AppletSpec s : all()) if (s.name().equals(name)) return s;
+        throw new IllegalArgumentException("no applet named " + name);
+    }
+}

@@ -24,16 +24,16 @@ class CentralTruncatedMacTest extends EnrolledModuleTest {
 
     /** A relay that keeps only the first byte of the module's transaction receipt (the real one: a lucky 1/256 guess). */
     private ModuleCard truncatingTransactionReceipts(ModuleCard card) {
-        return c -> {
+        return new ModuleCard(c -> {
             ResponseAPDU r = card.transmit(c);
             if (c.getINS() != (Constants.INS_TRANSACTION & 0xFF) || r.getSW() != 0x9000) return r;
             return new ResponseAPDU(new byte[] {r.getData()[0], (byte) 0x90, 0x00});
-        };
+        });
     }
 
     /** A relay that cuts the receipt TLV (86 10 ...) of CENTRAL AUTHENTICATE to its first byte. */
     private ModuleCard truncatingKeyConfirmation(ModuleCard card) {
-        return c -> {
+        return new ModuleCard(c -> {
             ResponseAPDU r = card.transmit(c);
             if (c.getINS() != (Constants.INS_CENTRAL_AUTHENTICATE & 0xFF) || r.getSW() != 0x9000) return r;
             byte[] d = r.getData();
@@ -48,7 +48,7 @@ class CentralTruncatedMacTest extends EnrolledModuleTest {
             out[out.length - 2] = (byte) 0x90;
             out[out.length - 1] = 0x00;
             return new ResponseAPDU(out);
-        };
+        });
     }
 
     @Test

@@ -58,10 +58,10 @@ class ModuleOperatingTest extends EnrolledModuleTest {
     void replayedConfirmationOfAnEarlierSessionIsRejected() {
         // record a genuine confirmation, then present it to a new session
         byte[][] recorded = new byte[1][];
-        ModuleCard recording = c -> {
+        ModuleCard recording = new ModuleCard(c -> {
             if (c.getINS() == (Constants.INS_CENTRAL_CONFIRM & 0xFF)) recorded[0] = c.getBytes();
             return f.session.transmit(c);
-        };
+        });
         new CentralSystem(f.ca).authenticate(recording, ModuleFixture.TODAY);
         f.card(true).transmitOk("CA", ModuleApdus.centralAuthenticate(EcP256.encode(EcP256.generate().getPublic()), true));
         assertEquals(Constants.SW_VERIFICATION_FAILED, f.session.transmit(new CommandAPDU(recorded[0])).getSW());
@@ -72,10 +72,10 @@ class ModuleOperatingTest extends EnrolledModuleTest {
         CentralSystem central = new CentralSystem(f.ca);
         central.authenticate(f.card(true), ModuleFixture.TODAY);
         byte[][] sent = new byte[1][];
-        ModuleCard recording = c -> {
+        ModuleCard recording = new ModuleCard(c -> {
             sent[0] = c.getBytes();
             return f.session.transmit(c);
-        };
+        });
         central.transact(recording, moduleId, "pay 1".getBytes(StandardCharsets.UTF_8));
         assertEquals(Constants.SW_REPLAY, f.session.transmit(new CommandAPDU(sent[0])).getSW());
         byte[] forged = sent[0].clone();

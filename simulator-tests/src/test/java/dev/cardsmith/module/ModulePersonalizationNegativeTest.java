@@ -122,11 +122,11 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
     @Test
     void claim3_tamperedProtectedCommandIsRejected() {
         f.enterTan(f.issueTan(moduleId));
-        ModuleCard tampering = c -> {
+        ModuleCard tampering = new ModuleCard(c -> {
             byte[] b = c.getBytes();
             if (c.getINS() == (Constants.INS_PERSO_AUTHENTICATE & 0xFF)) b[5] ^= 0x01; // first data byte
             return f.session.transmit(new javax.smartcardio.CommandAPDU(b));
-        };
+        });
         PersoSession s = new PersoSession(tampering, body -> f.hsm.signSha256WithEcdsa(CertificateAuthority.PERSO_UNIT_LABEL, body));
         s.initiate(f.ca.persoUnitByManufacturer().encoded());
         assertEquals(Constants.SW_SM_MAC_WRONG, sw(() -> s.authenticate(new byte[16])));

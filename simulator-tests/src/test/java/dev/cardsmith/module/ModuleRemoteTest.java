@@ -5,6 +5,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.cardsmith.transport.ApduChannel;
+import dev.cardsmith.transport.ApduRelay;
+
 import javax.smartcardio.CommandAPDU;
 import javax.smartcardio.ResponseAPDU;
 import java.io.ByteArrayOutputStream;
@@ -54,7 +57,7 @@ class ModuleRemoteTest {
         PersonalizationUnit unit = new PersonalizationUnit(f.ca);
         // the relay records what crosses the network: the TAN must never appear in clear
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
-        ApduRelay.Server s = start((hello, card) -> unit.relayHandler(Set.of("appliance-7"), () -> ModuleFixture.TODAY).handle(hello, new ModuleCard() {
+        ApduRelay.Server s = start((hello, card) -> unit.relayHandler(Set.of("appliance-7"), () -> ModuleFixture.TODAY).handle(hello, new ApduChannel() {
             @Override public ResponseAPDU transmit(CommandAPDU c) {
                 ResponseAPDU r = card.transmit(c);
                 wire.writeBytes(c.getBytes());

@@ -100,7 +100,7 @@ class ModuleSoftwareCmacTest {
     @Test
     void claim3_tamperedSecureMessagingIsRejectedOnTheSoftwareCmac() {
         f.enterTan(f.issueTan(moduleId));
-        ModuleCard tampering = new ModuleCard() {
+        ModuleCard tampering = new ModuleCard(new dev.cardsmith.transport.ApduChannel() {
             @Override public javax.smartcardio.ResponseAPDU transmit(CommandAPDU c) {
                 if (c.getINS() == (Constants.INS_PERSO_AUTHENTICATE & 0xFF)) {
                     byte[] d = c.getData();
@@ -110,7 +110,7 @@ class ModuleSoftwareCmacTest {
                 return f.session.transmit(c);
             }
             @Override public boolean extendedLength() { return false; }
-        };
+        });
         CardStatusException e = assertThrows(CardStatusException.class,
                 () -> new PersonalizationUnit(f.ca).personalize(tampering, ModuleFixture.TODAY, null));
         assertEquals(Constants.SW_SM_MAC_WRONG & 0xFFFF, e.sw());
@@ -123,10 +123,10 @@ class ModuleSoftwareCmacTest {
         CentralSystem central = new CentralSystem(f.ca);
         central.authenticate(f.card(true), ModuleFixture.TODAY);
         byte[][] sent = new byte[1][];
-        ModuleCard recording = c -> {
+        ModuleCard recording = new ModuleCard(c -> {
             sent[0] = c.getBytes();
             return f.session.transmit(c);
-        };
+        });
         central.transact(recording, moduleId, "pay 1".getBytes(StandardCharsets.UTF_8));
         assertEquals(Constants.SW_REPLAY & 0xFFFF, f.session.transmit(new CommandAPDU(sent[0])).getSW());
         byte[] forged = sent[0].clone();

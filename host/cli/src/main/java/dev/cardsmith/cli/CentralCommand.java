@@ -1,6 +1,6 @@
 package dev.cardsmith.cli;
 
-import dev.cardsmith.module.ApduRelay;
+import dev.cardsmith.transport.ApduRelay;
 import dev.cardsmith.module.CentralSystem;
 import dev.cardsmith.module.LocalModule;
 import picocli.CommandLine.Command;

@@ -1,6 +1,6 @@
 package dev.cardsmith.cli;
 
-import dev.cardsmith.module.ApduRelay;
+import dev.cardsmith.transport.ApduRelay;
 import dev.cardsmith.module.LocalModule;
 import dev.cardsmith.module.ModuleStore;
 import dev.cardsmith.module.PersonalizationUnit;

@@ -2,7 +2,9 @@ package dev.cardsmith.module;
 
 import dev.cardsmith.applet.module.Constants;
 import dev.cardsmith.crypto.Cmac;
+import dev.cardsmith.transport.ApduRelay;
 import dev.cardsmith.transport.CardStatusException;
+import dev.cardsmith.transport.TransportException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +49,7 @@ public final class CentralSystem {
         try {
             KeyPair eph = EcP256.generate();
             byte[] ePkCs = EcP256.encode(eph.getPublic());
-            byte[] r = card.transmitOk("CENTRAL AUTHENTICATE", ModuleApdus.centralAuthenticate(ePkCs, card.extendedLength()));
+            byte[] r = card.centralAuthenticate(ePkCs);
             Tlv.Reader rd = new Tlv.Reader(r);
             byte[] ePkCard = rd.expect(Constants.TAG_EPHEMERAL_KEY).value();
             byte[] receipt = rd.expect(Constants.TAG_RECEIPT).value();
@@ -67,12 +69,12 @@ public final class CentralSystem {
 
             byte[] transcript = Tlv.concat(new byte[]{Constants.SIG_CONTEXT_CENTRAL}, ePkCs, ePkCard, receipt);
             byte[] sig = ca.hsm().signSha256WithEcdsa(CertificateAuthority.CENTRAL_LABEL, transcript);
-            card.transmitOk("CENTRAL CONFIRM", ModuleApdus.centralConfirm(sig));
+            card.centralConfirm(sig);
             keys.put(moduleId, new TransactionKey(k.transaction()));
             ca.store().recordSession(moduleId, "CENTRAL_AUTH", true, null, moduleCert.chr());
             LOG.info("authenticated module {} ({})", moduleId, moduleCert.chr());
             return new Authenticated(moduleId, moduleCert);
-        } catch (ModuleException | CardStatusException e) {
+        } catch (ModuleException | CardStatusException | TransportException e) {
             ca.store().recordSession(moduleId, "CENTRAL_AUTH", false, null, e.getMessage());
             throw e;
         }
@@ -103,7 +105,7 @@ public final class CentralSystem {
         long next = tk.counter + 1;
         byte[] data = transactionData(next, payload);
         byte[] mac = Cmac.aes(tk.key, Tlv.concat(new byte[]{Constants.MAC_CONTEXT_TX}, data));
-        byte[] r = card.transmitOk("TRANSACTION", ModuleApdus.transaction(Tlv.concat(data, mac)));
+        byte[] r = card.transaction(Tlv.concat(data, mac));
         tk.counter = next;
         byte[] expected = Cmac.aes(tk.key, Tlv.concat(new byte[]{Constants.MAC_CONTEXT_RX}, data));
         if (!fullMac(expected, r)) throw new ModuleException("transaction receipt from module " + moduleId + " does not verify");
@@ -132,7 +134,8 @@ public final class CentralSystem {
      * transaction key and runs one transaction with the HELLO's message as payload.
      */
     public ApduRelay.Handler relayHandler(java.util.function.Supplier<LocalDate> today) {
-        return (hello, card) -> {
+        return (hello, channel) -> {
+            ModuleCard card = new ModuleCard(channel);
             Object msg = hello.get("message");
             byte[] payload = (msg == null ? "ping" : msg.toString()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
             Authenticated a = authenticate(card, today.get());

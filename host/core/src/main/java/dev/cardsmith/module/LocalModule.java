@@ -1,15 +1,19 @@
 package dev.cardsmith.module;
 
 import dev.cardsmith.applet.module.Constants;
+import dev.cardsmith.transport.ApduRelay;
 import dev.cardsmith.transport.CardSession;
+import dev.cardsmith.transport.TransportException;
 
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A module in a local reader (or the simulator): the identification unit's TAN entry (claims
- * 13, 16), status, the changeover back to personalization (claim 2) and a local personalization.
+ * The appliance with a module in its local reader (or the simulator): the identification unit's
+ * TAN entry (claims 13, 16), status, the changeover back to personalization (claim 2), a local
+ * personalization, and the connection of the module to a remote service through the untrusted
+ * {@link ApduRelay}. The card itself is a {@link ModuleCard} over the reader's session.
  */
 public final class LocalModule {
 
@@ -30,16 +34,16 @@ public final class LocalModule {
 
     /** The identification unit hands the TAN to the module; the module forwards it protected later. */
     public void enterTan(String tan) {
-        if (tan == null || !tan.matches("[0-9]{4,16}")) throw new ModuleException("a TAN is 4-16 decimal digits");
-        card(false).transmitOk("ENTER TAN", ModuleApdus.enterTan(tan));
+        card(false).enterTan(tan);
     }
 
     public ModuleApdus.Status status() {
-        return ModuleApdus.parseStatus(card(false).transmitOk("GET STATUS", ModuleApdus.getStatus(0)));
+        return card(false).status();
     }
 
     public Map<String, Object> describe() {
-        ModuleApdus.Status st = status();
+        ModuleCard card = card(false);
+        ModuleApdus.Status st = card.status();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("state", st.stateName());
         m.put("checkingKey", st.has(Constants.FLAG_CHECKING_KEY));
@@ -49,11 +53,10 @@ public final class LocalModule {
         m.put("certificateDate", st.certificateDate());
         m.put("transactionCounter", st.transactionCounter());
         if (st.has(Constants.FLAG_IDENTITY_CERT)) {
-            CvCertificate id = CvCertificate.parse(card(false).transmitOk("GET STATUS", ModuleApdus.getStatus(1)));
-            m.put("module", Manufacturing.moduleIdOf(id));
+            m.put("module", Manufacturing.moduleIdOf(card.identityCertificate()));
         }
         if (st.operating()) {
-            CvCertificate mc = CvCertificate.parse(card(false).transmitOk("GET STATUS", ModuleApdus.getStatus(2)));
+            CvCertificate mc = card.moduleCertificate();
             m.put("moduleCertificate", mc.chr());
             m.put("moduleCertificateExpiry", mc.expiry().toString());
         }
@@ -62,12 +65,13 @@ public final class LocalModule {
 
     /** Claim 2: back to the personalization state; the module erases its key, certificate and transaction key. */
     public String reset(ModuleStore store) {
-        ModuleApdus.Status st = status();
+        ModuleCard card = card(false);
+        ModuleApdus.Status st = card.status();
         String id = null;
         if (st.has(Constants.FLAG_IDENTITY_CERT)) {
-            id = Manufacturing.moduleIdOf(CvCertificate.parse(card(false).transmitOk("GET STATUS", ModuleApdus.getStatus(1))));
+            id = Manufacturing.moduleIdOf(card.identityCertificate());
         }
-        card(false).transmitOk("ENTER PERSONALIZATION", ModuleApdus.enterPersonalization());
+        card.enterPersonalization();
         if (id != null && store != null && store.module(id).isPresent()) store.reset(id);
         return id;
     }
@@ -94,7 +98,7 @@ public final class LocalModule {
         enterTan(tan);
         Map<String, Object> hello = new LinkedHashMap<>();
         hello.put("appliance", appliance);
-        Map<String, Object> r = new LinkedHashMap<>(ApduRelay.connect(host, port, hello, session, extended));
+        Map<String, Object> r = new LinkedHashMap<>(relay(host, port, hello, extended));
         r.put("apdus", session.stats().since(before).apdus());
         return r;
     }
@@ -104,6 +108,14 @@ public final class LocalModule {
         Map<String, Object> hello = new LinkedHashMap<>();
         hello.put("appliance", appliance);
         hello.put("message", message);
-        return ApduRelay.connect(host, port, hello, session, extended);
+        return relay(host, port, hello, extended);
+    }
+
+    private Map<String, Object> relay(String host, int port, Map<String, Object> hello, boolean extended) {
+        try {
+            return ApduRelay.connect(host, port, hello, session, extended);
+        } catch (TransportException e) {
+            throw new ModuleException(e.getMessage(), e);
+        }
     }
 }

@@ -24,22 +24,21 @@ public final class Manufacturing {
     public record Enrolled(String moduleId, CvCertificate identity, boolean alreadyEnrolled) {}
 
     public Enrolled enroll(CardSession session, LocalDate today) {
-        session.select(ModuleApdus.INSTANCE_AID);
-        ModuleCard card = ModuleCard.local(session, false);
-        ModuleApdus.Status st = ModuleApdus.parseStatus(card.transmitOk("GET STATUS", ModuleApdus.getStatus(0)));
+        ModuleCard card = ModuleCard.local(session, false).select();
+        ModuleApdus.Status st = card.status();
         if (st.has(Constants.FLAG_IDENTITY_CERT)) {
-            CvCertificate id = CvCertificate.parse(card.transmitOk("GET STATUS", ModuleApdus.getStatus(1)));
+            CvCertificate id = card.identityCertificate();
             ca.store().enroll(moduleId(id.publicPoint()), id);
             return new Enrolled(moduleId(id.publicPoint()), id, true);
         }
         if (!st.has(Constants.FLAG_CHECKING_KEY)) {
-            card.transmitOk("SET CHECKING KEY", ModuleApdus.setCheckingKey(ca.manufacturerPoint()));
+            card.setCheckingKey(ca.manufacturerPoint());
         }
-        byte[] point = card.transmitOk("GENERATE IDENTITY", ModuleApdus.generateIdentity());
+        byte[] point = card.generateIdentity();
         String id = moduleId(point);
         CvCertificate cert = ca.issueFor(CertificateAuthority.MANUFACTURER_LABEL, CertificateAuthority.MANUFACTURER_CHR,
                 "ZZ" + id + "00001", point, CvCertificate.Role.IDENTITY, null, today, today.plusYears(20));
-        card.transmitOk("STORE IDENTITY CERT", ModuleApdus.storeIdentityCert(cert.encoded(), false));
+        card.storeIdentityCertificate(cert.encoded());
         ca.store().enroll(id, cert);
         return new Enrolled(id, cert, false);
     }

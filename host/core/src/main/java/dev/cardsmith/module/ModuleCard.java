@@ -1,35 +1,121 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.transport.ApduChannel;
 import dev.cardsmith.transport.CardSession;
-import dev.cardsmith.transport.CardStatusException;
 
 import javax.smartcardio.CommandAPDU;
 import javax.smartcardio.ResponseAPDU;
 
 /**
- * The module as a protocol flow sees it: one logical command in, one logical response out. A
- * local reader ({@link #local}) or a card behind the network relay ({@link ApduRelay}); secure
- * messaging runs end to end above this interface, so a relay only sees protected bytes.
+ * The module applet over one {@link ApduChannel}: a local reader ({@link #local}), a card behind
+ * the network relay (the channel a {@code transport.ApduRelay} service hands over) or either of
+ * them inside secure messaging ({@link #secured}). The channel decides where the card is and how
+ * commands are protected; this class only knows the module's commands. Like VaultCard, CspCard
+ * and PsdCard: one small class per system wrapping a channel, with typed methods.
  */
-@FunctionalInterface
-public interface ModuleCard {
+public final class ModuleCard {
 
-    ResponseAPDU transmit(CommandAPDU command);
+    private final ApduChannel channel;
 
-    /** Whether commands may use ISO extended length (else the transport chains them). */
-    default boolean extendedLength() { return false; }
-
-    default byte[] transmitOk(String operation, CommandAPDU command) {
-        ResponseAPDU r = transmit(command);
-        if (r.getSW() != 0x9000) throw new CardStatusException(operation, r.getSW());
-        return r.getData();
+    public ModuleCard(ApduChannel channel) {
+        this.channel = channel;
     }
 
-    static ModuleCard local(CardSession session, boolean extended) {
+    /** A module in a local reader; the session uses extended length or chaining as asked. */
+    public static ModuleCard local(CardSession session, boolean extended) {
         session.extendedLength(extended);
-        return new ModuleCard() {
-            @Override public ResponseAPDU transmit(CommandAPDU command) { return session.transmit(command); }
-            @Override public boolean extendedLength() { return extended; }
-        };
+        return new ModuleCard(session);
+    }
+
+    public ApduChannel channel() { return channel; }
+
+    /** The same module with every command protected by the perso channel's secure messaging. */
+    public ModuleCard secured(SessionKeys.Perso keys) {
+        return new ModuleCard(new SecureMessaging(keys, channel));
+    }
+
+    /** Whether commands may use ISO extended length (else the transport chains them). */
+    public boolean extendedLength() { return channel.extendedLength(); }
+
+    public ResponseAPDU transmit(CommandAPDU command) { return channel.transmit(command); }
+
+    /** Sends one command, expects 9000 and returns the response data. */
+    public byte[] transmitOk(String operation, CommandAPDU command) {
+        return channel.transmitOk(operation, command).getData();
+    }
+
+    public ModuleCard select() {
+        channel.select(ModuleApdus.INSTANCE_AID);
+        return this;
+    }
+
+    // ---- identification unit and status
+
+    public ModuleApdus.Status status() {
+        return ModuleApdus.parseStatus(transmitOk("GET STATUS", ModuleApdus.getStatus(0)));
+    }
+
+    /** The identity certificate (GET STATUS 01). */
+    public CvCertificate identityCertificate() {
+        return CvCertificate.parse(transmitOk("GET STATUS", ModuleApdus.getStatus(1)));
+    }
+
+    /** The module certificate (GET STATUS 02), present in the operating state. */
+    public CvCertificate moduleCertificate() {
+        return CvCertificate.parse(transmitOk("GET STATUS", ModuleApdus.getStatus(2)));
+    }
+
+    /** The identification unit hands the TAN to the module; the module forwards it protected later. */
+    public void enterTan(String tan) {
+        if (tan == null || !tan.matches("[0-9]{4,16}")) throw new ModuleException("a TAN is 4-16 decimal digits");
+        transmitOk("ENTER TAN", ModuleApdus.enterTan(tan));
+    }
+
+    /** Claim 2: back to the personalization state. */
+    public void enterPersonalization() {
+        transmitOk("ENTER PERSONALIZATION", ModuleApdus.enterPersonalization());
+    }
+
+    // ---- manufacturing
+
+    public void setCheckingKey(byte[] point) {
+        transmitOk("SET CHECKING KEY", ModuleApdus.setCheckingKey(point));
+    }
+
+    /** Generates the identity key pair; returns its public point. */
+    public byte[] generateIdentity() {
+        return transmitOk("GENERATE IDENTITY", ModuleApdus.generateIdentity());
+    }
+
+    public void storeIdentityCertificate(byte[] cert) {
+        transmitOk("STORE IDENTITY CERT", ModuleApdus.storeIdentityCert(cert, extendedLength()));
+    }
+
+    // ---- personalization (AUTHENTICATE and STORE CERTS go through a {@link #secured} card)
+
+    public byte[] persoInitiate(byte[] persoCert, byte[] ephemeralPoint) {
+        return transmitOk("PERSO INITIATE", ModuleApdus.persoInitiate(persoCert, ephemeralPoint, extendedLength()));
+    }
+
+    public byte[] persoAuthenticate(byte[] data) {
+        return transmitOk("PERSO AUTHENTICATE", ModuleApdus.persoAuthenticate(data));
+    }
+
+    public byte[] persoStoreCerts(byte[] data) {
+        return transmitOk("PERSO STORE CERTS", ModuleApdus.persoStoreCerts(data, extendedLength()));
+    }
+
+    // ---- central system
+
+    public byte[] centralAuthenticate(byte[] ephemeralPoint) {
+        return transmitOk("CENTRAL AUTHENTICATE", ModuleApdus.centralAuthenticate(ephemeralPoint, extendedLength()));
+    }
+
+    public void centralConfirm(byte[] derSignature) {
+        transmitOk("CENTRAL CONFIRM", ModuleApdus.centralConfirm(derSignature));
+    }
+
+    public byte[] transaction(byte[] counterPayloadMac) {
+        return transmitOk("TRANSACTION", ModuleApdus.transaction(counterPayloadMac));
     }
 }

@@ -21,7 +21,7 @@ public final class PersoSession {
     private KeyPair ephemeral;
     private byte[] cardEphemeral;
     private byte[] nonce;
-    private SecureMessaging sm;
+    private ModuleCard secured;
 
     /** @param persoSigner DER ECDSA-SHA-256 with the perso unit's signing key (the HSM in production). */
     public PersoSession(ModuleCard card, Function<byte[], byte[]> persoSigner) {
@@ -41,7 +41,7 @@ public final class PersoSession {
     public Initiated initiate(byte[] persoCertByManufacturer) {
         ephemeral = EcP256.generate();
         byte[] hostPoint = EcP256.encode(ephemeral.getPublic());
-        byte[] r = card.transmitOk("PERSO INITIATE", ModuleApdus.persoInitiate(persoCertByManufacturer, hostPoint, card.extendedLength()));
+        byte[] r = card.persoInitiate(persoCertByManufacturer, hostPoint);
         Tlv.Reader rd = new Tlv.Reader(r);
         cardEphemeral = rd.expect(Constants.TAG_EPHEMERAL_KEY).value();
         nonce = rd.expect(Constants.TAG_NONCE).value();
@@ -51,7 +51,7 @@ public final class PersoSession {
         rd.expectEnd();
         if (nonce.length != Constants.NONCE_LENGTH) throw new ModuleException("module nonce has a wrong length");
         byte[] z = EcP256.agree(ephemeral.getPrivate(), EcP256.decode(cardEphemeral));
-        sm = new SecureMessaging(SessionKeys.perso(z));
+        secured = card.secured(SessionKeys.perso(z));
         Arrays.fill(z, (byte) 0);
         return new Initiated(identity, nonce.clone(), cardEphemeral.clone(), sig, hostPoint);
     }
@@ -60,13 +60,11 @@ public final class PersoSession {
     public record Authenticated(byte[] modulePoint, byte[] nonce, String tan) {}
 
     public Authenticated authenticate(byte[] variation) {
-        if (sm == null) throw new IllegalStateException("initiate first");
+        if (secured == null) throw new IllegalStateException("initiate first");
         byte[] transcript = Tlv.concat(new byte[]{Constants.SIG_CONTEXT_PERSO}, cardEphemeral, EcP256.encode(ephemeral.getPublic()), nonce);
         byte[] sig = persoSigner.apply(transcript);
         byte[] plain = Tlv.concat(Tlv.of(Constants.TAG_SIGNATURE, sig), Tlv.of(Constants.TAG_VARIATION, variation));
-        byte[] r = card.transmitOk("PERSO AUTHENTICATE",
-                ModuleApdus.persoAuthenticate(sm.wrapCommand(Constants.INS_PERSO_AUTHENTICATE, 0, 0, plain)));
-        byte[] p = sm.unwrapResponse(r);
+        byte[] p = secured.persoAuthenticate(plain);
         Tlv.Reader rd = new Tlv.Reader(p);
         byte[] point = rd.expect(Constants.TAG_MODULE_KEY).value();
         byte[] n = rd.expect(Constants.TAG_NONCE).value();
@@ -79,11 +77,8 @@ public final class PersoSession {
 
     /** Sends the certificates (module, central by perso unit, perso unit by central) protected; checks the R-MAC. */
     public void storeCertificates(byte[]... certs) {
-        if (sm == null) throw new IllegalStateException("initiate first");
-        byte[] plain = Tlv.concat(certs);
-        byte[] r = card.transmitOk("PERSO STORE CERTS",
-                ModuleApdus.persoStoreCerts(sm.wrapCommand(Constants.INS_PERSO_STORE_CERTS, 0, 0, plain), card.extendedLength()));
-        byte[] p = sm.unwrapResponse(r);
+        if (secured == null) throw new IllegalStateException("initiate first");
+        byte[] p = secured.persoStoreCerts(Tlv.concat(certs));
         if (p.length != 0) throw new ModuleException("unexpected data in the module's confirmation");
     }
 

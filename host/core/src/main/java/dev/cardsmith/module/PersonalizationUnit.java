@@ -2,7 +2,9 @@ package dev.cardsmith.module;
 
 import dev.cardsmith.applet.module.Constants;
 import dev.cardsmith.store.OperationJournal;
+import dev.cardsmith.transport.ApduRelay;
 import dev.cardsmith.transport.CardStatusException;
+import dev.cardsmith.transport.TransportException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,11 +41,11 @@ public final class PersonalizationUnit {
      * when there is nothing to reconcile.
      */
     Result reconcile(ModuleCard card, String appliance) {
-        CvCertificate identity = CvCertificate.parse(card.transmitOk("GET STATUS", ModuleApdus.getStatus(1)));
+        CvCertificate identity = card.identityCertificate();
         String moduleId = Manufacturing.moduleIdOf(identity);
         java.util.List<OperationJournal.Entry> pending = journal.pending(JOURNAL_SYSTEM, moduleId);
         if (pending.isEmpty()) return null;
-        CvCertificate onCard = CvCertificate.parse(card.transmitOk("GET STATUS", ModuleApdus.getStatus(2)));
+        CvCertificate onCard = card.moduleCertificate();
         boolean ours = store.certificate(onCard.encoded()).isPresent() && onCard.car().equals(CertificateAuthority.PERSO_UNIT_CHR);
         for (OperationJournal.Entry e : pending) {
             boolean match = ours && onCard.chr().equals(e.detail());
@@ -111,7 +113,7 @@ public final class PersonalizationUnit {
             store.recordSession(moduleId, "PERSONALIZE", true, appliance, moduleCert.chr());
             LOG.info("personalized module {} with certificate {}", moduleId, chr);
             return new Result(moduleId, moduleCert);
-        } catch (ModuleException | CardStatusException e) {
+        } catch (ModuleException | CardStatusException | TransportException e) {
             store.recordSession(moduleId, "PERSONALIZE", false, appliance, e.getMessage());
             throw e;
         }
@@ -129,7 +131,7 @@ public final class PersonalizationUnit {
             if (!allowedAppliances.isEmpty() && (appliance == null || !allowedAppliances.contains(appliance))) {
                 throw new ModuleException("appliance " + appliance + " is not registered with this perso unit");
             }
-            Map<String, Object> m = personalize(card, today.get(), appliance).toMap();
+            Map<String, Object> m = personalize(new ModuleCard(card), today.get(), appliance).toMap();
             m.put("appliance", appliance);
             return m;
         };

@@ -1,40 +1,95 @@
 package dev.cardsmith.module;
 
 import dev.cardsmith.crypto.Cmac;
+import dev.cardsmith.transport.ApduChannel;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import javax.smartcardio.CommandAPDU;
+import javax.smartcardio.ResponseAPDU;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 
 /**
- * Host side of the perso channel's secure messaging (claim 3): AES-128-CBC with IV =
- * E(K_enc, SSC), ISO/IEC 9797-1 padding method 2, C-MAC = AES-CMAC(K_mac, SSC || INS P1 P2 ||
- * C), R-MAC = AES-CMAC(K_rmac, SSC || C); the 16-byte SSC counts every command and response.
- * Matches the applet's Crypto.wrapResponse / unwrapCommand.
+ * The perso channel's secure messaging (claim 3) as a wrapper around another {@link ApduChannel}
+ * (a local reader or the untrusted relay): a caller sends a plain command and gets the verified,
+ * decrypted answer. AES-128-CBC with IV = E(K_enc, SSC), ISO/IEC 9797-1 padding method 2,
+ * C-MAC = AES-CMAC(K_mac, SSC || INS P1 P2 || C), R-MAC = AES-CMAC(K_rmac, SSC || C); the
+ * 16-byte SSC counts every command and response. Matches the applet's Crypto.unwrapCommand /
+ * wrapResponse.
+ *
+ * <p>The C-MAC is computed over the header bytes of the very APDU that is sent ({@link
+ * #protect}: the command is encoded first, the MAC is then written into its data field), so
+ * the header the card checks and the header the host MACed cannot drift apart. Responses other
+ * than 9000 carry no protected data and are passed up unchanged (the caller sees the status word).
  */
-public final class SecureMessaging {
+public final class SecureMessaging implements ApduChannel {
+
+    private static final int MAC_LEN = 16;
 
     private final SessionKeys.Perso keys;
+    private final ApduChannel inner;
     private final byte[] ssc = new byte[16];
 
-    public SecureMessaging(SessionKeys.Perso keys) {
+    public SecureMessaging(SessionKeys.Perso keys, ApduChannel inner) {
         this.keys = keys;
+        this.inner = inner;
     }
 
-    public byte[] wrapCommand(int ins, int p1, int p2, byte[] plain) {
-        increment();
-        byte[] ct = plain.length == 0 ? new byte[0] : cbc(Cipher.ENCRYPT_MODE, pad(plain));
-        byte[] mac = Cmac.aes(keys.mac(), Tlv.concat(ssc, new byte[]{(byte) ins, (byte) p1, (byte) p2}, ct));
-        return Tlv.concat(ct, mac);
+    @Override
+    public boolean extendedLength() { return inner.extendedLength(); }
+
+    @Override
+    public ResponseAPDU transmit(CommandAPDU plain) {
+        ResponseAPDU r = inner.transmit(protect(plain));
+        if (r.getSW() != 0x9000) return r;
+        byte[] data = unprotect(r.getData());
+        byte[] out = Arrays.copyOf(data, data.length + 2);
+        out[data.length] = (byte) r.getSW1();
+        out[data.length + 1] = (byte) r.getSW2();
+        return new ResponseAPDU(out);
     }
 
-    public byte[] unwrapResponse(byte[] data) {
+    /**
+     * The protected form of {@code plain}: same CLA INS P1 P2 and Ne, data = C || C-MAC, with the
+     * MAC taken over the header bytes of the encoded APDU itself.
+     */
+    CommandAPDU protect(CommandAPDU plain) {
         increment();
-        if (data.length < 16 || (data.length - 16) % 16 != 0) throw new ModuleException("protected response has a wrong length");
-        byte[] ct = Arrays.copyOf(data, data.length - 16);
-        byte[] mac = Arrays.copyOfRange(data, data.length - 16, data.length);
+        byte[] p = plain.getData();
+        byte[] ct = p.length == 0 ? new byte[0] : cbc(Cipher.ENCRYPT_MODE, pad(p));
+        byte[] body = Arrays.copyOf(ct, ct.length + MAC_LEN);
+        CommandAPDU unmaced = plain.getNe() > 0
+                ? new CommandAPDU(plain.getCLA(), plain.getINS(), plain.getP1(), plain.getP2(), body, plain.getNe())
+                : new CommandAPDU(plain.getCLA(), plain.getINS(), plain.getP1(), plain.getP2(), body);
+        byte[] apdu = unmaced.getBytes();
+        int off = dataOffset(apdu);
+        byte[] mac = Cmac.aes(keys.mac(), macInput(ssc, apdu, off, ct.length));
+        System.arraycopy(mac, 0, apdu, off + ct.length, MAC_LEN);
+        return new CommandAPDU(apdu);
+    }
+
+    /** SSC || INS P1 P2 || C, read from the encoded command {@code apdu} whose data starts at {@code off}. */
+    static byte[] macInput(byte[] ssc, byte[] apdu, int off, int ctLen) {
+        byte[] in = new byte[16 + 3 + ctLen];
+        System.arraycopy(ssc, 0, in, 0, 16);
+        System.arraycopy(apdu, 1, in, 16, 3);
+        System.arraycopy(apdu, off, in, 19, ctLen);
+        return in;
+    }
+
+    /** Where the data field of an encoded command with data starts: 5 (short Lc) or 7 (extended Lc). */
+    static int dataOffset(byte[] apdu) {
+        return apdu[4] == 0 ? 7 : 5;
+    }
+
+    /** Checks the R-MAC of a 9000 response and decrypts it. */
+    byte[] unprotect(byte[] data) {
+        increment();
+        if (data.length < MAC_LEN || (data.length - MAC_LEN) % 16 != 0) throw new ModuleException("protected response has a wrong length");
+        byte[] ct = Arrays.copyOf(data, data.length - MAC_LEN);
+        byte[] mac = Arrays.copyOfRange(data, data.length - MAC_LEN, data.length);
         if (!Cmac.verify(Cmac.aes(keys.rmac(), Tlv.concat(ssc, ct)), mac)) throw new ModuleException("response MAC from the module is wrong");
         if (ct.length == 0) return ct;
         byte[] p = cbc(Cipher.DECRYPT_MODE, ct);

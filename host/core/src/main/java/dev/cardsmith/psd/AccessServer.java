@@ -6,12 +6,9 @@ import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.store.OperationJournal;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
-import dev.cardsmith.transport.CardsmithAids;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.smartcardio.CommandAPDU;
-import javax.smartcardio.ResponseAPDU;
 import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.spec.X509EncodedKeySpec;
@@ -33,7 +30,7 @@ import java.util.Optional;
  */
 public final class AccessServer {
     private static final Logger LOG = LoggerFactory.getLogger(AccessServer.class);
-    public static final byte[] PSD_AID = CardsmithAids.PSD.instanceAid();
+    public static final byte[] PSD_AID = PsdCard.AID;
     /** SCP03 security level for the replacement: C-MAC, C-DECRYPTION, R-MAC, R-ENCRYPTION. */
     public static final int SECURITY_LEVEL = 0x33;
     static final String SYSTEM = "psd";
@@ -113,7 +110,7 @@ public final class AccessServer {
     public record Outcome(String psdId, String action, int mkVersion, int krkVersion, CardSession.Stats apdus) {}
 
     public PsdStatus select(CardSession card) {
-        return PsdStatus.fromSelect(card.select(PSD_AID));
+        return new PsdCard(card).select();
     }
 
     /**
@@ -154,8 +151,9 @@ public final class AccessServer {
             byte[] wrappedKrk = hsm.wrapKey(PsdKeys.TRANSPORT_KEY, krk);
             byte[] wrappedMk = hsm.wrapKey(PsdKeys.TRANSPORT_KEY, mk);
             store.recordIssuing(id, Hex.of(cryptogram), PsdKeys.RSA_PAIR, PsdKeys.KRK_VERSION, mkVersion); // claim 6
-            card.transmitOk("INJECT KEYS", PsdApdus.injectKeys(PsdKeys.KRK_VERSION, wrappedKrk, mkVersion, wrappedMk)); // claims 8-14
-            openChannel(card, mk, mkVersion, null);
+            PsdCard psd = new PsdCard(card);
+            psd.injectKeys(PsdKeys.KRK_VERSION, wrappedKrk, mkVersion, wrappedMk);       // claims 8-14
+            psd.initializeUpdate(scp03(mk), mkVersion);                                 // card cryptogram: the MK is in
             store.markIssued(id, mkVersion, "issued");
             journal.finish(opId, OperationJournal.State.DONE, "mk v" + mkVersion);
             LOG.info("PSD {} issued with MK v{}", id, mkVersion);
@@ -203,18 +201,15 @@ public final class AccessServer {
             }
             hsm.deriveAesKey(PsdKeys.mkBlock(current), PsdKeys.MK_LABEL, st.id(), oldMk);
             hsm.deriveAesKey(PsdKeys.mkBlock(target), PsdKeys.MK_LABEL, st.id(), newMk);          // claim 21
-            Scp03 sc = openChannel(card, oldMk, current, SECURITY_LEVEL);
-            byte[] proof = hsm.aesCmac(krk, PsdApdus.unlockProofInput(sc.context()));            // claim 22: KRK proof, KRK stays in the HSM
-            ResponseAPDU u = card.transmit(sc.wrap(PsdApdus.unlock(proof)));
-            if (u.getSW() != 0x9000) throw new CardStatusException("UNLOCK", u.getSW());
-            sc.unwrap(u);                                                                          // claim 23
-            byte[] wrappedNew = hsm.wrapKey(oldMk, newMk);
-            store.markReplacing(id, target);
-            ResponseAPDU r = card.transmit(sc.wrap(PsdApdus.replaceMk(target, wrappedNew)));     // claims 24-26
-            if (r.getSW() != 0x9000) throw new CardStatusException("REPLACE MK", r.getSW());
-            byte[] plain = sc.unwrap(r);
-            sc.wipe();                                                                             // channel released
-            if (plain.length != 1 || (plain[0] & 0xFF) != target) throw new PsdException("PSD " + id + " confirmed an unexpected MK version");
+            int confirmed;
+            try (PsdCard.Secured psd = new PsdCard(card).openSecureChannel(scp03(oldMk), current, SECURITY_LEVEL)) {
+                byte[] proof = hsm.aesCmac(krk, PsdApdus.unlockProofInput(psd.context()));       // claim 22: KRK proof, KRK stays in the HSM
+                psd.unlock(proof);                                                               // claim 23
+                byte[] wrappedNew = hsm.wrapKey(oldMk, newMk);
+                store.markReplacing(id, target);
+                confirmed = psd.replaceMk(target, wrappedNew);                                   // claims 24-26
+            }                                                                                    // channel released
+            if (confirmed != target) throw new PsdException("PSD " + id + " confirmed an unexpected MK version");
             store.markIssued(id, target, "replaced");
             journal.finish(opId, OperationJournal.State.DONE, "v" + target);
             LOG.info("PSD {}: MK v{} -> v{}", id, current, target);
@@ -226,27 +221,21 @@ public final class AccessServer {
         }
     }
 
-    /**
-     * Opens SCP03 with the MK in {@code mkLabel}; checks the key information (kvn, SCP03, i)
-     * and the card cryptogram before EXTERNAL AUTHENTICATE; level null = stop after INITIALIZE UPDATE.
-     */
-    private Scp03 openChannel(CardSession card, String mkLabel, int kvn, Integer level) {
-        Scp03 sc = new Scp03(d -> hsm.aesCmac(mkLabel, d));
-        ResponseAPDU iu = card.transmitOk("INITIALIZE UPDATE", sc.initializeUpdate(kvn));
-        sc.onInitializeUpdateResponse(iu.getData());
-        if (level != null) card.transmitOk("EXTERNAL AUTHENTICATE", sc.externalAuthenticate(level));
-        return sc;
+    /** SCP03 state keyed by the MK in {@code mkLabel}: the CMACs run inside the HSM. */
+    private Scp03 scp03(String mkLabel) {
+        return new Scp03(d -> hsm.aesCmac(mkLabel, d));
     }
 
     /**
      * Opens an SCP03 session with the MK of {@code version} (diversified for the selected PSD)
-     * and returns it; for status checks and tests ("the channel works with the new MK").
+     * and returns its state, for tests that build protected commands by hand (replays, wrong
+     * order); flows use {@link PsdCard#openSecureChannel}, which wraps the channel.
      */
     public Scp03 openSecureChannel(CardSession card, PsdStatus st, int version, int level) {
         String mk = sessionLabel("mk");
         try {
             hsm.deriveAesKey(PsdKeys.mkBlock(version), PsdKeys.MK_LABEL, st.id(), mk);
-            return openChannel(card, mk, version, level);
+            return new PsdCard(card).openSecureChannel(scp03(mk), version, level).channel().session();
         } finally {
             hsm.delete(mk);
         }
@@ -258,13 +247,10 @@ public final class AccessServer {
         String mk = sessionLabel("mk");
         try {
             hsm.deriveAesKey(PsdKeys.mkBlock(version), PsdKeys.MK_LABEL, st.id(), mk);
-            Scp03 sc = new Scp03(d -> hsm.aesCmac(mk, d)).expectKeyVersion(version);
-            ResponseAPDU r = card.transmit(sc.initializeUpdate(0));
-            if (r.getSW() != 0x9000) return false;
+            Scp03 sc = scp03(mk).expectKeyVersion(version);
             try {
-                sc.onInitializeUpdateResponse(r.getData());
-                return sc.keyVersion() == version;
-            } catch (Scp03.Scp03Exception e) {
+                return new PsdCard(card).initializeUpdate(sc, 0).keyVersion() == version;
+            } catch (Scp03.Scp03Exception | CardStatusException e) {
                 return false;
             }
         } finally {
@@ -384,10 +370,5 @@ public final class AccessServer {
 
     private String sessionLabel(String what) {
         return "psd-session-" + what + "-" + HexFormat.of().formatHex(hsm.generateRandom(6));
-    }
-
-    /** For CLI/tests: a plain (unsecured) command to the PSD. */
-    public static ResponseAPDU send(CardSession card, CommandAPDU c) {
-        return card.transmit(c);
     }
 }

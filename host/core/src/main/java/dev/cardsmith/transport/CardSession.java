@@ -11,7 +11,7 @@ import java.util.Arrays;
  * when the session is opened with it), GET RESPONSE on 61xx, re-issue with the right Le on
  * 6Cxx, and the APDU/byte counters. Secure channels wrap this class, they never bypass it.
  */
-public final class CardSession implements AutoCloseable {
+public final class CardSession implements ApduChannel, AutoCloseable {
 
     /** Largest short-APDU data field. */
     public static final int SHORT_MAX = 255;
@@ -40,19 +40,11 @@ public final class CardSession implements AutoCloseable {
 
     public Stats stats() { return stats; }
 
-    /** SELECT by AID (ISO 7816-4, P1=04 P2=00); throws unless 9000. Returns the FCI/response data. */
-    public byte[] select(byte[] aid) {
-        return transmitOk("SELECT", new CommandAPDU(0x00, 0xA4, 0x04, 0x00, aid, 256)).getData();
-    }
-
-    /** Sends one command and expects 9000; throws {@link CardStatusException} otherwise. */
-    public ResponseAPDU transmitOk(String operation, CommandAPDU command) {
-        ResponseAPDU r = transmit(command);
-        if (r.getSW() != StatusWords.SW_OK) throw new CardStatusException(operation, r.getSW());
-        return r;
-    }
+    @Override
+    public boolean extendedLength() { return extendedLength; }
 
     /** Sends one logical command, whatever its length; returns the complete logical response. */
+    @Override
     public ResponseAPDU transmit(CommandAPDU command) {
         byte[] data = command.getData();
         if (data.length > SHORT_MAX && !extendedLength) {

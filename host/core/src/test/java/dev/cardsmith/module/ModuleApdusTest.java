@@ -61,12 +61,4 @@ class ModuleApdusTest {
         assertEquals("F043534D540201", dev.cardsmith.crypto.Hex.of(ModuleApdus.INSTANCE_AID).toUpperCase());
         assertEquals("F043534D5402", dev.cardsmith.crypto.Hex.of(ModuleApdus.PACKAGE_AID).toUpperCase());
     }
-
-    @Test
-    void applianceRelaysOnlyModuleCommands() {
-        assertTrue(ApduRelay.relayable(ModuleApdus.persoAuthenticate(new byte[32]).getBytes()));
-        assertTrue(ApduRelay.relayable(new byte[]{(byte) 0x90, 0x26, 0, 0, 1, 0}));
-        assertEquals(false, ApduRelay.relayable(new byte[]{0x00, (byte) 0xA4, 4, 0, 1, 0}));
-        assertEquals(false, ApduRelay.relayable(new byte[]{(byte) 0x80}));
-    }
 }

@@ -1,8 +1,7 @@
-package dev.cardsmith.module;
+package dev.cardsmith.transport;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cardsmith.transport.CardSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,12 +18,21 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
- * The long-distance connection of claims 12, 14 and 15: a service (perso unit, central system)
- * drives a module that sits in the reader of a local appliance. The appliance connects, says
- * who it is (HELLO), and from then on only relays APDUs: the secure messaging and the
- * signatures run end to end between module and service, so the relay sees protected bytes only.
+ * A generic APDU-over-TCP relay: a service (perso unit, central system, ...) drives a card that
+ * sits in the reader of a remote appliance. The appliance connects, says who it is (HELLO), and
+ * from then on only relays APDUs.
+ *
+ * <p><b>The relay is an untrusted pipe.</b> On the service side it is just another
+ * {@link ApduChannel}; nothing it carries is trusted because it came through here. Whatever
+ * must stay secret or unaltered is protected end to end by a secure channel that runs
+ * <i>inside</i> it (module secure messaging, SCP03, signatures): the service wraps the relay
+ * channel, the card unwraps, so an appliance or network that reads, drops or flips bytes is
+ * detected by the card or by the service's unwrap, never silently accepted. The appliance only
+ * restricts what a service may send to its reader ({@link #PROPRIETARY_CLASS} by default: no
+ * SELECT of other applets, no ISO commands).
  *
  * <p>Framing over a plain TCP socket: type (1 byte) || length (4 bytes) || payload. Types:
  * HELLO (JSON, appliance to service), APDU (service to appliance), RESPONSE (appliance to
@@ -40,10 +48,22 @@ public final class ApduRelay {
 
     private ApduRelay() {}
 
-    /** What a service does with one connected appliance. */
+    /**
+     * Commands an appliance relays by default: proprietary class (CLA 8x/9x: b8 set, no secure
+     * messaging indication in the ISO sense), chaining bit allowed.
+     */
+    public static final Predicate<byte[]> PROPRIETARY_CLASS = ApduRelay::relayable;
+
+    /** The relay failed or the service refused; the message is the service's (no APDU data). */
+    public static final class RelayException extends TransportException {
+        public RelayException(String message) { super(message); }
+        public RelayException(String message, Throwable cause) { super(message, cause); }
+    }
+
+    /** What a service does with one connected appliance: {@code card} is the untrusted relay channel. */
     @FunctionalInterface
     public interface Handler {
-        Map<String, Object> handle(Map<String, Object> hello, ModuleCard card);
+        Map<String, Object> handle(Map<String, Object> hello, ApduChannel card);
     }
 
     /** The service side: listens on a loopback (or given) address; stop with {@link #close}. */
@@ -57,7 +77,7 @@ public final class ApduRelay {
                 socket = new ServerSocket();
                 socket.bind(new InetSocketAddress(InetAddress.getByName(host), port));
             } catch (IOException e) {
-                throw new ModuleException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+                throw new RelayException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
             }
         }
 
@@ -96,16 +116,16 @@ public final class ApduRelay {
             }
             Map<String, Object> h = JSON.readValue(hello.payload, new TypeReference<Map<String, Object>>() {});
             boolean extended = Boolean.TRUE.equals(h.get("extendedLength"));
-            ModuleCard remote = new ModuleCard() {
+            ApduChannel remote = new ApduChannel() {
                 @Override
                 public ResponseAPDU transmit(CommandAPDU command) {
                     try {
                         write(out, APDU, command.getBytes());
                         Frame f = read(in);
-                        if (f.type != RESPONSE) throw new ModuleException("appliance sent frame type " + f.type + " instead of a response");
+                        if (f.type != RESPONSE) throw new RelayException("appliance sent frame type " + f.type + " instead of a response");
                         return new ResponseAPDU(f.payload);
                     } catch (IOException e) {
-                        throw new ModuleException("relay to the appliance failed: " + e.getMessage(), e);
+                        throw new RelayException("relay to the appliance failed: " + e.getMessage(), e);
                     }
                 }
 
@@ -133,9 +153,16 @@ public final class ApduRelay {
 
     /**
      * The appliance side: connects, sends HELLO, relays every APDU to the local module through
-     * the one transmit path (chaining / GET RESPONSE handled there) and returns the service's result.
+     * the one transmit path (chaining / GET RESPONSE handled there) and returns the service's
+     * result. Only {@link #PROPRIETARY_CLASS} commands reach the card; others are answered 6E00.
      */
     public static Map<String, Object> connect(String host, int port, Map<String, Object> hello, CardSession session, boolean extended) {
+        return connect(host, port, hello, session, extended, PROPRIETARY_CLASS);
+    }
+
+    /** {@link #connect(String, int, Map, CardSession, boolean)} with the appliance's own relay policy. */
+    public static Map<String, Object> connect(String host, int port, Map<String, Object> hello, CardSession session, boolean extended,
+                                              Predicate<byte[]> relayable) {
         session.extendedLength(extended);
         Map<String, Object> h = new LinkedHashMap<>(hello);
         h.put("extendedLength", extended);
@@ -148,25 +175,22 @@ public final class ApduRelay {
             while (true) {
                 Frame f = read(in);
                 switch (f.type) {
-                    case APDU -> write(out, RESPONSE, relayable(f.payload)
+                    case APDU -> write(out, RESPONSE, relayable.test(f.payload)
                             ? session.transmit(new CommandAPDU(f.payload)).getBytes()
                             : new byte[]{0x6E, 0x00});
                     case DONE -> { return JSON.readValue(f.payload, new TypeReference<Map<String, Object>>() {}); }
-                    case ERROR -> throw new ModuleException("service refused: " + new String(f.payload, StandardCharsets.UTF_8));
-                    default -> throw new ModuleException("unexpected frame type " + f.type + " from the service");
+                    case ERROR -> throw new RelayException("service refused: " + new String(f.payload, StandardCharsets.UTF_8));
+                    default -> throw new RelayException("unexpected frame type " + f.type + " from the service");
                 }
             }
         } catch (SocketTimeoutException e) {
-            throw new ModuleException("service at " + host + ":" + port + " timed out", e);
+            throw new RelayException("service at " + host + ":" + port + " timed out", e);
         } catch (IOException e) {
-            throw new ModuleException("cannot talk to " + host + ":" + port + ": " + e.getMessage(), e);
+            throw new RelayException("cannot talk to " + host + ":" + port + ": " + e.getMessage(), e);
         }
     }
 
-    /**
-     * The appliance relays only the module's proprietary commands (CLA 80, chaining bit allowed):
-     * a service cannot SELECT other applets or send ISO commands through it.
-     */
+    /** CLA 80 (chaining bit 10 allowed): a service cannot SELECT other applets or send ISO commands. */
     static boolean relayable(byte[] apdu) {
         return apdu.length >= 4 && (apdu[0] & 0xEF) == 0x80;
     }

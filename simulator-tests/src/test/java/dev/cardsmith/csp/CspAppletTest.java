@@ -1,5 +1,6 @@
 package dev.cardsmith.csp;
 
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.applet.csp.Constants;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
@@ -111,14 +112,14 @@ class CspAppletTest {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair peer = g.generateKeyPair();
-        byte[] onCard = card.ecdh(2, HostCrypto.uncompressedPoint((ECPublicKey) peer.getPublic()));
+        byte[] onCard = card.ecdh(2, EcP256.encode((ECPublicKey) peer.getPublic()));
         KeyAgreement ka = KeyAgreement.getInstance("ECDH");
         ka.init(peer.getPrivate());
         ka.doPhase(cardPub, true);
         assertArrayEquals(ka.generateSecret(), onCard);
         // A point off the curve: jCardSim 3.0.5.11's KeyAgreement does not check it (real chips
         // do), so the host refuses it before it reaches the card (CardKeyAgreementSpi).
-        byte[] bad = HostCrypto.uncompressedPoint((ECPublicKey) peer.getPublic());
+        byte[] bad = EcP256.encode((ECPublicKey) peer.getPublic());
         bad[64] ^= 1;
         assertThrows(java.security.InvalidKeyException.class, () -> HostCrypto.checkOnCurve(bad));
     }

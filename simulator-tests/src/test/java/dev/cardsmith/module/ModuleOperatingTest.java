@@ -1,5 +1,7 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.crypto.EcP256;
+import dev.cardsmith.codec.Tlv;
 import dev.cardsmith.applet.module.Constants;
 import dev.cardsmith.crypto.Cmac;
 import dev.cardsmith.transport.CardSession;

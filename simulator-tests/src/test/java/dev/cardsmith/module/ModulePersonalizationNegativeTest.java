@@ -1,5 +1,6 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.applet.module.Constants;
 import dev.cardsmith.transport.CardStatusException;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.cardsmith.ota;
 
+import dev.cardsmith.codec.Imei;
 import dev.cardsmith.applet.sim.Constants;
 import dev.cardsmith.ota.terminal.Terminal;
 import dev.cardsmith.ota.terminal.TerminalException;
@@ -171,7 +172,7 @@ class OtaTrustE2eTest {
         assertEquals(20, ch.length);
         byte[] data = new byte[35]; // date IMEI maxOutput nonce proof
         data[0] = 0x26; // a date
-        System.arraycopy(Imei.encode(OtaFixture.IMEI), 0, data, 2, 8);
+        System.arraycopy(Imei.bcd(OtaFixture.IMEI), 0, data, 2, 8);
         data[10] = OtaFixture.MAX_OUTPUT;
         assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, data, 256)).getSW());
         assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_GET_CONTENT_KEY, 0, 0, new byte[] {0, 9}, 256)).getSW());

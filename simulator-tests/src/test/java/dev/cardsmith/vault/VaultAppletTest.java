@@ -1,5 +1,6 @@
 package dev.cardsmith.vault;
 
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.applet.vault.Constants;
 import dev.cardsmith.crypto.Cmac;
 import dev.cardsmith.crypto.Hex;
@@ -58,7 +59,7 @@ class VaultAppletTest {
 
     DataPackage pkg(byte[] identity) {
         KeyPair kp = EcP256.generate();
-        return new DataPackage(identity, f.keys.channelKey(identity), EcP256.rawPrivate((ECPrivateKey) kp.getPrivate()), EcP256.rawPublic(kp.getPublic()));
+        return new DataPackage(identity, f.keys.channelKey(identity), EcP256.encodePrivate((ECPrivateKey) kp.getPrivate()), EcP256.encode(kp.getPublic()));
     }
 
     /** Manufacturer key set and a package stored: state PACKAGED. Returns the backup. */
@@ -99,7 +100,7 @@ class VaultAppletTest {
         byte[] mk = f.keys.manufacturerPoint();
         assertEquals(0x6A88, sw(() -> f.card.getData("mk", Constants.P1P2_MANUFACTURER_KEY)));
         f.card.setManufacturerKey(mk);
-        byte[] other = EcP256.rawPublic(EcP256.generate().getPublic());
+        byte[] other = EcP256.encode(EcP256.generate().getPublic());
         assertEquals(0x6985, sw(() -> f.card.setManufacturerKey(other)));
         assertArrayEquals(mk, f.card.getData("mk", Constants.P1P2_MANUFACTURER_KEY));
         // from install parameters: already set, PUT DATA refused
@@ -169,7 +170,7 @@ class VaultAppletTest {
         DataPackage a = pkg(IMEI);
         KeyPair other = EcP256.generate();
         byte[] mismatched = a.encode();
-        System.arraycopy(EcP256.rawPublic(other.getPublic()), 0, mismatched, mismatched.length - 65, 65);
+        System.arraycopy(EcP256.encode(other.getPublic()), 0, mismatched, mismatched.length - 65, 65);
         for (byte[] bad : new byte[][] {truncated, trailing, wrongTag, longForm, mismatched}) {
             assertEquals(0x6A80, sw(VaultApdus.storePackage(bad)), Hex.of(bad).substring(0, 8));
             assertEquals("EMPTY", f.card.info().stateName());
@@ -261,7 +262,7 @@ class VaultAppletTest {
         // validly signed, but for another chip / identity / device key
         byte[] otherChip = f.keys.certify(new byte[16], p.identity(), p.publicKey()).encoded();
         byte[] otherId = f.keys.certify(info.chipId(), "356938035643809".getBytes(), p.publicKey()).encoded();
-        byte[] otherKey = f.keys.certify(info.chipId(), p.identity(), EcP256.rawPublic(EcP256.generate().getPublic())).encoded();
+        byte[] otherKey = f.keys.certify(info.chipId(), p.identity(), EcP256.encode(EcP256.generate().getPublic())).encoded();
         for (byte[] c : new byte[][] {otherChip, otherId, otherKey, Arrays.copyOf(good, good.length + 1)}) {
             assertEquals(0x6A80, sw(VaultApdus.storeCertificate(c)));
         }
@@ -331,7 +332,7 @@ class VaultAppletTest {
             assertArrayEquals(Cmac.aes(key, VaultCard.proveInput(ch)), f.card.proveChannelKey(ch), "length " + len);
         }
         byte[] ch = "sign me".getBytes();
-        assertTrue(EcP256.verify(EcP256.publicKey(p.publicKey()), VaultCard.proveInput(ch), f.card.proveDeviceKey(ch)));
+        assertTrue(EcP256.verifyDer(EcP256.decode(p.publicKey()), VaultCard.proveInput(ch), f.card.proveDeviceKey(ch)));
     }
 
     /** Review finding: PROVE was an unauthenticated MAC/signature oracle over chosen data. */
@@ -345,8 +346,8 @@ class VaultAppletTest {
         assertFalse(Arrays.equals(Cmac.aes(key, chosen), mac), "raw CMAC over chosen data");
         assertArrayEquals(Cmac.aes(key, VaultCard.proveInput(chosen)), mac);
         byte[] sig = f.card.proveDeviceKey(chosen);
-        assertFalse(EcP256.verify(EcP256.publicKey(p.publicKey()), chosen, sig), "raw signature over chosen data");
-        assertTrue(EcP256.verify(EcP256.publicKey(p.publicKey()), VaultCard.proveInput(chosen), sig));
+        assertFalse(EcP256.verifyDer(EcP256.decode(p.publicKey()), chosen, sig), "raw signature over chosen data");
+        assertTrue(EcP256.verifyDer(EcP256.decode(p.publicKey()), VaultCard.proveInput(chosen), sig));
         assertEquals(Constants.PROVE_DOMAIN, VaultCard.proveInput(chosen)[0]);
     }
 

@@ -1,5 +1,6 @@
 package dev.cardsmith.vault;
 
+import dev.cardsmith.crypto.EcP256;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cardsmith.cli.Main;
@@ -221,7 +222,7 @@ class VaultCliTest {
     @Test
     void verifyFailsWithExit7AgainstAnotherManufacturerKey() {
         ok(device("device", "provision", "--imei", VaultFixture.IMEI));
-        String other = dev.cardsmith.crypto.Hex.of(EcP256.rawPublic(EcP256.generate().getPublic()));
+        String other = dev.cardsmith.crypto.Hex.of(EcP256.encode(EcP256.generate().getPublic()));
         Result r = device("device", "verify", "--manufacturer-key", other);
         assertEquals(7, r.exit(), r.out() + r.err());
         assertFalse(r.json().get("verified").asBoolean());

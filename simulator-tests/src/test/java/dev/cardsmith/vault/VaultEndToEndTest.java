@@ -1,5 +1,7 @@
 package dev.cardsmith.vault;
 
+import dev.cardsmith.crypto.EcP256;
+import dev.cardsmith.codec.Imei;
 import dev.cardsmith.applet.vault.Constants;
 import dev.cardsmith.crypto.Cmac;
 import dev.cardsmith.crypto.Hex;
@@ -48,7 +50,7 @@ class VaultEndToEndTest {
         // claim 5: channel key = KDF(master, identity); the card's CMAC equals the host's
         assertArrayEquals(Cmac.aes(f.keys.channelKey(VaultFixture.IMEI.getBytes(StandardCharsets.US_ASCII)), VaultCard.proveInput(challenge)), mac);
         byte[] sig = f.card.proveDeviceKey(challenge);
-        assertTrue(EcP256.verify(EcP256.publicKey(p.devicePublicKey()), VaultCard.proveInput(challenge), sig));
+        assertTrue(EcP256.verifyDer(EcP256.decode(p.devicePublicKey()), VaultCard.proveInput(challenge), sig));
 
         SecureProcessingPoint.Wiped w = spp.wipe(f.card);
         assertEquals("PROVISIONED", w.previousState());
@@ -60,7 +62,7 @@ class VaultEndToEndTest {
         assertEquals(p.chipId(), r.chipId());
         assertEquals(Constants.STATE_PROVISIONED, f.card.info().state());
         assertArrayEquals(mac, f.card.proveChannelKey(challenge));
-        assertTrue(EcP256.verify(EcP256.publicKey(p.devicePublicKey()), VaultCard.proveInput(challenge), f.card.proveDeviceKey(challenge)));
+        assertTrue(EcP256.verifyDer(EcP256.decode(p.devicePublicKey()), VaultCard.proveInput(challenge), f.card.proveDeviceKey(challenge)));
         assertTrue(DeviceInspector.verify(f.card, f.publicDb, f.keys.manufacturerPoint()).ok());
     }
 
@@ -103,7 +105,7 @@ class VaultEndToEndTest {
         java.security.KeyPair kp = EcP256.generate();
         byte[] id = Imei.identityBytes(VaultFixture.IMEI);
         f.card.storePackage(new DataPackage(id, f.keys.channelKey(id),
-                EcP256.rawPrivate((java.security.interfaces.ECPrivateKey) kp.getPrivate()), EcP256.rawPublic(kp.getPublic())).encode());
+                EcP256.encodePrivate((java.security.interfaces.ECPrivateKey) kp.getPrivate()), EcP256.encode(kp.getPublic())).encode());
         f.session.reset();
         SecureProcessingPoint spp = f.spp(false);
         VaultException e = assertThrows(VaultException.class, () -> spp.provision(f.card, id));

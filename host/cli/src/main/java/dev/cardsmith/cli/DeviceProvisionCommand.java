@@ -1,7 +1,7 @@
 package dev.cardsmith.cli;
 
 import dev.cardsmith.crypto.Hex;
-import dev.cardsmith.vault.Imei;
+import dev.cardsmith.codec.Imei;
 import dev.cardsmith.vault.SecureProcessingPoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

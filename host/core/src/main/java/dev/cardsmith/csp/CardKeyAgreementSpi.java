@@ -1,5 +1,6 @@
 package dev.cardsmith.csp;
 
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.transport.CardStatusException;
 
 import javax.crypto.KeyAgreementSpi;
@@ -39,7 +40,7 @@ final class CardKeyAgreementSpi extends KeyAgreementSpi {
         if (key == null) throw new IllegalStateException("not initialized");
         if (!lastPhase) throw new IllegalStateException("ECDH has one phase");
         if (!(k instanceof ECPublicKey pub)) throw new InvalidKeyException("peer key must be an EC public key");
-        byte[] point = HostCrypto.uncompressedPoint(pub);
+        byte[] point = EcP256.encode(pub);
         HostCrypto.checkOnCurve(point);
         try {
             secret = key.card().ecdh(key.slot(), point);

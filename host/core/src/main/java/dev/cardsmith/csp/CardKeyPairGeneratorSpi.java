@@ -1,5 +1,6 @@
 package dev.cardsmith.csp;
 
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.transport.CardStatusException;
 
 import java.math.BigInteger;
@@ -48,7 +49,7 @@ final class CardKeyPairGeneratorSpi extends KeyPairGeneratorSpi {
                 throw new InvalidAlgorithmParameterException("the card generates P-256 (secp256r1) keys only");
             }
         } else if (params instanceof ECParameterSpec ec && algorithm == KeyAlgorithm.EC_P256) {
-            if (ec.getOrder().bitLength() != 256 || !ec.getOrder().equals(HostCrypto.P256.getOrder())) {
+            if (ec.getOrder().bitLength() != 256 || !ec.getOrder().equals(EcP256.PARAMS.getOrder())) {
                 throw new InvalidAlgorithmParameterException("the card generates P-256 keys only");
             }
         } else if (params instanceof RSAKeyGenParameterSpec rsa && algorithm == KeyAlgorithm.RSA_2048) {

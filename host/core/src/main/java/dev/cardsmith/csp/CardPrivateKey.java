@@ -1,5 +1,6 @@
 package dev.cardsmith.csp;
 
+import dev.cardsmith.crypto.EcP256;
 import java.math.BigInteger;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -68,7 +69,7 @@ public abstract sealed class CardPrivateKey implements PrivateKey permits CardPr
 
         @Override public String getAlgorithm() { return "EC"; }
 
-        @Override public ECParameterSpec getParams() { return HostCrypto.P256; }
+        @Override public ECParameterSpec getParams() { return EcP256.PARAMS; }
     }
 
     /** RSA-2048 key in a card slot. */

@@ -1,6 +1,7 @@
 package dev.cardsmith.csp;
 
 import dev.cardsmith.applet.csp.Constants;
+import dev.cardsmith.crypto.EcP256;
 
 import javax.smartcardio.CommandAPDU;
 import java.io.ByteArrayOutputStream;
@@ -9,8 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
-import java.security.spec.ECPoint;
-import java.security.spec.ECPublicKeySpec;
 import java.security.spec.RSAPublicKeySpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -147,7 +146,11 @@ public final class CspApdus {
             Tlv w = find(inner, Constants.TAG_EC_POINT);
             if (w != null) {
                 byte[] point = Arrays.copyOfRange(data, w.valueOffset, w.valueOffset + w.length);
-                return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(decodePoint(point), HostCrypto.P256));
+                try {
+                    return EcP256.decode(point);
+                } catch (IllegalArgumentException ex) {
+                    throw new CspException("card returned an unusable public key: " + ex.getMessage(), ex);
+                }
             }
             Tlv n = find(inner, Constants.TAG_RSA_MODULUS);
             Tlv e = find(inner, Constants.TAG_RSA_EXPONENT);
@@ -158,11 +161,6 @@ public final class CspApdus {
         } catch (GeneralSecurityException ex) {
             throw new CspException("card returned an unusable public key: " + ex.getMessage(), ex);
         }
-    }
-
-    static ECPoint decodePoint(byte[] p) {
-        if (p.length != 65 || p[0] != 0x04) throw new CspException("EC point is not uncompressed P-256");
-        return new ECPoint(new BigInteger(1, Arrays.copyOfRange(p, 1, 33)), new BigInteger(1, Arrays.copyOfRange(p, 33, 65)));
     }
 
     public static List<SlotInfo> parseSlots(byte[] data) {

@@ -1,5 +1,6 @@
 package dev.cardsmith.csp;
 
+import dev.cardsmith.crypto.EcP256;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.DERNull;
@@ -9,12 +10,6 @@ import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.DigestInfo;
 
 import java.io.IOException;
-import java.math.BigInteger;
-import java.security.AlgorithmParameters;
-import java.security.GeneralSecurityException;
-import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECGenParameterSpec;
-import java.security.spec.ECParameterSpec;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -25,19 +20,6 @@ import java.util.Locale;
 public final class HostCrypto {
 
     private HostCrypto() {}
-
-    /** NIST P-256 as the JDK names it. */
-    public static final ECParameterSpec P256 = p256();
-
-    private static ECParameterSpec p256() {
-        try {
-            AlgorithmParameters p = AlgorithmParameters.getInstance("EC");
-            p.init(new ECGenParameterSpec("secp256r1"));
-            return p.getParameterSpec(ECParameterSpec.class);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK lacks secp256r1", e);
-        }
-    }
 
     /**
      * Fits any hash to the 32 bytes the card's ECDSA P-256 takes: FIPS 186-4 6.4 uses the
@@ -69,33 +51,15 @@ public final class HostCrypto {
         }
     }
 
-    /** 04 || X || Y of a P-256 public key, the form the card's ECDH takes. */
-    public static byte[] uncompressedPoint(ECPublicKey key) {
-        byte[] out = new byte[65];
-        out[0] = 0x04;
-        put(key.getW().getAffineX(), out, 1);
-        put(key.getW().getAffineY(), out, 33);
-        return out;
-    }
-
     /**
      * Refuses a peer point that is not on P-256 (invalid-curve attack): the card's ECDH output
-     * for such a point would leak bits of the private key. Checked with BouncyCastle.
+     * for such a point would leak bits of the private key. Checked by {@link EcP256#checkPoint}.
      */
     public static void checkOnCurve(byte[] point) throws java.security.InvalidKeyException {
         try {
-            org.bouncycastle.math.ec.ECPoint p = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByName("secp256r1").getCurve().decodePoint(point);
-            if (p.isInfinity() || !p.isValid()) throw new java.security.InvalidKeyException("peer key is not a P-256 point");
+            EcP256.checkPoint(point);
         } catch (IllegalArgumentException e) {
             throw new java.security.InvalidKeyException("peer key is not a P-256 point");
         }
-    }
-
-    private static void put(BigInteger v, byte[] out, int off) {
-        byte[] b = v.toByteArray();
-        int start = b.length > 32 ? b.length - 32 : 0;
-        int len = b.length - start;
-        if (len > 32) throw new IllegalArgumentException("coordinate too large for P-256");
-        System.arraycopy(b, start, out, off + 32 - len, len);
     }
 }

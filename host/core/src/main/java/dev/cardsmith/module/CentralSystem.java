@@ -1,5 +1,7 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.codec.Tlv;
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.applet.module.Constants;
 import dev.cardsmith.crypto.Cmac;
 import dev.cardsmith.transport.ApduRelay;
@@ -50,7 +52,7 @@ public final class CentralSystem {
             KeyPair eph = EcP256.generate();
             byte[] ePkCs = EcP256.encode(eph.getPublic());
             byte[] r = card.centralAuthenticate(ePkCs);
-            Tlv.Reader rd = new Tlv.Reader(r);
+            Tlv.Reader rd = new Tlv.Reader(r, ModuleException::new);
             byte[] ePkCard = rd.expect(Constants.TAG_EPHEMERAL_KEY).value();
             byte[] receipt = rd.expect(Constants.TAG_RECEIPT).value();
             Tlv.Element certEl = rd.expect(Constants.TAG_CV_CERTIFICATE);
@@ -59,7 +61,7 @@ public final class CentralSystem {
             checkModuleChain(moduleCert, today);
             moduleId = moduleCert.chr().substring(2, 11);
 
-            byte[] zE = EcP256.agree(eph.getPrivate(), EcP256.decode(ePkCard));
+            byte[] zE = EcP256.agree(eph.getPrivate(), CvCertificate.point(ePkCard));
             byte[] zS = EcP256.agree(eph.getPrivate(), moduleCert.publicKey());
             SessionKeys.Central k = SessionKeys.central(zE, zS);
             Arrays.fill(zE, (byte) 0);

@@ -1,5 +1,6 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.hsm.Hsm;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

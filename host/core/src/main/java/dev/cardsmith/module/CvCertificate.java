@@ -1,5 +1,7 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.codec.Tlv;
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.applet.module.Constants;
 import org.bouncycastle.asn1.eac.CVCertificate;
 
@@ -65,26 +67,26 @@ public record CvCertificate(byte[] encoded, byte[] body, String car, String chr,
         } catch (RuntimeException e) {
             throw new ModuleException("BouncyCastle rejects the certificate: " + e.getMessage(), e);
         }
-        Tlv.Reader outer = new Tlv.Reader(encoded);
+        Tlv.Reader outer = new Tlv.Reader(encoded, ModuleException::new);
         Tlv.Element cert = outer.expect(Constants.TAG_CV_CERTIFICATE);
         outer.expectEnd();
-        Tlv.Reader c = new Tlv.Reader(cert.value());
+        Tlv.Reader c = new Tlv.Reader(cert.value(), ModuleException::new);
         Tlv.Element bodyEl = c.expect(Constants.TAG_CERTIFICATE_BODY);
         byte[] body = Arrays.copyOfRange(cert.value(), bodyEl.start(), bodyEl.end());
         byte[] sig = c.expect(Constants.TAG_SIGNATURE).value();
         c.expectEnd();
         if (sig.length != 64) throw new ModuleException("signature is not 64 bytes r||s");
-        Tlv.Reader b = new Tlv.Reader(bodyEl.value());
+        Tlv.Reader b = new Tlv.Reader(bodyEl.value(), ModuleException::new);
         byte[] cpi = b.expect(Constants.TAG_CPI).value();
         if (cpi.length != 1 || cpi[0] != 0) throw new ModuleException("unsupported certificate profile identifier");
         String car = new String(b.expect(Constants.TAG_CAR).value(), StandardCharsets.ISO_8859_1);
-        Tlv.Reader k = new Tlv.Reader(b.expect(Constants.TAG_PUBLIC_KEY).value());
+        Tlv.Reader k = new Tlv.Reader(b.expect(Constants.TAG_PUBLIC_KEY).value(), ModuleException::new);
         if (!Arrays.equals(k.expect(Constants.TAG_OID).value(), Constants.OID_TA_ECDSA_SHA_256)) throw new ModuleException("public key is not id-TA-ECDSA-SHA-256");
         byte[] point = k.expect(Constants.TAG_EC_POINT).value();
         k.expectEnd();
         if (point.length != EcP256.POINT_LENGTH || point[0] != 4) throw new ModuleException("public key is not an uncompressed P-256 point");
         String chr = new String(b.expect(Constants.TAG_CHR).value(), StandardCharsets.ISO_8859_1);
-        Tlv.Reader chat = new Tlv.Reader(b.expect(Constants.TAG_CHAT).value());
+        Tlv.Reader chat = new Tlv.Reader(b.expect(Constants.TAG_CHAT).value(), ModuleException::new);
         if (!Arrays.equals(chat.expect(Constants.TAG_OID).value(), Constants.OID_CARDSMITH_ROLE)) throw new ModuleException("CHAT is not a cardsmith role");
         byte[] d = chat.expect(Constants.TAG_DISCRETIONARY).value();
         chat.expectEnd();
@@ -98,12 +100,25 @@ public record CvCertificate(byte[] encoded, byte[] body, String car, String chr,
     }
 
     public PublicKey publicKey() {
-        return EcP256.decode(publicPoint);
+        return point(publicPoint);
+    }
+
+    /** A P-256 point received from a module or a certificate, checked on the curve. */
+    static PublicKey point(byte[] encoded) {
+        try {
+            return EcP256.decode(encoded);
+        } catch (IllegalArgumentException e) {
+            throw new ModuleException(e.getMessage(), e);
+        }
     }
 
     /** Checks the signature over the encoded body with the issuer's key. */
     public boolean verifiedBy(PublicKey issuer) {
-        return EcP256.verifyDer(issuer, body, EcP256.plainToDer(signature));
+        try {
+            return EcP256.verifyDer(issuer, body, EcP256.plainToDer(signature));
+        } catch (IllegalArgumentException e) {
+            return false; // r or s out of range: not a signature
+        }
     }
 
     /** Verified by {@code issuer}, issued by {@code issuerChr}, of {@code role}, valid on {@code today}. */

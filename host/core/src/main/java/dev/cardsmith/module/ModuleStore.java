@@ -1,5 +1,6 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.crypto.Rng;
 import dev.cardsmith.store.Database;
 
 import javax.crypto.SecretKeyFactory;
@@ -179,7 +180,7 @@ public final class ModuleStore {
 
     /** Stores a new TAN for the module (hashed) and clears its failure counter. */
     public void addTan(String moduleId, String tan) {
-        byte[] salt = EcP256.random(16);
+        byte[] salt = Rng.bytes(16);
         db.inTransaction(conn -> {
             if (find(conn, moduleId).isEmpty()) throw new ModuleException("module " + moduleId + " is not enrolled");
             try (PreparedStatement ins = conn.prepareStatement("INSERT INTO module_tan (tan_id, module_id, salt, hash, status, issued_at) "

@@ -1,5 +1,7 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.codec.Tlv;
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.applet.module.Constants;
 
 import java.nio.charset.StandardCharsets;
@@ -42,7 +44,7 @@ public final class PersoSession {
         ephemeral = EcP256.generate();
         byte[] hostPoint = EcP256.encode(ephemeral.getPublic());
         byte[] r = card.persoInitiate(persoCertByManufacturer, hostPoint);
-        Tlv.Reader rd = new Tlv.Reader(r);
+        Tlv.Reader rd = new Tlv.Reader(r, ModuleException::new);
         cardEphemeral = rd.expect(Constants.TAG_EPHEMERAL_KEY).value();
         nonce = rd.expect(Constants.TAG_NONCE).value();
         Tlv.Element idEl = rd.expect(Constants.TAG_CV_CERTIFICATE);
@@ -50,7 +52,7 @@ public final class PersoSession {
         byte[] sig = rd.expect(Constants.TAG_SIGNATURE).value();
         rd.expectEnd();
         if (nonce.length != Constants.NONCE_LENGTH) throw new ModuleException("module nonce has a wrong length");
-        byte[] z = EcP256.agree(ephemeral.getPrivate(), EcP256.decode(cardEphemeral));
+        byte[] z = EcP256.agree(ephemeral.getPrivate(), CvCertificate.point(cardEphemeral));
         secured = card.secured(SessionKeys.perso(z));
         Arrays.fill(z, (byte) 0);
         return new Initiated(identity, nonce.clone(), cardEphemeral.clone(), sig, hostPoint);
@@ -65,13 +67,13 @@ public final class PersoSession {
         byte[] sig = persoSigner.apply(transcript);
         byte[] plain = Tlv.concat(Tlv.of(Constants.TAG_SIGNATURE, sig), Tlv.of(Constants.TAG_VARIATION, variation));
         byte[] p = secured.persoAuthenticate(plain);
-        Tlv.Reader rd = new Tlv.Reader(p);
+        Tlv.Reader rd = new Tlv.Reader(p, ModuleException::new);
         byte[] point = rd.expect(Constants.TAG_MODULE_KEY).value();
         byte[] n = rd.expect(Constants.TAG_NONCE).value();
         String tan = new String(rd.expect(Constants.TAG_TAN).value(), StandardCharsets.US_ASCII);
         rd.expectEnd();
         if (!Arrays.equals(n, nonce)) throw new ModuleException("module returned another nonce");
-        EcP256.decode(point);
+        CvCertificate.point(point);
         return new Authenticated(point, n, tan);
     }
 

@@ -1,5 +1,6 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.crypto.Rng;
 import dev.cardsmith.applet.module.Constants;
 import dev.cardsmith.store.OperationJournal;
 import dev.cardsmith.transport.ApduRelay;
@@ -89,7 +90,7 @@ public final class PersonalizationUnit {
             moduleId = Manufacturing.moduleIdOf(identity);
             if (!moduleId.equals(Manufacturing.moduleId(identity.publicPoint()))) throw new ModuleException("identity holder does not match its key");
 
-            PersoSession.Authenticated auth = s.authenticate(EcP256.random(16));
+            PersoSession.Authenticated auth = s.authenticate(Rng.bytes(16));
             ModuleStore.TanCheck tan = store.useTan(moduleId, auth.tan());
             if (tan != ModuleStore.TanCheck.ACCEPTED) {
                 throw new ModuleException(tan == ModuleStore.TanCheck.BLOCKED

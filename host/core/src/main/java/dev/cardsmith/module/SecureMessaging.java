@@ -1,5 +1,6 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.codec.Tlv;
 import dev.cardsmith.crypto.Cmac;
 import dev.cardsmith.transport.ApduChannel;
 

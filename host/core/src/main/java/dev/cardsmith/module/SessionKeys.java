@@ -1,5 +1,6 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.codec.Tlv;
 import dev.cardsmith.applet.module.Constants;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.KDF2BytesGenerator;

@@ -1,5 +1,6 @@
 package dev.cardsmith.vault;
 
+import dev.cardsmith.codec.Tlv;
 import dev.cardsmith.applet.vault.Constants;
 import dev.cardsmith.crypto.Hex;
 
@@ -14,8 +15,8 @@ public record ChipInfo(byte[] chipId, int state, int packageVersion, byte[] manu
         byte[] id = null;
         int state = -1;
         int version = -1;
-        for (VaultTlv.Item i : VaultTlv.parse(data)) {
-            switch (i.tag()) {
+        for (Tlv.Element i : Tlv.parseShort(data)) {
+            switch ((byte) i.tag()) {
                 case Constants.TAG_CHIP_ID -> chip = i.value();
                 case Constants.TAG_STATE -> state = i.value()[0] & 0xFF;
                 case Constants.TAG_PACKAGE_VERSION -> version = ((i.value()[0] & 0xFF) << 8) | (i.value()[1] & 0xFF);

@@ -1,5 +1,6 @@
 package dev.cardsmith.vault;
 
+import dev.cardsmith.codec.Tlv;
 import dev.cardsmith.applet.vault.Constants;
 
 import java.io.ByteArrayOutputStream;
@@ -36,10 +37,10 @@ public final class DataPackage {
     /** The STORE PACKAGE command data. Contains secrets; the caller zeroes it after sending. */
     public byte[] encode() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        VaultTlv.put(out, Constants.TAG_IDENTITY, identity);
-        VaultTlv.put(out, Constants.TAG_CHANNEL_KEY, channelKey);
-        VaultTlv.put(out, Constants.TAG_DEVICE_PRIVATE_KEY, privateKey);
-        VaultTlv.put(out, Constants.TAG_DEVICE_PUBLIC_KEY, publicKey);
+        Tlv.putShort(out, Constants.TAG_IDENTITY, identity);
+        Tlv.putShort(out, Constants.TAG_CHANNEL_KEY, channelKey);
+        Tlv.putShort(out, Constants.TAG_DEVICE_PRIVATE_KEY, privateKey);
+        Tlv.putShort(out, Constants.TAG_DEVICE_PUBLIC_KEY, publicKey);
         return out.toByteArray();
     }
 

@@ -1,5 +1,7 @@
 package dev.cardsmith.vault;
 
+import dev.cardsmith.codec.Tlv;
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.applet.vault.Constants;
 import dev.cardsmith.hsm.Hsm;
 
@@ -29,10 +31,10 @@ public record DeviceCertificate(byte[] encoded, byte[] chipId, byte[] identity, 
 
     public static byte[] tbs(byte[] chipId, byte[] identity, byte[] devicePublicKey) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        VaultTlv.put(out, Constants.TAG_FORMAT, new byte[] {Constants.CERTIFICATE_FORMAT});
-        VaultTlv.put(out, Constants.TAG_CHIP_ID, chipId);
-        VaultTlv.put(out, Constants.TAG_IDENTITY, identity);
-        VaultTlv.put(out, Constants.TAG_DEVICE_PUBLIC_KEY, devicePublicKey);
+        Tlv.putShort(out, Constants.TAG_FORMAT, new byte[] {Constants.CERTIFICATE_FORMAT});
+        Tlv.putShort(out, Constants.TAG_CHIP_ID, chipId);
+        Tlv.putShort(out, Constants.TAG_IDENTITY, identity);
+        Tlv.putShort(out, Constants.TAG_DEVICE_PUBLIC_KEY, devicePublicKey);
         return out.toByteArray();
     }
 
@@ -42,17 +44,17 @@ public record DeviceCertificate(byte[] encoded, byte[] chipId, byte[] identity, 
         byte[] sig = hsm.signSha256WithEcdsa(manufacturerLabel, tbs);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(tbs);
-        VaultTlv.put(out, Constants.TAG_SIGNATURE, sig);
+        Tlv.putShort(out, Constants.TAG_SIGNATURE, sig);
         return parse(out.toByteArray());
     }
 
     /** Strict parse: the four fields and the signature in this order, nothing else. */
     public static DeviceCertificate parse(byte[] b) {
-        List<VaultTlv.Item> items = VaultTlv.parse(b);
+        List<Tlv.Element> items = Tlv.parseShort(b);
         byte[] tags = {Constants.TAG_FORMAT, Constants.TAG_CHIP_ID, Constants.TAG_IDENTITY, Constants.TAG_DEVICE_PUBLIC_KEY, Constants.TAG_SIGNATURE};
         if (items.size() != tags.length) throw new IllegalArgumentException("not a vault device certificate");
         for (int i = 0; i < tags.length; i++) {
-            if (items.get(i).tag() != tags[i]) throw new IllegalArgumentException("not a vault device certificate");
+            if ((byte) items.get(i).tag() != tags[i]) throw new IllegalArgumentException("not a vault device certificate");
         }
         if (items.get(0).value().length != 1 || items.get(0).value()[0] != Constants.CERTIFICATE_FORMAT) {
             throw new IllegalArgumentException("unknown certificate format");
@@ -60,12 +62,12 @@ public record DeviceCertificate(byte[] encoded, byte[] chipId, byte[] identity, 
         if (items.get(1).value().length != Constants.CHIP_ID_LENGTH) throw new IllegalArgumentException("bad chip ID in certificate");
         if (items.get(3).value().length != Constants.EC_POINT_LENGTH) throw new IllegalArgumentException("bad device key in certificate");
         return new DeviceCertificate(b.clone(), items.get(1).value(), items.get(2).value(), items.get(3).value(),
-                items.get(4).value(), items.get(4).offset());
+                items.get(4).value(), items.get(4).start());
     }
 
     /** True when the signature verifies under the manufacturer public key. */
     public boolean verify(PublicKey manufacturerKey) {
-        return EcP256.verify(manufacturerKey, Arrays.copyOf(encoded, tbsLength), signature);
+        return EcP256.verifyDer(manufacturerKey, Arrays.copyOf(encoded, tbsLength), signature);
     }
 
     public String identityText() { return new String(identity, StandardCharsets.US_ASCII); }

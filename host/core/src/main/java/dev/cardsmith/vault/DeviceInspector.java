@@ -1,5 +1,6 @@
 package dev.cardsmith.vault;
 
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.applet.vault.Constants;
 import dev.cardsmith.transport.CardStatusException;
 
@@ -54,7 +55,7 @@ public final class DeviceInspector {
         if (info.state() != Constants.STATE_PROVISIONED || manufacturer == null) return new Report(info, latest, history.size(), checks);
 
         DeviceCertificate cert = DeviceCertificate.parse(card.certificate());
-        PublicKey mk = EcP256.publicKey(manufacturer);
+        PublicKey mk = EcP256.decode(manufacturer);
         checks.add(new Check("certificate signed by manufacturer key", cert.verify(mk), "ECDSA-SHA256 P-256"));
         checks.add(new Check("certificate names this chip", Arrays.equals(cert.chipId(), info.chipId()), info.chipIdHex()));
         checks.add(new Check("certificate names the card's identity", Arrays.equals(cert.identity(), info.identity()), cert.identityText()));
@@ -64,7 +65,7 @@ public final class DeviceInspector {
         new SecureRandom().nextBytes(challenge);
         boolean proved;
         try {
-            proved = EcP256.verify(EcP256.publicKey(cert.devicePublicKey()), VaultCard.proveInput(challenge), card.proveDeviceKey(challenge));
+            proved = EcP256.verifyDer(EcP256.decode(cert.devicePublicKey()), VaultCard.proveInput(challenge), card.proveDeviceKey(challenge));
         } catch (CardStatusException e) {
             proved = false;
         }

@@ -1,5 +1,6 @@
 package dev.cardsmith.vault;
 
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.crypto.Hex;
 import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.hsm.HsmKdf;
@@ -64,8 +65,8 @@ public final class KeyPool {
         for (int i = 0; i < count; i++) {
             KeyPair kp = EcP256.generate();
             String id = UUID.randomUUID().toString();
-            byte[] pub = EcP256.rawPublic(kp.getPublic());
-            byte[] priv = EcP256.rawPrivate((ECPrivateKey) kp.getPrivate());
+            byte[] pub = EcP256.encode(kp.getPublic());
+            byte[] priv = EcP256.encodePrivate((ECPrivateKey) kp.getPrivate());
             byte[] wrapped = wrap(id, pub, priv);
             Arrays.fill(priv, (byte) 0);
             db.inTransaction(c -> {

@@ -1,5 +1,6 @@
 package dev.cardsmith.vault;
 
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.applet.vault.Constants;
 import dev.cardsmith.crypto.Hex;
 import dev.cardsmith.store.OperationJournal;
@@ -74,8 +75,8 @@ public final class SecureProcessingPoint {
                 publicKey = entry.publicKey();
             } else {
                 KeyPair kp = EcP256.generate();
-                privateKey = EcP256.rawPrivate((ECPrivateKey) kp.getPrivate());
-                publicKey = EcP256.rawPublic(kp.getPublic());
+                privateKey = EcP256.encodePrivate((ECPrivateKey) kp.getPrivate());
+                publicKey = EcP256.encode(kp.getPublic());
             }
             channelKey = keys.channelKey(identity);
             pkg = new DataPackage(identity, channelKey, privateKey, publicKey);

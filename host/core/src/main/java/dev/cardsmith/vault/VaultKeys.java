@@ -1,5 +1,6 @@
 package dev.cardsmith.vault;
 
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.hsm.HsmKdf;
 
@@ -50,7 +51,7 @@ public final class VaultKeys {
     }
 
     public byte[] manufacturerPoint() {
-        return EcP256.rawPublic(manufacturerPublicKey());
+        return EcP256.encode(manufacturerPublicKey());
     }
 
     /** Claim 5: the symmetric channel key, a function of the master key and the device identity. */

@@ -1,5 +1,6 @@
 package dev.cardsmith.csp;
 
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.applet.csp.Constants;
 import org.junit.jupiter.api.Test;
 
@@ -71,7 +72,7 @@ class CspApdusTest {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(256);
         ECPublicKey ec = (ECPublicKey) g.generateKeyPair().getPublic();
-        byte[] w = HostCrypto.uncompressedPoint(ec);
+        byte[] w = EcP256.encode(ec);
         byte[] t = new byte[5 + 65];
         t[0] = 0x7F; t[1] = 0x49; t[2] = 67; t[3] = (byte) 0x86; t[4] = 65;
         System.arraycopy(w, 0, t, 5, 65);

@@ -1,5 +1,6 @@
 package dev.cardsmith.csp;
 
+import dev.cardsmith.crypto.EcP256;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
@@ -51,11 +52,11 @@ class HostCryptoTest {
         KeyPairGenerator kg = KeyPairGenerator.getInstance("EC");
         kg.initialize(256);
         ECPublicKey pub = (ECPublicKey) kg.generateKeyPair().getPublic();
-        byte[] p = HostCrypto.uncompressedPoint(pub);
+        byte[] p = EcP256.encode(pub);
         assertEquals(65, p.length);
         assertEquals(4, p[0]);
         HostCrypto.checkOnCurve(p);
-        assertEquals(pub.getW(), CspApdus.decodePoint(p));
+        assertEquals(pub.getW(), EcP256.decode(p).getW());
         p[40] ^= 1;
         assertThrows(InvalidKeyException.class, () -> HostCrypto.checkOnCurve(p));
         assertThrows(InvalidKeyException.class, () -> HostCrypto.checkOnCurve(new byte[65]));

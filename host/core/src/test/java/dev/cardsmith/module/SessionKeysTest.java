@@ -1,5 +1,6 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.codec.Tlv;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;

@@ -1,5 +1,6 @@
 package dev.cardsmith.ota;
 
+import dev.cardsmith.codec.Imei;
 import dev.cardsmith.applet.sim.Constants;
 import dev.cardsmith.crypto.Hex;
 import org.junit.jupiter.api.Test;
@@ -191,8 +192,8 @@ class OtaCodecTest {
 
     @Test
     void imeiAndDates() {
-        assertEquals("490154203237518F", Hex.of(Imei.encode("49015420323751")));
-        assertThrows(IllegalArgumentException.class, () -> Imei.encode("490154203237519"));
+        assertEquals("490154203237518F", Hex.of(Imei.bcd("49015420323751")));
+        assertThrows(IllegalArgumentException.class, () -> Imei.bcd("490154203237519"));
         assertEquals(0, OtaDates.toDay(OtaDates.EPOCH));
         assertEquals(java.time.LocalDate.of(2026, 11, 24), OtaDates.ofDay(OtaDates.toDay(java.time.LocalDate.of(2026, 11, 24))));
     }

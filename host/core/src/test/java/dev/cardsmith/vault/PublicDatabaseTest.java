@@ -1,5 +1,6 @@
 package dev.cardsmith.vault;
 
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.applet.vault.Constants;
 import dev.cardsmith.crypto.Hex;
 import dev.cardsmith.hsm.SoftwareHsm;
@@ -47,7 +48,7 @@ class PublicDatabaseTest {
 
     DeviceCertificate cert(SoftwareHsm hsm) {
         return new VaultKeys(hsm).ensure().certify(CHIP, "490154203237518".getBytes(StandardCharsets.US_ASCII),
-                EcP256.rawPublic(EcP256.generate().getPublic()));
+                EcP256.encode(EcP256.generate().getPublic()));
     }
 
     @Test

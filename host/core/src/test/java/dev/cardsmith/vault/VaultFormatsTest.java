@@ -1,5 +1,6 @@
 package dev.cardsmith.vault;
 
+import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.applet.vault.Constants;
 import dev.cardsmith.crypto.Hex;
 import dev.cardsmith.hsm.SoftwareHsm;
@@ -40,21 +41,21 @@ class VaultFormatsTest {
     @Test
     void dataPackageLayoutAndRedaction() {
         KeyPair kp = EcP256.generate();
-        DataPackage p = new DataPackage(IMEI, new byte[16], EcP256.rawPrivate((ECPrivateKey) kp.getPrivate()), EcP256.rawPublic(kp.getPublic()));
+        DataPackage p = new DataPackage(IMEI, new byte[16], EcP256.encodePrivate((ECPrivateKey) kp.getPrivate()), EcP256.encode(kp.getPublic()));
         byte[] e = p.encode();
         assertEquals(2 + 15 + 2 + 16 + 2 + 32 + 2 + 65, e.length);
         assertEquals(Constants.TAG_IDENTITY, e[0]);
         assertEquals(Constants.TAG_CHANNEL_KEY, e[17]);
         assertFalse(p.toString().contains("00000000"));
-        assertThrows(IllegalArgumentException.class, () -> new DataPackage(new byte[33], new byte[16], new byte[32], EcP256.rawPublic(kp.getPublic())));
-        assertThrows(IllegalArgumentException.class, () -> new DataPackage(IMEI, new byte[15], new byte[32], EcP256.rawPublic(kp.getPublic())));
+        assertThrows(IllegalArgumentException.class, () -> new DataPackage(new byte[33], new byte[16], new byte[32], EcP256.encode(kp.getPublic())));
+        assertThrows(IllegalArgumentException.class, () -> new DataPackage(IMEI, new byte[15], new byte[32], EcP256.encode(kp.getPublic())));
     }
 
     @Test
     void claim2_certificateIssueParseVerifyAndTamper(@TempDir Path dir) {
         try (SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("k.p12"), "x".toCharArray())) {
             VaultKeys keys = new VaultKeys(hsm).ensure();
-            byte[] devicePub = EcP256.rawPublic(EcP256.generate().getPublic());
+            byte[] devicePub = EcP256.encode(EcP256.generate().getPublic());
             DeviceCertificate c = keys.certify(CHIP, IMEI, devicePub);
             DeviceCertificate parsed = DeviceCertificate.parse(c.encoded());
             assertArrayEquals(CHIP, parsed.chipId());

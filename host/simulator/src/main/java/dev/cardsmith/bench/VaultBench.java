@@ -1,5 +1,6 @@
 package dev.cardsmith.bench;
 
+import dev.cardsmith.codec.Imei;
 import dev.cardsmith.vault.*;
 import dev.cardsmith.applet.vault.Constants;
 import dev.cardsmith.hsm.SoftwareHsm;

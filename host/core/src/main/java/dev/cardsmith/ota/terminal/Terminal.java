@@ -2,30 +2,23 @@ package dev.cardsmith.ota.terminal;
 
 import dev.cardsmith.applet.sim.Constants;
 import dev.cardsmith.crypto.Cmac;
-import dev.cardsmith.ota.Imei;
+import dev.cardsmith.crypto.EcP256;
+import dev.cardsmith.codec.Imei;
 import dev.cardsmith.ota.OtaDates;
 import dev.cardsmith.ota.OtaServer;
 import dev.cardsmith.transport.CardSession;
 
 import javax.crypto.Cipher;
-import javax.crypto.KeyAgreement;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import javax.smartcardio.CommandAPDU;
 import java.io.ByteArrayOutputStream;
-import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.Signature;
-import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECGenParameterSpec;
-import java.security.spec.ECParameterSpec;
-import java.security.spec.ECPoint;
-import java.security.spec.ECPublicKeySpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.LocalDate;
 import java.util.Arrays;
@@ -68,7 +61,7 @@ public final class Terminal {
 
     /** Sets the terminal characteristics and a fresh symmetric initialization key; returns the key for the network. */
     public static byte[] enrolSymmetric(TerminalKeyStore ks, String imei, int maxOutput) {
-        Imei.encode(imei);
+        Imei.bcd(imei);
         byte[] k = new byte[16];
         new java.security.SecureRandom().nextBytes(k);
         reset(ks, imei, maxOutput, "AES");
@@ -79,13 +72,13 @@ public final class Terminal {
 
     /** Generates the terminal's EC P-256 key pair; returns the uncompressed public point for the network. */
     public static byte[] enrolEc(TerminalKeyStore ks, String imei, int maxOutput) {
-        Imei.encode(imei);
-        KeyPair kp = ecKeyPair();
+        Imei.bcd(imei);
+        KeyPair kp = EcP256.generate();
         reset(ks, imei, maxOutput, "EC");
         ks.secret("init-ec", kp.getPrivate().getEncoded());
-        ks.attr("ecPublic", dev.cardsmith.crypto.Hex.of(point((ECPublicKey) kp.getPublic())));
+        ks.attr("ecPublic", dev.cardsmith.crypto.Hex.of(EcP256.encode(kp.getPublic())));
         ks.save();
-        return point((ECPublicKey) kp.getPublic());
+        return EcP256.encode(kp.getPublic());
     }
 
     private static void reset(TerminalKeyStore ks, String imei, int maxOutput, String type) {
@@ -146,7 +139,7 @@ public final class Terminal {
         int day = OtaDates.toDay(today);
         fixed.write(day >> 8);
         fixed.write(day);
-        fixed.writeBytes(Imei.encode(imei));
+        fixed.writeBytes(Imei.bcd(imei));
         fixed.write(maxOut);
         terminalNonce = new byte[Constants.TERMINAL_NONCE_LEN];
         RNG.nextBytes(terminalNonce);
@@ -156,8 +149,8 @@ public final class Terminal {
         KeyPair eph = null;
         byte[] kEnc;
         if (asym) {
-            eph = ecKeyPair();
-            byte[] eT = point((ECPublicKey) eph.getPublic());
+            eph = EcP256.generate();
+            byte[] eT = EcP256.encode(eph.getPublic());
             byte[] msg = cat(challenge, fixed.toByteArray(), eT);
             data.writeBytes(eT);
             data.writeBytes(ecdsa(msg));
@@ -299,41 +292,13 @@ public final class Terminal {
         }
     }
 
+    /** ECDH with the SIM's ephemeral point, checked on P-256 first (an invalid-curve point is refused). */
     private static byte[] ecdh(PrivateKey d, byte[] point) {
         try {
-            ECParameterSpec params = ((java.security.interfaces.ECPrivateKey) d).getParams();
-            ECPoint w = new ECPoint(new BigInteger(1, Arrays.copyOfRange(point, 1, 33)), new BigInteger(1, Arrays.copyOfRange(point, 33, 65)));
-            KeyAgreement ka = KeyAgreement.getInstance("ECDH");
-            ka.init(d);
-            ka.doPhase(KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, params)), true);
-            return ka.generateSecret();
-        } catch (GeneralSecurityException e) {
+            return EcP256.agree(d, point);
+        } catch (IllegalArgumentException e) {
             throw new TerminalException("the SIM's ephemeral key is not a valid P-256 point", true);
         }
-    }
-
-    static KeyPair ecKeyPair() {
-        try {
-            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-            g.initialize(new ECGenParameterSpec("secp256r1"));
-            return g.generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("EC unavailable", e);
-        }
-    }
-
-    static byte[] point(ECPublicKey k) {
-        byte[] out = new byte[65];
-        out[0] = 0x04;
-        fixed(k.getW().getAffineX(), out, 1);
-        fixed(k.getW().getAffineY(), out, 33);
-        return out;
-    }
-
-    private static void fixed(BigInteger v, byte[] out, int off) {
-        byte[] b = v.toByteArray();
-        int n = Math.min(b.length, 32);
-        System.arraycopy(b, b.length - n, out, off + 32 - n, n);
     }
 
     private static byte[] sha256(byte[] d) {

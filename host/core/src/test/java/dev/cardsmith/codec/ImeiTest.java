@@ -1,4 +1,4 @@
-package dev.cardsmith.vault;
+package dev.cardsmith.codec;
 
 import org.junit.jupiter.api.Test;
 
@@ -22,5 +22,22 @@ class ImeiTest {
         assertThrows(IllegalArgumentException.class, () -> Imei.validate("49015420323751a"));
         assertThrows(IllegalArgumentException.class, () -> Imei.validate(null));
         assertThrows(IllegalArgumentException.class, () -> Imei.validate(" 490154203237518"));
+    }
+
+    @Test
+    void typedImeisAreNormalizedThenValidated() {
+        assertEquals("490154203237518", Imei.normalize("49-015420 323751"), "14 digits get their check digit");
+        assertEquals("490154203237518", Imei.normalize("490154203237518"));
+        assertThrows(IllegalArgumentException.class, () -> Imei.normalize("490154203237519"));
+        assertThrows(IllegalArgumentException.class, () -> Imei.normalize("4901542032375"));
+        assertThrows(IllegalArgumentException.class, () -> Imei.normalize(null));
+    }
+
+    @Test
+    void packedBcdAndAsciiForms() {
+        assertEquals("490154203237518F", dev.cardsmith.crypto.Hex.of(Imei.bcd("49015420323751")).toUpperCase());
+        assertThrows(IllegalArgumentException.class, () -> Imei.bcd("490154203237519"));
+        assertArrayEquals("490154203237518".getBytes(java.nio.charset.StandardCharsets.US_ASCII), Imei.identityBytes("490154203237518"));
+        assertThrows(IllegalArgumentException.class, () -> Imei.identityBytes("49015420323751"), "the vault takes no shortened IMEI");
     }
 }

@@ -1,0 +1,65 @@
+package dev.cardsmith.codec;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * IMEI, the identifier of a wireless terminal in its network (3GPP TS 23.003 section 6.2.1):
+ * 15 decimal digits, the last one the Luhn check digit over the first 14 (annex B). The vault
+ * stores it as a device identity in 15 ASCII digits ({@link #identityBytes}); the SIM's
+ * terminal characteristics carry it as 8 bytes packed BCD ({@link #bcd}).
+ */
+public final class Imei {
+    private Imei() {}
+
+    /** Returns the IMEI unchanged if valid (exactly 15 digits, check digit right); otherwise throws with a one-line reason. */
+    public static String validate(String imei) {
+        if (imei == null || !imei.matches("[0-9]{15}")) {
+            throw new IllegalArgumentException("invalid IMEI: expected 15 digits");
+        }
+        int expected = luhnCheckDigit(imei.substring(0, 14));
+        if (expected != imei.charAt(14) - '0') {
+            throw new IllegalArgumentException("invalid IMEI " + imei + ": Luhn check digit should be " + expected);
+        }
+        return imei;
+    }
+
+    /**
+     * A typed-in IMEI: spaces and dashes dropped, 14 digits completed with their check digit,
+     * then {@link #validate}d.
+     */
+    public static String normalize(String imei) {
+        if (imei == null) throw new IllegalArgumentException("invalid IMEI: expected 15 digits");
+        String d = imei.replaceAll("[\\s-]", "");
+        if (d.matches("[0-9]{14}")) d = d + luhnCheckDigit(d);
+        return validate(d);
+    }
+
+    /** The Luhn check digit for a string of digits (every second digit from the right doubled). */
+    public static int luhnCheckDigit(String digits) {
+        int sum = 0;
+        boolean dbl = true;
+        for (int i = digits.length() - 1; i >= 0; i--) {
+            int d = digits.charAt(i) - '0';
+            if (dbl) {
+                d *= 2;
+                if (d > 9) d -= 9;
+            }
+            sum += d;
+            dbl = !dbl;
+        }
+        return (10 - sum % 10) % 10;
+    }
+
+    /** The vault's device identity: the 15 digits in ASCII (validated, not normalized). */
+    public static byte[] identityBytes(String imei) {
+        return validate(imei).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** 8 bytes packed BCD, high nibble first, F filler, of a {@link #normalize}d IMEI. */
+    public static byte[] bcd(String imei) {
+        String padded = normalize(imei) + "F";
+        byte[] out = new byte[8];
+        for (int i = 0; i < 8; i++) out[i] = (byte) Integer.parseInt(padded.substring(2 * i, 2 * i + 2), 16);
+        return out;
+    }
+}

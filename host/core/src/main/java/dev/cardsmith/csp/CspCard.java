@@ -1,5 +1,6 @@
 package dev.cardsmith.csp;
 
+import dev.cardsmith.transport.ApduChannel;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
 import dev.cardsmith.applet.csp.Constants;
@@ -18,10 +19,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The CSP applet over one {@link CardSession} (the claim 19/47 "module": it turns requests the
- * computer cannot serve into commands to the device). One method per command; every APDU
- * goes through the session's single transmit path, so chaining and GET RESPONSE work over every
- * transport. Thread-safe: one command at a time.
+ * The CSP applet (the claim 19/47 "module": it turns requests the computer cannot serve into
+ * commands to the device) over one {@link ApduChannel}, normally the reader's {@link CardSession}.
+ * One method per command; every APDU goes through the channel's single transmit path, so
+ * chaining and GET RESPONSE work over every transport. Thread-safe: one command at a time.
+ * One small class per system wrapping a channel, like VaultCard, ModuleCard and PsdCard.
  */
 public final class CspCard {
 
@@ -30,15 +32,18 @@ public final class CspCard {
     /** What a card answers after a reset, before any applet is selected (command not allowed). */
     private static final int NO_APPLET_SELECTED = 0x6986;
 
-    private final CardSession session;
+    private final ApduChannel session;
     private CardInfo info;
     private char[] pin;
 
-    public CspCard(CardSession session) {
-        this.session = session;
+    public CspCard(ApduChannel channel) {
+        this.session = channel;
     }
 
-    public CardSession session() { return session; }
+    public ApduChannel channel() { return session; }
+
+    /** The reader session underneath, for APDU counts; only when this card was opened on one. */
+    public CardSession session() { return CardSession.of(session); }
 
     /** SELECT the applet; returns what it reports. */
     public synchronized CardInfo select() {

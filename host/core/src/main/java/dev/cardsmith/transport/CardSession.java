@@ -38,6 +38,15 @@ public final class CardSession implements ApduChannel, AutoCloseable {
 
     public CardTransport transport() { return transport; }
 
+    /**
+     * The session a card class was opened on, for its APDU counters; refuses a channel that is
+     * not a reader session (a secure channel or a relay counts nothing itself).
+     */
+    public static CardSession of(ApduChannel channel) {
+        if (channel instanceof CardSession s) return s;
+        throw new IllegalStateException("this card is not opened directly on a reader session");
+    }
+
     public Stats stats() { return stats; }
 
     @Override

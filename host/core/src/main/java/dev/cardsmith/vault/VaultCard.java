@@ -1,17 +1,25 @@
 package dev.cardsmith.vault;
 
 import dev.cardsmith.applet.vault.Constants;
+import dev.cardsmith.transport.ApduChannel;
 import dev.cardsmith.transport.CardSession;
 
-/** The vault applet on one card, through the one CardSession transmit path. */
+/**
+ * The vault applet over one {@link ApduChannel} (normally the reader's {@link CardSession}), with
+ * one typed method per command. One small class per system wrapping a channel, like CspCard,
+ * ModuleCard and PsdCard.
+ */
 public final class VaultCard {
-    private final CardSession session;
+    private final ApduChannel session;
 
-    public VaultCard(CardSession session) {
-        this.session = session;
+    public VaultCard(ApduChannel channel) {
+        this.session = channel;
     }
 
-    public CardSession session() { return session; }
+    public ApduChannel channel() { return session; }
+
+    /** The reader session underneath, for APDU counts; only when this card was opened on one. */
+    public CardSession session() { return CardSession.of(session); }
 
     /** SELECT; the vault answers with its chip info, so no separate read is needed. */
     public ChipInfo select() {

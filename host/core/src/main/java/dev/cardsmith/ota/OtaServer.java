@@ -1,9 +1,8 @@
 package dev.cardsmith.ota;
 
 import dev.cardsmith.applet.sim.Constants;
-import dev.cardsmith.transport.CardSession;
+import dev.cardsmith.transport.ApduChannel;
 import dev.cardsmith.transport.CardStatusException;
-import dev.cardsmith.transport.CardsmithAids;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +58,7 @@ public final class OtaServer {
         return new CommandAPDU(Constants.CLA_PROPRIETARY, Constants.INS_ENVELOPE, 0, 0, envelope, 256);
     }
 
-    public static byte[] simAid() { return CardsmithAids.SIM.instanceAid(); }
+    public static byte[] simAid() { return SimCard.AID.clone(); }
 
     // ------------------------------------------------------------------ commands
 
@@ -108,11 +107,12 @@ public final class OtaServer {
     }
 
     /** Sends the envelopes to the sim applet and verifies the PoR of the last one. */
-    public Result send(CardSession card, OtaMessage m) {
-        card.select(simAid());
+    public Result send(ApduChannel card, OtaMessage m) {
+        SimCard sim = new SimCard(card);
+        sim.select();
         byte[] last = null;
         for (int i = 0; i < m.envelopes().size(); i++) {
-            ResponseAPDU r = card.transmit(envelopeApdu(m.envelopes().get(i)));
+            ResponseAPDU r = sim.envelope(m.envelopes().get(i));
             if (r.getSW() != 0x9000) {
                 store.messageResult(m.id(), null, "CARD_ERROR");
                 throw new CardStatusException("OTA envelope " + (i + 1) + "/" + m.envelopes().size(), r.getSW());

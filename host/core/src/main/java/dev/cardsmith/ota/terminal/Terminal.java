@@ -5,13 +5,12 @@ import dev.cardsmith.crypto.Cmac;
 import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.codec.Imei;
 import dev.cardsmith.ota.OtaDates;
-import dev.cardsmith.ota.OtaServer;
-import dev.cardsmith.transport.CardSession;
+import dev.cardsmith.ota.SimCard;
+import dev.cardsmith.transport.ApduChannel;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import javax.smartcardio.CommandAPDU;
 import java.io.ByteArrayOutputStream;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -31,7 +30,7 @@ import java.util.Arrays;
  */
 public final class Terminal {
 
-    private final CardSession card;
+    private final SimCard sim;
     private final TerminalKeyStore ks;
     private static final java.security.SecureRandom RNG = new java.security.SecureRandom();
     private byte[] challenge;
@@ -40,8 +39,8 @@ public final class Terminal {
     private byte[] sessionMac;
     private boolean selected;
 
-    public Terminal(CardSession card, TerminalKeyStore ks) {
-        this.card = card;
+    public Terminal(ApduChannel card, TerminalKeyStore ks) {
+        this.sim = new SimCard(card);
         this.ks = ks;
     }
 
@@ -103,7 +102,7 @@ public final class Terminal {
 
     private void select() {
         if (!selected) {
-            selectAnswer = card.select(OtaServer.simAid());
+            selectAnswer = sim.select();
             selected = true;
         }
     }
@@ -114,7 +113,7 @@ public final class Terminal {
         byte[] r = selectAnswer;
         selectAnswer = null;
         if (r == null || r.length != 20) {
-            r = card.transmitOk("GET CHALLENGE", new CommandAPDU(Constants.CLA_PROPRIETARY, Constants.INS_GET_CHALLENGE, 0, 0, 256)).getData();
+            r = sim.getChallenge();
         }
         if (r.length != 20) throw new TerminalException("GET CHALLENGE answer has " + r.length + " bytes", true);
         challenge = Arrays.copyOf(r, 16);
@@ -166,8 +165,7 @@ public final class Terminal {
             }
             data.writeBytes(Cmac.aes(kMac, cat(new byte[] {Constants.LABEL_TERMINAL_PROOF}, challenge, fixed.toByteArray())));
         }
-        byte[] r = card.transmitOk("AUTHENTICATE", new CommandAPDU(Constants.CLA_PROPRIETARY, Constants.INS_AUTHENTICATE,
-                update ? Constants.P1_AUTH_UPDATE : Constants.P1_AUTH_PLAIN, 0, data.toByteArray(), 256)).getData();
+        byte[] r = sim.authenticate(update, data.toByteArray());
         int flags = r[0] & 0xFF;
         int gen = r[1] & 0xFF;
         LocalDate expiry = OtaDates.ofDay(((r[2] & 0xFF) << 8) | (r[3] & 0xFF));
@@ -212,8 +210,7 @@ public final class Terminal {
         byte[] nonce = dev.cardsmith.crypto.Hex.parse(ks.attr("pendingNonce"));
         byte[] tag = Arrays.copyOf(Cmac.aes(mac, cat(new byte[] {Constants.LABEL_ACK}, nonce, new byte[] {(byte) gen})), 8);
         select();
-        byte[] r = card.transmitOk("ACK", new CommandAPDU(Constants.CLA_PROPRIETARY, Constants.INS_ACK, 0, 0,
-                cat(new byte[] {(byte) gen}, tag), 256)).getData();
+        byte[] r = sim.ack(cat(new byte[] {(byte) gen}, tag));
         promotePending();
         // the SIM continues an authenticated session under the new trust key
         if (sessionEnc != null) deriveSession(ks.secret("enc-" + gen));
@@ -239,15 +236,14 @@ public final class Terminal {
     /** Pull mechanism: what the SIM wants (pending update, revocation). */
     public Poll poll() {
         select();
-        byte[] r = card.transmitOk("POLL", new CommandAPDU(Constants.CLA_PROPRIETARY, Constants.INS_POLL, 0, 0, 256)).getData();
+        byte[] r = sim.poll();
         return new Poll(r[0] & 0xFF, r[1] & 0xFF, r[2] & 0xFF, OtaDates.ofDay(s(r, 3)), OtaDates.ofDay(s(r, 5)), s(r, 7));
     }
 
     /** DRM content key (Fig. 5, secured): needs an authenticated session; decrypted here only. */
     public ContentKey contentKey(int contentId) {
         if (sessionEnc == null) throw new TerminalException("authenticate first", false);
-        byte[] r = card.transmitOk("GET CONTENT KEY", new CommandAPDU(Constants.CLA_PROPRIETARY, Constants.INS_GET_CONTENT_KEY, 0, 0,
-                new byte[] {(byte) (contentId >> 8), (byte) contentId}, 256)).getData();
+        byte[] r = sim.contentKey(contentId);
         if (r.length != 40) throw new TerminalException("content key answer has " + r.length + " bytes", true);
         byte[] ct = Arrays.copyOf(r, 32);
         if (!Cmac.verify(Cmac.aes(sessionMac, ct), Arrays.copyOfRange(r, 32, 40))) throw new TerminalException("content key MAC does not verify", true);
@@ -261,7 +257,7 @@ public final class Terminal {
     /** Revocation on the terminal's initiative (needs an authenticated session); returns the SIM's notification. */
     public byte[] revoke() {
         if (sessionEnc == null) throw new TerminalException("authenticate first", false);
-        byte[] r = card.transmitOk("REVOKE", new CommandAPDU(Constants.CLA_PROPRIETARY, Constants.INS_TERMINAL_REVOKE, 0, 0, 256)).getData();
+        byte[] r = sim.revoke();
         for (String k : ksSecretNames(ks)) if (!k.equals("init-ec")) ks.secret(k, null);
         ks.attr("activeGen", null);
         ks.attr("pendingGen", null);

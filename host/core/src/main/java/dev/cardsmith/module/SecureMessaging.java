@@ -45,11 +45,7 @@ public final class SecureMessaging implements ApduChannel {
     public ResponseAPDU transmit(CommandAPDU plain) {
         ResponseAPDU r = inner.transmit(protect(plain));
         if (r.getSW() != 0x9000) return r;
-        byte[] data = unprotect(r.getData());
-        byte[] out = Arrays.copyOf(data, data.length + 2);
-        out[data.length] = (byte) r.getSW1();
-        out[data.length + 1] = (byte) r.getSW2();
-        return new ResponseAPDU(out);
+        return ApduChannel.withData(r, unprotect(r.getData()));
     }
 
     /**

@@ -4,7 +4,6 @@ import dev.cardsmith.transport.ApduChannel;
 
 import javax.smartcardio.CommandAPDU;
 import javax.smartcardio.ResponseAPDU;
-import java.util.Arrays;
 
 /**
  * An open SCP03 session as a wrapper around another {@link ApduChannel} (GlobalPlatformPro's
@@ -30,14 +29,26 @@ public final class Scp03Channel implements ApduChannel, AutoCloseable {
      * card cryptogram. Returns the session state; nothing is authenticated yet.
      */
     public static Scp03 initializeUpdate(ApduChannel inner, Scp03 scp, int kvn) {
-        ResponseAPDU iu = inner.transmitOk("INITIALIZE UPDATE", scp.initializeUpdate(kvn));
+        return initializeUpdate(inner, scp, scp.initializeUpdate(kvn));
+    }
+
+    private static Scp03 initializeUpdate(ApduChannel inner, Scp03 scp, CommandAPDU initializeUpdate) {
+        ResponseAPDU iu = inner.transmitOk("INITIALIZE UPDATE", initializeUpdate);
         scp.onInitializeUpdateResponse(iu.getData());
         return scp;
     }
 
     /** INITIALIZE UPDATE + EXTERNAL AUTHENTICATE at {@code securityLevel}: the open channel. */
     public static Scp03Channel open(ApduChannel inner, Scp03 scp, int kvn, int securityLevel) {
-        initializeUpdate(inner, scp, kvn);
+        return authenticate(inner, initializeUpdate(inner, scp, kvn), securityLevel);
+    }
+
+    /** {@link #open} with a given host challenge (known-answer tests replay published traces). */
+    static Scp03Channel open(ApduChannel inner, Scp03 scp, int kvn, byte[] hostChallenge, int securityLevel) {
+        return authenticate(inner, initializeUpdate(inner, scp, scp.initializeUpdate(kvn, hostChallenge)), securityLevel);
+    }
+
+    private static Scp03Channel authenticate(ApduChannel inner, Scp03 scp, int securityLevel) {
         inner.transmitOk("EXTERNAL AUTHENTICATE", scp.externalAuthenticate(securityLevel));
         return new Scp03Channel(inner, scp);
     }
@@ -52,11 +63,7 @@ public final class Scp03Channel implements ApduChannel, AutoCloseable {
     public ResponseAPDU transmit(CommandAPDU plain) {
         ResponseAPDU r = inner.transmit(scp.wrap(plain));
         if (r.getSW() != 0x9000) return r;
-        byte[] data = scp.unwrap(r);
-        byte[] out = Arrays.copyOf(data, data.length + 2);
-        out[data.length] = (byte) r.getSW1();
-        out[data.length + 1] = (byte) r.getSW2();
-        return new ResponseAPDU(out);
+        return ApduChannel.withData(r, scp.unwrap(r));
     }
 
     /** Forgets the session keys. */

@@ -2,6 +2,7 @@ package dev.cardsmith.transport;
 
 import javax.smartcardio.CommandAPDU;
 import javax.smartcardio.ResponseAPDU;
+import java.util.Arrays;
 
 /**
  * One logical command in, one logical response out: the shape every card conversation in
@@ -26,6 +27,14 @@ public interface ApduChannel {
         ResponseAPDU r = transmit(command);
         if (r.getSW() != StatusWords.SW_OK) throw new CardStatusException(operation, r.getSW());
         return r;
+    }
+
+    /** {@code r}'s status word after new data: what a wrapper returns once it has unwrapped {@code r}. */
+    static ResponseAPDU withData(ResponseAPDU r, byte[] data) {
+        byte[] out = Arrays.copyOf(data, data.length + 2);
+        out[data.length] = (byte) r.getSW1();
+        out[data.length + 1] = (byte) r.getSW2();
+        return new ResponseAPDU(out);
     }
 
     /** SELECT by AID (ISO 7816-4, P1=04 P2=00); throws unless 9000. Returns the FCI/response data. */

@@ -48,10 +48,7 @@ public final class ApduRelay {
 
     private ApduRelay() {}
 
-    /**
-     * Commands an appliance relays by default: proprietary class (CLA 8x/9x: b8 set, no secure
-     * messaging indication in the ISO sense), chaining bit allowed.
-     */
+    /** Commands an appliance relays by default: CLA 80, or 90 for a chained part (no ISO commands, no SELECT). */
     public static final Predicate<byte[]> PROPRIETARY_CLASS = ApduRelay::relayable;
 
     /** The relay failed or the service refused; the message is the service's (no APDU data). */

@@ -1,6 +1,7 @@
 package dev.cardsmith.crypto;
 
 import org.bouncycastle.asn1.x9.ECNamedCurveTable;
+import org.bouncycastle.crypto.signers.DSAEncoding;
 import org.bouncycastle.crypto.signers.PlainDSAEncoding;
 import org.bouncycastle.crypto.signers.StandardDSAEncoding;
 
@@ -148,21 +149,22 @@ public final class EcP256 {
         }
     }
 
+    /** DER ECDSA signature to plain r || s (64 bytes, BSI TR-03110). */
     public static byte[] derToPlain(byte[] der) {
-        try {
-            BigInteger[] rs = StandardDSAEncoding.INSTANCE.decode(ORDER, der);
-            return PlainDSAEncoding.INSTANCE.encode(ORDER, rs[0], rs[1]);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("malformed DER signature");
-        }
+        return reencode(StandardDSAEncoding.INSTANCE, PlainDSAEncoding.INSTANCE, der, "malformed DER signature");
     }
 
+    /** Plain r || s to a DER ECDSA signature. */
     public static byte[] plainToDer(byte[] plain) {
+        return reencode(PlainDSAEncoding.INSTANCE, StandardDSAEncoding.INSTANCE, plain, "malformed plain signature");
+    }
+
+    private static byte[] reencode(DSAEncoding from, DSAEncoding to, byte[] signature, String error) {
         try {
-            BigInteger[] rs = PlainDSAEncoding.INSTANCE.decode(ORDER, plain);
-            return StandardDSAEncoding.INSTANCE.encode(ORDER, rs[0], rs[1]);
+            BigInteger[] rs = from.decode(ORDER, signature);
+            return to.encode(ORDER, rs[0], rs[1]);
         } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("malformed plain signature");
+            throw new IllegalArgumentException(error);
         }
     }
 

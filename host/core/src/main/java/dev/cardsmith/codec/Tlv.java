@@ -60,6 +60,15 @@ public final class Tlv {
         return items;
     }
 
+    /** All BER-TLV elements of buf[off..end), in order; errors of the caller's type. */
+    public static List<Element> parseAll(byte[] buf, int off, int end, Function<String, ? extends RuntimeException> error) {
+        if (off < 0 || end > buf.length || off > end) throw error.apply("TLV runs past its data");
+        Reader r = new Reader(buf, off, end, error, false);
+        List<Element> items = new ArrayList<>();
+        while (r.hasMore()) items.add(r.next());
+        return items;
+    }
+
     /** One decoded element: its tag, value and the offsets of the whole element in the source. */
     public record Element(int tag, byte[] value, int start, int end) {}
 

@@ -1,6 +1,7 @@
 package dev.cardsmith.csp;
 
 import dev.cardsmith.applet.csp.Constants;
+import dev.cardsmith.codec.Tlv;
 import dev.cardsmith.crypto.EcP256;
 
 import javax.smartcardio.CommandAPDU;
@@ -12,7 +13,6 @@ import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.spec.RSAPublicKeySpec;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -139,25 +139,23 @@ public final class CspApdus {
 
     /** Parses the 7F49 public key template into a JDK public key. */
     public static PublicKey parsePublicKey(byte[] data) {
-        Tlv outer = Tlv.parse(data, 0, data.length).get(0);
-        if (outer.tag != (Constants.TAG_PUBLIC_KEY & 0xFFFF)) throw new CspException("not a public key template");
-        List<Tlv> inner = Tlv.parse(data, outer.valueOffset, outer.length);
+        Tlv.Element outer = first(parse(data));
+        if (outer.tag() != (Constants.TAG_PUBLIC_KEY & 0xFFFF)) throw new CspException("not a public key template");
+        List<Tlv.Element> inner = parse(outer.value());
         try {
-            Tlv w = find(inner, Constants.TAG_EC_POINT);
+            Tlv.Element w = find(inner, Constants.TAG_EC_POINT);
             if (w != null) {
-                byte[] point = Arrays.copyOfRange(data, w.valueOffset, w.valueOffset + w.length);
+                byte[] point = w.value();
                 try {
                     return EcP256.decode(point);
                 } catch (IllegalArgumentException ex) {
                     throw new CspException("card returned an unusable public key: " + ex.getMessage(), ex);
                 }
             }
-            Tlv n = find(inner, Constants.TAG_RSA_MODULUS);
-            Tlv e = find(inner, Constants.TAG_RSA_EXPONENT);
+            Tlv.Element n = find(inner, Constants.TAG_RSA_MODULUS);
+            Tlv.Element e = find(inner, Constants.TAG_RSA_EXPONENT);
             if (n == null || e == null) throw new CspException("public key template holds no key");
-            return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(
-                    new BigInteger(1, Arrays.copyOfRange(data, n.valueOffset, n.valueOffset + n.length)),
-                    new BigInteger(1, Arrays.copyOfRange(data, e.valueOffset, e.valueOffset + e.length))));
+            return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(new BigInteger(1, n.value()), new BigInteger(1, e.value())));
         } catch (GeneralSecurityException ex) {
             throw new CspException("card returned an unusable public key: " + ex.getMessage(), ex);
         }
@@ -165,39 +163,53 @@ public final class CspApdus {
 
     public static List<SlotInfo> parseSlots(byte[] data) {
         List<SlotInfo> out = new ArrayList<>();
-        for (Tlv slot : Tlv.parse(data, 0, data.length)) {
-            if (slot.tag != (Constants.TAG_SLOT & 0xFF)) throw new CspException("unexpected tag in slot list");
-            List<Tlv> f = Tlv.parse(data, slot.valueOffset, slot.length);
-            Tlv num = find(f, Constants.TAG_SLOT_NUMBER);
-            Tlv alg = find(f, Constants.TAG_SLOT_ALGORITHM);
-            Tlv label = find(f, Constants.TAG_SLOT_LABEL);
-            Tlv cert = find(f, Constants.TAG_SLOT_CERT_LENGTH);
+        for (Tlv.Element slot : parse(data)) {
+            if (slot.tag() != (Constants.TAG_SLOT & 0xFF)) throw new CspException("unexpected tag in slot list");
+            List<Tlv.Element> f = parse(slot.value());
+            Tlv.Element num = find(f, Constants.TAG_SLOT_NUMBER);
+            Tlv.Element alg = find(f, Constants.TAG_SLOT_ALGORITHM);
+            Tlv.Element label = find(f, Constants.TAG_SLOT_LABEL);
+            Tlv.Element cert = find(f, Constants.TAG_SLOT_CERT_LENGTH);
             if (num == null || alg == null || label == null || cert == null) throw new CspException("incomplete slot template");
-            out.add(new SlotInfo(data[num.valueOffset] & 0xFF, KeyAlgorithm.fromCode(data[alg.valueOffset]),
-                    new String(data, label.valueOffset, label.length, StandardCharsets.UTF_8),
-                    ((data[cert.valueOffset] & 0xFF) << 8) | (data[cert.valueOffset + 1] & 0xFF)));
+            out.add(new SlotInfo(u8(num), KeyAlgorithm.fromCode((byte) u8(alg)),
+                    new String(label.value(), StandardCharsets.UTF_8), u16(cert)));
         }
         return out;
     }
 
     /** SELECT response: version, slot count, algorithms, largest certificate. */
     public static CardInfo parseAppInfo(byte[] data) {
-        Tlv app = Tlv.parse(data, 0, data.length).get(0);
-        List<Tlv> f = Tlv.parse(data, app.valueOffset, app.length);
-        Tlv v = find(f, Constants.TAG_APP_VERSION);
-        Tlv s = find(f, Constants.TAG_APP_SLOTS);
-        Tlv a = find(f, Constants.TAG_APP_ALGORITHMS);
-        Tlv c = find(f, Constants.TAG_APP_CERT_MAX);
+        List<Tlv.Element> f = parse(first(parse(data)).value());
+        Tlv.Element v = find(f, Constants.TAG_APP_VERSION);
+        Tlv.Element s = find(f, Constants.TAG_APP_SLOTS);
+        Tlv.Element a = find(f, Constants.TAG_APP_ALGORITHMS);
+        Tlv.Element c = find(f, Constants.TAG_APP_CERT_MAX);
         if (v == null || s == null || a == null || c == null) throw new CspException("unexpected SELECT response of the CSP applet");
-        int algs = data[a.valueOffset] & 0xFF;
-        return new CardInfo(data[v.valueOffset] & 0xFF, data[s.valueOffset] & 0xFF,
-                (algs & Constants.ALG_RSA_2048) != 0,
-                ((data[c.valueOffset] & 0xFF) << 8) | (data[c.valueOffset + 1] & 0xFF));
+        return new CardInfo(u8(v), u8(s), (u8(a) & Constants.ALG_RSA_2048) != 0, u16(c));
     }
 
-    private static Tlv find(List<Tlv> list, byte tag) {
-        for (Tlv t : list) if (t.tag == (tag & 0xFF)) return t;
+    private static List<Tlv.Element> parse(byte[] data) {
+        return Tlv.parseAll(data, 0, data.length, CspException::new);
+    }
+
+    private static Tlv.Element first(List<Tlv.Element> elements) {
+        if (elements.isEmpty()) throw new CspException("empty response");
+        return elements.get(0);
+    }
+
+    private static Tlv.Element find(List<Tlv.Element> list, byte tag) {
+        for (Tlv.Element t : list) if (t.tag() == (tag & 0xFF)) return t;
         return null;
+    }
+
+    private static int u8(Tlv.Element e) {
+        if (e.value().length < 1) throw new CspException("empty data object " + Integer.toHexString(e.tag()));
+        return e.value()[0] & 0xFF;
+    }
+
+    private static int u16(Tlv.Element e) {
+        if (e.value().length < 2) throw new CspException("short data object " + Integer.toHexString(e.tag()));
+        return ((e.value()[0] & 0xFF) << 8) | (e.value()[1] & 0xFF);
     }
 
     private static byte[] lv2(byte[] a, byte[] b) {
@@ -221,48 +233,5 @@ public final class CspApdus {
 
     static void checkSlot(int slot) {
         if (slot < 0 || slot >= Constants.SLOT_COUNT) throw new IllegalArgumentException("slot must be 0.." + (Constants.SLOT_COUNT - 1));
-    }
-
-    /** A BER-TLV with one- or two-byte tags and lengths up to 82 xx xx, bounds-checked. */
-    static final class Tlv {
-        final int tag;
-        final int valueOffset;
-        final int length;
-
-        private Tlv(int tag, int valueOffset, int length) {
-            this.tag = tag;
-            this.valueOffset = valueOffset;
-            this.length = length;
-        }
-
-        static List<Tlv> parse(byte[] d, int off, int len) {
-            List<Tlv> out = new ArrayList<>();
-            int end = off + len;
-            if (off < 0 || end > d.length) throw new CspException("TLV runs past its data");
-            int o = off;
-            while (o < end) {
-                int tag = d[o++] & 0xFF;
-                if ((tag & 0x1F) == 0x1F) {
-                    if (o >= end) throw new CspException("truncated TLV tag");
-                    tag = (tag << 8) | (d[o++] & 0xFF);
-                }
-                if (o >= end) throw new CspException("truncated TLV length");
-                int l = d[o++] & 0xFF;
-                if (l == 0x81) {
-                    if (o + 1 > end) throw new CspException("truncated TLV length");
-                    l = d[o++] & 0xFF;
-                } else if (l == 0x82) {
-                    if (o + 2 > end) throw new CspException("truncated TLV length");
-                    l = ((d[o] & 0xFF) << 8) | (d[o + 1] & 0xFF);
-                    o += 2;
-                } else if (l > 0x7F) {
-                    throw new CspException("unsupported TLV length form");
-                }
-                if (o + l > end) throw new CspException("TLV value runs past its parent");
-                out.add(new Tlv(tag, o, l));
-                o += l;
-            }
-            return out;
-        }
     }
 }

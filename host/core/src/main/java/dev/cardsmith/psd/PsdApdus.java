@@ -43,6 +43,12 @@ public final class PsdApdus {
         return new CommandAPDU(PsdProtocol.CLA_GP & 0xFF, PsdProtocol.INS_REPLACE_MK, 0, 0, d, 256);
     }
 
+    /** The answer to REPLACE MK: the one byte of the MK version the card now holds. */
+    public static int confirmedVersion(byte[] response) {
+        if (response.length != 1) throw new PsdException("PSD confirmed the MK replacement with " + response.length + " bytes");
+        return response[0] & 0xFF;
+    }
+
     /** The unlock proof's KDF input: SCP03 KDF block with constant 70, L = 128, session context. */
     public static byte[] unlockProofInput(byte[] sessionContext) {
         return Scp03.kdfInput(PsdProtocol.DC_UNLOCK_PROOF, 128, sessionContext);

@@ -66,9 +66,7 @@ public final class PsdCard {
 
         /** REPLACE MK (delete + install + relock, atomic on the card); returns the confirmed version. */
         public int replaceMk(int newVersion, byte[] wrappedNewMk) {
-            byte[] r = channel.transmitOk("REPLACE MK", PsdApdus.replaceMk(newVersion, wrappedNewMk)).getData();
-            if (r.length != 1) throw new PsdException("PSD confirmed the MK replacement with " + r.length + " bytes");
-            return r[0] & 0xFF;
+            return PsdApdus.confirmedVersion(channel.transmitOk("REPLACE MK", PsdApdus.replaceMk(newVersion, wrappedNewMk)).getData());
         }
 
         /** Forgets the session keys (the card closes its side after REPLACE MK). */

@@ -83,4 +83,16 @@ class TlvTest {
         assertThrows(IllegalArgumentException.class, () -> Tlv.parseShort(new byte[] {(byte) 0xC1, 1, 1, (byte) 0xC2}), "truncated header");
         assertEquals(0, Tlv.parseShort(new byte[0]).size());
     }
+
+    @Test
+    void parseAllReadsEveryElementInsideItsBounds() {
+        byte[] two = Tlv.concat(Tlv.of(0x80, new byte[] {1}), Tlv.of(0x7F49, new byte[] {2, 3}));
+        List<Tlv.Element> all = Tlv.parseAll(two, 0, two.length, CallerException::new);
+        assertEquals(2, all.size());
+        assertEquals(0x7F49, all.get(1).tag());
+        assertEquals(1, Tlv.parseAll(two, 0, 3, CallerException::new).size());
+        assertThrows(CallerException.class, () -> Tlv.parseAll(two, 0, 5, CallerException::new), "cut inside the second element");
+        assertThrows(CallerException.class, () -> Tlv.parseAll(two, 0, two.length + 1, CallerException::new), "past the data");
+        assertThrows(CallerException.class, () -> Tlv.parseAll(two, 4, 3, CallerException::new), "negative range");
+    }
 }

@@ -126,5 +126,8 @@ class CspApdusTest {
 
         CardInfo info = CspApdus.parseAppInfo(HexFormat.of().parseHex("610D800101810104820103830208 00".replace(" ", "")));
         assertEquals(new CardInfo(1, 4, true, 2048), info);
+        assertThrows(CspException.class, () -> CspApdus.parseAppInfo(HexFormat.of().parseHex("610C8000810104820103830208 00".replace(" ", ""))), "empty version");
+        assertThrows(CspException.class, () -> CspApdus.parseAppInfo(HexFormat.of().parseHex("610C80010181010482010383010800".substring(0, 28))), "one-byte certificate size");
+        assertThrows(CspException.class, () -> CspApdus.parseAppInfo(new byte[0]), "empty response");
     }
 }

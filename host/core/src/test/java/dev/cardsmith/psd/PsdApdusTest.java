@@ -97,4 +97,12 @@ class PsdApdusTest {
         assertThrows(PsdException.class, () -> PsdStatus.fromSelect(Hex.parse("6F048520AABB")), "85 runs past the template");
         assertThrows(PsdException.class, () -> PsdStatus.fromSelect(Hex.parse("6F10")), "length mismatch");
     }
+
+    @Test
+    void replaceMkConfirmationIsOneVersionByte() {
+        assertEquals(3, PsdApdus.confirmedVersion(new byte[] {3}));
+        assertEquals(0x7F, PsdApdus.confirmedVersion(new byte[] {0x7F}));
+        assertThrows(PsdException.class, () -> PsdApdus.confirmedVersion(new byte[0]));
+        assertThrows(PsdException.class, () -> PsdApdus.confirmedVersion(new byte[] {3, 0}));
+    }
 }

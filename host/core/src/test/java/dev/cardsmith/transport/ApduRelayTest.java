@@ -73,4 +73,11 @@ class ApduRelayTest {
             assertTrue(e.getMessage().contains("not registered"), e.getMessage());
         }
     }
+
+    @Test
+    void cardClassesCountOnlyOnAReaderSession() {
+        CardSession session = new CardSession(new EchoCard());
+        assertEquals(session, CardSession.of(session));
+        assertThrows(IllegalStateException.class, () -> CardSession.of(c -> session.transmit(c)), "a wrapper counts nothing itself");
+    }
 }

@@ -31,7 +31,7 @@ final class FuzzEngine {
     record Finding(String applet, String state, Kind kind, int ins, String apduHex, int sw, Set<String> changed,
                    String recipe, long caseSeed) {
         String key() {
-            return kind + "/" + String.format("%02X", ins) + "/" + changed.stream().map(p -> p.replaceAll("\\[\\d+]", "[]")).toList();
+            return kind + "/" + String.format("%02X/%04X", ins, sw) + "/" + changed.stream().map(p -> p.replaceAll("\\[\\d+]", "[]")).toList();
         }
 
         String describe() {

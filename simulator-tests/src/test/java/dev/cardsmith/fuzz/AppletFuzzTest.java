@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Structure-aware fuzzing of every applet in every lifecycle state (docs/robustness.md,
  * "Fuzzing"). CI: a fixed seed and {@value #CI_TRIES} cases per state. A long campaign:
- * {@code mvn -Pfuzz -pl simulator-tests -am test -Dcardsmith.fuzz.tries=1000000 [-Dcardsmith.fuzz.seed=N]
+ * {@code mvn -Pfuzz -pl simulator-tests -am -Dtest=AppletFuzzTest -Dsurefire.failIfNoSpecifiedTests=false test
+ * -Dcardsmith.fuzz.tries=1000000 [-Dcardsmith.fuzz.seed=N]
  * [-Dcardsmith.fuzz.target=module/enrolled]}. Open findings listed in {@link Declarations#KNOWN}
  * are reported, not failed; anything else fails the state's test with the APDU to replay.
  */
@@ -27,8 +28,17 @@ class AppletFuzzTest {
         return Long.getLong("cardsmith.fuzz.tries", CI_TRIES);
     }
 
+    private static final long SEED = seedOf(System.getProperty("cardsmith.fuzz.seed", ""));
+
+    /** The run's seed: fixed in CI, "random" (the -Pfuzz default) draws one; it is printed either way. */
     static long seed() {
-        return Long.getLong("cardsmith.fuzz.seed", CI_SEED);
+        return SEED;
+    }
+
+    private static long seedOf(String s) {
+        if (s.isBlank()) return CI_SEED;
+        if (s.equals("random")) return new java.security.SecureRandom().nextLong();
+        return Long.parseLong(s.trim());
     }
 
     @TestFactory
@@ -38,6 +48,7 @@ class AppletFuzzTest {
         for (FuzzEngine.Target t : AppletStates.all()) {
             if (!only.isEmpty() && !t.name().startsWith(only)) continue;
             tests.add(DynamicTest.dynamicTest(t.name(), () -> {
+                System.out.println("fuzzing " + t.name() + ": seed " + seed() + ", " + cases() + " cases");
                 FuzzEngine.Result r = FuzzEngine.run(t, seed() ^ t.name().hashCode(), cases());
                 RESULTS.add(r);
                 FuzzEngine.report(List.of(r)).forEach(System.out::println);
@@ -55,6 +66,7 @@ class AppletFuzzTest {
         long apdus = 0;
         for (FuzzEngine.Result r : RESULTS) {
             System.out.println(r.summary());
+            System.out.println("    INS:SW reached: " + String.join(" ", r.outcomes().stream().filter(o -> !o.endsWith(":6D00") && !o.endsWith(":6E00")).toList()));
             apdus += r.apdus();
         }
         System.out.println("total APDUs: " + apdus);

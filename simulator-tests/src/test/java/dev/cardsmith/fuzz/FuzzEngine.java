@@ -51,8 +51,15 @@ final class FuzzEngine {
         }
 
         String summary() {
-            return String.format("%-7s %-15s %8d cases %9d APDUs %7.0f APDU/s (fuzzing) %3d rebuilds %6.1f s building; %s",
-                    applet, state, cases, apdus, perSecond(), rebuilds, buildNanos / 1e9, counts);
+            Map<String, Integer> shown = new LinkedHashMap<>(counts);
+            shown.keySet().removeIf(k -> k.startsWith(OUTCOME));
+            return String.format("%-7s %-15s %8d cases %9d APDUs %7.0f APDU/s (fuzzing) %3d rebuilds %6.1f s building; %3d INS/SW outcomes; %s",
+                    applet, state, cases, apdus, perSecond(), rebuilds, buildNanos / 1e9, outcomes().size(), shown);
+        }
+
+        /** Distinct (INS, status word) pairs seen: which handlers and which of their exits the run reached. */
+        List<String> outcomes() {
+            return counts.keySet().stream().filter(k -> k.startsWith(OUTCOME)).map(k -> k.substring(OUTCOME.length())).sorted().toList();
         }
     }
 
@@ -62,6 +69,8 @@ final class FuzzEngine {
     }
 
     private static final int REFRESH_EVERY = 8;
+    /** Prefix of the (INS, SW) outcome counters: the cheap coverage proxy of a run. */
+    static final String OUTCOME = "outcome ";
     private static final ThreadLocal<FramingOracle> ORACLE = ThreadLocal.withInitial(FramingOracle::new);
 
     private FuzzEngine() {}
@@ -129,6 +138,7 @@ final class FuzzEngine {
             }
             int sw = sw(resp);
             int ins = apdu.length > 1 ? apdu[1] & 0xFF : -1;
+            counts.merge(String.format("%s%02X:%04X", OUTCOME, ins & 0xFF, sw & 0xFFFF), 1, Integer::sum);
             PersistentState.Snapshot after = PersistentState.of(f.card.applet(), f.card.transientMemory());
             boolean framing = (thrown != null || sw == 0x6F00)
                     && ORACLE.get().simulatorRejects(apdu, f.card.applet() instanceof javacardx.apdu.ExtendedLength);

@@ -138,7 +138,6 @@ final class FuzzEngine {
             }
             int sw = sw(resp);
             int ins = apdu.length > 1 ? apdu[1] & 0xFF : -1;
-            counts.merge(String.format("%s%02X:%04X", OUTCOME, ins & 0xFF, sw & 0xFFFF), 1, Integer::sum);
             PersistentState.Snapshot after = PersistentState.of(f.card.applet(), f.card.transientMemory());
             boolean framing = (thrown != null || sw == 0x6F00)
                     && ORACLE.get().simulatorRejects(apdu, f.card.applet() instanceof javacardx.apdu.ExtendedLength);
@@ -147,6 +146,7 @@ final class FuzzEngine {
                 before = after;
                 continue;
             }
+            counts.merge(String.format("%s%02X:%04X", OUTCOME, ins & 0xFF, sw & 0xFFFF), 1, Integer::sum);
             if (thrown != null) {
                 add(findings, counts, new Finding(t.applet(), t.state(), Kind.EXCEPTION, ins, Hex.of(apdu), sw,
                         Set.of(thrown.toString()), c.recipe(), c.seed()));

@@ -115,8 +115,4 @@ record Command(int cla, int ins, int p1, int p2, byte[] data, int le) {
         }
         return out;
     }
-
-    String hex() {
-        return dev.cardsmith.crypto.Hex.of(encode());
-    }
 }

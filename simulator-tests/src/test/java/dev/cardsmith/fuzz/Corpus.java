@@ -26,7 +26,7 @@ final class Corpus {
 
     private Corpus() {}
 
-    record Entry(String file, String target, Long caseSeed, List<byte[]> apdus, String expect, Properties p) {
+    record Entry(String file, String target, Long caseSeed, List<byte[]> apdus, String expect) {
         String knownId() { return expect.startsWith("known:") ? expect.substring(6) : null; }
     }
 
@@ -54,7 +54,7 @@ final class Corpus {
         String seed = p.getProperty("case");
         return new Entry(f.getFileName().toString(), p.getProperty("target"), seed == null ? null : Long.parseLong(seed.trim()),
                 apdus == null ? null : Arrays.stream(apdus.split(",")).map(String::trim).map(Hex::parse).toList(),
-                p.getProperty("expect", "clean").trim(), p);
+                p.getProperty("expect", "clean").trim());
     }
 
     /** Replays one entry on a freshly built state; returns what the invariants found. */

@@ -59,8 +59,6 @@ final class SimulatedCard implements AutoCloseable {
 
     void select() { session.select(spec.instanceAid()); }
 
-    void reset() { transport.reset(); }
-
     Applet applet() {
         return runtime().lookupApplet(AIDUtil.create(spec.instanceAid())).getApplet();
     }

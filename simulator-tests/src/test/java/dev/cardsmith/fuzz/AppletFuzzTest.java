@@ -1,0 +1,78 @@
+package dev.cardsmith.fuzz;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Structure-aware fuzzing of every applet in every lifecycle state (docs/robustness.md,
+ * "Fuzzing"). CI: a fixed seed and {@value #CI_TRIES} cases per state. A long campaign:
+ * {@code mvn -Pfuzz -pl simulator-tests -am -Dtest=AppletFuzzTest -Dsurefire.failIfNoSpecifiedTests=false test
+ * -Dcardsmith.fuzz.tries=1000000 [-Dcardsmith.fuzz.seed=N]
+ * [-Dcardsmith.fuzz.target=module/enrolled]}. Open findings listed in {@link Declarations#KNOWN}
+ * are reported, not failed; anything else fails the state's test with the APDU to replay.
+ */
+class AppletFuzzTest {
+
+    static final int CI_TRIES = 2000;
+    static final long CI_SEED = 0x11C4F022L;
+    private static final List<FuzzEngine.Result> RESULTS = Collections.synchronizedList(new ArrayList<>());
+
+    static long cases() {
+        return Long.getLong("cardsmith.fuzz.tries", CI_TRIES);
+    }
+
+    private static final long SEED = seedOf(System.getProperty("cardsmith.fuzz.seed", ""));
+
+    /** The run's seed: fixed in CI, "random" (the -Pfuzz default) draws one; it is printed either way. */
+    static long seed() {
+        return SEED;
+    }
+
+    private static long seedOf(String s) {
+        if (s.isBlank()) return CI_SEED;
+        if (s.equals("random")) return new java.security.SecureRandom().nextLong();
+        return Long.parseLong(s.trim());
+    }
+
+    @TestFactory
+    List<DynamicTest> everyAppletInEveryState() {
+        String only = System.getProperty("cardsmith.fuzz.target", "");
+        List<DynamicTest> tests = new ArrayList<>();
+        for (FuzzEngine.Target t : AppletStates.all()) {
+            if (!only.isEmpty() && !t.name().startsWith(only)) continue;
+            tests.add(DynamicTest.dynamicTest(t.name(), () -> {
+                System.out.println("fuzzing " + t.name() + ": seed " + seed() + ", " + cases() + " cases");
+                FuzzEngine.Result r = FuzzEngine.run(t, seed() ^ t.name().hashCode(), cases());
+                RESULTS.add(r);
+                FuzzEngine.report(List.of(r)).forEach(System.out::println);
+                List<FuzzEngine.Finding> open = r.unexpected();
+                assertTrue(open.isEmpty(), () -> "new findings in " + t.name() + ":\n"
+                        + String.join("\n", open.stream().map(FuzzEngine.Finding::describe).toList()));
+            }));
+        }
+        return tests;
+    }
+
+    @AfterAll
+    static void summary() {
+        System.out.println("---- fuzzing summary (seed " + seed() + ", " + cases() + " cases per state) ----");
+        long apdus = 0;
+        for (FuzzEngine.Result r : RESULTS) {
+            System.out.println(r.summary());
+            System.out.println("    INS:SW reached: " + String.join(" ", r.outcomes().stream().filter(o -> !o.endsWith(":6D00") && !o.endsWith(":6E00")).toList()));
+            apdus += r.apdus();
+        }
+        System.out.println("total APDUs: " + apdus);
+        for (Declarations.Known k : Declarations.KNOWN) {
+            boolean hit = RESULTS.stream().flatMap(r -> r.findings().values().stream()).anyMatch(k::matches);
+            System.out.println("known finding " + k.id() + " (" + k.issue() + "): " + (hit ? "found in this run" : "not hit in this run"));
+        }
+    }
+}

@@ -1,0 +1,330 @@
+package dev.cardsmith.fuzz;
+
+import dev.cardsmith.crypto.Hex;
+import dev.cardsmith.csp.CspCard;
+import dev.cardsmith.csp.KeyAlgorithm;
+import dev.cardsmith.hsm.Hsm;
+import dev.cardsmith.hsm.HsmFactory;
+import dev.cardsmith.hsm.SoftwareHsm;
+import dev.cardsmith.module.CentralSystem;
+import dev.cardsmith.module.CertificateAuthority;
+import dev.cardsmith.module.Manufacturing;
+import dev.cardsmith.module.ModuleApdus;
+import dev.cardsmith.module.ModuleCard;
+import dev.cardsmith.module.ModuleStore;
+import dev.cardsmith.module.PersonalizationUnit;
+import dev.cardsmith.module.TanIssuer;
+import dev.cardsmith.psd.AccessServer;
+import dev.cardsmith.psd.KeyManagementServer;
+import dev.cardsmith.psd.PsdKeys;
+import dev.cardsmith.psd.PsdStore;
+import dev.cardsmith.simulator.AppletRegistry;
+import dev.cardsmith.simulator.AppletSpec;
+import dev.cardsmith.store.Database;
+import dev.cardsmith.vault.Imei;
+import dev.cardsmith.vault.PublicDatabase;
+import dev.cardsmith.vault.SecureProcessingPoint;
+import dev.cardsmith.vault.VaultCard;
+import dev.cardsmith.vault.VaultKeys;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Every applet in every lifecycle state the fuzzer covers, each reached through the host
+ * library. Per applet one "world" (HSMs, stores, CA) is built once per JVM; its templates are the
+ * commands the host library sent while running the applet's flows on a separate capture card.
+ */
+final class AppletStates {
+
+    private AppletStates() {}
+
+    static final LocalDate TODAY = LocalDate.now();
+    private static final Map<String, Object> WORLDS = new ConcurrentHashMap<>();
+
+    static List<FuzzEngine.Target> all() {
+        List<FuzzEngine.Target> t = new ArrayList<>();
+        t.add(target("vault", "empty", VaultWorld::new, (w, c) -> { }));
+        t.add(target("vault", "provisioned", VaultWorld::new, VaultWorld::provision));
+        t.add(target("psd", "installed", PsdWorld::new, (w, c) -> { }));
+        t.add(target("psd", "issued", PsdWorld::new, (w, c) -> w.access.issue(c.session())));
+        t.add(target("module", "installed", ModuleWorld::new, (w, c) -> { }));
+        t.add(target("module", "enrolled", ModuleWorld::new, (w, c) -> w.enroll(c)));
+        t.add(target("module", "operating", ModuleWorld::new, ModuleWorld::personalize));
+        t.add(target("csp", "default", CspWorld::new, (w, c) -> { }));
+        t.add(CspWorld.keysLoggedIn());
+        t.addAll(SimStates.targets());
+        return t;
+    }
+
+    static FuzzEngine.Target byName(String name) {
+        return all().stream().filter(t -> t.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no fuzz target " + name));
+    }
+
+    /** Base of the per-applet worlds: the applet, its constants, its templates. */
+    abstract static class World {
+        final String applet;
+        final Path dir;
+        final Class<?> constants;
+        List<Command> templates = List.of();
+
+        World(String applet, Class<?> constants) {
+            this.applet = applet;
+            this.constants = constants;
+            try {
+                Path base = Files.createDirectories(Path.of("target", "fuzz-work"));
+                this.dir = Files.createTempDirectory(base, applet + "-");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        AppletSpec spec() { return AppletRegistry.byName(applet); }
+
+        SimulatedCard newCard() {
+            SimulatedCard c = new SimulatedCard(spec());
+            c.select();
+            return c;
+        }
+
+        /** Runs the host-library flows on a throw-away card and keeps what they sent as templates. */
+        void capture(Consumer<SimulatedCard> flows) {
+            try (SimulatedCard c = newCard()) {
+                flows.accept(c);
+                templates = Command.logical(c.recorded()).stream().filter(x -> x.ins() != 0xA4).distinct().toList();
+            }
+        }
+
+        ApduMutator mutator() { return new ApduMutator(constants, templates); }
+
+        abstract Object lifecycle(StateFixture f);
+    }
+
+    @SuppressWarnings("unchecked")
+    static <W extends World> W world(String applet, Function<String, W> make) {
+        return (W) WORLDS.computeIfAbsent(applet, a -> make.apply(a));
+    }
+
+    interface Setup<W> {
+        void to(W world, SimulatedCard card);
+    }
+
+    static <W extends World> FuzzEngine.Target target(String applet, String state, Function<String, W> make, Setup<W> setup) {
+        return new FuzzEngine.Target(applet, state, () -> {
+            W w = world(applet, make);
+            SimulatedCard c = w.newCard();
+            setup.to(w, c);
+            c.stopRecording();
+            ApduMutator m = w.mutator();
+            return new StateFixture(c) {
+                @Override CaseGenerator generator() { return m; }
+                @Override Object lifecycle() { return w.lifecycle(this); }
+            };
+        });
+    }
+
+    // ------------------------------------------------------------------ vault
+
+    static final class VaultWorld extends World {
+        final Hsm hsm;
+        final VaultKeys keys;
+        final SecureProcessingPoint spp;
+        private int identity;
+
+        VaultWorld(String applet) {
+            super(applet, dev.cardsmith.applet.vault.Constants.class);
+            hsm = SoftwareHsm.open(dir.resolve("keystore.p12"), "fuzz".toCharArray());
+            keys = new VaultKeys(hsm);
+            PublicDatabase db = new PublicDatabase(Database.open("jdbc:sqlite:" + dir.resolve("public.db")));
+            spp = new SecureProcessingPoint(keys, db, null); // key pair generated per card, no pre-generated pool
+            capture(c -> {
+                VaultCard card = new VaultCard(c.session());
+                provision(c);
+                card.proveChannelKey("a fuzzing challenge".getBytes(StandardCharsets.US_ASCII));
+                card.proveDeviceKey("a fuzzing challenge".getBytes(StandardCharsets.US_ASCII));
+                card.certificate();
+                card.devicePublicKey();
+                spp.wipe(card);
+            });
+        }
+
+        void provision(SimulatedCard c) {
+            String imei = "49015420323" + String.format("%03d", identity++ % 1000);
+            spp.provision(new VaultCard(c.session()), Imei.identityBytes(imei + Imei.luhnCheckDigit(imei)));
+        }
+
+        @Override Object lifecycle(StateFixture f) {
+            return List.of(f.field("st.state"));
+        }
+    }
+
+    // ------------------------------------------------------------------ psd
+
+    static final class PsdWorld extends World {
+        final AccessServer access;
+        final KeyManagementServer kms;
+
+        PsdWorld(String applet) {
+            super(applet, dev.cardsmith.applet.psd.PsdProtocol.class);
+            Hsm kmsHsm = HsmFactory.open("pkcs12:" + dir.resolve("kms.p12"), "kms-pw".toCharArray());
+            Hsm accessHsm = HsmFactory.open("pkcs12:" + dir.resolve("access.p12"), "access-pw".toCharArray());
+            kms = new KeyManagementServer(kmsHsm);
+            access = new AccessServer(accessHsm, new PsdStore(Database.open("jdbc:sqlite:" + dir.resolve("psd.db"))));
+            kms.init();
+            access.importKeys(kms.export(access.keyTransferImportKey(), true));
+            access.importTransportKey(Hex.parse(PsdKeys.DEV_TRANSPORT_KEY_HEX));
+            capture(c -> {
+                access.issue(c.session());
+                kms.rotateMasterKeyBlock();
+                access.importKeys(kms.export(access.keyTransferImportKey(), true));
+                access.replaceMasterKey(c.session());
+                access.mkWorks(c.session(), access.select(c.session()), access.latestMkVersion());
+            });
+        }
+
+        @Override Object lifecycle(StateFixture f) {
+            return f.field("p.vars").toString().substring(1, 3); // Persistent.V_STATE
+        }
+    }
+
+    // ------------------------------------------------------------------ module
+
+    static final class ModuleWorld extends World {
+        final Hsm hsm;
+        final ModuleStore store;
+        final CertificateAuthority ca;
+
+        ModuleWorld(String applet) {
+            super(applet, dev.cardsmith.applet.module.Constants.class);
+            hsm = HsmFactory.open("pkcs12:" + dir.resolve("keystore.p12"), "fuzz".toCharArray());
+            store = new ModuleStore(Database.open("jdbc:sqlite:" + dir.resolve("cardsmith.db")));
+            ca = new CertificateAuthority(hsm, store);
+            ca.init(TODAY);
+            capture(c -> {
+                String id = enroll(c);
+                personalize(this, c, id);
+                CentralSystem central = new CentralSystem(ca);
+                central.authenticate(ModuleCard.local(c.session(), true), TODAY);
+                central.transact(ModuleCard.local(c.session(), false), id, "fuzz".getBytes(StandardCharsets.US_ASCII));
+                ModuleCard.local(c.session(), false).transmitOk("GET STATUS", ModuleApdus.getStatus(2));
+            });
+            templates = new ArrayList<>(templates);
+            templates.addAll(otherPersoUnits(4));
+        }
+
+        /**
+         * PERSO INITIATE from further perso units the manufacturer certified (a factory has several):
+         * each names another perso-unit key, so a command that writes that key and then fails
+         * changes the applet's state visibly even after a genuine INITIATE set the first one.
+         */
+        List<Command> otherPersoUnits(int n) {
+            List<Command> out = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                byte[] point = dev.cardsmith.module.EcP256.encode(dev.cardsmith.module.EcP256.generate().getPublic());
+                dev.cardsmith.module.CvCertificate cert = dev.cardsmith.module.CvCertificate.issue(
+                        CertificateAuthority.MANUFACTURER_CHR, "ZZCSPU0000" + (i + 2), point,
+                        dev.cardsmith.module.CvCertificate.Role.PERSO_UNIT, null, TODAY, TODAY.plusYears(1),
+                        body -> hsm.signSha256WithEcdsa(CertificateAuthority.MANUFACTURER_LABEL, body));
+                byte[] eph = dev.cardsmith.module.EcP256.encode(dev.cardsmith.module.EcP256.generate().getPublic());
+                out.add(Command.decode(ModuleApdus.persoInitiate(cert.encoded(), eph, true).getBytes()));
+            }
+            return out;
+        }
+
+        String enroll(SimulatedCard c) {
+            return new Manufacturing(ca).enroll(c.session(), TODAY).moduleId();
+        }
+
+        static void personalize(ModuleWorld w, SimulatedCard c) {
+            personalize(w, c, w.enroll(c));
+        }
+
+        private static void personalize(ModuleWorld w, SimulatedCard c, String moduleId) {
+            c.select();
+            ModuleCard card = ModuleCard.local(c.session(), true);
+            card.transmitOk("ENTER TAN", ModuleApdus.enterTan(new TanIssuer(w.store).issue(moduleId, 1).get(0)));
+            new PersonalizationUnit(w.ca).personalize(card, TODAY, null);
+        }
+
+        @Override Object lifecycle(StateFixture f) {
+            return List.of(f.field("p.state"), f.field("p.checkingKeySet"), f.field("p.identityKeySet"),
+                    f.field("p.identityCertLength"), f.field("p.moduleKeySet"), f.field("p.centralKeySet"));
+        }
+    }
+
+    // ------------------------------------------------------------------ csp
+
+    static final class CspWorld extends World {
+        static final char[] PIN = "123456".toCharArray();
+
+        CspWorld(String applet) {
+            super(applet, dev.cardsmith.applet.csp.Constants.class);
+            capture(c -> {
+                CspCard card = new CspCard(c.session());
+                card.select();
+                card.login(PIN);
+                keys(card);
+                card.signEcdsa(0, new byte[32]);
+                card.ecdh(1, dev.cardsmith.vault.EcP256.rawPublic(dev.cardsmith.vault.EcP256.generate().getPublic()));
+                card.random(32);
+                card.slots();
+                c.session().transmit(new javax.smartcardio.CommandAPDU(0x80, 0xCA, 0, 0, 256)); // GET CERTIFICATE (not X.509 here)
+                card.delete(1);
+                card.changePin(PIN, PIN);
+                card.logout();
+            });
+        }
+
+        static void keys(CspCard card) {
+            card.generate(0, KeyAlgorithm.EC_P256, "fuzz signing key");
+            card.generate(1, KeyAlgorithm.EC_P256, "fuzz ecdh key");
+            card.putCertificate(0, fakeCertificate());
+        }
+
+        /** A DER SEQUENCE of 600 bytes: long enough for a chained PUT CERTIFICATE, parsed by nobody on the card. */
+        static byte[] fakeCertificate() {
+            byte[] der = new byte[600];
+            der[0] = 0x30;
+            der[1] = (byte) 0x82;
+            der[2] = (byte) ((der.length - 4) >> 8);
+            der[3] = (byte) (der.length - 4);
+            for (int i = 4; i < der.length; i++) der[i] = (byte) (i * 7);
+            return der;
+        }
+
+        static FuzzEngine.Target keysLoggedIn() {
+            return new FuzzEngine.Target("csp", "keys-logged-in", () -> {
+                CspWorld w = world("csp", CspWorld::new);
+                SimulatedCard c = w.newCard();
+                CspCard csp = new CspCard(c.session());
+                csp.login(PIN);
+                keys(csp);
+                c.stopRecording();
+                ApduMutator m = w.mutator();
+                return new StateFixture(c) {
+                    @Override CaseGenerator generator() { return m; }
+                    @Override Object lifecycle() { return w.lifecycle(this); }
+                    @Override void refresh() {
+                        csp.select();
+                        csp.login(PIN);
+                    }
+                };
+            });
+        }
+
+        @Override Object lifecycle(StateFixture f) {
+            return List.of(f.field("slots.algorithm"));
+        }
+    }
+}

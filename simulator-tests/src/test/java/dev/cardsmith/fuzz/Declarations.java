@@ -1,0 +1,64 @@
+package dev.cardsmith.fuzz;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The one place that says which persistent changes a refused command may make (staging
+ * areas, each named and justified from the applet's code) and which open findings the CI run
+ * tolerates (each with its issue). Everything else that a refused command changes is a finding.
+ */
+final class Declarations {
+
+    private Declarations() {}
+
+    /** How a command was refused: by its status word, by the PoR status of a secured packet, or by the compact response of a remote command inside an authentic packet. */
+    enum Refusal { STATUS_WORD, POR_STATUS, REMOTE_COMMAND }
+
+    /** A persistent field a refused command may change, and why that is safe. */
+    record Staging(String applet, Pattern path, List<Refusal> when, String why) {
+        boolean covers(String applet, String p, Refusal r) {
+            return this.applet.equals(applet) && when.contains(r) && path.matcher(p).matches();
+        }
+    }
+
+    static final List<Staging> STAGING = List.of(
+            new Staging("module", Pattern.compile("ModuleApplet\\.p\\.stage"), List.of(Refusal.STATUS_WORD),
+                    "EEPROM staging buffer (Constants.STAGE_LENGTH) for chained / extended commands and long responses: "
+                            + "every staged command parses it afresh from offset 0 after its last part, nothing reads it as committed state"),
+            new Staging("csp", Pattern.compile("CspApplet\\.(pin|puk)\\.triesLeft"), List.of(Refusal.STATUS_WORD),
+                    "OwnerPIN try counter: a wrong PIN/PUK must cost a try (ISO 7816-4 VERIFY answers 63Cx, then 6983); "
+                            + "not counting it would allow unlimited guessing"),
+            new Staging("sim", Pattern.compile("SimApplet\\.st\\.failCount"), List.of(Refusal.STATUS_WORD),
+                    "failed terminal authentications (AUTHENTICATE 6982) are counted towards MAX_AUTH_FAILURES, "
+                            + "the SIM's revocation on repeated failure; not counting them would allow unlimited guessing"),
+            new Staging("sim", Pattern.compile("SimApplet\\.st\\.counter"), List.of(Refusal.REMOTE_COMMAND),
+                    "TS 102 225 replay counter: an authentic packet (CC verified, counter accepted) consumes its counter even "
+                            + "when a remote command in it fails (OtaReceiver.commandPacket commits the counter), so it cannot be replayed"));
+
+    /** An open finding the CI run tolerates until the fix lands; KnownFindingsTest proves it still reproduces. */
+    record Known(String id, String issue, String applet, int ins, Pattern path, String what) {
+        boolean matches(FuzzEngine.Finding f) {
+            return f.kind() == FuzzEngine.Kind.STATE_CHANGED_ON_REFUSAL && f.applet().equals(applet) && f.ins() == ins
+                    && !f.changed().isEmpty() && f.changed().stream().allMatch(p -> path.matcher(p).matches());
+        }
+    }
+
+    static final List<Known> KNOWN = List.of(
+            new Known("module-perso-initiate-perso-key", "issue 11", "module", 0x20,
+                    Pattern.compile("ModuleApplet\\.p\\.persoKey"),
+                    "PERSO INITIATE sets the perso-unit key from the verified certificate, then refuses the ephemeral-key TLV (6700 / 6A80)"),
+            new Known("csp-put-certificate-spare-pool", "issue 11", "csp", 0xD8,
+                    Pattern.compile("CspApplet\\.slots\\.certPool\\[\\d+]"),
+                    "PUT CERTIFICATE copies the data into the spare certificate-pool buffer, then refuses it (6A80: not a DER SEQUENCE)"));
+
+    static boolean staged(String applet, String path, Refusal r) {
+        for (Staging s : STAGING) if (s.covers(applet, path, r)) return true;
+        return false;
+    }
+
+    static Known known(FuzzEngine.Finding f) {
+        for (Known k : KNOWN) if (k.matches(f)) return k;
+        return null;
+    }
+}

@@ -1,0 +1,166 @@
+package dev.cardsmith.fuzz;
+
+import dev.cardsmith.simulator.AppletSpec;
+import javacard.framework.APDU;
+import javacard.framework.Applet;
+import javacard.framework.ISO7816;
+import javacard.framework.ISOException;
+import javacard.framework.JCSystem;
+import javacard.framework.Util;
+import javacard.security.AESKey;
+import javacard.security.CryptoException;
+import javacard.security.KeyBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The fuzzer's invariants, each shown to fire on an applet built to break it (and to stay quiet otherwise). */
+class FuzzHarnessTest {
+
+    /** One misbehaviour per INS. */
+    public static class Faulty extends Applet {
+        final byte[] persistent = new byte[8];
+        final byte[] ram = JCSystem.makeTransientByteArray((short) 8, JCSystem.CLEAR_ON_DESELECT);
+        final AESKey key = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+        final AESKey sessionKey = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
+
+        Faulty() {
+            byte[] k = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, (byte) 0x88, (byte) 0x99, (byte) 0xAA, (byte) 0xBB, (byte) 0xCC, (byte) 0xDD, (byte) 0xEE, 0x01, 0x02};
+            key.setKey(k, (short) 0);
+        }
+
+        public static void install(byte[] b, short off, byte len) {
+            new Faulty().register(b, (short) (off + 1), b[off]);
+        }
+
+        @Override
+        public void process(APDU apdu) {
+            if (selectingApplet()) return;
+            byte[] buf = apdu.getBuffer();
+            switch (buf[ISO7816.OFFSET_INS]) {
+                case 0x01 -> { persistent[0]++; ISOException.throwIt(ISO7816.SW_WRONG_DATA); }
+                case 0x02 -> { ram[0]++; sessionKey.setKey(buf, (short) 0); ISOException.throwIt(ISO7816.SW_WRONG_DATA); }
+                case 0x03 -> { short n = key.getKey(buf, (short) 0); apdu.setOutgoingAndSend((short) 0, n); }
+                case 0x04 -> throw new NullPointerException();
+                case 0x05 -> CryptoException.throwIt(CryptoException.ILLEGAL_VALUE);
+                case 0x06 -> persistent[1]++;
+                case 0x07 -> { key.setKey(buf, (short) 0); ISOException.throwIt(ISO7816.SW_WRONG_LENGTH); }
+                default -> ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);
+            }
+        }
+    }
+
+    StateFixture f;
+    FuzzEngine.Target target;
+
+    @BeforeEach
+    void setUp() {
+        AppletSpec spec = new AppletSpec("faulty", new byte[] {(byte) 0xF0, 0x0F, 0x0F, 0x0F, 0x0F},
+                new byte[] {(byte) 0xF0, 0x0F, 0x0F, 0x0F, 0x0F, 0x01}, Faulty.class, new byte[0]);
+        SimulatedCard card = new SimulatedCard(spec);
+        card.select();
+        f = new StateFixture(card) {
+            @Override CaseGenerator generator() { return seed -> null; }
+            @Override Object lifecycle() { return "one"; }
+        };
+        target = new FuzzEngine.Target("faulty", "test", () -> f);
+    }
+
+    @AfterEach
+    void tearDown() {
+        f.close();
+    }
+
+    private Map<String, FuzzEngine.Finding> run(String... apdus) {
+        Map<String, FuzzEngine.Finding> findings = new LinkedHashMap<>();
+        List<byte[]> list = java.util.Arrays.stream(apdus).map(dev.cardsmith.crypto.Hex::parse).toList();
+        FuzzEngine.runCase(target, f, new CaseGenerator.Case(1, list, "test"), findings, new LinkedHashMap<>());
+        return findings;
+    }
+
+    private static FuzzEngine.Finding only(Map<String, FuzzEngine.Finding> findings) {
+        assertEquals(1, findings.size(), findings.toString());
+        return findings.values().iterator().next();
+    }
+
+    @Test
+    void persistentWriteBeforeARefusalIsFound() {
+        FuzzEngine.Finding x = only(run("00010000"));
+        assertEquals(FuzzEngine.Kind.STATE_CHANGED_ON_REFUSAL, x.kind());
+        assertEquals(Set.of("Faulty.persistent"), x.changed());
+        assertEquals(0x6A80, x.sw());
+    }
+
+    @Test
+    void keyWrittenBeforeARefusalIsFound() {
+        FuzzEngine.Finding x = only(run("0007000010000102030405060708090A0B0C0D0E0F10"));
+        assertEquals(Set.of("Faulty.key"), x.changed());
+    }
+
+    @Test
+    void transientArraysAndTransientKeysMayChangeOnARefusal() {
+        assertTrue(run("00020000").isEmpty());
+    }
+
+    @Test
+    void persistentWriteOfAnAcceptedCommandIsNoFinding() {
+        assertTrue(run("00060000").isEmpty());
+    }
+
+    @Test
+    void keyBytesInAResponseAreFound() {
+        assertEquals(FuzzEngine.Kind.KEY_IN_RESPONSE, only(run("00030000")).kind());
+    }
+
+    @Test
+    void uncaughtExceptionIs6F00() {
+        assertEquals(FuzzEngine.Kind.SW_6F00, only(run("00040000")).kind());
+    }
+
+    @Test
+    void uncaughtCardRuntimeExceptionGivesAStatusWordOutsideIso() {
+        FuzzEngine.Finding x = only(run("00050000"));
+        assertEquals(FuzzEngine.Kind.SW_OUTSIDE_ISO, x.kind());
+        assertEquals(CryptoException.ILLEGAL_VALUE, x.sw());
+    }
+
+    @Test
+    void apdusJCardSimCannotDeliverAreNoFinding() {
+        assertTrue(run("0001", "00011234" + "FF" + "00".repeat(255) + "00").isEmpty());
+    }
+
+    @Test
+    void stagingAreasAndKnownFindingsAreMatchedByAppletInsAndPath() {
+        assertTrue(Declarations.staged("module", "ModuleApplet.p.stage", Declarations.Refusal.STATUS_WORD));
+        assertFalse(Declarations.staged("module", "ModuleApplet.p.persoKey", Declarations.Refusal.STATUS_WORD));
+        assertFalse(Declarations.staged("sim", "SimApplet.st.counter", Declarations.Refusal.POR_STATUS));
+        FuzzEngine.Finding perso = new FuzzEngine.Finding("module", "enrolled", FuzzEngine.Kind.STATE_CHANGED_ON_REFUSAL, 0x20, "", 0x6700,
+                Set.of("ModuleApplet.p.persoKey"), "", 0);
+        assertNotNull(Declarations.known(perso));
+        FuzzEngine.Finding more = new FuzzEngine.Finding("module", "enrolled", FuzzEngine.Kind.STATE_CHANGED_ON_REFUSAL, 0x20, "", 0x6700,
+                Set.of("ModuleApplet.p.persoKey", "ModuleApplet.p.state"), "", 0);
+        assertNull(Declarations.known(more), "a known finding that changes more than its fields is a new finding");
+    }
+
+    @Test
+    void tlvLengthsAreRewrittenInPlace() {
+        byte[] d = dev.cardsmith.crypto.Hex.parse("7F21038601AA5F4941" + "04".repeat(65));
+        List<Tlv.Element> els = Tlv.parse(d);
+        assertEquals(List.of(3, 1, 65), els.stream().map(Tlv.Element::length).toList());
+        byte[] m = Tlv.withLength(d, els.get(2), 64);
+        assertEquals(0x40, m[8] & 0xFF);
+        assertEquals(d.length, m.length);
+        assertEquals(d.length + 1, Tlv.withLength(d, els.get(2), 0x80).length);
+    }
+}

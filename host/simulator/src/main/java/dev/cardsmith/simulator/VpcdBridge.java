@@ -28,7 +28,7 @@ public final class VpcdBridge implements AutoCloseable {
     private static final int CTRL_RESET = 2;
     private static final int CTRL_ATR = 4;
 
-    private final CardTransport card;
+    private volatile CardTransport card;
     private final String host;
     private final int port;
     private final Thread thread;
@@ -50,6 +50,17 @@ public final class VpcdBridge implements AutoCloseable {
         VpcdBridge b = new VpcdBridge(card, host, port);
         b.thread.start();
         return b;
+    }
+
+    /**
+     * Puts another card in the reader (the next request goes to it) and returns the one taken
+     * out, which the caller closes. pcscd still believes the same card is present: a program
+     * that had a connection reconnects (the test runs' "fresh card" between tests).
+     */
+    public synchronized CardTransport replaceCard(CardTransport next) {
+        CardTransport previous = card;
+        card = next;
+        return previous;
     }
 
     public boolean connected() {
@@ -88,22 +99,28 @@ public final class VpcdBridge implements AutoCloseable {
             byte[] msg = in.readNBytes(len);
             if (msg.length != len) throw new IOException("vpcd closed");
             served = true;
-            if (len == 1) {
-                switch (msg[0]) {
-                    case CTRL_ATR -> write(out, card.atr());
-                    case CTRL_RESET, CTRL_ON -> card.reset();
-                    case CTRL_OFF -> { /* the next power-on resets */ }
-                    default -> LOG.warn("unknown vpcd control code {}", msg[0]);
-                }
-            } else {
-                byte[] resp;
-                try {
-                    resp = card.transmit(msg);
-                } catch (RuntimeException e) {
-                    resp = new byte[] {0x6F, 0x00};
-                }
-                write(out, resp);
+            synchronized (this) {
+                answer(msg, out);
             }
+        }
+    }
+
+    private void answer(byte[] msg, DataOutputStream out) throws IOException {
+        if (msg.length == 1) {
+            switch (msg[0]) {
+                case CTRL_ATR -> write(out, card.atr());
+                case CTRL_RESET, CTRL_ON -> card.reset();
+                case CTRL_OFF -> { /* the next power-on resets */ }
+                default -> LOG.warn("unknown vpcd control code {}", msg[0]);
+            }
+        } else {
+            byte[] resp;
+            try {
+                resp = card.transmit(msg);
+            } catch (RuntimeException e) {
+                resp = new byte[] {0x6F, 0x00};
+            }
+            write(out, resp);
         }
     }
 

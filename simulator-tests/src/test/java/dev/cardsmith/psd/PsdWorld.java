@@ -6,7 +6,7 @@ import dev.cardsmith.hsm.HsmFactory;
 import dev.cardsmith.store.Database;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardTransport;
-import dev.cardsmith.simulator.SimulatorTransport;
+import dev.cardsmith.support.CardUnderTest;
 
 import java.nio.file.Path;
 
@@ -65,7 +65,7 @@ final class PsdWorld implements AutoCloseable {
     }
 
     static CardSession newCard() {
-        return new CardSession(new SimulatorTransport());
+        return new CardSession(CardUnderTest.fresh());
     }
 
     static CardSession on(CardTransport t) {

@@ -25,10 +25,10 @@ class CardUnderTestTest {
         CardUnderTest.Target physical = CardUnderTest.Target.of("pcsc:ACS ACR39U 00 00", null);
         assertEquals(CardUnderTest.Kind.PHYSICAL_READER, physical.kind());
         assertEquals("ACS ACR39U 00 00", physical.reader());
-        CardUnderTest.Target ci = CardUnderTest.Target.of("pcsc:Virtual PCD 00 00", "127.0.0.1:35964");
+        CardUnderTest.Target ci = CardUnderTest.Target.of("pcsc:Virtual PCD 00 00", "127.0.0.1:35970");
         assertEquals(CardUnderTest.Kind.TEST_READER, ci.kind());
         assertEquals("Virtual PCD 00 00", ci.reader());
-        assertEquals(35964, ci.controlPort());
+        assertEquals(35970, ci.controlPort());
     }
 
     @Test
@@ -39,9 +39,9 @@ class CardUnderTestTest {
                 .getMessage().contains("unknown card"));
         assertTrue(assertThrows(ExtensionConfigurationException.class, () -> CardUnderTest.Target.of("pcsc:", null))
                 .getMessage().contains("needs a reader name"));
-        assertTrue(assertThrows(ExtensionConfigurationException.class, () -> CardUnderTest.Target.of("pcsc:X", "10.0.0.5:35964"))
+        assertTrue(assertThrows(ExtensionConfigurationException.class, () -> CardUnderTest.Target.of("pcsc:X", "10.0.0.5:35970"))
                 .getMessage().contains("loopback only"));
-        assertThrows(ExtensionConfigurationException.class, () -> CardUnderTest.Target.of("pcsc:X", "35964"));
+        assertThrows(ExtensionConfigurationException.class, () -> CardUnderTest.Target.of("pcsc:X", "35970"));
     }
 
     @Test

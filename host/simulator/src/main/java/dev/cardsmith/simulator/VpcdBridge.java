@@ -4,6 +4,7 @@ import dev.cardsmith.transport.*;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -27,6 +28,8 @@ public final class VpcdBridge implements AutoCloseable {
     private static final int CTRL_ON = 1;
     private static final int CTRL_RESET = 2;
     private static final int CTRL_ATR = 4;
+
+    private static final boolean QUICKACK = quickAckSupported();
 
     private volatile CardTransport card;
     private final String host;
@@ -76,10 +79,14 @@ public final class VpcdBridge implements AutoCloseable {
         while (running) {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(host, port), 1000);
+                // Each answer leaves as one segment at once (no Nagle). vpcd writes the length
+                // and the APDU in two send() calls under Nagle, so its APDU waits for our ACK of
+                // the length: quick ACKs instead of delayed ones save about 40 ms per APDU.
+                s.setTcpNoDelay(true);
                 socket = s;
                 connected = true;
                 LOG.info("vpcd connected at {}:{}", host, port);
-                serve(new DataInputStream(s.getInputStream()), new DataOutputStream(s.getOutputStream()));
+                serve(s, new DataInputStream(s.getInputStream()), new DataOutputStream(new BufferedOutputStream(s.getOutputStream())));
             } catch (IOException e) {
                 connected = false;
                 served = false;
@@ -93,9 +100,11 @@ public final class VpcdBridge implements AutoCloseable {
         }
     }
 
-    private void serve(DataInputStream in, DataOutputStream out) throws IOException {
+    private void serve(Socket s, DataInputStream in, DataOutputStream out) throws IOException {
         while (running) {
+            quickAck(s);
             int len = in.readUnsignedShort();
+            quickAck(s);
             byte[] msg = in.readNBytes(len);
             if (msg.length != len) throw new IOException("vpcd closed");
             served = true;
@@ -121,6 +130,24 @@ public final class VpcdBridge implements AutoCloseable {
                 resp = new byte[] {0x6F, 0x00};
             }
             write(out, resp);
+        }
+    }
+
+    private static boolean quickAckSupported() {
+        try (Socket s = new Socket()) {
+            return s.supportedOptions().contains(jdk.net.ExtendedSocketOptions.TCP_QUICKACK);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** TCP_QUICKACK (Linux) is not sticky: the kernel may fall back to delayed ACKs, so it is set before every read. */
+    private static void quickAck(Socket s) {
+        if (!QUICKACK) return;
+        try {
+            s.setOption(jdk.net.ExtendedSocketOptions.TCP_QUICKACK, true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // only slower
         }
     }
 

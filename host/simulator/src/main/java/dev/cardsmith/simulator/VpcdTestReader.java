@@ -35,8 +35,8 @@ import java.util.function.Consumer;
  */
 public final class VpcdTestReader {
 
-    /** Default loopback control port (the vpcd port + 1). */
-    public static final int DEFAULT_CONTROL_PORT = VpcdBridge.DEFAULT_PORT + 1;
+    /** Default loopback control port (vpcd itself listens on 35963 and 35964, one port per slot). */
+    public static final int DEFAULT_CONTROL_PORT = 35970;
 
     private static final Logger LOG = LoggerFactory.getLogger(VpcdTestReader.class);
 

@@ -8,7 +8,9 @@ import com.licel.jcardsim.utils.AIDUtil;
 import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.simulator.AppletRegistry;
-import dev.cardsmith.simulator.SimulatorTransport;
+import dev.cardsmith.support.CardTest;
+import dev.cardsmith.support.CardUnderTest;
+import dev.cardsmith.support.SimulatorOnly;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -29,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * transient RAM within the 1 KB budget, and no malformed APDU ever ends in 6F00 (an uncaught
  * exception) or a status word outside ISO 7816-4's ranges.
  */
+@CardTest
 class AllAppletsRobustnessTest {
 
     static final int TRANSIENT_BUDGET = 1024;
@@ -39,6 +42,7 @@ class AllAppletsRobustnessTest {
     }
 
     @TestFactory
+    @SimulatorOnly("measures jCardSim's transient memory by reflection")
     List<DynamicTest> transientRamWithinBudget() {
         List<DynamicTest> tests = new ArrayList<>();
         for (AppletSpec a : AppletRegistry.all()) {
@@ -58,13 +62,14 @@ class AllAppletsRobustnessTest {
     }
 
     @TestFactory
+    @SimulatorOnly("random INS include MANAGE CHANNEL, which javax.smartcardio refuses to send on the basic channel")
     List<DynamicTest> malformedCommandsGetIsoStatusWords() {
         List<DynamicTest> tests = new ArrayList<>();
         for (AppletSpec a : AppletRegistry.all()) {
             tests.add(DynamicTest.dynamicTest(a.name(), () -> {
                 Random rnd = new Random(0xC0FFEE ^ a.name().hashCode());
                 int[] classes = {0x00, 0x80, 0x84, 0x90, 0x0C, 0xFF, 0x10, 0xE0};
-                try (CardSession s = new CardSession(new SimulatorTransport(AppletRegistry.all()))) {
+                try (CardSession s = new CardSession(CardUnderTest.fresh(AppletRegistry.all()))) {
                     for (int i = 0; i < 1500; i++) {
                         if (i % 100 == 0) s.select(a.instanceAid());
                         int cla = classes[rnd.nextInt(classes.length)];

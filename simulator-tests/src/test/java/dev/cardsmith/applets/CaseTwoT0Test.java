@@ -4,6 +4,7 @@ import com.licel.jcardsim.smartcardio.CardSimulator;
 import com.licel.jcardsim.utils.AIDUtil;
 import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.simulator.AppletRegistry;
+import dev.cardsmith.support.SimulatorOnly;
 import javacard.framework.AID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * reads as Lc is still answered as the case-2 command it is, not with 6700. (jCardSim's default
  * protocol is T=0; under T=1 the strict "no data" check stays.)
  */
+@SimulatorOnly("drives jCardSim's CardSimulator directly in T=0")
 class CaseTwoT0Test {
 
     CardSimulator sim;

@@ -4,7 +4,10 @@ import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.applet.csp.Constants;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
-import dev.cardsmith.simulator.SimulatorTransport;
+import dev.cardsmith.support.CardTest;
+import dev.cardsmith.support.CardUnderTest;
+import dev.cardsmith.support.SimulatorOnly;
+import dev.cardsmith.transport.CardTransports;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +29,7 @@ import java.util.Arrays;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The CSP applet in jCardSim through {@link CspCard} (APDU level). */
+@CardTest
 class CspAppletTest {
 
     static final char[] PIN = "123456".toCharArray();
@@ -36,7 +40,7 @@ class CspAppletTest {
 
     @BeforeEach
     void installAndSelect() {
-        session = new CardSession(new SimulatorTransport());
+        session = new CardSession(CardUnderTest.fresh());
         card = new CspCard(session);
         card.select();
     }
@@ -172,16 +176,17 @@ class CspAppletTest {
     }
 
     @Test
+    @SimulatorOnly("the card's state lives in a jCardSim state file across processes")
     void claim15_stateSurvivesAcrossProcessesInTheSimFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         java.nio.file.Path f = dir.resolve("card.sim");
         PublicKey pub;
-        try (CardSession s = new CardSession(SimulatorTransport.open(f))) {
+        try (CardSession s = new CardSession(CardTransports.open("sim:" + f))) {
             CspCard c = new CspCard(s);
             c.login(PIN);
             pub = c.generate(3, KeyAlgorithm.EC_P256, "persist");
             assertEquals(0x63C2, swOf(() -> c.login("000000".toCharArray())));
         }
-        try (CardSession s = new CardSession(SimulatorTransport.open(f))) {
+        try (CardSession s = new CardSession(CardTransports.open("sim:" + f))) {
             CspCard c = new CspCard(s);
             assertEquals(pub, c.publicKey(3), "same on-card key after replay");
             assertEquals(2, c.pinTriesLeft());
@@ -274,11 +279,12 @@ class CspAppletTest {
     }
 
     @Test
+    @SimulatorOnly("reads the private keys out of the jCardSim applet objects")
     void noPrivateKeyLeavesTheCard() throws Exception {
         // Every response of the session is captured; the private key bytes are read out of the
         // simulator's key objects (test only) and must appear in none of them.
         java.util.List<byte[]> responses = new java.util.ArrayList<>();
-        session = new CardSession(new SimulatorTransport(), new dev.cardsmith.transport.ApduTrace() {
+        session = new CardSession(CardUnderTest.fresh(), new dev.cardsmith.transport.ApduTrace() {
             @Override public void command(byte[] apdu) {}
             @Override public void response(byte[] resp) { responses.add(resp.clone()); }
             @Override public void note(String text) {}

@@ -2,7 +2,8 @@ package dev.cardsmith.csp;
 
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
-import dev.cardsmith.simulator.SimulatorTransport;
+import dev.cardsmith.support.CardTest;
+import dev.cardsmith.support.CardUnderTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * every private-key call re-sent the stale PIN, burning one try each time, until the PIN was blocked
  * without the user ever typing a wrong PIN.
  */
+@CardTest
 class CspPinCacheTest {
 
     static final char[] PIN = "123456".toCharArray();
@@ -25,7 +27,7 @@ class CspPinCacheTest {
 
     @BeforeEach
     void installAndSelect() {
-        session = new CardSession(new SimulatorTransport());
+        session = new CardSession(CardUnderTest.fresh());
         card = new CspCard(session);
         card.select();
     }

@@ -1,7 +1,8 @@
 package dev.cardsmith.csp;
 
 import dev.cardsmith.transport.CardSession;
-import dev.cardsmith.simulator.SimulatorTransport;
+import dev.cardsmith.support.CardTest;
+import dev.cardsmith.support.CardUnderTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,6 +36,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The JCA provider over the simulated card: the split of claims 24, 42, 47-48 seen by an ordinary Java program. */
+@CardTest
 class CspProviderTest {
 
     static final char[] PIN = "123456".toCharArray();
@@ -44,7 +46,7 @@ class CspProviderTest {
 
     @BeforeEach
     void installAndSelect() {
-        session = new CardSession(new SimulatorTransport());
+        session = new CardSession(CardUnderTest.fresh());
         provider = new CardsmithProvider(session);
         Security.addProvider(provider);
     }

@@ -4,7 +4,6 @@ import com.licel.jcardsim.base.Simulator;
 import com.licel.jcardsim.base.SimulatorRuntime;
 import com.licel.jcardsim.utils.AIDUtil;
 import dev.cardsmith.transport.CardSession;
-import dev.cardsmith.simulator.SimulatorTransport;
 import javacard.security.ECPrivateKey;
 import javacard.security.KeyPair;
 import javacard.security.RSAPrivateCrtKey;
@@ -24,8 +23,7 @@ final class SimKeys {
     private SimKeys() {}
 
     static List<byte[]> privateKeyBytes(CardSession session) throws ReflectiveOperationException {
-        SimulatorTransport t = (SimulatorTransport) session.transport();
-        Object sim = field(t, "sim");
+        Object sim = field(session.transport(), "sim"); // a SimulatorTransport: @SimulatorOnly tests
         SimulatorRuntime runtime = (SimulatorRuntime) field(sim, Simulator.class, "runtime");
         Object instance = runtime.lookupApplet(AIDUtil.create(CspApdus.AID));
         Method getApplet = instance.getClass().getDeclaredMethod("getApplet");

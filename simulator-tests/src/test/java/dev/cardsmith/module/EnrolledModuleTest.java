@@ -1,5 +1,6 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.support.CardTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -7,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 
 /** Base of the module tests: a fresh CA and simulated module, enrolled and selected (personalized when asked). */
+@CardTest
 abstract class EnrolledModuleTest {
 
     @TempDir

@@ -4,12 +4,10 @@ import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.hsm.HsmFactory;
 import dev.cardsmith.store.Database;
 import dev.cardsmith.transport.CardSession;
-import dev.cardsmith.simulator.AppletRegistry;
-import dev.cardsmith.simulator.SimulatorTransport;
+import dev.cardsmith.support.CardUnderTest;
 
 import java.nio.file.Path;
 import java.time.LocalDate;
-import java.util.List;
 
 /** CA, store and a jCardSim module for the end-to-end tests of system 002. */
 final class ModuleFixture implements AutoCloseable {
@@ -34,7 +32,7 @@ final class ModuleFixture implements AutoCloseable {
     }
 
     static CardSession newCard() {
-        return new CardSession(new SimulatorTransport(List.of(AppletRegistry.byName("module"))));
+        return new CardSession(CardUnderTest.fresh("module"));
     }
 
     /** Enrolls the module (checking key, identity key + certificate) and issues one TAN. */

@@ -1,5 +1,6 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.support.CardTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Remote personalization and central sessions over the loopback relay (claims 12, 14, 15). */
+@CardTest
 class ModuleRemoteTest {
 
     @TempDir

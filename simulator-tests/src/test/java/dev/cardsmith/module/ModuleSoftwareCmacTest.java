@@ -11,6 +11,7 @@ import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
 import dev.cardsmith.simulator.AppletRegistry;
+import dev.cardsmith.support.SimulatorOnly;
 import javacard.framework.AID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the host with BouncyCastle), central session (receipt MAC), transactions, and the MAC checks
  * still rejecting forgeries. Transient RAM on that path stays within the 1 KB budget.
  */
+@SimulatorOnly("switches the module applet to its software CMAC at install, in the same JVM")
 class ModuleSoftwareCmacTest {
 
     @TempDir

@@ -8,7 +8,7 @@ import dev.cardsmith.store.Database;
 import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.simulator.AppletRegistry;
-import dev.cardsmith.simulator.SimulatorTransport;
+import dev.cardsmith.support.CardUnderTest;
 
 import javax.smartcardio.ResponseAPDU;
 import java.nio.file.Path;
@@ -38,7 +38,7 @@ final class OtaFixture implements AutoCloseable {
     OtaFixture(Path dir, Spi.CounterMode mode, int msl) {
         this.dir = dir;
         AppletSpec spec = AppletRegistry.byName("sim").withInstallParams(DevKeys.keys().installParams(msl));
-        card = new CardSession(new SimulatorTransport(List.of(spec)));
+        card = new CardSession(CardUnderTest.fresh(List.of(spec)));
         db = Database.open("jdbc:sqlite:" + dir.resolve("ota.db"));
         hsm = SoftwareHsm.open(dir.resolve("hsm.p12"), "test".toCharArray());
         server = new OtaServer(new OtaStore(db, hsm));

@@ -2,6 +2,8 @@ package dev.cardsmith.ota;
 
 import dev.cardsmith.applet.sim.Constants;
 import dev.cardsmith.crypto.Hex;
+import dev.cardsmith.support.CardTest;
+import dev.cardsmith.support.CardUnderTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +17,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Secured packets against the sim applet: counters, replays, wrong keys, tampering, MSL, SMS concatenation. */
+@CardTest
 class OtaPacketE2eTest {
 
     @TempDir
@@ -206,7 +209,7 @@ class OtaPacketE2eTest {
         f.close();
         // installed without parameters: OTA refused until PERSONALIZE
         dev.cardsmith.simulator.AppletSpec bare = dev.cardsmith.simulator.AppletRegistry.byName("sim").withInstallParams(new byte[0]);
-        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(new dev.cardsmith.simulator.SimulatorTransport(List.of(bare)))) {
+        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(CardUnderTest.fresh(List.of(bare)))) {
             c.select(OtaServer.simAid());
             byte[] env = OtaFixture.envelopes(CommandPacket.encode(DevKeys.keys(), SECURE_HIGHER, 1, STATUS)).get(0);
             assertEquals(0x6985, c.transmit(OtaServer.envelopeApdu(env)).getSW());
@@ -231,7 +234,7 @@ class OtaPacketE2eTest {
         }
         OtaKeys pysim = OtaKeys.aes(2, Hex.parse(v.getProperty("aes.kic")), 2, Hex.parse(v.getProperty("aes.kid")), Hex.parse(v.getProperty("tar")));
         dev.cardsmith.simulator.AppletSpec spec = dev.cardsmith.simulator.AppletRegistry.byName("sim").withInstallParams(pysim.installParams(0x06));
-        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(new dev.cardsmith.simulator.SimulatorTransport(List.of(spec)))) {
+        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(CardUnderTest.fresh(List.of(spec)))) {
             c.select(OtaServer.simAid());
             byte[] tpdu = SmsPp.deliver("12345678", Hex.parse(v.getProperty("aes.cipheredCc.cmd")), 0, Hex.parse("22705200000000")).get(0);
             ResponseAPDU r = c.transmit(OtaServer.envelopeApdu(SmsPp.envelope(tpdu, null)));
@@ -253,7 +256,7 @@ class OtaPacketE2eTest {
         }
         OtaKeys tdes = new OtaKeys(OtaKeys.Algorithm.TDES2, 3, Hex.parse(v.getProperty("tdes.kic")), 3, Hex.parse(v.getProperty("tdes.kid")), Hex.parse(v.getProperty("tar")));
         dev.cardsmith.simulator.AppletSpec spec = dev.cardsmith.simulator.AppletRegistry.byName("sim").withInstallParams(tdes.installParams(0x06));
-        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(new dev.cardsmith.simulator.SimulatorTransport(List.of(spec)))) {
+        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(CardUnderTest.fresh(List.of(spec)))) {
             c.select(OtaServer.simAid());
             String[][] cases = {{"tdes.cipheredCc.cmd", "0619"}, {"tdes.plainPorCc.cmd", "0609"}};
             for (String[] k : cases) {

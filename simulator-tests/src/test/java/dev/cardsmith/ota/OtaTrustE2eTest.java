@@ -6,6 +6,7 @@ import dev.cardsmith.ota.terminal.Terminal;
 import dev.cardsmith.ota.terminal.TerminalException;
 import dev.cardsmith.transport.CardStatusException;
 import dev.cardsmith.transport.CardSession;
+import dev.cardsmith.support.CardTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ import java.util.Arrays;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Seed 004 end to end in jCardSim: OTA server, sim applet, terminal. */
+@CardTest
 class OtaTrustE2eTest {
 
     @TempDir

@@ -6,6 +6,8 @@ import com.licel.jcardsim.base.SimulatorRuntime;
 import dev.cardsmith.applet.sim.Constants;
 import dev.cardsmith.ota.terminal.Terminal;
 import dev.cardsmith.transport.CardSession;
+import dev.cardsmith.support.CardTest;
+import dev.cardsmith.support.SimulatorOnly;
 import javacard.framework.AID;
 import javacard.framework.Applet;
 import javacard.security.Key;
@@ -27,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * engine of the installed applet instance for one that "tears" (throws an Error, which no applet
  * catch block handles, like a power loss) at the chosen call; the card is then reset.
  */
+@CardTest
 class SimReviewTest {
 
     @TempDir
@@ -150,6 +153,7 @@ class SimReviewTest {
     }
 
     @Test
+    @SimulatorOnly("tears inside an APDU through a Signature injected into the sim applet")
     void bug_failCountIncrementedAfterTheProofComparison_tearGaveAFreeTry() {
         establish();
         Object crypto = get(simApplet(f.card), "crypto");
@@ -196,6 +200,7 @@ class SimReviewTest {
     }
 
     @Test
+    @SimulatorOnly("reads the sim applet's RAM buffer by reflection")
     void bug_decipheredOtaPacketWithKeysLeftInRam() {
         byte[] initKey = new byte[16];
         java.util.Arrays.fill(initKey, (byte) 0x5A);
@@ -283,6 +288,7 @@ class SimReviewTest {
      * paired the new content key with the old, more generous rights.
      */
     @Test
+    @SimulatorOnly("tears inside an APDU through objects injected into the sim applet")
     void bug_licenseReplacedInPlace_tearPairedNewContentKeyWithOldRights() {
         establish();
         byte[] k1 = new byte[16];
@@ -323,6 +329,7 @@ class SimReviewTest {
      * SIM switched to an ENC key nobody knows (trust relationship broken until re-init).
      */
     @Test
+    @SimulatorOnly("tears inside an APDU through objects injected into the sim applet")
     void bug_tornSecondKeyDeliveryLeftAnAcknowledgeableMixOfKeys() {
         establish();
         byte[] k1 = new byte[16];
@@ -466,6 +473,7 @@ class SimReviewTest {
      * done - neither the old nor the new terminal could authenticate.
      */
     @Test
+    @SimulatorOnly("tears inside an APDU through a key injected into the sim applet")
     void bug_initTrustTornAfterTheKeyWrite_leftTheTrustWithClearedKeys() {
         establish();
         byte[] ck = new byte[16];
@@ -497,6 +505,7 @@ class SimReviewTest {
      * authenticate as the old terminal (a new key paired with the old characteristics).
      */
     @Test
+    @SimulatorOnly("tears inside an APDU through a key injected into the sim applet")
     void bug_initTrustTornAfterTheKeyWrite_pairedTheNewKeyWithTheOldImei() {
         byte[] k1 = Terminal.enrolSymmetric(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
         assertTrue(f.send(f.server.initTrustSymmetric(OtaFixture.SIM, k1, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT,
@@ -522,6 +531,7 @@ class SimReviewTest {
     }
     /** A torn INIT_TRUST leaves no key behind in the staging slot: the next command clears it. */
     @Test
+    @SimulatorOnly("tears inside an APDU through a key injected into the sim applet")
     void initTrustTornKeyDoesNotLingerInTheStagingSlot() {
         establish();
         Terminal t2 = terminal("t2.json");

@@ -3,8 +3,10 @@ package dev.cardsmith.pcsc;
 import dev.cardsmith.cli.Main;
 import dev.cardsmith.csp.CardKeyGenParameterSpec;
 import dev.cardsmith.csp.CardsmithProvider;
-import dev.cardsmith.simulator.SimulatorTransport;
 import dev.cardsmith.simulator.VirtualPcscReader;
+import dev.cardsmith.support.CardTest;
+import dev.cardsmith.support.CardUnderTest;
+import dev.cardsmith.transport.CardTransport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,15 +28,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The same host code on a card in a real PC/SC reader (pcscd + vpcd, the simulated card with
  * every applet behind it): the vault's factory flow through the CLI with --reader, and the JCA
- * provider configured with "reader:NAME".
+ * provider configured with "reader:NAME". On jCardSim the test serves its own fresh card through
+ * pcscd + vpcd; when the run's target already is a reader, it uses that reader's fresh card.
  */
+@CardTest
 class PcscEndToEndTest {
 
     static VirtualPcscReader reader;
+    static String readerName;
 
     @BeforeAll
     static void start() throws Exception {
-        reader = PcscFixture.start(new SimulatorTransport());
+        CardTransport card = CardUnderTest.fresh();
+        if (CardUnderTest.simulator()) {
+            reader = PcscFixture.start(card);
+            readerName = VirtualPcscReader.READER;
+        } else {
+            card.close(); // the fresh card stays in the run's reader for the CLI and the provider
+            readerName = CardUnderTest.reader().orElseThrow();
+        }
     }
 
     @AfterAll
@@ -44,7 +56,7 @@ class PcscEndToEndTest {
 
     static String[] cli(Path dir, String... args) {
         List<String> all = new ArrayList<>(List.of(
-                "--reader", VirtualPcscReader.READER,
+                "--reader", readerName,
                 "--db", "jdbc:sqlite:" + dir.resolve("public.db"),
                 "--keystore", "pkcs12:" + dir.resolve("ks.p12"), "--keystore-password", "test"));
         all.addAll(List.of(args));
@@ -70,7 +82,7 @@ class PcscEndToEndTest {
 
     @Test
     void jcaProviderSignsThroughAPcscReader() throws Exception {
-        CardsmithProvider provider = new CardsmithProvider("reader:" + VirtualPcscReader.READER);
+        CardsmithProvider provider = new CardsmithProvider("reader:" + readerName);
         try {
             KeyStore ks = KeyStore.getInstance(CardsmithProvider.KEYSTORE_TYPE, provider);
             ks.load(null, "123456".toCharArray());

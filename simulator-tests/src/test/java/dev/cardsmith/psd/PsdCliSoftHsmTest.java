@@ -2,6 +2,7 @@ package dev.cardsmith.psd;
 
 import dev.cardsmith.cli.Main;
 import dev.cardsmith.hsm.SoftHsm2;
+import dev.cardsmith.hsm.SoftHsmFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,9 +20,9 @@ class PsdCliSoftHsmTest {
 
     int cli(StringBuilder log, String... args) {
         List<String> all = new ArrayList<>(List.of("--sim=" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("a.db"),
-                "--hsm", SoftHsm2.spec(SoftHsmTokens.TOKEN), "--hsm-pin", SoftHsmTokens.PIN));
+                "--hsm", SoftHsm2.spec(SoftHsmFixture.TOKEN), "--hsm-pin", SoftHsmFixture.PIN));
         all.addAll(List.of(args));
-        if (args[0].equals("kms")) all.addAll(List.of("--kms-hsm", SoftHsm2.spec(SoftHsmTokens.TOKEN_KMS), "--kms-pin", SoftHsmTokens.PIN));
+        if (args[0].equals("kms")) all.addAll(List.of("--kms-hsm", SoftHsm2.spec(SoftHsmFixture.TOKEN_KMS), "--kms-pin", SoftHsmFixture.PIN));
         StringWriter out = new StringWriter(), err = new StringWriter();
         int code = Main.run(all.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
         log.append(String.join(" ", args)).append(" -> ").append(code).append('\n').append(out).append(err);
@@ -30,7 +31,7 @@ class PsdCliSoftHsmTest {
 
     @Test
     void issueAndReplaceWithPkcs11Hsms() {
-        SoftHsmTokens.require();
+        SoftHsmFixture.require();
         StringBuilder log = new StringBuilder();
         assertEquals(0, cli(log, "kms", "init"), log::toString);
         int tk = cli(log, "kms", "import-transport-key");
@@ -52,7 +53,7 @@ class PsdCliSoftHsmTest {
         int code;
         try {
             code = Main.run(new String[] {"--sim=" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("a.db"),
-                "--hsm", SoftHsm2.spec(SoftHsmTokens.TOKEN), "--hsm-pin", SoftHsmTokens.PIN, "psd", "status", "--json"},
+                "--hsm", SoftHsm2.spec(SoftHsmFixture.TOKEN), "--hsm-pin", SoftHsmFixture.PIN, "psd", "status", "--json"},
                 new PrintWriter(out, true), new PrintWriter(new StringWriter(), true));
         } finally {
             System.setOut(oldOut);

@@ -2,6 +2,7 @@ package dev.cardsmith.psd;
 
 import dev.cardsmith.applet.psd.PsdProtocol;
 import dev.cardsmith.transport.CardSession;
+import dev.cardsmith.support.CardTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * Issue → replace → replace again, through the host library, on the software HSM and (subclass)
  * on SoftHSM2: the secure channel works with the new MK and refuses the old one.
  */
+@CardTest
 class PsdEndToEndTest {
     @TempDir Path dir;
     PsdWorld w;

@@ -3,7 +3,8 @@ package dev.cardsmith.psd;
 import dev.cardsmith.applet.psd.PsdProtocol;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardTransport;
-import dev.cardsmith.simulator.SimulatorTransport;
+import dev.cardsmith.support.CardTest;
+import dev.cardsmith.support.CardUnderTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,12 +24,13 @@ import static org.junit.jupiter.api.Assertions.*;
  * with a different kvn / SCP id / i than requested (a transport rewriting the key information;
  * these bytes are not covered by the card cryptogram, so only the host's checks catch it).
  */
+@CardTest
 class PsdKeyInformationTest {
     @TempDir Path dir;
     PsdWorld w;
     /** Rewrites byte {@code index} of the INITIALIZE UPDATE response data to {@code value} when armed; records every INS. */
     final class RewritingTransport implements CardTransport {
-        final CardTransport card = new SimulatorTransport();
+        final CardTransport card = CardUnderTest.fresh();
         final List<Integer> ins = new ArrayList<>();
         int index = -1;
         int value;

@@ -3,6 +3,7 @@ package dev.cardsmith.psd;
 import dev.cardsmith.applet.psd.PsdProtocol;
 import dev.cardsmith.crypto.Hex;
 import dev.cardsmith.transport.CardSession;
+import dev.cardsmith.support.CardTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Every check the PSD applet makes, hit through the real host code (software HSM). */
+@CardTest
 class PsdNegativeTest {
     @TempDir Path dir;
     PsdWorld w;

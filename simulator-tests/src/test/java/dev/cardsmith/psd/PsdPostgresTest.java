@@ -2,6 +2,7 @@ package dev.cardsmith.psd;
 
 import dev.cardsmith.store.Database;
 import dev.cardsmith.transport.CardSession;
+import dev.cardsmith.support.CardTest;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * CARDSMITH_TEST_PG_URL is set (e.g. jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres),
  * skips otherwise. The schema is dropped and re-created by Flyway.
  */
+@CardTest
 class PsdPostgresTest {
     @TempDir Path dir;
 

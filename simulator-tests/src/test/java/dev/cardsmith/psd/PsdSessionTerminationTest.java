@@ -2,6 +2,7 @@ package dev.cardsmith.psd;
 
 import dev.cardsmith.applet.psd.PsdProtocol;
 import dev.cardsmith.transport.CardSession;
+import dev.cardsmith.support.CardTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * session: every later secured command fails (6982) until a new INITIALIZE UPDATE, and the
  * security executive relocks with it.
  */
+@CardTest
 class PsdSessionTerminationTest {
     @TempDir Path dir;
     PsdWorld w;

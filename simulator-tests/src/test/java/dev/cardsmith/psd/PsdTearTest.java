@@ -1,7 +1,9 @@
 package dev.cardsmith.psd;
 
 import dev.cardsmith.transport.CardSession;
-import dev.cardsmith.simulator.SimulatorTransport;
+import dev.cardsmith.support.CardTest;
+import dev.cardsmith.support.CardUnderTest;
+import dev.cardsmith.transport.CardTransport;
 import dev.cardsmith.transport.TransportException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * (jCardSim does not roll back transactions aborted inside an APDU; the in-APDU argument is in
  * docs/psd.md.)
  */
+@CardTest
 class PsdTearTest {
     @TempDir Path dir;
     PsdWorld w;
@@ -57,7 +60,7 @@ class PsdTearTest {
     void tearAfterEveryApduOfIssue() {
         for (boolean afterCard : new boolean[] {true, false}) {
             for (int k = 1; k <= 3; k++) {
-                SimulatorTransport sim = new SimulatorTransport();
+                CardTransport sim = CardUnderTest.fresh();
                 TearingTransport tear = new TearingTransport(sim, k, afterCard);
                 CardSession card = new CardSession(tear);
                 assertThrows(TransportException.class, () -> w.access.issue(card), "k=" + k);
@@ -82,7 +85,7 @@ class PsdTearTest {
     void tearAfterEveryApduOfReplace() {
         for (boolean afterCard : new boolean[] {true, false}) {
             for (int k = 1; k <= 5; k++) {
-                SimulatorTransport sim = new SimulatorTransport();
+                CardTransport sim = CardUnderTest.fresh();
                 CardSession plain = new CardSession(sim);
                 w.access.issue(plain);
                 int before = w.access.select(plain).mkVersion();
@@ -108,7 +111,7 @@ class PsdTearTest {
 
     @Test
     void replaceRerunAfterTornCommitReconcilesByItself() {
-        SimulatorTransport sim = new SimulatorTransport();
+        CardTransport sim = CardUnderTest.fresh();
         CardSession plain = new CardSession(sim);
         w.access.issue(plain);
         int target = w.rotate();

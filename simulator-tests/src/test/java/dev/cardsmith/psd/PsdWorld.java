@@ -3,10 +3,11 @@ package dev.cardsmith.psd;
 import dev.cardsmith.crypto.Hex;
 import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.hsm.HsmFactory;
+import dev.cardsmith.hsm.SoftHsmFixture;
 import dev.cardsmith.store.Database;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardTransport;
-import dev.cardsmith.simulator.SimulatorTransport;
+import dev.cardsmith.support.CardUnderTest;
 
 import java.nio.file.Path;
 
@@ -49,7 +50,7 @@ final class PsdWorld implements AutoCloseable {
 
     /** Both HSMs as SoftHSM2 tokens (KMS token and access-server token). */
     static PsdWorld softHsm(Path dir) {
-        return new PsdWorld(SoftHsmTokens.open(SoftHsmTokens.TOKEN_KMS), SoftHsmTokens.open(SoftHsmTokens.TOKEN),
+        return new PsdWorld(SoftHsmFixture.open(SoftHsmFixture.TOKEN_KMS), SoftHsmFixture.open(SoftHsmFixture.TOKEN),
                 Database.open("jdbc:sqlite:" + dir.resolve("psd.db")));
     }
 
@@ -65,7 +66,7 @@ final class PsdWorld implements AutoCloseable {
     }
 
     static CardSession newCard() {
-        return new CardSession(new SimulatorTransport());
+        return new CardSession(CardUnderTest.fresh());
     }
 
     static CardSession on(CardTransport t) {

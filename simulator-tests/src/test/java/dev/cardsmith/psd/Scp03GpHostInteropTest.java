@@ -3,7 +3,8 @@ package dev.cardsmith.psd;
 import dev.cardsmith.applet.psd.PsdProtocol;
 import dev.cardsmith.crypto.Hex;
 import dev.cardsmith.transport.CardSession;
-import dev.cardsmith.simulator.SimulatorTransport;
+import dev.cardsmith.support.CardTest;
+import dev.cardsmith.support.CardUnderTest;
 import org.bouncycastle.crypto.engines.AESEngine;
 import org.bouncycastle.crypto.engines.RFC3394WrapEngine;
 import org.bouncycastle.crypto.generators.KDFCounterBytesGenerator;
@@ -43,6 +44,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * AES(S-ENC, 80 || counter[1..15]). The same flows were also run with GlobalPlatformPro's own
  * classes through pcscd + vpcd (docs/psd.md, "Interoperability").
  */
+@CardTest
 class Scp03GpHostInteropTest {
     static final byte[] TRANSPORT_KEY = Hex.parse(PsdKeys.DEV_TRANSPORT_KEY_HEX);
     static final byte[] MK = Hex.parse("00112233445566778899AABBCCDDEEFF");
@@ -53,7 +55,7 @@ class Scp03GpHostInteropTest {
 
     @BeforeEach
     void setUp() {
-        card = new CardSession(new SimulatorTransport());
+        card = new CardSession(CardUnderTest.fresh());
         selectResponse = card.select(AccessServer.PSD_AID);
         ResponseAPDU r = card.transmit(PsdApdus.injectKeys(1, rfc3394(TRANSPORT_KEY, KRK), 1, rfc3394(TRANSPORT_KEY, MK)));
         assertEquals(0x9000, r.getSW());

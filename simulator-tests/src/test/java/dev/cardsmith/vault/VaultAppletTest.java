@@ -5,6 +5,7 @@ import dev.cardsmith.applet.vault.Constants;
 import dev.cardsmith.crypto.Cmac;
 import dev.cardsmith.crypto.Hex;
 import dev.cardsmith.transport.CardStatusException;
+import dev.cardsmith.support.CardTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * The vault applet's checks, APDU by APDU: every refusal is an ISO status word, changes
  * nothing, and never is 6F00. APDUs come from VaultApdus / the applet's Constants.
  */
+@CardTest
 class VaultAppletTest {
 
     @TempDir

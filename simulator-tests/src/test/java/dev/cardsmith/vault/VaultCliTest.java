@@ -7,7 +7,7 @@ import dev.cardsmith.cli.Main;
 import dev.cardsmith.hsm.SoftwareHsm;
 import dev.cardsmith.store.Database;
 import dev.cardsmith.transport.CardSession;
-import dev.cardsmith.simulator.SimulatorTransport;
+import dev.cardsmith.transport.CardTransports;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,7 +80,7 @@ class VaultCliTest {
     }
 
     byte[] proveChannelKeyOnSimFile(byte[] challenge) {
-        try (CardSession s = new CardSession(SimulatorTransport.open(Path.of(sim)))) {
+        try (CardSession s = new CardSession(CardTransports.open("sim:" + sim))) {
             VaultCard card = new VaultCard(s);
             card.select();
             return card.proveChannelKey(challenge);

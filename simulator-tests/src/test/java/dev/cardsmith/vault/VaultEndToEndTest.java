@@ -6,6 +6,7 @@ import dev.cardsmith.applet.vault.Constants;
 import dev.cardsmith.crypto.Cmac;
 import dev.cardsmith.crypto.Hex;
 import dev.cardsmith.transport.CardStatusException;
+import dev.cardsmith.support.CardTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Seed 000 end to end through the host library: provision -> wipe -> recover -> keys work. */
+@CardTest
 class VaultEndToEndTest {
 
     @TempDir

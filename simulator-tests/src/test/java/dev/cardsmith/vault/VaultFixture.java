@@ -5,7 +5,7 @@ import dev.cardsmith.store.Database;
 import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.simulator.AppletRegistry;
-import dev.cardsmith.simulator.SimulatorTransport;
+import dev.cardsmith.support.CardUnderTest;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -29,7 +29,7 @@ final class VaultFixture implements AutoCloseable {
         keys = new VaultKeys(hsm);
         publicDb = new PublicDatabase(Database.open("jdbc:sqlite:" + dir.resolve("public.db")));
         pool = new KeyPool(Database.open("jdbc:sqlite:" + dir.resolve("secure.db")), hsm);
-        session = new CardSession(new SimulatorTransport(List.of(vaultSpec(new byte[0]))));
+        session = new CardSession(CardUnderTest.fresh(List.of(vaultSpec(new byte[0]))));
         card = new VaultCard(session);
     }
 
@@ -40,7 +40,7 @@ final class VaultFixture implements AutoCloseable {
     /** Replaces the card by a fresh one (another chip). */
     VaultCard newCard(byte[] installParams) {
         session.close();
-        session = new CardSession(new SimulatorTransport(List.of(vaultSpec(installParams))));
+        session = new CardSession(CardUnderTest.fresh(List.of(vaultSpec(installParams))));
         card = new VaultCard(session);
         return card;
     }

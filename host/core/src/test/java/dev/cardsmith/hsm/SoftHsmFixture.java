@@ -7,8 +7,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /**
- * SoftHSM2 for tests. Surefire sets SOFTHSM2_CONF to target/softhsm2/softhsm2.conf (see
- * host/pom.xml); the first use in a JVM wipes that directory, writes the configuration and
+ * SoftHSM2 for tests (host/core and, through core's test-jar, simulator-tests). Surefire sets
+ * SOFTHSM2_CONF to target/softhsm2/softhsm2.conf (see the module's pom.xml); the first use in a JVM wipes that directory, writes the configuration and
  * creates the test tokens before any PKCS#11 library is loaded. Tests skip when SoftHSM2 is
  * missing, unless CARDSMITH_REQUIRE_SOFTHSM=1 (CI), where they fail instead.
  */

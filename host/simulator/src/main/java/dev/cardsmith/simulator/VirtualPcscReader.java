@@ -66,6 +66,11 @@ public final class VirtualPcscReader implements AutoCloseable {
                 : "could not connect to vpcd on 127.0.0.1:" + VpcdBridge.DEFAULT_PORT + " (is another program serving a card to it?)");
     }
 
+    /** Puts {@code next} in the reader instead of the current card, which is closed. */
+    public void replaceCard(CardTransport next) {
+        bridge.replaceCard(next).close();
+    }
+
     @Override
     public void close() {
         bridge.close();

@@ -4,6 +4,7 @@ import dev.cardsmith.transport.*;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -28,7 +29,9 @@ public final class VpcdBridge implements AutoCloseable {
     private static final int CTRL_RESET = 2;
     private static final int CTRL_ATR = 4;
 
-    private final CardTransport card;
+    private static final boolean QUICKACK = quickAckSupported();
+
+    private volatile CardTransport card;
     private final String host;
     private final int port;
     private final Thread thread;
@@ -52,6 +55,17 @@ public final class VpcdBridge implements AutoCloseable {
         return b;
     }
 
+    /**
+     * Puts another card in the reader (the next request goes to it) and returns the one taken
+     * out, which the caller closes. pcscd still believes the same card is present: a program
+     * that had a connection reconnects (the test runs' "fresh card" between tests).
+     */
+    public synchronized CardTransport replaceCard(CardTransport next) {
+        CardTransport previous = card;
+        card = next;
+        return previous;
+    }
+
     public boolean connected() {
         return connected;
     }
@@ -65,10 +79,14 @@ public final class VpcdBridge implements AutoCloseable {
         while (running) {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(host, port), 1000);
+                // Each answer leaves as one segment at once (no Nagle). vpcd writes the length
+                // and the APDU in two send() calls under Nagle, so its APDU waits for our ACK of
+                // the length: quick ACKs instead of delayed ones save about 40 ms per APDU.
+                s.setTcpNoDelay(true);
                 socket = s;
                 connected = true;
                 LOG.info("vpcd connected at {}:{}", host, port);
-                serve(new DataInputStream(s.getInputStream()), new DataOutputStream(s.getOutputStream()));
+                serve(s, new DataInputStream(s.getInputStream()), new DataOutputStream(new BufferedOutputStream(s.getOutputStream())));
             } catch (IOException e) {
                 connected = false;
                 served = false;
@@ -82,28 +100,54 @@ public final class VpcdBridge implements AutoCloseable {
         }
     }
 
-    private void serve(DataInputStream in, DataOutputStream out) throws IOException {
+    private void serve(Socket s, DataInputStream in, DataOutputStream out) throws IOException {
         while (running) {
+            quickAck(s);
             int len = in.readUnsignedShort();
+            quickAck(s);
             byte[] msg = in.readNBytes(len);
             if (msg.length != len) throw new IOException("vpcd closed");
             served = true;
-            if (len == 1) {
-                switch (msg[0]) {
-                    case CTRL_ATR -> write(out, card.atr());
-                    case CTRL_RESET, CTRL_ON -> card.reset();
-                    case CTRL_OFF -> { /* the next power-on resets */ }
-                    default -> LOG.warn("unknown vpcd control code {}", msg[0]);
-                }
-            } else {
-                byte[] resp;
-                try {
-                    resp = card.transmit(msg);
-                } catch (RuntimeException e) {
-                    resp = new byte[] {0x6F, 0x00};
-                }
-                write(out, resp);
+            synchronized (this) {
+                answer(msg, out);
             }
+        }
+    }
+
+    private void answer(byte[] msg, DataOutputStream out) throws IOException {
+        if (msg.length == 1) {
+            switch (msg[0]) {
+                case CTRL_ATR -> write(out, card.atr());
+                case CTRL_RESET, CTRL_ON -> card.reset();
+                case CTRL_OFF -> { /* the next power-on resets */ }
+                default -> LOG.warn("unknown vpcd control code {}", msg[0]);
+            }
+        } else {
+            byte[] resp;
+            try {
+                resp = card.transmit(msg);
+            } catch (RuntimeException e) {
+                resp = new byte[] {0x6F, 0x00};
+            }
+            write(out, resp);
+        }
+    }
+
+    private static boolean quickAckSupported() {
+        try (Socket s = new Socket()) {
+            return s.supportedOptions().contains(jdk.net.ExtendedSocketOptions.TCP_QUICKACK);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** TCP_QUICKACK (Linux) is not sticky: the kernel may fall back to delayed ACKs, so it is set before every read. */
+    private static void quickAck(Socket s) {
+        if (!QUICKACK) return;
+        try {
+            s.setOption(jdk.net.ExtendedSocketOptions.TCP_QUICKACK, true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // only slower
         }
     }
 

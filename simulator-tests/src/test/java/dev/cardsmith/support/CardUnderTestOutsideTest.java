@@ -1,0 +1,16 @@
+package dev.cardsmith.support;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Outside a @CardTest class there is no card: a test cannot bypass the extension (and the PC/SC pass) by accident. */
+class CardUnderTestOutsideTest {
+
+    @Test
+    void noCardWithoutTheExtension() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, CardUnderTest::fresh);
+        assertTrue(e.getMessage().contains("@CardTest"), e.getMessage());
+    }
+}

@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * [-Dcardsmith.fuzz.target=module/enrolled]}. Open findings listed in {@link Declarations#KNOWN}
  * are reported, not failed; anything else fails the state's test with the APDU to replay.
  */
+@dev.cardsmith.support.SimulatorOnly("fuzzing digests the applets' persistent fields by reflection into the jCardSim card")
 class AppletFuzzTest {
 
     static final int CI_TRIES = 2000;

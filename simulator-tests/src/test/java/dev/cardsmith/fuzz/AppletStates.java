@@ -21,7 +21,7 @@ import dev.cardsmith.psd.PsdStore;
 import dev.cardsmith.simulator.AppletRegistry;
 import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.store.Database;
-import dev.cardsmith.vault.Imei;
+import dev.cardsmith.codec.Imei;
 import dev.cardsmith.vault.PublicDatabase;
 import dev.cardsmith.vault.SecureProcessingPoint;
 import dev.cardsmith.vault.VaultCard;
@@ -231,12 +231,12 @@ final class AppletStates {
         List<Command> otherPersoUnits(int n) {
             List<Command> out = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                byte[] point = dev.cardsmith.module.EcP256.encode(dev.cardsmith.module.EcP256.generate().getPublic());
+                byte[] point = dev.cardsmith.crypto.EcP256.encode(dev.cardsmith.crypto.EcP256.generate().getPublic());
                 dev.cardsmith.module.CvCertificate cert = dev.cardsmith.module.CvCertificate.issue(
                         CertificateAuthority.MANUFACTURER_CHR, "ZZCSPU0000" + (i + 2), point,
                         dev.cardsmith.module.CvCertificate.Role.PERSO_UNIT, null, TODAY, TODAY.plusYears(1),
                         body -> hsm.signSha256WithEcdsa(CertificateAuthority.MANUFACTURER_LABEL, body));
-                byte[] eph = dev.cardsmith.module.EcP256.encode(dev.cardsmith.module.EcP256.generate().getPublic());
+                byte[] eph = dev.cardsmith.crypto.EcP256.encode(dev.cardsmith.crypto.EcP256.generate().getPublic());
                 out.add(Command.decode(ModuleApdus.persoInitiate(cert.encoded(), eph, true).getBytes()));
             }
             return out;
@@ -276,7 +276,7 @@ final class AppletStates {
                 card.login(PIN);
                 keys(card);
                 card.signEcdsa(0, new byte[32]);
-                card.ecdh(1, dev.cardsmith.vault.EcP256.rawPublic(dev.cardsmith.vault.EcP256.generate().getPublic()));
+                card.ecdh(1, dev.cardsmith.crypto.EcP256.encode(dev.cardsmith.crypto.EcP256.generate().getPublic()));
                 card.random(32);
                 card.slots();
                 c.session().transmit(new javax.smartcardio.CommandAPDU(0x80, 0xCA, 0, 0, 256)); // GET CERTIFICATE (not X.509 here)

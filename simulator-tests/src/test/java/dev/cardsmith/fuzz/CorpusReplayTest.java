@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * fix lands, {@link #everyKnownFindingStillReproduces()} fails for its entry: remove the entry
  * from {@link Declarations#KNOWN} and turn its corpus file into {@code expect=clean} (a regression test).
  */
+@dev.cardsmith.support.SimulatorOnly("fuzzing digests the applets' persistent fields by reflection into the jCardSim card")
 class CorpusReplayTest {
 
     @TestFactory

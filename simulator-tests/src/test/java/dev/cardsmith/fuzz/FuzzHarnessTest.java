@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The fuzzer's invariants, each shown to fire on an applet built to break it (and to stay quiet otherwise). */
+@dev.cardsmith.support.SimulatorOnly("fuzzing digests the applets' persistent fields by reflection into the jCardSim card")
 class FuzzHarnessTest {
 
     /** One misbehaviour per INS. */

@@ -32,7 +32,7 @@ final class SimulatedCard implements AutoCloseable {
 
     SimulatedCard(AppletSpec spec) {
         this.spec = spec;
-        this.transport = new SimulatorTransport(List.of(spec));
+        this.transport = dev.cardsmith.support.CardUnderTest.simulated(List.of(spec));
         this.sim = (CardSimulator) read(SimulatorTransport.class, transport, "sim");
         this.session = new CardSession(new CardTransport() {
             @Override public byte[] transmit(byte[] apdu) {

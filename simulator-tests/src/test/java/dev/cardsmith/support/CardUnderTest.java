@@ -138,6 +138,20 @@ public final class CardUnderTest implements ExecutionCondition, BeforeAllCallbac
         }
     }
 
+    /**
+     * The in-process jCardSim card itself, for white-box tests ({@link SimulatorOnly}: fuzzing
+     * with a persistent-state digest, reflection into applet objects). Only on the simulator target.
+     */
+    public static synchronized SimulatorTransport simulated(List<AppletSpec> applets) {
+        if (active == 0) {
+            throw new IllegalStateException("CardUnderTest.simulated() outside the extension: annotate the test class with @SimulatorOnly");
+        }
+        if (target().kind() != Kind.SIMULATOR) {
+            throw new IllegalStateException("CardUnderTest.simulated() needs the jCardSim target; mark the test @SimulatorOnly");
+        }
+        return new SimulatorTransport(applets);
+    }
+
     /** "vault (install params: none), sim (install params: 0140...)" for the operator's messages. */
     static String describe(List<AppletSpec> applets) {
         return applets.stream().map(a -> a.name() + " (install params: "

@@ -154,7 +154,9 @@ final class Instrumenter {
             if (!owner.startsWith("javacard/security/") && !owner.startsWith("javacardx/")) return false;
             return KEY_TYPES.computeIfAbsent(owner, o -> {
                 try {
-                    return javacard.security.Key.class.isAssignableFrom(Class.forName(o.replace('/', '.'), false, typeLoader));
+                    Class<?> c = Class.forName(o.replace('/', '.'), false, typeLoader);
+                    // ECKey, DSAKey, DHKey (the domain-parameter setters) do not extend Key
+                    return javacard.security.Key.class.isAssignableFrom(c) || (c.isInterface() && c.getSimpleName().endsWith("Key"));
                 } catch (ClassNotFoundException e) {
                     return false;
                 }

@@ -2,6 +2,7 @@ package dev.cardsmith.simulator.tear;
 
 import dev.cardsmith.simulator.AppletRegistry;
 import dev.cardsmith.simulator.AppletSpec;
+import dev.cardsmith.simulator.SimulatorTransport;
 import dev.cardsmith.simulator.tear.probe.ProbeApplet;
 import dev.cardsmith.transport.TransportException;
 import org.junit.jupiter.api.Test;
@@ -25,13 +26,17 @@ class RollbackRuntimeTest {
         return c;
     }
 
-    private static void select(TearingSimulator c) {
-        byte[] sel = new byte[5 + AID.length];
+    private static byte[] selectApdu(byte[] aid) {
+        byte[] sel = new byte[5 + aid.length];
         sel[1] = (byte) 0xA4;
         sel[2] = 0x04;
-        sel[4] = (byte) AID.length;
-        System.arraycopy(AID, 0, sel, 5, AID.length);
-        assertEquals(0x9000, sw(c.transmit(sel)));
+        sel[4] = (byte) aid.length;
+        System.arraycopy(aid, 0, sel, 5, aid.length);
+        return sel;
+    }
+
+    private static void select(TearingSimulator c) {
+        assertEquals(0x9000, sw(c.transmit(selectApdu(AID))));
     }
 
     private static byte[] apdu(byte ins, int p1, String dataHex) {
@@ -190,6 +195,28 @@ class RollbackRuntimeTest {
         assertEquals("uninitialized", state(c).get("ProbeApplet.key"));
     }
 
+    @Test
+    void keyWritesAreSeenThroughEcKeyAndNotOnTransientKeys() {
+        TearingSimulator c = card();
+        assertEquals(0x9000, send(c, ProbeApplet.INS_SET_EC_A, 0, "FF".repeat(32)));
+        assertEquals(2, c.writesInLastCommand(), "ECKey.setA on a persistent key");
+        assertEquals(0x9000, send(c, ProbeApplet.INS_SET_RAM_KEY, 0, K1));
+        assertEquals(0, c.writesInLastCommand(), "a TYPE_AES_TRANSIENT_DESELECT key is RAM");
+        assertEquals("transient key", state(c).get("ProbeApplet.ramKey"));
+    }
+
+    /** What the runtime adds: the same command on jCardSim alone (SimulatorTransport). */
+    @Test
+    void jCardSimAloneKeepsTheWritesOfAnAbortedTransaction() {
+        SimulatorTransport plain = new SimulatorTransport(List.of(new AppletSpec("probe", AID, AID, ProbeApplet.class, new byte[0])));
+        plain.transmit(selectApdu(AID));
+        assertEquals(0x9000, sw(plain.transmit(apdu(ProbeApplet.INS_TX, 1, "0102"))));
+        assertEquals("0102" + "00".repeat(14) + "9000", HexFormat.of().formatHex(plain.transmit(apdu(ProbeApplet.INS_READ_STORE, 0, ""))));
+        TearingSimulator c = card();
+        assertEquals(0x9000, send(c, ProbeApplet.INS_TX, 1, "0102"));
+        assertEquals(ZERO16 + "9000", HexFormat.of().formatHex(c.transmit(apdu(ProbeApplet.INS_READ_STORE, 0, ""))));
+    }
+
     /** records[active] and version of the probe. */
     private static String record(TearingSimulator c) {
         Map<String, String> s = state(c);
@@ -249,12 +276,7 @@ class RollbackRuntimeTest {
         for (AppletSpec a : AppletRegistry.all()) {
             Map<String, String> s = c.persistentState(a.name());
             assertFalse(s.isEmpty(), a.name());
-            byte[] sel = new byte[5 + a.instanceAid().length];
-            sel[1] = (byte) 0xA4;
-            sel[2] = 0x04;
-            sel[4] = (byte) a.instanceAid().length;
-            System.arraycopy(a.instanceAid(), 0, sel, 5, a.instanceAid().length);
-            int sw = sw(c.transmit(sel));
+            int sw = sw(c.transmit(selectApdu(a.instanceAid())));
             assertTrue(sw == 0x9000 || (sw >> 8) == 0x61, a.name() + " SELECT " + Integer.toHexString(sw));
             assertNotEquals(a.appletClass(), c.applet(a.name()).getClass(), "loaded by the instrumenting class loader");
         }

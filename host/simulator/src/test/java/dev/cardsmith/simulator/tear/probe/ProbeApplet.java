@@ -8,6 +8,8 @@ import javacard.framework.JCSystem;
 import javacard.framework.TransactionException;
 import javacard.framework.Util;
 import javacard.security.AESKey;
+import javacard.security.ECKey;
+import javacard.security.ECPrivateKey;
 import javacard.security.KeyBuilder;
 
 /**
@@ -26,9 +28,12 @@ public final class ProbeApplet extends Applet {
     public static final byte INS_SET_KEY_IN_TX = 0x50; // setKey then abortTransaction
     public static final byte INS_SET_KEY = 0x52;
     public static final byte INS_CLEAR_KEY = 0x54;
+    public static final byte INS_SET_EC_A = 0x56;      // ECKey.setA on a persistent EC key (ECKey does not extend Key)
+    public static final byte INS_SET_RAM_KEY = 0x58;   // setKey on a CLEAR_ON_DESELECT key: not a persistent write
     public static final byte INS_UPDATE_RECORD = 0x60; // right: bulk into the inactive half, flip in a transaction
     public static final byte INS_UPDATE_NAIVE = 0x64;  // wrong: bulk in place, then the version
     public static final byte INS_RAM = 0x70;           // P1 = 0 write data to RAM, 1 read RAM
+    public static final byte INS_READ_STORE = 0x72;
     public static final short SW_BUFFER_FULL = (short) 0x6A84;
 
     private final byte[] store = new byte[16];
@@ -37,6 +42,8 @@ public final class ProbeApplet extends Applet {
     private final byte[] ram;
     private final byte[] session;
     private final AESKey key;
+    private final ECPrivateKey ecKey;
+    private final AESKey ramKey;
     private short counter;
     private byte active;
     private short version;
@@ -45,6 +52,8 @@ public final class ProbeApplet extends Applet {
         ram = JCSystem.makeTransientByteArray((short) 16, JCSystem.CLEAR_ON_RESET);
         session = JCSystem.makeTransientByteArray((short) 16, JCSystem.CLEAR_ON_DESELECT);
         key = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+        ecKey = (ECPrivateKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PRIVATE, KeyBuilder.LENGTH_EC_FP_256, false);
+        ramKey = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
     }
 
     public static void install(byte[] b, short off, byte len) {
@@ -105,6 +114,12 @@ public final class ProbeApplet extends Applet {
                 case INS_CLEAR_KEY:
                     key.clearKey();
                     return;
+                case INS_SET_EC_A:
+                    ((ECKey) ecKey).setA(buf, d, lc);
+                    return;
+                case INS_SET_RAM_KEY:
+                    ramKey.setKey(buf, d);
+                    return;
                 case INS_UPDATE_RECORD: {
                     byte next = (byte) (active ^ 1);
                     Util.arrayCopyNonAtomic(buf, d, records[next], (short) 0, (short) 8);
@@ -127,6 +142,10 @@ public final class ProbeApplet extends Applet {
                     Util.arrayCopyNonAtomic(ram, (short) 0, buf, (short) 0, (short) 16);
                     Util.arrayCopyNonAtomic(session, (short) 0, buf, (short) 16, (short) 16);
                     apdu.setOutgoingAndSend((short) 0, (short) 32);
+                    return;
+                case INS_READ_STORE:
+                    Util.arrayCopyNonAtomic(store, (short) 0, buf, (short) 0, (short) 16);
+                    apdu.setOutgoingAndSend((short) 0, (short) 16);
                     return;
                 default:
                     ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);

@@ -22,6 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <li>NEWARRAY / ANEWARRAY / MULTIANEWARRAY register the new array as persistent;</li>
  * <li>PUTFIELD / PUTSTATIC (outside constructors and static initialisers, which run only at
  * install) are preceded by a hook that gets the field's old value;</li>
+ * <li>static initialisers keep their stores as they are (on a card they are the package's static
+ * image, written at load; the JVM runs them lazily, inside whatever command first uses the
+ * class), only their new arrays are registered as persistent;</li>
  * <li>{@code Util.arrayCopy / arrayCopyNonAtomic / arrayFillNonAtomic / setShort} and
  * {@code KeyBuilder.buildKey} calls go to the hook of the same name and descriptor;</li>
  * <li>calls of {@code clearKey} and the {@code set*} methods of any {@code javacard.security.Key}
@@ -46,7 +49,7 @@ final class Instrumenter {
             @Override
             public MethodVisitor visitMethod(int access, String name, String desc, String sig, String[] exceptions) {
                 MethodVisitor mv = super.visitMethod(access, name, desc, sig, exceptions);
-                return new WriteHooks(mv, name.equals("<init>") || name.equals("<clinit>"), typeLoader);
+                return new WriteHooks(mv, name.equals("<init>"), name.equals("<clinit>"), typeLoader);
             }
         }, 0);
         return writer.toByteArray();
@@ -54,11 +57,13 @@ final class Instrumenter {
 
     private static final class WriteHooks extends MethodVisitor {
         private final boolean constructing;
+        private final boolean staticInit;
         private final ClassLoader typeLoader;
 
-        WriteHooks(MethodVisitor mv, boolean constructing, ClassLoader typeLoader) {
+        WriteHooks(MethodVisitor mv, boolean constructing, boolean staticInit, ClassLoader typeLoader) {
             super(Opcodes.ASM9, mv);
-            this.constructing = constructing;
+            this.constructing = constructing || staticInit;
+            this.staticInit = staticInit;
             this.typeLoader = typeLoader;
         }
 
@@ -68,6 +73,12 @@ final class Instrumenter {
 
         @Override
         public void visitInsn(int opcode) {
+            if (staticInit) {
+                // static array initialisers are part of the loaded package image on a card, not
+                // writes of whatever command first touches the class (the JVM runs <clinit> lazily)
+                super.visitInsn(opcode);
+                return;
+            }
             switch (opcode) {
                 case Opcodes.BASTORE -> hook("bastore", "(Ljava/lang/Object;II)V");
                 case Opcodes.SASTORE -> hook("sastore", "([SII)V");
@@ -134,7 +145,9 @@ final class Instrumenter {
 
         @Override
         public void visitMethodInsn(int opcode, String owner, String name, String desc, boolean itf) {
-            if (opcode == Opcodes.INVOKESTATIC && owner.equals("javacard/framework/Util") && UTIL_WRITES.contains(name)) {
+            if (staticInit) {
+                super.visitMethodInsn(opcode, owner, name, desc, itf);
+            } else if (opcode == Opcodes.INVOKESTATIC && owner.equals("javacard/framework/Util") && UTIL_WRITES.contains(name)) {
                 hook(name, desc);
             } else if (opcode == Opcodes.INVOKESTATIC && owner.equals("javacard/security/KeyBuilder") && name.equals("buildKey")) {
                 hook(name, desc);

@@ -205,6 +205,16 @@ class RollbackRuntimeTest {
         assertEquals("transient key", state(c).get("ProbeApplet.ramKey"));
     }
 
+    @Test
+    void staticInitialisersAreNotWritesOfTheCommandThatLoadsTheClass() {
+        TearingSimulator c = card();
+        c.armTearAfterWrites(0);
+        assertThrows(TransportException.class, () -> send(c, ProbeApplet.INS_READ_TABLE, 0, ""), "torn at the end of the command");
+        assertEquals(0, c.writesInLastCommand(), "the array initialiser of Table counts no write");
+        select(c);
+        assertEquals("039000", HexFormat.of().formatHex(c.transmit(apdu(ProbeApplet.INS_READ_TABLE, 0, ""))), "the class initialised");
+    }
+
     /** What the runtime adds: the same command on jCardSim alone (SimulatorTransport). */
     @Test
     void jCardSimAloneKeepsTheWritesOfAnAbortedTransaction() {

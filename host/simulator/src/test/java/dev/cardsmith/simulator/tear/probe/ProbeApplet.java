@@ -34,6 +34,7 @@ public final class ProbeApplet extends Applet {
     public static final byte INS_UPDATE_NAIVE = 0x64;  // wrong: bulk in place, then the version
     public static final byte INS_RAM = 0x70;           // P1 = 0 write data to RAM, 1 read RAM
     public static final byte INS_READ_STORE = 0x72;
+    public static final byte INS_READ_TABLE = 0x74;    // first use of a class with a static array initialiser
     public static final short SW_BUFFER_FULL = (short) 0x6A84;
 
     private final byte[] store = new byte[16];
@@ -143,6 +144,10 @@ public final class ProbeApplet extends Applet {
                     Util.arrayCopyNonAtomic(session, (short) 0, buf, (short) 16, (short) 16);
                     apdu.setOutgoingAndSend((short) 0, (short) 32);
                     return;
+                case INS_READ_TABLE:
+                    buf[0] = Table.VALUES[2];
+                    apdu.setOutgoingAndSend((short) 0, (short) 1);
+                    return;
                 case INS_READ_STORE:
                     Util.arrayCopyNonAtomic(store, (short) 0, buf, (short) 0, (short) 16);
                     apdu.setOutgoingAndSend((short) 0, (short) 16);
@@ -154,5 +159,10 @@ public final class ProbeApplet extends Applet {
             if (JCSystem.getTransactionDepth() != 0) JCSystem.abortTransaction();
             ISOException.throwIt(e.getReason() == TransactionException.BUFFER_FULL ? SW_BUFFER_FULL : ISO7816.SW_UNKNOWN);
         }
+    }
+
+    /** Loaded on first use: the JVM runs its static initialiser inside that command. */
+    private static final class Table {
+        static final byte[] VALUES = {1, 2, 3};
     }
 }

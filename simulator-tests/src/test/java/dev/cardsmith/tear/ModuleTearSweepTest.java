@@ -149,19 +149,50 @@ class ModuleTearSweepTest {
                     CvCertificate onCard = CvCertificate.parse(mc.transmitOk("GET STATUS", ModuleApdus.getStatus(2)));
                     assertEquals(CertificateAuthority.PERSO_UNIT_CHR, onCard.car(), "module certificate issuer");
                 }
-                personalize(mc, moduleId[0]);
+                if (st.operating()) new PersonalizationUnit(ca).personalize(mc, TODAY, null); // the re-run reconciles
+                else personalize(mc, moduleId[0]);
                 checkPersonalized(mc, moduleId[0]);
             }
         });
     }
 
+    /** The one broken point, written down in docs/robustness.md (finding T1); everything else must hold. */
+    private static final String FINDING_T1 = "APDU 5 (INS 26) after its response";
+
     @Test
-    void personalizeTornBeforeTheModuleCommits() {
+    void personalize() {
         TearSweep.Result r = sweepPersonalization();
         assertEquals(List.of(), r.notFired());
         assertTrue(r.tested() >= 10, r.summary());
-        // every tear point but those after the module committed STORE CERTIFICATES
-        assertTrue(r.failures().stream().allMatch(f -> f.contains(" (INS " + String.format("%02X", Constants.INS_PERSO_STORE_CERTS) + ") ")),
-                r.failures().toString());
+        assertTrue(r.failures().stream().allMatch(f -> f.contains(FINDING_T1)), r.failures().toString());
+    }
+
+    @Test
+    @Disabled("finding T1 (docs/robustness.md): PERSO STORE CERTIFICATES committed on the module, response lost; "
+            + "PersonalizationUnit marks the journal FAILED on the transport error, so the re-run cannot reconcile "
+            + "and the store never learns the module is personalized")
+    void personalizationWhoseStoreCertificatesResponseIsLostIsReconciledByTheReRun() {
+        TearingSimulator card = newModule();
+        String id = new Manufacturing(ca).enroll(new CardSession(card), TODAY).moduleId();
+        CardTransport loseStoreCertsResponse = new CardTransport() {
+            @Override
+            public byte[] transmit(byte[] apdu) {
+                byte[] r = card.transmit(apdu);
+                if (apdu[1] == Constants.INS_PERSO_STORE_CERTS) {
+                    card.powerCycle();
+                    throw new dev.cardsmith.transport.TransportException("card torn after STORE CERTIFICATES");
+                }
+                return r;
+            }
+            @Override public byte[] atr() { return card.atr(); }
+            @Override public String name() { return "torn after STORE CERTIFICATES"; }
+            @Override public void reset() { card.reset(); }
+            @Override public void close() { }
+        };
+        assertThrows(RuntimeException.class, () -> personalize(selected(loseStoreCertsResponse), id));
+        ModuleCard mc = selected(card);
+        assertTrue(status(mc).operating(), "the module committed");
+        new PersonalizationUnit(ca).personalize(mc, TODAY, null); // today: PERSO INITIATE 6985, nothing pending to reconcile
+        checkPersonalized(mc, id);
     }
 }

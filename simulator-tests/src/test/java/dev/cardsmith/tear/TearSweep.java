@@ -52,8 +52,8 @@ final class TearSweep {
     record Result(String flow, List<Integer> writesPerApdu, int tested, List<String> notFired, List<String> failures) {
         String summary() {
             int writes = writesPerApdu.stream().mapToInt(Integer::intValue).sum();
-            return String.format("tear sweep %-14s %2d APDUs, %3d write points, %3d tear points tested (stride %d), writes per APDU %s%s",
-                    flow, writesPerApdu.size(), writes, tested, STRIDE, writesPerApdu,
+            return String.format("tear sweep %-15s %2d APDUs, %3d write points, %3d tear points tested (stride %d), %d broken, writes per APDU %s%s",
+                    flow, writesPerApdu.size(), writes, tested, STRIDE, failures.size(), writesPerApdu,
                     notFired.isEmpty() ? "" : ", not reached: " + notFired);
         }
     }
@@ -91,6 +91,7 @@ final class TearSweep {
         }
         Result r = new Result(name, rec.writes, tested, notFired, failures);
         System.out.println(r.summary());
+        failures.forEach(f -> System.out.println("  " + f));
         return r;
     }
 

@@ -8,6 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * Cuts the power at every tear point of one host flow, one fresh card per point, and hands the
  * torn card to the flow's check (old or new, counters, keys), reconcile or re-run, and final
@@ -56,6 +59,13 @@ final class TearSweep {
                     flow, writesPerApdu.size(), writes, tested, STRIDE, failures.size(), writesPerApdu,
                     notFired.isEmpty() ? "" : ", not reached: " + notFired);
         }
+    }
+
+    /** Every planned point was reached, at least {@code minTested} of them, and no invariant broke. */
+    static void assertNothingBroken(Result r, int minTested) {
+        assertEquals(List.of(), r.failures());
+        assertEquals(List.of(), r.notFired());
+        assertTrue(r.tested() >= minTested, r.summary());
     }
 
     static Result sweep(String name, String applet, Flow flow) {

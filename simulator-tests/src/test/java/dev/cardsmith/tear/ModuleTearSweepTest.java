@@ -1,0 +1,196 @@
+package dev.cardsmith.tear;
+
+import dev.cardsmith.applet.module.Constants;
+import dev.cardsmith.hsm.Hsm;
+import dev.cardsmith.hsm.HsmFactory;
+import dev.cardsmith.module.CertificateAuthority;
+import dev.cardsmith.module.CvCertificate;
+import dev.cardsmith.module.Manufacturing;
+import dev.cardsmith.module.ModuleApdus;
+import dev.cardsmith.module.ModuleCard;
+import dev.cardsmith.module.ModuleStore;
+import dev.cardsmith.module.PersonalizationUnit;
+import dev.cardsmith.module.TanIssuer;
+import dev.cardsmith.simulator.AppletRegistry;
+import dev.cardsmith.simulator.tear.TearingSimulator;
+import dev.cardsmith.store.Database;
+import dev.cardsmith.store.OperationJournal;
+import dev.cardsmith.transport.CardSession;
+import dev.cardsmith.transport.CardTransport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Tear sweep of module enrolment (manufacturing) and personalization (docs/robustness.md,
+ * "Tearing"). Invariants: the torn module is still in personalization or fully operating, an
+ * identity certificate on the card always names the card's identity key, the transaction counter
+ * never goes back; after a re-run through Manufacturing / PersonalizationUnit the module is
+ * operating with a module certificate the store records, and no operation is left open.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ModuleTearSweepTest {
+    private static final LocalDate TODAY = LocalDate.now();
+
+    @TempDir static Path dir;
+    Hsm hsm;
+    ModuleStore store;
+    CertificateAuthority ca;
+    OperationJournal journal;
+
+    @BeforeAll
+    void world() {
+        hsm = HsmFactory.open("pkcs12:" + dir.resolve("keystore.p12"), "test".toCharArray());
+        Database db = Database.open("jdbc:sqlite:" + dir.resolve("cardsmith.db"));
+        store = new ModuleStore(db);
+        ca = new CertificateAuthority(hsm, store);
+        ca.init(TODAY);
+        journal = new OperationJournal(db);
+    }
+
+    @AfterAll
+    void close() {
+        hsm.close();
+    }
+
+    private static TearingSimulator newModule() {
+        return new TearingSimulator(List.of(AppletRegistry.byName("module")));
+    }
+
+    private static ModuleCard selected(CardTransport t) {
+        CardSession s = new CardSession(t);
+        s.select(ModuleApdus.INSTANCE_AID);
+        return ModuleCard.local(s, true);
+    }
+
+    private static ModuleApdus.Status status(ModuleCard card) {
+        return ModuleApdus.parseStatus(card.transmitOk("GET STATUS", ModuleApdus.getStatus(0)));
+    }
+
+    private String enterNewTan(ModuleCard card, String moduleId) {
+        String tan = new TanIssuer(store).issue(moduleId, 1).get(0);
+        card.transmitOk("ENTER TAN", ModuleApdus.enterTan(tan));
+        return tan;
+    }
+
+    /** ENTER TAN + personalization, the way an operator re-runs it (a fresh TAN each time). */
+    private PersonalizationUnit.Result personalize(ModuleCard card, String moduleId) {
+        enterNewTan(card, moduleId);
+        return new PersonalizationUnit(ca).personalize(card, TODAY, null);
+    }
+
+    /** The end state: operating, the store holds the card's module certificate, nothing open. */
+    private void checkPersonalized(ModuleCard card, String moduleId) {
+        assertTrue(status(card).operating(), "module not operating");
+        CvCertificate onCard = CvCertificate.parse(card.transmitOk("GET STATUS", ModuleApdus.getStatus(2)));
+        ModuleStore.ModuleRecord rec = store.module(moduleId).orElseThrow();
+        assertEquals("PERSONALIZED", rec.state(), "store state");
+        assertEquals(onCard.chr(), rec.moduleChr(), "store and card agree on the module certificate");
+        assertEquals(List.of(), journal.pending("module", moduleId), "operation left open");
+    }
+
+    @Test
+    void enrol() {
+        TearSweep.Result r = TearSweep.sweep("module enrol", "module", new TearSweep.Flow() {
+            @Override public TearingSimulator start() { return newModule(); }
+
+            @Override public void run(CardTransport t) { new Manufacturing(ca).enroll(new CardSession(t), TODAY); }
+
+            @Override
+            public void recover(TearingSimulator card, TearSweep.Point p, Map<String, String> before) {
+                ModuleCard mc = selected(card);
+                ModuleApdus.Status st = status(mc);
+                assertFalse(st.operating());
+                String id = new Manufacturing(ca).enroll(new CardSession(card), TODAY).moduleId();
+                CvCertificate identity = CvCertificate.parse(mc.transmitOk("GET STATUS", ModuleApdus.getStatus(1)));
+                assertEquals(id, Manufacturing.moduleIdOf(identity));
+                // personalization proves the identity key against the certificate (init.identityProved())
+                personalize(mc, id);
+                checkPersonalized(mc, id);
+            }
+        });
+        TearSweep.assertNothingBroken(r, 8);
+    }
+
+    /** Personalization torn anywhere, re-run by the perso unit; the failures are listed in docs/robustness.md. */
+    private TearSweep.Result sweepPersonalization() {
+        String[] moduleId = new String[1];
+        long[] counter = new long[1];
+        return TearSweep.sweep("module perso", "module", new TearSweep.Flow() {
+            @Override
+            public TearingSimulator start() {
+                TearingSimulator card = newModule();
+                moduleId[0] = new Manufacturing(ca).enroll(new CardSession(card), TODAY).moduleId();
+                counter[0] = status(selected(card)).transactionCounter();
+                return card;
+            }
+
+            @Override public void run(CardTransport t) { personalize(selected(t), moduleId[0]); }
+
+            @Override
+            public void recover(TearingSimulator card, TearSweep.Point p, Map<String, String> before) {
+                ModuleCard mc = selected(card);
+                ModuleApdus.Status st = status(mc);
+                assertTrue(st.transactionCounter() >= counter[0], "transaction counter went back");
+                if (st.operating()) {
+                    assertTrue(st.has(Constants.FLAG_IDENTITY_CERT), "identity certificate lost");
+                    CvCertificate onCard = CvCertificate.parse(mc.transmitOk("GET STATUS", ModuleApdus.getStatus(2)));
+                    assertEquals(CertificateAuthority.PERSO_UNIT_CHR, onCard.car(), "module certificate issuer");
+                }
+                if (st.operating()) new PersonalizationUnit(ca).personalize(mc, TODAY, null); // the re-run reconciles
+                else personalize(mc, moduleId[0]);
+                checkPersonalized(mc, moduleId[0]);
+            }
+        });
+    }
+
+    /** The one broken point, written down in docs/robustness.md (finding T1); everything else must hold. */
+    private static final String FINDING_T1 = "APDU 5 (INS 26) after its response";
+
+    @Test
+    void personalize() {
+        TearSweep.Result r = sweepPersonalization();
+        assertEquals(List.of(), r.notFired());
+        assertTrue(r.tested() >= 10, r.summary());
+        assertTrue(r.failures().stream().allMatch(f -> f.contains(FINDING_T1)), r.failures().toString());
+    }
+
+    @Test
+    @Disabled("finding T1 (docs/robustness.md): PERSO STORE CERTIFICATES committed on the module, response lost; "
+            + "PersonalizationUnit marks the journal FAILED on the transport error, so the re-run cannot reconcile "
+            + "and the store never learns the module is personalized")
+    void personalizationWhoseStoreCertificatesResponseIsLostIsReconciledByTheReRun() {
+        TearingSimulator card = newModule();
+        String id = new Manufacturing(ca).enroll(new CardSession(card), TODAY).moduleId();
+        CardTransport loseStoreCertsResponse = new CardTransport() {
+            @Override
+            public byte[] transmit(byte[] apdu) {
+                byte[] r = card.transmit(apdu);
+                if (apdu[1] == Constants.INS_PERSO_STORE_CERTS) {
+                    card.powerCycle();
+                    throw new dev.cardsmith.transport.TransportException("card torn after STORE CERTIFICATES");
+                }
+                return r;
+            }
+            @Override public byte[] atr() { return card.atr(); }
+            @Override public String name() { return "torn after STORE CERTIFICATES"; }
+            @Override public void reset() { card.reset(); }
+            @Override public void close() { }
+        };
+        assertThrows(RuntimeException.class, () -> personalize(selected(loseStoreCertsResponse), id));
+        ModuleCard mc = selected(card);
+        assertTrue(status(mc).operating(), "the module committed");
+        new PersonalizationUnit(ca).personalize(mc, TODAY, null); // today: PERSO INITIATE 6985, nothing pending to reconcile
+        checkPersonalized(mc, id);
+    }
+}

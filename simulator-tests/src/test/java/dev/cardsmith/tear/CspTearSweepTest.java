@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * exactly one of the old and the new PIN works and a tear gives no PIN try back; after the re-run
  * the slot holds a working key and the new PIN works with all tries.
  */
+@dev.cardsmith.support.SimulatorOnly("tears inside a command need the rollback runtime (TearingSimulator), which only a simulated card has")
 class CspTearSweepTest {
     private static final char[] PIN = "123456".toCharArray();
     private static final char[] NEW_PIN = "654321".toCharArray();

@@ -39,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * operating with a module certificate the store records, and no operation is left open.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@dev.cardsmith.support.SimulatorOnly("tears inside a command need the rollback runtime (TearingSimulator), which only a simulated card has")
 class ModuleTearSweepTest {
     private static final LocalDate TODAY = LocalDate.now();
 

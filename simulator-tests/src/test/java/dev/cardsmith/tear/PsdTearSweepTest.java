@@ -39,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * operation is left open in the journal.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@dev.cardsmith.support.SimulatorOnly("tears inside a command need the rollback runtime (TearingSimulator), which only a simulated card has")
 class PsdTearSweepTest {
     private static final int KRK_TRIES = 3;
 

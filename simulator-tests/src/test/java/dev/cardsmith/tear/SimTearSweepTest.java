@@ -34,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * proof of receipt, and the terminal authenticates and receives the trust key.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@dev.cardsmith.support.SimulatorOnly("tears inside a command need the rollback runtime (TearingSimulator), which only a simulated card has")
 class SimTearSweepTest {
     private static final String IMEI = "490154203237518";
     private static final int MAX_OUTPUT = 12;

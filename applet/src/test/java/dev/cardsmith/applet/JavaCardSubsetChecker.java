@@ -31,6 +31,9 @@ public final class JavaCardSubsetChecker {
             "java/lang/NegativeArraySizeException", "java/lang/NullPointerException",
             "java/lang/SecurityException");
 
+    /** The shared applet layer: every applet package may use it (a library package loaded first, or compiled in). */
+    private static final String LAYER_PACKAGE = "dev/cardsmith/applet/platform";
+
     private final List<String> violations = new ArrayList<>();
     private String className;
     private String ownPackage;
@@ -74,7 +77,7 @@ public final class JavaCardSubsetChecker {
         if (internalName.startsWith("javacard/") || internalName.startsWith("javacardx/")) return;
         if (JAVA_LANG_ALLOWED.contains(internalName)) return;
         String pkg = internalName.contains("/") ? internalName.substring(0, internalName.lastIndexOf('/')) : "";
-        if (pkg.equals(ownPackage)) return;
+        if (pkg.equals(ownPackage) || pkg.equals(LAYER_PACKAGE)) return;
         if (internalName.equals("java/lang/String")) fail(where, "String is not a Java Card type");
         else fail(where, "references " + internalName.replace('/', '.') + ", which is outside the Java Card API and this applet's package");
     }

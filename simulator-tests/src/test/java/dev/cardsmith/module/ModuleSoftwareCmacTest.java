@@ -6,6 +6,7 @@ import com.licel.jcardsim.base.TransientMemory;
 import com.licel.jcardsim.smartcardio.CardSimulator;
 import com.licel.jcardsim.utils.AIDUtil;
 import dev.cardsmith.applet.module.Constants;
+import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.applet.module.ModuleApplet;
 import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.transport.CardSession;
@@ -32,11 +33,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Portability finding: a card without the optional Signature.ALG_AES_CMAC_128 runs the module on
  * its software AES-CMAC (over AES-ECB). jCardSim has the platform CMAC, so the test forces the
- * software path through the package-private install-time switch {@code AesCmac.forceSoftware}
+ * software path through the package-private install-time switch {@code Crypto.forceSoftwareCmac}
  * (set by reflection around the install, never by the applet; docs/module.md "Algorithms") and
  * proves the whole protocol on it: personalization (C-MAC / R-MAC secure messaging, checked by
  * the host with BouncyCastle), central session (receipt MAC), transactions, and the MAC checks
- * still rejecting forgeries. Transient RAM on that path stays within the 1 KB budget.
+ * still rejecting forgeries. Transient RAM on that path stays within the 1 KB budget (the layer's
+ * AesCmac allocates its 49-byte software state on both paths, so both paths use the same RAM).
  */
 class ModuleSoftwareCmacTest {
 
@@ -46,7 +48,7 @@ class ModuleSoftwareCmacTest {
     String moduleId;
 
     static void forceSoftwareCmac(boolean on) throws ReflectiveOperationException {
-        Field sw = Class.forName("dev.cardsmith.applet.module.AesCmac").getDeclaredField("forceSoftware");
+        Field sw = Class.forName("dev.cardsmith.applet.module.Crypto").getDeclaredField("forceSoftwareCmac");
         sw.setAccessible(true);
         sw.setBoolean(null, on);
     }
@@ -113,7 +115,7 @@ class ModuleSoftwareCmacTest {
         };
         CardStatusException e = assertThrows(CardStatusException.class,
                 () -> new PersonalizationUnit(f.ca).personalize(tampering, ModuleFixture.TODAY, null));
-        assertEquals(Constants.SW_SM_MAC_WRONG & 0xFFFF, e.sw());
+        assertEquals(Sw.SM_DATA_INCORRECT & 0xFFFF, e.sw());
         assertFalse(f.status().operating());
     }
 
@@ -128,10 +130,10 @@ class ModuleSoftwareCmacTest {
             return f.session.transmit(c);
         };
         central.transact(recording, moduleId, "pay 1".getBytes(StandardCharsets.UTF_8));
-        assertEquals(Constants.SW_REPLAY & 0xFFFF, f.session.transmit(new CommandAPDU(sent[0])).getSW());
+        assertEquals(Sw.REFERENCE_DATA_NOT_USABLE & 0xFFFF, f.session.transmit(new CommandAPDU(sent[0])).getSW());
         byte[] forged = sent[0].clone();
         forged[forged.length - 2] ^= 1; // MAC byte (before Le)
-        assertEquals(Constants.SW_SM_MAC_WRONG & 0xFFFF, f.session.transmit(new CommandAPDU(forged)).getSW());
+        assertEquals(Sw.SM_DATA_INCORRECT & 0xFFFF, f.session.transmit(new CommandAPDU(forged)).getSW());
         assertEquals(1, f.status().transactionCounter());
     }
 
@@ -140,7 +142,7 @@ class ModuleSoftwareCmacTest {
         int platform = installedRam(false);
         int software = installedRam(true);
         System.out.println("transient RAM module: platform CMAC " + platform + " bytes, software CMAC " + software + " bytes");
-        assertEquals(49, software - platform, "software CMAC state");
+        assertEquals(platform, software, "the layer's AesCmac holds its software state on both paths");
         assertTrue(software <= 1024, "module uses " + software + " bytes of transient RAM on the software CMAC (budget 1024)");
     }
 

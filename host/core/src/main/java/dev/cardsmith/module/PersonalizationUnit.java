@@ -1,6 +1,6 @@
 package dev.cardsmith.module;
 
-import dev.cardsmith.applet.module.Constants;
+import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.store.OperationJournal;
 import dev.cardsmith.transport.CardStatusException;
 import org.slf4j.Logger;
@@ -76,7 +76,7 @@ public final class PersonalizationUnit {
             try {
                 init = s.initiate(ca.persoUnitByManufacturer().encoded());
             } catch (CardStatusException e) {
-                if (e.sw() != (Constants.SW_CONDITIONS_NOT_SATISFIED & 0xFFFF)) throw e;
+                if (e.sw() != (Sw.CONDITIONS_NOT_SATISFIED & 0xFFFF)) throw e;
                 Result done = reconcile(card, appliance);
                 if (done == null) throw e;
                 return done;

@@ -7,12 +7,10 @@ import com.licel.jcardsim.smartcardio.CardSimulator;
 import com.licel.jcardsim.utils.AIDUtil;
 import dev.cardsmith.applet.module.Constants;
 import dev.cardsmith.applet.platform.Sw;
-import dev.cardsmith.applet.module.ModuleApplet;
 import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
 import dev.cardsmith.simulator.AppletRegistry;
-import javacard.framework.AID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -168,33 +166,17 @@ class ModuleSoftwareCmacTest {
 
     /** Reads crypto.cmac.isSoftware() of the module applet installed behind {@code session}. */
     static boolean softwareCmacOnCard(CardSession session) throws ReflectiveOperationException {
-        Object transport = field(session, "transport");
-        Simulator sim = (Simulator) field(transport, "sim");
-        Method get = SimulatorRuntime.class.getDeclaredMethod("getApplet", AID.class);
-        get.setAccessible(true);
-        Object applet = get.invoke(runtime(sim), AIDUtil.create(AppletRegistry.byName("module").instanceAid()));
-        assertTrue(applet instanceof ModuleApplet);
-        Object cmac = field(field(applet, "crypto"), "cmac");
+        Object cmac = field(field(ModuleOnCard.applet(session), "crypto"), "cmac");
         Method isSoftware = cmac.getClass().getDeclaredMethod("isSoftware");
-        isSoftware.setAccessible(true);
         return (Boolean) isSoftware.invoke(cmac);
     }
 
     private static Object field(Object o, String name) throws ReflectiveOperationException {
-        for (Class<?> c = o.getClass(); c != null; c = c.getSuperclass()) {
-            try {
-                Field fd = c.getDeclaredField(name);
-                fd.setAccessible(true);
-                return fd.get(o);
-            } catch (NoSuchFieldException next) {
-                // look in the superclass
-            }
-        }
-        throw new NoSuchFieldException(name);
+        return ModuleOnCard.field(o, name);
     }
 
     private static SimulatorRuntime runtime(Simulator sim) throws ReflectiveOperationException {
-        return (SimulatorRuntime) field(sim, "runtime");
+        return ModuleOnCard.runtime(sim);
     }
 
     @SuppressWarnings("unchecked")

@@ -52,7 +52,7 @@ class ModuleOperatingTest extends EnrolledModuleTest {
 
     @Test
     void confirmWithoutAuthenticateIsRejected() {
-        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.centralConfirm(new byte[70])));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.centralConfirm(new byte[70])));
     }
 
     @Test
@@ -78,10 +78,10 @@ class ModuleOperatingTest extends EnrolledModuleTest {
             return f.session.transmit(c);
         };
         central.transact(recording, moduleId, "pay 1".getBytes(StandardCharsets.UTF_8));
-        assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, f.session.transmit(new CommandAPDU(sent[0])).getSW());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.session.transmit(new CommandAPDU(sent[0])).getSW());
         byte[] forged = sent[0].clone();
         forged[forged.length - 2] ^= 1; // MAC byte (before Le)
-        assertEquals(Sw.SM_DATA_INCORRECT, f.session.transmit(new CommandAPDU(forged)).getSW());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.session.transmit(new CommandAPDU(forged)).getSW());
         assertEquals(1, f.status().transactionCounter());
     }
 

@@ -32,7 +32,7 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
         CvCertificate rogue = persoCertSignedBy(EcP256.generate());
         assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, sw(() -> f.persoSession(true).initiate(rogue.encoded())));
         // nothing else happened: no session, still personalization state, no module key
-        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, sw(() -> f.card(false).transmitOk("AUTH", ModuleApdus.persoAuthenticate(new byte[32]))));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, sw(() -> f.card(false).transmitOk("AUTH", ModuleApdus.persoAuthenticate(new byte[32]))));
         assertFalse(f.status().has(Constants.FLAG_MODULE_KEY));
     }
 
@@ -115,7 +115,7 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
         second.initiate(f.ca.persoUnitByManufacturer().encoded());
         PersoSession.Authenticated a = second.authenticate(new byte[16]);
         // right key, right signer, but the nonce of the earlier session
-        assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, sw(() -> second.storeCertificates(f.moduleCert(a.modulePoint(), oldNonce).encoded(),
+        assertEquals(Sw.WRONG_DATA, sw(() -> second.storeCertificates(f.moduleCert(a.modulePoint(), oldNonce).encoded(),
                 f.ca.centralByPersoUnit().encoded(), f.ca.persoUnitByCentral().encoded())));
         assertFalse(f.status().operating());
     }
@@ -130,7 +130,7 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
         };
         PersoSession s = new PersoSession(tampering, body -> f.hsm.signSha256WithEcdsa(CertificateAuthority.PERSO_UNIT_LABEL, body));
         s.initiate(f.ca.persoUnitByManufacturer().encoded());
-        assertEquals(Sw.SM_DATA_INCORRECT, sw(() -> s.authenticate(new byte[16])));
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, sw(() -> s.authenticate(new byte[16])));
         assertFalse(f.status().has(Constants.FLAG_MODULE_KEY));
     }
 
@@ -161,17 +161,19 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
         assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.transaction(new byte[20])));
         assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.centralConfirm(new byte[8])));
         // perso steps out of order
-        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.persoAuthenticate(new byte[32])));
-        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.persoStoreCerts(new byte[32], false)));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.persoAuthenticate(new byte[32])));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.persoStoreCerts(new byte[32], false)));
         // one-time manufacturing steps
-        assertEquals(Sw.COMMAND_NOT_ALLOWED, f.sw(ModuleApdus.setCheckingKey(f.ca.manufacturerPoint())));
-        assertEquals(Sw.COMMAND_NOT_ALLOWED, f.sw(ModuleApdus.generateIdentity()));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.setCheckingKey(f.ca.manufacturerPoint())));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.generateIdentity()));
         // operating state: personalization commands refused
         f.personalize(true);
         assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.enterTan("12345678")));
         assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.persoInitiate(f.ca.persoUnitByManufacturer().encoded(),
                 EcP256.encode(EcP256.generate().getPublic()), true)));
         assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.persoAuthenticate(new byte[32])));
+        // never again after personalization (table row REFUSE_NOT_ALLOWED)
+        assertEquals(Sw.COMMAND_NOT_ALLOWED, f.sw(ModuleApdus.setCheckingKey(f.ca.manufacturerPoint())));
         // transaction before any key agreement
         assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.transaction(new byte[20])));
         // malformed input gets an ISO status word, never 6F00
@@ -270,7 +272,7 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
             assertEquals(Sw.CONDITIONS_NOT_SATISFIED, fresh.transmit(ModuleApdus.storeIdentityCert(new byte[8], false)).getSW());
             assertEquals(Sw.CONDITIONS_NOT_SATISFIED, fresh.transmit(ModuleApdus.persoInitiate(new byte[8], new byte[65], false)).getSW());
             assertEquals(0x9000, fresh.transmit(ModuleApdus.setCheckingKey(f.ca.manufacturerPoint())).getSW());
-            assertEquals(Sw.COMMAND_NOT_ALLOWED, fresh.transmit(ModuleApdus.setCheckingKey(f.ca.manufacturerPoint())).getSW());
+            assertEquals(Sw.CONDITIONS_NOT_SATISFIED, fresh.transmit(ModuleApdus.setCheckingKey(f.ca.manufacturerPoint())).getSW());
         }
     }
 }

@@ -113,7 +113,7 @@ class ModuleSoftwareCmacTest {
         };
         CardStatusException e = assertThrows(CardStatusException.class,
                 () -> new PersonalizationUnit(f.ca).personalize(tampering, ModuleFixture.TODAY, null));
-        assertEquals(Sw.SM_DATA_INCORRECT & 0xFFFF, e.sw());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED & 0xFFFF, e.sw());
         assertFalse(f.status().operating());
     }
 
@@ -128,10 +128,10 @@ class ModuleSoftwareCmacTest {
             return f.session.transmit(c);
         };
         central.transact(recording, moduleId, "pay 1".getBytes(StandardCharsets.UTF_8));
-        assertEquals(Sw.REFERENCE_DATA_NOT_USABLE & 0xFFFF, f.session.transmit(new CommandAPDU(sent[0])).getSW());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED & 0xFFFF, f.session.transmit(new CommandAPDU(sent[0])).getSW());
         byte[] forged = sent[0].clone();
         forged[forged.length - 2] ^= 1; // MAC byte (before Le)
-        assertEquals(Sw.SM_DATA_INCORRECT & 0xFFFF, f.session.transmit(new CommandAPDU(forged)).getSW());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED & 0xFFFF, f.session.transmit(new CommandAPDU(forged)).getSW());
         assertEquals(1, f.status().transactionCounter());
     }
 

@@ -24,7 +24,7 @@ class ModuleTearTest extends EnrolledModuleTest {
         ModuleApdus.Status st = f.status();
         assertFalse(st.operating());
         assertFalse(st.has(Constants.FLAG_TAN_ENTERED));
-        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.persoStoreCerts(new byte[32], false)));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.persoStoreCerts(new byte[32], false)));
         f.personalize(true);
         assertTrue(f.status().operating());
     }

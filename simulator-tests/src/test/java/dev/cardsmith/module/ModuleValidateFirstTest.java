@@ -107,7 +107,7 @@ class ModuleValidateFirstTest extends EnrolledModuleTest {
         before = state();
         byte[] otherNonce = a.nonce().clone();
         otherNonce[0] ^= 1;
-        assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, assertThrows(CardStatusException.class, () -> s.storeCertificates(
+        assertEquals(Sw.WRONG_DATA, assertThrows(CardStatusException.class, () -> s.storeCertificates(
                 f.moduleCert(a.modulePoint(), otherNonce).encoded(), f.ca.centralByPersoUnit().encoded(), f.ca.persoUnitByCentral().encoded())).sw());
         assertEquals(before, state(), "PERSO STORE CERTS refused after a write");
         assertFalse(f.status().operating());

@@ -120,7 +120,7 @@ final class CentralSession {
 
     /**
      * TRANSACTION. In: counter (4, strictly increasing) || payload || CMAC(K_tx, 'T' || counter ||
-     * payload). A wrong MAC answers 6988, a counter not above the last one 6984 (a replay). Out:
+     * payload). A wrong MAC and a counter not above the last one (a replay) answer 6982. Out:
      * CMAC(K_tx, 'R' || counter || payload), the module's authenticated receipt.
      */
     void transaction(APDU apdu, byte[] in, short off, short len) {
@@ -134,9 +134,9 @@ final class CentralSession {
         crypto.cmac.update(ram, Transients.WORK, (short) 1);
         crypto.cmac.sign(in, off, dataLen, ram, (short) (Transients.WORK + 16));
         if (!Bytes.equal(ram, (short) (Transients.WORK + 16), in, (short) (off + dataLen), Constants.MAC_LENGTH)) {
-            ISOException.throwIt(Sw.SM_DATA_INCORRECT);
+            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
         }
-        if (!greater(in, off, p.transactionCounter)) ISOException.throwIt(Sw.REFERENCE_DATA_NOT_USABLE);
+        if (!greater(in, off, p.transactionCounter)) ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
         Util.arrayCopy(in, off, p.transactionCounter, (short) 0, Constants.COUNTER_LENGTH);
         ram[Transients.WORK] = Constants.MAC_CONTEXT_RX;
         crypto.cmac.init(p.transactionKey);

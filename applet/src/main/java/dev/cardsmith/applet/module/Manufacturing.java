@@ -47,12 +47,13 @@ final class Manufacturing {
     /**
      * SET CHECKING KEY: one-time manufacturer checking key for cards installed without install
      * parameters (simulator, docs): first come, so the manufacturer sends it in the factory right
-     * after install. Refused (6986) once set, and - defensively, as every state-changing command
-     * already needs the key - once an identity key exists (the operating state is the table's).
+     * after install. Refused (6985, a write-once value) once set, and - defensively, as every
+     * state-changing command already needs the key - once an identity key exists. In the
+     * operating state the table answers 6986.
      */
     void setCheckingKey(byte[] in, short off, short len) {
         if (p.checkingKeySet || p.identityKeySet || p.identityCertLength != 0) {
-            ISOException.throwIt(Sw.COMMAND_NOT_ALLOWED);
+            ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
         }
         if (len != Constants.EC_POINT_LENGTH) ISOException.throwIt(Sw.WRONG_LENGTH);
         installCheckingKey(in, off);
@@ -61,7 +62,7 @@ final class Manufacturing {
     /** GENERATE IDENTITY (claim 8): the permanent identity key is formed once; returns its public point (again, until certified). */
     void generateIdentity(APDU apdu) {
         if (!p.checkingKeySet) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
-        if (p.identityCertLength != 0) ISOException.throwIt(Sw.COMMAND_NOT_ALLOWED);
+        if (p.identityCertLength != 0) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED); // write-once, done
         if (!p.identityKeySet) {
             // formed once; until its certificate is stored a re-run gets the same public key back
             Crypto.generate(p.identityKey, t.ram, Transients.KOUT);
@@ -78,7 +79,7 @@ final class Manufacturing {
      */
     void storeIdentityCert(byte[] in, short off, short len) {
         if (!p.identityKeySet) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
-        if (p.identityCertLength != 0) ISOException.throwIt(Sw.COMMAND_NOT_ALLOWED);
+        if (p.identityCertLength != 0) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED); // write-once, done
         tlv.start(in, off, len);
         cvc.parse(in, Constants.ROLE_IDENTITY);
         tlv.finish();

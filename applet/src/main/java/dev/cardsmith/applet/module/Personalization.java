@@ -217,7 +217,7 @@ final class Personalization {
         cvc.verify(in, p.persoKey);
         short nonce = v[Transients.CV_NONCE_OFF];
         if (nonce < 0 || Util.arrayCompare(in, nonce, ram, Transients.NONCE, Constants.NONCE_LENGTH) != 0) {
-            ISOException.throwIt(Sw.REFERENCE_DATA_NOT_USABLE); // a certificate of an earlier session (claim 9)
+            ISOException.throwIt(Sw.WRONG_DATA); // a certificate for another session (claim 9)
         }
         ((ECPublicKey) p.moduleKey.getPublic()).getW(ram, Transients.WORK);
         cvc.checkKey(in, ram, Transients.WORK);

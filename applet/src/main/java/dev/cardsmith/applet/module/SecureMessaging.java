@@ -38,8 +38,8 @@ final class SecureMessaging {
 
     /**
      * Checks the C-MAC of a protected command at buf[off..off+len) (ciphertext || 16-byte MAC)
-     * and decrypts it in place. Returns the plaintext length. A wrong MAC, length or padding
-     * answers 6988.
+     * and decrypts it in place. Returns the plaintext length. A length that is no MAC plus whole
+     * blocks answers 6988 (SM structure), a wrong MAC 6982, bad padding under a good MAC 6A80.
      */
     short unwrapCommand(byte[] buf, short off, short len, byte ins, byte p1, byte p2) {
         if (len < Constants.MAC_LENGTH || (short) ((short) (len - Constants.MAC_LENGTH) % Bytes.BLOCK) != 0) {
@@ -54,14 +54,14 @@ final class SecureMessaging {
         crypto.cmac.update(ram, w, (short) 3);
         crypto.cmac.sign(buf, off, ctLen, ram, (short) (w + 16));
         if (!Bytes.equal(ram, (short) (w + 16), buf, (short) (off + ctLen), Constants.MAC_LENGTH)) {
-            ISOException.throwIt(Sw.SM_DATA_INCORRECT);
+            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
         }
         if (ctLen == 0) return 0;
         iv(w);
         crypto.aesCbc.init(crypto.sEnc, Cipher.MODE_DECRYPT, ram, w, (short) 16);
         crypto.aesCbc.doFinal(buf, off, ctLen, buf, off);
         short plain = Bytes.unpad(buf, off, ctLen);
-        if (plain < 0) ISOException.throwIt(Sw.SM_DATA_INCORRECT);
+        if (plain < 0) ISOException.throwIt(Sw.WRONG_DATA);
         return plain;
     }
 

@@ -19,9 +19,9 @@ final class Session {
         this.crypto = crypto;
     }
 
-    /** Requires the session to stand at {@code step}: else 6982 (a step is missing). */
+    /** Requires the session to stand at {@code step}: else 6985 (a protocol step is missing). */
     void require(short step) {
-        if (t.vars[Transients.V_SESSION] != step) ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
+        if (t.vars[Transients.V_SESSION] != step) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
     }
 
     void reached(short step) {

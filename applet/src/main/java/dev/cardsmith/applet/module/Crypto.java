@@ -196,8 +196,7 @@ final class Crypto {
 
     /**
      * Sets a public key from an uncompressed point (04||X||Y), re-setting the curve first. The
-     * caller has checked the point: P256.checkPoint where it came in unauthenticated, a verified
-     * certificate signature where it was certified.
+     * caller has checked the point with P256.checkPoint where it came in.
      */
     static void setPoint(ECPublicKey k, byte[] buf, short off) {
         P256.setCurve(k);

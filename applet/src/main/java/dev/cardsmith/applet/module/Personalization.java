@@ -105,7 +105,9 @@ final class Personalization {
         tlv.expect(Constants.TAG_EPHEMERAL_KEY, Constants.EC_POINT_LENGTH, Constants.EC_POINT_LENGTH);
         short k = tlv.valueOffset();
         tlv.finish();
+        // every incoming point on the curve (6A80): the ephemeral key and the certified perso-unit key
         P256.checkPoint(in, k, Constants.EC_POINT_LENGTH, ram, Transients.WORK);
+        P256.checkPoint(in, v[Transients.CV_KEY_OFF], Constants.EC_POINT_LENGTH, ram, Transients.WORK);
         Util.arrayCopyNonAtomic(in, k, ram, Transients.EPK_PEER, Constants.EC_POINT_LENGTH);
         short chrLen = v[Transients.CV_CHR_LEN];
         Util.arrayCopyNonAtomic(in, v[Transients.CV_CHR_OFF], ram, Transients.CHR_PERSO, chrLen);
@@ -233,6 +235,7 @@ final class Personalization {
         Util.arrayCopyNonAtomic(in, v[Transients.CV_CHR_OFF], ram, Transients.CHR_CENTRAL, chrLen);
         v[Transients.V_CHR_CENTRAL_LEN] = chrLen;
         short centralKeyOff = v[Transients.CV_KEY_OFF];
+        P256.checkPoint(in, centralKeyOff, Constants.EC_POINT_LENGTH, ram, Transients.WORK);
         Crypto.setPoint(p.candidateKey, in, centralKeyOff); // scratch key of this command, no flag
 
         // 3. perso-unit key certified by the central system (claim 6)

@@ -18,8 +18,6 @@ import javacard.security.ECPrivateKey;
  */
 final class CentralSession {
 
-    private static final short ANY_LENGTH = (short) 0x7FFF;
-
     private final Persistent p;
     private final Transients t;
     private final Crypto crypto;
@@ -75,10 +73,8 @@ final class CentralSession {
 
         byte[] s = io.staging();
         short r = 0;
-        r = Cvc.putHeader(s, r, Constants.TAG_EPHEMERAL_KEY, Constants.EC_POINT_LENGTH);
-        r = Util.arrayCopyNonAtomic(ram, Transients.EPK_CARD, s, r, Constants.EC_POINT_LENGTH);
-        r = Cvc.putHeader(s, r, Constants.TAG_RECEIPT, Constants.MAC_LENGTH);
-        r = Util.arrayCopyNonAtomic(ram, Transients.RECEIPT, s, r, Constants.MAC_LENGTH);
+        r = Cvc.put(s, r, Constants.TAG_EPHEMERAL_KEY, ram, Transients.EPK_CARD, Constants.EC_POINT_LENGTH);
+        r = Cvc.put(s, r, Constants.TAG_RECEIPT, ram, Transients.RECEIPT, Constants.MAC_LENGTH);
         r = Util.arrayCopyNonAtomic(p.moduleCert, (short) 0, s, r, p.moduleCertLength);
         session.reached(Transients.CENTRAL_STARTED);
         io.send(apdu, s, (short) 0, r);
@@ -93,7 +89,7 @@ final class CentralSession {
         session.require(Transients.CENTRAL_STARTED);
         byte[] ram = t.ram;
         tlv.start(in, off, len);
-        tlv.expect(Constants.TAG_SIGNATURE, (short) 0, ANY_LENGTH);
+        tlv.expect(Constants.TAG_SIGNATURE, (short) 0, Cvc.ANY_LENGTH);
         short sg = tlv.valueOffset();
         short sgLen = tlv.length();
         tlv.finish();

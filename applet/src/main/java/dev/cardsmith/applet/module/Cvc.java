@@ -15,8 +15,8 @@ import javacard.security.ECPublicKey;
  */
 final class Cvc {
 
-    /** Containers are bounded by their parent (the reader checks it); the stored sizes by the caller. */
-    private static final short ANY_LENGTH = (short) 0x7FFF;
+    /** Largest TLV value length: containers and signatures are bounded by their parent (the reader checks it). */
+    static final short ANY_LENGTH = (short) 0x7FFF;
 
     private final Transients t;
     private final Crypto crypto;
@@ -157,5 +157,10 @@ final class Cvc {
     static short putHeader(byte[] out, short off, short tag, short len) {
         if ((tag & (short) 0xFF00) != 0) out[off++] = (byte) (tag >> 8);
         return Tlv.putHeader(out, off, (byte) tag, len);
+    }
+
+    /** Writes tag || length || value[vOff..vOff+len); returns the offset after it. */
+    static short put(byte[] out, short off, short tag, byte[] value, short vOff, short len) {
+        return Util.arrayCopyNonAtomic(value, vOff, out, putHeader(out, off, tag, len), len);
     }
 }

@@ -19,8 +19,6 @@ import javacard.security.Signature;
  */
 final class Personalization {
 
-    private static final short ANY_LENGTH = (short) 0x7FFF;
-
     private final Persistent p;
     private final Transients t;
     private final Crypto crypto;
@@ -140,13 +138,10 @@ final class Personalization {
 
         byte[] s = io.staging();
         short r = 0;
-        r = Cvc.putHeader(s, r, Constants.TAG_EPHEMERAL_KEY, Constants.EC_POINT_LENGTH);
-        r = Util.arrayCopyNonAtomic(ram, Transients.EPK_CARD, s, r, Constants.EC_POINT_LENGTH);
-        r = Cvc.putHeader(s, r, Constants.TAG_NONCE, Constants.NONCE_LENGTH);
-        r = Util.arrayCopyNonAtomic(ram, Transients.NONCE, s, r, Constants.NONCE_LENGTH);
+        r = Cvc.put(s, r, Constants.TAG_EPHEMERAL_KEY, ram, Transients.EPK_CARD, Constants.EC_POINT_LENGTH);
+        r = Cvc.put(s, r, Constants.TAG_NONCE, ram, Transients.NONCE, Constants.NONCE_LENGTH);
         r = Util.arrayCopyNonAtomic(p.identityCert, (short) 0, s, r, p.identityCertLength);
-        r = Cvc.putHeader(s, r, Constants.TAG_SIGNATURE, sigLen);
-        r = Util.arrayCopyNonAtomic(ram, Transients.DER, s, r, sigLen);
+        r = Cvc.put(s, r, Constants.TAG_SIGNATURE, ram, Transients.DER, sigLen);
         session.reached(Transients.PERSO_INITIATED);
         io.send(apdu, s, (short) 0, r);
     }
@@ -163,7 +158,7 @@ final class Personalization {
         byte[] ram = t.ram;
         short pl = sm.unwrapCommand(in, off, len, Constants.INS_PERSO_AUTHENTICATE, (byte) 0, (byte) 0);
         tlv.start(in, off, pl);
-        tlv.expect(Constants.TAG_SIGNATURE, (short) 0, ANY_LENGTH);
+        tlv.expect(Constants.TAG_SIGNATURE, (short) 0, Cvc.ANY_LENGTH);
         short sg = tlv.valueOffset();
         short sgLen = tlv.length();
         tlv.expect(Constants.TAG_VARIATION, Constants.VARIATION_LENGTH, Constants.VARIATION_LENGTH);
@@ -188,10 +183,8 @@ final class Personalization {
         short r = 0;
         r = Cvc.putHeader(buf, r, Constants.TAG_MODULE_KEY, Constants.EC_POINT_LENGTH);
         r = (short) (r + ((ECPublicKey) p.moduleKey.getPublic()).getW(buf, r));
-        r = Cvc.putHeader(buf, r, Constants.TAG_NONCE, Constants.NONCE_LENGTH);
-        r = Util.arrayCopyNonAtomic(ram, Transients.NONCE, buf, r, Constants.NONCE_LENGTH);
-        r = Cvc.putHeader(buf, r, Constants.TAG_TAN, tanLen);
-        r = Util.arrayCopyNonAtomic(ram, Transients.TAN, buf, r, tanLen);
+        r = Cvc.put(buf, r, Constants.TAG_NONCE, ram, Transients.NONCE, Constants.NONCE_LENGTH);
+        r = Cvc.put(buf, r, Constants.TAG_TAN, ram, Transients.TAN, tanLen);
         session.clearTan(); // the TAN is forwarded once
         short rl = sm.wrapResponse(buf, (short) 0, r);
         session.reached(Transients.PERSO_AUTHENTICATED);

@@ -25,31 +25,34 @@ class MacCompareTest {
     /** owner class, method name: the methods that check a MAC received from outside. */
     private static final String[][] MAC_CHECKS = {
             {"dev/cardsmith/applet/vault/VaultApplet", "restore"},
-            {"dev/cardsmith/applet/module/ModuleApplet", "transaction"},
-            {"dev/cardsmith/applet/module/Crypto", "unwrapCommand"},
+            {"dev/cardsmith/applet/module/CentralSession", "transaction"},
+            {"dev/cardsmith/applet/module/SecureMessaging", "unwrapCommand"},
     };
+    /** The layer's constant-time compare (the module's own macEquals moved there). */
+    private static final String LAYER_EQUAL = "dev/cardsmith/applet/platform/Bytes.equal";
 
     @Test
     void macChecksUseTheConstantTimeCompare() throws IOException {
         for (String[] m : MAC_CHECKS) {
             List<String> calls = calls(m[0], m[1]);
-            assertTrue(calls.stream().anyMatch(c -> c.endsWith(".macEquals")),
-                    m[0] + "." + m[1] + " must compare its MAC with macEquals (constant time); calls " + calls);
+            assertTrue(calls.stream().anyMatch(c -> c.endsWith(".macEquals") || c.equals(LAYER_EQUAL)),
+                    m[0] + "." + m[1] + " must compare its MAC with macEquals or Bytes.equal (constant time); calls " + calls);
         }
     }
 
     @Test
     void theConstantTimeCompareHasNoEarlyExitHelpers() throws IOException {
-        for (String owner : new String[] {"dev/cardsmith/applet/vault/VaultCrypto", "dev/cardsmith/applet/module/Crypto"}) {
-            List<String> calls = calls(owner, "macEquals");
-            assertFalse(calls.stream().anyMatch(c -> c.contains("arrayCompare")), owner + ".macEquals calls " + calls);
+        for (String[] m : new String[][] {{"dev/cardsmith/applet/vault/VaultCrypto", "macEquals"}, {"dev/cardsmith/applet/platform/Bytes", "equal"}}) {
+            List<String> calls = calls(m[0], m[1]);
+            assertFalse(calls.stream().anyMatch(c -> c.contains("arrayCompare")), m[0] + "." + m[1] + " calls " + calls);
         }
     }
 
     @Test
     void theConstantTimeCompareIsCorrect() throws Exception {
-        for (String cls : new String[] {"dev.cardsmith.applet.vault.VaultCrypto", "dev.cardsmith.applet.module.Crypto"}) {
-            Method eq = Class.forName(cls).getDeclaredMethod("macEquals", byte[].class, short.class, byte[].class, short.class, short.class);
+        for (String[] m : new String[][] {{"dev.cardsmith.applet.vault.VaultCrypto", "macEquals"}, {"dev.cardsmith.applet.platform.Bytes", "equal"}}) {
+            String cls = m[0];
+            Method eq = Class.forName(cls).getDeclaredMethod(m[1], byte[].class, short.class, byte[].class, short.class, short.class);
             eq.setAccessible(true);
             byte[] a = new byte[20];
             byte[] b = new byte[24];

@@ -21,6 +21,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -53,7 +55,14 @@ class TransactionBudgetTest {
     /** Every cardsmith applet. */
     private static final List<String> SYSTEMS = List.of(
             "dev/cardsmith/applet/vault/", "dev/cardsmith/applet/module/", "dev/cardsmith/applet/csp/",
-            "dev/cardsmith/applet/psd/", "dev/cardsmith/applet/sim/");
+            "dev/cardsmith/applet/psd/", "dev/cardsmith/applet/sim/", "dev/cardsmith/applet/platform/");
+    /**
+     * Known violations, each named and temporary. SimApplet.license writes an AESKey inside the
+     * transaction OtaReceiver.commandPacket opens through State.beginTransaction: removed by the
+     * sim migration (issue 9), which must delete this entry.
+     */
+    private static final Set<String> KNOWN = Set.of(
+            "dev/cardsmith/applet/sim/SimApplet.license: AESKey.setKey"); // removed by the sim migration
     private static final Set<String> INSTALL_TIME = Set.of(
             "dev/cardsmith/applet/vault/VaultState.initialize",
             "dev/cardsmith/applet/psd/Persistent.install"); // called from the PsdApplet constructor only
@@ -68,12 +77,18 @@ class TransactionBudgetTest {
         final Set<String> calleesInTx = new HashSet<>();
     }
 
-    private static Map<String, Facts> scan() throws IOException {
+    /** What a method does, in bytecode order. */
+    private enum Kind { BEGIN, END, CALL, COPY, KEY }
+
+    private record Event(Kind kind, String what) {}
+
+    /** Every applet method's events: transaction calls, applet calls, bulk copies, key writes. */
+    static Map<String, List<Event>> events() throws IOException {
         List<Path> classes;
         try (Stream<Path> s = Files.walk(CLASSES)) {
             classes = s.filter(p -> p.toString().endsWith(".class")).collect(Collectors.toList());
         }
-        Map<String, Facts> all = new HashMap<>();
+        Map<String, List<Event>> all = new HashMap<>();
         for (Path p : classes) {
             ClassReader cr = new ClassReader(Files.readAllBytes(p));
             String owner = cr.getClassName();
@@ -82,10 +97,9 @@ class TransactionBudgetTest {
                 @Override
                 public MethodVisitor visitMethod(int access, String name, String desc, String sig, String[] ex) {
                     String where = owner + "." + name;
-                    Facts f = new Facts();
-                    all.put(owner + "." + name + desc, f);
+                    List<Event> ev = new ArrayList<>();
+                    all.put(owner + "." + name + desc, ev);
                     return new MethodVisitor(Opcodes.ASM9) {
-                        boolean inTx;
                         Integer lastConstant; // the value the previous instruction pushed, if a constant
 
                         @Override
@@ -115,31 +129,88 @@ class TransactionBudgetTest {
                             Integer len = lastConstant;
                             lastConstant = null;
                             if (o.equals("javacard/framework/JCSystem")) {
-                                if (n.equals("beginTransaction")) inTx = true;
-                                if (n.equals("commitTransaction") || n.equals("abortTransaction")) inTx = false;
+                                if (n.equals("beginTransaction")) ev.add(new Event(Kind.BEGIN, null));
+                                if (n.equals("commitTransaction") || n.equals("abortTransaction")) ev.add(new Event(Kind.END, null));
                                 return;
                             }
                             if (o.equals("javacard/framework/Util") && n.equals("arrayCopy")
                                     && (len == null || len > MAX_COPY_IN_TX)) {
-                                String what = where + ": Util.arrayCopy of " + (len == null ? "a variable length" : len + " bytes");
-                                f.copies.add(what);
-                                if (inTx) f.copiesInTx.add(what);
+                                ev.add(new Event(Kind.COPY, where + ": Util.arrayCopy of " + (len == null ? "a variable length" : len + " bytes")));
                             }
                             if (isKeyWrite(o, n)) {
-                                String what = where + ": " + o.substring(o.lastIndexOf('/') + 1) + "." + n;
-                                f.keyWrites.add(what);
-                                if (inTx) f.keyWritesInTx.add(what);
+                                ev.add(new Event(Kind.KEY, where + ": " + o.substring(o.lastIndexOf('/') + 1) + "." + n));
                             }
-                            if (o.startsWith("dev/cardsmith/applet/")) {
-                                f.callees.add(o + "." + n + d);
-                                if (inTx) f.calleesInTx.add(o + "." + n + d);
-                            }
+                            if (o.startsWith("dev/cardsmith/applet/")) ev.add(new Event(Kind.CALL, o + "." + n + d));
                         }
                     };
                 }
             }, 0);
         }
         return all;
+    }
+
+    /**
+     * Transaction openers and closers, transitively: a method that leaves a transaction open
+     * (calls beginTransaction, or an opener, and no commit after it) is itself an opener; one
+     * that ends a transaction it did not open is a closer. A wrapper around beginTransaction
+     * therefore opens a transaction in its caller just like JCSystem.beginTransaction.
+     */
+    static Map<String, Kind> wrappers(Map<String, List<Event>> all) {
+        Map<String, Kind> roles = new HashMap<>();
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (Map.Entry<String, List<Event>> e : all.entrySet()) {
+                boolean open = false;
+                boolean closesCallers = false;
+                for (Event ev : e.getValue()) {
+                    Kind k = effect(ev, roles);
+                    if (k == Kind.BEGIN) open = true;
+                    if (k == Kind.END) {
+                        if (!open) closesCallers = true;
+                        open = false;
+                    }
+                }
+                Kind role = open ? Kind.BEGIN : closesCallers ? Kind.END : null;
+                if (role != null && roles.put(e.getKey(), role) != role) changed = true;
+            }
+        }
+        return roles;
+    }
+
+    /** An event's effect on the transaction: BEGIN, END, or its own kind. */
+    private static Kind effect(Event ev, Map<String, Kind> roles) {
+        if (ev.kind() == Kind.CALL && roles.containsKey(ev.what())) return roles.get(ev.what());
+        return ev.kind();
+    }
+
+    private static Map<String, Facts> scan() throws IOException {
+        Map<String, List<Event>> all = events();
+        Map<String, Kind> roles = wrappers(all);
+        Map<String, Facts> facts = new HashMap<>();
+        for (Map.Entry<String, List<Event>> e : all.entrySet()) {
+            Facts f = new Facts();
+            facts.put(e.getKey(), f);
+            boolean inTx = false;
+            for (Event ev : e.getValue()) {
+                Kind k = effect(ev, roles);
+                if (k == Kind.BEGIN) {
+                    inTx = true;
+                } else if (k == Kind.END) {
+                    inTx = false;
+                } else if (k == Kind.COPY) {
+                    f.copies.add(ev.what());
+                    if (inTx) f.copiesInTx.add(ev.what());
+                } else if (k == Kind.KEY) {
+                    f.keyWrites.add(ev.what());
+                    if (inTx) f.keyWritesInTx.add(ev.what());
+                } else if (k == Kind.CALL) {
+                    f.callees.add(ev.what());
+                    if (inTx) f.calleesInTx.add(ev.what());
+                }
+            }
+        }
+        return facts;
     }
 
     static boolean isKeyWrite(String owner, String name) {
@@ -175,6 +246,7 @@ class TransactionBudgetTest {
     @Test
     void noBulkCopyInsideATransaction() throws IOException {
         List<String> bad = inTransactions(true);
+        bad.removeIf(b -> KNOWN.stream().anyMatch(b::startsWith));
         assertTrue(bad.isEmpty(), "commit buffer: write bulk data before the transaction, commit only lengths/flags:\n  "
                 + String.join("\n  ", bad));
     }
@@ -182,6 +254,7 @@ class TransactionBudgetTest {
     @Test
     void noKeyWriteInsideATransaction() throws IOException {
         List<String> bad = inTransactions(false);
+        bad.removeIf(b -> KNOWN.stream().anyMatch(b::startsWith));
         assertTrue(bad.isEmpty(), "key objects are written outside transactions while their flag is false:\n  "
                 + String.join("\n  ", bad));
     }
@@ -193,5 +266,36 @@ class TransactionBudgetTest {
         assertTrue(isKeyWrite("javacard/security/AESKey", "setKey"));
         assertTrue(isKeyWrite("javacard/security/KeyPair", "genKeyPair"));
         assertTrue(!isKeyWrite("javacard/security/Signature", "init"));
+    }
+
+    @Test
+    void wrappersOfBeginTransactionOpenTransactionsTransitively() {
+        // wrap() calls beginTransaction; outer() calls wrap(); caller() calls outer(), writes a key, commits
+        Map<String, List<Event>> m = new HashMap<>();
+        m.put("w", List.of(new Event(Kind.BEGIN, null)));
+        m.put("outer", List.of(new Event(Kind.CALL, "w")));
+        m.put("end", List.of(new Event(Kind.END, null)));
+        m.put("caller", List.of(new Event(Kind.CALL, "outer"), new Event(Kind.KEY, "caller: AESKey.setKey"),
+                new Event(Kind.CALL, "end"), new Event(Kind.KEY, "caller: after")));
+        Map<String, Kind> roles = wrappers(m);
+        assertEquals(Kind.BEGIN, roles.get("w"));
+        assertEquals(Kind.BEGIN, roles.get("outer"));
+        assertEquals(Kind.END, roles.get("end"));
+        assertNull(roles.get("caller"));
+    }
+
+    @Test
+    void theSimWrapperIsSeen() throws IOException {
+        assertEquals(Kind.BEGIN, wrappers(events()).get("dev/cardsmith/applet/sim/State.beginTransaction()V"));
+    }
+
+    @Test
+    void knownExceptionsAreStillReal() throws IOException {
+        // a KNOWN entry that no longer fires must be deleted (the migration that fixed it removes it)
+        List<String> raw = inTransactions(false);
+        raw.addAll(inTransactions(true));
+        for (String k : KNOWN) {
+            assertTrue(raw.stream().anyMatch(b -> b.startsWith(k)), "stale exception, delete it from KNOWN: " + k);
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.cardsmith.module;
 import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.codec.Tlv;
 import dev.cardsmith.applet.module.Constants;
+import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.crypto.Cmac;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
@@ -46,14 +47,14 @@ class ModuleOperatingTest extends EnrolledModuleTest {
         byte[] r = f.card(true).transmitOk("CA", ModuleApdus.centralAuthenticate(EcP256.encode(eph.getPublic()), true));
         KeyPair impostor = EcP256.generate();
         byte[] sig = EcP256.signDer(impostor.getPrivate(), new byte[]{1, 2, 3});
-        assertEquals(Constants.SW_VERIFICATION_FAILED, f.sw(ModuleApdus.centralConfirm(sig)));
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.centralConfirm(sig)));
         assertFalse(f.status().has(Constants.FLAG_TRANSACTION_KEY));
         assertTrue(r.length > 100);
     }
 
     @Test
     void confirmWithoutAuthenticateIsRejected() {
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.centralConfirm(new byte[70])));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.centralConfirm(new byte[70])));
     }
 
     @Test
@@ -66,7 +67,7 @@ class ModuleOperatingTest extends EnrolledModuleTest {
         });
         new CentralSystem(f.ca).authenticate(recording, ModuleFixture.TODAY);
         f.card(true).transmitOk("CA", ModuleApdus.centralAuthenticate(EcP256.encode(EcP256.generate().getPublic()), true));
-        assertEquals(Constants.SW_VERIFICATION_FAILED, f.session.transmit(new CommandAPDU(recorded[0])).getSW());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.session.transmit(new CommandAPDU(recorded[0])).getSW());
     }
 
     @Test
@@ -79,10 +80,10 @@ class ModuleOperatingTest extends EnrolledModuleTest {
             return f.session.transmit(c);
         });
         central.transact(recording, moduleId, "pay 1".getBytes(StandardCharsets.UTF_8));
-        assertEquals(Constants.SW_REPLAY, f.session.transmit(new CommandAPDU(sent[0])).getSW());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.session.transmit(new CommandAPDU(sent[0])).getSW());
         byte[] forged = sent[0].clone();
         forged[forged.length - 2] ^= 1; // MAC byte (before Le)
-        assertEquals(Constants.SW_SM_MAC_WRONG, f.session.transmit(new CommandAPDU(forged)).getSW());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.session.transmit(new CommandAPDU(forged)).getSW());
         assertEquals(1, f.status().transactionCounter());
     }
 
@@ -109,7 +110,7 @@ class ModuleOperatingTest extends EnrolledModuleTest {
         assertFalse(st.operating());
         assertFalse(st.has(Constants.FLAG_MODULE_KEY));
         assertFalse(st.has(Constants.FLAG_TRANSACTION_KEY));
-        assertEquals(Constants.SW_REFERENCE_MISMATCH, f.sw(ModuleApdus.getStatus(2)));
+        assertEquals(Sw.REFERENCED_DATA_NOT_FOUND, f.sw(ModuleApdus.getStatus(2)));
         assertThrows(CardStatusException.class, () -> central.authenticate(f.card(true), ModuleFixture.TODAY));
         assertThrows(CardStatusException.class, () -> central.transact(f.card(false), moduleId, new byte[1]));
         // identity survives (claim 8: permanent), a new personalization gives a new module key

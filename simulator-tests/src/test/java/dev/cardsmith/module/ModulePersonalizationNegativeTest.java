@@ -2,6 +2,7 @@ package dev.cardsmith.module;
 
 import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.applet.module.Constants;
+import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.transport.CardStatusException;
 import org.junit.jupiter.api.Test;
 
@@ -30,9 +31,9 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
     void claim7_unknownPersoUnitCertificateIsRejectedBeforeAnythingElse() {
         f.enterTan(f.issueTan(moduleId));
         CvCertificate rogue = persoCertSignedBy(EcP256.generate());
-        assertEquals(Constants.SW_VERIFICATION_FAILED, sw(() -> f.persoSession(true).initiate(rogue.encoded())));
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, sw(() -> f.persoSession(true).initiate(rogue.encoded())));
         // nothing else happened: no session, still personalization state, no module key
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, sw(() -> f.card(false).transmitOk("AUTH", ModuleApdus.persoAuthenticate(new byte[32]))));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, sw(() -> f.card(false).transmitOk("AUTH", ModuleApdus.persoAuthenticate(new byte[32]))));
         assertFalse(f.status().has(Constants.FLAG_MODULE_KEY));
     }
 
@@ -40,18 +41,18 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
     void claim7_forgedPersoUnitCertificateIsRejected() {
         byte[] forged = f.ca.persoUnitByManufacturer().encoded().clone();
         forged[forged.length - 70] ^= 0x01; // a byte of the CHAT/date area inside the signed body
-        assertEquals(Constants.SW_VERIFICATION_FAILED, sw(() -> f.persoSession(true).initiate(forged)));
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, sw(() -> f.persoSession(true).initiate(forged)));
         byte[] badSig = f.ca.persoUnitByManufacturer().encoded().clone();
         badSig[badSig.length - 1] ^= 0x01;
-        assertEquals(Constants.SW_VERIFICATION_FAILED, sw(() -> f.persoSession(true).initiate(badSig)));
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, sw(() -> f.persoSession(true).initiate(badSig)));
     }
 
     @Test
     void claim7_wrongChainOrderAtInitiateIsRejected() {
         // the cross certificate (perso unit by central) instead of the manufacturer's one
-        assertEquals(Constants.SW_VERIFICATION_FAILED, sw(() -> f.persoSession(true).initiate(f.ca.persoUnitByCentral().encoded())));
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, sw(() -> f.persoSession(true).initiate(f.ca.persoUnitByCentral().encoded())));
         // the central system's certificate in the perso unit's place
-        assertEquals(Constants.SW_WRONG_DATA, sw(() -> f.persoSession(true).initiate(f.ca.centralByPersoUnit().encoded())));
+        assertEquals(Sw.WRONG_DATA, sw(() -> f.persoSession(true).initiate(f.ca.centralByPersoUnit().encoded())));
     }
 
     @Test
@@ -61,7 +62,7 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
         s.initiate(f.ca.persoUnitByManufacturer().encoded());
         PersoSession.Authenticated a = s.authenticate(new byte[16]);
         byte[] mod = f.moduleCert(a.modulePoint(), a.nonce()).encoded();
-        assertEquals(Constants.SW_WRONG_DATA, sw(() -> s.storeCertificates(mod, f.ca.persoUnitByCentral().encoded(), f.ca.centralByPersoUnit().encoded())));
+        assertEquals(Sw.WRONG_DATA, sw(() -> s.storeCertificates(mod, f.ca.persoUnitByCentral().encoded(), f.ca.centralByPersoUnit().encoded())));
         assertFalse(f.status().operating());
     }
 
@@ -75,7 +76,7 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
         CvCertificate cross = CvCertificate.issue(CertificateAuthority.CENTRAL_CHR, CertificateAuthority.PERSO_UNIT_CHR,
                 EcP256.encode(f.hsm.publicKey(CertificateAuthority.PERSO_UNIT_LABEL)), CvCertificate.Role.PERSO_UNIT, null,
                 ModuleFixture.TODAY, ModuleFixture.TODAY.plusYears(1), body -> EcP256.signDer(rogueCentral.getPrivate(), body));
-        assertEquals(Constants.SW_VERIFICATION_FAILED, sw(() -> s.storeCertificates(f.moduleCert(a.modulePoint(), a.nonce()).encoded(),
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, sw(() -> s.storeCertificates(f.moduleCert(a.modulePoint(), a.nonce()).encoded(),
                 f.ca.centralByPersoUnit().encoded(), cross.encoded())));
         assertFalse(f.status().operating());
     }
@@ -85,7 +86,7 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
         f.personalize(true); // the module's certificate date is now today
         f.card(false).transmitOk("ENTER PERSONALIZATION", ModuleApdus.enterPersonalization());
         CvCertificate expired = f.ca.issuePersoUnit(ModuleFixture.TODAY.minusDays(30), ModuleFixture.TODAY.minusDays(1));
-        assertEquals(Constants.SW_CERT_EXPIRED, sw(() -> f.persoSession(true).initiate(expired.encoded())));
+        assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, sw(() -> f.persoSession(true).initiate(expired.encoded())));
         // and the host refuses an expired certificate with its own clock
         assertThrows(ModuleException.class, () -> expired.check(f.ca.manufacturerKey(), CertificateAuthority.MANUFACTURER_CHR,
                 CvCertificate.Role.PERSO_UNIT, ModuleFixture.TODAY));
@@ -98,7 +99,7 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
         s.initiate(f.ca.persoUnitByManufacturer().encoded());
         PersoSession.Authenticated a = s.authenticate(new byte[16]);
         byte[] other = EcP256.encode(EcP256.generate().getPublic());
-        assertEquals(Constants.SW_KEY_MISMATCH, sw(() -> s.storeCertificates(f.moduleCert(other, a.nonce()).encoded(),
+        assertEquals(Sw.WRONG_DATA, sw(() -> s.storeCertificates(f.moduleCert(other, a.nonce()).encoded(),
                 f.ca.centralByPersoUnit().encoded(), f.ca.persoUnitByCentral().encoded())));
         assertFalse(f.status().operating());
     }
@@ -115,7 +116,7 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
         second.initiate(f.ca.persoUnitByManufacturer().encoded());
         PersoSession.Authenticated a = second.authenticate(new byte[16]);
         // right key, right signer, but the nonce of the earlier session
-        assertEquals(Constants.SW_NONCE_MISMATCH, sw(() -> second.storeCertificates(f.moduleCert(a.modulePoint(), oldNonce).encoded(),
+        assertEquals(Sw.WRONG_DATA, sw(() -> second.storeCertificates(f.moduleCert(a.modulePoint(), oldNonce).encoded(),
                 f.ca.centralByPersoUnit().encoded(), f.ca.persoUnitByCentral().encoded())));
         assertFalse(f.status().operating());
     }
@@ -130,7 +131,7 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
         });
         PersoSession s = new PersoSession(tampering, body -> f.hsm.signSha256WithEcdsa(CertificateAuthority.PERSO_UNIT_LABEL, body));
         s.initiate(f.ca.persoUnitByManufacturer().encoded());
-        assertEquals(Constants.SW_SM_MAC_WRONG, sw(() -> s.authenticate(new byte[16])));
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, sw(() -> s.authenticate(new byte[16])));
         assertFalse(f.status().has(Constants.FLAG_MODULE_KEY));
     }
 
@@ -140,7 +141,7 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
         KeyPair impostor = EcP256.generate();
         PersoSession s = new PersoSession(f.card(true), body -> EcP256.signDer(impostor.getPrivate(), body));
         s.initiate(f.ca.persoUnitByManufacturer().encoded()); // a copied, genuine certificate
-        assertEquals(Constants.SW_VERIFICATION_FAILED, sw(() -> s.authenticate(new byte[16])));
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, sw(() -> s.authenticate(new byte[16])));
         assertFalse(f.status().has(Constants.FLAG_MODULE_KEY));
     }
 
@@ -157,36 +158,38 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
     @Test
     void stateViolations() {
         // personalization state: operating commands refused
-        assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.centralAuthenticate(EcP256.encode(EcP256.generate().getPublic()), false)));
-        assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.transaction(new byte[20])));
-        assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.centralConfirm(new byte[8])));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.centralAuthenticate(EcP256.encode(EcP256.generate().getPublic()), false)));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.transaction(new byte[20])));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.centralConfirm(new byte[8])));
         // perso steps out of order
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.persoAuthenticate(new byte[32])));
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.persoStoreCerts(new byte[32], false)));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.persoAuthenticate(new byte[32])));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.persoStoreCerts(new byte[32], false)));
         // one-time manufacturing steps
-        assertEquals(Constants.SW_COMMAND_NOT_ALLOWED, f.sw(ModuleApdus.setCheckingKey(f.ca.manufacturerPoint())));
-        assertEquals(Constants.SW_COMMAND_NOT_ALLOWED, f.sw(ModuleApdus.generateIdentity()));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.setCheckingKey(f.ca.manufacturerPoint())));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.generateIdentity()));
         // operating state: personalization commands refused
         f.personalize(true);
-        assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.enterTan("12345678")));
-        assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.persoInitiate(f.ca.persoUnitByManufacturer().encoded(),
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.enterTan("12345678")));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.persoInitiate(f.ca.persoUnitByManufacturer().encoded(),
                 EcP256.encode(EcP256.generate().getPublic()), true)));
-        assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.persoAuthenticate(new byte[32])));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.persoAuthenticate(new byte[32])));
+        // never again after personalization (table row REFUSE_NOT_ALLOWED)
+        assertEquals(Sw.COMMAND_NOT_ALLOWED, f.sw(ModuleApdus.setCheckingKey(f.ca.manufacturerPoint())));
         // transaction before any key agreement
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.transaction(new byte[20])));
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.transaction(new byte[20])));
         // malformed input gets an ISO status word, never 6F00
-        assertEquals(Constants.SW_CLA_NOT_SUPPORTED, f.sw(new javax.smartcardio.CommandAPDU(0x00, 0xF2, 0, 0, 256)));
-        assertEquals(Constants.SW_INS_NOT_SUPPORTED, f.sw(new javax.smartcardio.CommandAPDU(0x80, 0x7E, 0, 0)));
-        assertEquals(Constants.SW_WRONG_P1P2, f.sw(new javax.smartcardio.CommandAPDU(0x80, 0xF2, 0, 1, 256)));
-        assertEquals(Constants.SW_WRONG_DATA, f.sw(ModuleApdus.centralAuthenticate(new byte[65], false)));
+        assertEquals(Sw.CLA_NOT_SUPPORTED, f.sw(new javax.smartcardio.CommandAPDU(0x00, 0xF2, 0, 0, 256)));
+        assertEquals(Sw.INS_NOT_SUPPORTED, f.sw(new javax.smartcardio.CommandAPDU(0x80, 0x7E, 0, 0)));
+        assertEquals(Sw.INCORRECT_P1P2, f.sw(new javax.smartcardio.CommandAPDU(0x80, 0xF2, 0, 1, 256)));
+        assertEquals(Sw.WRONG_DATA, f.sw(ModuleApdus.centralAuthenticate(new byte[65], false)));
     }
 
     @Test
     void claim13_noTanEnteredStopsAuthenticate() {
         PersoSession s = f.persoSession(true);
         s.initiate(f.ca.persoUnitByManufacturer().encoded());
-        assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, sw(() -> s.authenticate(new byte[16])));
-        assertEquals(Constants.SW_WRONG_DATA, f.sw(ModuleApdus.enterTan("12ab")));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, sw(() -> s.authenticate(new byte[16])));
+        assertEquals(Sw.WRONG_DATA, f.sw(ModuleApdus.enterTan("12ab")));
     }
 
     @Test
@@ -241,18 +244,19 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
 
     @Test
     void brokenChainsAndOverlongCommandsGetIsoStatusWords() {
-        // first piece of a chained INITIATE, then another command: the chain is dropped
+        // first piece of a chained INITIATE, then another command: the chain is dropped (ApduIo),
+        // the other command runs, and the chain's last piece alone is a command of its own
         assertEquals(0x9000, f.sw(new javax.smartcardio.CommandAPDU(0x90, Constants.INS_PERSO_INITIATE & 0xFF, 0, 0, new byte[100])));
-        assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.enterTan("12345678")));
         assertEquals(0x9000, f.sw(ModuleApdus.enterTan("12345678")));
+        assertEquals(Sw.WRONG_DATA, f.sw(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_PERSO_INITIATE & 0xFF, 0, 0, new byte[100])));
         // chaining on a command that does not take it
-        assertEquals(0x6884, f.sw(new javax.smartcardio.CommandAPDU(0x90, Constants.INS_ENTER_TAN & 0xFF, 0, 0, new byte[8])));
+        assertEquals(Sw.CHAINING_NOT_SUPPORTED, f.sw(new javax.smartcardio.CommandAPDU(0x90, Constants.INS_ENTER_TAN & 0xFF, 0, 0, new byte[8])));
         // more than the 1 KB stage
         f.session.extendedLength(true);
-        assertEquals(Constants.SW_WRONG_LENGTH, f.sw(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_PERSO_INITIATE & 0xFF, 0, 0, new byte[1100], 65536)));
+        assertEquals(Sw.WRONG_LENGTH, f.sw(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_PERSO_INITIATE & 0xFF, 0, 0, new byte[1100], 65536)));
         // truncated certificate in INITIATE
         byte[] cert = f.ca.persoUnitByManufacturer().encoded();
-        assertEquals(Constants.SW_WRONG_DATA, f.sw(ModuleApdus.persoInitiate(java.util.Arrays.copyOf(cert, cert.length - 10), new byte[0], true)));
+        assertEquals(Sw.WRONG_DATA, f.sw(ModuleApdus.persoInitiate(java.util.Arrays.copyOf(cert, cert.length - 10), new byte[0], true)));
     }
 
     /**
@@ -265,11 +269,11 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
     void claim7_checkingKeyIsTheFirstStateChange() {
         try (dev.cardsmith.transport.CardSession fresh = ModuleFixture.newCard()) {
             fresh.select(ModuleApdus.INSTANCE_AID);
-            assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, fresh.transmit(ModuleApdus.generateIdentity()).getSW());
-            assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, fresh.transmit(ModuleApdus.storeIdentityCert(new byte[8], false)).getSW());
-            assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, fresh.transmit(ModuleApdus.persoInitiate(new byte[8], new byte[65], false)).getSW());
+            assertEquals(Sw.CONDITIONS_NOT_SATISFIED, fresh.transmit(ModuleApdus.generateIdentity()).getSW());
+            assertEquals(Sw.CONDITIONS_NOT_SATISFIED, fresh.transmit(ModuleApdus.storeIdentityCert(new byte[8], false)).getSW());
+            assertEquals(Sw.CONDITIONS_NOT_SATISFIED, fresh.transmit(ModuleApdus.persoInitiate(new byte[8], new byte[65], false)).getSW());
             assertEquals(0x9000, fresh.transmit(ModuleApdus.setCheckingKey(f.ca.manufacturerPoint())).getSW());
-            assertEquals(Constants.SW_COMMAND_NOT_ALLOWED, fresh.transmit(ModuleApdus.setCheckingKey(f.ca.manufacturerPoint())).getSW());
+            assertEquals(Sw.CONDITIONS_NOT_SATISFIED, fresh.transmit(ModuleApdus.setCheckingKey(f.ca.manufacturerPoint())).getSW());
         }
     }
 }

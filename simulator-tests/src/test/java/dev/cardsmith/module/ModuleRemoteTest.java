@@ -1,6 +1,8 @@
 package dev.cardsmith.module;
 
 import dev.cardsmith.support.CardTest;
+import dev.cardsmith.applet.platform.Sw;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -102,7 +104,7 @@ class ModuleRemoteTest {
         }));
         ModuleException e = assertThrows(ModuleException.class,
                 () -> new LocalModule(f.session).personalizeRemote("127.0.0.1", s.port(), "a", f.issueTan(moduleId), true));
-        assertTrue(e.getMessage().contains("6988"), e.getMessage());
+        assertTrue(e.getMessage().contains(String.format("%04X", Sw.SECURITY_STATUS_NOT_SATISFIED)), e.getMessage()); // a wrong C-MAC
         assertFalse(f.status().operating());
     }
 

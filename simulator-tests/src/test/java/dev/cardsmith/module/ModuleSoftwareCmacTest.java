@@ -6,7 +6,7 @@ import com.licel.jcardsim.base.TransientMemory;
 import com.licel.jcardsim.smartcardio.CardSimulator;
 import com.licel.jcardsim.utils.AIDUtil;
 import dev.cardsmith.applet.module.Constants;
-import dev.cardsmith.applet.module.ModuleApplet;
+import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
@@ -33,11 +33,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Portability finding: a card without the optional Signature.ALG_AES_CMAC_128 runs the module on
  * its software AES-CMAC (over AES-ECB). jCardSim has the platform CMAC, so the test forces the
- * software path through the package-private install-time switch {@code AesCmac.forceSoftware}
+ * software path through the package-private install-time switch {@code Crypto.forceSoftwareCmac}
  * (set by reflection around the install, never by the applet; docs/module.md "Algorithms") and
  * proves the whole protocol on it: personalization (C-MAC / R-MAC secure messaging, checked by
  * the host with BouncyCastle), central session (receipt MAC), transactions, and the MAC checks
- * still rejecting forgeries. Transient RAM on that path stays within the 1 KB budget.
+ * still rejecting forgeries. Transient RAM on that path stays within the 1 KB budget (the layer's
+ * AesCmac allocates its 49-byte software state on both paths, so both paths use the same RAM).
  */
 @SimulatorOnly("switches the module applet to its software CMAC at install, in the same JVM")
 class ModuleSoftwareCmacTest {
@@ -48,7 +49,7 @@ class ModuleSoftwareCmacTest {
     String moduleId;
 
     static void forceSoftwareCmac(boolean on) throws ReflectiveOperationException {
-        Field sw = Class.forName("dev.cardsmith.applet.module.AesCmac").getDeclaredField("forceSoftware");
+        Field sw = Class.forName("dev.cardsmith.applet.module.Crypto").getDeclaredField("forceSoftwareCmac");
         sw.setAccessible(true);
         sw.setBoolean(null, on);
     }
@@ -115,7 +116,7 @@ class ModuleSoftwareCmacTest {
         });
         CardStatusException e = assertThrows(CardStatusException.class,
                 () -> new PersonalizationUnit(f.ca).personalize(tampering, ModuleFixture.TODAY, null));
-        assertEquals(Constants.SW_SM_MAC_WRONG & 0xFFFF, e.sw());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED & 0xFFFF, e.sw());
         assertFalse(f.status().operating());
     }
 
@@ -130,10 +131,10 @@ class ModuleSoftwareCmacTest {
             return f.session.transmit(c);
         });
         central.transact(recording, moduleId, "pay 1".getBytes(StandardCharsets.UTF_8));
-        assertEquals(Constants.SW_REPLAY & 0xFFFF, f.session.transmit(new CommandAPDU(sent[0])).getSW());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED & 0xFFFF, f.session.transmit(new CommandAPDU(sent[0])).getSW());
         byte[] forged = sent[0].clone();
         forged[forged.length - 2] ^= 1; // MAC byte (before Le)
-        assertEquals(Constants.SW_SM_MAC_WRONG & 0xFFFF, f.session.transmit(new CommandAPDU(forged)).getSW());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED & 0xFFFF, f.session.transmit(new CommandAPDU(forged)).getSW());
         assertEquals(1, f.status().transactionCounter());
     }
 
@@ -142,7 +143,7 @@ class ModuleSoftwareCmacTest {
         int platform = installedRam(false);
         int software = installedRam(true);
         System.out.println("transient RAM module: platform CMAC " + platform + " bytes, software CMAC " + software + " bytes");
-        assertEquals(49, software - platform, "software CMAC state");
+        assertEquals(platform, software, "the layer's AesCmac holds its software state on both paths");
         assertTrue(software <= 1024, "module uses " + software + " bytes of transient RAM on the software CMAC (budget 1024)");
     }
 
@@ -168,33 +169,17 @@ class ModuleSoftwareCmacTest {
 
     /** Reads crypto.cmac.isSoftware() of the module applet installed behind {@code session}. */
     static boolean softwareCmacOnCard(CardSession session) throws ReflectiveOperationException {
-        Object transport = field(session, "transport");
-        Simulator sim = (Simulator) field(transport, "sim");
-        Method get = SimulatorRuntime.class.getDeclaredMethod("getApplet", AID.class);
-        get.setAccessible(true);
-        Object applet = get.invoke(runtime(sim), AIDUtil.create(AppletRegistry.byName("module").instanceAid()));
-        assertTrue(applet instanceof ModuleApplet);
-        Object cmac = field(field(applet, "crypto"), "cmac");
+        Object cmac = field(field(ModuleOnCard.applet(session), "crypto"), "cmac");
         Method isSoftware = cmac.getClass().getDeclaredMethod("isSoftware");
-        isSoftware.setAccessible(true);
         return (Boolean) isSoftware.invoke(cmac);
     }
 
     private static Object field(Object o, String name) throws ReflectiveOperationException {
-        for (Class<?> c = o.getClass(); c != null; c = c.getSuperclass()) {
-            try {
-                Field fd = c.getDeclaredField(name);
-                fd.setAccessible(true);
-                return fd.get(o);
-            } catch (NoSuchFieldException next) {
-                // look in the superclass
-            }
-        }
-        throw new NoSuchFieldException(name);
+        return ModuleOnCard.field(o, name);
     }
 
     private static SimulatorRuntime runtime(Simulator sim) throws ReflectiveOperationException {
-        return (SimulatorRuntime) field(sim, "runtime");
+        return ModuleOnCard.runtime(sim);
     }
 
     @SuppressWarnings("unchecked")

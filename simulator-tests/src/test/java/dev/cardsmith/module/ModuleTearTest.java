@@ -1,6 +1,7 @@
 package dev.cardsmith.module;
 
 import dev.cardsmith.applet.module.Constants;
+import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.store.OperationJournal;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,7 @@ class ModuleTearTest extends EnrolledModuleTest {
         ModuleApdus.Status st = f.status();
         assertFalse(st.operating());
         assertFalse(st.has(Constants.FLAG_TAN_ENTERED));
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.persoStoreCerts(new byte[32], false)));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.persoStoreCerts(new byte[32], false)));
         f.personalize(true);
         assertTrue(f.status().operating());
     }

@@ -1,22 +1,23 @@
 package dev.cardsmith.applet.module;
 
+import dev.cardsmith.applet.platform.P256;
+import dev.cardsmith.applet.platform.Sw;
+
 /**
- * Every INS, tag, role, state and status word of the module applet (seed 002). The host builds
- * its APDUs from this class; docs/module.md describes each command.
+ * Every INS, tag, role and state of the module applet (seed 002). The host builds its APDUs from
+ * this class; docs/module.md describes each command. Status words come from the one table of all
+ * applets, {@link Sw} (docs/conventions.md); the module declares none of its own.
  */
 public final class Constants {
 
     private Constants() {}
 
     // ---- Class bytes ------------------------------------------------------------------------
-    /** Proprietary class; bit 0x10 = ISO 7816-4 command chaining. */
+    /** Proprietary class; bit 0x10 = ISO 7816-4 command chaining (ApduIo.CLA_CHAINING). */
     public static final byte CLA_PROPRIETARY = (byte) 0x80;
-    public static final byte CLA_CHAINING = (byte) 0x10;
 
     // ---- INS: any state ----------------------------------------------------------------------
     public static final byte INS_GET_STATUS = (byte) 0xF2;
-    /** GET RESPONSE for short-APDU readers when a response is longer than 256 bytes. */
-    public static final byte INS_GET_RESPONSE = (byte) 0xC0;
     /** Manufacturing: one-time manufacturer checking key when none came with the install parameters. */
     public static final byte INS_SET_CHECKING_KEY = (byte) 0x10;
     /** Manufacturing: form the permanent identity key pair, once (claim 8). */
@@ -100,7 +101,7 @@ public final class Constants {
             (byte) 0x83, (byte) 0xB2, (byte) 0x03, (byte) 0x02, (byte) 0x01};
 
     // ---- Sizes ------------------------------------------------------------------------------
-    public static final short EC_POINT_LENGTH = 65;
+    public static final short EC_POINT_LENGTH = P256.POINT_LENGTH;
     public static final short NONCE_LENGTH = 16;
     public static final short VARIATION_LENGTH = 16;
     public static final short KEY_LENGTH = 16;
@@ -112,7 +113,7 @@ public final class Constants {
     public static final short MAX_CERT_LENGTH = 320;
     public static final short COUNTER_LENGTH = 4;
     public static final short MAX_TX_PAYLOAD = 192;
-    /** EEPROM staging area for chained or extended-length commands and multi-part responses. */
+    /** The persistent staging buffer of ApduIo: chained or extended-length commands and multi-part responses. */
     public static final short STAGE_LENGTH = 1024;
 
     // ---- Key derivation: ANSI X9.63 KDF with SHA-256, GP SCP11 shared info ---------------------
@@ -129,35 +130,4 @@ public final class Constants {
     public static final byte SIG_CONTEXT_CENTRAL = (byte) 0x43;  // 'C': central system confirms the key agreement
     public static final byte MAC_CONTEXT_TX = (byte) 0x54;       // 'T': transaction command MAC
     public static final byte MAC_CONTEXT_RX = (byte) 0x52;       // 'R': transaction receipt MAC
-
-    // ---- Status words (ISO 7816-4 ranges; see docs/module.md) -------------------------------
-    public static final short SW_OK = (short) 0x9000;
-    /** Signature over a certificate or an authentication transcript does not verify. */
-    public static final short SW_VERIFICATION_FAILED = (short) 0x6300;
-    public static final short SW_WRONG_LENGTH = (short) 0x6700;
-    /** Secure-messaging MAC or transaction MAC wrong. */
-    public static final short SW_SM_MAC_WRONG = (short) 0x6988;
-    /** A session step is missing (no INITIATE before AUTHENTICATE, no agreed key ...). */
-    public static final short SW_SECURITY_STATUS_NOT_SATISFIED = (short) 0x6982;
-    /** Certificate expired relative to the module's certificate date. */
-    public static final short SW_CERT_EXPIRED = (short) 0x6984;
-    /** The command is not allowed in the current life-cycle state. */
-    public static final short SW_CONDITIONS_NOT_SATISFIED = (short) 0x6985;
-    /** One-time operation already done (identity key, checking key). */
-    public static final short SW_COMMAND_NOT_ALLOWED = (short) 0x6986;
-    /** Malformed TLV or certificate, wrong role. */
-    public static final short SW_WRONG_DATA = (short) 0x6A80;
-    /** Certificate chain broken: CAR does not name the expected issuer. */
-    public static final short SW_REFERENCE_MISMATCH = (short) 0x6A88;
-    /** Module certificate names another public key than the one just generated. */
-    public static final short SW_KEY_MISMATCH = (short) 0x6A89;
-    /** Module certificate does not carry this session's nonce (replayed certificate, claim 9). */
-    public static final short SW_NONCE_MISMATCH = (short) 0x6A8A;
-    /** Transaction counter not greater than the last accepted one (replay). */
-    public static final short SW_REPLAY = (short) 0x6A8B;
-    public static final short SW_WRONG_P1P2 = (short) 0x6B00;
-    public static final short SW_INS_NOT_SUPPORTED = (short) 0x6D00;
-    public static final short SW_CLA_NOT_SUPPORTED = (short) 0x6E00;
-    /** Internal error mapped from an unexpected exception (never 6F00). */
-    public static final short SW_INTERNAL = (short) 0x6F01;
 }

@@ -1,12 +1,13 @@
 package dev.cardsmith.applet.module;
 
-import javacard.framework.ISOException;
+import dev.cardsmith.applet.platform.AesCmac;
+import dev.cardsmith.applet.platform.P256;
 import javacard.framework.Util;
-import javacard.security.CryptoException;
 import javacard.security.AESKey;
-import javacard.security.ECKey;
+import javacard.security.CryptoException;
 import javacard.security.ECPrivateKey;
 import javacard.security.ECPublicKey;
+import javacard.security.Key;
 import javacard.security.KeyAgreement;
 import javacard.security.KeyBuilder;
 import javacard.security.KeyPair;
@@ -17,30 +18,18 @@ import javacardx.crypto.Cipher;
 
 /**
  * Crypto engines created once (ECDSA P-256/SHA-256, ECDH, AES-CMAC, AES-CBC, SHA-256, RNG),
- * the P-256 domain parameters, the ANSI X9.63 KDF (GP SCP11 style), secure messaging and the
- * plain-to-DER signature conversion BSI TR-03110 certificates need (they carry r||s).
+ * P-256 key objects (domain parameters from the layer's {@link P256}), the ANSI X9.63 KDF (GP
+ * SCP11 style) and the plain-to-DER signature conversion BSI TR-03110 certificates need (they
+ * carry r||s). Secure messaging is {@link SecureMessaging}.
  */
 final class Crypto {
 
-    // secp256r1 (NIST P-256, FIPS 186-4 D.1.2.3)
-    private static final byte[] P = {
-            (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-            0x00, 0x00, 0x00, 0x00, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
-    private static final byte[] A = {
-            (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-            0x00, 0x00, 0x00, 0x00, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFC};
-    private static final byte[] B = {
-            0x5A, (byte) 0xC6, 0x35, (byte) 0xD8, (byte) 0xAA, 0x3A, (byte) 0x93, (byte) 0xE7, (byte) 0xB3, (byte) 0xEB, (byte) 0xBD, 0x55, 0x76, (byte) 0x98, (byte) 0x86, (byte) 0xBC,
-            0x65, 0x1D, 0x06, (byte) 0xB0, (byte) 0xCC, 0x53, (byte) 0xB0, (byte) 0xF6, 0x3B, (byte) 0xCE, 0x3C, 0x3E, 0x27, (byte) 0xD2, 0x60, 0x4B};
-    private static final byte[] G = {
-            0x04,
-            0x6B, 0x17, (byte) 0xD1, (byte) 0xF2, (byte) 0xE1, 0x2C, 0x42, 0x47, (byte) 0xF8, (byte) 0xBC, (byte) 0xE6, (byte) 0xE5, 0x63, (byte) 0xA4, 0x40, (byte) 0xF2,
-            0x77, 0x03, 0x7D, (byte) 0x81, 0x2D, (byte) 0xEB, 0x33, (byte) 0xA0, (byte) 0xF4, (byte) 0xA1, 0x39, 0x45, (byte) 0xD8, (byte) 0x98, (byte) 0xC2, (byte) 0x96,
-            0x4F, (byte) 0xE3, 0x42, (byte) 0xE2, (byte) 0xFE, 0x1A, 0x7F, (byte) 0x9B, (byte) 0x8E, (byte) 0xE7, (byte) 0xEB, 0x4A, 0x7C, 0x0F, (byte) 0x9E, 0x16,
-            0x2B, (byte) 0xCE, 0x33, 0x57, 0x6B, 0x31, 0x5E, (byte) 0xCE, (byte) 0xCB, (byte) 0xB6, 0x40, 0x68, 0x37, (byte) 0xBF, 0x51, (byte) 0xF5};
-    private static final byte[] N = {
-            (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x00, 0x00, 0x00, 0x00, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF,
-            (byte) 0xBC, (byte) 0xE6, (byte) 0xFA, (byte) 0xAD, (byte) 0xA7, 0x17, (byte) 0x9E, (byte) 0x84, (byte) 0xF3, (byte) 0xB9, (byte) 0xCA, (byte) 0xC2, (byte) 0xFC, 0x63, 0x25, 0x51};
+    /**
+     * Install-time switch, tests only: when true, the next instance declines the platform CMAC so
+     * the whole protocol can run on the layer's software AES-CMAC in jCardSim (which has the
+     * platform one). Never set by the applet; a card leaves it false. docs/module.md "Algorithms".
+     */
+    static boolean forceSoftwareCmac;
 
     final Signature ecdsa;
     /** AES-CMAC: the platform's ALG_AES_CMAC_128 where present, else software over {@link #aesEcb}. */
@@ -74,7 +63,7 @@ final class Crypto {
         ecdsa = Signature.getInstance(Signature.ALG_ECDSA_SHA_256, false);
         aesCbc = Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_CBC_NOPAD, false);
         aesEcb = Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_ECB_NOPAD, false);
-        cmac = new AesCmac(aesEcb);
+        cmac = new AesCmac(aesEcb, !forceSoftwareCmac);
         sha256 = MessageDigest.getInstance(MessageDigest.ALG_SHA_256, false);
         ecdh = KeyAgreement.getInstance(KeyAgreement.ALG_EC_SVDP_DH_PLAIN, false);
         random = RandomData.getInstance(RandomData.ALG_SECURE_RANDOM);
@@ -100,7 +89,7 @@ final class Crypto {
         }
         ePriv = e;
         eTransient = tr;
-        setCurve(ePriv);
+        P256.setCurve(ePriv);
         ePair = new KeyPair(newP256PublicKey(), ePriv);
     }
 
@@ -119,11 +108,11 @@ final class Crypto {
         do {
             random.generateData(ram, d, (short) 32);
         } while (!validScalar(ram, d));
-        setCurve(ePriv);
+        P256.setCurve(ePriv);
         ePriv.setS(ram, d, (short) 32);
         Util.arrayFillNonAtomic(ram, d, (short) 32, (byte) 0);
         ecdhXy.init(ePriv);
-        ecdhXy.generateSecret(G, (short) 0, (short) G.length, out, outOff);
+        ecdhXy.generateSecret(P256.G, (short) 0, (short) P256.G.length, out, outOff);
     }
 
     /** Drops the ephemeral private value (after the agreement; again on every session end). */
@@ -133,23 +122,14 @@ final class Crypto {
 
     static ECPublicKey newP256PublicKey() {
         ECPublicKey k = (ECPublicKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PUBLIC, KeyBuilder.LENGTH_EC_FP_256, false);
-        setCurve(k);
+        P256.setCurve(k);
         return k;
     }
 
     static ECPrivateKey newP256PrivateKey() {
         ECPrivateKey k = (ECPrivateKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PRIVATE, KeyBuilder.LENGTH_EC_FP_256, false);
-        setCurve(k);
+        P256.setCurve(k);
         return k;
-    }
-
-    static void setCurve(ECKey k) {
-        k.setFieldFP(P, (short) 0, (short) P.length);
-        k.setA(A, (short) 0, (short) A.length);
-        k.setB(B, (short) 0, (short) B.length);
-        k.setG(G, (short) 0, (short) G.length);
-        k.setR(N, (short) 0, (short) N.length);
-        k.setK((short) 1);
     }
 
     /**
@@ -161,8 +141,8 @@ final class Crypto {
     static void generate(KeyPair pair, byte[] scratch, short off) {
         short n;
         do {
-            setCurve((ECKey) pair.getPublic());
-            setCurve((ECKey) pair.getPrivate());
+            P256.setCurve((ECPublicKey) pair.getPublic());
+            P256.setCurve((ECPrivateKey) pair.getPrivate());
             pair.genKeyPair();
             n = ((ECPrivateKey) pair.getPrivate()).getS(scratch, off);
             Util.arrayFillNonAtomic(scratch, off, (short) 32, (byte) 0);
@@ -184,8 +164,8 @@ final class Crypto {
         }
         ECPrivateKey priv = (ECPrivateKey) pair.getPrivate();
         ECPublicKey pub = (ECPublicKey) pair.getPublic();
-        setCurve(priv);
-        setCurve(pub);
+        P256.setCurve(priv);
+        P256.setCurve(pub);
         short d = (short) (work + 48);
         do {
             random.generateData(ram, work, (short) 32);
@@ -194,12 +174,12 @@ final class Crypto {
         } while (!validScalar(ram, d));
         priv.setS(ram, d, (short) 32);
         ecdhXy.init(priv);
-        short n = ecdhXy.generateSecret(G, (short) 0, (short) G.length, ram, work);
+        short n = ecdhXy.generateSecret(P256.G, (short) 0, (short) P256.G.length, ram, work);
         pub.setW(ram, work, n);
         Util.arrayFillNonAtomic(ram, work, (short) 80, (byte) 0);
     }
 
-    /** 0 < d < n, d big-endian 32 bytes at buf[off]. */
+    /** 0 < d < n, d big-endian 32 bytes at buf[off] (n = the group order, P256.R). */
     private static boolean validScalar(byte[] buf, short off) {
         boolean zero = true;
         for (short i = 0; i < 32; i++) {
@@ -208,24 +188,43 @@ final class Crypto {
         if (zero) return false;
         for (short i = 0; i < 32; i++) {
             short a = (short) (buf[(short) (off + i)] & 0xFF);
-            short b = (short) (N[i] & 0xFF);
+            short b = (short) (P256.R[i] & 0xFF);
             if (a != b) return a < b;
         }
         return false;
     }
 
-    /** Sets a public key from an uncompressed point (04||X||Y), re-setting the curve first. */
+    /**
+     * Sets a public key from an uncompressed point (04||X||Y), re-setting the curve first. The
+     * caller has checked the point with P256.checkPoint where it came in.
+     */
     static void setPoint(ECPublicKey k, byte[] buf, short off) {
-        if (buf[off] != (byte) 0x04) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        setCurve(k);
+        P256.setCurve(k);
         k.setW(buf, off, Constants.EC_POINT_LENGTH);
     }
 
-    /** ECDH (x-coordinate, 32 bytes) of {@code priv} with the uncompressed point at buf[off]. */
+    /** ECDH (x-coordinate, 32 bytes) of {@code priv} with the uncompressed point at buf[off] (checked on the curve by the caller). */
     short agree(ECPrivateKey priv, byte[] buf, short off, byte[] out, short outOff) {
-        if (buf[off] != (byte) 0x04) ISOException.throwIt(Constants.SW_WRONG_DATA);
         ecdh.init(priv);
         return ecdh.generateSecret(buf, off, Constants.EC_POINT_LENGTH, out, outOff);
+    }
+
+    /**
+     * ECDSA verification of a DER signature sig[sigOff..+sigLen) over the message already fed
+     * through {@link #ecdsa}'s update plus msg[msgOff..+msgLen). A signature the engine cannot
+     * even parse (CryptoException) is a signature that does not verify: false, like a wrong one.
+     */
+    boolean verify(byte[] msg, short msgOff, short msgLen, byte[] sig, short sigOff, short sigLen) {
+        try {
+            return ecdsa.verify(msg, msgOff, msgLen, sig, sigOff, sigLen);
+        } catch (CryptoException e) {
+            return false;
+        }
+    }
+
+    /** Starts an ECDSA verification under {@code key} (then update, then {@link #verify}). */
+    void verifyInit(Key key) {
+        ecdsa.init(key, Signature.MODE_VERIFY);
     }
 
     /**
@@ -274,94 +273,12 @@ final class Crypto {
         return (short) (o + len);
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Secure messaging of the personalization channel (claim 3): AES-128-CBC with
-    // IV = E(K_enc, SSC), ISO 9797-1 method 2 padding, AES-CMAC over SSC || INS P1 P2 || C.
-    // ---------------------------------------------------------------------------------------
-
-    static void incrementSsc(byte[] ram) {
-        short i = (short) (Transients.SSC + 15);
-        while (i >= Transients.SSC) {
-            ram[i]++;
-            if (ram[i] != 0) return;
-            i--;
-        }
-    }
-
-    /**
-     * Checks the C-MAC of a protected command at buf[off..off+len) (ciphertext || 16-byte MAC)
-     * and decrypts it in place. Returns the plaintext length.
-     */
-    short unwrapCommand(byte[] buf, short off, short len, byte ins, byte p1, byte p2, byte[] ram) {
-        if (len < Constants.MAC_LENGTH || (short) ((short) (len - Constants.MAC_LENGTH) % 16) != 0) {
-            ISOException.throwIt(Constants.SW_SM_MAC_WRONG);
-        }
-        short ctLen = (short) (len - Constants.MAC_LENGTH);
-        incrementSsc(ram);
-        short w = Transients.WORK;
-        ram[w] = ins; ram[(short) (w + 1)] = p1; ram[(short) (w + 2)] = p2;
-        cmac.init(sMac);
-        cmac.update(ram, Transients.SSC, (short) 16);
-        cmac.update(ram, w, (short) 3);
-        cmac.sign(buf, off, ctLen, ram, (short) (w + 16));
-        if (!macEquals(ram, (short) (w + 16), buf, (short) (off + ctLen), Constants.MAC_LENGTH)) {
-            ISOException.throwIt(Constants.SW_SM_MAC_WRONG);
-        }
-        if (ctLen == 0) return 0;
-        iv(ram, w);
-        aesCbc.init(sEnc, Cipher.MODE_DECRYPT, ram, w, (short) 16);
-        aesCbc.doFinal(buf, off, ctLen, buf, off);
-        // strip ISO 9797-1 method 2 padding
-        short i = (short) (off + ctLen - 1);
-        while (i > off && buf[i] == 0) i--;
-        if (buf[i] != (byte) 0x80) ISOException.throwIt(Constants.SW_SM_MAC_WRONG);
-        return (short) (i - off);
-    }
-
-    /**
-     * Protects a response: pads and encrypts buf[off..off+len) in place (room for 16 more bytes
-     * of padding plus the 16-byte R-MAC must exist), appends R-MAC over SSC || C. Returns the length.
-     */
-    short wrapResponse(byte[] buf, short off, short len, byte[] ram) {
-        incrementSsc(ram);
-        short ctLen = 0;
-        if (len > 0) {
-            short o = (short) (off + len);
-            buf[o++] = (byte) 0x80;
-            while ((short) ((short) (o - off) % 16) != 0) buf[o++] = 0;
-            ctLen = (short) (o - off);
-            iv(ram, Transients.WORK);
-            aesCbc.init(sEnc, Cipher.MODE_ENCRYPT, ram, Transients.WORK, (short) 16);
-            aesCbc.doFinal(buf, off, ctLen, buf, off);
-        }
-        cmac.init(sRmac);
-        cmac.update(ram, Transients.SSC, (short) 16);
-        cmac.sign(buf, off, ctLen, buf, (short) (off + ctLen));
-        return (short) (ctLen + Constants.MAC_LENGTH);
-    }
-
-    private void iv(byte[] ram, short w) {
-        aesEcb.init(sEnc, Cipher.MODE_ENCRYPT);
-        aesEcb.doFinal(ram, Transients.SSC, (short) 16, ram, w);
-    }
-
+    /** Ends every session key: ephemeral private value, SM / receipt keys, the CMAC state. */
     void clearSessionKeys() {
         if (ePriv.isInitialized()) ePriv.clearKey(); // no EEPROM write on the persistent fallback when already clear
         sEnc.clearKey();
         sMac.clearKey();
         sRmac.clearKey();
         cmac.clear();
-    }
-
-    /**
-     * Constant-time comparison of two MACs: always reads all {@code len} bytes, no early exit
-     * (Util.arrayCompare stops at the first difference, which times as a forgery oracle).
-     */
-    static boolean macEquals(byte[] a, short aOff, byte[] b, short bOff, short len) {
-        byte diff = 0;
-        for (short i = 0; i < len; i++) {
-            diff |= (byte) (a[(short) (aOff + i)] ^ b[(short) (bOff + i)]);
-        }
-        return diff == 0;
     }
 }

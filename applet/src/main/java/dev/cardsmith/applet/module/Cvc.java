@@ -1,177 +1,141 @@
 package dev.cardsmith.applet.module;
 
+import dev.cardsmith.applet.platform.Sw;
+import dev.cardsmith.applet.platform.Tlv;
 import javacard.framework.ISOException;
 import javacard.framework.Util;
 import javacard.security.ECPublicKey;
 
 /**
- * Strict, bounds-checked parser and verifier for the card-verifiable certificates of
- * docs/module.md (BSI TR-03110-3 profile: CPI, CAR, public key, CHR, CHAT, dates, signature,
- * in that order). Offsets of the parsed fields go to {@link Transients#vars}; nothing is copied.
+ * Parser and verifier for the card-verifiable certificates of docs/module.md (BSI TR-03110-3
+ * profile: CPI, CAR, public key, CHR, CHAT, dates, signature, in that order), read with the
+ * layer's strict nested {@link Tlv} reader: every TLV must end inside its parent and every
+ * constructed TLV must be consumed exactly (6A80 otherwise). Offsets of the parsed fields go to
+ * {@link Transients#vars}; nothing is copied.
  */
 final class Cvc {
 
+    /** Largest TLV value length: containers and signatures are bounded by their parent (the reader checks it). */
+    static final short ANY_LENGTH = (short) 0x7FFF;
+
     private final Transients t;
     private final Crypto crypto;
+    private final Tlv tlv;
 
-    Cvc(Transients t, Crypto crypto) {
+    Cvc(Transients t, Crypto crypto, Tlv tlv) {
         this.t = t;
         this.crypto = crypto;
+        this.tlv = tlv;
     }
 
     /**
-     * Reads the TLV at buf[off] (end = parent end), checks its tag, stores the value length in
-     * V_TLV_LEN and returns the value offset. Tags of one or two bytes, lengths up to 82xxxx.
+     * Reads the next TLV of the running {@link Tlv} reader, over {@code buf}, as a certificate
+     * and checks its role. Afterwards the reader stands after the certificate. Does not verify
+     * the signature; call {@link #verify} next.
      */
-    short expect(byte[] buf, short off, short end, short tag) {
-        if (off >= end) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        short got = (short) (buf[off++] & 0xFF);
-        if ((got & 0x1F) == 0x1F) {
-            if (off >= end) ISOException.throwIt(Constants.SW_WRONG_DATA);
-            got = (short) ((got << 8) | (buf[off++] & 0xFF));
-        }
-        if (got != tag || off >= end) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        short len = (short) (buf[off++] & 0xFF);
-        if (len == 0x81) {
-            if (off >= end) ISOException.throwIt(Constants.SW_WRONG_DATA);
-            len = (short) (buf[off++] & 0xFF);
-        } else if (len == 0x82) {
-            if ((short) (off + 1) >= end) ISOException.throwIt(Constants.SW_WRONG_DATA);
-            len = Util.getShort(buf, off);
-            off += 2;
-            if (len < 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        } else if (len > 0x7F) {
-            ISOException.throwIt(Constants.SW_WRONG_DATA);
-        }
-        if (len > (short) (end - off)) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        t.vars[Transients.V_TLV_LEN] = len;
-        return off;
-    }
-
-    short tlvLength() {
-        return t.vars[Transients.V_TLV_LEN];
-    }
-
-    /**
-     * Parses the certificate at buf[off..end) and checks its role. Returns the offset after it.
-     * Does not verify the signature; call {@link #verify} next.
-     */
-    short parse(byte[] buf, short off, short end, byte role) {
+    void parse(byte[] buf, byte role) {
         short[] v = t.vars;
-        v[Transients.CV_START] = off;
-        short o = expect(buf, off, end, Constants.TAG_CV_CERTIFICATE);
-        short certEnd = (short) (o + tlvLength());
-        v[Transients.CV_BODY_OFF] = o;
-        short b = expect(buf, o, certEnd, Constants.TAG_CERTIFICATE_BODY);
-        short bodyEnd = (short) (b + tlvLength());
-        v[Transients.CV_BODY_LEN] = (short) (bodyEnd - o);
+        short start = tlv.position();
+        tlv.expect(Constants.TAG_CV_CERTIFICATE, (short) 0, ANY_LENGTH);
+        tlv.enter();
+        short bodyOff = tlv.position();
+        v[Transients.CV_BODY_OFF] = bodyOff;
+        tlv.expect(Constants.TAG_CERTIFICATE_BODY, (short) 0, ANY_LENGTH);
+        v[Transients.CV_BODY_LEN] = (short) (tlv.valueOffset() + tlv.length() - bodyOff);
+        tlv.enter();
 
-        b = expect(buf, b, bodyEnd, Constants.TAG_CPI);
-        if (tlvLength() != 1 || buf[b] != 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        b++;
-        b = expect(buf, b, bodyEnd, Constants.TAG_CAR);
-        checkReferenceLength();
-        v[Transients.CV_CAR_OFF] = b;
-        v[Transients.CV_CAR_LEN] = tlvLength();
-        b += tlvLength();
+        short o = value(Constants.TAG_CPI, (short) 1, (short) 1);
+        if (buf[o] != 0) ISOException.throwIt(Sw.WRONG_DATA);
+        v[Transients.CV_CAR_OFF] = value(Constants.TAG_CAR, (short) 1, Constants.MAX_REFERENCE_LENGTH);
+        v[Transients.CV_CAR_LEN] = tlv.length();
 
-        short k = expect(buf, b, bodyEnd, Constants.TAG_PUBLIC_KEY);
-        short keyEnd = (short) (k + tlvLength());
-        k = expect(buf, k, keyEnd, Constants.TAG_OID);
-        if (tlvLength() != (short) Constants.OID_TA_ECDSA_SHA_256.length
-                || Util.arrayCompare(buf, k, Constants.OID_TA_ECDSA_SHA_256, (short) 0, tlvLength()) != 0) {
-            ISOException.throwIt(Constants.SW_WRONG_DATA);
-        }
-        k += tlvLength();
-        k = expect(buf, k, keyEnd, Constants.TAG_EC_POINT);
-        if (tlvLength() != Constants.EC_POINT_LENGTH || buf[k] != 0x04) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        v[Transients.CV_KEY_OFF] = k;
-        if ((short) (k + Constants.EC_POINT_LENGTH) != keyEnd) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        b = keyEnd;
+        tlv.expect(Constants.TAG_PUBLIC_KEY, (short) 0, ANY_LENGTH);
+        tlv.enter();
+        expectValue(buf, Constants.TAG_OID, Constants.OID_TA_ECDSA_SHA_256);
+        o = value(Constants.TAG_EC_POINT, Constants.EC_POINT_LENGTH, Constants.EC_POINT_LENGTH);
+        if (buf[o] != 0x04) ISOException.throwIt(Sw.WRONG_DATA);
+        v[Transients.CV_KEY_OFF] = o;
+        tlv.leave();
 
-        b = expect(buf, b, bodyEnd, Constants.TAG_CHR);
-        checkReferenceLength();
-        v[Transients.CV_CHR_OFF] = b;
-        v[Transients.CV_CHR_LEN] = tlvLength();
-        b += tlvLength();
+        v[Transients.CV_CHR_OFF] = value(Constants.TAG_CHR, (short) 1, Constants.MAX_REFERENCE_LENGTH);
+        v[Transients.CV_CHR_LEN] = tlv.length();
 
-        short c = expect(buf, b, bodyEnd, Constants.TAG_CHAT);
-        short chatEnd = (short) (c + tlvLength());
-        c = expect(buf, c, chatEnd, Constants.TAG_OID);
-        if (tlvLength() != (short) Constants.OID_CARDSMITH_ROLE.length
-                || Util.arrayCompare(buf, c, Constants.OID_CARDSMITH_ROLE, (short) 0, tlvLength()) != 0) {
-            ISOException.throwIt(Constants.SW_WRONG_DATA);
-        }
-        c += tlvLength();
-        c = expect(buf, c, chatEnd, Constants.TAG_DISCRETIONARY);
-        short dLen = tlvLength();
-        if (dLen != 1 && dLen != (short) (1 + Constants.NONCE_LENGTH)) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        if (buf[c] != role) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        v[Transients.CV_ROLE] = buf[c];
-        v[Transients.CV_NONCE_OFF] = dLen == 1 ? (short) -1 : (short) (c + 1);
-        if ((short) (c + dLen) != chatEnd) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        b = chatEnd;
+        tlv.expect(Constants.TAG_CHAT, (short) 0, ANY_LENGTH);
+        tlv.enter();
+        expectValue(buf, Constants.TAG_OID, Constants.OID_CARDSMITH_ROLE);
+        o = value(Constants.TAG_DISCRETIONARY, (short) 1, (short) (1 + Constants.NONCE_LENGTH));
+        short dLen = tlv.length();
+        if (dLen != 1 && dLen != (short) (1 + Constants.NONCE_LENGTH)) ISOException.throwIt(Sw.WRONG_DATA);
+        if (buf[o] != role) ISOException.throwIt(Sw.WRONG_DATA);
+        v[Transients.CV_NONCE_OFF] = dLen == 1 ? (short) -1 : (short) (o + 1);
+        tlv.leave();
 
-        b = expect(buf, b, bodyEnd, Constants.TAG_EFFECTIVE_DATE);
-        checkDate(buf, b);
-        v[Transients.CV_EFF_OFF] = b;
-        b += Constants.DATE_LENGTH;
-        b = expect(buf, b, bodyEnd, Constants.TAG_EXPIRY_DATE);
-        checkDate(buf, b);
-        v[Transients.CV_EXP_OFF] = b;
-        b += Constants.DATE_LENGTH;
-        if (b != bodyEnd) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        v[Transients.CV_EFF_OFF] = date(buf, Constants.TAG_EFFECTIVE_DATE);
+        v[Transients.CV_EXP_OFF] = date(buf, Constants.TAG_EXPIRY_DATE);
+        tlv.leave(); // the body holds nothing more
         if (Util.arrayCompare(buf, v[Transients.CV_EFF_OFF], buf, v[Transients.CV_EXP_OFF], Constants.DATE_LENGTH) > 0) {
-            ISOException.throwIt(Constants.SW_WRONG_DATA);
+            ISOException.throwIt(Sw.WRONG_DATA);
         }
 
-        short s = expect(buf, bodyEnd, certEnd, Constants.TAG_SIGNATURE);
-        if (tlvLength() != 64 || (short) (s + 64) != certEnd) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        v[Transients.CV_SIG_OFF] = s;
-        v[Transients.CV_END] = certEnd;
-        v[Transients.CV_CERT_LEN] = (short) (certEnd - off);
-        return certEnd;
+        v[Transients.CV_SIG_OFF] = value(Constants.TAG_SIGNATURE, (short) 64, (short) 64);
+        tlv.leave(); // the certificate holds nothing more
+        v[Transients.CV_CERT_LEN] = (short) (tlv.position() - start);
     }
 
-    private void checkReferenceLength() {
-        if (tlvLength() < 1 || tlvLength() > Constants.MAX_REFERENCE_LENGTH) ISOException.throwIt(Constants.SW_WRONG_DATA);
+    /** The next TLV must have {@code tag} and a value of min..max bytes; returns the value offset. */
+    private short value(short tag, short min, short max) {
+        tlv.expect(tag, min, max);
+        return tlv.valueOffset();
     }
 
-    /** Dates are six unpacked BCD digits YYMMDD (TR-03110 A.6.2.3). */
-    private static void checkDate(byte[] buf, short off) {
+    /** The next TLV must be {@code tag} with exactly the value {@code expected}. */
+    private void expectValue(byte[] buf, short tag, byte[] expected) {
+        short len = (short) expected.length;
+        short o = value(tag, len, len);
+        if (Util.arrayCompare(buf, o, expected, (short) 0, len) != 0) ISOException.throwIt(Sw.WRONG_DATA);
+    }
+
+    /** Dates are six unpacked BCD digits YYMMDD (TR-03110 A.6.2.3). Returns the value offset. */
+    private short date(byte[] buf, short tag) {
+        short o = value(tag, Constants.DATE_LENGTH, Constants.DATE_LENGTH);
         for (short i = 0; i < Constants.DATE_LENGTH; i++) {
-            byte d = buf[(short) (off + i)];
-            if (d < 0 || d > 9) ISOException.throwIt(Constants.SW_WRONG_DATA);
+            byte d = buf[(short) (o + i)];
+            if (d < 0 || d > 9) ISOException.throwIt(Sw.WRONG_DATA);
         }
+        return o;
     }
 
-    /** The certificate's CAR must equal the reference at ref[refOff..refOff+refLen) (chain order, claim 7). */
+    /** The certificate's CAR must equal the reference at ref[refOff..refOff+refLen) (chain order, claim 7): else 6A88. */
     void checkIssuer(byte[] buf, byte[] ref, short refOff, short refLen) {
         short[] v = t.vars;
         if (v[Transients.CV_CAR_LEN] != refLen
                 || Util.arrayCompare(buf, v[Transients.CV_CAR_OFF], ref, refOff, refLen) != 0) {
-            ISOException.throwIt(Constants.SW_REFERENCE_MISMATCH);
+            ISOException.throwIt(Sw.REFERENCED_DATA_NOT_FOUND);
         }
     }
 
-    /** Verifies the parsed certificate's signature (r||s over the encoded body) with {@code issuerKey}. */
+    /** Verifies the parsed certificate's signature (r||s over the encoded body) with {@code issuerKey}: else 6982. */
     void verify(byte[] buf, ECPublicKey issuerKey) {
         short[] v = t.vars;
         short derLen = Crypto.plainToDer(buf, v[Transients.CV_SIG_OFF], t.ram, Transients.DER);
-        crypto.ecdsa.init(issuerKey, javacard.security.Signature.MODE_VERIFY);
-        if (!crypto.ecdsa.verify(buf, v[Transients.CV_BODY_OFF], v[Transients.CV_BODY_LEN], t.ram, Transients.DER, derLen)) {
-            ISOException.throwIt(Constants.SW_VERIFICATION_FAILED);
+        crypto.verifyInit(issuerKey);
+        if (!crypto.verify(buf, v[Transients.CV_BODY_OFF], v[Transients.CV_BODY_LEN], t.ram, Transients.DER, derLen)) {
+            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
         }
     }
 
-    /** Rejects a certificate whose expiry date lies before the module's certificate date. */
+    /** Rejects (6984) a certificate whose expiry date lies before the module's certificate date. */
     void checkNotExpired(byte[] buf, byte[] today) {
         if (Util.arrayCompare(buf, t.vars[Transients.CV_EXP_OFF], today, (short) 0, Constants.DATE_LENGTH) < 0) {
-            ISOException.throwIt(Constants.SW_CERT_EXPIRED);
+            ISOException.throwIt(Sw.REFERENCE_DATA_NOT_USABLE);
         }
     }
 
-    /** Advances the module's certificate date to this certificate's effective date if later (TR-03110 A.6.2.3). */
+    /**
+     * Advances the module's certificate date to this certificate's effective date if later
+     * (TR-03110 A.6.2.3). One Util.arrayCopy: atomic on its own, and part of the caller's
+     * transaction when there is one.
+     */
     void advanceDate(byte[] buf, byte[] today) {
         short eff = t.vars[Transients.CV_EFF_OFF];
         if (Util.arrayCompare(buf, eff, today, (short) 0, Constants.DATE_LENGTH) > 0) {
@@ -179,8 +143,24 @@ final class Cvc {
         }
     }
 
-    /** True when the certified public key equals the point at pt[off]. */
-    boolean keyEquals(byte[] buf, byte[] pt, short off) {
-        return Util.arrayCompare(buf, t.vars[Transients.CV_KEY_OFF], pt, off, Constants.EC_POINT_LENGTH) == 0;
+    /** Requires (6A80) the certified public key to equal the point at pt[off]. */
+    void checkKey(byte[] buf, byte[] pt, short off) {
+        if (Util.arrayCompare(buf, t.vars[Transients.CV_KEY_OFF], pt, off, Constants.EC_POINT_LENGTH) != 0) {
+            ISOException.throwIt(Sw.WRONG_DATA);
+        }
+    }
+
+    /**
+     * Writes the header of a TLV with a one- or two-byte tag (00XX / XXYY, as the reader reports
+     * tags) and a value of {@code len} bytes; returns the value offset.
+     */
+    static short putHeader(byte[] out, short off, short tag, short len) {
+        if ((tag & (short) 0xFF00) != 0) out[off++] = (byte) (tag >> 8);
+        return Tlv.putHeader(out, off, (byte) tag, len);
+    }
+
+    /** Writes tag || length || value[vOff..vOff+len); returns the offset after it. */
+    static short put(byte[] out, short off, short tag, byte[] value, short vOff, short len) {
+        return Util.arrayCopyNonAtomic(value, vOff, out, putHeader(out, off, tag, len), len);
     }
 }

@@ -35,6 +35,7 @@ final class Persistent {
     final ECPublicKey persoKey;
     /** Central system's key certified by the perso unit (claims 4, 5); candidate key while checking the chain. */
     final ECPublicKey centralKey;
+    /** Scratch key of PERSO STORE CERTS (the central key while its cross certificate is checked); no flag, never state. */
     final ECPublicKey candidateKey;
     boolean centralKeySet;
 
@@ -53,9 +54,6 @@ final class Persistent {
 
     /** The module's notion of today: the latest effective date of a certificate it accepted (BSI TR-03110 style). */
     final byte[] certificateDate = new byte[Constants.DATE_LENGTH];
-
-    /** Staging area for chained or extended-length commands and multi-part responses. */
-    final byte[] stage = new byte[Constants.STAGE_LENGTH];
 
     Persistent() {
         checkingKey = Crypto.newP256PublicKey();

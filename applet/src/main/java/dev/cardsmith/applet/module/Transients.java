@@ -3,13 +3,16 @@ package dev.cardsmith.applet.module;
 import javacard.framework.JCSystem;
 
 /**
- * All RAM of the module applet, allocated once: one CLEAR_ON_DESELECT byte array addressed by
- * named chained offsets, and one short array of session variables. Total RAM (including the
- * three transient AES keys in {@link Crypto}, 48 bytes): 526 + 2*26 + 48 = 626 bytes; plus, where the
- * platform offers TYPE_EC_FP_PRIVATE_TRANSIENT_DESELECT, the ephemeral private key: 32 bytes, up to
- * about 225 if the domain parameters are kept in RAM too; plus, where the platform lacks
- * Signature.ALG_AES_CMAC_128, the 49-byte state of the software CMAC ({@link AesCmac}). Worst case
- * 900 bytes, within the 1 KB budget.
+ * The module's own RAM, allocated once: one CLEAR_ON_DESELECT byte array addressed by named
+ * chained offsets, and one short array of session variables. APDU I/O state (chaining, 61xx) is
+ * the layer's ApduIo, TLV reading state the layer's Tlv, CMAC state the layer's AesCmac.
+ *
+ * <p>Transient RAM of the module (AllAppletsRobustnessTest measures it on install): here 526 +
+ * 2 * 16 = 558 bytes; ApduIo 7 shorts + 1 reference (16), Tlv of depth 3 9 shorts + 1 reference
+ * (20), AesCmac 49 bytes: 643 bytes on either CMAC path. Not counted by that measure: the three
+ * transient AES keys in {@link Crypto} (48 bytes) and, where the platform offers
+ * TYPE_EC_FP_PRIVATE_TRANSIENT_DESELECT, the ephemeral private key (32 bytes, up to about 225
+ * if the domain parameters are kept in RAM too). Worst case about 916 bytes, within the 1 KB budget.
  */
 final class Transients {
 
@@ -25,38 +28,28 @@ final class Transients {
     static final short DER = (short) (RECEIPT + Constants.MAC_LENGTH);                      // DER signature (80)
     static final short KDF = (short) (DER + 80);                                             // Z1||Z2||ctr||info (76)
     static final short KOUT = (short) (KDF + 76);                                            // KDF output (64)
-    static final short WORK = (short) (KOUT + 64);                                           // scratch: points, MACs, IV (80)
+    static final short WORK = (short) (KOUT + 64);                                           // scratch: points, MACs, IV, on-curve check (80)
     static final short RAM_LENGTH = (short) (WORK + 80);
 
     // ---- short session variables ----
     static final byte V_SESSION = 0;
-    static final byte V_CHAIN_INS = 1;
-    static final byte V_CHAIN_LEN = 2;
-    static final byte V_OUT_OFF = 3;
-    static final byte V_OUT_LEN = 4;
-    static final byte V_TAN_LEN = 5;
-    static final byte V_CHR_PERSO_LEN = 6;
-    static final byte V_CHR_CENTRAL_LEN = 7;
-    static final byte V_TLV_LEN = 8;
-    // parsed certificate (Cvc)
-    static final byte CV_BODY_OFF = 9;
-    static final byte CV_BODY_LEN = 10;
-    static final byte CV_CAR_OFF = 11;
-    static final byte CV_CAR_LEN = 12;
-    static final byte CV_KEY_OFF = 13;
-    static final byte CV_CHR_OFF = 14;
-    static final byte CV_CHR_LEN = 15;
-    static final byte CV_ROLE = 16;
-    static final byte CV_NONCE_OFF = 17;
-    static final byte CV_EFF_OFF = 18;
-    static final byte CV_EXP_OFF = 19;
-    static final byte CV_SIG_OFF = 20;
-    static final byte CV_END = 21;
-    static final byte CV_START = 22;
-    static final byte CV_CERT_LEN = 23;
-    /** 1 when the current command came as an extended APDU (set where its body is received). */
-    static final byte V_EXTENDED = 24;
-    static final byte V_COUNT = 26;
+    static final byte V_TAN_LEN = 1;
+    static final byte V_CHR_PERSO_LEN = 2;
+    static final byte V_CHR_CENTRAL_LEN = 3;
+    // the certificate Cvc parsed last: offsets into the command data
+    static final byte CV_BODY_OFF = 4;
+    static final byte CV_BODY_LEN = 5;
+    static final byte CV_CAR_OFF = 6;
+    static final byte CV_CAR_LEN = 7;
+    static final byte CV_KEY_OFF = 8;
+    static final byte CV_CHR_OFF = 9;
+    static final byte CV_CHR_LEN = 10;
+    static final byte CV_NONCE_OFF = 11;
+    static final byte CV_EFF_OFF = 12;
+    static final byte CV_EXP_OFF = 13;
+    static final byte CV_SIG_OFF = 14;
+    static final byte CV_CERT_LEN = 15;
+    static final byte V_COUNT = 16;
 
     // session steps
     static final short SESSION_NONE = 0;

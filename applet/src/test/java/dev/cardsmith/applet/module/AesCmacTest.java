@@ -1,6 +1,7 @@
 package dev.cardsmith.applet.module;
 
 import com.licel.jcardsim.base.Simulator;
+import dev.cardsmith.applet.platform.AesCmac;
 import javacard.security.AESKey;
 import javacard.security.KeyBuilder;
 import javacardx.crypto.Cipher;
@@ -18,10 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Portability finding: Signature.ALG_AES_CMAC_128 is optional in Java Card 3.0.5, so the module
- * falls back to a software AES-CMAC over AES-ECB. Known answers: RFC 4493 section 4 (the four
- * AES-128 examples, same as NIST SP 800-38B appendix D.1); equivalence: the software CMAC equals
- * the platform CMAC (jCardSim) on random keys, lengths 0..300 and random update splits, as the
- * applet feeds it (RAM header parts via update, the APDU buffer via sign).
+ * falls back to the layer's software AES-CMAC over AES-ECB ({@link AesCmac}), chosen in
+ * {@link Crypto} (forced with {@code Crypto.forceSoftwareCmac} in tests). Known answers: RFC 4493
+ * section 4 (the four AES-128 examples, same as NIST SP 800-38B appendix D.1); equivalence: the
+ * software CMAC equals the platform CMAC (jCardSim) on random keys, lengths 0..300 and random
+ * update splits, as the module feeds it (RAM header parts via update, the APDU buffer via sign).
  */
 class AesCmacTest {
 
@@ -47,24 +49,31 @@ class AesCmacTest {
         sim = new Simulator(); // the jCardSim runtime behind JCSystem / KeyBuilder
         ecb = Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_ECB_NOPAD, false);
         key = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
-        AesCmac.forceSoftware = false;
+        Crypto.forceSoftwareCmac = false;
     }
 
     @AfterEach
     void tearDown() {
-        AesCmac.forceSoftware = false;
+        Crypto.forceSoftwareCmac = false;
         sim.resetRuntime();
     }
 
-    private AesCmac software() {
-        AesCmac.forceSoftware = true;
+    /** The module's engines with the software CMAC forced, as ModuleSoftwareCmacTest installs them. */
+    private static AesCmac software() {
+        Crypto.forceSoftwareCmac = true;
         try {
-            AesCmac m = new AesCmac(ecb);
+            AesCmac m = new Crypto().cmac;
             assertTrue(m.isSoftware());
             return m;
         } finally {
-            AesCmac.forceSoftware = false;
+            Crypto.forceSoftwareCmac = false;
         }
+    }
+
+    private static AesCmac platform() {
+        AesCmac m = new Crypto().cmac;
+        assertFalse(m.isSoftware());
+        return m;
     }
 
     private static byte[] mac(AesCmac m, AESKey k, byte[] msg, int[] splits) {
@@ -99,13 +108,14 @@ class AesCmacTest {
 
     @Test
     void jcardsimHasThePlatformCmacSoItIsChosenByDefault() {
-        assertFalse(new AesCmac(ecb).isSoftware());
+        assertFalse(new Crypto().cmac.isSoftware());
+        assertFalse(new AesCmac(ecb, true).isSoftware());
     }
 
     @Test
     void softwareEqualsPlatformOnRandomInputsAndSplits() {
         AesCmac soft = software();
-        AesCmac plat = new AesCmac(ecb);
+        AesCmac plat = platform();
         assertFalse(plat.isSoftware());
         Random rnd = new Random(4493);
         byte[] k = new byte[16];
@@ -126,7 +136,7 @@ class AesCmacTest {
     @Test
     void appletCallPatternsMatchThePlatform() {
         AesCmac soft = software();
-        AesCmac plat = new AesCmac(ecb);
+        AesCmac plat = platform();
         Random rnd = new Random(7);
         byte[] k = new byte[16];
         rnd.nextBytes(k);
@@ -150,7 +160,7 @@ class AesCmacTest {
     void signMayWriteTheTagOverItsOwnInput() {
         // TRANSACTION writes the receipt MAC to buf[0] while the input starts at buf[5]
         AesCmac soft = software();
-        AesCmac plat = new AesCmac(ecb);
+        AesCmac plat = platform();
         key.setKey(KEY, (short) 0);
         byte[] a = new byte[64];
         new Random(3).nextBytes(a);

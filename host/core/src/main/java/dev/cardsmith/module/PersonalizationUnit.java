@@ -2,6 +2,7 @@ package dev.cardsmith.module;
 
 import dev.cardsmith.crypto.Rng;
 import dev.cardsmith.applet.module.Constants;
+import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.store.OperationJournal;
 import dev.cardsmith.transport.ApduRelay;
 import dev.cardsmith.transport.CardStatusException;
@@ -79,7 +80,7 @@ public final class PersonalizationUnit {
             try {
                 init = s.initiate(ca.persoUnitByManufacturer().encoded());
             } catch (CardStatusException e) {
-                if (e.sw() != (Constants.SW_CONDITIONS_NOT_SATISFIED & 0xFFFF)) throw e;
+                if (e.sw() != (Sw.CONDITIONS_NOT_SATISFIED & 0xFFFF)) throw e;
                 Result done = reconcile(card, appliance);
                 if (done == null) throw e;
                 return done;

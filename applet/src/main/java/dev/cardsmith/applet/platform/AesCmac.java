@@ -1,89 +1,85 @@
-package dev.cardsmith.applet.module;
+package dev.cardsmith.applet.platform;
 
 import javacard.framework.JCSystem;
 import javacard.framework.Util;
 import javacard.security.AESKey;
 import javacard.security.CryptoException;
+import javacard.security.KeyBuilder;
 import javacard.security.Signature;
 import javacardx.crypto.Cipher;
 
 /**
- * AES-CMAC (NIST SP 800-38B, RFC 4493) with a streaming init / update / sign interface, chosen
- * once at install: {@code Signature.ALG_AES_CMAC_128} where the platform has it (it is OPTIONAL
- * in Java Card 3.0.5 and missing on many chips), otherwise a software CMAC over the single-block
- * AES-ECB engine every AES card has. Written by hand because no Java Card platform API offers it
- * portably; each applet is its own CAP, so this is the module's own copy (psd has AesCmac,
- * vault VaultCrypto.cmac).
+ * AES-CMAC (NIST SP 800-38B, RFC 4493) with a streaming init / update / sign interface.
+ * {@code Signature.ALG_AES_CMAC_128} is OPTIONAL in Java Card 3.0.5 and missing on many chips:
+ * the platform engine is used where it exists (for AES-128 keys; other key sizes always take the
+ * software path, as the API names the algorithm after 128-bit keys), otherwise a software CMAC
+ * over a single-block AES-ECB engine, which every AES card has. Both paths pass the RFC 4493
+ * vectors on card (PlatformLayerTest).
  *
- * <p>The software path borrows the shared {@link Crypto#aesEcb} engine between {@link #init} and
- * {@link #sign}: nothing else may use that engine in between (the module's callers never do; the
- * secure-messaging IV is computed before init or after sign). Its state is one 49-byte
- * CLEAR_ON_DESELECT array allocated here, only on that path; nothing is allocated after install.
+ * <p>The software path uses the ECB engine between {@link #init} and {@link #sign}: nothing else
+ * may use that engine in between when it is shared. State: 49 bytes CLEAR_ON_DESELECT.
  */
-final class AesCmac {
+public final class AesCmac {
 
-    private static final short BLOCK = 16;
+    public static final short BLOCK = 16;
     /** R_128 of SP 800-38B: the reduction constant of the subkey doubling. */
     private static final byte RB = (byte) 0x87;
 
-    // ---- software state layout ----
     /** Chaining value C_i. */
     private static final short X = 0;
     /** Pending input, up to one block: kept back until it is known whether it is the last. */
     private static final short M = 16;
     /** L = AES(K, 0^128), turned into K1 or K2 in sign(). */
     private static final short L = 32;
-    /** Number of pending bytes (0..16). */
+    /** Number of pending bytes (0..16); 0x7F while the platform engine runs this MAC. */
     private static final short N = 48;
     private static final short STATE_LENGTH = 49;
-
-    /**
-     * Install-time switch, tests only: when true, the next instance ignores the platform CMAC so
-     * the whole protocol can run on the software path in jCardSim (which has the platform one).
-     * Never set by the applet; a card leaves it false. docs/module.md "Algorithms".
-     */
-    static boolean forceSoftware;
+    private static final byte ON_PLATFORM = (byte) 0x7F;
 
     /** Platform engine, or null on the software path. */
     private final Signature platform;
     private final Cipher ecb;
-    /** Software state (null with the platform engine). */
     private final byte[] st;
 
-    AesCmac(Cipher ecb) {
+    /**
+     * @param ecb an AES-128 ECB NOPAD engine (may be shared, see above)
+     * @param usePlatform false forces the software path (tests of the fallback on jCardSim)
+     */
+    public AesCmac(Cipher ecb, boolean usePlatform) {
         this.ecb = ecb;
         Signature s = null;
-        if (!forceSoftware) {
+        if (usePlatform) {
             try {
                 s = Signature.getInstance(Signature.ALG_AES_CMAC_128, false);
             } catch (CryptoException e) {
                 if (e.getReason() != CryptoException.NO_SUCH_ALGORITHM) throw e;
-                s = null; // optional algorithm absent: software CMAC below
+                s = null; // optional algorithm absent: software CMAC
             }
         }
         platform = s;
-        st = s == null ? JCSystem.makeTransientByteArray(STATE_LENGTH, JCSystem.CLEAR_ON_DESELECT) : null;
+        st = JCSystem.makeTransientByteArray(STATE_LENGTH, JCSystem.CLEAR_ON_DESELECT);
     }
 
-    /** True when the software CMAC runs (the platform has no ALG_AES_CMAC_128). */
-    boolean isSoftware() {
+    /** True when this platform has no ALG_AES_CMAC_128 (or it was declined): every MAC runs in software. */
+    public boolean isSoftware() {
         return platform == null;
     }
 
-    /** Starts a MAC under {@code key}: subkey material L = AES(K, 0^128), empty chaining value. */
-    void init(AESKey key) {
-        if (platform != null) {
+    /** Starts a MAC under {@code key}. */
+    public void init(AESKey key) {
+        Util.arrayFillNonAtomic(st, (short) 0, STATE_LENGTH, (byte) 0);
+        if (platform != null && key.getSize() == KeyBuilder.LENGTH_AES_128) {
             platform.init(key, Signature.MODE_SIGN);
+            st[N] = ON_PLATFORM;
             return;
         }
         ecb.init(key, Cipher.MODE_ENCRYPT);
-        Util.arrayFillNonAtomic(st, (short) 0, STATE_LENGTH, (byte) 0);
         ecb.doFinal(st, X, BLOCK, st, L);
     }
 
     /** Feeds in[off..off+len). */
-    void update(byte[] in, short off, short len) {
-        if (platform != null) {
+    public void update(byte[] in, short off, short len) {
+        if (st[N] == ON_PLATFORM) {
             platform.update(in, off, len);
             return;
         }
@@ -94,8 +90,11 @@ final class AesCmac {
      * Feeds the last part in[off..off+len) and writes the 16-byte tag to out[outOff] (out may
      * overlap in: all input is consumed before the tag is written). Returns 16.
      */
-    short sign(byte[] in, short off, short len, byte[] out, short outOff) {
-        if (platform != null) return platform.sign(in, off, len, out, outOff);
+    public short sign(byte[] in, short off, short len, byte[] out, short outOff) {
+        if (st[N] == ON_PLATFORM) {
+            st[N] = 0;
+            return platform.sign(in, off, len, out, outOff);
+        }
         absorb(in, off, len);
         short n = st[N];
         // K1 = dbl(L) for a complete last block; K2 = dbl(K1) and 10* padding otherwise
@@ -109,13 +108,19 @@ final class AesCmac {
             st[(short) (X + i)] ^= (byte) (st[(short) (M + i)] ^ st[(short) (L + i)]);
         }
         ecb.doFinal(st, X, BLOCK, out, outOff);
-        Util.arrayFillNonAtomic(st, (short) 0, STATE_LENGTH, (byte) 0);
+        clear();
         return BLOCK;
     }
 
+    /** One-shot MAC of in[off..off+len) under key; 16 bytes to out[outOff]. Returns 16. */
+    public short mac(AESKey key, byte[] in, short off, short len, byte[] out, short outOff) {
+        init(key);
+        return sign(in, off, len, out, outOff);
+    }
+
     /** Wipes the software state (chaining value, pending input, L) after an aborted MAC. */
-    void clear() {
-        if (st != null) Util.arrayFillNonAtomic(st, (short) 0, STATE_LENGTH, (byte) 0);
+    public void clear() {
+        Util.arrayFillNonAtomic(st, (short) 0, STATE_LENGTH, (byte) 0);
     }
 
     /** Buffers input; a full pending block is chained only once more input follows it. */

@@ -228,6 +228,11 @@ public final class SimApplet extends Applet {
         }
         // the terminal's ephemeral key goes into ECDH: it must be a point on P-256 (6A80)
         if (asym) P256.checkPoint(buf, (short) (d + fixed), Constants.EC_POINT_LEN, tr.scratch, (short) 0);
+        // a key a torn revocation left cleared is not usable in this state (explicit: an unexpected
+        // CryptoException would be 6F01)
+        javacard.security.Key proofKey = asym ? (javacard.security.Key) st.initPub[st.initSlot]
+                : state == Constants.STATE_INITIALIZED ? st.initKey[st.initSlot] : st.trustMac[st.activeSlot];
+        if (!proofKey.isInitialized()) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
         // count the attempt before the comparison (a single-byte write, atomic): a tear while
         // the proof is checked must not give a free try; success resets the count below
         if (st.failCount >= Constants.MAX_AUTH_FAILURES && state == Constants.STATE_TRUSTED) {
@@ -390,6 +395,7 @@ public final class SimApplet extends Applet {
         m = Util.arrayCopyNonAtomic(st.pendingNonce, (short) 0, s, m, Constants.CHALLENGE_LEN);
         s[m++] = st.pendingGeneration;
         byte slot = st.pendingSlot();
+        if (!st.trustMac[slot].isInitialized()) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
         crypto.cmac(st.trustMac[slot], s, (short) 0, m, s, m);
         if (!Bytes.equal(s, m, buf, (short) (d + 1), Constants.MAC8_LEN)) {
             ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);

@@ -109,7 +109,9 @@ public final class SimApplet extends Applet {
         st.kidIndex = (byte) (b[(short) (off + 17)] & 0x0F);
         Util.arrayCopy(b, (short) (off + 34), st.tar, (short) 0, Constants.TAR_LEN);
         st.msl = b[(short) (off + 37)];
-        Util.arrayFillNonAtomic(st.counter, (short) 0, Constants.CNTR_LEN, (byte) 0);
+        // transactional byte writes (arrayFillNonAtomic would not roll back with a tear); this was
+        // hidden from TransactionNonAtomicTest by the State.beginTransaction wrapper
+        for (short i = 0; i < Constants.CNTR_LEN; i++) st.counter[i] = 0;
         st.otaPersonalized = true;
         JCSystem.commitTransaction();
     }

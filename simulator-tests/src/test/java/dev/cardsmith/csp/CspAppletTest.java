@@ -2,6 +2,7 @@ package dev.cardsmith.csp;
 
 import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.applet.csp.Constants;
+import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
 import dev.cardsmith.support.CardTest;
@@ -106,7 +107,7 @@ class CspAppletTest {
         // bad padding: a random block is no PKCS#1 type 2 block
         byte[] junk = new byte[256];
         junk[1] = 5;
-        assertEquals(Constants.SW_WRONG_DATA & 0xFFFF, sw(() -> card.decryptRsaPkcs1(1, junk)));
+        assertEquals(Sw.WRONG_DATA & 0xFFFF, sw(() -> card.decryptRsaPkcs1(1, junk)));
     }
 
     @Test
@@ -144,7 +145,7 @@ class CspAppletTest {
         tooBig[0] = 0x30;
         assertThrows(IllegalArgumentException.class, () -> CspApdus.putCertificate(0, tooBig));
         byte[] notDer = new byte[10];
-        assertEquals(Constants.SW_WRONG_DATA & 0xFFFF, sw(() -> card.putCertificate(0, notDer)));
+        assertEquals(Sw.WRONG_DATA & 0xFFFF, sw(() -> card.putCertificate(0, notDer)));
         assertArrayEquals(der, session.transmit(CspApdus.getCertificate(0)).getData(), "failed PUT keeps the old certificate");
     }
 

@@ -77,7 +77,7 @@ class OtaCliTest {
         assertEquals(kcv, json().get("contentKeyKcv").asText());
         assertEquals(Files.readString(clear), Files.readString(back));
         assertEquals(3, run("terminal", "content-key", "--terminal-store", ts, "--content-id", "7", "--today", "2026-11-25"), "play count used up");
-        assertTrue(err.contains("6A81"), err);
+        assertTrue(err.contains("6984"), err); // rights exhausted: reference data not usable (was 6A81)
 
         assertEquals(0, run("ota", "status", "--sim-id", sim, "--today", "2026-11-25"), err);
         assertEquals("TRUSTED", json().get("status").get("state").asText());

@@ -1,5 +1,6 @@
 package dev.cardsmith.ota;
 
+import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.applet.sim.Constants;
 import dev.cardsmith.crypto.Hex;
 import dev.cardsmith.support.CardTest;
@@ -96,10 +97,10 @@ class OtaPacketE2eTest {
         byte[] lic = RemoteCommands.create().license(1, new byte[16], 1, OtaFixture.TODAY, OtaFixture.TODAY).bytes();
         ResponsePacket clearLicense = sendRaw(DevKeys.keys(), ccOnly, 3, lic);
         assertEquals(Constants.POR_OK, clearLicense.status());
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, clearLicense.compact().sw());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, clearLicense.compact().sw());
         byte[] init = RemoteCommands.create().initTrust(Constants.KEY_TYPE_AES128, new byte[16], OtaFixture.IMEI, 1,
                 OtaFixture.TODAY, 1, OtaFixture.TODAY).bytes();
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, sendRaw(DevKeys.keys(), ccOnly, 4, init).compact().sw());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, sendRaw(DevKeys.keys(), ccOnly, 4, init).compact().sw());
         assertEquals(0x9000, sendRaw(DevKeys.keys(), Spi.secure(Spi.CounterMode.HIGHER), 5, lic).compact().sw());
         assertEquals(Constants.POR_INSUFFICIENT_SECURITY_LEVEL,
                 sendRaw(DevKeys.keys(), Spi.of(false, true, Spi.CounterMode.HIGHER, Spi.Por.ALWAYS, true, true), 3, STATUS).status(), "no CC");
@@ -162,8 +163,8 @@ class OtaPacketE2eTest {
         OtaServer.OtaMessage m2 = f.server.prepare(OtaFixture.SIM, "license", rc.bytes());
         f.card.select(OtaServer.simAid());
         assertEquals(0x9000, f.card.transmit(OtaServer.envelopeApdu(m2.envelopes().get(0))).getSW());
-        assertEquals(Constants.SW_WRONG_DATA, f.card.transmit(OtaServer.envelopeApdu(m2.envelopes().get(2))).getSW());
-        assertEquals(Constants.SW_WRONG_DATA, f.card.transmit(OtaServer.envelopeApdu(m2.envelopes().get(1))).getSW());
+        assertEquals(Sw.WRONG_DATA, f.card.transmit(OtaServer.envelopeApdu(m2.envelopes().get(2))).getSW());
+        assertEquals(Sw.WRONG_DATA, f.card.transmit(OtaServer.envelopeApdu(m2.envelopes().get(1))).getSW());
         // a full, in-order delivery still works
         assertTrue(f.send(m2).compact().ok());
         // 16-bit concatenation reference (IEI 08), DCS 16 (general coding, class 2, 8-bit)
@@ -177,7 +178,7 @@ class OtaPacketE2eTest {
         // 7-bit default alphabet is not SIM data download
         byte[] t7 = SmsPp.deliver("+4917000000", CommandPacket.encode(DevKeys.keys(), SECURE_HIGHER, 1_000, STATUS), 1, new byte[7]).get(0);
         t7[1 + 2 + 5 + 1] = 0x00;
-        assertEquals(Constants.SW_WRONG_DATA, f.raw(List.of(SmsPp.envelope(t7, null))).getSW());
+        assertEquals(Sw.WRONG_DATA, f.raw(List.of(SmsPp.envelope(t7, null))).getSW());
     }
 
     @Test
@@ -191,12 +192,12 @@ class OtaPacketE2eTest {
         f.card.select(OtaServer.simAid());
         for (String bad : new String[] {"D1", "D10382028381", "D1058202838100", "D10482028381", "01020304"}) {
             int sw = f.card.transmit(new CommandAPDU(0x80, Constants.INS_ENVELOPE, 0, 0, Hex.parse(bad), 256)).getSW();
-            assertTrue(sw == Constants.SW_WRONG_DATA || sw == 0x6700, bad + " -> " + Integer.toHexString(sw));
+            assertTrue(sw == Sw.WRONG_DATA || sw == 0x6700, bad + " -> " + Integer.toHexString(sw));
         }
         // a TPDU that is not SIM data download (PID 00)
         byte[] tpdu = SmsPp.deliver("123", CommandPacket.encode(DevKeys.keys(), SECURE_HIGHER, 99, STATUS), 0, new byte[7]).get(0);
         tpdu[1 + 2 + 2] = 0x00;
-        assertEquals(Constants.SW_WRONG_DATA, f.card.transmit(OtaServer.envelopeApdu(SmsPp.envelope(tpdu, null))).getSW());
+        assertEquals(Sw.WRONG_DATA, f.card.transmit(OtaServer.envelopeApdu(SmsPp.envelope(tpdu, null))).getSW());
         assertEquals(0x6D00, f.card.transmit(new CommandAPDU(0x80, 0x7E, 0, 0, 256)).getSW());
         assertEquals(0x6E00, f.card.transmit(new CommandAPDU(0x00, Constants.INS_POLL, 0, 0, 256)).getSW());
     }

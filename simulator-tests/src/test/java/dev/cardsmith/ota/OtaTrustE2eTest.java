@@ -1,6 +1,7 @@
 package dev.cardsmith.ota;
 
 import dev.cardsmith.codec.Imei;
+import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.applet.sim.Constants;
 import dev.cardsmith.ota.terminal.Terminal;
 import dev.cardsmith.ota.terminal.TerminalException;
@@ -69,7 +70,7 @@ class OtaTrustE2eTest {
         assertArrayEquals(contentKey, k.key());
         assertEquals(1, k.playsLeft());
         assertEquals(0, f.terminal.contentKey(7).playsLeft());
-        assertEquals(Constants.SW_RIGHTS_EXHAUSTED, sw(() -> f.terminal.contentKey(7)), "beyond the play count");
+        assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, sw(() -> f.terminal.contentKey(7)), "beyond the play count");
 
         // Fig. 3: update before expiry initiated by the SIM (network asks, flag polled)
         assertTrue(f.send(f.server.update(OtaFixture.SIM, OtaFixture.TODAY.plusDays(1))).compact().ok());
@@ -104,7 +105,7 @@ class OtaTrustE2eTest {
         for (int i = 0; i < Constants.MAX_AUTH_FAILURES; i++) {
             f.terminal.challenge();
             byte[] bogus = new byte[35];
-            assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(
+            assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(
                     new javax.smartcardio.CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, bogus, 256)).getSW());
         }
         SimStatus after = SimStatus.parse(f.send(f.server.status(OtaFixture.SIM, OtaFixture.TODAY)).compact().data());
@@ -169,18 +170,18 @@ class OtaTrustE2eTest {
         // a fresh PC reader: knows the IMEI and the protocol, not the trust key
         f.card.reset();
         f.card.select(OtaServer.simAid());
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_GET_CONTENT_KEY, 0, 0, new byte[] {0, 9}, 256)).getSW());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_GET_CONTENT_KEY, 0, 0, new byte[] {0, 9}, 256)).getSW());
         byte[] ch = f.card.transmitOk("GET CHALLENGE", new javax.smartcardio.CommandAPDU(0x80, Constants.INS_GET_CHALLENGE, 0, 0, 256)).getData();
         assertEquals(20, ch.length);
         byte[] data = new byte[35]; // date IMEI maxOutput nonce proof
         data[0] = 0x26; // a date
         System.arraycopy(Imei.bcd(OtaFixture.IMEI), 0, data, 2, 8);
         data[10] = OtaFixture.MAX_OUTPUT;
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, data, 256)).getSW());
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_GET_CONTENT_KEY, 0, 0, new byte[] {0, 9}, 256)).getSW());
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_TERMINAL_REVOKE, 0, 0, 256)).getSW());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, data, 256)).getSW());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_GET_CONTENT_KEY, 0, 0, new byte[] {0, 9}, 256)).getSW());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_TERMINAL_REVOKE, 0, 0, 256)).getSW());
         // the same challenge cannot be tried again
-        assertEquals(Constants.SW_CONDITIONS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, data, 256)).getSW());
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, data, 256)).getSW());
         // the genuine terminal still works
         f.terminal.authenticate(false, OtaFixture.TODAY);
         assertArrayEquals(ck, f.terminal.contentKey(9).key());
@@ -190,10 +191,10 @@ class OtaTrustE2eTest {
     void attack_changedImeiOrMaxOutputIsRefusedEvenWithTheRightKey() {
         establish();
         f.ks.attr("imei", "356938035643809");
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, sw(() -> f.terminal.authenticate(false, OtaFixture.TODAY)));
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, sw(() -> f.terminal.authenticate(false, OtaFixture.TODAY)));
         f.ks.attr("imei", OtaFixture.IMEI);
         f.ks.attr("maxOutput", OtaFixture.MAX_OUTPUT + 1);
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, sw(() -> f.terminal.authenticate(false, OtaFixture.TODAY)));
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, sw(() -> f.terminal.authenticate(false, OtaFixture.TODAY)));
         f.ks.attr("maxOutput", OtaFixture.MAX_OUTPUT);
         f.terminal.authenticate(false, OtaFixture.TODAY);
     }
@@ -205,9 +206,9 @@ class OtaTrustE2eTest {
         f.send(f.server.license(OtaFixture.SIM, 1, ck, 0xFFFF, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(365)));
         // the network's authenticated date passes the expiry
         f.send(f.server.status(OtaFixture.SIM, OtaFixture.TODAY.plusDays(31)));
-        assertEquals(Constants.SW_EXPIRED, sw(() -> f.terminal.authenticate(false, OtaFixture.TODAY)), "a terminal cannot turn the clock back");
+        assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, sw(() -> f.terminal.authenticate(false, OtaFixture.TODAY)), "a terminal cannot turn the clock back");
         assertTrue((f.terminal.poll().flags() & Constants.FLAG_EXPIRED) != 0);
-        assertEquals(Constants.SW_EXPIRED, sw(() -> f.terminal.authenticate(true, OtaFixture.TODAY.plusDays(31))), "no update after expiry");
+        assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, sw(() -> f.terminal.authenticate(true, OtaFixture.TODAY.plusDays(31))), "no update after expiry");
         // only the network can re-initialize
         establish(OtaFixture.TODAY.plusDays(90), OtaFixture.TODAY.plusDays(31));
     }
@@ -244,12 +245,12 @@ class OtaTrustE2eTest {
         byte[] ck = new byte[16];
         f.send(f.server.license(OtaFixture.SIM, 3, ck, 5, OtaFixture.TODAY.plusDays(2), OtaFixture.TODAY.plusDays(3)));
         f.terminal.authenticate(false, OtaFixture.TODAY);
-        assertEquals(Constants.SW_RIGHTS_EXHAUSTED, sw(() -> f.terminal.contentKey(3)), "not yet valid");
-        assertEquals(Constants.SW_REFERENCE_NOT_FOUND, sw(() -> f.terminal.contentKey(4)));
+        assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, sw(() -> f.terminal.contentKey(3)), "not yet valid");
+        assertEquals(Sw.REFERENCED_DATA_NOT_FOUND, sw(() -> f.terminal.contentKey(4)));
         f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(2));
         assertEquals(4, f.terminal.contentKey(3).playsLeft());
         f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(4));
-        assertEquals(Constants.SW_RIGHTS_EXHAUSTED, sw(() -> f.terminal.contentKey(3)), "validity over");
+        assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, sw(() -> f.terminal.contentKey(3)), "validity over");
     }
 
     static byte[] concat(byte[]... p) { return CommandPacket.concat(p); }

@@ -3,6 +3,7 @@ package dev.cardsmith.ota;
 import dev.cardsmith.codec.Imei;
 import com.licel.jcardsim.base.Simulator;
 import com.licel.jcardsim.base.SimulatorRuntime;
+import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.applet.sim.Constants;
 import dev.cardsmith.ota.terminal.Terminal;
 import dev.cardsmith.transport.CardSession;
@@ -156,9 +157,10 @@ class SimReviewTest {
     @SimulatorOnly("tears inside an APDU through a Signature injected into the sim applet")
     void bug_failCountIncrementedAfterTheProofComparison_tearGaveAFreeTry() {
         establish();
-        Object crypto = get(simApplet(f.card), "crypto");
-        TearingSignature tearing = new TearingSignature((Signature) get(crypto, "cmac"));
-        set(crypto, "cmac", tearing);
+        // the platform engine inside the applet's AesCmac (jCardSim has ALG_AES_CMAC_128)
+        Object cmac = get(get(simApplet(f.card), "crypto"), "cmac");
+        TearingSignature tearing = new TearingSignature((Signature) get(cmac, "platform"));
+        set(cmac, "platform", tearing);
         // power lost while the SIM computes the expected proof: the attempt must already count
         f.card.select(OtaServer.simAid());
         tearing.armed = true;
@@ -174,20 +176,20 @@ class SimReviewTest {
             powerCycle();
         }
         assertEquals(3, status().failCount());
-        assertEquals(Constants.SW_REVOKED, wrongProof());
+        assertEquals(Sw.AUTH_METHOD_BLOCKED, wrongProof());
         assertEquals(Constants.STATE_REVOKED, status().state());
     }
 
     @Test
     void wrongProofsStillRevokeAfterThree_andSuccessResetsTheCount() {
         establish();
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, wrongProof());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, wrongProof());
         assertEquals(1, status().failCount());
         f.terminal.authenticate(false, OtaFixture.TODAY);
         assertEquals(0, status().failCount());
-        for (int i = 0; i < 3; i++) assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, wrongProof());
+        for (int i = 0; i < 3; i++) assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, wrongProof());
         assertEquals(Constants.STATE_REVOKED, status().state());
-        assertEquals(Constants.SW_REVOKED, wrongProof());
+        assertEquals(Sw.AUTH_METHOD_BLOCKED, wrongProof());
     }
 
     static boolean contains(byte[] hay, byte[] needle) {
@@ -216,20 +218,27 @@ class SimReviewTest {
 
     /**
      * Under T=0 the JCRE cannot tell whether P3 is Le (case 2) or Lc (case 3): an applet that
-     * calls setIncomingAndReceive for a case-2 command makes it take P3 as a data length. jCardSim
-     * only speaks T=1, so the test hands the applet what that misreading produces: P3 bytes of
-     * incoming data on GET CHALLENGE / POLL / TERMINAL REVOKE. A case-2 handler must not look at them.
+     * calls setIncomingAndReceive for a case-2 command makes the card wait for P3 data bytes the
+     * terminal never sends. The sim applet takes case-2 commands through ApduIo.requireNoData,
+     * which receives nothing under T=0; jCardSim is switched to T=0 for the case-2 commands
+     * (GET CHALLENGE, POLL, TERMINAL REVOKE). Under T=1, data on them is a wrong length.
      */
     @Test
     void bug_case2CommandsCalledSetIncomingAndReceive_brokenUnderT0() {
+        Simulator sim = (Simulator) get(get(f.card, "transport"), "sim");
         f.card.select(OtaServer.simAid());
-        for (byte ins : new byte[] {Constants.INS_GET_CHALLENGE, Constants.INS_POLL}) {
-            int sw = f.card.transmit(new CommandAPDU(0x80, ins, 0, 0, new byte[0x14], 256)).getSW();
-            assertEquals(0x9000, sw, String.format("INS %02X as T=0 sees it", ins));
+        sim.changeProtocol("T=0");
+        try {
+            for (byte ins : new byte[] {Constants.INS_GET_CHALLENGE, Constants.INS_POLL}) {
+                int sw = f.card.transmit(new CommandAPDU(0x80, ins, 0, 0, 0x14)).getSW();
+                assertEquals(0x9000, sw, String.format("INS %02X under T=0", ins));
+            }
+            // TERMINAL REVOKE on a SIM without trust: refused for the state, not for a length
+            assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.card.transmit(new CommandAPDU(0x80, Constants.INS_TERMINAL_REVOKE, 0, 0, 0x20)).getSW());
+        } finally {
+            sim.changeProtocol("T=1");
         }
-        // TERMINAL REVOKE without a session: refused for the right reason, not for a length
-        assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED,
-                f.card.transmit(new CommandAPDU(0x80, Constants.INS_TERMINAL_REVOKE, 0, 0, new byte[0x20], 256)).getSW());
+        assertEquals(Sw.WRONG_LENGTH, f.card.transmit(new CommandAPDU(0x80, Constants.INS_GET_CHALLENGE, 0, 0, new byte[0x14], 256)).getSW());
     }
 
     /**
@@ -251,7 +260,7 @@ class SimReviewTest {
             assertEquals(0x9000, r.getSW());
             ResponsePacket por = ResponsePacket.decode(DevKeys.keys(), cipherOnly, r.getData());
             assertEquals(Constants.POR_OK, por.status());
-            assertEquals(Constants.SW_SECURITY_STATUS_NOT_SATISFIED, por.compact().sw(), "keys without a CC");
+            assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, por.compact().sw(), "keys without a CC");
         }
         // the same commands with CC and ciphering pass
         Spi secure = Spi.secure(Spi.CounterMode.HIGHER);

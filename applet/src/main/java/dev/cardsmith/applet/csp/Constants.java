@@ -17,8 +17,6 @@ public final class Constants {
     public static final byte CLA_ISO = (byte) 0x00;
     /** Proprietary class. */
     public static final byte CLA_PROPRIETARY = (byte) 0x80;
-    /** ISO 7816-4 command chaining bit ("more commands follow"). */
-    public static final byte CLA_CHAINING = (byte) 0x10;
 
     // ---- ISO 7816-4 / 7816-8 instructions -----------------------------------------------------
     /** VERIFY (C_Login). P2 = PIN reference; empty data asks for the retry counter. */
@@ -110,31 +108,6 @@ public final class Constants {
 
     public static final byte APP_VERSION = (byte) 0x01;
 
-    // ---- Status words (ISO 7816-4 values; meaning in this applet) ----------------------------
-    public static final short SW_OK = (short) 0x9000;
-    /** 61xx: xx more response bytes (00 = 256 or more), fetch with GET RESPONSE. */
-    public static final short SW_BYTES_REMAINING = (short) 0x6100;
-    /** 63Cx: wrong PIN/PUK, x tries left (also the answer to an empty VERIFY). */
-    public static final short SW_VERIFY_FAILED = (short) 0x63C0;
-    public static final short SW_WRONG_LENGTH = (short) 0x6700;
-    /** 6884: chaining bit on a command that does not take chained data. */
-    public static final short SW_CHAINING_NOT_SUPPORTED = (short) 0x6884;
-    /** 6982: the user PIN is not verified in this session. */
-    public static final short SW_SECURITY_STATUS_NOT_SATISFIED = (short) 0x6982;
-    /** 6983: PIN (or PUK) blocked. */
-    public static final short SW_AUTH_METHOD_BLOCKED = (short) 0x6983;
-    /** 6985: the slot's key does not fit the operation, or no long response pending. */
-    public static final short SW_CONDITIONS_NOT_SATISFIED = (short) 0x6985;
-    /** 6A80: malformed data (TLV, point not on the curve, bad padding, label too long). */
-    public static final short SW_WRONG_DATA = (short) 0x6A80;
-    /** 6A81: algorithm not supported by this card (e.g. RSA-2048 on an EC-only chip). */
-    public static final short SW_FUNC_NOT_SUPPORTED = (short) 0x6A81;
-    /** 6A84: certificate larger than CERT_MAX. */
-    public static final short SW_FILE_FULL = (short) 0x6A84;
-    /** 6A86: bad P1/P2 (slot number out of range, unknown mechanism, unknown PIN reference). */
-    public static final short SW_INCORRECT_P1P2 = (short) 0x6A86;
-    /** 6A88: the slot holds no key (or no certificate). */
-    public static final short SW_REFERENCED_DATA_NOT_FOUND = (short) 0x6A88;
-    public static final short SW_INS_NOT_SUPPORTED = (short) 0x6D00;
-    public static final short SW_CLA_NOT_SUPPORTED = (short) 0x6E00;
+    // Status words: the one table of the platform layer, dev.cardsmith.applet.platform.Sw
+    // (docs/conventions.md, docs/csp.md); this applet declares none of its own.
 }

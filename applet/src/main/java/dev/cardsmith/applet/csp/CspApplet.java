@@ -1,12 +1,17 @@
 package dev.cardsmith.applet.csp;
 
+import dev.cardsmith.applet.platform.ApduIo;
+import dev.cardsmith.applet.platform.CommandTable;
+import dev.cardsmith.applet.platform.InstallParams;
+import dev.cardsmith.applet.platform.P256;
+import dev.cardsmith.applet.platform.Sw;
+import dev.cardsmith.applet.platform.Tlv;
 import javacard.framework.APDU;
 import javacard.framework.Applet;
 import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 import javacard.framework.OwnerPIN;
-import javacard.framework.SystemException;
 import javacard.framework.Util;
 import javacard.security.CryptoException;
 import javacard.security.ECPublicKey;
@@ -20,8 +25,31 @@ import javacard.security.RSAPublicKey;
  * generation in slots with labels and certificates, random numbers, and the user PIN that
  * guards every private-key use (claim 44: the "security manager" answering computer commands).
  * Private keys are generated here and no command returns them. Protocol: docs/csp.md.
+ *
+ * <p>Built on the platform layer: ApduIo (inbound chaining of DECRYPT and PUT CERTIFICATE into
+ * its persistent staging buffer, outbound 61xx / GET RESPONSE), the dispatch table below, Sw and
+ * its exception policy, P256 (the ECDH peer point is checked on the curve), Tlv.
  */
 public final class CspApplet extends Applet {
+
+    /** The applet has one lifecycle state (0): the table says which INS exist and which take chaining. */
+    private static final byte STATE = 0;
+    private static final byte ANY = CommandTable.ANY_STATE;
+    private static final byte[] TABLE = {
+        Constants.INS_VERIFY,                       ANY, 0,
+        Constants.INS_CHANGE_REFERENCE_DATA,        ANY, 0,
+        Constants.INS_RESET_RETRY_COUNTER,          ANY, 0,
+        Constants.INS_GET_CHALLENGE,                ANY, 0,
+        Constants.INS_GET_RESPONSE,                 ANY, 0, // a CLA that is not 00 (ApduIo answers 00 C0)
+        Constants.INS_GENERATE_ASYMMETRIC_KEY_PAIR, ANY, 0,
+        Constants.INS_SIGN,                         ANY, 0,
+        Constants.INS_DECRYPT,                      ANY, CommandTable.LONG,
+        Constants.INS_ECDH,                         ANY, 0,
+        Constants.INS_LIST_SLOTS,                   ANY, 0,
+        Constants.INS_PUT_CERTIFICATE,              ANY, CommandTable.LONG,
+        Constants.INS_GET_CERTIFICATE,              ANY, 0,
+        Constants.INS_DELETE_KEY,                   ANY, 0,
+    };
 
     private static final byte[] DEFAULT_PIN = {'1', '2', '3', '4', '5', '6'};
     private static final byte[] DEFAULT_PUK = {'1', '2', '3', '4', '5', '6', '7', '8'};
@@ -31,6 +59,9 @@ public final class CspApplet extends Applet {
     private final Slots slots;
     private final Crypto crypto;
     private final Transients t;
+    private final ApduIo io;
+    private final CommandTable table;
+    private final Tlv tlv;
 
     private CspApplet(byte[] params, short pOff, short pLen) {
         pin = new OwnerPIN(Constants.PIN_TRY_LIMIT, Constants.PIN_MAX_LENGTH);
@@ -41,11 +72,11 @@ public final class CspApplet extends Applet {
         } else {
             // application parameters: LV(PIN) || LV(PUK)
             short pinLen = (short) (params[pOff] & 0xFF);
-            if ((short) (1 + pinLen + 1) > pLen) ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            if ((short) (1 + pinLen + 1) > pLen) ISOException.throwIt(Sw.WRONG_DATA);
             short pukOff = (short) (pOff + 1 + pinLen);
             short pukLen = (short) (params[pukOff] & 0xFF);
             if ((short) (2 + pinLen + pukLen) != pLen || !pinLengthOk(pinLen) || pukLen != Constants.PUK_LENGTH) {
-                ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+                ISOException.throwIt(Sw.WRONG_DATA);
             }
             pin.update(params, (short) (pOff + 1), (byte) pinLen);
             puk.update(params, (short) (pukOff + 1), (byte) pukLen);
@@ -53,16 +84,18 @@ public final class CspApplet extends Applet {
         slots = new Slots();
         crypto = new Crypto(slots.rsaSupported);
         t = new Transients();
+        // the one persistent staging buffer: a chained certificate (or DECRYPT input) lands here,
+        // is validated, and only then copied into its slot's certificate buffer (Slots)
+        io = new ApduIo(Constants.CERT_MAX);
+        table = new CommandTable(TABLE);
+        tlv = new Tlv((short) 0);
     }
 
     /** GlobalPlatform install data: LV(instance AID) || LV(privileges) || LV(application parameters). */
     public static void install(byte[] bArray, short bOffset, byte bLength) {
-        short aidLen = (short) (bArray[bOffset] & 0xFF);
-        short privOff = (short) (bOffset + 1 + aidLen);
-        short paramOff = (short) (privOff + 1 + (bArray[privOff] & 0xFF));
-        short paramLen = (short) (bArray[paramOff] & 0xFF);
-        CspApplet applet = new CspApplet(bArray, (short) (paramOff + 1), paramLen);
-        applet.register(bArray, (short) (bOffset + 1), bArray[bOffset]);
+        CspApplet applet = new CspApplet(bArray, InstallParams.paramsOffset(bArray, bOffset, bLength),
+                InstallParams.paramsLength(bArray, bOffset, bLength));
+        applet.register(bArray, InstallParams.aidOffset(bArray, bOffset), InstallParams.aidLength(bArray, bOffset));
     }
 
     private static boolean pinLengthOk(short len) {
@@ -78,28 +111,23 @@ public final class CspApplet extends Applet {
     @Override
     public void process(APDU apdu) {
         completePendingClear(); // a torn GENERATE / DELETE KEY: clear the old key objects first
+        completePendingCopy();  // a torn PUT CERTIFICATE: finish copying the validated certificate
         if (selectingApplet()) {
             sendAppInfo(apdu);
             return;
         }
         try {
-            dispatch(apdu);
-        } catch (ISOException e) {
-            throw e;
-        } catch (CryptoException e) {
-            t.clearChain();
-            ISOException.throwIt(cryptoSw(e.getReason()));
-        } catch (SystemException e) {
-            t.clearChain();
-            ISOException.throwIt(Constants.SW_FILE_FULL);
-        } catch (ArrayIndexOutOfBoundsException e) {
-            t.clearChain();
-            ISOException.throwIt(Constants.SW_WRONG_LENGTH);
+            if (io.begin(apdu)) return;
+            byte[] buf = apdu.getBuffer();
+            byte ins = buf[ISO7816.OFFSET_INS];
+            byte flags = table.check(ins, STATE);
+            byte cla = (byte) (buf[ISO7816.OFFSET_CLA] & (byte) ~ApduIo.CLA_CHAINING);
+            if (cla != (isIso(ins) ? Constants.CLA_ISO : Constants.CLA_PROPRIETARY)) ISOException.throwIt(Sw.CLA_NOT_SUPPORTED);
+            dispatch(apdu, buf, ins, (flags & CommandTable.LONG) != 0);
         } catch (RuntimeException e) {
-            t.clearChain();
-            ISOException.throwIt(Constants.SW_WRONG_DATA);
+            io.abort();
+            ISOException.throwIt(Sw.forException(e));
         } finally {
-            if (JCSystem.getTransactionDepth() != 0) JCSystem.abortTransaction();
             completePendingClear(); // a failed generation leaves no half-made key behind
         }
     }
@@ -112,84 +140,63 @@ public final class CspApplet extends Applet {
         slots.clearPending = Slots.NO_SLOT;
     }
 
-    private static short cryptoSw(short reason) {
-        switch (reason) {
-            case CryptoException.NO_SUCH_ALGORITHM: return Constants.SW_FUNC_NOT_SUPPORTED;
-            case CryptoException.UNINITIALIZED_KEY: return Constants.SW_REFERENCED_DATA_NOT_FOUND;
-            case CryptoException.INVALID_INIT: return Constants.SW_CONDITIONS_NOT_SATISFIED;
-            default: return Constants.SW_WRONG_DATA; // ILLEGAL_VALUE, ILLEGAL_USE (e.g. bad padding)
-        }
+    /**
+     * Copies the certificate PUT CERTIFICATE validated in the staging buffer into the slot named by
+     * copyPending, then publishes its length. Runs right after PUT CERTIFICATE's journal commit and,
+     * after a tear, before any other command can touch the staging buffer.
+     */
+    private void completePendingCopy() {
+        byte s = slots.copyPending;
+        if (s == Slots.NO_SLOT) return;
+        short len = slots.copyLength;
+        Util.arrayCopyNonAtomic(io.staging(), (short) 0, slots.certificate(s), (short) 0, len);
+        JCSystem.beginTransaction();
+        slots.certLength[s] = len;
+        slots.copyPending = Slots.NO_SLOT;
+        JCSystem.commitTransaction();
     }
 
-    private void dispatch(APDU apdu) {
-        byte[] buf = apdu.getBuffer();
-        byte cla = buf[ISO7816.OFFSET_CLA];
-        byte ins = buf[ISO7816.OFFSET_INS];
-        boolean chained = (cla & Constants.CLA_CHAINING) != 0;
-        byte baseCla = (byte) (cla & (byte) ~Constants.CLA_CHAINING);
-        short p1p2 = Util.getShort(buf, ISO7816.OFFSET_P1);
-        short insKey = (short) (ins & 0xFF);
+    private static boolean isIso(byte ins) {
+        return ins == Constants.INS_VERIFY || ins == Constants.INS_CHANGE_REFERENCE_DATA || ins == Constants.INS_RESET_RETRY_COUNTER
+                || ins == Constants.INS_GET_CHALLENGE || ins == Constants.INS_GET_RESPONSE || ins == Constants.INS_GENERATE_ASYMMETRIC_KEY_PAIR;
+    }
 
-        if (ins != Constants.INS_GET_RESPONSE) t.clearResponse();
-        // Any other command ends a chain in progress (ISO 7816-4 5.3.3).
-        if (t.chainIns() != 0 && (t.chainIns() != insKey || t.chainP1P2() != p1p2)) t.clearChain();
-        if (chained && ins != Constants.INS_PUT_CERTIFICATE && ins != Constants.INS_DECRYPT) {
-            ISOException.throwIt(Constants.SW_CHAINING_NOT_SUPPORTED);
-        }
-
+    private void dispatch(APDU apdu, byte[] buf, byte ins, boolean longAllowed) {
         switch (ins) {
-            case Constants.INS_VERIFY: iso(baseCla); verify(apdu, buf); return;
-            case Constants.INS_CHANGE_REFERENCE_DATA: iso(baseCla); changeReferenceData(apdu, buf); return;
-            case Constants.INS_RESET_RETRY_COUNTER: iso(baseCla); resetRetryCounter(apdu, buf); return;
-            case Constants.INS_GET_CHALLENGE: iso(baseCla); getChallenge(apdu, buf); return;
-            case Constants.INS_GET_RESPONSE: iso(baseCla); getResponse(apdu, buf); return;
-            case Constants.INS_GENERATE_ASYMMETRIC_KEY_PAIR: iso(baseCla); generateOrRead(apdu, buf); return;
-            case Constants.INS_SIGN: proprietary(baseCla); sign(apdu, buf); return;
-            case Constants.INS_DECRYPT: proprietary(baseCla); decrypt(apdu, buf, chained, insKey, p1p2); return;
-            case Constants.INS_ECDH: proprietary(baseCla); ecdh(apdu, buf); return;
-            case Constants.INS_LIST_SLOTS: proprietary(baseCla); listSlots(apdu, buf); return;
-            case Constants.INS_PUT_CERTIFICATE: proprietary(baseCla); putCertificate(apdu, buf, chained, insKey, p1p2); return;
-            case Constants.INS_GET_CERTIFICATE: proprietary(baseCla); getCertificate(apdu, buf); return;
-            case Constants.INS_DELETE_KEY: proprietary(baseCla); deleteKey(apdu, buf); return;
-            default: ISOException.throwIt(Constants.SW_INS_NOT_SUPPORTED);
+            case Constants.INS_VERIFY: verify(apdu, buf); return;
+            case Constants.INS_CHANGE_REFERENCE_DATA: changeReferenceData(apdu, buf); return;
+            case Constants.INS_RESET_RETRY_COUNTER: resetRetryCounter(apdu, buf); return;
+            case Constants.INS_GET_CHALLENGE: getChallenge(apdu, buf); return;
+            case Constants.INS_GENERATE_ASYMMETRIC_KEY_PAIR: generateOrRead(apdu, buf); return;
+            case Constants.INS_SIGN: sign(apdu, buf); return;
+            case Constants.INS_DECRYPT: decrypt(apdu, buf, longAllowed); return;
+            case Constants.INS_ECDH: ecdh(apdu, buf); return;
+            case Constants.INS_LIST_SLOTS: listSlots(apdu, buf); return;
+            case Constants.INS_PUT_CERTIFICATE: putCertificate(apdu, buf, longAllowed); return;
+            case Constants.INS_GET_CERTIFICATE: getCertificate(apdu, buf); return;
+            case Constants.INS_DELETE_KEY: deleteKey(apdu, buf); return;
+            default: ISOException.throwIt(Sw.CLA_NOT_SUPPORTED); // GET RESPONSE with a CLA other than 00
         }
     }
 
-    private static void iso(byte cla) {
-        if (cla != Constants.CLA_ISO) ISOException.throwIt(Constants.SW_CLA_NOT_SUPPORTED);
-    }
-
-    private static void proprietary(byte cla) {
-        if (cla != Constants.CLA_PROPRIETARY) ISOException.throwIt(Constants.SW_CLA_NOT_SUPPORTED);
-    }
-
-    /** Receives the whole data field; Lc must equal the bytes that arrive. */
-    private static short receive(APDU apdu) {
-        short got = apdu.setIncomingAndReceive();
-        short lc = apdu.getIncomingLength();
-        short off = apdu.getOffsetCdata();
-        while (got < lc) {
-            short n = apdu.receiveBytes((short) (off + got));
-            if (n <= 0) break;
-            got = (short) (got + n);
-        }
-        if (got != lc) ISOException.throwIt(Constants.SW_WRONG_LENGTH);
-        return lc;
+    /** Receives the whole (unchained) data field into the APDU buffer. */
+    private short receive(APDU apdu) {
+        return io.receive(apdu, (short) 0, (short) 255, false);
     }
 
     private void requirePin() {
-        if (pin.getTriesRemaining() == 0) ISOException.throwIt(Constants.SW_AUTH_METHOD_BLOCKED);
-        if (!pin.isValidated()) ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
+        if (pin.getTriesRemaining() == 0) ISOException.throwIt(Sw.AUTH_METHOD_BLOCKED);
+        if (!pin.isValidated()) ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
     }
 
     private static short slotFrom(byte p) {
-        if (p < 0 || p >= Constants.SLOT_COUNT) ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+        if (p < 0 || p >= Constants.SLOT_COUNT) ISOException.throwIt(Sw.INCORRECT_P1P2);
         return p;
     }
 
     private KeyPair keyIn(short slot) {
         KeyPair kp = slots.pair(slot);
-        if (kp == null) ISOException.throwIt(Constants.SW_REFERENCED_DATA_NOT_FOUND);
+        if (kp == null) ISOException.throwIt(Sw.REFERENCED_DATA_NOT_FOUND);
         return kp;
     }
 
@@ -209,36 +216,6 @@ public final class CspApplet extends Applet {
         apdu.setOutgoingAndSend((short) 0, o);
     }
 
-    private byte[] source(short src) {
-        if (src == Transients.RESP_SCRATCH) return t.scratch;
-        return slots.pool((short) (src - Transients.RESP_CERT_BASE));
-    }
-
-    /**
-     * Sends up to Le bytes of a response from RAM or EEPROM; what does not fit waits for
-     * GET RESPONSE, announced with 61xx (ISO 7816-4 5.3.4).
-     */
-    private void sendLong(APDU apdu, short src, short offset, short total) {
-        short le = apdu.setOutgoing();
-        if (le <= 0 || le > 256) le = 256;
-        short n = total < le ? total : le;
-        apdu.setOutgoingLength(n);
-        apdu.sendBytesLong(source(src), offset, n);
-        short rem = (short) (total - n);
-        if (rem > 0) {
-            t.response(src, (short) (offset + n), rem);
-            ISOException.throwIt((short) (Constants.SW_BYTES_REMAINING | (rem > 255 ? 0 : rem)));
-        }
-        t.clearResponse();
-    }
-
-    private void getResponse(APDU apdu, byte[] buf) {
-        if (p1p2(buf) != 0) ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
-        short src = t.respSource();
-        if (src == Transients.RESP_NONE) ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED);
-        sendLong(apdu, src, t.respOffset(), t.respRemaining());
-    }
-
     private static short p1p2(byte[] buf) {
         return Util.getShort(buf, ISO7816.OFFSET_P1);
     }
@@ -248,27 +225,27 @@ public final class CspApplet extends Applet {
     private OwnerPIN pinRef(byte p2) {
         if (p2 == Constants.PIN_USER) return pin;
         if (p2 == Constants.PIN_PUK) return puk;
-        ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+        ISOException.throwIt(Sw.INCORRECT_P1P2);
         return null;
     }
 
     private static void failed(OwnerPIN p) {
         byte left = p.getTriesRemaining();
-        if (left == 0) ISOException.throwIt(Constants.SW_AUTH_METHOD_BLOCKED);
-        ISOException.throwIt((short) (Constants.SW_VERIFY_FAILED | left));
+        if (left == 0) ISOException.throwIt(Sw.AUTH_METHOD_BLOCKED);
+        ISOException.throwIt((short) (Sw.VERIFY_FAILED_TRIES | left));
     }
 
     private void verify(APDU apdu, byte[] buf) {
         if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != Constants.PIN_USER) {
-            ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+            ISOException.throwIt(Sw.INCORRECT_P1P2);
         }
         short len = receive(apdu);
         if (len == 0) {
             if (pin.isValidated()) return;
             failed(pin);
         }
-        if (!pinLengthOk(len)) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        if (pin.getTriesRemaining() == 0) ISOException.throwIt(Constants.SW_AUTH_METHOD_BLOCKED);
+        if (!pinLengthOk(len)) ISOException.throwIt(Sw.WRONG_DATA);
+        if (pin.getTriesRemaining() == 0) ISOException.throwIt(Sw.AUTH_METHOD_BLOCKED);
         if (!pin.check(buf, apdu.getOffsetCdata(), (byte) len)) failed(pin);
     }
 
@@ -276,24 +253,24 @@ public final class CspApplet extends Applet {
      * Parses LV(first) || LV(second) and checks both lengths; returns the offset of the second LV.
      */
     private static short twoLv(byte[] buf, short off, short len, boolean secondIsPuk) {
-        if (len < 2) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if (len < 2) ISOException.throwIt(Sw.WRONG_DATA);
         short l1 = (short) (buf[off] & 0xFF);
-        if ((short) (l1 + 2) > len) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if ((short) (l1 + 2) > len) ISOException.throwIt(Sw.WRONG_DATA);
         short o2 = (short) (off + 1 + l1);
         short l2 = (short) (buf[o2] & 0xFF);
-        if ((short) (l1 + l2 + 2) != len) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        if (secondIsPuk ? l2 != Constants.PUK_LENGTH : !pinLengthOk(l2)) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        if (l1 > Constants.PUK_LENGTH || l1 == 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if ((short) (l1 + l2 + 2) != len) ISOException.throwIt(Sw.WRONG_DATA);
+        if (secondIsPuk ? l2 != Constants.PUK_LENGTH : !pinLengthOk(l2)) ISOException.throwIt(Sw.WRONG_DATA);
+        if (l1 > Constants.PUK_LENGTH || l1 == 0) ISOException.throwIt(Sw.WRONG_DATA);
         return o2;
     }
 
     private void changeReferenceData(APDU apdu, byte[] buf) {
-        if (buf[ISO7816.OFFSET_P1] != 0) ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+        if (buf[ISO7816.OFFSET_P1] != 0) ISOException.throwIt(Sw.INCORRECT_P1P2);
         OwnerPIN ref = pinRef(buf[ISO7816.OFFSET_P2]);
         short len = receive(apdu);
         short off = apdu.getOffsetCdata();
         short o2 = twoLv(buf, off, len, ref == puk);
-        if (ref.getTriesRemaining() == 0) ISOException.throwIt(Constants.SW_AUTH_METHOD_BLOCKED);
+        if (ref.getTriesRemaining() == 0) ISOException.throwIt(Sw.AUTH_METHOD_BLOCKED);
         if (!ref.check(buf, (short) (off + 1), buf[off])) failed(ref);
         JCSystem.beginTransaction();
         ref.update(buf, (short) (o2 + 1), buf[o2]);
@@ -302,12 +279,12 @@ public final class CspApplet extends Applet {
 
     private void resetRetryCounter(APDU apdu, byte[] buf) {
         if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != Constants.PIN_USER) {
-            ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+            ISOException.throwIt(Sw.INCORRECT_P1P2);
         }
         short len = receive(apdu);
         short off = apdu.getOffsetCdata();
         short o2 = twoLv(buf, off, len, false);
-        if (puk.getTriesRemaining() == 0) ISOException.throwIt(Constants.SW_AUTH_METHOD_BLOCKED);
+        if (puk.getTriesRemaining() == 0) ISOException.throwIt(Sw.AUTH_METHOD_BLOCKED);
         if (!puk.check(buf, (short) (off + 1), buf[off])) failed(puk);
         JCSystem.beginTransaction();
         pin.update(buf, (short) (o2 + 1), buf[o2]);
@@ -318,12 +295,13 @@ public final class CspApplet extends Applet {
     // ---- Random (C_GenerateRandom) ---------------------------------------------------------------
 
     private void getChallenge(APDU apdu, byte[] buf) {
-        if (p1p2(buf) != 0) ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+        if (p1p2(buf) != 0) ISOException.throwIt(Sw.INCORRECT_P1P2);
+        io.requireNoData(apdu);
         short le = apdu.setOutgoing();
         if (le <= 0 || le > 256) le = 256;
-        crypto.random.generateData(t.scratch, Transients.SCRATCH_OUT, le);
+        crypto.random.generateData(t.scratch, (short) 0, le);
         apdu.setOutgoingLength(le);
-        apdu.sendBytesLong(t.scratch, Transients.SCRATCH_OUT, le);
+        apdu.sendBytesLong(t.scratch, (short) 0, le);
     }
 
     // ---- Keys ------------------------------------------------------------------------------------
@@ -332,34 +310,31 @@ public final class CspApplet extends Applet {
         byte p1 = buf[ISO7816.OFFSET_P1];
         short slot = slotFrom(buf[ISO7816.OFFSET_P2]);
         if (p1 == Constants.P1_READ_PUBLIC) {
+            io.requireNoData(apdu);
             keyIn(slot);
             sendPublicKey(apdu, slot);
             return;
         }
-        if (p1 != Constants.P1_GENERATE) ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+        if (p1 != Constants.P1_GENERATE) ISOException.throwIt(Sw.INCORRECT_P1P2);
         requirePin();
         short len = receive(apdu);
-        short off = apdu.getOffsetCdata();
-        // data: 80 01 alg [81 L label]
-        if (len < 3 || buf[off] != Constants.TAG_GEN_ALGORITHM || buf[(short) (off + 1)] != 1) {
-            ISOException.throwIt(Constants.SW_WRONG_DATA);
-        }
-        byte alg = buf[(short) (off + 2)];
+        // data: 80 01 alg [81 L label], strict BER-TLV
+        tlv.start(buf, apdu.getOffsetCdata(), len);
+        tlv.expect((short) (Constants.TAG_GEN_ALGORITHM & 0xFF), (short) 1, (short) 1);
+        byte alg = buf[tlv.valueOffset()];
         short labelOff = 0;
         short labelLen = 0;
-        if (len > 3) {
-            if (len < 5 || buf[(short) (off + 3)] != Constants.TAG_GEN_LABEL) ISOException.throwIt(Constants.SW_WRONG_DATA);
-            labelLen = (short) (buf[(short) (off + 4)] & 0xFF);
-            labelOff = (short) (off + 5);
-            if ((short) (5 + labelLen) != len) ISOException.throwIt(Constants.SW_WRONG_DATA);
-            if (labelLen > Constants.LABEL_MAX) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if (tlv.hasMore()) {
+            labelLen = tlv.expect((short) (Constants.TAG_GEN_LABEL & 0xFF), (short) 0, Constants.LABEL_MAX);
+            labelOff = tlv.valueOffset();
         }
-        if (alg != Constants.ALG_EC_P256 && alg != Constants.ALG_RSA_2048) ISOException.throwIt(Constants.SW_FUNC_NOT_SUPPORTED);
+        tlv.finish();
+        if (alg != Constants.ALG_EC_P256 && alg != Constants.ALG_RSA_2048) ISOException.throwIt(Sw.FUNC_NOT_SUPPORTED);
         if (alg == Constants.ALG_RSA_2048 && (!slots.rsaSupported || crypto.rsaPkcs1 == null)) {
-            ISOException.throwIt(Constants.SW_FUNC_NOT_SUPPORTED);
+            ISOException.throwIt(Sw.FUNC_NOT_SUPPORTED);
         }
         // Keep the label in RAM: the APDU buffer is overwritten by the response.
-        Util.arrayCopyNonAtomic(buf, labelOff, t.scratch, Transients.SCRATCH_OUT, labelLen);
+        Util.arrayCopyNonAtomic(buf, labelOff, t.scratch, Transients.SCRATCH_LABEL, labelLen);
 
         // The old key of this slot is gone from here on: mark the slot empty first, so a tear
         // during generation leaves an empty slot, never a half-written key marked usable.
@@ -370,13 +345,13 @@ public final class CspApplet extends Applet {
         clearKeys(slot);
 
         if (alg == Constants.ALG_EC_P256) {
-            P256.generate(slots.ec[slot], t.scratch, (short) 0);
+            slots.generateEc(slot, t.scratch, (short) 0);
         } else {
             slots.rsa[slot].genKeyPair();
         }
 
         // the label bytes outside the transaction: the slot's label length is 0 (committed above)
-        Util.arrayCopyNonAtomic(t.scratch, Transients.SCRATCH_OUT, slots.labels, slots.labelOffset(slot), labelLen);
+        Util.arrayCopyNonAtomic(t.scratch, Transients.SCRATCH_LABEL, slots.labels, slots.labelOffset(slot), labelLen);
         JCSystem.beginTransaction();
         slots.labelLength[slot] = (byte) labelLen;
         slots.algorithm[slot] = alg;
@@ -388,7 +363,6 @@ public final class CspApplet extends Applet {
     private void emptySlot(short slot) {
         slots.algorithm[slot] = Constants.ALG_NONE;
         slots.labelLength[slot] = 0;
-        slots.certBuffer[slot] = Slots.NO_CERT;
         slots.certLength[slot] = 0;
     }
 
@@ -429,12 +403,13 @@ public final class CspApplet extends Applet {
             Util.setShort(s, (short) 3, inner);
             total = (short) (5 + inner);
         }
-        sendLong(apdu, Transients.RESP_SCRATCH, (short) 0, total);
+        io.send(apdu, t.scratch, (short) 0, total);
     }
 
     private void deleteKey(APDU apdu, byte[] buf) {
         short slot = slotFrom(buf[ISO7816.OFFSET_P1]);
-        if (buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+        if (buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(Sw.INCORRECT_P1P2);
+        io.requireNoData(apdu);
         requirePin();
         keyIn(slot);
         JCSystem.beginTransaction();
@@ -445,7 +420,8 @@ public final class CspApplet extends Applet {
     }
 
     private void listSlots(APDU apdu, byte[] buf) {
-        if (p1p2(buf) != 0) ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+        if (p1p2(buf) != 0) ISOException.throwIt(Sw.INCORRECT_P1P2);
+        io.requireNoData(apdu);
         byte[] s = t.scratch;
         short o = 0;
         for (short slot = 0; slot < Constants.SLOT_COUNT; slot++) {
@@ -459,47 +435,48 @@ public final class CspApplet extends Applet {
             s[o++] = Constants.TAG_SLOT_CERT_LENGTH; s[o++] = 2;
             o = Util.setShort(s, o, slots.certLength[slot]);
         }
-        sendLong(apdu, Transients.RESP_SCRATCH, (short) 0, o);
+        io.send(apdu, t.scratch, (short) 0, o);
     }
 
     // ---- Certificates ----------------------------------------------------------------------------
 
-    private void putCertificate(APDU apdu, byte[] buf, boolean chained, short insKey, short p1p2) {
+    /**
+     * PUT CERTIFICATE: validate first, then write. The whole certificate (chained or not) is first
+     * in the staging buffer (ApduIo's, or copied there from the APDU buffer) - which nothing reads -
+     * and checked there; only then one transaction records "copy the staging buffer into slot s"
+     * (copyPending, and the slot's certificate length 0), the copy runs, and a second transaction
+     * publishes the length. A tear before the first commit keeps the old certificate; after it, the
+     * next command finishes the copy (completePendingCopy) before anything can reuse the staging.
+     */
+    private void putCertificate(APDU apdu, byte[] buf, boolean longAllowed) {
         short slot = slotFrom(buf[ISO7816.OFFSET_P1]);
-        if (buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+        if (buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(Sw.INCORRECT_P1P2);
         requirePin();
         keyIn(slot);
-        short len = receive(apdu);
-        if (t.chainIns() == 0) t.startChain(insKey, p1p2, slots.freeBuffer());
-        short stage = t.chainStage();
-        short have = t.chainLength();
-        if ((short) (Constants.CERT_MAX - have) < len) {
-            t.clearChain();
-            ISOException.throwIt(Constants.SW_FILE_FULL);
-        }
-        byte[] target = slots.pool(stage);
-        Util.arrayCopyNonAtomic(buf, apdu.getOffsetCdata(), target, have, len);
-        have = (short) (have + len);
-        if (chained) {
-            t.chainLength(have);
-            return;
-        }
-        t.clearChain();
-        if (have > 0 && target[0] != (byte) 0x30) ISOException.throwIt(Constants.SW_WRONG_DATA); // DER SEQUENCE
+        short len = io.receive(apdu, (short) 0, Constants.CERT_MAX, longAllowed);
+        if (len == ApduIo.IN_CHAIN) return;
+        byte[] src = io.data(apdu);
+        short off = io.dataOffset(apdu);
+        if (len > 0 && src[off] != (byte) 0x30) ISOException.throwIt(Sw.WRONG_DATA); // a DER SEQUENCE
+        byte[] staging = io.staging();
+        if (src != staging) Util.arrayCopyNonAtomic(src, off, staging, (short) 0, len);
         JCSystem.beginTransaction();
-        slots.certBuffer[slot] = have == 0 ? Slots.NO_CERT : (byte) stage;
-        slots.certLength[slot] = have;
+        slots.certLength[slot] = 0;
+        if (len > 0) {
+            slots.copyPending = (byte) slot;
+            slots.copyLength = len;
+        }
         JCSystem.commitTransaction();
+        completePendingCopy();
     }
 
     private void getCertificate(APDU apdu, byte[] buf) {
         short slot = slotFrom(buf[ISO7816.OFFSET_P1]);
-        if (buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
-        byte b = slots.certBuffer[slot];
-        if (b == Slots.NO_CERT || slots.algorithm[slot] == Constants.ALG_NONE) {
-            ISOException.throwIt(Constants.SW_REFERENCED_DATA_NOT_FOUND);
-        }
-        sendLong(apdu, (short) (Transients.RESP_CERT_BASE + b), (short) 0, slots.certLength[slot]);
+        if (buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(Sw.INCORRECT_P1P2);
+        io.requireNoData(apdu);
+        short len = slots.certLength[slot];
+        if (len == 0 || slots.algorithm[slot] == Constants.ALG_NONE) ISOException.throwIt(Sw.REFERENCED_DATA_NOT_FOUND);
+        io.send(apdu, slots.certificate(slot), (short) 0, len);
     }
 
     // ---- Private-key operations (the card's part of the split, claims 42, 47-48) -----------------
@@ -508,7 +485,7 @@ public final class CspApplet extends Applet {
         short slot = slotFrom(buf[ISO7816.OFFSET_P1]);
         byte mech = buf[ISO7816.OFFSET_P2];
         if (mech != Constants.MECH_ECDSA_PREHASHED && mech != Constants.MECH_RSA_PKCS1_DIGESTINFO) {
-            ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+            ISOException.throwIt(Sw.INCORRECT_P1P2);
         }
         requirePin();
         KeyPair kp = keyIn(slot);
@@ -516,58 +493,54 @@ public final class CspApplet extends Applet {
         short off = apdu.getOffsetCdata();
         short n;
         if (mech == Constants.MECH_ECDSA_PREHASHED) {
-            if (slots.algorithm[slot] != Constants.ALG_EC_P256) ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED);
-            if (len != Constants.ECDSA_HASH_LENGTH) ISOException.throwIt(Constants.SW_WRONG_LENGTH);
+            if (slots.algorithm[slot] != Constants.ALG_EC_P256) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
+            if (len != Constants.ECDSA_HASH_LENGTH) ISOException.throwIt(Sw.WRONG_LENGTH);
             crypto.ecdsa.init(kp.getPrivate(), javacard.security.Signature.MODE_SIGN);
-            n = crypto.ecdsa.signPreComputedHash(buf, off, len, t.scratch, Transients.SCRATCH_OUT);
+            n = crypto.ecdsa.signPreComputedHash(buf, off, len, t.scratch, (short) 0);
         } else {
-            if (slots.algorithm[slot] != Constants.ALG_RSA_2048) ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED);
-            if (len == 0 || len > Constants.RSA_PKCS1_MAX_INPUT) ISOException.throwIt(Constants.SW_WRONG_LENGTH);
+            if (slots.algorithm[slot] != Constants.ALG_RSA_2048) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
+            if (len == 0 || len > Constants.RSA_PKCS1_MAX_INPUT) ISOException.throwIt(Sw.WRONG_LENGTH);
             // PKCS#1 v1.5 type 1 padding of the host's DigestInfo with the private key = RSASSA-PKCS1-v1_5.
             crypto.rsaPkcs1.init(kp.getPrivate(), javacardx.crypto.Cipher.MODE_ENCRYPT);
-            n = crypto.rsaPkcs1.doFinal(buf, off, len, t.scratch, Transients.SCRATCH_OUT);
+            n = crypto.rsaPkcs1.doFinal(buf, off, len, t.scratch, (short) 0);
         }
-        sendLong(apdu, Transients.RESP_SCRATCH, Transients.SCRATCH_OUT, n);
+        io.send(apdu, t.scratch, (short) 0, n);
     }
 
-    private void decrypt(APDU apdu, byte[] buf, boolean chained, short insKey, short p1p2) {
+    private void decrypt(APDU apdu, byte[] buf, boolean longAllowed) {
         short slot = slotFrom(buf[ISO7816.OFFSET_P1]);
-        if (buf[ISO7816.OFFSET_P2] != Constants.MECH_RSA_PKCS1_DECRYPT) ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+        if (buf[ISO7816.OFFSET_P2] != Constants.MECH_RSA_PKCS1_DECRYPT) ISOException.throwIt(Sw.INCORRECT_P1P2);
         requirePin();
         KeyPair kp = keyIn(slot);
-        if (slots.algorithm[slot] != Constants.ALG_RSA_2048) ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED);
-        short len = receive(apdu);
-        if (t.chainIns() == 0) t.startChain(insKey, p1p2, (short) 0);
-        short have = t.chainLength();
-        if ((short) (Constants.RSA_MODULUS_LENGTH - have) < len) {
-            t.clearChain();
-            ISOException.throwIt(Constants.SW_WRONG_LENGTH);
-        }
-        Util.arrayCopyNonAtomic(buf, apdu.getOffsetCdata(), t.scratch, have, len);
-        have = (short) (have + len);
-        if (chained) {
-            t.chainLength(have);
+        if (slots.algorithm[slot] != Constants.ALG_RSA_2048) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
+        // the 256-byte ciphertext: a chain of two APDUs, staged by ApduIo
+        short len = io.receive(apdu, Constants.RSA_MODULUS_LENGTH, Constants.RSA_MODULUS_LENGTH, longAllowed);
+        if (len == ApduIo.IN_CHAIN) return;
+        crypto.rsaPkcs1.init(kp.getPrivate(), javacardx.crypto.Cipher.MODE_DECRYPT);
+        short n;
+        try {
+            n = crypto.rsaPkcs1.doFinal(io.data(apdu), io.dataOffset(apdu), len, t.scratch, (short) 0);
+        } catch (CryptoException e) {
+            ISOException.throwIt(Sw.WRONG_DATA); // not a PKCS#1 v1.5 type 2 block: a refusal, not a fault
             return;
         }
-        t.clearChain();
-        if (have != Constants.RSA_MODULUS_LENGTH) ISOException.throwIt(Constants.SW_WRONG_LENGTH);
-        crypto.rsaPkcs1.init(kp.getPrivate(), javacardx.crypto.Cipher.MODE_DECRYPT);
-        short n = crypto.rsaPkcs1.doFinal(t.scratch, (short) 0, have, t.scratch, Transients.SCRATCH_OUT);
-        sendLong(apdu, Transients.RESP_SCRATCH, Transients.SCRATCH_OUT, n);
+        io.send(apdu, t.scratch, (short) 0, n);
     }
 
     private void ecdh(APDU apdu, byte[] buf) {
         short slot = slotFrom(buf[ISO7816.OFFSET_P1]);
-        if (buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+        if (buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(Sw.INCORRECT_P1P2);
         requirePin();
         KeyPair kp = keyIn(slot);
-        if (slots.algorithm[slot] != Constants.ALG_EC_P256) ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED);
+        if (slots.algorithm[slot] != Constants.ALG_EC_P256) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
         short len = receive(apdu);
         short off = apdu.getOffsetCdata();
-        if (len != Constants.EC_POINT_LENGTH) ISOException.throwIt(Constants.SW_WRONG_LENGTH);
-        if (buf[off] != (byte) 0x04) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if (len != Constants.EC_POINT_LENGTH) ISOException.throwIt(Sw.WRONG_LENGTH);
+        // the peer point on P-256 (04 || X || Y, y^2 = x^3 - 3x + b): an off-curve point would make
+        // the private key answer in a small subgroup of another curve (invalid-curve attack)
+        P256.checkPoint(buf, off, len, t.scratch, (short) 0);
         crypto.ecdh.init(kp.getPrivate());
-        short n = crypto.ecdh.generateSecret(buf, off, len, t.scratch, Transients.SCRATCH_OUT);
-        sendLong(apdu, Transients.RESP_SCRATCH, Transients.SCRATCH_OUT, n);
+        short n = crypto.ecdh.generateSecret(buf, off, len, t.scratch, (short) 0);
+        io.send(apdu, t.scratch, (short) 0, n);
     }
 }

@@ -1,7 +1,9 @@
 package dev.cardsmith.applet.csp;
 
+import dev.cardsmith.applet.platform.P256;
 import javacard.framework.Util;
 import javacard.security.CryptoException;
+import javacard.security.ECKey;
 import javacard.security.ECPrivateKey;
 import javacard.security.ECPublicKey;
 import javacard.security.KeyBuilder;
@@ -13,15 +15,17 @@ import javacard.security.RSAPublicKey;
  * The persistent key slots: per slot an EC P-256 key pair object, an RSA-2048 CRT key pair
  * object (when the chip has RSA), the active algorithm, a label and a certificate.
  *
- * <p>Certificates live in a pool of SLOT_COUNT + 1 buffers: a new certificate is written into
- * the buffer no slot uses and then swapped in with one transaction, so a card torn during
- * PUT CERTIFICATE keeps the old certificate whole (never a mix of old and new bytes).
+ * <p>Certificates: one CERT_MAX buffer per slot, plus the applet's one persistent staging
+ * buffer (ApduIo's, declared in CspApplet): PUT CERTIFICATE receives and validates the whole
+ * certificate there first - no slot buffer is written for a refused certificate - then journals
+ * the copy ({@link #copyPending}) in one transaction, copies, and publishes the length in a second
+ * one. A card torn during PUT CERTIFICATE keeps the old certificate (before the journal) or gets
+ * the new one (the next command finishes the copy), never a mix. Same EEPROM as the earlier
+ * SLOT_COUNT + 1 buffer pool, and the staging also carries DECRYPT's chained input.
  */
 final class Slots {
 
-    static final byte NO_CERT = (byte) 0xFF;
     static final byte NO_SLOT = (byte) 0xFF;
-    static final short POOL_SIZE = (short) (Constants.SLOT_COUNT + 1);
 
     final KeyPair[] ec;
     final KeyPair[] rsa;
@@ -29,9 +33,12 @@ final class Slots {
     final byte[] algorithm;
     final byte[] labelLength;
     final byte[] labels;
-    final byte[] certBuffer;
+    /** Certificate length per slot (0: none). */
     final short[] certLength;
     private final Object[] certPool;
+    /** The slot whose certificate is being copied from the staging buffer (journal), or NO_SLOT. */
+    byte copyPending = NO_SLOT;
+    short copyLength;
     /**
      * The slot whose key objects still have to be cleared: committed together with the slot's
      * "empty" marks (GENERATE, DELETE KEY), dropped once its keys are cleared, or published by
@@ -66,27 +73,35 @@ final class Slots {
         algorithm = new byte[n];
         labelLength = new byte[n];
         labels = new byte[(short) (n * Constants.LABEL_MAX)];
-        certBuffer = new byte[n];
         certLength = new short[n];
-        Util.arrayFillNonAtomic(certBuffer, (short) 0, n, NO_CERT);
-        certPool = new Object[POOL_SIZE];
-        for (short i = 0; i < POOL_SIZE; i++) certPool[i] = new byte[Constants.CERT_MAX];
+        certPool = new Object[n];
+        for (short i = 0; i < n; i++) certPool[i] = new byte[Constants.CERT_MAX];
     }
 
-    byte[] pool(short index) {
-        return (byte[]) certPool[index];
+    /** The certificate buffer of a slot. */
+    byte[] certificate(short slot) {
+        return (byte[]) certPool[slot];
     }
 
-    /** The pool buffer that no slot references (there is always one). */
-    short freeBuffer() {
-        for (short b = 0; b < POOL_SIZE; b++) {
-            boolean used = false;
-            for (short s = 0; s < Constants.SLOT_COUNT; s++) {
-                if (certBuffer[s] == (byte) b) used = true;
-            }
-            if (!used) return b;
-        }
-        return 0; // unreachable: POOL_SIZE > SLOT_COUNT
+    /**
+     * Generates a P-256 key pair in a slot's (re-used) key objects. Again while the private value
+     * is not reported with its full 32 bytes: jCardSim's genKeyPair on a key object that held a key
+     * keeps a stale byte when the new value is one byte shorter (1 in 256), leaving a private key
+     * that does not match the public one. Uses scratch[off..off+32), zeroed after.
+     */
+    void generateEc(short slot, byte[] scratch, short off) {
+        generateEc(ec[slot], scratch, off);
+    }
+
+    static void generateEc(KeyPair kp, byte[] scratch, short off) {
+        short n;
+        do {
+            P256.setCurve((ECKey) kp.getPublic()); // needed again after clearKey()
+            P256.setCurve((ECKey) kp.getPrivate());
+            kp.genKeyPair();
+            n = ((ECPrivateKey) kp.getPrivate()).getS(scratch, off);
+            Util.arrayFillNonAtomic(scratch, off, (short) 32, (byte) 0);
+        } while (n != (short) 32);
     }
 
     KeyPair pair(short slot) {

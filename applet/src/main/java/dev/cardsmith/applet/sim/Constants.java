@@ -177,16 +177,6 @@ public final class Constants {
      */
     public static final short INSTALL_PARAMS_LEN = 38;
 
-    // ---------------------------------------------------------------- status words (ISO 7816-4)
-    public static final short SW_SECURITY_STATUS_NOT_SATISFIED = 0x6982;
-    /** Trust key revoked: authentication method blocked. */
-    public static final short SW_REVOKED = 0x6983;
-    /** Key expired: reference data not usable. */
-    public static final short SW_EXPIRED = 0x6984;
-    public static final short SW_CONDITIONS_NOT_SATISFIED = 0x6985;
-    public static final short SW_WRONG_DATA = 0x6A80;
-    public static final short SW_NOT_ENOUGH_MEMORY = 0x6A84;
-    public static final short SW_REFERENCE_NOT_FOUND = 0x6A88;
-    /** Rights exhausted or outside the license validity window. */
-    public static final short SW_RIGHTS_EXHAUSTED = 0x6A81;
+    // Status words: the one table of the platform layer, dev.cardsmith.applet.platform.Sw
+    // (docs/conventions.md); this applet declares none of its own.
 }

@@ -1,5 +1,7 @@
 package dev.cardsmith.applet.sim;
 
+import dev.cardsmith.applet.platform.AesCmac;
+import dev.cardsmith.applet.platform.P256;
 import javacard.framework.JCSystem;
 import javacard.framework.Util;
 import javacard.security.AESKey;
@@ -11,14 +13,25 @@ import javacard.security.RandomData;
 import javacard.security.Signature;
 import javacardx.crypto.Cipher;
 
-/** Crypto engines and session keys, created once at install. */
+/**
+ * Crypto engines and session keys, created once at install. AES-CMAC is the platform layer's
+ * {@link AesCmac}: the optional ALG_AES_CMAC_128 where the chip has it, the software CMAC over
+ * {@link #aesEcb} otherwise (nothing else uses that engine, so a MAC may stream across calls).
+ */
 final class Crypto {
+
+    /**
+     * Install-time switch for tests only: true makes the next install run the software CMAC, as on
+     * a chip without ALG_AES_CMAC_128 (set by reflection around an install, never by the applet).
+     */
+    static boolean forceSoftwareCmac;
 
     final Cipher aesCbc;
     final Cipher desCbc;
     final Signature desMac;
     private final byte[] carryBlock;
-    final Signature cmac;
+    private final Cipher aesEcb;
+    final AesCmac cmac;
     final Signature ecdsa;
     final RandomData random;
     final MessageDigest sha256;
@@ -31,35 +44,34 @@ final class Crypto {
     final AESKey scratchKey;
     private final byte[] zeroIv;
 
-    Crypto(Curve curve) {
+    Crypto() {
         aesCbc = Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_CBC_NOPAD, false);
         desCbc = Cipher.getInstance(Cipher.ALG_DES_CBC_NOPAD, false);
         desMac = Signature.getInstance(Signature.ALG_DES_MAC8_NOPAD, false);
         carryBlock = JCSystem.makeTransientByteArray(Constants.AES_BLOCK, JCSystem.CLEAR_ON_RESET);
         cc = JCSystem.makeTransientShortArray((short) 3, JCSystem.CLEAR_ON_RESET);
-        cmac = Signature.getInstance(Signature.ALG_AES_CMAC_128, false);
+        aesEcb = Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_ECB_NOPAD, false);
+        cmac = new AesCmac(aesEcb, !forceSoftwareCmac);
         ecdsa = Signature.getInstance(Signature.ALG_ECDSA_SHA_256, false);
         random = RandomData.getInstance(RandomData.ALG_SECURE_RANDOM);
         sha256 = MessageDigest.getInstance(MessageDigest.ALG_SHA_256, false);
         ecdh = KeyAgreement.getInstance(KeyAgreement.ALG_EC_SVDP_DH_PLAIN, false);
         ephemeral = new KeyPair(KeyPair.ALG_EC_FP, KeyBuilder.LENGTH_EC_FP_256);
-        curve.setParams((javacard.security.ECKey) ephemeral.getPublic());
-        curve.setParams((javacard.security.ECKey) ephemeral.getPrivate());
+        P256.setCurve((javacard.security.ECKey) ephemeral.getPublic());
+        P256.setCurve((javacard.security.ECKey) ephemeral.getPrivate());
         sessionEnc = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
         sessionMac = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
         scratchKey = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
-        zeroIv = JCSystem.makeTransientByteArray(Constants.AES_BLOCK, JCSystem.CLEAR_ON_RESET);
+        zeroIv = new byte[Constants.AES_BLOCK]; // read-only: no RAM for a constant
     }
 
     /** Full 16-byte AES-CMAC of in[off..off+len) into out[outOff]. */
     short cmac(AESKey key, byte[] in, short off, short len, byte[] out, short outOff) {
-        cmac.init(key, Signature.MODE_SIGN);
-        return cmac.sign(in, off, len, out, outOff);
+        return cmac.mac(key, in, off, len, out, outOff);
     }
 
     /** AES-CBC, IV zero, in place or to out; len must be a multiple of 16. */
     short cbc(AESKey key, byte mode, byte[] in, short off, short len, byte[] out, short outOff) {
-        Util.arrayFillNonAtomic(zeroIv, (short) 0, Constants.AES_BLOCK, (byte) 0);
         aesCbc.init(key, mode, zeroIv, (short) 0, Constants.AES_BLOCK);
         return aesCbc.doFinal(in, off, len, out, outOff);
     }
@@ -75,7 +87,6 @@ final class Crypto {
 
     void otaCipher(State st, byte mode, byte[] b, short off, short len) {
         if (st.otaAlgorithm == Constants.KEY_ALG_3DES2) {
-            Util.arrayFillNonAtomic(zeroIv, (short) 0, Constants.AES_BLOCK, (byte) 0);
             desCbc.init(st.kicDes, mode, zeroIv, (short) 0, Constants.DES_BLOCK);
             desCbc.doFinal(b, off, len, b, off);
         } else {
@@ -86,11 +97,10 @@ final class Crypto {
     void ccBegin(State st) {
         if (st.otaAlgorithm == Constants.KEY_ALG_3DES2) {
             cc[1] = 1;
-            Util.arrayFillNonAtomic(zeroIv, (short) 0, Constants.AES_BLOCK, (byte) 0);
             desMac.init(st.kidDes, Signature.MODE_SIGN, zeroIv, (short) 0, Constants.DES_BLOCK);
         } else {
             cc[1] = 0;
-            cmac.init(st.kid, Signature.MODE_SIGN);
+            cmac.init(st.kid);
         }
         cc[0] = 0;
         cc[2] = 0;
@@ -142,18 +152,12 @@ final class Crypto {
         }
     }
 
-    /** MAC comparison in time independent of where the first difference lies. */
-    static boolean equal(byte[] a, short ao, byte[] b, short bo, short len) {
-        byte diff = 0;
-        for (short i = 0; i < len; i++) diff |= (byte) (a[(short) (ao + i)] ^ b[(short) (bo + i)]);
-        return diff == 0;
-    }
-
     void random(byte[] buf, short off, short len) {
         random.generateData(buf, off, len);
     }
 
     void clearSession() {
+        cmac.clear();
         sessionEnc.clearKey();
         sessionMac.clearKey();
         scratchKey.clearKey();

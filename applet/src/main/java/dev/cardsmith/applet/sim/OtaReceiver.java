@@ -1,6 +1,8 @@
 package dev.cardsmith.applet.sim;
 
-import javacard.framework.ISO7816;
+import dev.cardsmith.applet.platform.Bytes;
+import dev.cardsmith.applet.platform.Sw;
+import dev.cardsmith.applet.platform.Tlv;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 import javacard.framework.Util;
@@ -11,7 +13,8 @@ import javacardx.crypto.Cipher;
  * the SMS-DELIVER TPDU with its user-data header (TS 23.040 9.2.3.24: IEI 70 command packet
  * identifier, IEI 00/08 concatenation), and the secured command packet of ETSI TS 102 225 /
  * 3GPP TS 31.115: security level, key identification, deciphering, CC check, counter check,
- * execution of the compact remote commands (TS 102 226 5.1.1) and the proof of receipt.
+ * execution of the compact remote commands (TS 102 226 5.1.1, {@link OtaCommands}) and the proof
+ * of receipt. Depends on OtaCommands only; the applet calls this class, never the other way.
  */
 final class OtaReceiver {
 
@@ -39,88 +42,86 @@ final class OtaReceiver {
     private final State st;
     private final Crypto crypto;
     private final Transients tr;
-    private final SimApplet applet;
+    private final Tlv tlv;
+    private final OtaCommands commands;
 
-    OtaReceiver(State st, Crypto crypto, Transients tr, SimApplet applet) {
+    OtaReceiver(State st, Crypto crypto, Transients tr, Tlv tlv, OtaCommands commands) {
         this.st = st;
         this.crypto = crypto;
         this.tr = tr;
-        this.applet = applet;
+        this.tlv = tlv;
+        this.commands = commands;
     }
 
     // ------------------------------------------------------------------ envelope and SMS
 
     /**
-     * ENVELOPE (SMS-PP download) in buf[off..off+len) (the APDU buffer, or the scratch RAM when the
-     * command did not fit the APDU buffer); returns the response length written at out[0].
+     * ENVELOPE (SMS-PP download) in buf[off..off+len) (the APDU buffer, or ApduIo's staging buffer
+     * when the command did not fit the APDU buffer): D1 { COMPREHENSION-TLVs }, read with the strict
+     * TLV reader (a length past its parent, or bytes after D1, answer 6A80). Returns the response
+     * length written at out[0].
      */
     short envelope(byte[] buf, short off, short len, byte[] out) {
-        if (!st.otaPersonalized) ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
-        short end = (short) (off + len);
-        if (len < 2 || buf[off] != Constants.TAG_SMS_PP_DOWNLOAD) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        short p = (short) (off + 1);
-        short bodyLen = (short) (buf[p] & 0xFF);
-        p++;
-        if (bodyLen == 0x81) { bodyLen = (short) (buf[p] & 0xFF); p++; }
-        else if (bodyLen > 0x7F) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        if ((short) (p + bodyLen) != end) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        tlv.start(buf, off, len);
+        tlv.expect((short) (Constants.TAG_SMS_PP_DOWNLOAD & 0xFF), (short) 0, (short) 0x7FFF);
+        tlv.enter();
         short tpdu = -1;
         short tpduLen = 0;
         boolean devices = false;
-        while (p < end) {
-            if ((short) (p + 2) > end) ISOException.throwIt(Constants.SW_WRONG_DATA);
-            byte tag = (byte) (buf[p] & Constants.CTAG_MASK);
-            short l = (short) (buf[(short) (p + 1)] & 0xFF);
-            p += 2;
-            if (l == 0x81) { l = (short) (buf[p] & 0xFF); p++; }
-            else if (l > 0x7F) ISOException.throwIt(Constants.SW_WRONG_DATA);
-            if ((short) (p + l) > end) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        while (tlv.next()) {
+            short t = tlv.tag();
+            if ((short) (t & (short) 0xFF00) != 0) continue; // no two-byte tag is used here
+            byte tag = (byte) (t & Constants.CTAG_MASK); // comprehension-required bit masked
+            short p = tlv.valueOffset();
+            short l = tlv.length();
             if (tag == Constants.CTAG_DEVICE_IDENTITIES) {
                 if (l != 2 || buf[p] != Constants.DEVICE_NETWORK || buf[(short) (p + 1)] != Constants.DEVICE_UICC) {
-                    ISOException.throwIt(Constants.SW_WRONG_DATA);
+                    ISOException.throwIt(Sw.WRONG_DATA);
                 }
                 devices = true;
             } else if (tag == Constants.CTAG_SMS_TPDU) {
                 tpdu = p;
                 tpduLen = l;
             }
-            p += l;
         }
-        if (!devices || tpdu < 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        tlv.leave();
+        tlv.finish();
+        if (!devices || tpdu < 0 || tpduLen < 1) ISOException.throwIt(Sw.WRONG_DATA);
         return smsDeliver(buf, tpdu, tpduLen, out);
     }
 
     private short smsDeliver(byte[] buf, short off, short len, byte[] out) {
         short end = (short) (off + len);
         byte first = buf[off];
-        if ((first & Constants.TP_MTI_MASK) != 0 || (first & Constants.TP_UDHI) == 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if ((first & Constants.TP_MTI_MASK) != 0 || (first & Constants.TP_UDHI) == 0) ISOException.throwIt(Sw.WRONG_DATA);
         short p = (short) (off + 1);
         short digits = (short) (buf[p] & 0xFF);
-        if (digits > 20) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if (digits > 20) ISOException.throwIt(Sw.WRONG_DATA);
         p += (short) (2 + ((short) (digits + 1) >> 1));
-        if ((short) (p + 10) > end) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        if (buf[p] != Constants.TP_PID_SIM_DATA_DOWNLOAD) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if ((short) (p + 10) > end) ISOException.throwIt(Sw.WRONG_DATA);
+        if (buf[p] != Constants.TP_PID_SIM_DATA_DOWNLOAD) ISOException.throwIt(Sw.WRONG_DATA);
         byte dcs = buf[(short) (p + 1)];
         boolean eightBit = ((dcs & 0xF0) == 0xF0 && (dcs & 0x04) != 0) || ((dcs & 0xC0) == 0 && (dcs & 0x0C) == 0x04);
-        if (!eightBit) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if (!eightBit) ISOException.throwIt(Sw.WRONG_DATA);
         p += 9; // PID, DCS, SCTS(7)
         short udl = (short) (buf[p] & 0xFF);
         p++;
-        if ((short) (p + udl) != end || udl < 1) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        if ((short) (p + udl) != end || udl < 1) ISOException.throwIt(Sw.WRONG_DATA);
         short udhl = (short) (buf[p] & 0xFF);
+        // the UDH information elements (IEI, IEDL, data) are not BER-TLV (IEDL has no 81 form): read here
         short ie = (short) (p + 1);
         short ieEnd = (short) (ie + udhl);
-        if (ieEnd > end) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if (ieEnd > end) ISOException.throwIt(Sw.WRONG_DATA);
         boolean cpi = false;
         short ref = -1;
         short total = 1;
         short seq = 1;
         while (ie < ieEnd) {
-            if ((short) (ie + 2) > ieEnd) ISOException.throwIt(Constants.SW_WRONG_DATA);
+            if ((short) (ie + 2) > ieEnd) ISOException.throwIt(Sw.WRONG_DATA);
             byte iei = buf[ie];
             short iel = (short) (buf[(short) (ie + 1)] & 0xFF);
             short v = (short) (ie + 2);
-            if ((short) (v + iel) > ieEnd) ISOException.throwIt(Constants.SW_WRONG_DATA);
+            if ((short) (v + iel) > ieEnd) ISOException.throwIt(Sw.WRONG_DATA);
             if (iei == Constants.IEI_CPI) {
                 cpi = true;
             } else if (iei == Constants.IEI_CONCAT_8 && iel == 3) {
@@ -136,10 +137,10 @@ final class OtaReceiver {
         }
         short data = ieEnd;
         short dataLen = (short) (end - data);
-        if (total < 1 || seq < 1 || seq > total) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if (total < 1 || seq < 1 || seq > total) ISOException.throwIt(Sw.WRONG_DATA);
         if (seq == 1) {
-            if (!cpi) ISOException.throwIt(Constants.SW_WRONG_DATA);
-            tr.shorts[0] = 0;
+            if (!cpi) ISOException.throwIt(Sw.WRONG_DATA);
+            tr.shorts[Transients.RX_HAVE] = 0;
             tr.session[Transients.S_CONCAT_REF] = (byte) ref;
             tr.session[Transients.S_CONCAT_REF_HI] = (byte) (ref >> 8);
             tr.session[Transients.S_CONCAT_TOTAL] = (byte) total;
@@ -148,26 +149,26 @@ final class OtaReceiver {
             short expectRef = Util.makeShort(tr.session[Transients.S_CONCAT_REF_HI], tr.session[Transients.S_CONCAT_REF]);
             if (ref != expectRef || (short) (tr.session[Transients.S_CONCAT_TOTAL] & 0xFF) != total
                     || (short) (tr.session[Transients.S_CONCAT_NEXT] & 0xFF) != seq) {
-                tr.shorts[0] = 0;
+                tr.shorts[Transients.RX_HAVE] = 0;
                 tr.session[Transients.S_CONCAT_NEXT] = 0;
-                ISOException.throwIt(Constants.SW_WRONG_DATA);
+                ISOException.throwIt(Sw.WRONG_DATA);
             }
         }
-        short have = tr.shorts[0];
+        short have = tr.shorts[Transients.RX_HAVE];
         if ((short) (have + dataLen) > Transients.RX_LEN) {
-            tr.shorts[0] = 0;
+            tr.shorts[Transients.RX_HAVE] = 0;
             tr.session[Transients.S_CONCAT_NEXT] = 0;
-            ISOException.throwIt(Constants.SW_NOT_ENOUGH_MEMORY);
+            ISOException.throwIt(Sw.NOT_ENOUGH_MEMORY);
         }
         Util.arrayCopyNonAtomic(buf, data, tr.rx, have, dataLen);
-        tr.shorts[0] = (short) (have + dataLen);
+        tr.shorts[Transients.RX_HAVE] = (short) (have + dataLen);
         if (seq < total) {
             tr.session[Transients.S_CONCAT_NEXT] = (byte) (seq + 1);
             return 0;
         }
         tr.session[Transients.S_CONCAT_NEXT] = 0;
-        short n = tr.shorts[0];
-        tr.shorts[0] = 0;
+        short n = tr.shorts[Transients.RX_HAVE];
+        tr.shorts[Transients.RX_HAVE] = 0;
         try {
             return commandPacket(tr.rx, n, out);
         } finally {
@@ -181,7 +182,7 @@ final class OtaReceiver {
     /** Processes the command packet in pkt[0..len); writes the response (PoR or nothing) to out[0..]. */
     private short commandPacket(byte[] pkt, short len, byte[] out) {
         if (len < (short) (O_CNTR + 6) || Util.getShort(pkt, O_CPL) != (short) (len - 2)) {
-            ISOException.throwIt(Constants.SW_WRONG_DATA);
+            ISOException.throwIt(Sw.WRONG_DATA);
         }
         byte spi1 = pkt[O_SPI1];
         byte spi2 = pkt[O_SPI2];
@@ -230,7 +231,7 @@ final class OtaReceiver {
             crypto.ccBegin(st);
             crypto.ccUpdate(tr.scratch, (short) 0, O_CC);
             crypto.ccFinal(pkt, data, (short) (len - data), tr.scratch, (short) 0);
-            if (!Crypto.equal(tr.scratch, (short) 0, pkt, O_CC, Constants.CC_LEN)) {
+            if (!Bytes.equal(tr.scratch, (short) 0, pkt, O_CC, Constants.CC_LEN)) {
                 return por(out, pkt, spi2, Constants.POR_RC_CC_DS_FAILED, false, (short) 0);
             }
         }
@@ -243,10 +244,10 @@ final class OtaReceiver {
         // keys need confidentiality and integrity: CBC alone lets a bit flip in one block
         // change the next block's plaintext (IMEI, expiry, plays) without the key
         tr.session[Transients.S_PACKET_CIPHERED] = (byte) (ciphered && ccLen > 0 ? 1 : 0);
-        // key objects are not transactional on many cards: INIT_TRUST's key is written before
-        // the transaction, into a slot the committed state does not use
+        // key objects are not transactional on many cards: INIT_TRUST's and LICENSE's keys are
+        // written before the transaction, into slots the committed state does not use
         stageKeys(pkt, data, dataEnd);
-        State.beginTransaction();
+        JCSystem.beginTransaction();
         try {
             if (cntrMode == Constants.SPI1_COUNTER_HIGHER || cntrMode == Constants.SPI1_COUNTER_PLUS_ONE) {
                 Util.arrayCopy(pkt, O_CNTR, st.counter, (short) 0, Constants.CNTR_LEN);
@@ -258,7 +259,7 @@ final class OtaReceiver {
             JCSystem.commitTransaction();
             throw e;
         } finally {
-            tr.session[Transients.S_INIT_STAGED] = Transients.INIT_NOT_STAGED;
+            commands.beginPacket(); // forget what was staged: unused staged keys are unreachable
         }
         st.finishClear(); // keys the packet made unreachable (INIT_TRUST, REVOKE), or a staged key not used
         return por(out, pkt, spi2, Constants.POR_OK, true, resp);
@@ -299,25 +300,16 @@ final class OtaReceiver {
     }
 
     /**
-     * Before the packet's transaction: stages the key of the packet's first INIT_TRUST (CLA INS P1
-     * P2 Lc data ...; SimApplet.stageInitTrust) and, if the packet has a LICENSE command, marks the
-     * license key objects for clearing (a torn put could leave its key in a slot the rolled-back
-     * transaction left unused).
+     * Before the packet's transaction: hands each compact command (CLA INS P1 P2 Lc data ...) to
+     * OtaCommands.stage, which writes the keys of INIT_TRUST and LICENSE puts into unreachable slots.
      */
     private void stageKeys(byte[] pkt, short off, short end) {
-        tr.session[Transients.S_INIT_STAGED] = Transients.INIT_NOT_STAGED;
-        boolean staged = false;
+        commands.beginPacket();
         while ((short) (off + 5) <= end) {
             short lc = (short) (pkt[(short) (off + 4)] & 0xFF);
             if ((short) (off + 5 + lc) > end) return;
             if (pkt[off] == Constants.CLA_PROPRIETARY) {
-                byte ins = pkt[(short) (off + 1)];
-                if (ins == Constants.INS_OTA_INIT_TRUST && !staged) {
-                    staged = true;
-                    applet.stageInitTrust(pkt, (short) (off + 5), lc);
-                } else if (ins == Constants.INS_OTA_LICENSE && !st.clearPending) {
-                    st.clearPending = true;
-                }
+                commands.stage(pkt[(short) (off + 1)], pkt[(short) (off + 2)], pkt, (short) (off + 5), lc);
             }
             off = (short) (off + 5 + lc);
         }
@@ -330,18 +322,18 @@ final class OtaReceiver {
     private short executeRemote(byte[] pkt, short off, short end) {
         byte[] out = tr.out;
         short count = 0;
-        short sw = ISO7816.SW_NO_ERROR;
+        short sw = Sw.OK;
         short respLen = 0;
         while (off < end) {
-            if ((short) (off + 5) > end) { sw = ISO7816.SW_WRONG_LENGTH; count++; break; }
+            if ((short) (off + 5) > end) { sw = Sw.WRONG_LENGTH; count++; break; }
             short lc = (short) (pkt[(short) (off + 4)] & 0xFF);
-            if ((short) (off + 5 + lc) > end) { sw = ISO7816.SW_WRONG_LENGTH; count++; break; }
+            if ((short) (off + 5 + lc) > end) { sw = Sw.WRONG_LENGTH; count++; break; }
             count++;
             respLen = 0;
             try {
-                if (pkt[off] != Constants.CLA_PROPRIETARY) ISOException.throwIt(ISO7816.SW_CLA_NOT_SUPPORTED);
-                respLen = applet.remote(pkt[(short) (off + 1)], pkt[(short) (off + 2)], pkt, (short) (off + 5), lc, out, (short) 3);
-                sw = ISO7816.SW_NO_ERROR;
+                if (pkt[off] != Constants.CLA_PROPRIETARY) ISOException.throwIt(Sw.CLA_NOT_SUPPORTED);
+                respLen = commands.execute(pkt[(short) (off + 1)], pkt[(short) (off + 2)], pkt, (short) (off + 5), lc, out, (short) 3);
+                sw = Sw.OK;
             } catch (ISOException e) {
                 sw = e.getReason();
                 respLen = 0;

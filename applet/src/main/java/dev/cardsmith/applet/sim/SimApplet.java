@@ -1,5 +1,12 @@
 package dev.cardsmith.applet.sim;
 
+import dev.cardsmith.applet.platform.ApduIo;
+import dev.cardsmith.applet.platform.Bytes;
+import dev.cardsmith.applet.platform.CommandTable;
+import dev.cardsmith.applet.platform.InstallParams;
+import dev.cardsmith.applet.platform.P256;
+import dev.cardsmith.applet.platform.Sw;
+import dev.cardsmith.applet.platform.Tlv;
 import javacard.framework.APDU;
 import javacard.framework.Applet;
 import javacard.framework.ISO7816;
@@ -26,35 +33,59 @@ import javacardx.crypto.Cipher;
  * </ul>
  * Install parameters (C9): KIc index, KIc, KID index, KID, TAR, MSL - or nothing, then the one-time
  * PERSONALIZE command sets them.
+ *
+ * <p>Built on the platform layer: ApduIo (receive; an ENVELOPE longer than the APDU buffer is
+ * streamed into its 255-byte persistent staging buffer), the dispatch table below, Sw and its
+ * exception policy, AesCmac, P256 (every incoming point is checked on the curve), Tlv, Bytes.
+ * Calls go one way: SimApplet -> OtaReceiver -> OtaCommands.
  */
 public final class SimApplet extends Applet {
+
+    /**
+     * Lifecycle state of the dispatch table: the trust state (0 empty, 1 initialized, 2 trusted,
+     * 3 revoked) + 4 once the OTA key set is personalized. Masks: bit s = allowed in state s.
+     */
+    private static final byte PERSONALIZED = 4;
+    private static final byte[] TABLE = {
+        // INS                              allowed states                                         flags
+        Constants.INS_ENVELOPE,             (byte) 0xF0, /* personalized, any trust state */       CommandTable.LONG,
+        Constants.INS_GET_CHALLENGE,        CommandTable.ANY_STATE,                                0,
+        Constants.INS_POLL,                 CommandTable.ANY_STATE,                                0,
+        Constants.INS_AUTHENTICATE,         (byte) 0xEE, /* initialized, trusted, revoked (6983) */ 0,
+        Constants.INS_ACK,                  (byte) 0x66, /* initialized, trusted */                0,
+        Constants.INS_GET_CONTENT_KEY,      (byte) 0xCC, /* trusted, revoked (6983) */             0,
+        Constants.INS_TERMINAL_REVOKE,      (byte) 0xEE, /* initialized, trusted, revoked (6983) */ 0,
+        Constants.INS_PERSONALIZE,          (byte) 0x0F, /* not personalized (after: 6985) */      0,
+    };
+    /** Longest command data: a short-APDU ENVELOPE. */
+    private static final short MAX_DATA = 255;
 
     private final State st;
     private final Crypto crypto;
     private final Transients tr;
     private final OtaReceiver ota;
+    private final ApduIo io;
+    private final CommandTable table;
 
     private SimApplet(byte[] params, short off, short len) {
-        Curve curve = new Curve();
-        st = new State(curve);
-        crypto = new Crypto(curve);
+        st = new State();
+        crypto = new Crypto();
         tr = new Transients();
-        ota = new OtaReceiver(st, crypto, tr, this);
+        Tlv tlv = new Tlv((short) 1);
+        ota = new OtaReceiver(st, crypto, tr, tlv, new OtaCommands(st, tr, tlv));
+        io = new ApduIo(MAX_DATA);
+        table = new CommandTable(TABLE);
         if (len == Constants.INSTALL_PARAMS_LEN) {
             personalize(params, off);
         } else if (len != 0) {
-            ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            ISOException.throwIt(Sw.WRONG_DATA);
         }
     }
 
     public static void install(byte[] bArray, short bOffset, byte bLength) {
-        short p = bOffset;
-        short aidLen = (short) (bArray[p] & 0xFF);
-        p = (short) (p + 1 + aidLen);
-        p = (short) (p + 1 + (bArray[p] & 0xFF));
-        short paramLen = (short) (bArray[p] & 0xFF);
-        SimApplet a = new SimApplet(bArray, (short) (p + 1), paramLen);
-        a.register(bArray, (short) (bOffset + 1), bArray[bOffset]);
+        SimApplet a = new SimApplet(bArray, InstallParams.paramsOffset(bArray, bOffset, bLength),
+                InstallParams.paramsLength(bArray, bOffset, bLength));
+        a.register(bArray, InstallParams.aidOffset(bArray, bOffset), InstallParams.aidLength(bArray, bOffset));
     }
 
     private void personalize(byte[] b, short off) {
@@ -62,7 +93,7 @@ public final class SimApplet extends Applet {
         if (alg == 0) alg = Constants.KEY_ALG_AES;
         byte kidAlg = (byte) ((b[(short) (off + 17)] >> 4) & 0x0F);
         if (kidAlg == 0) kidAlg = Constants.KEY_ALG_AES;
-        if (alg != kidAlg || (alg != Constants.KEY_ALG_AES && alg != Constants.KEY_ALG_3DES2)) ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        if (alg != kidAlg || (alg != Constants.KEY_ALG_AES && alg != Constants.KEY_ALG_3DES2)) ISOException.throwIt(Sw.WRONG_DATA);
         // keys first, outside the transaction (Key.setKey is not transactional on many cards):
         // nothing uses them until otaPersonalized commits below; a torn PERSONALIZE can be repeated
         if (alg == Constants.KEY_ALG_AES) {
@@ -72,13 +103,15 @@ public final class SimApplet extends Applet {
             st.kicDes.setKey(b, (short) (off + 1));
             st.kidDes.setKey(b, (short) (off + 18));
         }
-        State.beginTransaction();
+        JCSystem.beginTransaction();
         st.otaAlgorithm = alg;
         st.kicIndex = (byte) (b[off] & 0x0F);
         st.kidIndex = (byte) (b[(short) (off + 17)] & 0x0F);
         Util.arrayCopy(b, (short) (off + 34), st.tar, (short) 0, Constants.TAR_LEN);
         st.msl = b[(short) (off + 37)];
-        Util.arrayFillNonAtomic(st.counter, (short) 0, Constants.CNTR_LEN, (byte) 0);
+        // transactional byte writes (arrayFillNonAtomic would not roll back with a tear); this was
+        // hidden from TransactionNonAtomicTest by the State.beginTransaction wrapper
+        for (short i = 0; i < Constants.CNTR_LEN; i++) st.counter[i] = 0;
         st.otaPersonalized = true;
         JCSystem.commitTransaction();
     }
@@ -91,120 +124,61 @@ public final class SimApplet extends Applet {
     @Override
     public void process(APDU apdu) {
         byte[] buf = apdu.getBuffer();
-        st.finishClear(); // key objects a torn INIT_TRUST / revocation / ACK left to clear
+        st.finishClear(); // key objects a torn INIT_TRUST / LICENSE / revocation / ACK left to clear
         if (selectingApplet()) {
             // the SELECT answer carries a fresh challenge: a terminal saves the GET CHALLENGE round trip
-            apdu.setOutgoingAndSend((short) 0, getChallenge(buf, (short) 0));
+            apdu.setOutgoingAndSend((short) 0, getChallenge(buf));
             return;
         }
         try {
-            if (buf[ISO7816.OFFSET_CLA] != Constants.CLA_PROPRIETARY) ISOException.throwIt(ISO7816.SW_CLA_NOT_SUPPORTED);
-            dispatch(apdu, buf);
-        } catch (ISOException e) {
-            abort();
-            throw e;
-        } catch (CryptoException e) {
-            // e.g. a key that a torn revocation left cleared: not usable in this state
-            abort();
-            ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
-        } catch (ArrayIndexOutOfBoundsException e) {
-            abort();
-            ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+            if ((byte) (buf[ISO7816.OFFSET_CLA] & (byte) ~ApduIo.CLA_CHAINING) != Constants.CLA_PROPRIETARY) {
+                ISOException.throwIt(Sw.CLA_NOT_SUPPORTED);
+            }
+            if (io.begin(apdu)) return;
+            byte state = (byte) (st.trustState | (st.otaPersonalized ? PERSONALIZED : 0));
+            byte flags = table.check(buf[ISO7816.OFFSET_INS], state);
+            dispatch(apdu, buf, (flags & CommandTable.LONG) != 0);
         } catch (RuntimeException e) {
-            abort();
-            ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+            io.abort();
+            ISOException.throwIt(Sw.forException(e));
         }
     }
 
-    private static void abort() {
-        if (JCSystem.getTransactionDepth() != 0) JCSystem.abortTransaction();
-    }
-
-    private void dispatch(APDU apdu, byte[] buf) {
+    private void dispatch(APDU apdu, byte[] buf, boolean longAllowed) {
         byte ins = buf[ISO7816.OFFSET_INS];
-        // GET CHALLENGE, POLL and TERMINAL REVOKE are case 2 (P3 = Le): under T=0 receiving
-        // would read Le as Lc and wait for data that never comes
-        short len = 0;
-        if (ins != Constants.INS_GET_CHALLENGE && ins != Constants.INS_POLL && ins != Constants.INS_TERMINAL_REVOKE) {
-            len = receive(apdu, buf, ins);
-        }
         short out;
-        switch (ins) {
-            case Constants.INS_ENVELOPE:
-                out = tr.shorts[Transients.IN_SCRATCH] != 0
-                        ? ota.envelope(tr.scratch, (short) 0, len, buf)
-                        : ota.envelope(buf, ISO7816.OFFSET_CDATA, len, buf);
-                break;
-            case Constants.INS_GET_CHALLENGE:
-                out = getChallenge(buf, len);
-                break;
-            case Constants.INS_AUTHENTICATE:
-                out = authenticate(buf, len);
-                break;
-            case Constants.INS_ACK:
-                out = ack(buf, len);
-                break;
-            case Constants.INS_POLL:
-                out = poll(buf, len);
-                break;
-            case Constants.INS_GET_CONTENT_KEY:
-                out = contentKey(buf, len);
-                break;
-            case Constants.INS_TERMINAL_REVOKE:
-                out = terminalRevoke(buf, len);
-                break;
-            case Constants.INS_PERSONALIZE:
-                if (st.otaPersonalized) ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
-                if (len != Constants.INSTALL_PARAMS_LEN) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
-                personalize(buf, ISO7816.OFFSET_CDATA);
-                out = 0;
-                break;
-            default:
-                ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);
-                return;
+        if (ins == Constants.INS_GET_CHALLENGE || ins == Constants.INS_POLL || ins == Constants.INS_TERMINAL_REVOKE) {
+            io.requireNoData(apdu); // case 2: under T=0, P3 is Le, never data
+            out = ins == Constants.INS_GET_CHALLENGE ? getChallenge(buf) : ins == Constants.INS_POLL ? poll(buf) : terminalRevoke(buf);
+        } else {
+            short len = io.receive(apdu, (short) 0, MAX_DATA, longAllowed);
+            if (len == ApduIo.IN_CHAIN) return;
+            switch (ins) {
+                case Constants.INS_ENVELOPE:
+                    out = ota.envelope(io.data(apdu), io.dataOffset(apdu), len, buf);
+                    break;
+                case Constants.INS_AUTHENTICATE:
+                    out = authenticate(buf, len);
+                    break;
+                case Constants.INS_ACK:
+                    out = ack(buf, len);
+                    break;
+                case Constants.INS_GET_CONTENT_KEY:
+                    out = contentKey(buf, len);
+                    break;
+                default: // INS_PERSONALIZE (the table has no other row)
+                    if (len != Constants.INSTALL_PARAMS_LEN) ISOException.throwIt(Sw.WRONG_LENGTH);
+                    personalize(buf, ISO7816.OFFSET_CDATA);
+                    out = 0;
+            }
         }
         if (out > 0) apdu.setOutgoingAndSend((short) 0, out);
-    }
-
-    /**
-     * Receives all Lc bytes and returns Lc. setIncomingAndReceive may deliver only the first part
-     * (an APDU buffer or T=0 block smaller than the command); the rest comes with receiveBytes,
-     * in a loop until Lc is in. Data that fits stays in the APDU buffer at OFFSET_CDATA; an
-     * ENVELOPE that does not fit the buffer (only the SMS-PP download can be that long) is
-     * streamed into tr.scratch (tr.shorts[IN_SCRATCH] = 1): not into the reassembly buffer rx,
-     * which may hold the earlier segments of a concatenated SMS. Other commands longer than the
-     * APDU buffer get 6700.
-     */
-    private short receive(APDU apdu, byte[] buf, byte ins) {
-        tr.shorts[Transients.IN_SCRATCH] = 0;
-        short got = apdu.setIncomingAndReceive();
-        short lc = apdu.getIncomingLength();
-        short off = apdu.getOffsetCdata();
-        if ((short) (off + lc) <= (short) buf.length) {
-            while (got < lc) {
-                got += apdu.receiveBytes((short) (off + got));
-            }
-            return lc;
-        }
-        if (ins != Constants.INS_ENVELOPE || lc > Transients.SCRATCH_LEN) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
-        byte[] ram = tr.scratch;
-        short have = 0;
-        while (true) {
-            if ((short) (have + got) > lc) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
-            Util.arrayCopyNonAtomic(buf, off, ram, have, got);
-            have += got;
-            if (have >= lc) break;
-            got = apdu.receiveBytes(off);
-        }
-        tr.shorts[Transients.IN_SCRATCH] = 1;
-        return lc;
     }
 
     // ================================================================== terminal protocol
 
     /** Fig. 2 step 10 (also the SELECT answer): fresh challenge || state || generation || flags || key type. */
-    private short getChallenge(byte[] buf, short len) {
-        if (len != 0) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+    private short getChallenge(byte[] buf) {
         crypto.random(tr.challenge, (short) 0, Constants.CHALLENGE_LEN);
         tr.session[Transients.S_CHALLENGE_VALID] = 1;
         tr.session[Transients.S_AUTHENTICATED] = 0;
@@ -219,8 +193,7 @@ public final class SimApplet extends Applet {
     }
 
     /** Pull mechanism: state || flags || generation || expiry(2) || current date(2) || event seq(2). */
-    private short poll(byte[] buf, short len) {
-        if (len != 0) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+    private short poll(byte[] buf) {
         short o = 0;
         buf[o++] = st.trustState;
         buf[o++] = st.flags();
@@ -242,24 +215,31 @@ public final class SimApplet extends Applet {
      */
     private short authenticate(byte[] buf, short len) {
         byte p1 = buf[ISO7816.OFFSET_P1];
-        if (p1 != Constants.P1_AUTH_PLAIN && p1 != Constants.P1_AUTH_UPDATE) ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
-        if (tr.session[Transients.S_CHALLENGE_VALID] == 0) ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        if (p1 != Constants.P1_AUTH_PLAIN && p1 != Constants.P1_AUTH_UPDATE) ISOException.throwIt(Sw.INCORRECT_P1P2);
+        if (tr.session[Transients.S_CHALLENGE_VALID] == 0) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
         tr.session[Transients.S_CHALLENGE_VALID] = 0; // one attempt per challenge
         tr.session[Transients.S_AUTHENTICATED] = 0;
         byte state = st.trustState;
-        if (state == Constants.STATE_REVOKED) ISOException.throwIt(Constants.SW_REVOKED);
-        if (state != Constants.STATE_INITIALIZED && state != Constants.STATE_TRUSTED) ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        if (state == Constants.STATE_REVOKED) ISOException.throwIt(Sw.AUTH_METHOD_BLOCKED);
+        if (state != Constants.STATE_INITIALIZED && state != Constants.STATE_TRUSTED) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
         boolean asym = state == Constants.STATE_INITIALIZED && st.keyType == Constants.KEY_TYPE_EC_P256;
         short d = ISO7816.OFFSET_CDATA;
         short fixed = (short) (2 + Constants.IMEI_LEN + 1 + Constants.TERMINAL_NONCE_LEN);
         if (asym ? len < (short) (fixed + Constants.EC_POINT_LEN + 8) : len != (short) (fixed + Constants.PROOF_LEN)) {
-            ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+            ISOException.throwIt(Sw.WRONG_LENGTH);
         }
+        // the terminal's ephemeral key goes into ECDH: it must be a point on P-256 (6A80)
+        if (asym) P256.checkPoint(buf, (short) (d + fixed), Constants.EC_POINT_LEN, tr.scratch, (short) 0);
+        // a key a torn revocation left cleared is not usable in this state (explicit: an unexpected
+        // CryptoException would be 6F01)
+        javacard.security.Key proofKey = asym ? (javacard.security.Key) st.initPub[st.initSlot]
+                : state == Constants.STATE_INITIALIZED ? st.initKey[st.initSlot] : st.trustMac[st.activeSlot];
+        if (!proofKey.isInitialized()) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
         // count the attempt before the comparison (a single-byte write, atomic): a tear while
         // the proof is checked must not give a free try; success resets the count below
         if (st.failCount >= Constants.MAX_AUTH_FAILURES && state == Constants.STATE_TRUSTED) {
             failed(); // a revocation a tear interrupted: finish it
-            ISOException.throwIt(Constants.SW_REVOKED);
+            ISOException.throwIt(Sw.AUTH_METHOD_BLOCKED);
         }
         if (st.failCount < Constants.MAX_FAIL_COUNT) st.failCount++;
         // message = challenge || date || IMEI || max output [|| E_T] in scratch
@@ -273,11 +253,15 @@ public final class SimApplet extends Applet {
             m = Util.arrayCopyNonAtomic(buf, (short) (d + fixed), s, m, Constants.EC_POINT_LEN);
             short sigOff = (short) (d + fixed + Constants.EC_POINT_LEN);
             crypto.ecdsa.init(st.initPub[st.initSlot], Signature.MODE_VERIFY);
-            ok = crypto.ecdsa.verify(s, (short) 0, m, buf, sigOff, (short) (d + len - sigOff));
+            try {
+                ok = crypto.ecdsa.verify(s, (short) 0, m, buf, sigOff, (short) (d + len - sigOff));
+            } catch (CryptoException e) {
+                ok = false; // a signature that is not even DER: a wrong proof, not a card fault
+            }
         } else {
             javacard.security.AESKey k = state == Constants.STATE_INITIALIZED ? st.initKey[st.initSlot] : st.trustMac[st.activeSlot];
             crypto.cmac(k, s, (short) 0, m, s, m);
-            ok = Crypto.equal(s, m, buf, (short) (d + fixed), Constants.PROOF_LEN);
+            ok = Bytes.equal(s, m, buf, (short) (d + fixed), Constants.PROOF_LEN);
         }
         // Fig. 1 step 24 / Fig. 2: control of the terminal characteristics (IMEI, max output)
         if (ok) {
@@ -286,16 +270,16 @@ public final class SimApplet extends Applet {
         }
         if (!ok) {
             failed();
-            ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
+            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
         }
         short date = Util.getShort(buf, d);
         // the terminal's nonce goes into the session keys: a recorded SIM session cannot be replayed to a terminal
         Util.arrayCopyNonAtomic(buf, (short) (d + 2 + Constants.IMEI_LEN + 1), tr.challenge, Constants.CHALLENGE_LEN, Constants.TERMINAL_NONCE_LEN);
-        State.beginTransaction();
+        JCSystem.beginTransaction();
         st.failCount = 0;
         st.advanceDate(date);
         JCSystem.commitTransaction();
-        if (st.expired()) ISOException.throwIt(Constants.SW_EXPIRED);
+        if (st.expired()) ISOException.throwIt(Sw.REFERENCE_DATA_NOT_USABLE);
 
         // session keys
         if (asym) {
@@ -328,7 +312,7 @@ public final class SimApplet extends Applet {
         st.hasPending = false;
         st.trustEnc[slot].setKey(s, keyOff);
         st.trustMac[slot].setKey(s, (short) (keyOff + 16));
-        State.beginTransaction();
+        JCSystem.beginTransaction();
         st.pendingGeneration = gen;
         st.pendingExpiry = newExpiry;
         Util.arrayCopy(tr.challenge, (short) 0, st.pendingNonce, (short) 0, Constants.CHALLENGE_LEN);
@@ -357,7 +341,7 @@ public final class SimApplet extends Applet {
 
     /** Failed authentication (already counted): the SIM revokes on its own initiative after MAX_AUTH_FAILURES. */
     private void failed() {
-        State.beginTransaction();
+        JCSystem.beginTransaction();
         if (st.failCount >= Constants.MAX_AUTH_FAILURES && st.trustState == Constants.STATE_TRUSTED) {
             st.revoke(Constants.EVENT_REVOKED_BY_SIM);
         }
@@ -403,21 +387,22 @@ public final class SimApplet extends Applet {
      * in one transaction; the response is the secured notification for the OTA server (step 28).
      */
     private short ack(byte[] buf, short len) {
-        if (len != (short) (1 + Constants.MAC8_LEN)) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
-        if (!st.hasPending || st.trustState == Constants.STATE_REVOKED) ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
+        if (len != (short) (1 + Constants.MAC8_LEN)) ISOException.throwIt(Sw.WRONG_LENGTH);
+        if (!st.hasPending || st.trustState == Constants.STATE_REVOKED) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
         short d = ISO7816.OFFSET_CDATA;
-        if (buf[d] != st.pendingGeneration) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if (buf[d] != st.pendingGeneration) ISOException.throwIt(Sw.WRONG_DATA);
         byte[] s = tr.scratch;
         short m = 0;
         s[m++] = Constants.LABEL_ACK;
         m = Util.arrayCopyNonAtomic(st.pendingNonce, (short) 0, s, m, Constants.CHALLENGE_LEN);
         s[m++] = st.pendingGeneration;
         byte slot = st.pendingSlot();
+        if (!st.trustMac[slot].isInitialized()) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
         crypto.cmac(st.trustMac[slot], s, (short) 0, m, s, m);
-        if (!Crypto.equal(s, m, buf, (short) (d + 1), Constants.MAC8_LEN)) {
-            ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
+        if (!Bytes.equal(s, m, buf, (short) (d + 1), Constants.MAC8_LEN)) {
+            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
         }
-        State.beginTransaction();
+        JCSystem.beginTransaction();
         st.activeSlot = slot;
         st.generation = st.pendingGeneration;
         st.expiry = st.pendingExpiry;
@@ -433,7 +418,7 @@ public final class SimApplet extends Applet {
             // continue the session under the new trust key
             deriveSession(st.trustEnc[slot]);
         }
-        return ota.notification(buf, tr.out, eventRecord(tr.out, (short) 0));
+        return ota.notification(buf, tr.out, st.eventRecord(tr.out, (short) 0));
     }
 
     /**
@@ -442,17 +427,17 @@ public final class SimApplet extends Applet {
      * terminal, within the license's play count and validity window.
      */
     private short contentKey(byte[] buf, short len) {
-        if (len != 2) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        if (len != 2) ISOException.throwIt(Sw.WRONG_LENGTH);
         requireTrustedSession();
         short id = Util.getShort(buf, ISO7816.OFFSET_CDATA);
         short i = st.findLicense(id);
-        if (i < 0) ISOException.throwIt(Constants.SW_REFERENCE_NOT_FOUND);
-        if (st.currentDate < st.licFrom[i] || st.currentDate > st.licUntil[i]) ISOException.throwIt(Constants.SW_RIGHTS_EXHAUSTED);
+        if (i < 0) ISOException.throwIt(Sw.REFERENCED_DATA_NOT_FOUND);
+        if (st.currentDate < st.licFrom[i] || st.currentDate > st.licUntil[i]) ISOException.throwIt(Sw.REFERENCE_DATA_NOT_USABLE);
         short plays = st.licPlays[i];
-        if (plays == 0) ISOException.throwIt(Constants.SW_RIGHTS_EXHAUSTED);
+        if (plays == 0) ISOException.throwIt(Sw.REFERENCE_DATA_NOT_USABLE);
         if (plays != Constants.UNLIMITED_PLAYS) {
             plays--;
-            State.beginTransaction();
+            JCSystem.beginTransaction();
             st.licPlays[i] = plays;
             JCSystem.commitTransaction();
         }
@@ -469,234 +454,23 @@ public final class SimApplet extends Applet {
     }
 
     private void requireTrustedSession() {
-        if (st.trustState == Constants.STATE_REVOKED) ISOException.throwIt(Constants.SW_REVOKED);
+        if (st.trustState == Constants.STATE_REVOKED) ISOException.throwIt(Sw.AUTH_METHOD_BLOCKED);
         if (tr.session[Transients.S_AUTHENTICATED] == 0 || st.trustState != Constants.STATE_TRUSTED) {
-            ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
+            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
         }
-        if (st.expired()) ISOException.throwIt(Constants.SW_EXPIRED);
+        if (st.expired()) ISOException.throwIt(Sw.REFERENCE_DATA_NOT_USABLE);
     }
 
     /** Revocation on the terminal's initiative; returns the secured notification for the network. */
-    private short terminalRevoke(byte[] buf, short len) {
-        if (len != 0) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
-        if (st.trustState == Constants.STATE_REVOKED) ISOException.throwIt(Constants.SW_REVOKED);
-        if (tr.session[Transients.S_AUTHENTICATED] == 0) ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
-        State.beginTransaction();
+    private short terminalRevoke(byte[] buf) {
+        if (st.trustState == Constants.STATE_REVOKED) ISOException.throwIt(Sw.AUTH_METHOD_BLOCKED);
+        if (tr.session[Transients.S_AUTHENTICATED] == 0) ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
+        JCSystem.beginTransaction();
         st.revoke(Constants.EVENT_REVOKED_BY_TERMINAL);
         JCSystem.commitTransaction();
         st.finishClear();
         tr.session[Transients.S_AUTHENTICATED] = 0;
         crypto.clearSession();
-        return ota.notification(buf, tr.out, eventRecord(tr.out, (short) 0));
-    }
-
-    /** E0 06 type generation date(2) seq(2) */
-    private short eventRecord(byte[] out, short o) {
-        out[o++] = Constants.TAG_EVENT;
-        out[o++] = 6;
-        out[o++] = st.eventType;
-        out[o++] = st.eventGeneration;
-        o = Util.setShort(out, o, st.eventDate);
-        o = Util.setShort(out, o, st.eventSeq);
-        return o;
-    }
-
-    // ================================================================== OTA (remote) commands
-
-    /**
-     * One compact remote command from a verified command packet; runs inside the packet's
-     * transaction, validates everything before its first write. Returns the response length
-     * written at out[outOff].
-     */
-    short remote(byte ins, byte p1, byte[] b, short off, short len, byte[] out, short outOff) {
-        switch (ins) {
-            case Constants.INS_OTA_SET_DATE:
-                if (len != 2) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
-                st.advanceDate(Util.getShort(b, off));
-                return 0;
-            case Constants.INS_OTA_INIT_TRUST:
-                requireCiphered();
-                initTrust(b, off, len);
-                out[outOff] = st.trustState;
-                return 1;
-            case Constants.INS_OTA_REVOKE:
-                if (len != 0) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
-                if (st.trustState == Constants.STATE_EMPTY) ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
-                st.revoke(Constants.EVENT_REVOKED_BY_NETWORK);
-                out[outOff] = st.trustState;
-                return 1;
-            case Constants.INS_OTA_LICENSE:
-                if (p1 == Constants.P1_LICENSE_PUT) requireCiphered();
-                license(p1, b, off, len);
-                Util.setShort(out, outOff, st.licenseCount());
-                return 2;
-            case Constants.INS_OTA_STATUS:
-                return status(out, outOff);
-            case Constants.INS_OTA_REQUEST_UPDATE:
-                if (st.trustState != Constants.STATE_TRUSTED) ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
-                st.updateRequested = true;
-                out[outOff] = st.flags();
-                return 1;
-            default:
-                ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);
-                return 0;
-        }
-    }
-
-    /** Commands that carry keys are refused unless the packet is ciphered and checksummed, whatever the MSL allows. */
-    private void requireCiphered() {
-        if (tr.session[Transients.S_PACKET_CIPHERED] == 0) ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
-    }
-
-    /**
-     * INIT_TRUST TLVs 80 key type, 81 key, 82 IMEI, 83 max output, 84 expiry, 85 lifetime, [86 date]:
-     * checks everything and leaves the value offsets in tr.shorts[F_*] (F_DATE -1 when absent).
-     */
-    private void parseInitTrust(byte[] b, short off, short len) {
-        short[] f = tr.shorts;
-        for (short i = Transients.F_TYPE; i <= Transients.F_DATE; i++) f[i] = -1;
-        f[Transients.F_KEY_LEN] = 0;
-        short end = (short) (off + len);
-        short p = off;
-        while (p < end) {
-            if ((short) (p + 2) > end) ISOException.throwIt(Constants.SW_WRONG_DATA);
-            byte tag = b[p];
-            short l = (short) (b[(short) (p + 1)] & 0xFF);
-            short v = (short) (p + 2);
-            if ((short) (v + l) > end) ISOException.throwIt(Constants.SW_WRONG_DATA);
-            short slot;
-            short want;
-            switch (tag) {
-                case Constants.TAG_KEY_TYPE: slot = Transients.F_TYPE; want = 1; break;
-                case Constants.TAG_AUTH_KEY: slot = Transients.F_KEY; want = l; f[Transients.F_KEY_LEN] = l; break;
-                case Constants.TAG_IMEI: slot = Transients.F_IMEI; want = Constants.IMEI_LEN; break;
-                case Constants.TAG_MAX_OUTPUT: slot = Transients.F_MAX_OUT; want = 1; break;
-                case Constants.TAG_EXPIRY: slot = Transients.F_EXP; want = 2; break;
-                case Constants.TAG_LIFETIME: slot = Transients.F_LIFE; want = 2; break;
-                case Constants.TAG_CURRENT_DATE: slot = Transients.F_DATE; want = 2; break;
-                default: ISOException.throwIt(Constants.SW_WRONG_DATA); return;
-            }
-            if (l != want) ISOException.throwIt(Constants.SW_WRONG_DATA);
-            f[slot] = v;
-            p = (short) (v + l);
-        }
-        for (short i = Transients.F_TYPE; i < Transients.F_DATE; i++) {
-            if (f[i] < 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        }
-        byte kt = b[f[Transients.F_TYPE]];
-        short key = f[Transients.F_KEY];
-        short keyLen = f[Transients.F_KEY_LEN];
-        if (kt == Constants.KEY_TYPE_AES128) {
-            if (keyLen != Constants.KEY_LEN) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        } else if (kt == Constants.KEY_TYPE_EC_P256) {
-            if (keyLen != Constants.EC_POINT_LEN || b[key] != 0x04) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        } else {
-            ISOException.throwIt(Constants.SW_WRONG_DATA);
-        }
-        if (Util.getShort(b, f[Transients.F_LIFE]) <= 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
-    }
-
-    /**
-     * First step of INIT_TRUST, before the packet's transaction (OtaReceiver): the new
-     * initialization key goes into the staging slot, which the committed state does not use, so a
-     * tear here leaves the old initialization whole (and the counter unused: the network repeats
-     * the packet). Key.setKey / setW are not transactional on many cards, hence outside it.
-     * Malformed or unsecured commands stage nothing; {@link #initTrust} reports them.
-     */
-    void stageInitTrust(byte[] b, short off, short len) {
-        tr.session[Transients.S_INIT_STAGED] = Transients.INIT_NOT_STAGED;
-        if (tr.session[Transients.S_PACKET_CIPHERED] == 0) return;
-        try {
-            parseInitTrust(b, off, len);
-        } catch (ISOException e) {
-            return;
-        }
-        byte slot = st.stagingInitSlot();
-        st.clearPending = true; // one atomic write: whatever happens next, the staging slot gets cleared
-        short key = tr.shorts[Transients.F_KEY];
-        try {
-            if (b[tr.shorts[Transients.F_TYPE]] == Constants.KEY_TYPE_AES128) st.initKey[slot].setKey(b, key);
-            else st.initPub[slot].setW(b, key, tr.shorts[Transients.F_KEY_LEN]);
-        } catch (CryptoException e) {
-            tr.session[Transients.S_INIT_STAGED] = Transients.INIT_REJECTED;
-            return;
-        }
-        tr.session[Transients.S_INIT_STAGED] = Transients.INIT_STAGED;
-    }
-
-    /**
-     * INIT_TRUST (Fig. 1 steps 20-22), inside the packet's transaction: the key was staged before
-     * it (see stageInitTrust); this only flips the init slot together with key type, IMEI, max
-     * output, expiry, lifetime and state - short, transactional writes. The old trust and init
-     * keys become unreachable and are cleared after the commit (State.finishClear).
-     */
-    private void initTrust(byte[] b, short off, short len) {
-        parseInitTrust(b, off, len);
-        byte staged = tr.session[Transients.S_INIT_STAGED];
-        tr.session[Transients.S_INIT_STAGED] = Transients.INIT_NOT_STAGED; // one INIT_TRUST per packet
-        if (staged == Transients.INIT_REJECTED) ISOException.throwIt(Constants.SW_WRONG_DATA);
-        if (staged != Transients.INIT_STAGED) ISOException.throwIt(ISO7816.SW_CONDITIONS_NOT_SATISFIED);
-        short[] f = tr.shorts;
-        // all checked, key in the staging slot: flip
-        st.eraseTrust();
-        st.initSlot = st.stagingInitSlot();
-        st.keyType = b[f[Transients.F_TYPE]];
-        Util.arrayCopy(b, f[Transients.F_IMEI], st.imei, (short) 0, Constants.IMEI_LEN);
-        st.maxOutput = b[f[Transients.F_MAX_OUT]];
-        st.initExpiry = Util.getShort(b, f[Transients.F_EXP]);
-        st.expiry = st.initExpiry;
-        st.lifetime = Util.getShort(b, f[Transients.F_LIFE]);
-        st.generation = 0;
-        st.failCount = 0;
-        st.trustState = Constants.STATE_INITIALIZED;
-        if (f[Transients.F_DATE] >= 0) st.advanceDate(Util.getShort(b, f[Transients.F_DATE]));
-        st.event(Constants.EVENT_INITIALIZED);
-    }
-
-    /** LICENSE put: id(2) key(16) plays(2) valid-from(2) valid-until(2); delete: id(2). */
-    private void license(byte p1, byte[] b, short off, short len) {
-        if (p1 == Constants.P1_LICENSE_PUT) {
-            if (len != 24) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
-            short id = Util.getShort(b, off);
-            short old = st.findLicense(id);
-            if (old < 0 && st.licenseCount() >= Constants.LICENSE_SLOTS) ISOException.throwIt(Constants.SW_NOT_ENOUGH_MEMORY);
-            // always a free slot (there is a spare one), also to replace a license: Key.setKey is
-            // not transactional on many cards, so writing the key in place would let a tear pair
-            // the new content key with the old rights; the old slot is released in the transaction
-            short i = st.freeLicense();
-            st.licId[i] = id;
-            st.licKey[i].setKey(b, (short) (off + 2));
-            st.licPlays[i] = Util.getShort(b, (short) (off + 18));
-            st.licFrom[i] = Util.getShort(b, (short) (off + 20));
-            st.licUntil[i] = Util.getShort(b, (short) (off + 22));
-            st.licUsed[i] = 1;
-            if (old >= 0) {
-                st.licUsed[old] = 0;
-                st.clearPending = true; // its key object is cleared after the commit (State.finishClear)
-            }
-        } else if (p1 == Constants.P1_LICENSE_DELETE) {
-            if (len != 2) ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
-            short i = st.findLicense(Util.getShort(b, off));
-            if (i < 0) ISOException.throwIt(Constants.SW_REFERENCE_NOT_FOUND);
-            st.licUsed[i] = 0;
-            st.clearPending = true; // its key object is cleared after the commit (State.finishClear)
-        } else {
-            ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
-        }
-    }
-
-    /** STATUS: state key-type generation flags expiry(2) date(2) fail-count licenses E0 06 event. */
-    private short status(byte[] out, short o) {
-        short start = o;
-        out[o++] = st.trustState;
-        out[o++] = st.keyType;
-        out[o++] = st.generation;
-        out[o++] = st.flags();
-        o = Util.setShort(out, o, st.trustState == Constants.STATE_TRUSTED ? st.expiry : st.initExpiry);
-        o = Util.setShort(out, o, st.currentDate);
-        out[o++] = st.failCount;
-        out[o++] = (byte) st.licenseCount();
-        o = eventRecord(out, o);
-        return (short) (o - start);
+        return ota.notification(buf, tr.out, st.eventRecord(tr.out, (short) 0));
     }
 }

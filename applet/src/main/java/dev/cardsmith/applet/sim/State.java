@@ -1,6 +1,6 @@
 package dev.cardsmith.applet.sim;
 
-import javacard.framework.JCSystem;
+import dev.cardsmith.applet.platform.P256;
 import javacard.framework.Util;
 import javacard.security.AESKey;
 import javacard.security.ECPublicKey;
@@ -42,7 +42,8 @@ final class State {
     byte initSlot;
     /**
      * Set in the transaction that makes key objects unreachable (INIT_TRUST, revocation, ACK,
-     * LICENSE delete/replace; before the packet transaction for any LICENSE);
+     * LICENSE delete/replace), and before the packet transaction when a key is staged (INIT_TRUST,
+     * LICENSE put);
      * {@link #finishClear()} clears them after the commit, or the next command after a tear.
      */
     boolean clearPending;
@@ -70,9 +71,13 @@ final class State {
     short eventDate;
     short eventSeq;
 
-    // DRM licenses: LICENSE_SLOTS in use at most, plus one spare slot so a replacement never
-    // rewrites a content key in place (Key.setKey is not transactional on many cards)
-    static final short LIC_SLOTS = (short) (Constants.LICENSE_SLOTS + 1);
+    // DRM licenses: LICENSE_SLOTS in use at most, and as many staging slots. A LICENSE put writes
+    // its content key into a free slot (licUsed 0: unreachable) BEFORE the packet's transaction;
+    // the transaction only sets the slot's rights and licUsed (and releases a replaced slot), so no
+    // key is written inside a transaction and a tear leaves an unreachable key that finishClear
+    // clears. With 8 staging slots one packet can put (or replace) all 8 licenses even when full.
+    // 16 slots: the staged-slot mask in Transients.shorts[LIC_STAGED] is one short.
+    static final short LIC_SLOTS = (short) (2 * Constants.LICENSE_SLOTS);
     final short[] licId = new short[LIC_SLOTS];
     final short[] licPlays = new short[LIC_SLOTS];
     final short[] licFrom = new short[LIC_SLOTS];
@@ -80,7 +85,7 @@ final class State {
     final byte[] licUsed = new byte[LIC_SLOTS];
     final AESKey[] licKey = new AESKey[LIC_SLOTS];
 
-    State(Curve curve) {
+    State() {
         kic = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         kid = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         kicDes = (javacard.security.DESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_DES, KeyBuilder.LENGTH_DES3_2KEY, false);
@@ -88,7 +93,7 @@ final class State {
         for (short i = 0; i < 2; i++) {
             initKey[i] = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
             initPub[i] = (ECPublicKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PUBLIC, KeyBuilder.LENGTH_EC_FP_256, false);
-            curve.setParams(initPub[i]);
+            P256.setCurve(initPub[i]);
             trustEnc[i] = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
             trustMac[i] = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         }
@@ -197,7 +202,13 @@ final class State {
         return n;
     }
 
-    static void beginTransaction() {
-        if (JCSystem.getTransactionDepth() == 0) JCSystem.beginTransaction();
+    /** The event record E0 06 type generation date(2) seq(2) at out[o]; returns the offset after it. */
+    short eventRecord(byte[] out, short o) {
+        out[o++] = Constants.TAG_EVENT;
+        out[o++] = 6;
+        out[o++] = eventType;
+        out[o++] = eventGeneration;
+        o = Util.setShort(out, o, eventDate);
+        return Util.setShort(out, o, eventSeq);
     }
 }

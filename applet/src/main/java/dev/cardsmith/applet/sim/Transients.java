@@ -3,15 +3,20 @@ package dev.cardsmith.applet.sim;
 import javacard.framework.JCSystem;
 
 /**
- * RAM of the sim applet: the SMS reassembly buffer, a scratch area, the terminal session
- * (challenge and flags). About 810 bytes in all.
+ * RAM of the sim applet: the SMS reassembly buffer, a scratch area, the compact response, the
+ * terminal session (challenge and flags), and the offsets of the INIT_TRUST being staged /
+ * executed. 676 bytes; with the platform layer's ApduIo, Tlv and AesCmac and Crypto's carry
+ * block about 780 bytes in all.
  */
 final class Transients {
 
     /** Longest command packet accepted (three concatenated SMS). */
     static final short RX_LEN = 400;
-    /** Also receives an ENVELOPE longer than the APDU buffer: any short-APDU Lc (255) fits. */
-    static final short SCRATCH_LEN = 255;
+    /**
+     * Work area: AUTHENTICATE's message (at most 100 bytes) and MAC, the session-key derivation at
+     * 96..160, the content-key block, CC results, the on-curve check of an incoming point (64).
+     */
+    static final short SCRATCH_LEN = 160;
     static final short OUT_LEN = 64;
 
     final byte[] rx;
@@ -21,9 +26,11 @@ final class Transients {
     final byte[] challenge;
     /** [0] challenge valid, [1] authenticated, [2] concat reference low, [3] total, [4] next, [5] concat ref high, [6] packet ciphered, [7] INIT_TRUST staged */
     final byte[] session;
-    /** [0] bytes in rx, [1] command data streamed into scratch (IN_SCRATCH), [F_TYPE..F_DATE] value offsets of the INIT_TRUST being staged / executed */
+    /** [RX_HAVE] bytes in rx, [LIC_STAGED] license slots staged for this packet, [F_TYPE..F_DATE] value offsets of the INIT_TRUST being staged / executed */
     final short[] shorts;
-    static final short IN_SCRATCH = 1;
+    static final short RX_HAVE = 0;
+    /** Bit i: license slot i holds a content key this packet's LICENSE put staged (taken in ascending order). */
+    static final short LIC_STAGED = 1;
     static final short F_TYPE = 2;
     static final short F_KEY = 3;
     static final short F_KEY_LEN = 4;
@@ -44,7 +51,7 @@ final class Transients {
     static final short S_INIT_STAGED = 7; // INIT_TRUST of this packet: key written to the staging slot?
     static final byte INIT_NOT_STAGED = 0;
     static final byte INIT_STAGED = 1;
-    static final byte INIT_REJECTED = 2; // the key object refused the value (e.g. a point not on the curve)
+    static final byte INIT_REJECTED = 2; // the key object refused the value
 
     Transients() {
         rx = JCSystem.makeTransientByteArray(RX_LEN, JCSystem.CLEAR_ON_DESELECT);

@@ -42,7 +42,7 @@ class CspClearPendingTest {
     @Test
     void tornDeleteIsFinishedByTheNextCommand() throws Exception {
         Slots s = slots();
-        P256.generate(s.ec[1], new byte[64], (short) 0);
+        s.generateEc((short) 1, new byte[64], (short) 0);
         assertTrue(s.ec[1].getPrivate().isInitialized());
         // what a tear right after DELETE KEY's commit leaves: slot empty, clear pending, key still there
         s.algorithm[1] = Constants.ALG_NONE;

@@ -14,12 +14,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Review finding: the applet expected all of Lc from one setIncomingAndReceive call (and answered
- * 6700 otherwise). On a card whose APDU buffer or T=0 block is smaller than the command (an
+ * 6700 otherwise). The sim applet now receives through the platform layer's ApduIo only. On a card whose APDU buffer or T=0 block is smaller than the command (an
  * ENVELOPE with an SMS-PP download is up to ~200 bytes), setIncomingAndReceive returns only the
  * first part and the rest comes with receiveBytes. jCardSim always delivers everything at once
  * (its APDU buffer is 261 bytes and receiveBytes copies nothing: the data is already there), and
@@ -38,9 +37,9 @@ class SimReceiveLoopTest {
         int setIncomingCalls;
     }
 
-    private static Map<String, Shape> scan() throws IOException {
+    private static Map<String, Shape> scan(Class<?> c) throws IOException {
         Map<String, Shape> all = new HashMap<>();
-        try (InputStream in = SimApplet.class.getResourceAsStream("SimApplet.class")) {
+        try (InputStream in = c.getResourceAsStream(c.getSimpleName() + ".class")) {
             new ClassReader(in).accept(new ClassVisitor(Opcodes.ASM9) {
                 @Override
                 public MethodVisitor visitMethod(int access, String name, String desc, String sig, String[] ex) {
@@ -93,21 +92,20 @@ class SimReceiveLoopTest {
 
     @Test
     void bug_envelopeExpectedAllOfLcFromOneSetIncomingAndReceive() throws IOException {
-        Map<String, Shape> all = scan();
-        Shape receive = null;
-        for (Shape s : all.values()) if (s.setIncomingCalls > 0) {
-            assertTrue(receive == null, "one receive path for every command");
-            receive = s;
+        for (Class<?> c : new Class<?>[] {SimApplet.class, OtaReceiver.class, OtaCommands.class}) {
+            for (Shape s : scan(c).values()) {
+                assertTrue(s.setIncomingCalls == 0 && s.receiveCalls.isEmpty(), c.getSimpleName() + " receives by itself, not through ApduIo");
+            }
         }
-        assertTrue(receive != null, "SimApplet receives command data");
-        assertFalse(receive.receiveCalls.isEmpty(), "receiveBytes is never called: data beyond the first chunk is lost");
-        for (int call : receive.receiveCalls) assertTrue(inLoop(receive, call), "receiveBytes at " + call + " is not in a loop");
-        assertTrue(receive.incomingLengthCalls > 0, "Lc comes from getIncomingLength, not from the first chunk");
-    }
-
-    @Test
-    void scratchHoldsTheLongestShortApduData() {
-        // an ENVELOPE that does not fit the APDU buffer is streamed into the scratch RAM
-        assertTrue(Transients.SCRATCH_LEN >= 255);
+        Map<String, Shape> io = scan(dev.cardsmith.applet.platform.ApduIo.class);
+        int loops = 0;
+        for (Shape s : io.values()) {
+            for (int call : s.receiveCalls) {
+                assertTrue(inLoop(s, call), "ApduIo: receiveBytes at " + call + " is not in a loop");
+                loops++;
+            }
+        }
+        assertTrue(loops > 0, "receiveBytes is never called: data beyond the first chunk is lost");
+        assertTrue(io.values().stream().anyMatch(s -> s.incomingLengthCalls > 0), "Lc comes from getIncomingLength, not from the first chunk");
     }
 }

@@ -1,6 +1,7 @@
 package dev.cardsmith.csp;
 
 import dev.cardsmith.applet.csp.Constants;
+import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.transport.CardStatusException;
 
 import javax.crypto.BadPaddingException;
@@ -122,7 +123,7 @@ final class CardCipherSpi extends CipherSpi {
         try {
             return key.card().decryptRsaPkcs1(key.slot(), block);
         } catch (CardStatusException e) {
-            if (e.sw() == (Constants.SW_WRONG_DATA & 0xFFFF)) throw new BadPaddingException("decryption error");
+            if (e.sw() == (Sw.WRONG_DATA & 0xFFFF)) throw new BadPaddingException("decryption error");
             throw new IllegalStateException("card refused to decrypt with slot " + key.slot() + ": " + e.getMessage(), e);
         } finally {
             Arrays.fill(block, (byte) 0);

@@ -3,7 +3,7 @@ package dev.cardsmith.csp;
 import dev.cardsmith.transport.ApduChannel;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
-import dev.cardsmith.applet.csp.Constants;
+import dev.cardsmith.applet.platform.Sw;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,8 +89,8 @@ public final class CspCard {
         info();
         int sw = session.transmit(CspApdus.pinStatus()).getSW();
         if (sw == 0x9000) return -1;
-        if ((sw & 0xFFF0) == (Constants.SW_VERIFY_FAILED & 0xFFFF)) return sw & 0x0F;
-        if (sw == (Constants.SW_AUTH_METHOD_BLOCKED & 0xFFFF)) return 0;
+        if ((sw & 0xFFF0) == (Sw.VERIFY_FAILED_TRIES & 0xFFFF)) return sw & 0x0F;
+        if (sw == (Sw.AUTH_METHOD_BLOCKED & 0xFFFF)) return 0;
         throw new CardStatusException("PIN STATUS", sw);
     }
 
@@ -180,7 +180,7 @@ public final class CspCard {
     public synchronized X509Certificate certificate(int slot) {
         info();
         ResponseAPDU r = session.transmit(CspApdus.getCertificate(slot));
-        if (r.getSW() == (Constants.SW_REFERENCED_DATA_NOT_FOUND & 0xFFFF)) return null;
+        if (r.getSW() == (Sw.REFERENCED_DATA_NOT_FOUND & 0xFFFF)) return null;
         if (r.getSW() != 0x9000) throw new CardStatusException("GET CERTIFICATE", r.getSW());
         try {
             return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(r.getData()));
@@ -229,7 +229,7 @@ public final class CspCard {
     private byte[] privileged(String op, CommandAPDU cmd) {
         info();
         ResponseAPDU r = session.transmit(cmd);
-        boolean lostPin = r.getSW() == (Constants.SW_SECURITY_STATUS_NOT_SATISFIED & 0xFFFF) && pin != null;
+        boolean lostPin = r.getSW() == (Sw.SECURITY_STATUS_NOT_SATISFIED & 0xFFFF) && pin != null;
         boolean lostSelection = r.getSW() == NO_APPLET_SELECTED;
         if (lostPin || lostSelection) {
             select();

@@ -22,10 +22,21 @@ final class Declarations {
         }
     }
 
+    /**
+     * The platform layer's one persistent staging buffer (ApduIo): a command longer than the APDU
+     * buffer (extended length or ISO chaining) is received into it before any validation; every
+     * command parses it afresh from offset 0 after its last part and nothing reads it as committed
+     * state (docs/conventions.md, "APDU I/O").
+     */
+    private static final String APDU_IO_STAGING = "ApduIo staging buffer for chained / extended commands and long responses: "
+            + "received before validation, parsed afresh by every command, never read as committed state";
+
     static final List<Staging> STAGING = List.of(
-            new Staging("module", Pattern.compile("ModuleApplet\\.p\\.stage"), List.of(Refusal.STATUS_WORD),
-                    "EEPROM staging buffer (Constants.STAGE_LENGTH) for chained / extended commands and long responses: "
-                            + "every staged command parses it afresh from offset 0 after its last part, nothing reads it as committed state"),
+            new Staging("module", Pattern.compile("ModuleApplet\\.io\\.staging"), List.of(Refusal.STATUS_WORD), APDU_IO_STAGING),
+            new Staging("csp", Pattern.compile("CspApplet\\.io\\.staging"), List.of(Refusal.STATUS_WORD), APDU_IO_STAGING),
+            new Staging("sim", Pattern.compile("SimApplet\\.io\\.staging"), List.of(Refusal.STATUS_WORD), APDU_IO_STAGING),
+            new Staging("vault", Pattern.compile("VaultApplet\\.io\\.staging"), List.of(Refusal.STATUS_WORD), APDU_IO_STAGING),
+            new Staging("psd", Pattern.compile("PsdApplet\\.io\\.staging"), List.of(Refusal.STATUS_WORD), APDU_IO_STAGING),
             new Staging("csp", Pattern.compile("CspApplet\\.(pin|puk)\\.triesLeft"), List.of(Refusal.STATUS_WORD),
                     "OwnerPIN try counter: a wrong PIN/PUK must cost a try (ISO 7816-4 VERIFY answers 63Cx, then 6983); "
                             + "not counting it would allow unlimited guessing"),
@@ -44,13 +55,8 @@ final class Declarations {
         }
     }
 
-    static final List<Known> KNOWN = List.of(
-            new Known("module-perso-initiate-perso-key", "issue 11", "module", 0x20,
-                    Pattern.compile("ModuleApplet\\.p\\.persoKey"),
-                    "PERSO INITIATE sets the perso-unit key from the verified certificate, then refuses the ephemeral-key TLV (6700 / 6A80)"),
-            new Known("csp-put-certificate-spare-pool", "issue 11", "csp", 0xD8,
-                    Pattern.compile("CspApplet\\.slots\\.certPool\\[\\d+]"),
-                    "PUT CERTIFICATE copies the data into the spare certificate-pool buffer, then refuses it (6A80: not a DER SEQUENCE)"));
+    /** Open findings (none: module INS 20 and csp INS D8 were fixed by the applet platform migration; their corpus files are regressions now). */
+    static final List<Known> KNOWN = List.of();
 
     static boolean staged(String applet, String path, Refusal r) {
         for (Staging s : STAGING) if (s.covers(applet, path, r)) return true;

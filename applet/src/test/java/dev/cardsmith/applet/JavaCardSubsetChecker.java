@@ -69,12 +69,17 @@ public final class JavaCardSubsetChecker {
         }
     }
 
+    /** The shared applet layer every applet may use. */
+    static final String PLATFORM = "dev/cardsmith/applet/platform";
+
     private void checkClass(String where, String internalName) {
         if (internalName.startsWith("[")) { checkType(where, Type.getType(internalName)); return; }
         if (internalName.startsWith("javacard/") || internalName.startsWith("javacardx/")) return;
         if (JAVA_LANG_ALLOWED.contains(internalName)) return;
         String pkg = internalName.contains("/") ? internalName.substring(0, internalName.lastIndexOf('/')) : "";
         if (pkg.equals(ownPackage)) return;
+        // the platform layer: compiled into each applet's package by the CAP build (cap-tools/InlineLayer.java)
+        if (pkg.equals(PLATFORM)) return;
         if (internalName.equals("java/lang/String")) fail(where, "String is not a Java Card type");
         else fail(where, "references " + internalName.replace('/', '.') + ", which is outside the Java Card API and this applet's package");
     }

@@ -24,7 +24,8 @@ class MacCompareTest {
 
     /** owner class, method name: the methods that check a MAC received from outside. */
     private static final String[][] MAC_CHECKS = {
-            {"dev/cardsmith/applet/vault/VaultApplet", "restore"},
+            {"dev/cardsmith/applet/vault/PackageStore", "restore"},
+            {"dev/cardsmith/applet/psd/SecureChannel", "verifyMac"},
             {"dev/cardsmith/applet/module/ModuleApplet", "transaction"},
             {"dev/cardsmith/applet/module/Crypto", "unwrapCommand"},
     };
@@ -33,23 +34,32 @@ class MacCompareTest {
     void macChecksUseTheConstantTimeCompare() throws IOException {
         for (String[] m : MAC_CHECKS) {
             List<String> calls = calls(m[0], m[1]);
-            assertTrue(calls.stream().anyMatch(c -> c.endsWith(".macEquals")),
-                    m[0] + "." + m[1] + " must compare its MAC with macEquals (constant time); calls " + calls);
+            assertTrue(calls.stream().anyMatch(c -> c.endsWith(".macEquals") || c.equals(PLATFORM_EQUAL)),
+                    m[0] + "." + m[1] + " must compare its MAC with Bytes.equal (constant time); calls " + calls);
         }
     }
 
+    /** The platform layer's constant-time compare. */
+    static final String PLATFORM_EQUAL = "dev/cardsmith/applet/platform/Bytes.equal";
+    /** owner class, method name: the constant-time compares (the module's own until its migration). */
+    private static final String[][] COMPARES = {
+            {"dev/cardsmith/applet/platform/Bytes", "equal"},
+            {"dev/cardsmith/applet/module/Crypto", "macEquals"},
+    };
+
     @Test
     void theConstantTimeCompareHasNoEarlyExitHelpers() throws IOException {
-        for (String owner : new String[] {"dev/cardsmith/applet/vault/VaultCrypto", "dev/cardsmith/applet/module/Crypto"}) {
-            List<String> calls = calls(owner, "macEquals");
-            assertFalse(calls.stream().anyMatch(c -> c.contains("arrayCompare")), owner + ".macEquals calls " + calls);
+        for (String[] m : COMPARES) {
+            List<String> calls = calls(m[0], m[1]);
+            assertFalse(calls.stream().anyMatch(c -> c.contains("arrayCompare")), m[0] + "." + m[1] + " calls " + calls);
         }
     }
 
     @Test
     void theConstantTimeCompareIsCorrect() throws Exception {
-        for (String cls : new String[] {"dev.cardsmith.applet.vault.VaultCrypto", "dev.cardsmith.applet.module.Crypto"}) {
-            Method eq = Class.forName(cls).getDeclaredMethod("macEquals", byte[].class, short.class, byte[].class, short.class, short.class);
+        for (String[] m : COMPARES) {
+            String cls = m[0].replace('/', '.');
+            Method eq = Class.forName(cls).getDeclaredMethod(m[1], byte[].class, short.class, byte[].class, short.class, short.class);
             eq.setAccessible(true);
             byte[] a = new byte[20];
             byte[] b = new byte[24];

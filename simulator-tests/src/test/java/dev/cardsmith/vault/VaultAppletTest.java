@@ -281,14 +281,14 @@ class VaultAppletTest {
         packaged(p);
         certify(p);
         byte[] chip = f.card.info().chipId();
-        // no challenge
-        assertEquals(0x6986, sw(VaultApdus.wipe(new byte[70])));
+        // no challenge: a missing protocol step, 6985 (was 6986, docs/conventions.md)
+        assertEquals(0x6985, sw(VaultApdus.wipe(new byte[70])));
         // a stranger's signature
         byte[] challenge = f.card.challenge();
         KeyPair stranger = EcP256.generate();
         assertEquals(0x6982, sw(VaultApdus.wipe(sign(stranger, VaultApdus.wipeToBeSigned(chip, challenge)))));
         // the challenge was used up by the failed attempt
-        assertEquals(0x6986, sw(VaultApdus.wipe(f.keys.authorizeWipe(chip, challenge))));
+        assertEquals(0x6985, sw(VaultApdus.wipe(f.keys.authorizeWipe(chip, challenge))));
         // a manufacturer signature over an old challenge does not fit a new one
         byte[] old = f.card.challenge();
         byte[] sigOld = f.keys.authorizeWipe(chip, old);
@@ -298,7 +298,7 @@ class VaultAppletTest {
         byte[] c2 = f.card.challenge();
         f.session.reset();
         f.card.select();
-        assertEquals(0x6986, sw(VaultApdus.wipe(f.keys.authorizeWipe(chip, c2))));
+        assertEquals(0x6985, sw(VaultApdus.wipe(f.keys.authorizeWipe(chip, c2))));
         assertEquals("PROVISIONED", f.card.info().stateName());
         // authorized: works, keeps chip ID and manufacturer key
         wipeAuthorized();

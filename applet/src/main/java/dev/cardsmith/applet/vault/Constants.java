@@ -148,10 +148,11 @@ public final class Constants {
     public static final short SW_SECURITY_STATUS_NOT_SATISFIED = Sw.SECURITY_STATUS_NOT_SATISFIED;
     /** Backup version is not the card's current package version (a superseded backup: rollback). */
     public static final short SW_DATA_INVALID = Sw.REFERENCE_DATA_NOT_USABLE;
-    /** Command not allowed in this lifecycle state, or a write-once value is already written. */
+    /**
+     * Command not allowed in this lifecycle state, a write-once value is already written, or WIPE
+     * without a fresh GET CHALLENGE (a missing protocol step; was 6986 before docs/conventions.md).
+     */
     public static final short SW_CONDITIONS_NOT_SATISFIED = Sw.CONDITIONS_NOT_SATISFIED;
-    /** WIPE without a fresh GET CHALLENGE. */
-    public static final short SW_COMMAND_NOT_ALLOWED = Sw.COMMAND_NOT_ALLOWED;
     /** Malformed TLV, bad field length, a point not on P-256, other chip's backup, certificate not for this chip. */
     public static final short SW_WRONG_DATA = Sw.WRONG_DATA;
     public static final short SW_INCORRECT_P1P2 = Sw.INCORRECT_P1P2;

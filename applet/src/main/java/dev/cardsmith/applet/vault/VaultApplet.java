@@ -223,7 +223,7 @@ public final class VaultApplet extends Applet {
     private void wipe(APDU apdu) {
         short len = io.receive(apdu, (short) 8, Constants.ECDSA_MAX_LENGTH, false);
         if (!st.manufacturerKeySet) ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED);
-        if (!transients.challengeFresh()) ISOException.throwIt(Constants.SW_COMMAND_NOT_ALLOWED);
+        if (!transients.challengeFresh()) ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED); // a missing protocol step
         transients.setChallengeFresh(false);
         byte[] r = transients.ram;
         short o = Transients.OFF_SCRATCH;

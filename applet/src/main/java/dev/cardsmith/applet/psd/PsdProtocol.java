@@ -112,8 +112,8 @@ public final class PsdProtocol {
         INS_REPLACE_MK, IN_ISSUED, 0,
     };
 
-    // ---- status words: the platform table (dev.cardsmith.applet.platform.Sw, docs/conventions.md)
-    public static final short SW_OK = Sw.OK;
+    // ---- status words: aliases of the platform table (dev.cardsmith.applet.platform.Sw,
+    // docs/conventions.md) under the names the host and its tests use; the PSD declares none of its own
     public static final short SW_WRONG_LENGTH = Sw.WRONG_LENGTH;
     public static final short SW_SECURITY_NOT_SATISFIED = Sw.SECURITY_STATUS_NOT_SATISFIED;
     public static final short SW_AUTH_BLOCKED = Sw.AUTH_METHOD_BLOCKED;
@@ -125,6 +125,4 @@ public final class PsdProtocol {
     public static final short SW_CLA_NOT_SUPPORTED = Sw.CLA_NOT_SUPPORTED;
     /** Wrong KRK proof: 63Cx, x = tries left. */
     public static final short SW_WRONG_PROOF_BASE = Sw.VERIFY_FAILED_TRIES;
-    /** An unexpected runtime exception (a bug or platform fault), never a refusal (was SW_UNKNOWN 6F00). */
-    public static final short SW_UNEXPECTED = Sw.UNEXPECTED;
 }

@@ -1,13 +1,12 @@
 package dev.cardsmith.applet.vault;
 
 import dev.cardsmith.applet.platform.CommandTable;
-import dev.cardsmith.applet.platform.Sw;
 
 /**
  * The vault applet's protocol constants (seed 000): class byte, instructions, P1/P2, data
- * object tags, sizes, lifecycle states, the dispatch table and status words. The host builds its
- * APDUs from this class (docs/vault.md documents every value). Status words are the platform
- * table's (docs/conventions.md).
+ * object tags, sizes, lifecycle states and the dispatch table. The host builds its APDUs from this class
+ * (docs/vault.md documents every value). Status words are the platform table's (platform.Sw,
+ * docs/conventions.md).
  */
 public final class Constants {
 
@@ -138,28 +137,9 @@ public final class Constants {
         INS_PROVE, (byte) (IN_PACKAGED | IN_PROVISIONED), 0,
     };
 
-    // ---- status words: the platform table (dev.cardsmith.applet.platform.Sw, docs/conventions.md)
-    public static final short SW_OK = Sw.OK;
-    public static final short SW_MEMORY_FAILURE = Sw.MEMORY_FAILURE;
-    public static final short SW_WRONG_LENGTH = Sw.WRONG_LENGTH;
-    public static final short SW_SECURE_MESSAGING_NOT_SUPPORTED = Sw.SECURE_MESSAGING_NOT_SUPPORTED;
-    public static final short SW_CHAINING_NOT_SUPPORTED = Sw.CHAINING_NOT_SUPPORTED;
-    /** Backup MAC wrong, certificate or WIPE signature wrong. */
-    public static final short SW_SECURITY_STATUS_NOT_SATISFIED = Sw.SECURITY_STATUS_NOT_SATISFIED;
-    /** Backup version is not the card's current package version (a superseded backup: rollback). */
-    public static final short SW_DATA_INVALID = Sw.REFERENCE_DATA_NOT_USABLE;
-    /**
-     * Command not allowed in this lifecycle state, a write-once value is already written, or WIPE
-     * without a fresh GET CHALLENGE (a missing protocol step; was 6986 before docs/conventions.md).
-     */
-    public static final short SW_CONDITIONS_NOT_SATISFIED = Sw.CONDITIONS_NOT_SATISFIED;
-    /** Malformed TLV, bad field length, a point not on P-256, other chip's backup, certificate not for this chip. */
-    public static final short SW_WRONG_DATA = Sw.WRONG_DATA;
-    public static final short SW_INCORRECT_P1P2 = Sw.INCORRECT_P1P2;
-    /** GET DATA of an object that is not present (e.g. no certificate yet). */
-    public static final short SW_REFERENCED_DATA_NOT_FOUND = Sw.REFERENCED_DATA_NOT_FOUND;
-    public static final short SW_INS_NOT_SUPPORTED = Sw.INS_NOT_SUPPORTED;
-    public static final short SW_CLA_NOT_SUPPORTED = Sw.CLA_NOT_SUPPORTED;
-    /** An unexpected runtime exception (a bug or platform fault), never a refusal. */
-    public static final short SW_UNEXPECTED = Sw.UNEXPECTED;
+    // ---- status words: the platform table (dev.cardsmith.applet.platform.Sw), docs/conventions.md.
+    // Vault-specific uses: 6982 backup MAC / certificate or WIPE signature wrong; 6984 a superseded
+    // backup (rollback); 6985 wrong state, manufacturer key already set, WIPE without a fresh
+    // challenge; 6A80 malformed TLV, point not on P-256, other chip's backup, certificate not for
+    // this chip; 6A88 GET DATA of an absent object.
 }

@@ -1,5 +1,6 @@
 package dev.cardsmith.applet.vault;
 
+import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.applet.platform.ApduIo;
 import dev.cardsmith.applet.platform.Bytes;
 import dev.cardsmith.applet.platform.P256;
@@ -65,10 +66,10 @@ final class PackageStore {
             // the pair must match: sign the public point with the private key, verify with the public
             short sigLen = crypto.sign(st.devicePrivate, b, pubOff, Constants.EC_POINT_LENGTH, r, Transients.OFF_SIG);
             if (!crypto.verify(st.devicePublic, b, pubOff, Constants.EC_POINT_LENGTH, r, Transients.OFF_SIG, sigLen)) {
-                ISOException.throwIt(Constants.SW_WRONG_DATA);
+                ISOException.throwIt(Sw.WRONG_DATA);
             }
         } catch (CryptoException e) {
-            ISOException.throwIt(Constants.SW_WRONG_DATA); // a private scalar the engine refuses (0, >= n)
+            ISOException.throwIt(Sw.WRONG_DATA); // a private scalar the engine refuses (0, >= n)
         }
     }
 
@@ -103,7 +104,7 @@ final class PackageStore {
     void storePackage(APDU apdu) {
         short len = io.receive(apdu, (short) 1, Constants.PACKAGE_MAX, false);
         if (!st.manufacturerKeySet || st.packageVersion == (short) 0x7FFF) {
-            ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED);
+            ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
         }
         byte[] buf = apdu.getBuffer();
         checkAndLoadPackage(buf, ISO7816.OFFSET_CDATA, len);
@@ -133,26 +134,26 @@ final class PackageStore {
         short len = io.receive(apdu, (short) (Constants.BACKUP_OVERHEAD + Constants.AES_BLOCK),
                 (short) (Constants.BACKUP_OVERHEAD + Constants.PACKAGE_PADDED_MAX), false);
         short ctLen = (short) (len - Constants.BACKUP_OVERHEAD);
-        if ((short) (ctLen & 0x0F) != 0) ISOException.throwIt(Constants.SW_WRONG_LENGTH);
+        if ((short) (ctLen & 0x0F) != 0) ISOException.throwIt(Sw.WRONG_LENGTH);
         byte[] buf = apdu.getBuffer();
         short b0 = ISO7816.OFFSET_CDATA;
         if (buf[(short) (b0 + Constants.BACKUP_OFF_FORMAT)] != Constants.BACKUP_FORMAT
                 || Util.arrayCompare(buf, (short) (b0 + Constants.BACKUP_OFF_CHIP_ID), st.chipId, (short) 0, Constants.CHIP_ID_LENGTH) != 0) {
-            ISOException.throwIt(Constants.SW_WRONG_DATA); // not this chip's backup
+            ISOException.throwIt(Sw.WRONG_DATA); // not this chip's backup
         }
         byte[] r = transients.ram;
         short macOff = (short) (b0 + Constants.BACKUP_OFF_CIPHERTEXT + ctLen);
         crypto.cmac.mac(st.macKey, buf, b0, (short) (macOff - b0), r, Transients.OFF_SIG);
         if (!Bytes.equal(r, Transients.OFF_SIG, buf, macOff, Constants.MAC_LENGTH)) {
-            ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
+            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
         }
         if (Util.getShort(buf, (short) (b0 + Constants.BACKUP_OFF_VERSION)) != st.packageVersion) {
-            ISOException.throwIt(Constants.SW_DATA_INVALID); // an older (superseded) backup
+            ISOException.throwIt(Sw.REFERENCE_DATA_NOT_USABLE); // an older (superseded) backup
         }
         crypto.cbc(st.encKey, Cipher.MODE_DECRYPT, buf, (short) (b0 + Constants.BACKUP_OFF_IV),
                 buf, (short) (b0 + Constants.BACKUP_OFF_CIPHERTEXT), ctLen, r, Transients.OFF_SCRATCH);
         short plainLen = Bytes.unpad(r, Transients.OFF_SCRATCH, ctLen);
-        if (plainLen < 0) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if (plainLen < 0) ISOException.throwIt(Sw.WRONG_DATA);
         checkAndLoadPackage(r, Transients.OFF_SCRATCH, plainLen);
         commitPackage(r, Transients.OFF_SCRATCH, plainLen, false);
         transients.clearWork();
@@ -169,25 +170,25 @@ final class PackageStore {
         short off = ISO7816.OFFSET_CDATA;
         tlv.start(b, off, len);
         expect(Constants.TAG_FORMAT, (short) 1, (short) 1);
-        if (b[tlv.valueOffset()] != Constants.CERTIFICATE_FORMAT) ISOException.throwIt(Constants.SW_WRONG_DATA);
+        if (b[tlv.valueOffset()] != Constants.CERTIFICATE_FORMAT) ISOException.throwIt(Sw.WRONG_DATA);
         expect(Constants.TAG_CHIP_ID, Constants.CHIP_ID_LENGTH, Constants.CHIP_ID_LENGTH);
         if (Util.arrayCompare(b, tlv.valueOffset(), st.chipId, (short) 0, Constants.CHIP_ID_LENGTH) != 0) {
-            ISOException.throwIt(Constants.SW_WRONG_DATA);
+            ISOException.throwIt(Sw.WRONG_DATA);
         }
         short idLen = expect(Constants.TAG_IDENTITY, Constants.IDENTITY_MIN, Constants.IDENTITY_MAX);
         if (idLen != st.identityLength
                 || Util.arrayCompare(b, tlv.valueOffset(), st.identity, (short) 0, idLen) != 0) {
-            ISOException.throwIt(Constants.SW_WRONG_DATA);
+            ISOException.throwIt(Sw.WRONG_DATA);
         }
         expect(Constants.TAG_DEVICE_PUBLIC_KEY, Constants.EC_POINT_LENGTH, Constants.EC_POINT_LENGTH);
         if (Util.arrayCompare(b, tlv.valueOffset(), st.devicePublicW, (short) 0, Constants.EC_POINT_LENGTH) != 0) {
-            ISOException.throwIt(Constants.SW_WRONG_DATA);
+            ISOException.throwIt(Sw.WRONG_DATA);
         }
         short tbsLen = (short) (tlv.position() - off);
         short sigLen = expect(Constants.TAG_SIGNATURE, (short) 8, Constants.ECDSA_MAX_LENGTH);
         tlv.finish();
         if (!crypto.verify(st.manufacturerKey, b, off, tbsLen, b, tlv.valueOffset(), sigLen)) {
-            ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
+            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
         }
         // bulk bytes first, outside the transaction: in state PACKAGED nothing reads the certificate
         Util.arrayCopyNonAtomic(b, off, st.certificate, (short) 0, len);

@@ -66,7 +66,7 @@ public final class VaultApplet extends Applet {
                     && l == Constants.EC_POINT_LENGTH) {
                 setManufacturerKey(b, tlv.valueOffset());
             } else {
-                ISOException.throwIt(Constants.SW_WRONG_DATA);
+                ISOException.throwIt(Sw.WRONG_DATA);
             }
         }
     }
@@ -96,9 +96,9 @@ public final class VaultApplet extends Applet {
 
     private void dispatch(APDU apdu) {
         byte[] buf = apdu.getBuffer();
-        if (ApduIo.isChained(apdu)) ISOException.throwIt(Constants.SW_CHAINING_NOT_SUPPORTED);
-        if (apdu.isSecureMessagingCLA()) ISOException.throwIt(Constants.SW_SECURE_MESSAGING_NOT_SUPPORTED);
-        if (buf[ISO7816.OFFSET_CLA] != Constants.CLA_PROPRIETARY) ISOException.throwIt(Constants.SW_CLA_NOT_SUPPORTED);
+        if (ApduIo.isChained(apdu)) ISOException.throwIt(Sw.CHAINING_NOT_SUPPORTED);
+        if (apdu.isSecureMessagingCLA()) ISOException.throwIt(Sw.SECURE_MESSAGING_NOT_SUPPORTED);
+        if (buf[ISO7816.OFFSET_CLA] != Constants.CLA_PROPRIETARY) ISOException.throwIt(Sw.CLA_NOT_SUPPORTED);
         byte ins = buf[ISO7816.OFFSET_INS];
         commands.check(ins, st.state);
         short p1p2 = Util.getShort(buf, ISO7816.OFFSET_P1);
@@ -126,7 +126,7 @@ public final class VaultApplet extends Applet {
     }
 
     private static void requireP1P2(short actual, short expected) {
-        if (actual != expected) ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+        if (actual != expected) ISOException.throwIt(Sw.INCORRECT_P1P2);
     }
 
     /** Sets the manufacturer key from a checked P-256 point (no transaction: see putManufacturerKey). */
@@ -177,19 +177,19 @@ public final class VaultApplet extends Applet {
                 len = Util.arrayCopyNonAtomic(st.chipId, (short) 0, buf, (short) 0, Constants.CHIP_ID_LENGTH);
                 break;
             case Constants.P1P2_MANUFACTURER_KEY:
-                if (!st.manufacturerKeySet) ISOException.throwIt(Constants.SW_REFERENCED_DATA_NOT_FOUND);
+                if (!st.manufacturerKeySet) ISOException.throwIt(Sw.REFERENCED_DATA_NOT_FOUND);
                 len = st.manufacturerKey.getW(buf, (short) 0);
                 break;
             case Constants.P1P2_DEVICE_PUBLIC_KEY:
-                if (!st.hasPackage()) ISOException.throwIt(Constants.SW_REFERENCED_DATA_NOT_FOUND);
+                if (!st.hasPackage()) ISOException.throwIt(Sw.REFERENCED_DATA_NOT_FOUND);
                 len = Util.arrayCopyNonAtomic(st.devicePublicW, (short) 0, buf, (short) 0, Constants.EC_POINT_LENGTH);
                 break;
             case Constants.P1P2_CERTIFICATE:
-                if (st.state != Constants.STATE_PROVISIONED) ISOException.throwIt(Constants.SW_REFERENCED_DATA_NOT_FOUND);
+                if (st.state != Constants.STATE_PROVISIONED) ISOException.throwIt(Sw.REFERENCED_DATA_NOT_FOUND);
                 len = Util.arrayCopyNonAtomic(st.certificate, (short) 0, buf, (short) 0, st.certificateLength);
                 break;
             default:
-                ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+                ISOException.throwIt(Sw.INCORRECT_P1P2);
         }
         apdu.setOutgoingAndSend((short) 0, len);
     }
@@ -197,7 +197,7 @@ public final class VaultApplet extends Applet {
     /** One-shot SET MANUFACTURER KEY (claims 2, 19): only while unset and before any package. */
     private void putManufacturerKey(APDU apdu) {
         io.receive(apdu, Constants.EC_POINT_LENGTH, Constants.EC_POINT_LENGTH, false);
-        if (st.manufacturerKeySet) ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED);
+        if (st.manufacturerKeySet) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
         // no transaction: Key.setW is not transactional on every card. The key is written while
         // manufacturerKeySet is false (nothing uses it), then the flag - one field write, atomic
         // by the JCRE - makes it live; a tear in between leaves the key unset, PUT DATA again.
@@ -222,8 +222,8 @@ public final class VaultApplet extends Applet {
      */
     private void wipe(APDU apdu) {
         short len = io.receive(apdu, (short) 8, Constants.ECDSA_MAX_LENGTH, false);
-        if (!st.manufacturerKeySet) ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED);
-        if (!transients.challengeFresh()) ISOException.throwIt(Constants.SW_CONDITIONS_NOT_SATISFIED); // a missing protocol step
+        if (!st.manufacturerKeySet) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
+        if (!transients.challengeFresh()) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED); // a missing protocol step
         transients.setChallengeFresh(false);
         byte[] r = transients.ram;
         short o = Transients.OFF_SCRATCH;
@@ -232,7 +232,7 @@ public final class VaultApplet extends Applet {
         o = Util.arrayCopyNonAtomic(r, Transients.OFF_CHALLENGE, r, o, Constants.CHALLENGE_LENGTH);
         if (!crypto.verify(st.manufacturerKey, r, Transients.OFF_SCRATCH, (short) (o - Transients.OFF_SCRATCH),
                 apdu.getBuffer(), ISO7816.OFFSET_CDATA, len)) {
-            ISOException.throwIt(Constants.SW_SECURITY_STATUS_NOT_SATISFIED);
+            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
         }
         st.erasePackage();
     }
@@ -246,7 +246,7 @@ public final class VaultApplet extends Applet {
      */
     private void prove(APDU apdu, short p1p2) {
         if (p1p2 != Constants.P2_PROVE_CHANNEL_KEY && p1p2 != Constants.P2_PROVE_DEVICE_KEY) {
-            ISOException.throwIt(Constants.SW_INCORRECT_P1P2);
+            ISOException.throwIt(Sw.INCORRECT_P1P2);
         }
         short len = io.receive(apdu, (short) 1, Constants.PROVE_CHALLENGE_MAX, false);
         byte[] buf = apdu.getBuffer();

@@ -24,25 +24,31 @@ class MacCompareTest {
 
     /** owner class, method name: the methods that check a MAC received from outside. */
     private static final String[][] MAC_CHECKS = {
-            {"dev/cardsmith/applet/vault/VaultApplet", "restore"},
+            {"dev/cardsmith/applet/vault/PackageStore", "restore"},
+            {"dev/cardsmith/applet/psd/SecureChannel", "verifyMac"},
             {"dev/cardsmith/applet/module/CentralSession", "transaction"},
             {"dev/cardsmith/applet/module/SecureMessaging", "unwrapCommand"},
     };
-    /** The layer's constant-time compare (the module's own macEquals moved there). */
-    private static final String LAYER_EQUAL = "dev/cardsmith/applet/platform/Bytes.equal";
 
     @Test
     void macChecksUseTheConstantTimeCompare() throws IOException {
         for (String[] m : MAC_CHECKS) {
             List<String> calls = calls(m[0], m[1]);
-            assertTrue(calls.stream().anyMatch(c -> c.endsWith(".macEquals") || c.equals(LAYER_EQUAL)),
-                    m[0] + "." + m[1] + " must compare its MAC with macEquals or Bytes.equal (constant time); calls " + calls);
+            assertTrue(calls.stream().anyMatch(c -> c.endsWith(".macEquals") || c.equals(PLATFORM_EQUAL)),
+                    m[0] + "." + m[1] + " must compare its MAC with Bytes.equal (constant time); calls " + calls);
         }
     }
 
+    /** The platform layer's constant-time compare. */
+    static final String PLATFORM_EQUAL = "dev/cardsmith/applet/platform/Bytes.equal";
+    /** owner class, method name: the constant-time compares. */
+    private static final String[][] COMPARES = {
+            {"dev/cardsmith/applet/platform/Bytes", "equal"},
+    };
+
     @Test
     void theConstantTimeCompareHasNoEarlyExitHelpers() throws IOException {
-        for (String[] m : new String[][] {{"dev/cardsmith/applet/vault/VaultCrypto", "macEquals"}, {"dev/cardsmith/applet/platform/Bytes", "equal"}}) {
+        for (String[] m : COMPARES) {
             List<String> calls = calls(m[0], m[1]);
             assertFalse(calls.stream().anyMatch(c -> c.contains("arrayCompare")), m[0] + "." + m[1] + " calls " + calls);
         }
@@ -50,8 +56,8 @@ class MacCompareTest {
 
     @Test
     void theConstantTimeCompareIsCorrect() throws Exception {
-        for (String[] m : new String[][] {{"dev.cardsmith.applet.vault.VaultCrypto", "macEquals"}, {"dev.cardsmith.applet.platform.Bytes", "equal"}}) {
-            String cls = m[0];
+        for (String[] m : COMPARES) {
+            String cls = m[0].replace('/', '.');
             Method eq = Class.forName(cls).getDeclaredMethod(m[1], byte[].class, short.class, byte[].class, short.class, short.class);
             eq.setAccessible(true);
             byte[] a = new byte[20];

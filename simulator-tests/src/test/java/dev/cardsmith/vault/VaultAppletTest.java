@@ -284,14 +284,14 @@ class VaultAppletTest {
         packaged(p);
         certify(p);
         byte[] chip = f.card.info().chipId();
-        // no challenge
-        assertEquals(0x6986, sw(VaultApdus.wipe(new byte[70])));
+        // no challenge: a missing protocol step, 6985 (was 6986, docs/conventions.md)
+        assertEquals(0x6985, sw(VaultApdus.wipe(new byte[70])));
         // a stranger's signature
         byte[] challenge = f.card.challenge();
         KeyPair stranger = EcP256.generate();
         assertEquals(0x6982, sw(VaultApdus.wipe(sign(stranger, VaultApdus.wipeToBeSigned(chip, challenge)))));
         // the challenge was used up by the failed attempt
-        assertEquals(0x6986, sw(VaultApdus.wipe(f.keys.authorizeWipe(chip, challenge))));
+        assertEquals(0x6985, sw(VaultApdus.wipe(f.keys.authorizeWipe(chip, challenge))));
         // a manufacturer signature over an old challenge does not fit a new one
         byte[] old = f.card.challenge();
         byte[] sigOld = f.keys.authorizeWipe(chip, old);
@@ -301,7 +301,7 @@ class VaultAppletTest {
         byte[] c2 = f.card.challenge();
         f.session.reset();
         f.card.select();
-        assertEquals(0x6986, sw(VaultApdus.wipe(f.keys.authorizeWipe(chip, c2))));
+        assertEquals(0x6985, sw(VaultApdus.wipe(f.keys.authorizeWipe(chip, c2))));
         assertEquals("PROVISIONED", f.card.info().stateName());
         // authorized: works, keeps chip ID and manufacturer key
         wipeAuthorized();
@@ -362,16 +362,20 @@ class VaultAppletTest {
         assertEquals(0x6D00, sw(new CommandAPDU(0x80, 0x42, 0, 0, 256)));
         assertEquals(0x6A86, sw(new CommandAPDU(0x80, Constants.INS_GET_DATA, 0x00, 0x99, 256)));
         assertEquals(0x6A86, sw(new CommandAPDU(0x80, Constants.INS_STORE_PACKAGE, 1, 0, new byte[10])));
-        assertEquals(0x6A86, sw(new CommandAPDU(0x80, Constants.INS_PROVE, 0, 3, new byte[10])));
         assertEquals(0x6A86, sw(new CommandAPDU(0x80, Constants.INS_GET_CHALLENGE, 0, 1, 16)));
         // data on the case-2 GET DATA / GET CHALLENGE: 6700 under T=1 only (jCardSim runs T=0, where
         // P3 is Le and must not be read as Lc): see dev.cardsmith.applets.CaseTwoT0Test
-        assertEquals(0x6700, sw(new CommandAPDU(0x80, Constants.INS_PROVE, 0, 1, 256)));
-        assertEquals(0x6700, sw(new CommandAPDU(0x80, Constants.INS_PROVE, 0, 1, new byte[65], 256)));
         assertEquals(0x6700, sw(new CommandAPDU(0x80, Constants.INS_STORE_PACKAGE, 0, 0, 256)));
         assertEquals(0x6700, sw(new CommandAPDU(0x80, Constants.INS_WIPE, 0, 0, new byte[7])));
+        // the dispatch table (Constants.COMMANDS) answers for the state before any header check:
+        // PROVE in EMPTY is 6985 whatever its P2 or length (docs/conventions.md, SW changes)
+        assertEquals(0x6985, sw(new CommandAPDU(0x80, Constants.INS_PROVE, 0, 3, new byte[10])));
         assertEquals(0x6985, sw(VaultApdus.prove(Constants.P2_PROVE_CHANNEL_KEY, new byte[8])));
         assertEquals(0x6985, sw(VaultApdus.storeCertificate(new byte[20])));
+        packaged(pkg(IMEI));
+        assertEquals(0x6A86, sw(new CommandAPDU(0x80, Constants.INS_PROVE, 0, 3, new byte[10])));
+        assertEquals(0x6700, sw(new CommandAPDU(0x80, Constants.INS_PROVE, 0, 1, 256)));
+        assertEquals(0x6700, sw(new CommandAPDU(0x80, Constants.INS_PROVE, 0, 1, new byte[65], 256)));
     }
 
     @Test

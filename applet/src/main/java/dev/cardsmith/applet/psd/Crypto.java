@@ -1,5 +1,8 @@
 package dev.cardsmith.applet.psd;
 
+import dev.cardsmith.applet.platform.AesCmac;
+import dev.cardsmith.applet.platform.Bytes;
+
 import javacard.framework.JCSystem;
 import javacard.framework.Util;
 import javacard.security.AESKey;
@@ -7,7 +10,7 @@ import javacard.security.RandomData;
 import javacardx.crypto.Cipher;
 
 /**
- * Crypto engines, created once: AES-ECB/CBC, CMAC, random; the SCP03 KDF (Amendment D 6.2.2,
+ * Crypto engines, created once: AES-ECB/CBC, CMAC (the platform layer's), random; the SCP03 KDF (Amendment D 6.2.2,
  * NIST SP 800-108 counter mode with the 8-bit counter in the middle) and RFC 3394 key unwrap.
  */
 final class Crypto {
@@ -26,7 +29,7 @@ final class Crypto {
     Crypto() {
         ecb = Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_ECB_NOPAD, false);
         cbc = Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_CBC_NOPAD, false);
-        cmac = new AesCmac(Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_ECB_NOPAD, false));
+        cmac = new AesCmac(Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_ECB_NOPAD, false), true);
         random = RandomData.getInstance(RandomData.ALG_SECURE_RANDOM);
         scratch = JCSystem.makeTransientByteArray((short) 112, JCSystem.CLEAR_ON_DESELECT);
     }
@@ -44,8 +47,7 @@ final class Crypto {
         s[(short) (S_KDF + 15)] = 1;
         cmac.init(key);
         cmac.update(s, S_KDF, (short) 16);
-        cmac.update(ctx, ctxOff, ctxLen);
-        cmac.doFinal(s, S_MISC);
+        cmac.sign(ctx, ctxOff, ctxLen, s, S_MISC);
         Util.arrayCopyNonAtomic(s, S_MISC, out, outOff, (short) (lBits / 8));
         Util.arrayFillNonAtomic(s, S_MISC, (short) 16, (byte) 0);
     }
@@ -69,20 +71,10 @@ final class Crypto {
                 Util.arrayCopyNonAtomic(s, (short) (S_UNWRAP + 8), s, (short) (S_KEY + (i - 1) * 8), (short) 8);
             }
         }
-        boolean ok = equal(s, S_UNWRAP, RFC3394_IV, (short) 0, (short) 8);
+        boolean ok = Bytes.equal(s, S_UNWRAP, RFC3394_IV, (short) 0, (short) 8);
         Util.arrayFillNonAtomic(s, S_UNWRAP, (short) 32, (byte) 0);
         if (!ok) Util.arrayFillNonAtomic(s, S_KEY, (short) 16, (byte) 0);
         return ok;
-    }
-
-    /**
-     * Constant-time comparison for MACs, cryptograms and proofs: Util.arrayCompare stops at the
-     * first differing byte, and its timing tells an attacker how many leading bytes were right.
-     */
-    static boolean equal(byte[] a, short aOff, byte[] b, short bOff, short len) {
-        byte diff = 0;
-        for (short i = 0; i < len; i++) diff |= (byte) (a[(short) (aOff + i)] ^ b[(short) (bOff + i)]);
-        return diff == 0;
     }
 
     void wipeKey() {

@@ -1,5 +1,10 @@
 package dev.cardsmith.applet.psd;
 
+import dev.cardsmith.applet.platform.ApduIo;
+import dev.cardsmith.applet.platform.Bytes;
+import dev.cardsmith.applet.platform.CommandTable;
+import dev.cardsmith.applet.platform.InstallParams;
+import dev.cardsmith.applet.platform.Sw;
 import javacard.framework.APDU;
 import javacard.framework.Applet;
 import javacard.framework.ISO7816;
@@ -7,7 +12,6 @@ import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 import javacard.framework.Util;
 import javacard.security.AESKey;
-import javacard.security.CryptoException;
 
 /**
  * Personal security device (seed 001): a non-mutable unique ID, a security executive
@@ -25,6 +29,8 @@ public final class PsdApplet extends Applet {
     private final Persistent p;
     private final Crypto crypto;
     private final SecureChannel sc;
+    private final ApduIo io;
+    private final CommandTable commands;
     /** [0] executive unlocked (CLEAR_ON_DESELECT: a tear, reset or deselect relocks). */
     private final byte[] exec;
 
@@ -36,6 +42,8 @@ public final class PsdApplet extends Applet {
         p = new Persistent();
         crypto = new Crypto();
         sc = new SecureChannel(crypto);
+        io = new ApduIo((short) 0);
+        commands = new CommandTable(PsdProtocol.COMMANDS);
         exec = JCSystem.makeTransientByteArray((short) 1, JCSystem.CLEAR_ON_DESELECT);
         byte[] idBuf = crypto.scratch;
         byte idLen;
@@ -51,13 +59,10 @@ public final class PsdApplet extends Applet {
     }
 
     public static void install(byte[] bArray, short bOffset, byte bLength) {
-        short o = bOffset;
-        short aidOff = (short) (o + 1);
-        byte aidLen = bArray[o];
-        o = (short) (o + 1 + aidLen);
-        o = (short) (o + 1 + bArray[o]);
-        byte paramLen = bArray[o];
-        new PsdApplet(bArray, (short) (o + 1), paramLen).register(bArray, aidOff, aidLen);
+        short paramOff = InstallParams.paramsOffset(bArray, bOffset, bLength);
+        byte paramLen = (byte) InstallParams.paramsLength(bArray, bOffset, bLength);
+        new PsdApplet(bArray, paramOff, paramLen)
+                .register(bArray, InstallParams.aidOffset(bArray, bOffset), InstallParams.aidLength(bArray, bOffset));
     }
 
     @Override
@@ -82,15 +87,13 @@ public final class PsdApplet extends Applet {
             return;
         }
         try {
+            if (io.begin(apdu)) return;
             dispatch(apdu, buf);
-        } catch (ISOException e) {
-            throw e;
-        } catch (CryptoException e) {
-            ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
-        } catch (ArrayIndexOutOfBoundsException e) {
-            ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
         } catch (RuntimeException e) {
-            ISOException.throwIt(PsdProtocol.SW_CONDITIONS_NOT_SATISFIED);
+            // the one exception policy (docs/conventions.md): refusals keep their SW, anything else is 6F01
+            short sw = Sw.forException(e);
+            crypto.cmac.clear();
+            ISOException.throwIt(sw);
         } finally {
             crypto.wipeKey();
             // the executive is unlocked only inside the session that unlocked it
@@ -106,12 +109,10 @@ public final class PsdApplet extends Applet {
             ISOException.throwIt(PsdProtocol.SW_CLA_NOT_SUPPORTED);
         }
         boolean secured = (cla & (byte) 0x04) != 0;
+        commands.check(ins, p.state());
         // GET DATA is case 2 (P3 = Le): receiving would read Le as Lc on T=0
         short lc = 0;
-        if (ins != PsdProtocol.INS_GET_DATA) {
-            lc = apdu.setIncomingAndReceive();
-            if (lc != (short) (buf[ISO7816.OFFSET_LC] & 0xFF)) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
-        }
+        if (ins != PsdProtocol.INS_GET_DATA) lc = io.receive(apdu, (short) 0, (short) 255, false);
         if (!secured && sc.authenticated() && ins != PsdProtocol.INS_GET_DATA) {
             // a plain command in the middle of a session ends the session (GP CS 10.2)
             sc.close();
@@ -148,11 +149,8 @@ public final class PsdApplet extends Applet {
             case PsdProtocol.INS_UNLOCK:
                 unlock(apdu, buf, lc, secured);
                 return;
-            case PsdProtocol.INS_REPLACE_MK:
+            default: // INS_REPLACE_MK: the table has no other row
                 replaceMk(apdu, buf, lc, secured);
-                return;
-            default:
-                ISOException.throwIt(PsdProtocol.SW_INS_NOT_SUPPORTED);
         }
     }
 
@@ -192,7 +190,7 @@ public final class PsdApplet extends Applet {
     /** INJECT KEYS (claims 8-14): once, under the transport key, then the transport key is wiped. */
     private void injectKeys(byte[] buf, short lc) {
         if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
-        if (p.state() != PsdProtocol.STATE_INSTALLED || !p.transportKey.isInitialized()) {
+        if (!p.transportKey.isInitialized()) {
             ISOException.throwIt(PsdProtocol.SW_CONDITIONS_NOT_SATISFIED);
         }
         if (lc != PsdProtocol.INJECT_LEN) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
@@ -221,7 +219,6 @@ public final class PsdApplet extends Applet {
     }
 
     private void initializeUpdate(APDU apdu, byte[] buf, short lc) {
-        if (p.state() != PsdProtocol.STATE_ISSUED) ISOException.throwIt(PsdProtocol.SW_CONDITIONS_NOT_SATISFIED);
         byte kvn = buf[ISO7816.OFFSET_P1];
         if (buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
         if (kvn != 0 && kvn != p.vars[Persistent.V_MK_KVN]) ISOException.throwIt(PsdProtocol.SW_REFERENCED_DATA_NOT_FOUND);
@@ -241,7 +238,7 @@ public final class PsdApplet extends Applet {
         // decrement first (a single-byte write is atomic): a tear during the check costs a try
         p.vars[Persistent.V_TRIES] = (byte) (tries - 1);
         crypto.kdf(p.krk, PsdProtocol.DC_UNLOCK_PROOF, (short) 128, sc.context(), (short) 0, (short) 16, crypto.scratch, Crypto.S_KEY);
-        boolean ok = Crypto.equal(crypto.scratch, Crypto.S_KEY, buf, ISO7816.OFFSET_CDATA, PsdProtocol.PROOF_LEN);
+        boolean ok = Bytes.equal(crypto.scratch, Crypto.S_KEY, buf, ISO7816.OFFSET_CDATA, PsdProtocol.PROOF_LEN);
         crypto.wipeKey();
         if (!ok) {
             exec[0] = 0;

@@ -1,5 +1,8 @@
 package dev.cardsmith.applet.psd;
 
+import dev.cardsmith.applet.platform.CommandTable;
+import dev.cardsmith.applet.platform.Sw;
+
 /**
  * Every value of the PSD applet's APDU protocol (docs/psd.md): instruction bytes, P1/P2,
  * lengths, states, SCP03 constants (GlobalPlatform Card Specification v2.3 Amendment D) and the
@@ -91,18 +94,35 @@ public final class PsdProtocol {
     public static final byte TAG_DF_NAME = (byte) 0x84;
     public static final byte TAG_PROPRIETARY = (byte) 0x85;
 
-    // ---- status words (ISO 7816-4)
-    public static final short SW_OK = (short) 0x9000;
-    public static final short SW_WRONG_LENGTH = (short) 0x6700;
-    public static final short SW_SECURITY_NOT_SATISFIED = (short) 0x6982;
-    public static final short SW_AUTH_BLOCKED = (short) 0x6983;
-    public static final short SW_CONDITIONS_NOT_SATISFIED = (short) 0x6985;
-    public static final short SW_WRONG_DATA = (short) 0x6A80;
-    public static final short SW_INCORRECT_P1P2 = (short) 0x6A86;
-    public static final short SW_REFERENCED_DATA_NOT_FOUND = (short) 0x6A88;
-    public static final short SW_INS_NOT_SUPPORTED = (short) 0x6D00;
-    public static final short SW_CLA_NOT_SUPPORTED = (short) 0x6E00;
+    /** Lifecycle state masks of the dispatch table (bit s = state s). */
+    static final byte IN_INSTALLED = (byte) (1 << STATE_INSTALLED);
+    static final byte IN_ISSUED = (byte) (1 << STATE_ISSUED);
+
+    /**
+     * The lifecycle dispatch table (CommandTable rows: INS, states, flags), checked before any
+     * handler: INJECT KEYS only while INSTALLED, the secure channel and what it carries only
+     * once ISSUED; every other state answers 6985. docs/psd.md has the same matrix.
+     */
+    static final byte[] COMMANDS = {
+        INS_GET_DATA, CommandTable.ANY_STATE, 0,
+        INS_INJECT_KEYS, IN_INSTALLED, 0,
+        INS_INITIALIZE_UPDATE, IN_ISSUED, 0,
+        INS_EXTERNAL_AUTHENTICATE, IN_ISSUED, 0,
+        INS_UNLOCK, IN_ISSUED, 0,
+        INS_REPLACE_MK, IN_ISSUED, 0,
+    };
+
+    // ---- status words: aliases of the platform table (dev.cardsmith.applet.platform.Sw,
+    // docs/conventions.md) under the names the host and its tests use; the PSD declares none of its own
+    public static final short SW_WRONG_LENGTH = Sw.WRONG_LENGTH;
+    public static final short SW_SECURITY_NOT_SATISFIED = Sw.SECURITY_STATUS_NOT_SATISFIED;
+    public static final short SW_AUTH_BLOCKED = Sw.AUTH_METHOD_BLOCKED;
+    public static final short SW_CONDITIONS_NOT_SATISFIED = Sw.CONDITIONS_NOT_SATISFIED;
+    public static final short SW_WRONG_DATA = Sw.WRONG_DATA;
+    public static final short SW_INCORRECT_P1P2 = Sw.INCORRECT_P1P2;
+    public static final short SW_REFERENCED_DATA_NOT_FOUND = Sw.REFERENCED_DATA_NOT_FOUND;
+    public static final short SW_INS_NOT_SUPPORTED = Sw.INS_NOT_SUPPORTED;
+    public static final short SW_CLA_NOT_SUPPORTED = Sw.CLA_NOT_SUPPORTED;
     /** Wrong KRK proof: 63Cx, x = tries left. */
-    public static final short SW_WRONG_PROOF_BASE = (short) 0x63C0;
-    public static final short SW_UNKNOWN = (short) 0x6F00;
+    public static final short SW_WRONG_PROOF_BASE = Sw.VERIFY_FAILED_TRIES;
 }

@@ -1,5 +1,7 @@
 package dev.cardsmith.applet.psd;
 
+import dev.cardsmith.applet.platform.Bytes;
+
 import javacard.framework.APDU;
 import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
@@ -113,7 +115,7 @@ final class SecureChannel {
         }
         verifyMac(buf, lc);
         crypto.kdf(sMac, PsdProtocol.DC_HOST_CRYPTOGRAM, (short) 64, ram, R_CTX, (short) 16, ram, R_TMP);
-        if (!Crypto.equal(ram, R_TMP, buf, ISO7816.OFFSET_CDATA, PsdProtocol.CRYPTOGRAM_LEN)) {
+        if (!Bytes.equal(ram, R_TMP, buf, ISO7816.OFFSET_CDATA, PsdProtocol.CRYPTOGRAM_LEN)) {
             close();
             ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
         }
@@ -130,10 +132,9 @@ final class SecureChannel {
         }
         crypto.cmac.init(sMac);
         crypto.cmac.update(ram, R_CHAIN, (short) 16);
-        crypto.cmac.update(buf, (short) 0, (short) (ISO7816.OFFSET_CDATA + lc - PsdProtocol.MAC_LEN));
-        crypto.cmac.doFinal(ram, R_TMP);
+        crypto.cmac.sign(buf, (short) 0, (short) (ISO7816.OFFSET_CDATA + lc - PsdProtocol.MAC_LEN), ram, R_TMP);
         short macOff = (short) (ISO7816.OFFSET_CDATA + lc - PsdProtocol.MAC_LEN);
-        if (!Crypto.equal(ram, R_TMP, buf, macOff, PsdProtocol.MAC_LEN)) {
+        if (!Bytes.equal(ram, R_TMP, buf, macOff, PsdProtocol.MAC_LEN)) {
             close();
             ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
         }
@@ -159,13 +160,11 @@ final class SecureChannel {
             crypto.cbc.init(sEnc, Cipher.MODE_DECRYPT, ram, R_TMP, (short) 16);
             crypto.cbc.doFinal(buf, ISO7816.OFFSET_CDATA, n, buf, ISO7816.OFFSET_CDATA);
             // ISO/IEC 9797-1 padding method 2
-            short end = (short) (ISO7816.OFFSET_CDATA + n - 1);
-            while (end >= ISO7816.OFFSET_CDATA && buf[end] == 0) end--;
-            if (end < ISO7816.OFFSET_CDATA || buf[end] != (byte) 0x80) {
+            n = Bytes.unpad(buf, ISO7816.OFFSET_CDATA, n);
+            if (n < 0) {
                 close();
                 ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
             }
-            n = (short) (end - ISO7816.OFFSET_CDATA);
         }
         return n;
     }
@@ -193,9 +192,7 @@ final class SecureChannel {
     short wrapResponse(byte[] buf, short len) {
         if ((flags[1] & PsdProtocol.SL_R_MAC) == 0) return len;
         if ((flags[1] & PsdProtocol.SL_R_ENC) != 0 && len > 0) {
-            buf[len] = (byte) 0x80;
-            short padded = (short) ((len + 16) & (short) 0xFFF0);
-            Util.arrayFillNonAtomic(buf, (short) (len + 1), (short) (padded - len - 1), (byte) 0);
+            short padded = Bytes.pad(buf, (short) 0, len);
             icv((byte) 0x80);
             crypto.cbc.init(sEnc, Cipher.MODE_ENCRYPT, ram, R_TMP, (short) 16);
             crypto.cbc.doFinal(buf, (short) 0, padded, buf, (short) 0);
@@ -206,8 +203,7 @@ final class SecureChannel {
         crypto.cmac.update(buf, (short) 0, len);
         buf[(short) (len + PsdProtocol.MAC_LEN)] = (byte) 0x90;
         buf[(short) (len + PsdProtocol.MAC_LEN + 1)] = (byte) 0x00;
-        crypto.cmac.update(buf, (short) (len + PsdProtocol.MAC_LEN), (short) 2);
-        crypto.cmac.doFinal(ram, R_TMP);
+        crypto.cmac.sign(buf, (short) (len + PsdProtocol.MAC_LEN), (short) 2, ram, R_TMP);
         Util.arrayCopyNonAtomic(ram, R_TMP, buf, len, PsdProtocol.MAC_LEN);
         return (short) (len + PsdProtocol.MAC_LEN);
     }

@@ -1,9 +1,12 @@
 package dev.cardsmith.applet.vault;
 
+import dev.cardsmith.applet.platform.CommandTable;
+
 /**
  * The vault applet's protocol constants (seed 000): class byte, instructions, P1/P2, data
- * object tags, sizes, lifecycle states and status words. The host builds its APDUs from this
- * class (docs/vault.md documents every value). Status words are all ISO 7816-4 values.
+ * object tags, sizes, lifecycle states and the dispatch table. The host builds its APDUs from this class
+ * (docs/vault.md documents every value). Status words are the platform table's (platform.Sw,
+ * docs/conventions.md).
  */
 public final class Constants {
 
@@ -114,25 +117,29 @@ public final class Constants {
 
     // ---- install parameters (value of GP tag C9): TLVs C1 chip ID, C2 manufacturer key ---
 
-    // ---- status words (ISO 7816-4) --------------------------------------------------------
-    public static final short SW_OK = (short) 0x9000;
-    public static final short SW_MEMORY_FAILURE = (short) 0x6581;
-    public static final short SW_WRONG_LENGTH = (short) 0x6700;
-    public static final short SW_SECURE_MESSAGING_NOT_SUPPORTED = (short) 0x6882;
-    public static final short SW_CHAINING_NOT_SUPPORTED = (short) 0x6884;
-    /** Backup MAC wrong or WIPE signature wrong. */
-    public static final short SW_SECURITY_STATUS_NOT_SATISFIED = (short) 0x6982;
-    /** Backup version is not the card's current package version (rollback), or a crypto failure. */
-    public static final short SW_DATA_INVALID = (short) 0x6984;
-    /** Command not allowed in this lifecycle state, or a write-once value is already written. */
-    public static final short SW_CONDITIONS_NOT_SATISFIED = (short) 0x6985;
-    /** WIPE without a fresh GET CHALLENGE. */
-    public static final short SW_COMMAND_NOT_ALLOWED = (short) 0x6986;
-    /** Malformed TLV, bad field length, other chip's backup, certificate not for this chip. */
-    public static final short SW_WRONG_DATA = (short) 0x6A80;
-    public static final short SW_INCORRECT_P1P2 = (short) 0x6A86;
-    /** GET DATA of an object that is not present (e.g. no certificate yet). */
-    public static final short SW_REFERENCED_DATA_NOT_FOUND = (short) 0x6A88;
-    public static final short SW_INS_NOT_SUPPORTED = (short) 0x6D00;
-    public static final short SW_CLA_NOT_SUPPORTED = (short) 0x6E00;
+    /** Lifecycle state masks of the dispatch table (bit s = state s). */
+    static final byte IN_EMPTY = (byte) (1 << STATE_EMPTY);
+    static final byte IN_PACKAGED = (byte) (1 << STATE_PACKAGED);
+    static final byte IN_PROVISIONED = (byte) (1 << STATE_PROVISIONED);
+
+    /**
+     * The lifecycle dispatch table (CommandTable rows: INS, states, flags): which command each
+     * state allows; every other state answers 6985. docs/vault.md has the same matrix.
+     */
+    static final byte[] COMMANDS = {
+        INS_GET_DATA, CommandTable.ANY_STATE, 0,
+        INS_PUT_DATA, IN_EMPTY, 0,
+        INS_STORE_PACKAGE, IN_EMPTY, 0,
+        INS_STORE_CERTIFICATE, IN_PACKAGED, 0,
+        INS_RESTORE, IN_EMPTY, 0,
+        INS_GET_CHALLENGE, CommandTable.ANY_STATE, 0,
+        INS_WIPE, CommandTable.ANY_STATE, 0,
+        INS_PROVE, (byte) (IN_PACKAGED | IN_PROVISIONED), 0,
+    };
+
+    // ---- status words: the platform table (dev.cardsmith.applet.platform.Sw), docs/conventions.md.
+    // Vault-specific uses: 6982 backup MAC / certificate or WIPE signature wrong; 6984 a superseded
+    // backup (rollback); 6985 wrong state, manufacturer key already set, WIPE without a fresh
+    // challenge; 6A80 malformed TLV, point not on P-256, other chip's backup, certificate not for
+    // this chip; 6A88 GET DATA of an absent object.
 }

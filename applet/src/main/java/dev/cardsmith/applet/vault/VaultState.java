@@ -1,5 +1,6 @@
 package dev.cardsmith.applet.vault;
 
+import dev.cardsmith.applet.platform.P256;
 import javacard.framework.JCSystem;
 import javacard.framework.Util;
 import javacard.security.AESKey;

@@ -18,6 +18,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every piece of the platform layer, on card: {@link PlatformTestApplet} in jCardSim. */
 class PlatformLayerTest {
@@ -398,5 +399,28 @@ class PlatformLayerTest {
         byte[] c = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, c, a.length, b.length);
         return c;
+    }
+
+    // ---- robustness (what AllAppletsRobustnessTest asks of every registered applet) -------------
+
+    @Test
+    void malformedCommandsGetIsoStatusWordsAndNever6F00() {
+        Random rnd = new Random(0xC0FFEE);
+        int[] classes = {0x00, 0x80, 0x84, 0x90, 0x0C, 0xFF, 0x10, 0xE0};
+        for (int i = 0; i < 3000; i++) {
+            int ins = 0x10 + 2 * rnd.nextInt(12); // the test applet's INS, THROW excluded below
+            if (ins == 0x1C) continue;
+            int len = rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(rnd.nextBoolean() ? 16 : 255) + 1;
+            byte[] body = new byte[len];
+            rnd.nextBytes(body);
+            if (len > 2 && rnd.nextBoolean()) { body[0] = (byte) (0x80 + rnd.nextInt(0x40)); body[1] = (byte) rnd.nextInt(256); }
+            byte[] r = send(classes[rnd.nextInt(classes.length)], ins, rnd.nextInt(256), rnd.nextInt(256), body);
+            int sw = sw(r);
+            int sw1 = sw >> 8;
+            String what = String.format("INS %02X Lc=%d -> %04X", ins, len, sw);
+            assertTrue(sw != 0x6F00 && sw != (Sw.UNEXPECTED & 0xFFFF), what + ": an uncaught / unexpected exception");
+            assertTrue(sw == 0x9000 || (sw1 >= 0x61 && sw1 <= 0x6F) || sw1 == 0x63, what + " outside ISO 7816-4");
+            if (i % 200 == 0) sim.selectApplet(AIDUtil.create(AID_BYTES));
+        }
     }
 }

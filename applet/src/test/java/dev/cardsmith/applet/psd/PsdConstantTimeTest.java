@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * RFC 3394 integrity value with Util.arrayCompare, which returns at the first differing byte (on
  * real chips its timing reveals how many leading bytes of a guess were right). Every comparison
  * in the PSD applet touches a secret-derived value, so none may use Util.arrayCompare; they go
- * through the constant-time Crypto.equal. (jCardSim cannot show timing, hence a bytecode check.)
+ * through the constant-time platform Bytes.equal. (jCardSim cannot show timing, hence a bytecode check.)
  */
 class PsdConstantTimeTest {
 
@@ -59,11 +59,11 @@ class PsdConstantTimeTest {
     void constantTimeEqualIsCorrect() {
         byte[] a = {1, 2, 3, 4};
         byte[] b = {9, 1, 2, 3, 4};
-        assertTrue(Crypto.equal(a, (short) 0, b, (short) 1, (short) 4));
+        assertTrue(dev.cardsmith.applet.platform.Bytes.equal(a, (short) 0, b, (short) 1, (short) 4));
         b[4] = 5;
-        assertFalse(Crypto.equal(a, (short) 0, b, (short) 1, (short) 4));
+        assertFalse(dev.cardsmith.applet.platform.Bytes.equal(a, (short) 0, b, (short) 1, (short) 4));
         b[4] = 4;
         b[1] = 0;
-        assertFalse(Crypto.equal(a, (short) 0, b, (short) 1, (short) 4));
+        assertFalse(dev.cardsmith.applet.platform.Bytes.equal(a, (short) 0, b, (short) 1, (short) 4));
     }
 }

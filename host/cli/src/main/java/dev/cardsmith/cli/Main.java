@@ -14,17 +14,32 @@ import java.io.PrintWriter;
  */
 @Command(name = "cardsmith", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Java Card provisioning toolkit: PSD writer, HSM front-end, personalization unit, OTA server and public backup database.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:other failure (see the message)", "2:usage: a wrong, missing or out-of-range option",
+                "3:the card refused a command (status word)", "4:no card / reader / server reachable, or a damaged card file",
+                "5:database", "6:HSM / keystore (missing, damaged, wrong password, missing key)",
+                "7:a verification failed (signature, certificate, TAN)"},
         subcommands = {ReadersCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
-    @Option(names = "--reader", scope = ScopeType.INHERIT, paramLabel = "NAME",
-            description = "Use the card in this PC/SC reader (exact name or a unique part of it).")
+    @Option(names = "--card", scope = ScopeType.INHERIT, paramLabel = "CARD",
+            description = "The card: sim:FILE (a simulated card with every cardsmith applet, saved in FILE; created when FILE "
+                    + "does not exist), pcsc:READER (a PC/SC reader, exact name or a unique part of it), or sim (a throw-away "
+                    + "simulated card, refused by commands that write lasting records). Aliases: --sim=FILE, --reader READER.")
+    String card;
+
+    /** Alias of {@code --card pcsc:NAME}, kept for scripts; documented in README. */
+    @Option(names = "--reader", scope = ScopeType.INHERIT, paramLabel = "READER", hidden = true)
     String reader;
 
-    @Option(names = "--sim", scope = ScopeType.INHERIT, arity = "0..1", fallbackValue = "", paramLabel = "FILE",
-            description = "Use a simulated card with every cardsmith applet (the default without --reader). "
-                    + "With FILE the card's state persists in that file between invocations.")
+    /** Alias of {@code --card sim:FILE} ({@code --sim} alone: {@code --card sim}), kept for scripts; documented in README. */
+    @Option(names = "--sim", scope = ScopeType.INHERIT, arity = "0..1", fallbackValue = "", paramLabel = "FILE", hidden = true)
     String sim;
+
+    @Option(names = "--dev", scope = ScopeType.INHERIT,
+            description = "Development mode (also CARDSMITH_DEV=1): creates development keys on first use and accepts the "
+                    + "documented default passwords; says so on stderr. Never in production.")
+    boolean dev;
 
     @Option(names = "--db", scope = ScopeType.INHERIT, paramLabel = "JDBC-URL",
             description = "Database (default: jdbc:sqlite:$CARDSMITH_HOME/cardsmith.db).")
@@ -35,8 +50,9 @@ public final class Main {
                     + "or pkcs11:library=…;token=….")
     String hsm;
 
-    @Option(names = {"--keystore-password", "--hsm-pin"}, scope = ScopeType.INHERIT, paramLabel = "SECRET", interactive = false,
-            description = "Keystore password / token PIN (default: $CARDSMITH_KEYSTORE_PASSWORD, else the documented development default).")
+    @Option(names = {"--keystore-password", "--hsm-pin"}, scope = ScopeType.INHERIT, paramLabel = "SECRET",
+            description = "Keystore password / token PIN: " + Secrets.FORMS + " (default: $CARDSMITH_KEYSTORE_PASSWORD, "
+                    + "else a prompt; the development default only with --dev).")
     String hsmPassword;
 
     @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print the result as JSON.")
@@ -61,6 +77,7 @@ public final class Main {
         Main root = new Main();
         CommandLine cl = new CommandLine(root);
         Subcommands.register(cl);
+        cl.registerConverter(java.time.LocalDate.class, Checks::date);
         addHelpEverywhere(cl);
         cl.setOut(out);
         cl.setErr(err);

@@ -37,7 +37,7 @@ final class OtaCommand {
 
     /** Options every packet-producing subcommand shares. */
     static final class PacketOptions {
-        @Option(names = "--sim-id", required = true, paramLabel = "ID", description = "SIM identifier (ICCID) as registered with add-sim.")
+        @Option(names = "--sim-id", required = true, paramLabel = "ICCID", description = "SIM identifier (ICCID, 18 to 22 digits) as registered with add-sim.")
         String simId;
 
         @Option(names = "--sms", description = "Print the SMS-DELIVER TPDU(s) in hex instead of sending to the card.")
@@ -50,6 +50,8 @@ final class OtaCommand {
         LocalDate today;
 
         LocalDate today() { return today != null ? today : LocalDate.now(java.time.ZoneOffset.UTC); }
+
+        void check() { Checks.iccid(simId, "--sim-id"); }
     }
 
     static OtaServer server(CliContext ctx) {
@@ -103,7 +105,7 @@ final class OtaCommand {
     @Command(name = "add-sim", description = "Register a SIM's OTA key set (KIc/KID with indexes, TAR, counter mode). Keys are stored wrapped under an HSM-derived key.")
     static final class AddSim implements Runnable {
         @Spec CommandSpec spec;
-        @Option(names = "--sim-id", required = true) String simId;
+        @Option(names = "--sim-id", required = true, paramLabel = "ICCID", description = "SIM identifier (ICCID, 18 to 22 digits).") String simId;
         @Option(names = "--dev-keys", description = "Use the simulator's published TEST key set (KIc#1, KID#1, TAR C5D704).") boolean dev;
         @Option(names = "--kic", paramLabel = "HEX") String kic;
         @Option(names = "--kid", paramLabel = "HEX") String kid;
@@ -115,6 +117,9 @@ final class OtaCommand {
 
         @Override
         public void run() {
+            Checks.iccid(simId, "--sim-id");
+            Checks.range(kicIndex, 1, 15, "--kic-index");
+            Checks.range(kidIndex, 1, 15, "--kid-index");
             try (CliContext ctx = CliContext.of(spec)) {
                 OtaKeys keys;
                 if (dev) keys = DevKeys.keys();
@@ -134,10 +139,10 @@ final class OtaCommand {
     static final class InitTrust implements Runnable {
         @Spec CommandSpec spec;
         @Mixin PacketOptions o;
-        @Option(names = "--imei", required = true) String imei;
-        @Option(names = "--max-output", required = true, description = "Terminal's maximum output (0..255, as the network knows it).") int maxOutput;
-        @Option(names = "--expiry", required = true, paramLabel = "YYYY-MM-DD") LocalDate expiry;
-        @Option(names = "--lifetime", defaultValue = "90", description = "Validity in days of SIM-generated updated keys.") int lifetime;
+        @Option(names = "--imei", required = true, paramLabel = "IMEI", description = "The terminal's IMEI (15 digits, Luhn check digit).") String imei;
+        @Option(names = "--max-output", required = true, paramLabel = "N", description = "Terminal's maximum output (0..255, as the network knows it).") int maxOutput;
+        @Option(names = "--expiry", required = true, paramLabel = "YYYY-MM-DD", description = "Last day the trust is valid (after --today).") LocalDate expiry;
+        @Option(names = "--lifetime", defaultValue = "90", paramLabel = "DAYS", description = "Validity in days of SIM-generated updated keys (1..3650).") int lifetime;
         @ArgGroup(exclusive = true, multiplicity = "1") KeySource key;
 
         static final class KeySource {
@@ -148,6 +153,10 @@ final class OtaCommand {
 
         @Override
         public void run() {
+            o.check();
+            Checks.range(maxOutput, 0, 255, "--max-output");
+            Checks.range(lifetime, 1, 3650, "--lifetime");
+            Checks.after(expiry, o.today(), "--expiry");
             try (CliContext ctx = CliContext.of(spec)) {
                 OtaServer s = server(ctx);
                 OtaServer.OtaMessage m;
@@ -157,7 +166,7 @@ final class OtaCommand {
                 } else if (key.aes != null) {
                     m = s.initTrustSymmetric(o.simId, Hex.parse(key.aes), imei, maxOutput, expiry, lifetime, today);
                 } else {
-                    TerminalKeyStore ts = TerminalKeyStore.open(key.store, TerminalCommand.password(ctx));
+                    TerminalKeyStore ts = TerminalCommand.existing(ctx, key.store);
                     byte[] ecPub = ts.attr("ecPublic") == null ? null : Hex.parse(ts.attr("ecPublic"));
                     m = ecPub != null ? s.initTrustEc(o.simId, ecPub, imei, maxOutput, expiry, lifetime, today)
                             : s.initTrustSymmetric(o.simId, requireKey(ts.secret("init")), imei, maxOutput, expiry, lifetime, today);
@@ -179,6 +188,7 @@ final class OtaCommand {
 
         @Override
         public void run() {
+            o.check();
             try (CliContext ctx = CliContext.of(spec)) {
                 OtaServer s = server(ctx);
                 deliver(ctx, s, s.update(o.simId, o.today()), o, Map.of());
@@ -193,6 +203,7 @@ final class OtaCommand {
 
         @Override
         public void run() {
+            o.check();
             try (CliContext ctx = CliContext.of(spec)) {
                 OtaServer s = server(ctx);
                 deliver(ctx, s, s.revoke(o.simId), o, Map.of());
@@ -213,6 +224,9 @@ final class OtaCommand {
 
         @Override
         public void run() {
+            o.check();
+            Checks.range(contentId, 0, 0xFFFF, "--content-id");
+            Checks.range(plays, 1, 0xFFFF, "--plays");
             try (CliContext ctx = CliContext.of(spec)) {
                 if ((in == null) != (out == null)) throw new CliException("--content-in and --content-out go together", ErrorHandler.EXIT_USAGE);
                 byte[] key = DrmContent.newContentKey();
@@ -238,6 +252,7 @@ final class OtaCommand {
 
         @Override
         public void run() {
+            o.check();
             try (CliContext ctx = CliContext.of(spec)) {
                 OtaServer s = server(ctx);
                 deliver(ctx, s, s.status(o.simId, o.today()), o, Map.of());
@@ -248,11 +263,12 @@ final class OtaCommand {
     @Command(name = "notify", description = "Accept a SIM notification (trust ACK, revocation) that a terminal forwarded.")
     static final class Notify implements Runnable {
         @Spec CommandSpec spec;
-        @Option(names = "--sim-id", required = true) String simId;
+        @Option(names = "--sim-id", required = true, paramLabel = "ICCID", description = "SIM identifier (ICCID, 18 to 22 digits).") String simId;
         @Option(names = "--data", required = true, paramLabel = "HEX", description = "The response-packet user data (02 71 00 ...).") String data;
 
         @Override
         public void run() {
+            Checks.iccid(simId, "--sim-id");
             try (CliContext ctx = CliContext.of(spec)) {
                 SimStatus.Event e;
                 try {

@@ -67,15 +67,17 @@ final class PersoCommand {
         @Spec CommandSpec spec;
         @Option(names = "--host", defaultValue = "127.0.0.1") String host;
         @Option(names = "--port", required = true) int port;
-        @Option(names = "--tan", required = true) String tan;
+        @Option(names = "--tan", paramLabel = "TAN", description = "One-time transaction number issued for this module (8 digits): "
+                + Secrets.FORMS + " (default: $CARDSMITH_TAN, else a prompt).") String tan;
         @Option(names = "--appliance", defaultValue = "appliance-1", description = "This appliance's id (claim 14).") String appliance;
         @Option(names = "--short-apdus", description = "Command chaining + GET RESPONSE instead of extended length.") boolean shortApdus;
 
         @Override
         public void run() {
+            String secret = ModuleCliSupport.tan(tan);
             try (CliContext ctx = CliContext.of(spec)) {
                 ctx.emit(ModuleCliSupport.verifying(() ->
-                        new LocalModule(ctx.card()).select().personalizeRemote(host, port, appliance, tan, !shortApdus)));
+                        new LocalModule(ctx.card()).select().personalizeRemote(host, port, appliance, secret, !shortApdus)));
             }
         }
     }

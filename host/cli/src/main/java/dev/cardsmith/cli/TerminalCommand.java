@@ -27,9 +27,21 @@ import java.util.Map;
                 TerminalCommand.Poll.class, TerminalCommand.ContentKeyCmd.class, TerminalCommand.Revoke.class})
 final class TerminalCommand {
 
+    /** $CARDSMITH_TERMINAL_PASSWORD, else a prompt; the development default only in development mode. */
     static char[] password(CliContext ctx) {
-        String env = System.getenv("CARDSMITH_TERMINAL_PASSWORD");
-        return (env != null && !env.isEmpty() ? env : CliContext.DEFAULT_KEYSTORE_PASSWORD).toCharArray();
+        String p = Secrets.given(null, "CARDSMITH_TERMINAL_PASSWORD", "terminal key store password");
+        if (p == null && ctx.dev()) p = CliContext.DEFAULT_KEYSTORE_PASSWORD;
+        if (p == null) p = Secrets.prompt("terminal key store password");
+        if (p == null) throw new CliException("no terminal key store password: set $CARDSMITH_TERMINAL_PASSWORD (or use --dev)", ErrorHandler.EXIT_USAGE);
+        return p.toCharArray();
+    }
+
+    /** An existing terminal key store; a missing file is named as such (it is made by terminal enrol). */
+    static TerminalKeyStore existing(CliContext ctx, Path f) {
+        if (!Files.exists(f)) {
+            throw new CliException("terminal key store " + f + " does not exist: enrol the terminal first (cardsmith terminal enrol)", ErrorHandler.EXIT_USAGE);
+        }
+        return TerminalKeyStore.open(f, password(ctx));
     }
 
     static final class StoreOptions {
@@ -42,9 +54,11 @@ final class TerminalCommand {
 
         LocalDate today() { return today != null ? today : LocalDate.now(java.time.ZoneOffset.UTC); }
 
+        Path file() { return file != null ? file : CliContext.home().resolve("terminal.json"); }
+
+        /** The store of an enrolled terminal (must exist). */
         TerminalKeyStore open(CliContext ctx) {
-            Path f = file != null ? file : CliContext.home().resolve("terminal.json");
-            return TerminalKeyStore.open(f, password(ctx));
+            return existing(ctx, file());
         }
     }
 
@@ -65,14 +79,15 @@ final class TerminalCommand {
     static final class Enrol implements Runnable {
         @Spec CommandSpec spec;
         @Mixin StoreOptions s;
-        @Option(names = "--imei", required = true) String imei;
-        @Option(names = "--max-output", required = true) int maxOutput;
+        @Option(names = "--imei", required = true, paramLabel = "IMEI", description = "The terminal's IMEI (15 digits, Luhn check digit).") String imei;
+        @Option(names = "--max-output", required = true, paramLabel = "N", description = "The terminal's maximum output (0..255).") int maxOutput;
         @Option(names = "--ec", description = "Asymmetric variant: EC P-256 key pair, only the public key is exported.") boolean ec;
 
         @Override
         public void run() {
+            Checks.range(maxOutput, 0, 255, "--max-output");
             try (CliContext ctx = CliContext.of(spec)) {
-                TerminalKeyStore ks = s.open(ctx);
+                TerminalKeyStore ks = TerminalKeyStore.open(s.file(), password(ctx));
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("imei", imei);
                 m.put("maxOutput", maxOutput);

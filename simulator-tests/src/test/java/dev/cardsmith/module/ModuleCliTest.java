@@ -35,7 +35,7 @@ class ModuleCliTest {
     }
 
     private List<String> global() {
-        return List.of("--sim=" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("cs.db"),
+        return List.of("--dev", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("cs.db"),
                 "--keystore", "pkcs12:" + dir.resolve("ks.p12"), "--keystore-password", "test", "--json");
     }
 

@@ -27,7 +27,7 @@ class OtaCliTest {
 
     @BeforeEach
     void setUp() {
-        global = new String[] {"--sim", dir.resolve("card.sim").toString(), "--db", "jdbc:sqlite:" + dir.resolve("ota.db"),
+        global = new String[] {"--dev", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("ota.db"),
                 "--keystore", "pkcs12:" + dir.resolve("hsm.p12"), "--json"};
     }
 
@@ -112,6 +112,6 @@ class OtaCliTest {
         assertEquals(0, run("terminal", "revoke", "--terminal-store", ts, "--today", "2026-11-26"), err);
         assertEquals(0, run("ota", "notify", "--sim-id", sim, "--data", json().get("notification").asText()), err);
         assertEquals("REVOKED_BY_TERMINAL", json().get("event").asText());
-        assertEquals(5, run("ota", "status", "--sim-id", "unknown"), "store error for an unknown SIM");
+        assertEquals(5, run("ota", "status", "--sim-id", "8949000000000000099"), "store error for an unknown SIM");
     }
 }

@@ -44,7 +44,7 @@ class PcscEndToEndTest {
 
     static String[] cli(Path dir, String... args) {
         List<String> all = new ArrayList<>(List.of(
-                "--reader", VirtualPcscReader.READER,
+                "--dev", "--card", "pcsc:" + VirtualPcscReader.READER,
                 "--db", "jdbc:sqlite:" + dir.resolve("public.db"),
                 "--keystore", "pkcs12:" + dir.resolve("ks.p12"), "--keystore-password", "test"));
         all.addAll(List.of(args));

@@ -87,7 +87,7 @@ class PostgresCliTest {
     }
 
     String ok(String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--db", pub));
+        List<String> all = new ArrayList<>(List.of("--dev", "--db", pub));
         all.addAll(List.of(args));
         CliProcess.Result r = CliProcess.run(dir, dir.resolve("home"), all);
         assertEquals(0, r.exit(), "cardsmith " + String.join(" ", args) + "\n" + r.output());

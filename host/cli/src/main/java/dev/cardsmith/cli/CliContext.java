@@ -34,6 +34,7 @@ public final class CliContext implements AutoCloseable {
     private boolean volatileCard;
     private boolean recordsOpened;
     private boolean mayCreateKeystore;
+    private boolean throwAwayDefault;
     private Database database;
     private Hsm hsm;
 
@@ -86,10 +87,17 @@ public final class CliContext implements AutoCloseable {
         return null;
     }
 
+    /** Benchmarks and demos without lasting records may run on a throw-away simulated card when no card is named. */
+    public CliContext throwAwayCardByDefault() {
+        throwAwayDefault = true;
+        return this;
+    }
+
     /** The card named by --card; a throw-away card (sim) only when no lasting record is written in this invocation. */
     public CardSession card() {
         if (session == null) {
             String spec = cardSpec();
+            if (spec == null && throwAwayDefault) spec = "sim";
             if (spec == null) {
                 throw new CliException("no card given: use --card sim:FILE (a simulated card saved in FILE) or --card pcsc:READER",
                         ErrorHandler.EXIT_USAGE);
@@ -123,20 +131,44 @@ public final class CliContext implements AutoCloseable {
         if (database == null) {
             recordsOpened = true;
             refuseRecordsOnVolatileCard();
+            sqliteNativeDirectory();
             database = Database.open(databaseUrl());
         }
         return database;
     }
 
-    /** Marks this invocation as writing lasting records (other than the database) about the card. */
-    public void writesRecords() {
+    /**
+     * sqlite-jdbc unpacks its native library into java.io.tmpdir and deletes the copies of other
+     * processes it finds there, which races with cardsmith processes started at the same time
+     * (a stack trace on stderr); each CARDSMITH_HOME gets its own directory instead.
+     */
+    static void sqliteNativeDirectory() {
+        if (System.getProperty("org.sqlite.tmpdir") != null) return;
+        Path dir = home().resolve("native");
+        try {
+            Files.createDirectories(dir);
+            System.setProperty("org.sqlite.tmpdir", dir.toString());
+        } catch (java.io.IOException e) {
+            // keep sqlite-jdbc's default
+        }
+    }
+
+    /**
+     * The card of a command that writes lasting records about it (database rows, keys): opened
+     * first, so that a missing, throw-away or damaged card stops the command before anything
+     * else is created.
+     */
+    public CardSession recordingCard() {
         recordsOpened = true;
-        refuseRecordsOnVolatileCard();
+        return card();
     }
 
     /** The database, which must already exist (readers such as recovery never create one). */
     public Database existingDb() {
-        if (database == null) database = Database.openExisting(databaseUrl());
+        if (database == null) {
+            sqliteNativeDirectory();
+            database = Database.openExisting(databaseUrl());
+        }
         return database;
     }
 
@@ -178,7 +210,7 @@ public final class CliContext implements AutoCloseable {
         String password = Secrets.given(passwordOption, envVar, what);
         if (password == null && dev()) {
             password = DEFAULT_KEYSTORE_PASSWORD;
-            if (missing) notice("development mode: creating " + file + " with the development password '" + DEFAULT_KEYSTORE_PASSWORD + "'");
+            if (missing) notice("development mode: new keystore " + file + " (password '" + DEFAULT_KEYSTORE_PASSWORD + "')");
         }
         if (password == null) password = Secrets.prompt(what);
         if (password == null) {

@@ -78,6 +78,7 @@ public final class Main {
         CommandLine cl = new CommandLine(root);
         Subcommands.register(cl);
         cl.registerConverter(java.time.LocalDate.class, Checks::date);
+        cl.setAllowSubcommandsAsOptionParameters(true); // --card sim (there is also a subcommand "sim")
         addHelpEverywhere(cl);
         cl.setOut(out);
         cl.setErr(err);

@@ -44,6 +44,7 @@ final class VaultCli {
         if (url.equals(ctx.databaseUrl())) {
             throw new CliException("the key pool must not live in the public database: give --secure-db another database", ErrorHandler.EXIT_USAGE);
         }
+        CliContext.sqliteNativeDirectory();
         return new KeyPool(Database.open(url), ctx.hsm());
     }
 

@@ -3,6 +3,7 @@ package dev.cardsmith.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.cardsmith.hsm.Hsm;
+import dev.cardsmith.hsm.HsmException;
 import dev.cardsmith.hsm.HsmFactory;
 import dev.cardsmith.store.Database;
 import dev.cardsmith.store.PrivateFiles;
@@ -126,6 +127,9 @@ public final class CliContext implements AutoCloseable {
         return options.db != null ? options.db : "jdbc:sqlite:" + home().resolve("cardsmith.db");
     }
 
+    /** Whether --db was given (then it must work; the default may simply not exist yet). */
+    public boolean databaseNamed() { return options.db != null; }
+
     /** The database, created and migrated when missing; refused together with a throw-away card. */
     public Database db() {
         if (database == null) {
@@ -217,7 +221,7 @@ public final class CliContext implements AutoCloseable {
             throw new CliException("no " + what + ": give " + optionName + " (" + Secrets.FORMS + "), set $" + envVar
                     + ", or use --dev for the development default", ErrorHandler.EXIT_USAGE);
         }
-        Hsm h = HsmFactory.open(spec, password.toCharArray());
+        Hsm h = openKeystore(spec, file, password);
         if (missing) {
             try {
                 PrivateFiles.restrict(file);
@@ -228,8 +232,49 @@ public final class CliContext implements AutoCloseable {
         return h;
     }
 
-    /** Prints a result: JSON object with --json, else "key: value" lines. */
-    public void emit(Map<String, ?> result) {
+    private static final java.util.List<String> COUNTS = java.util.List.of("apdus", "bytesSent", "bytesReceived");
+
+    /**
+     * One shape for the APDU counts of every system: {@code card: {apdus, bytesSent,
+     * bytesReceived}}; results that carry them at the top level are moved there.
+     */
+    static Map<String, ?> countsUnderCard(Map<String, ?> result) {
+        if (result.containsKey("card") || !result.containsKey("apdus")) return result;
+        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Object> card = new LinkedHashMap<>();
+        for (Map.Entry<String, ?> e : result.entrySet()) {
+            if (COUNTS.contains(e.getKey())) card.put(e.getKey(), e.getValue());
+            else out.put(e.getKey(), e.getValue());
+        }
+        out.put("card", card);
+        return out;
+    }
+
+    /**
+     * A PKCS#12 file that cannot be read is named as damaged, with what to do, instead of the
+     * JDK's texts ("null", "Tag number over 30 is not supported"); a failed integrity check
+     * cannot tell a wrong password from a damaged file, so the message names both.
+     */
+    private static Hsm openKeystore(String spec, Path file, String password) {
+        try {
+            if (file != null && Files.exists(file) && Files.size(file) == 0) {
+                throw new CliException("keystore " + file + " is empty (damaged): restore it from a backup", ErrorHandler.EXIT_HSM);
+            }
+            return HsmFactory.open(spec, password.toCharArray());
+        } catch (java.io.IOException e) {
+            throw new CliException("cannot read keystore " + file + " (" + e.getClass().getSimpleName() + ")", ErrorHandler.EXIT_HSM);
+        } catch (HsmException e) {
+            if (file == null) throw e;
+            if (String.valueOf(e.getMessage()).startsWith("wrong password")) {
+                throw new CliException("keystore " + file + ": wrong password, or the file is damaged (its integrity check failed)", ErrorHandler.EXIT_HSM);
+            }
+            throw new CliException("keystore " + file + " is damaged or not a PKCS#12 keystore: restore it from a backup", ErrorHandler.EXIT_HSM);
+        }
+    }
+
+    /** Prints a result: JSON object with --json, else "key: value" lines; APDU counts under {@code card}. */
+    public void emit(Map<String, ?> raw) {
+        Map<String, ?> result = countsUnderCard(raw);
         if (options.json) {
             try {
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result));

@@ -24,7 +24,8 @@ final class DeviceShowCommand implements Runnable {
             try {
                 db = VaultCli.existingPublicDb(ctx);
             } catch (StoreException e) {
-                db = null; // show still reports the card
+                if (ctx.databaseNamed()) throw e; // --db given: it must work
+                db = null; // no local database yet: show still reports the card
             }
             DeviceInspector.Report r = DeviceInspector.show(VaultCli.card(ctx), db);
             Map<String, Object> card = new LinkedHashMap<>();

@@ -113,8 +113,14 @@ public final class Main {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"cardsmith " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+            java.util.Properties p = new java.util.Properties();
+            try (java.io.InputStream in = Main.class.getResourceAsStream("build.properties")) {
+                if (in != null) p.load(in);
+            } catch (java.io.IOException e) {
+                // reported as unknown below
+            }
+            return new String[] {"cardsmith " + p.getProperty("version", "0.1.0-SNAPSHOT") + " (commit " + p.getProperty("commit", "unknown") + ")",
+                    "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
         }
     }
 }

@@ -89,7 +89,7 @@ final class VaultCli {
             int code = switch (e.kind()) {
                 case VERIFICATION -> ErrorHandler.EXIT_VERIFY;
                 case INPUT -> ErrorHandler.EXIT_USAGE;
-                default -> ErrorHandler.EXIT_FAILURE;
+                default -> String.valueOf(e.getMessage()).startsWith("cannot reach") ? ErrorHandler.EXIT_TRANSPORT : ErrorHandler.EXIT_FAILURE;
             };
             throw new CliException(e.getMessage(), code);
         }

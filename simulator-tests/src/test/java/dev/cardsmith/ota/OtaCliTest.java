@@ -53,7 +53,7 @@ class OtaCliTest {
         assertFalse(out.matches("(?s).*[0-9A-F]{32}.*"), "no key printed: " + out);
 
         assertEquals(0, run("ota", "init-trust", "--sim-id", sim, "--imei", OtaFixture.IMEI, "--max-output", "12",
-                "--expiry", "2027-06-30", "--from-terminal-store", ts, "--today", "2026-11-24"), err);
+                "--expiry", "2027-06-30", "--terminal-store", ts, "--today", "2026-11-24"), err);
         assertEquals("00 PoR OK", json().get("por").asText());
         assertEquals("9000", json().get("sw").asText());
 
@@ -97,7 +97,7 @@ class OtaCliTest {
         assertEquals(0, run("terminal", "enrol", "--terminal-store", ts, "--imei", OtaFixture.IMEI, "--max-output", "12", "--ec"), err);
         assertEquals(130, json().get("ecPublic").asText().length());
         assertEquals(0, run("ota", "init-trust", "--sim-id", sim, "--imei", OtaFixture.IMEI, "--max-output", "12",
-                "--expiry", "2027-06-30", "--from-terminal-store", ts, "--today", "2026-11-26"), err);
+                "--expiry", "2027-06-30", "--terminal-store", ts, "--today", "2026-11-26"), err);
         assertEquals(0, run("terminal", "authenticate", "--terminal-store", ts, "--today", "2026-11-26", "--no-ack"), err);
         assertNull(json().get("notification"));
         assertEquals(0, run("terminal", "ack", "--terminal-store", ts), err);

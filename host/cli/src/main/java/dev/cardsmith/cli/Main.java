@@ -19,7 +19,8 @@ import java.io.PrintWriter;
                 "3:the card refused a command (status word)", "4:no card / reader / server reachable, or a damaged card file",
                 "5:database", "6:HSM / keystore (missing, damaged, wrong password, missing key)",
                 "7:a verification failed (signature, certificate, TAN)"},
-        subcommands = {ReadersCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ReadersCommand.class, SimCommand.class, HelpCommand.class, ManPageCommand.class,
+                picocli.AutoComplete.GenerateCompletion.class})
 public final class Main {
 
     @Option(names = "--card", scope = ScopeType.INHERIT, paramLabel = "CARD",

@@ -13,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** {@code cardsmith module enroll|personalize|status|reset}: the security module of system 002. */
-@Command(name = "module", description = "Security module (seed 002): enrollment, personalization, status, reset.",
+@Command(name = "module", description = "Security module: enrollment, personalization, status, reset.",
         subcommands = {ModuleCommand.Enroll.class, ModuleCommand.Personalize.class, ModuleCommand.Status.class, ModuleCommand.Reset.class})
 final class ModuleCommand {
 

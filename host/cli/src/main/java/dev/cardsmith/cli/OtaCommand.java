@@ -107,11 +107,11 @@ final class OtaCommand {
         @Spec CommandSpec spec;
         @Option(names = "--sim-id", required = true, paramLabel = "ICCID", description = "SIM identifier (ICCID, 18 to 22 digits).") String simId;
         @Option(names = "--dev-keys", description = "Use the simulator's published TEST key set (KIc#1, KID#1, TAR C5D704).") boolean dev;
-        @Option(names = "--kic", paramLabel = "HEX") String kic;
-        @Option(names = "--kid", paramLabel = "HEX") String kid;
-        @Option(names = "--kic-index", defaultValue = "1") int kicIndex;
-        @Option(names = "--kid-index", defaultValue = "1") int kidIndex;
-        @Option(names = "--tar", paramLabel = "HEX", defaultValue = "C5D704") String tar;
+        @Option(names = "--kic", paramLabel = "HEX", description = "Ciphering key KIc (16 bytes AES, 16 bytes 2-key 3DES).") String kic;
+        @Option(names = "--kid", paramLabel = "HEX", description = "Integrity key KID (same length as KIc).") String kid;
+        @Option(names = "--kic-index", defaultValue = "1", paramLabel = "N", description = "Key set index of KIc on the SIM (1..15). Default: ${DEFAULT-VALUE}.") int kicIndex;
+        @Option(names = "--kid-index", defaultValue = "1", paramLabel = "N", description = "Key set index of KID on the SIM (1..15). Default: ${DEFAULT-VALUE}.") int kidIndex;
+        @Option(names = "--tar", paramLabel = "HEX", defaultValue = "C5D704", description = "Toolkit application reference of the sim applet (3 bytes). Default: ${DEFAULT-VALUE}.") String tar;
         @Option(names = "--algorithm", defaultValue = "AES", description = "AES (AES-CBC/AES-CMAC) or TDES2 (two-key 3DES CBC/CBC-MAC).") OtaKeys.Algorithm algorithm;
         @Option(names = "--counter-mode", defaultValue = "HIGHER", description = "NONE, AVAILABLE, HIGHER or PLUS_ONE (SPI b4b5).") Spi.CounterMode mode;
 
@@ -135,7 +135,7 @@ final class OtaCommand {
         }
     }
 
-    @Command(name = "init-trust", description = "Fig. 1: send the terminal's authentication key, IMEI, maximum output and expiry to the SIM.")
+    @Command(name = "init-trust", description = "Send the terminal's authentication key, IMEI, maximum output and expiry to the SIM.")
     static final class InitTrust implements Runnable {
         @Spec CommandSpec spec;
         @Mixin PacketOptions o;
@@ -148,7 +148,7 @@ final class OtaCommand {
         static final class KeySource {
             @Option(names = "--init-key", paramLabel = "HEX", description = "Symmetric AES-128 key present in the terminal.") String aes;
             @Option(names = "--ec-public", paramLabel = "HEX", description = "Terminal's EC P-256 public key (uncompressed point).") String ec;
-            @Option(names = "--from-terminal-store", paramLabel = "FILE", description = "Read the key from a terminal key store (simulation).") Path store;
+            @Option(names = "--terminal-store", paramLabel = "FILE", description = "Read the key from the terminal key store of terminal enrol (simulation).") Path store;
         }
 
         @Override
@@ -181,7 +181,7 @@ final class OtaCommand {
         }
     }
 
-    @Command(name = "update", description = "Fig. 3: ask the SIM to renew the trust key before expiry (sets the flag the terminal polls).")
+    @Command(name = "update", description = "Ask the SIM to renew the trust key before expiry (sets the flag the terminal polls).")
     static final class Update implements Runnable {
         @Spec CommandSpec spec;
         @Mixin PacketOptions o;
@@ -215,10 +215,10 @@ final class OtaCommand {
     static final class License implements Runnable {
         @Spec CommandSpec spec;
         @Mixin PacketOptions o;
-        @Option(names = "--content-id", required = true) int contentId;
+        @Option(names = "--content-id", required = true, paramLabel = "N", description = "Content identifier (0..65535).") int contentId;
         @Option(names = "--plays", defaultValue = "65535", description = "Play count (65535 = unlimited).") int plays;
-        @Option(names = "--from", paramLabel = "YYYY-MM-DD") LocalDate from;
-        @Option(names = "--until", required = true, paramLabel = "YYYY-MM-DD") LocalDate until;
+        @Option(names = "--from", paramLabel = "YYYY-MM-DD", description = "First day of the license (default: --today).") LocalDate from;
+        @Option(names = "--until", required = true, paramLabel = "YYYY-MM-DD", description = "Last day of the license.") LocalDate until;
         @Option(names = "--content-in", paramLabel = "FILE", description = "Clear content to protect with a new content key.") Path in;
         @Option(names = "--content-out", paramLabel = "FILE", description = "Where the protected content goes.") Path out;
 
@@ -245,7 +245,7 @@ final class OtaCommand {
         }
     }
 
-    @Command(name = "status", description = "Read the SIM's trust state and last event (Fig. 1 step 28) in a proof of receipt.")
+    @Command(name = "status", description = "Read the SIM's trust state and last event in a proof of receipt.")
     static final class Status implements Runnable {
         @Spec CommandSpec spec;
         @Mixin PacketOptions o;
@@ -290,7 +290,7 @@ final class OtaCommand {
     @Command(name = "bench", description = "Benchmark: OTA codec on the host, envelope/authentication/content-key in jCardSim (in-memory card).")
     static final class Bench implements Runnable {
         @Spec CommandSpec spec;
-        @Option(names = "--iterations", defaultValue = "200") int iterations;
+        @Option(names = "--iterations", defaultValue = "200", paramLabel = "N", description = "Iterations per measured flow. Default: ${DEFAULT-VALUE}.") int iterations;
 
         @Override
         public void run() {

@@ -95,18 +95,18 @@ final class TerminalCommand {
                     m.put("ecPublic", Hex.of(Terminal.enrolEc(ks, imei, maxOutput)));
                 } else {
                     Terminal.enrolSymmetric(ks, imei, maxOutput);
-                    m.put("initKey", "stored in " + ks.file() + " (hand it to the network with: ota init-trust --from-terminal-store)");
+                    m.put("initKey", "stored in " + ks.file() + " (hand it to the network with: ota init-trust --terminal-store)");
                 }
                 ctx.emit(m);
             }
         }
     }
 
-    @Command(name = "authenticate", description = "Fig. 2: GET CHALLENGE + AUTHENTICATE; receives a trust key when one is due and acknowledges it (Fig. 1 step 27).")
+    @Command(name = "authenticate", description = "GET CHALLENGE + AUTHENTICATE; receives a trust key when one is due and acknowledges it.")
     static final class Authenticate implements Runnable {
         @Spec CommandSpec spec;
         @Mixin StoreOptions s;
-        @Option(names = "--update", description = "Ask for a new trust key (terminal-initiated update, Fig. 3).") boolean update;
+        @Option(names = "--update", description = "Ask for a new trust key (terminal-initiated update).") boolean update;
         @Option(names = "--no-ack", description = "Do not acknowledge a delivered key (simulates a lost acknowledgement).") boolean noAck;
 
         @Override
@@ -166,11 +166,11 @@ final class TerminalCommand {
         }
     }
 
-    @Command(name = "content-key", description = "Figs. 4-5 secured: authenticate and obtain a content key (never printed; its KCV is), optionally decrypt content.")
+    @Command(name = "content-key", description = "Authenticate and obtain a content key (never printed; its KCV is), optionally decrypt content.")
     static final class ContentKeyCmd implements Runnable {
         @Spec CommandSpec spec;
         @Mixin StoreOptions s;
-        @Option(names = "--content-id", required = true) int contentId;
+        @Option(names = "--content-id", required = true, paramLabel = "N", description = "Content identifier (0..65535), as licensed by ota license.") int contentId;
         @Option(names = "--in", paramLabel = "FILE", description = "Protected content (ota license --content-out).") Path in;
         @Option(names = "--out", paramLabel = "FILE", description = "Where the decrypted content goes.") Path out;
 

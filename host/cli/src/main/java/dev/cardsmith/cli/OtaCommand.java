@@ -157,6 +157,7 @@ final class OtaCommand {
             Checks.range(maxOutput, 0, 255, "--max-output");
             Checks.range(lifetime, 1, 3650, "--lifetime");
             Checks.after(expiry, o.today(), "--expiry");
+            if (key.store != null) TerminalCommand.requireEnrolled(key.store);
             try (CliContext ctx = CliContext.of(spec)) {
                 OtaServer s = server(ctx);
                 OtaServer.OtaMessage m;

@@ -38,10 +38,14 @@ final class TerminalCommand {
 
     /** An existing terminal key store; a missing file is named as such (it is made by terminal enrol). */
     static TerminalKeyStore existing(CliContext ctx, Path f) {
+        return TerminalKeyStore.open(requireEnrolled(f), password(ctx));
+    }
+
+    static Path requireEnrolled(Path f) {
         if (!Files.exists(f)) {
             throw new CliException("terminal key store " + f + " does not exist: enrol the terminal first (cardsmith terminal enrol)", ErrorHandler.EXIT_USAGE);
         }
-        return TerminalKeyStore.open(f, password(ctx));
+        return f;
     }
 
     static final class StoreOptions {

@@ -91,7 +91,10 @@ final class VaultCli {
                 case INPUT -> ErrorHandler.EXIT_USAGE;
                 default -> String.valueOf(e.getMessage()).startsWith("cannot reach") ? ErrorHandler.EXIT_TRANSPORT : ErrorHandler.EXIT_FAILURE;
             };
-            throw new CliException(e.getMessage(), code);
+            String message = code == ErrorHandler.EXIT_TRANSPORT
+                    ? e.getMessage().replaceFirst(": \\w+Exception$", "") + ": is the server running, and is the address right?"
+                    : e.getMessage();
+            throw new CliException(message, code);
         }
     }
 }

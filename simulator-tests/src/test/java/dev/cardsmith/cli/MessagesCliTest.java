@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,33 +19,19 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class MessagesCliTest {
 
-    static final String IMEI = "490154203237518";
+    static final String IMEI = CliRun.IMEI;
 
     @TempDir Path dir;
 
-    record Run(int exit, String out, String err) {
-        JsonNode json() throws Exception { return new ObjectMapper().readTree(out); }
+    CliRun cli(String... args) {
+        return CliRun.of(args);
     }
 
-    Run cli(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(code, out.toString(), err.toString());
-    }
-
-    Run station(String... cmd) {
+    CliRun station(String... cmd) {
         List<String> a = new ArrayList<>(List.of("--db", "jdbc:sqlite:" + dir.resolve("public.db"), "--keystore", "pkcs12:" + dir.resolve("ks.p12"),
                 "--keystore-password", "pw", "--card", "sim:" + dir.resolve("card.sim")));
         a.addAll(Arrays.asList(cmd));
         return cli(a.toArray(String[]::new));
-    }
-
-    static void oneLine(Run r, int exit, String contains) {
-        assertEquals(exit, r.exit(), () -> "out: " + r.out() + "\nerr: " + r.err());
-        String err = r.err().strip();
-        assertEquals(1, err.lines().count(), err);
-        assertTrue(err.startsWith("cardsmith: ") && err.contains(contains), err);
-        assertFalse(err.contains("Exception") || err.contains(": null"), err);
     }
 
     byte[] keystore() throws Exception {
@@ -59,13 +43,13 @@ class MessagesCliTest {
     void damagedKeystoresAreNamedAsSuch() throws Exception {
         byte[] ks = keystore();
         Files.write(dir.resolve("ks.p12"), Arrays.copyOf(ks, ks.length / 2));
-        oneLine(station("hsm", "init"), 6, "is damaged or not a PKCS#12 keystore");
+        station("hsm", "init").oneLineError(6, "is damaged or not a PKCS#12 keystore");
         Files.write(dir.resolve("ks.p12"), new byte[0]);
-        oneLine(station("hsm", "init"), 6, "is empty (damaged)");
+        station("hsm", "init").oneLineError(6, "is empty (damaged)");
         byte[] flipped = ks.clone();
         flipped[ks.length / 2] ^= 0x10;
         Files.write(dir.resolve("ks.p12"), flipped);
-        Run r = station("hsm", "init");
+        CliRun r = station("hsm", "init");
         assertEquals(6, r.exit());
         assertTrue(r.err().contains("damaged"), r.err());
     }
@@ -73,25 +57,25 @@ class MessagesCliTest {
     @Test
     void wipingAnEmptyCardSaysWhy() throws Exception {
         keystore();
-        oneLine(station("device", "wipe"), 3, "only a provisioned card can be wiped");
+        station("device", "wipe").oneLineError(3, "only a provisioned card can be wiped");
     }
 
     @Test
     void anUnreachableServerIsExitFour() throws Exception {
         keystore();
-        Run r = station("device", "recover", "--from", "http://127.0.0.1:1");
-        oneLine(r, 4, "cannot reach");
+        CliRun r = station("device", "recover", "--from", "http://127.0.0.1:1");
+        r.oneLineError(4, "cannot reach");
     }
 
     @Test
     void aDatabaseNamedOnTheCommandLineMustWork() throws Exception {
-        Run r = cli("--card", "sim:" + dir.resolve("card.sim"), "--db", "garbage", "device", "show");
-        oneLine(r, 5, "not a JDBC URL");
+        CliRun r = cli("--card", "sim:" + dir.resolve("card.sim"), "--db", "garbage", "device", "show");
+        r.oneLineError(5, "not a JDBC URL");
     }
 
     @Test
     void errorsAreJsonWithJson() throws Exception {
-        Run r = cli("--json", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("p.db"),
+        CliRun r = cli("--json", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("p.db"),
                 "--keystore", "pkcs12:" + dir.resolve("nothere.p12"), "device", "verify");
         assertEquals(6, r.exit());
         JsonNode e = r.json().get("error");
@@ -102,9 +86,9 @@ class MessagesCliTest {
 
     @Test
     void aMissingTerminalStoreIsNamed() {
-        Run r = cli("--dev", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("p.db"),
+        CliRun r = cli("--dev", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("p.db"),
                 "--keystore", "pkcs12:" + dir.resolve("ks.p12"), "ota", "init-trust", "--sim-id", "8949000000000000001", "--imei", IMEI,
                 "--max-output", "12", "--expiry", "2099-01-01", "--terminal-store", dir.resolve("none.json").toString());
-        oneLine(r, 2, "none.json does not exist: enrol the terminal first");
+        r.oneLineError(2, "none.json does not exist: enrol the terminal first");
     }
 }

@@ -7,8 +7,6 @@ import dev.cardsmith.support.CliProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -30,35 +28,25 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class SilentDamageCliTest {
 
-    static final String IMEI = "490154203237518";
+    static final String IMEI = CliRun.IMEI;
 
     @TempDir Path dir;
 
-    record Run(int exit, String out, String err) {
-        JsonNode json() throws Exception { return new ObjectMapper().readTree(out); }
+    CliRun cli(String... args) {
+        return CliRun.of(args);
     }
 
-    Run cli(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(code, out.toString(), err.toString());
+    static void oneLineError(CliRun r, int exit, String contains) {
+        r.oneLineError(exit, contains);
     }
 
     /** db, keystore (and with dev=true development mode) in the test's directory, then the command. */
-    Run station(boolean dev, String... cmd) {
+    CliRun station(boolean dev, String... cmd) {
         List<String> a = new ArrayList<>();
         if (dev) a.add("--dev");
         a.addAll(List.of("--db", "jdbc:sqlite:" + dir.resolve("public.db"), "--keystore", "pkcs12:" + dir.resolve("keystore.p12")));
         a.addAll(Arrays.asList(cmd));
         return cli(a.toArray(String[]::new));
-    }
-
-    static void oneLineError(Run r, int exit, String contains) {
-        assertEquals(exit, r.exit(), () -> "out: " + r.out() + "\nerr: " + r.err());
-        String err = r.err().strip().replaceFirst("\\nTry 'cardsmith [a-z -]+--help'\\.$", ""); // picocli's usage hint
-        assertEquals(1, err.lines().count(), err);
-        assertTrue(err.startsWith("cardsmith: "), err);
-        assertTrue(err.contains(contains), err);
     }
 
     int devices() throws Exception {
@@ -73,13 +61,13 @@ class SilentDamageCliTest {
 
     @Test
     void case1_provisionWithoutACardOrOnAThrowAwayCardIsRefused() throws Exception {
-        oneLineError(station(true, "device", "provision", "--imei", IMEI), 2, "no card given");
-        oneLineError(station(true, "device", "provision", "--sim=", "--imei", IMEI), 2, "throw-away card");
-        oneLineError(station(true, "--card", "sim", "device", "provision", "--imei", IMEI), 2, "throw-away card");
-        oneLineError(station(true, "--card", "sim:" + dir.resolve("a.sim"), "--reader", "x", "device", "show"), 2, "give the card once");
-        oneLineError(station(true, "--card", "nfc:x", "device", "show"), 2, "unknown card");
+        station(true, "device", "provision", "--imei", IMEI).oneLineError(2, "no card given");
+        station(true, "device", "provision", "--sim=", "--imei", IMEI).oneLineError(2, "throw-away card");
+        station(true, "--card", "sim", "device", "provision", "--imei", IMEI).oneLineError(2, "throw-away card");
+        station(true, "--card", "sim:" + dir.resolve("a.sim"), "--reader", "x", "device", "show").oneLineError(2, "give the card once");
+        station(true, "--card", "nfc:x", "device", "show").oneLineError(2, "unknown card");
         assertEquals(0, devices(), "no public-database row for a card that does not exist");
-        Run ok = station(true, "--card", "sim:" + dir.resolve("a.sim"), "device", "provision", "--imei", IMEI, "--json");
+        CliRun ok = station(true, "--card", "sim:" + dir.resolve("a.sim"), "device", "provision", "--imei", IMEI, "--json");
         assertEquals(0, ok.exit(), ok.err());
         assertEquals(1, devices());
     }
@@ -88,15 +76,15 @@ class SilentDamageCliTest {
 
     @Test
     void case2_aMissingKeystoreIsAnErrorNotANewManufacturerKey() throws Exception {
-        Run r = station(false, "--card", "sim:" + dir.resolve("a.sim"), "--keystore-password", "pw", "device", "provision", "--imei", IMEI);
-        oneLineError(r, 6, "cardsmith hsm init");
+        CliRun r = station(false, "--card", "sim:" + dir.resolve("a.sim"), "--keystore-password", "pw", "device", "provision", "--imei", IMEI);
+        r.oneLineError(6, "cardsmith hsm init");
         assertFalse(Files.exists(dir.resolve("keystore.p12")));
         assertEquals(0, devices());
 
-        Run init = station(false, "--keystore-password", "pw", "hsm", "init", "--json");
+        CliRun init = station(false, "--keystore-password", "pw", "hsm", "init", "--json");
         assertEquals(0, init.exit(), init.err());
         assertEquals("created", init.json().get("keys").get("vault.manufacturer").asText());
-        Run p = station(false, "--card", "sim:" + dir.resolve("a.sim"), "--keystore-password", "pw", "device", "provision", "--imei", IMEI, "--json");
+        CliRun p = station(false, "--card", "sim:" + dir.resolve("a.sim"), "--keystore-password", "pw", "device", "provision", "--imei", IMEI, "--json");
         assertEquals(0, p.exit(), p.err());
         assertEquals("", p.err(), "no development notice outside development mode");
 
@@ -118,17 +106,17 @@ class SilentDamageCliTest {
 
     @Test
     void case2_developmentModeCreatesKeysAndSaysSoOnStderr() throws Exception {
-        Run r = station(true, "--card", "sim:" + dir.resolve("a.sim"), "device", "provision", "--imei", IMEI, "--json");
+        CliRun r = station(true, "--card", "sim:" + dir.resolve("a.sim"), "device", "provision", "--imei", IMEI, "--json");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.err().contains("development mode"), r.err());
         assertTrue(r.json().get("manufacturerKeyWritten").asBoolean());
-        Run again = station(true, "--card", "sim:" + dir.resolve("b.sim"), "device", "provision", "--imei", "356938035643809", "--json");
+        CliRun again = station(true, "--card", "sim:" + dir.resolve("b.sim"), "device", "provision", "--imei", "356938035643809", "--json");
         assertEquals("", again.err(), "keys exist now: nothing created, nothing said");
     }
 
     @Test
     void case2_theDefaultPasswordOnlyInDevelopmentMode() {
-        oneLineError(station(false, "hsm", "init"), 2, "--dev");
+        station(false, "hsm", "init").oneLineError(2, "--dev");
         assertFalse(Files.exists(dir.resolve("keystore.p12")));
     }
 
@@ -136,7 +124,7 @@ class SilentDamageCliTest {
 
     Path provisioned() {
         Path sim = dir.resolve("card.sim");
-        Run r = station(true, "--card", "sim:" + sim, "device", "provision", "--imei", IMEI);
+        CliRun r = station(true, "--card", "sim:" + sim, "device", "provision", "--imei", IMEI);
         assertEquals(0, r.exit(), r.err());
         return sim;
     }
@@ -146,7 +134,7 @@ class SilentDamageCliTest {
         Path sim = provisioned();
         byte[] all = Files.readAllBytes(sim);
         Files.write(sim, Arrays.copyOf(all, 200));
-        oneLineError(station(true, "--card", "sim:" + sim, "device", "show"), 4, "damaged");
+        station(true, "--card", "sim:" + sim, "device", "show").oneLineError(4, "damaged");
         assertEquals(200, Files.size(sim));
     }
 
@@ -157,14 +145,14 @@ class SilentDamageCliTest {
         all[100] ^= 0x20;
         all[300] ^= 0x01;
         Files.write(sim, all);
-        oneLineError(station(true, "--card", "sim:" + sim, "device", "show"), 4, "integrity check failed");
+        station(true, "--card", "sim:" + sim, "device", "show").oneLineError(4, "integrity check failed");
     }
 
     @Test
     void case3_anEmptyCardFileIsNotANewChip() throws Exception {
         Path sim = dir.resolve("empty.sim");
         Files.createFile(sim);
-        oneLineError(station(true, "--card", "sim:" + sim, "device", "provision", "--imei", IMEI), 4, "is empty");
+        station(true, "--card", "sim:" + sim, "device", "provision", "--imei", IMEI).oneLineError(4, "is empty");
         assertEquals(0, Files.size(sim));
         assertEquals(0, devices());
     }
@@ -202,7 +190,7 @@ class SilentDamageCliTest {
                 "--expiry", "2020-01-01", "--init-key", "00112233445566778899AABBCCDDEEFF"), 2, "--expiry 2020-01-01 is not after today");
         oneLineError(station(true, "--card", sim, "ota", "init-trust", "--sim-id", iccid, "--imei", IMEI, "--max-output", "12",
                 "--expiry", "2027-13-45", "--init-key", "00112233445566778899AABBCCDDEEFF"), 2, "'2027-13-45' is not a date (YYYY-MM-DD)");
-        oneLineError(station(true, "ota", "add-sim", "--sim-id", "abc", "--dev-keys"), 2, "not an ICCID");
+        station(true, "ota", "add-sim", "--sim-id", "abc", "--dev-keys").oneLineError(2, "not an ICCID");
         oneLineError(station(true, "terminal", "enrol", "--imei", IMEI, "--max-output", "256",
                 "--terminal-store", dir.resolve("t.json").toString()), 2, "out of range");
         assertFalse(Files.exists(dir.resolve("t.json")));
@@ -217,7 +205,7 @@ class SilentDamageCliTest {
         if (!Files.getFileStore(sim).supportsFileAttributeView("posix")) return;
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sim)));
         Path ts = dir.resolve("terminal.json");
-        Run r = station(true, "terminal", "enrol", "--imei", IMEI, "--max-output", "12", "--terminal-store", ts.toString());
+        CliRun r = station(true, "terminal", "enrol", "--imei", IMEI, "--max-output", "12", "--terminal-store", ts.toString());
         assertEquals(0, r.exit(), r.err());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(ts)));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("keystore.p12"))));
@@ -227,20 +215,20 @@ class SilentDamageCliTest {
     void case5_secretsFromAFile() throws Exception {
         Path pw = dir.resolve("pw.txt");
         Files.writeString(pw, "s3cret\n");
-        Run init = station(false, "--keystore-password", "file:" + pw, "hsm", "init", "--json");
+        CliRun init = station(false, "--keystore-password", "file:" + pw, "hsm", "init", "--json");
         assertEquals(0, init.exit(), init.err());
-        Run wrong = station(false, "--keystore-password", "other", "hsm", "init");
-        oneLineError(wrong, 6, "wrong password");
-        Run again = station(false, "--keystore-password", "file:" + pw, "hsm", "init", "--json");
+        CliRun wrong = station(false, "--keystore-password", "other", "hsm", "init");
+        wrong.oneLineError(6, "wrong password");
+        CliRun again = station(false, "--keystore-password", "file:" + pw, "hsm", "init", "--json");
         assertEquals("kept", again.json().get("keys").get("vault.manufacturer").asText());
-        oneLineError(station(false, "--keystore-password", "file:" + dir.resolve("none.txt"), "hsm", "init"), 2, "cannot read keystore password file");
-        oneLineError(station(false, "--keystore-password", "env:CARDSMITH_TEST_UNSET_4711", "hsm", "init"), 2, "is not set");
+        station(false, "--keystore-password", "file:" + dir.resolve("none.txt"), "hsm", "init").oneLineError(2, "cannot read keystore password file");
+        station(false, "--keystore-password", "env:CARDSMITH_TEST_UNSET_4711", "hsm", "init").oneLineError(2, "is not set");
 
         Path pin = dir.resolve("pin.txt");
         Files.writeString(pin, "123456\n");
-        Run k = station(false, "--card", "sim:" + dir.resolve("csp.sim"), "csp", "keygen", "--label", "k", "--pin", "file:" + pin, "--json");
+        CliRun k = station(false, "--card", "sim:" + dir.resolve("csp.sim"), "csp", "keygen", "--label", "k", "--pin", "file:" + pin, "--json");
         assertEquals(0, k.exit(), k.err());
-        oneLineError(station(true, "--card", "sim:" + dir.resolve("csp.sim"), "module", "personalize", "--tan", "1"), 2, "a TAN has 8 digits");
+        station(true, "--card", "sim:" + dir.resolve("csp.sim"), "module", "personalize", "--tan", "1").oneLineError(2, "a TAN has 8 digits");
     }
 
     // 6. a keystore named on the command line must exist
@@ -248,9 +236,9 @@ class SilentDamageCliTest {
     @Test
     void case6_verifyWithAMissingNamedKeystoreIsAnError() throws Exception {
         Path sim = provisioned();
-        Run r = cli("--card", "sim:" + sim, "--db", "jdbc:sqlite:" + dir.resolve("public.db"), "--keystore", "pkcs12:" + dir.resolve("nothere.p12"),
+        CliRun r = cli("--card", "sim:" + sim, "--db", "jdbc:sqlite:" + dir.resolve("public.db"), "--keystore", "pkcs12:" + dir.resolve("nothere.p12"),
                 "device", "verify");
-        oneLineError(r, 6, "nothere.p12 does not exist");
+        r.oneLineError(6, "nothere.p12 does not exist");
         assertFalse(r.out().contains("verified: true"), r.out());
         assertFalse(Files.exists(dir.resolve("nothere.p12")));
     }

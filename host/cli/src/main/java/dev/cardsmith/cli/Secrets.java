@@ -73,8 +73,11 @@ final class Secrets {
                 String line = r.readLine();
                 if (line == null || line.isEmpty()) throw new CliException(what + " file " + file + " is empty", ErrorHandler.EXIT_USAGE);
                 return line;
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new CliException("cannot read " + what + " file " + file + ": it does not exist", ErrorHandler.EXIT_USAGE);
             } catch (IOException e) {
-                throw new CliException("cannot read " + what + " file " + file + " (" + e.getClass().getSimpleName() + ")", ErrorHandler.EXIT_USAGE);
+                throw new CliException("cannot read " + what + " file " + file + ": " + (java.nio.file.Files.isReadable(file) ? "read error" : "not readable"),
+                        ErrorHandler.EXIT_USAGE);
             }
         }
         if (value.equals("-")) {

@@ -7,6 +7,7 @@
 #   CARDSMITH_FAST=0 scripts/bench-startup.sh               # the launcher without AppCDS / C1-only flags
 #   CARDSMITH_CMD="java -jar old.jar" scripts/bench-startup.sh   # any other build, e.g. an older commit
 #   BENCH_LEGACY=1 ...                                       # builds before the card option: --sim=FILE, no --dev
+#   BENCH_HISTORY=500 scripts/bench-startup.sh 3            # also: opening a card after 500 signatures vs a fresh card
 #
 # The target of issue 10: provision <= 2 x --version and <= 1.5 s wall on a quiet 2-core machine.
 set -euo pipefail
@@ -41,3 +42,15 @@ printf '%-34s %8s %8s\n' "" "wall ms" "cpu ms"
 printf '%-34s %8d %8d\n' "cardsmith --version" "$vw" "$vc"
 printf '%-34s %8d %8d\n' "device provision (simulated card)" "$pw" "$pc"
 awk -v pw="$pw" -v vw="$vw" -v pc="$pc" -v vc="$vc" 'BEGIN {printf "%-34s %8.2f %8.2f\n", "provision / --version", pw/vw, pc/vc}'
+
+if [ -n "${BENCH_HISTORY:-}" ] && [ "${BENCH_LEGACY:-0}" != 1 ]; then
+  # a saved card replays its whole journal on every open: cost grows with the card's history
+  $cmd --card "sim:$home/old.sim" bench csp-sign --count "$BENCH_HISTORY" >/dev/null
+  f_wall=(); f_cpu=(); o_wall=(); o_cpu=()
+  for i in $(seq 1 "$rounds"); do
+    read -r w c < <(measure $cmd --card "sim:$home/fresh$i.sim" csp list); f_wall+=("$w"); f_cpu+=("$c")
+    read -r w c < <(measure $cmd --card "sim:$home/old.sim" csp list); o_wall+=("$w"); o_cpu+=("$c")
+  done
+  printf '%-34s %8d %8d\n' "csp list, fresh card" "$(median "${f_wall[@]}")" "$(median "${f_cpu[@]}")"
+  printf '%-34s %8d %8d   (%s bytes)\n' "csp list, after $BENCH_HISTORY signatures" "$(median "${o_wall[@]}")" "$(median "${o_cpu[@]}")" "$(stat -c %s "$home/old.sim")"
+fi

@@ -81,11 +81,51 @@ public final class Main {
         cl.registerConverter(java.time.LocalDate.class, Checks::date);
         cl.setAllowSubcommandsAsOptionParameters(true); // --card sim (there is also a subcommand "sim")
         addHelpEverywhere(cl);
+        hideGlobalOptionsThatMeanNothing(cl);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler(ErrorHandler::usage);
         return cl;
+    }
+
+    private static final java.util.List<String> CARD = java.util.List.of("--card");
+    private static final java.util.List<String> STATION = java.util.List.of("--card", "--db", "--keystore", "--keystore-password", "--dev");
+
+    /**
+     * Global options are accepted anywhere (scripts put them first), but a command's help lists
+     * only those it uses: commands without a card do not list --card, commands that use neither
+     * card, database nor HSM list none of them.
+     */
+    static final java.util.Map<String, java.util.List<String>> NOT_USED = java.util.Map.ofEntries(
+            java.util.Map.entry("readers", STATION), java.util.Map.entry("help", STATION),
+            java.util.Map.entry("generate-man-page", STATION), java.util.Map.entry("generate-completion", STATION),
+            java.util.Map.entry("db", java.util.List.of("--card", "--keystore", "--keystore-password")),
+            java.util.Map.entry("db serve", java.util.List.of("--card", "--keystore", "--keystore-password")),
+            java.util.Map.entry("hsm", CARD), java.util.Map.entry("hsm init", CARD), java.util.Map.entry("kms", CARD),
+            java.util.Map.entry("kms init", CARD), java.util.Map.entry("kms rotate-mk", CARD), java.util.Map.entry("kms transfer", CARD),
+            java.util.Map.entry("kms import-transport-key", CARD), java.util.Map.entry("ca", CARD), java.util.Map.entry("ca init", CARD),
+            java.util.Map.entry("ca issue", CARD), java.util.Map.entry("ca list", CARD), java.util.Map.entry("perso tan", CARD),
+            java.util.Map.entry("perso serve", CARD), java.util.Map.entry("central serve", CARD), java.util.Map.entry("device pool", CARD),
+            java.util.Map.entry("device pool generate", CARD), java.util.Map.entry("device pool status", CARD),
+            java.util.Map.entry("ota add-sim", CARD), java.util.Map.entry("ota notify", CARD), java.util.Map.entry("terminal enrol", CARD),
+            java.util.Map.entry("ota bench", STATION), java.util.Map.entry("bench vault", STATION), java.util.Map.entry("bench module", STATION),
+            java.util.Map.entry("bench ota", STATION));
+
+    private static void hideGlobalOptionsThatMeanNothing(CommandLine root) {
+        java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>(root.getSubcommands().values());
+        while (!todo.isEmpty()) {
+            CommandLine c = todo.poll();
+            todo.addAll(c.getSubcommands().values());
+            CommandLine.Model.CommandSpec spec = c.getCommandSpec();
+            String path = spec.qualifiedName(" ").substring("cardsmith ".length());
+            for (String name : NOT_USED.getOrDefault(path, java.util.List.of())) {
+                CommandLine.Model.OptionSpec o = spec.findOption(name);
+                if (o == null || o.hidden()) continue;
+                spec.remove(o);
+                spec.addOption(o.toBuilder().hidden(true).scopeType(ScopeType.LOCAL).build()); // LOCAL: its subcommands keep their own copy
+            }
+        }
     }
 
     /** Every subcommand answers --help, even one with required options (picocli checks help first). */

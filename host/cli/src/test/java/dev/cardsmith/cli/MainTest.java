@@ -69,6 +69,24 @@ class MainTest {
     }
 
     @Test
+    void helpListsOnlyTheGlobalOptionsACommandUses() {
+        String dbServe = run("db", "serve", "--help").out();
+        assertTrue(!dbServe.contains("--card") && !dbServe.contains("--keystore") && dbServe.contains("--db"), dbServe);
+        String hsmInit = run("hsm", "init", "--help").out();
+        assertTrue(!hsmInit.contains("--card") && hsmInit.contains("--keystore"), hsmInit);
+        String provision = run("device", "provision", "--help").out();
+        assertTrue(provision.contains("--card") && provision.contains("--keystore"), provision);
+        for (String path : Main.NOT_USED.keySet()) {
+            picocli.CommandLine c = Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+            for (String name : path.split(" ")) c = c.getSubcommands().get(name);
+            assertTrue(c != null, "no command " + path);
+        }
+        // still accepted where scripts put them
+        Run r = run("readers", "--card", "sim", "--json");
+        assertTrue(r.code() == 0 || r.code() == ErrorHandler.EXIT_TRANSPORT, r.err());
+    }
+
+    @Test
     void versionNamesTheCommit() {
         Run r = run("--version");
         assertEquals(0, r.code());

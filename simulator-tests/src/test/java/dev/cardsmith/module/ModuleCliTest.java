@@ -35,7 +35,7 @@ class ModuleCliTest {
     }
 
     private List<String> global() {
-        return List.of("--sim=" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("cs.db"),
+        return List.of("--dev", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("cs.db"),
                 "--keystore", "pkcs12:" + dir.resolve("ks.p12"), "--keystore-password", "test", "--json");
     }
 
@@ -80,7 +80,7 @@ class ModuleCliTest {
         String tan = run("perso", "tan", "--module", module, "--count", "2").json().get("tans").get(0).asText();
         Run perso = run("module", "personalize", "--tan", tan);
         assertEquals(0, perso.exit(), perso.err());
-        assertEquals(4, perso.json().get("apdus").asInt());
+        assertEquals(4, perso.json().get("card").get("apdus").asInt());
         assertEquals("operating", run("module", "status").json().get("state").asText());
 
         int port = freePort();

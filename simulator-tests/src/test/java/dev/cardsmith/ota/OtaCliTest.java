@@ -27,7 +27,7 @@ class OtaCliTest {
 
     @BeforeEach
     void setUp() {
-        global = new String[] {"--sim", dir.resolve("card.sim").toString(), "--db", "jdbc:sqlite:" + dir.resolve("ota.db"),
+        global = new String[] {"--dev", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("ota.db"),
                 "--keystore", "pkcs12:" + dir.resolve("hsm.p12"), "--json"};
     }
 
@@ -53,7 +53,7 @@ class OtaCliTest {
         assertFalse(out.matches("(?s).*[0-9A-F]{32}.*"), "no key printed: " + out);
 
         assertEquals(0, run("ota", "init-trust", "--sim-id", sim, "--imei", OtaFixture.IMEI, "--max-output", "12",
-                "--expiry", "2027-06-30", "--from-terminal-store", ts, "--today", "2026-11-24"), err);
+                "--expiry", "2027-06-30", "--terminal-store", ts, "--today", "2026-11-24"), err);
         assertEquals("00 PoR OK", json().get("por").asText());
         assertEquals("9000", json().get("sw").asText());
 
@@ -97,7 +97,7 @@ class OtaCliTest {
         assertEquals(0, run("terminal", "enrol", "--terminal-store", ts, "--imei", OtaFixture.IMEI, "--max-output", "12", "--ec"), err);
         assertEquals(130, json().get("ecPublic").asText().length());
         assertEquals(0, run("ota", "init-trust", "--sim-id", sim, "--imei", OtaFixture.IMEI, "--max-output", "12",
-                "--expiry", "2027-06-30", "--from-terminal-store", ts, "--today", "2026-11-26"), err);
+                "--expiry", "2027-06-30", "--terminal-store", ts, "--today", "2026-11-26"), err);
         assertEquals(0, run("terminal", "authenticate", "--terminal-store", ts, "--today", "2026-11-26", "--no-ack"), err);
         assertNull(json().get("notification"));
         assertEquals(0, run("terminal", "ack", "--terminal-store", ts), err);
@@ -112,6 +112,6 @@ class OtaCliTest {
         assertEquals(0, run("terminal", "revoke", "--terminal-store", ts, "--today", "2026-11-26"), err);
         assertEquals(0, run("ota", "notify", "--sim-id", sim, "--data", json().get("notification").asText()), err);
         assertEquals("REVOKED_BY_TERMINAL", json().get("event").asText());
-        assertEquals(5, run("ota", "status", "--sim-id", "unknown"), "store error for an unknown SIM");
+        assertEquals(5, run("ota", "status", "--sim-id", "8949000000000000099"), "store error for an unknown SIM");
     }
 }

@@ -56,7 +56,7 @@ class PcscEndToEndTest {
 
     static String[] cli(Path dir, String... args) {
         List<String> all = new ArrayList<>(List.of(
-                "--reader", readerName,
+                "--dev", "--card", "pcsc:" + readerName,
                 "--db", "jdbc:sqlite:" + dir.resolve("public.db"),
                 "--keystore", "pkcs12:" + dir.resolve("ks.p12"), "--keystore-password", "test"));
         all.addAll(List.of(args));

@@ -74,7 +74,7 @@ class PostgresCliTest {
             ok("--sim=sim.sim", "ota", "add-sim", "--sim-id", "8949000000000000001", "--dev-keys");
             ok("--sim=sim.sim", "terminal", "enrol", "--imei", "490154203237518", "--max-output", "12");
             ok("--sim=sim.sim", "ota", "init-trust", "--sim-id", "8949000000000000001", "--imei", "490154203237518",
-                    "--max-output", "12", "--expiry", java.time.LocalDate.now().plusYears(1).toString(), "--from-terminal-store", dir.resolve("home/terminal.json").toString());
+                    "--max-output", "12", "--expiry", java.time.LocalDate.now().plusYears(1).toString(), "--terminal-store", dir.resolve("home/terminal.json").toString());
             ok("--sim=sim.sim", "terminal", "authenticate");
             assertTrue(ok("--sim=sim.sim", "ota", "status", "--sim-id", "8949000000000000001").contains("TRUSTED"));
 
@@ -87,7 +87,7 @@ class PostgresCliTest {
     }
 
     String ok(String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--db", pub));
+        List<String> all = new ArrayList<>(List.of("--dev", "--db", pub));
         all.addAll(List.of(args));
         CliProcess.Result r = CliProcess.run(dir, dir.resolve("home"), all);
         assertEquals(0, r.exit(), "cardsmith " + String.join(" ", args) + "\n" + r.output());

@@ -19,7 +19,7 @@ class PsdCliSoftHsmTest {
     @TempDir Path dir;
 
     int cli(StringBuilder log, String... args) {
-        List<String> all = new ArrayList<>(List.of("--sim=" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("a.db"),
+        List<String> all = new ArrayList<>(List.of("--dev", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("a.db"),
                 "--hsm", SoftHsm2.spec(SoftHsmFixture.TOKEN), "--hsm-pin", SoftHsmFixture.PIN));
         all.addAll(List.of(args));
         if (args[0].equals("kms")) all.addAll(List.of("--kms-hsm", SoftHsm2.spec(SoftHsmFixture.TOKEN_KMS), "--kms-pin", SoftHsmFixture.PIN));
@@ -52,7 +52,7 @@ class PsdCliSoftHsmTest {
         System.setOut(new java.io.PrintStream(stray, true));
         int code;
         try {
-            code = Main.run(new String[] {"--sim=" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("a.db"),
+            code = Main.run(new String[] {"--dev", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("a.db"),
                 "--hsm", SoftHsm2.spec(SoftHsmFixture.TOKEN), "--hsm-pin", SoftHsmFixture.PIN, "psd", "status", "--json"},
                 new PrintWriter(out, true), new PrintWriter(new StringWriter(), true));
         } finally {

@@ -37,7 +37,7 @@ class PsdCliTest {
     record Run(int code, String out, String err) {}
 
     Run cli(String... args) {
-        List<String> all = new ArrayList<>(List.of("--sim=" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("a.db"),
+        List<String> all = new ArrayList<>(List.of("--dev", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("a.db"),
                 "--hsm", "pkcs12:" + dir.resolve("access.p12"), "--hsm-pin", "access-pw"));
         all.addAll(List.of(args));
         all.add("-v"); // slf4j-simple takes its level once per JVM: verbose everywhere, so the log check sees INFO

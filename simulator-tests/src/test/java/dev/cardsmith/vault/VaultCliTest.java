@@ -63,7 +63,7 @@ class VaultCliTest {
     /** The global options (accepted anywhere) followed by the command. */
     Result device(String... cmd) {
         List<String> a = new ArrayList<>(Arrays.asList(cmd));
-        a.addAll(List.of("--sim=" + sim, "--db", db, "--keystore", keystore, "--json"));
+        a.addAll(List.of("--dev", "--card", "sim:" + sim, "--db", db, "--keystore", keystore, "--json"));
         return cli(a.toArray(String[]::new));
     }
 
@@ -145,14 +145,16 @@ class VaultCliTest {
         try (dev.cardsmith.hsm.Hsm other = dev.cardsmith.hsm.HsmFactory.open(otherKeystore, "cardsmith".toCharArray())) {
             new VaultKeys(other).ensure();
         }
-        Result foreign = cli("device", "verify", "--sim=" + sim, "--db", db, "--keystore", otherKeystore, "--json");
+        Result foreign = cli("device", "verify", "--sim=" + sim, "--db", db, "--keystore", otherKeystore, "--keystore-password", "cardsmith", "--json");
         assertEquals(7, foreign.exit(), foreign.out() + foreign.err());
         assertEquals("FAILED (differs from the pinned key)", foreign.json().get("checks").get("manufacturer key on card").asText());
 
-        Result shop = cli("device", "verify", "--sim=" + sim, "--db", db, "--keystore", "pkcs12:" + dir.resolve("absent.p12"), "--json");
-        ok(shop);
-        assertEquals("ok (present (trusted as is))", shop.json().get("checks").get("manufacturer key on card").asText());
-        assertFalse(Files.exists(dir.resolve("absent.p12")), "verify must not create a keystore");
+        // a repair shop: no keystore in its CARDSMITH_HOME and none named
+        dev.cardsmith.support.CliProcess.Result shop = dev.cardsmith.support.CliProcess.run(dir, dir.resolve("shop-home"),
+                List.of("device", "verify", "--card", "sim:" + sim, "--db", db, "--json"));
+        assertEquals(0, shop.exit(), shop.output());
+        assertEquals("ok (present (trusted as is))", new ObjectMapper().readTree(shop.output()).get("checks").get("manufacturer key on card").asText());
+        assertFalse(Files.exists(dir.resolve("shop-home/keystore.p12")), "verify must not create a keystore");
     }
 
     @Test

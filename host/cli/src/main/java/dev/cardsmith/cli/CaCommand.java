@@ -39,7 +39,7 @@ final class CaCommand {
 
         @Override
         public void run() {
-            try (CliContext ctx = CliContext.of(spec)) {
+            try (CliContext ctx = CliContext.of(spec).creatingKeys()) {
                 CertificateAuthority ca = ModuleCliSupport.ca(ctx);
                 List<CvCertificate> certs = ca.init(ModuleCliSupport.today(date));
                 Map<String, Object> out = new LinkedHashMap<>();

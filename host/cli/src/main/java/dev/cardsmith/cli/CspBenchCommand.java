@@ -18,7 +18,8 @@ import java.util.Map;
  * signature (target 1 once the session is open). Generates a fresh key in a free slot unless
  * --key names one.
  */
-@Command(name = "csp-sign", description = "Benchmark signatures through the Cardsmith provider (default: in-memory simulator).")
+@Command(name = "csp-sign", description = "Benchmark signatures through the Cardsmith provider on --card (default: a throw-away "
+        + "simulated card); a key generated for the run is deleted afterwards.")
 final class CspBenchCommand implements Runnable {
 
     @Spec CommandSpec spec;
@@ -38,7 +39,7 @@ final class CspBenchCommand implements Runnable {
     @Override
     public void run() {
         if (count < 1) throw new CliException("--count must be positive", ErrorHandler.EXIT_USAGE);
-        try (CliContext ctx = CliContext.of(spec)) {
+        try (CliContext ctx = CliContext.of(spec).throwAwayCardByDefault()) {
             CardsmithProvider p = CspCommand.provider(ctx, pin);
             CardPrivateKey k;
             int keygenApdus = 0;
@@ -52,7 +53,12 @@ final class CspBenchCommand implements Runnable {
                 k = CspFlows.key(p, String.valueOf(r.slot()));
             }
             String sigAlg = dev.cardsmith.csp.CardCertificates.defaultSignatureAlgorithm(k);
-            CspFlows.BenchResult b = CspFlows.benchSign(p, k, sigAlg, count);
+            CspFlows.BenchResult b;
+            try {
+                b = CspFlows.benchSign(p, k, sigAlg, count);
+            } finally {
+                if (key == null) p.card().delete(k.slot()); // the run's own key: the next run can use the label again
+            }
             Map<String, Object> out = m();
             out.put("algorithm", b.algorithm());
             out.put("transport", ctx.card().transport().name());

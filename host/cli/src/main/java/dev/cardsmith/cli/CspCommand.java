@@ -30,17 +30,13 @@ final class CspCommand implements Runnable {
     /** The provider over this invocation's card; logs in when a PIN is given (--pin or $CARDSMITH_CSP_PIN). */
     static CardsmithProvider provider(CliContext ctx, String pin) {
         CardsmithProvider p = new CardsmithProvider(ctx.card());
-        String effective = pin != null ? pin : System.getenv("CARDSMITH_CSP_PIN");
+        String effective = Secrets.given(pin, "CARDSMITH_CSP_PIN", "user PIN");
         if (effective != null && !effective.isEmpty()) p.login(effective.toCharArray());
         return p;
     }
 
     static String requirePin(String pin) {
-        String effective = pin != null ? pin : System.getenv("CARDSMITH_CSP_PIN");
-        if (effective == null || effective.isEmpty()) {
-            throw new CliException("this operation needs the user PIN: --pin PIN or $CARDSMITH_CSP_PIN", ErrorHandler.EXIT_USAGE);
-        }
-        return effective;
+        return Secrets.require(pin, "CARDSMITH_CSP_PIN", "--pin", "user PIN");
     }
 
     static CliException wrap(RuntimeException e) {

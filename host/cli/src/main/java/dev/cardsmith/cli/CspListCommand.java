@@ -18,9 +18,14 @@ final class CspListCommand implements Runnable {
 
     @Spec CommandSpec spec;
 
+    @picocli.CommandLine.Option(names = "--pin", paramLabel = "PIN",
+            description = "Not needed to list; when given (" + Secrets.FORMS + "), it is verified first, like in the other csp commands.")
+    String pin;
+
     @Override
     public void run() {
         try (CliContext ctx = CliContext.of(spec)) {
+            if (pin != null) CspCommand.provider(ctx, Secrets.require(pin, null, "--pin", "user PIN"));
             CspCard card = new CspCard(ctx.card());
             CardInfo info = card.select();
             Map<String, Object> m = new LinkedHashMap<>();

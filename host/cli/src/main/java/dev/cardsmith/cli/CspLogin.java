@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 /** Mixin of the csp commands that use a private key: the user PIN, and the logged-in provider. */
 final class CspLogin {
 
-    @Option(names = "--pin", description = "User PIN (default: $CARDSMITH_CSP_PIN).")
+    @Option(names = "--pin", paramLabel = "PIN", description = "User PIN: " + Secrets.FORMS + " (default: $CARDSMITH_CSP_PIN, else a prompt).")
     String pin;
 
     /** The provider over this invocation's card, logged in with the PIN (required). */

@@ -3,7 +3,7 @@ package dev.cardsmith.cli;
 import picocli.CommandLine.Command;
 
 /** {@code cardsmith device}: the device key vault (seed 000). */
-@Command(name = "device", description = "Device key vault (seed 000): provision, recover, wipe, show, verify.",
+@Command(name = "device", description = "Device key vault: provision, recover, wipe, show, verify.",
         mixinStandardHelpOptions = true,
         subcommands = {DeviceProvisionCommand.class, DevicePoolCommand.class, DeviceRecoverCommand.class,
                 DeviceWipeCommand.class, DeviceShowCommand.class, DeviceVerifyCommand.class})

@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** {@code cardsmith device pool}: the pre-generated key pool in the secure store (claim 7). */
-@Command(name = "pool", description = "Pre-generated device key pairs in the secure store (claim 7).",
+@Command(name = "pool", description = "Pre-generated device key pairs in the secure store.",
         mixinStandardHelpOptions = true, subcommands = {DevicePoolCommand.Generate.class, DevicePoolCommand.Status.class})
 final class DevicePoolCommand implements Runnable {
     @Spec

@@ -31,7 +31,8 @@ final class DeviceProvisionCommand implements Runnable {
     public void run() {
         byte[] identity = Imei.identityBytes(imei); // before anything is opened
         try (CliContext ctx = CliContext.of(spec)) {
-            SecureProcessingPoint spp = new SecureProcessingPoint(VaultCli.keys(ctx), VaultCli.publicDb(ctx),
+            ctx.recordingCard();
+            SecureProcessingPoint spp = new SecureProcessingPoint(VaultCli.existingKeys(ctx), VaultCli.publicDb(ctx),
                     usePool ? VaultCli.pool(ctx, secureDb) : null);
             SecureProcessingPoint.Provisioned p = VaultCli.call(() -> spp.provision(VaultCli.card(ctx), identity));
             Map<String, Object> out = new LinkedHashMap<>();

@@ -20,13 +20,16 @@ final class DeviceShowCommand implements Runnable {
     @Override
     public void run() {
         try (CliContext ctx = CliContext.of(spec)) {
+            var vault = VaultCli.card(ctx); // the card first: a wrong --card is the first thing to hear about
             PublicDatabase db;
             try {
                 db = VaultCli.existingPublicDb(ctx);
             } catch (StoreException e) {
-                db = null; // show still reports the card
+                // a database that does not exist yet is "not available"; a --db that cannot work is an error
+                if (ctx.databaseNamed() && !String.valueOf(e.getMessage()).startsWith("database not found")) throw e;
+                db = null;
             }
-            DeviceInspector.Report r = DeviceInspector.show(VaultCli.card(ctx), db);
+            DeviceInspector.Report r = DeviceInspector.show(vault, db);
             Map<String, Object> card = new LinkedHashMap<>();
             card.put("chipId", r.card().chipIdHex());
             card.put("state", r.card().stateName());

@@ -23,10 +23,13 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parseResult) {
         Main root = (Main) cl.getCommandSpec().root().userObject();
-        cl.getErr().println("cardsmith: " + message(ex));
+        int code = exitCode(ex);
+        String message = message(ex);
+        cl.getErr().println("cardsmith: " + message);
         if (root.verbose) ex.printStackTrace(cl.getErr());
         cl.getErr().flush();
-        return exitCode(ex);
+        if (root.json) printJson(cl, message, code);
+        return code;
     }
 
     static int usage(CommandLine.ParameterException ex, String[] args) {
@@ -34,10 +37,41 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
         cl.getErr().println("cardsmith: " + ex.getMessage());
         cl.getErr().println("Try '" + cl.getCommandSpec().qualifiedName() + " --help'.");
         cl.getErr().flush();
+        if (java.util.Arrays.asList(args).contains("--json")) printJson(cl, ex.getMessage(), EXIT_USAGE);
         return EXIT_USAGE;
     }
 
+    /** With --json the error is also a JSON object on stdout: {"error": {"message", "exitCode", "kind"}}. */
+    private static void printJson(CommandLine cl, String message, int code) {
+        java.util.Map<String, Object> error = new java.util.LinkedHashMap<>();
+        error.put("message", message);
+        error.put("exitCode", code);
+        error.put("kind", KINDS[Math.min(code, KINDS.length - 1)]);
+        try {
+            cl.getOut().println(new com.fasterxml.jackson.databind.ObjectMapper().enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(java.util.Map.of("error", error)));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            cl.getOut().println("{\"error\": {\"exitCode\": " + code + "}}");
+        }
+        cl.getOut().flush();
+    }
+
+    /** The exit codes by number, as listed in --help and README. */
+    static final String[] KINDS = {"ok", "failure", "usage", "card", "transport", "store", "hsm", "verification"};
+
+    /** A server or host that cannot be reached (documented as exit 4, like a missing reader). */
+    static boolean unreachable(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+                    || t instanceof java.net.http.HttpTimeoutException || t instanceof java.net.NoRouteToHostException) return true;
+        }
+        return false;
+    }
+
     static String message(Throwable ex) {
+        if (unreachable(ex) && !(ex instanceof CliException)) {
+            return "cannot reach the server (" + ex.getClass().getSimpleName() + "): is it running, and is the address right?";
+        }
         if (ex instanceof CliException || ex instanceof CardStatusException || ex instanceof TransportException
                 || ex instanceof StoreException || ex instanceof HsmException || ex instanceof IllegalArgumentException) {
             return String.valueOf(ex.getMessage());
@@ -47,6 +81,7 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
 
     static int exitCode(Throwable ex) {
         if (ex instanceof CliException ce) return ce.exitCode();
+        if (unreachable(ex)) return EXIT_TRANSPORT;
         if (ex instanceof IllegalArgumentException) return EXIT_USAGE;
         if (ex instanceof CardStatusException) return EXIT_CARD;
         if (ex instanceof TransportException) return EXIT_TRANSPORT;

@@ -2,7 +2,6 @@ package dev.cardsmith.cli;
 
 import dev.cardsmith.crypto.Hex;
 import dev.cardsmith.hsm.Hsm;
-import dev.cardsmith.hsm.HsmFactory;
 import dev.cardsmith.psd.AccessServer;
 import dev.cardsmith.psd.KeyManagementServer;
 import dev.cardsmith.psd.KeyTransfer;
@@ -31,13 +30,13 @@ final class KmsCommand {
     String kmsHsm;
 
     @Option(names = "--kms-pin", scope = ScopeType.INHERIT, paramLabel = "SECRET",
-            description = "KMS keystore password / token PIN (default: $CARDSMITH_KMS_PASSWORD, else the development default).")
+            description = "KMS keystore password / token PIN: " + Secrets.FORMS + " (default: $CARDSMITH_KMS_PASSWORD, else a prompt; "
+                    + "the development default only with --dev).")
     String kmsPin;
 
-    Hsm openKms() {
+    Hsm openKms(CliContext ctx) {
         String spec = kmsHsm != null ? kmsHsm : "pkcs12:" + CliContext.home().resolve("kms-keystore.p12");
-        String pin = kmsPin != null ? kmsPin : System.getenv("CARDSMITH_KMS_PASSWORD");
-        return HsmFactory.open(spec, (pin == null || pin.isEmpty() ? CliContext.DEFAULT_KEYSTORE_PASSWORD : pin).toCharArray());
+        return ctx.openHsm(spec, kmsPin, "CARDSMITH_KMS_PASSWORD", "--kms-pin", "KMS keystore password");
     }
 
     @Command(name = "init", description = "Generate the MK data block v1, the KRK data block and the RSA key pair in the KMS HSM (idempotent).")
@@ -47,7 +46,7 @@ final class KmsCommand {
 
         @Override
         public void run() {
-            try (CliContext ctx = CliContext.of(spec); Hsm h = kms.openKms()) {
+            try (CliContext ctx = CliContext.of(spec).creatingKeys(); Hsm h = kms.openKms(ctx)) {
                 ctx.emit(new KeyManagementServer(h).init());
             }
         }
@@ -60,7 +59,7 @@ final class KmsCommand {
 
         @Override
         public void run() {
-            try (CliContext ctx = CliContext.of(spec); Hsm h = kms.openKms()) {
+            try (CliContext ctx = CliContext.of(spec); Hsm h = kms.openKms(ctx)) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("mkVersion", new KeyManagementServer(h).rotateMasterKeyBlock());
                 ctx.emit(m);
@@ -79,7 +78,7 @@ final class KmsCommand {
 
         @Override
         public void run() {
-            try (CliContext ctx = CliContext.of(spec); Hsm h = kms.openKms()) {
+            try (CliContext ctx = CliContext.of(spec).creatingKeys(); Hsm h = kms.openKms(ctx)) {
                 AccessServer access = new AccessServer(ctx.hsm(), new PsdStore(ctx.db()));
                 KeyTransfer t = new KeyManagementServer(h).export(access.keyTransferImportKey(), withPrivateKey);
                 Map<String, Object> m = new LinkedHashMap<>(access.importKeys(t));
@@ -95,17 +94,29 @@ final class KmsCommand {
     static final class ImportTransportKey implements Runnable {
         @Spec CommandSpec spec;
 
-        @Option(names = "--hex", paramLabel = "HEX", description = "The 16-byte transport key (key ceremony); omit for the development key.")
+        @Option(names = "--hex", paramLabel = "HEX",
+                description = "The 16-byte transport key in hex (key ceremony): " + Secrets.FORMS + " (default: $CARDSMITH_TRANSPORT_KEY, "
+                        + "else a prompt; the documented development key only with --dev).")
         String hex;
 
         @Override
         public void run() {
-            try (CliContext ctx = CliContext.of(spec)) {
-                byte[] v = Hex.parse(hex != null ? hex : PsdKeys.DEV_TRANSPORT_KEY_HEX);
-                if (v.length != 16) throw new CliException("transport key must be 16 bytes", ErrorHandler.EXIT_USAGE);
+            try (CliContext ctx = CliContext.of(spec).creatingKeys()) {
+                String given = Secrets.given(hex, "CARDSMITH_TRANSPORT_KEY", "transport key");
+                boolean devKey = given == null && ctx.dev();
+                if (devKey) ctx.notice("development mode: importing the documented development transport key");
+                else if (given == null) given = Secrets.require(null, "CARDSMITH_TRANSPORT_KEY", "--hex", "transport key");
+                byte[] v;
+                try {
+                    v = Hex.parse(devKey ? PsdKeys.DEV_TRANSPORT_KEY_HEX : given);
+                } catch (IllegalArgumentException e) {
+                    throw new CliException("transport key must be 32 hex digits (16 bytes)", ErrorHandler.EXIT_USAGE);
+                }
+                if (v.length != 16) throw new CliException("transport key must be 32 hex digits (16 bytes)", ErrorHandler.EXIT_USAGE);
                 new AccessServer(ctx.hsm(), new PsdStore(ctx.db())).importTransportKey(v);
+                java.util.Arrays.fill(v, (byte) 0);
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("transportKey", hex != null ? "imported" : "imported (development key)");
+                m.put("transportKey", devKey ? "imported (development key)" : "imported");
                 ctx.emit(m);
             }
         }

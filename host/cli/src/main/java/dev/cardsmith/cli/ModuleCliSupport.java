@@ -16,6 +16,16 @@ final class ModuleCliSupport {
         return new CertificateAuthority(ctx.hsm(), new ModuleStore(ctx.db()));
     }
 
+    /** The TAN from --tan (VALUE, env:NAME, file:PATH, -), $CARDSMITH_TAN or a prompt; 8 digits (usage error otherwise). */
+    static String tan(String option) {
+        String tan = Secrets.require(option, "CARDSMITH_TAN", "--tan", "TAN");
+        if (!tan.matches("[0-9]{" + dev.cardsmith.module.TanIssuer.DIGITS + "}")) {
+            throw new CliException("a TAN has " + dev.cardsmith.module.TanIssuer.DIGITS + " digits (as printed by 'cardsmith perso tan')",
+                    ErrorHandler.EXIT_USAGE);
+        }
+        return tan;
+    }
+
     static LocalDate today(String date) {
         try {
             return date == null ? LocalDate.now() : LocalDate.parse(date);

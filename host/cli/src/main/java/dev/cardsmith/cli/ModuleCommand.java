@@ -13,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** {@code cardsmith module enroll|personalize|status|reset}: the security module of system 002. */
-@Command(name = "module", description = "Security module (seed 002): enrollment, personalization, status, reset.",
+@Command(name = "module", description = "Security module: enrollment, personalization, status, reset.",
         subcommands = {ModuleCommand.Enroll.class, ModuleCommand.Personalize.class, ModuleCommand.Status.class, ModuleCommand.Reset.class})
 final class ModuleCommand {
 
@@ -39,15 +39,17 @@ final class ModuleCommand {
     @Command(name = "personalize", description = "Personalize the module in the local reader (TAN from the identification unit).")
     static final class Personalize implements Runnable {
         @Spec CommandSpec spec;
-        @Option(names = "--tan", required = true, description = "One-time transaction number issued for this module.") String tan;
+        @Option(names = "--tan", paramLabel = "TAN", description = "One-time transaction number issued for this module (8 digits): "
+                + Secrets.FORMS + " (default: $CARDSMITH_TAN, else a prompt).") String tan;
         @Option(names = "--short-apdus", description = "Command chaining + GET RESPONSE instead of extended length.") boolean shortApdus;
         @Option(names = "--date", description = "Issue date YYYY-MM-DD (default today).") String date;
 
         @Override
         public void run() {
+            String secret = ModuleCliSupport.tan(tan);
             try (CliContext ctx = CliContext.of(spec)) {
                 Map<String, Object> m = ModuleCliSupport.verifying(() -> new LocalModule(ctx.card()).select()
-                        .personalize(new PersonalizationUnit(ModuleCliSupport.ca(ctx)), tan, !shortApdus, ModuleCliSupport.today(date)));
+                        .personalize(new PersonalizationUnit(ModuleCliSupport.ca(ctx)), secret, !shortApdus, ModuleCliSupport.today(date)));
                 ctx.emit(m);
             }
         }

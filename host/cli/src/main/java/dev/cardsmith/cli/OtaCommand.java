@@ -37,7 +37,7 @@ final class OtaCommand {
 
     /** Options every packet-producing subcommand shares. */
     static final class PacketOptions {
-        @Option(names = "--sim-id", required = true, paramLabel = "ID", description = "SIM identifier (ICCID) as registered with add-sim.")
+        @Option(names = "--sim-id", required = true, paramLabel = "ICCID", description = "SIM identifier (ICCID, 18 to 22 digits) as registered with add-sim.")
         String simId;
 
         @Option(names = "--sms", description = "Print the SMS-DELIVER TPDU(s) in hex instead of sending to the card.")
@@ -50,6 +50,8 @@ final class OtaCommand {
         LocalDate today;
 
         LocalDate today() { return today != null ? today : LocalDate.now(java.time.ZoneOffset.UTC); }
+
+        void check() { Checks.iccid(simId, "--sim-id"); }
     }
 
     static OtaServer server(CliContext ctx) {
@@ -103,18 +105,21 @@ final class OtaCommand {
     @Command(name = "add-sim", description = "Register a SIM's OTA key set (KIc/KID with indexes, TAR, counter mode). Keys are stored wrapped under an HSM-derived key.")
     static final class AddSim implements Runnable {
         @Spec CommandSpec spec;
-        @Option(names = "--sim-id", required = true) String simId;
+        @Option(names = "--sim-id", required = true, paramLabel = "ICCID", description = "SIM identifier (ICCID, 18 to 22 digits).") String simId;
         @Option(names = "--dev-keys", description = "Use the simulator's published TEST key set (KIc#1, KID#1, TAR C5D704).") boolean dev;
-        @Option(names = "--kic", paramLabel = "HEX") String kic;
-        @Option(names = "--kid", paramLabel = "HEX") String kid;
-        @Option(names = "--kic-index", defaultValue = "1") int kicIndex;
-        @Option(names = "--kid-index", defaultValue = "1") int kidIndex;
-        @Option(names = "--tar", paramLabel = "HEX", defaultValue = "C5D704") String tar;
+        @Option(names = "--kic", paramLabel = "HEX", description = "Ciphering key KIc (16 bytes AES, 16 bytes 2-key 3DES).") String kic;
+        @Option(names = "--kid", paramLabel = "HEX", description = "Integrity key KID (same length as KIc).") String kid;
+        @Option(names = "--kic-index", defaultValue = "1", paramLabel = "N", description = "Key set index of KIc on the SIM (1..15). Default: ${DEFAULT-VALUE}.") int kicIndex;
+        @Option(names = "--kid-index", defaultValue = "1", paramLabel = "N", description = "Key set index of KID on the SIM (1..15). Default: ${DEFAULT-VALUE}.") int kidIndex;
+        @Option(names = "--tar", paramLabel = "HEX", defaultValue = "C5D704", description = "Toolkit application reference of the sim applet (3 bytes). Default: ${DEFAULT-VALUE}.") String tar;
         @Option(names = "--algorithm", defaultValue = "AES", description = "AES (AES-CBC/AES-CMAC) or TDES2 (two-key 3DES CBC/CBC-MAC).") OtaKeys.Algorithm algorithm;
         @Option(names = "--counter-mode", defaultValue = "HIGHER", description = "NONE, AVAILABLE, HIGHER or PLUS_ONE (SPI b4b5).") Spi.CounterMode mode;
 
         @Override
         public void run() {
+            Checks.iccid(simId, "--sim-id");
+            Checks.range(kicIndex, 1, 15, "--kic-index");
+            Checks.range(kidIndex, 1, 15, "--kid-index");
             try (CliContext ctx = CliContext.of(spec)) {
                 OtaKeys keys;
                 if (dev) keys = DevKeys.keys();
@@ -130,24 +135,29 @@ final class OtaCommand {
         }
     }
 
-    @Command(name = "init-trust", description = "Fig. 1: send the terminal's authentication key, IMEI, maximum output and expiry to the SIM.")
+    @Command(name = "init-trust", description = "Send the terminal's authentication key, IMEI, maximum output and expiry to the SIM.")
     static final class InitTrust implements Runnable {
         @Spec CommandSpec spec;
         @Mixin PacketOptions o;
-        @Option(names = "--imei", required = true) String imei;
-        @Option(names = "--max-output", required = true, description = "Terminal's maximum output (0..255, as the network knows it).") int maxOutput;
-        @Option(names = "--expiry", required = true, paramLabel = "YYYY-MM-DD") LocalDate expiry;
-        @Option(names = "--lifetime", defaultValue = "90", description = "Validity in days of SIM-generated updated keys.") int lifetime;
+        @Option(names = "--imei", required = true, paramLabel = "IMEI", description = "The terminal's IMEI (15 digits, Luhn check digit).") String imei;
+        @Option(names = "--max-output", required = true, paramLabel = "N", description = "Terminal's maximum output (0..255, as the network knows it).") int maxOutput;
+        @Option(names = "--expiry", required = true, paramLabel = "YYYY-MM-DD", description = "Last day the trust is valid (after --today).") LocalDate expiry;
+        @Option(names = "--lifetime", defaultValue = "90", paramLabel = "DAYS", description = "Validity in days of SIM-generated updated keys (1..3650).") int lifetime;
         @ArgGroup(exclusive = true, multiplicity = "1") KeySource key;
 
         static final class KeySource {
             @Option(names = "--init-key", paramLabel = "HEX", description = "Symmetric AES-128 key present in the terminal.") String aes;
             @Option(names = "--ec-public", paramLabel = "HEX", description = "Terminal's EC P-256 public key (uncompressed point).") String ec;
-            @Option(names = "--from-terminal-store", paramLabel = "FILE", description = "Read the key from a terminal key store (simulation).") Path store;
+            @Option(names = "--terminal-store", paramLabel = "FILE", description = "Read the key from the terminal key store of terminal enrol (simulation).") Path store;
         }
 
         @Override
         public void run() {
+            o.check();
+            Checks.range(maxOutput, 0, 255, "--max-output");
+            Checks.range(lifetime, 1, 3650, "--lifetime");
+            Checks.after(expiry, o.today(), "--expiry");
+            if (key.store != null) TerminalCommand.requireEnrolled(key.store);
             try (CliContext ctx = CliContext.of(spec)) {
                 OtaServer s = server(ctx);
                 OtaServer.OtaMessage m;
@@ -157,7 +167,7 @@ final class OtaCommand {
                 } else if (key.aes != null) {
                     m = s.initTrustSymmetric(o.simId, Hex.parse(key.aes), imei, maxOutput, expiry, lifetime, today);
                 } else {
-                    TerminalKeyStore ts = TerminalKeyStore.open(key.store, TerminalCommand.password(ctx));
+                    TerminalKeyStore ts = TerminalCommand.existing(ctx, key.store);
                     byte[] ecPub = ts.attr("ecPublic") == null ? null : Hex.parse(ts.attr("ecPublic"));
                     m = ecPub != null ? s.initTrustEc(o.simId, ecPub, imei, maxOutput, expiry, lifetime, today)
                             : s.initTrustSymmetric(o.simId, requireKey(ts.secret("init")), imei, maxOutput, expiry, lifetime, today);
@@ -172,13 +182,14 @@ final class OtaCommand {
         }
     }
 
-    @Command(name = "update", description = "Fig. 3: ask the SIM to renew the trust key before expiry (sets the flag the terminal polls).")
+    @Command(name = "update", description = "Ask the SIM to renew the trust key before expiry (sets the flag the terminal polls).")
     static final class Update implements Runnable {
         @Spec CommandSpec spec;
         @Mixin PacketOptions o;
 
         @Override
         public void run() {
+            o.check();
             try (CliContext ctx = CliContext.of(spec)) {
                 OtaServer s = server(ctx);
                 deliver(ctx, s, s.update(o.simId, o.today()), o, Map.of());
@@ -193,6 +204,7 @@ final class OtaCommand {
 
         @Override
         public void run() {
+            o.check();
             try (CliContext ctx = CliContext.of(spec)) {
                 OtaServer s = server(ctx);
                 deliver(ctx, s, s.revoke(o.simId), o, Map.of());
@@ -204,15 +216,18 @@ final class OtaCommand {
     static final class License implements Runnable {
         @Spec CommandSpec spec;
         @Mixin PacketOptions o;
-        @Option(names = "--content-id", required = true) int contentId;
+        @Option(names = "--content-id", required = true, paramLabel = "N", description = "Content identifier (0..65535).") int contentId;
         @Option(names = "--plays", defaultValue = "65535", description = "Play count (65535 = unlimited).") int plays;
-        @Option(names = "--from", paramLabel = "YYYY-MM-DD") LocalDate from;
-        @Option(names = "--until", required = true, paramLabel = "YYYY-MM-DD") LocalDate until;
+        @Option(names = "--from", paramLabel = "YYYY-MM-DD", description = "First day of the license (default: --today).") LocalDate from;
+        @Option(names = "--until", required = true, paramLabel = "YYYY-MM-DD", description = "Last day of the license.") LocalDate until;
         @Option(names = "--content-in", paramLabel = "FILE", description = "Clear content to protect with a new content key.") Path in;
         @Option(names = "--content-out", paramLabel = "FILE", description = "Where the protected content goes.") Path out;
 
         @Override
         public void run() {
+            o.check();
+            Checks.range(contentId, 0, 0xFFFF, "--content-id");
+            Checks.range(plays, 1, 0xFFFF, "--plays");
             try (CliContext ctx = CliContext.of(spec)) {
                 if ((in == null) != (out == null)) throw new CliException("--content-in and --content-out go together", ErrorHandler.EXIT_USAGE);
                 byte[] key = DrmContent.newContentKey();
@@ -231,13 +246,14 @@ final class OtaCommand {
         }
     }
 
-    @Command(name = "status", description = "Read the SIM's trust state and last event (Fig. 1 step 28) in a proof of receipt.")
+    @Command(name = "status", description = "Read the SIM's trust state and last event in a proof of receipt.")
     static final class Status implements Runnable {
         @Spec CommandSpec spec;
         @Mixin PacketOptions o;
 
         @Override
         public void run() {
+            o.check();
             try (CliContext ctx = CliContext.of(spec)) {
                 OtaServer s = server(ctx);
                 deliver(ctx, s, s.status(o.simId, o.today()), o, Map.of());
@@ -248,11 +264,12 @@ final class OtaCommand {
     @Command(name = "notify", description = "Accept a SIM notification (trust ACK, revocation) that a terminal forwarded.")
     static final class Notify implements Runnable {
         @Spec CommandSpec spec;
-        @Option(names = "--sim-id", required = true) String simId;
+        @Option(names = "--sim-id", required = true, paramLabel = "ICCID", description = "SIM identifier (ICCID, 18 to 22 digits).") String simId;
         @Option(names = "--data", required = true, paramLabel = "HEX", description = "The response-packet user data (02 71 00 ...).") String data;
 
         @Override
         public void run() {
+            Checks.iccid(simId, "--sim-id");
             try (CliContext ctx = CliContext.of(spec)) {
                 SimStatus.Event e;
                 try {
@@ -274,7 +291,7 @@ final class OtaCommand {
     @Command(name = "bench", description = "Benchmark: OTA codec on the host, envelope/authentication/content-key in jCardSim (in-memory card).")
     static final class Bench implements Runnable {
         @Spec CommandSpec spec;
-        @Option(names = "--iterations", defaultValue = "200") int iterations;
+        @Option(names = "--iterations", defaultValue = "200", paramLabel = "N", description = "Iterations per measured flow. Default: ${DEFAULT-VALUE}.") int iterations;
 
         @Override
         public void run() {

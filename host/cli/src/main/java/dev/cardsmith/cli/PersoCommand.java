@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Set;
 
 /** {@code cardsmith perso tan|serve|connect}: the personalization unit as TAN issuer and network service. */
-@Command(name = "perso", description = "Personalization unit (seed 002): TANs, remote personalization service and client.",
+@Command(name = "perso", description = "Personalization unit: TANs, remote personalization service and client.",
         subcommands = {PersoCommand.Tan.class, PersoCommand.Serve.class, PersoCommand.Connect.class})
 final class PersoCommand {
 
@@ -42,7 +42,7 @@ final class PersoCommand {
     @Command(name = "serve", description = "Serve remote personalizations on HOST:PORT (loopback by default).")
     static final class Serve implements Runnable {
         @Spec CommandSpec spec;
-        @Option(names = "--host", defaultValue = "127.0.0.1") String host;
+        @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "HOST", description = "Address to listen on / connect to. Default: ${DEFAULT-VALUE}.") String host;
         @Option(names = "--port", defaultValue = "0", description = "TCP port (0 = ephemeral, printed).") int port;
         @Option(names = "--count", defaultValue = "0", description = "Stop after this many connections (0 = run until killed).") int count;
         @Option(names = "--allow-appliance", description = "Appliance ids allowed to connect (repeatable; none = any).") List<String> allowed;
@@ -65,17 +65,19 @@ final class PersoCommand {
     @Command(name = "connect", description = "Appliance: enter the TAN into the local module and relay it to a perso service.")
     static final class Connect implements Runnable {
         @Spec CommandSpec spec;
-        @Option(names = "--host", defaultValue = "127.0.0.1") String host;
-        @Option(names = "--port", required = true) int port;
-        @Option(names = "--tan", required = true) String tan;
-        @Option(names = "--appliance", defaultValue = "appliance-1", description = "This appliance's id (claim 14).") String appliance;
+        @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "HOST", description = "Address to listen on / connect to. Default: ${DEFAULT-VALUE}.") String host;
+        @Option(names = "--port", required = true, paramLabel = "PORT", description = "TCP port of the personalization service (printed by perso serve).") int port;
+        @Option(names = "--tan", paramLabel = "TAN", description = "One-time transaction number issued for this module (8 digits): "
+                + Secrets.FORMS + " (default: $CARDSMITH_TAN, else a prompt).") String tan;
+        @Option(names = "--appliance", defaultValue = "appliance-1", description = "This appliance's id.") String appliance;
         @Option(names = "--short-apdus", description = "Command chaining + GET RESPONSE instead of extended length.") boolean shortApdus;
 
         @Override
         public void run() {
+            String secret = ModuleCliSupport.tan(tan);
             try (CliContext ctx = CliContext.of(spec)) {
                 ctx.emit(ModuleCliSupport.verifying(() ->
-                        new LocalModule(ctx.card()).select().personalizeRemote(host, port, appliance, tan, !shortApdus)));
+                        new LocalModule(ctx.card()).select().personalizeRemote(host, port, appliance, secret, !shortApdus)));
             }
         }
     }

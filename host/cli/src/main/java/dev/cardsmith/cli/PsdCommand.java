@@ -43,7 +43,7 @@ final class PsdCommand {
         return m;
     }
 
-    @Command(name = "issue", description = "Generate and inject the KRK and the MK into the PSD (claims 1-14, 29-31).")
+    @Command(name = "issue", description = "Generate and inject the KRK and the MK into the PSD.")
     static final class Issue implements Runnable {
         @Spec CommandSpec spec;
 
@@ -53,7 +53,7 @@ final class PsdCommand {
         }
     }
 
-    @Command(name = "replace-master-key", description = "Post-issuance MK replacement to the newest MK block (claims 15-28, 35-40).")
+    @Command(name = "replace-master-key", description = "Post-issuance MK replacement to the newest MK block.")
     static final class Replace implements Runnable {
         @Spec CommandSpec spec;
 

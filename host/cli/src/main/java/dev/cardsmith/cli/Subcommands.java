@@ -7,6 +7,7 @@ final class Subcommands {
     private Subcommands() {}
 
     static void register(CommandLine root) {
+        root.addSubcommand(new HsmCommand()); // key creation for every system's HSM
         root.addSubcommand(new DeviceCommand()); root.addSubcommand(new DbCommand()); // seed 000
         root.addSubcommand(new KmsCommand()); root.addSubcommand(new PsdCommand()); // seed 001
         root.addSubcommand(new CaCommand()); root.addSubcommand(new ModuleCommand()); root.addSubcommand(new PersoCommand()); root.addSubcommand(new CentralCommand()); // seed 002

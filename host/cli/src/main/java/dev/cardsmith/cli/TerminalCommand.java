@@ -27,9 +27,25 @@ import java.util.Map;
                 TerminalCommand.Poll.class, TerminalCommand.ContentKeyCmd.class, TerminalCommand.Revoke.class})
 final class TerminalCommand {
 
+    /** $CARDSMITH_TERMINAL_PASSWORD, else a prompt; the development default only in development mode. */
     static char[] password(CliContext ctx) {
-        String env = System.getenv("CARDSMITH_TERMINAL_PASSWORD");
-        return (env != null && !env.isEmpty() ? env : CliContext.DEFAULT_KEYSTORE_PASSWORD).toCharArray();
+        String p = Secrets.given(null, "CARDSMITH_TERMINAL_PASSWORD", "terminal key store password");
+        if (p == null && ctx.dev()) p = CliContext.DEFAULT_KEYSTORE_PASSWORD;
+        if (p == null) p = Secrets.prompt("terminal key store password");
+        if (p == null) throw new CliException("no terminal key store password: set $CARDSMITH_TERMINAL_PASSWORD (or use --dev)", ErrorHandler.EXIT_USAGE);
+        return p.toCharArray();
+    }
+
+    /** An existing terminal key store; a missing file is named as such (it is made by terminal enrol). */
+    static TerminalKeyStore existing(CliContext ctx, Path f) {
+        return TerminalKeyStore.open(requireEnrolled(f), password(ctx));
+    }
+
+    static Path requireEnrolled(Path f) {
+        if (!Files.exists(f)) {
+            throw new CliException("terminal key store " + f + " does not exist: enrol the terminal first (cardsmith terminal enrol)", ErrorHandler.EXIT_USAGE);
+        }
+        return f;
     }
 
     static final class StoreOptions {
@@ -42,9 +58,11 @@ final class TerminalCommand {
 
         LocalDate today() { return today != null ? today : LocalDate.now(java.time.ZoneOffset.UTC); }
 
+        Path file() { return file != null ? file : CliContext.home().resolve("terminal.json"); }
+
+        /** The store of an enrolled terminal (must exist). */
         TerminalKeyStore open(CliContext ctx) {
-            Path f = file != null ? file : CliContext.home().resolve("terminal.json");
-            return TerminalKeyStore.open(f, password(ctx));
+            return existing(ctx, file());
         }
     }
 
@@ -65,14 +83,15 @@ final class TerminalCommand {
     static final class Enrol implements Runnable {
         @Spec CommandSpec spec;
         @Mixin StoreOptions s;
-        @Option(names = "--imei", required = true) String imei;
-        @Option(names = "--max-output", required = true) int maxOutput;
+        @Option(names = "--imei", required = true, paramLabel = "IMEI", description = "The terminal's IMEI (15 digits, Luhn check digit).") String imei;
+        @Option(names = "--max-output", required = true, paramLabel = "N", description = "The terminal's maximum output (0..255).") int maxOutput;
         @Option(names = "--ec", description = "Asymmetric variant: EC P-256 key pair, only the public key is exported.") boolean ec;
 
         @Override
         public void run() {
+            Checks.range(maxOutput, 0, 255, "--max-output");
             try (CliContext ctx = CliContext.of(spec)) {
-                TerminalKeyStore ks = s.open(ctx);
+                TerminalKeyStore ks = TerminalKeyStore.open(s.file(), password(ctx));
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("imei", imei);
                 m.put("maxOutput", maxOutput);
@@ -80,18 +99,18 @@ final class TerminalCommand {
                     m.put("ecPublic", Hex.of(Terminal.enrolEc(ks, imei, maxOutput)));
                 } else {
                     Terminal.enrolSymmetric(ks, imei, maxOutput);
-                    m.put("initKey", "stored in " + ks.file() + " (hand it to the network with: ota init-trust --from-terminal-store)");
+                    m.put("initKey", "stored in " + ks.file() + " (hand it to the network with: ota init-trust --terminal-store)");
                 }
                 ctx.emit(m);
             }
         }
     }
 
-    @Command(name = "authenticate", description = "Fig. 2: GET CHALLENGE + AUTHENTICATE; receives a trust key when one is due and acknowledges it (Fig. 1 step 27).")
+    @Command(name = "authenticate", description = "GET CHALLENGE + AUTHENTICATE; receives a trust key when one is due and acknowledges it.")
     static final class Authenticate implements Runnable {
         @Spec CommandSpec spec;
         @Mixin StoreOptions s;
-        @Option(names = "--update", description = "Ask for a new trust key (terminal-initiated update, Fig. 3).") boolean update;
+        @Option(names = "--update", description = "Ask for a new trust key (terminal-initiated update).") boolean update;
         @Option(names = "--no-ack", description = "Do not acknowledge a delivered key (simulates a lost acknowledgement).") boolean noAck;
 
         @Override
@@ -151,11 +170,11 @@ final class TerminalCommand {
         }
     }
 
-    @Command(name = "content-key", description = "Figs. 4-5 secured: authenticate and obtain a content key (never printed; its KCV is), optionally decrypt content.")
+    @Command(name = "content-key", description = "Authenticate and obtain a content key (never printed; its KCV is), optionally decrypt content.")
     static final class ContentKeyCmd implements Runnable {
         @Spec CommandSpec spec;
         @Mixin StoreOptions s;
-        @Option(names = "--content-id", required = true) int contentId;
+        @Option(names = "--content-id", required = true, paramLabel = "N", description = "Content identifier (0..65535), as licensed by ota license.") int contentId;
         @Option(names = "--in", paramLabel = "FILE", description = "Protected content (ota license --content-out).") Path in;
         @Option(names = "--out", paramLabel = "FILE", description = "Where the decrypted content goes.") Path out;
 

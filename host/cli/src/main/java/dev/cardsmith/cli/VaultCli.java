@@ -1,5 +1,6 @@
 package dev.cardsmith.cli;
 
+import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.store.Database;
 import dev.cardsmith.vault.KeyPool;
 import dev.cardsmith.vault.PublicDatabase;
@@ -43,6 +44,7 @@ final class VaultCli {
         if (url.equals(ctx.databaseUrl())) {
             throw new CliException("the key pool must not live in the public database: give --secure-db another database", ErrorHandler.EXIT_USAGE);
         }
+        CliContext.sqliteNativeDirectory();
         return new KeyPool(Database.open(url), ctx.hsm());
     }
 
@@ -51,12 +53,30 @@ final class VaultCli {
     }
 
     /**
+     * The manufacturer and master keys, which must exist: a new manufacturer key minted silently
+     * would sign certificates that no older card or database entry matches. Development mode
+     * creates them (and says so); otherwise {@code cardsmith hsm init} does.
+     */
+    static VaultKeys existingKeys(CliContext ctx) {
+        VaultKeys keys = keys(ctx);
+        Hsm hsm = keys.hsm();
+        if (hsm.contains(VaultKeys.MANUFACTURER) && hsm.contains(VaultKeys.MASTER)) return keys;
+        if (!ctx.dev()) {
+            throw new CliException("no manufacturer key '" + VaultKeys.MANUFACTURER + "' in " + hsm.describe()
+                    + ": create the keys with 'cardsmith hsm init' (or use --dev for development keys)", ErrorHandler.EXIT_HSM);
+        }
+        keys.ensure();
+        ctx.notice("development mode: created development keys " + VaultKeys.MANUFACTURER + " and " + VaultKeys.MASTER + " in " + hsm.describe());
+        return keys;
+    }
+
+    /**
      * The manufacturer public key from this station's HSM when it has one (a factory), else null
      * (a repair shop with only the public database). A missing PKCS#12 file is not created.
      */
     static byte[] manufacturerPointIfAvailable(CliContext ctx) {
-        String spec = ctx.hsmSpec();
-        if (spec.startsWith("pkcs12:") && !java.nio.file.Files.exists(java.nio.file.Path.of(spec.substring("pkcs12:".length())))) return null;
+        java.nio.file.Path file = CliContext.keystoreFile(ctx.hsmSpec());
+        if (!ctx.hsmNamed() && file != null && !java.nio.file.Files.exists(file)) return null; // a named one must exist
         if (!ctx.hsm().contains(VaultKeys.MANUFACTURER)) return null;
         return keys(ctx).manufacturerPoint();
     }
@@ -69,9 +89,12 @@ final class VaultCli {
             int code = switch (e.kind()) {
                 case VERIFICATION -> ErrorHandler.EXIT_VERIFY;
                 case INPUT -> ErrorHandler.EXIT_USAGE;
-                default -> ErrorHandler.EXIT_FAILURE;
+                default -> String.valueOf(e.getMessage()).startsWith("cannot reach") ? ErrorHandler.EXIT_TRANSPORT : ErrorHandler.EXIT_FAILURE;
             };
-            throw new CliException(e.getMessage(), code);
+            String message = code == ErrorHandler.EXIT_TRANSPORT
+                    ? e.getMessage().replaceFirst(": \\w+Exception$", "") + ": is the server running, and is the address right?"
+                    : e.getMessage();
+            throw new CliException(message, code);
         }
     }
 }

@@ -65,6 +65,7 @@ public final class Database {
     }
 
     private void migrate() {
+        if (upToDate()) return; // Flyway costs about a second of start-up; run it only when the schema is behind
         try {
             Flyway.configure()
                     .dataSource(url, null, null)
@@ -74,6 +75,25 @@ public final class Database {
                     .migrate();
         } catch (FlywayException e) {
             throw new StoreException("cannot migrate database " + redact(url) + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /**
+     * Whether the database already has every migration on the class path applied: the set of
+     * versions in {@code db/migration} equals the set of successful versions in Flyway's
+     * history. Anything else (no history table, a missing or failed version, a listing that
+     * cannot be read) lets Flyway decide.
+     */
+    private boolean upToDate() {
+        java.util.Set<String> available = MigrationIndex.versions();
+        if (available.isEmpty()) return false;
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
+             java.sql.ResultSet r = s.executeQuery("SELECT version FROM flyway_schema_history WHERE success = TRUE AND version IS NOT NULL")) {
+            java.util.Set<String> applied = new java.util.HashSet<>();
+            while (r.next()) applied.add(r.getString(1));
+            return applied.equals(available);
+        } catch (SQLException | RuntimeException e) {
+            return false;
         }
     }
 

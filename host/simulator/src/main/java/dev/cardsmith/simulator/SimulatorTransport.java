@@ -5,16 +5,22 @@ import com.licel.jcardsim.smartcardio.CardSimulator;
 import com.licel.jcardsim.utils.AIDUtil;
 import javacard.framework.AID;
 
+import dev.cardsmith.store.PrivateFiles;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -28,18 +34,35 @@ import java.util.List;
  * from the seed ({@link SimulatedEntropy}) and replays the log, so on-card generated keys come
  * back bit-identical. The
  * file therefore is the card: it holds what the chip's EEPROM would hold and must be
- * protected like one.
+ * protected like one (it is created 0600).
+ *
+ * <p>File format 2 (docs/host-foundation.md): magic {@code CSSIM}, version byte 2, the body
+ * length (4 bytes, big-endian), the body (seed, then the records), and SHA-256 over everything
+ * before it. A file whose hash, length or magic does not match is refused, never replayed in
+ * part or started afresh; an empty file is refused too (only a missing file makes a new card).
+ * Every APDU and reset replaces the file atomically ({@link PrivateFiles#writeAtomically}), so
+ * the file always holds every command the card answered. While a card is open, an exclusive
+ * lock on {@code FILE.lock} keeps other processes out; they wait for it. Format-1 files (magic
+ * {@code CSSIM1}, no hash) are still read and rewritten in format 2.
  */
 public final class SimulatorTransport implements CardTransport {
 
-    private static final byte[] MAGIC = {'C', 'S', 'S', 'I', 'M', '1'};
+    private static final byte[] MAGIC_V1 = {'C', 'S', 'S', 'I', 'M', '1'};
+    private static final byte[] MAGIC = {'C', 'S', 'S', 'I', 'M'};
+    private static final byte VERSION = 2;
+    private static final int HEADER = MAGIC.length + 1 + 4;
+    private static final int HASH = 32;
+    private static final int SEED = 32;
     private static final int REC_APDU = 1;
     private static final int REC_RESET = 2;
 
     private final CardSimulator sim;
     private final Path stateFile;
     private final List<AppletSpec> applets;
-    private DataOutputStream journal;
+    /** The body of the file (seed and records) as it is on disk. */
+    private ByteArrayOutputStream body;
+    private FileChannel lockChannel;
+    private FileLock lock;
     private boolean replaying;
 
     /** A fresh, volatile card with every cardsmith applet. */
@@ -71,34 +94,109 @@ public final class SimulatorTransport implements CardTransport {
     }
 
     public static SimulatorTransport open(Path stateFile, List<AppletSpec> applets) {
+        FileChannel lockChannel = null;
+        FileLock lock = null;
         try {
-            if (!Files.exists(stateFile) || Files.size(stateFile) == 0) {
-                if (stateFile.getParent() != null) Files.createDirectories(stateFile.getParent());
-                byte[] seed = new byte[32];
-                new SecureRandom().nextBytes(seed);
-                try (OutputStream out = Files.newOutputStream(stateFile, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                    out.write(MAGIC);
-                    out.write(seed);
-                }
-                SimulatorTransport t = new SimulatorTransport(stateFile, applets, seed);
-                t.openJournal();
-                return t;
+            Path abs = stateFile.toAbsolutePath();
+            Files.createDirectories(abs.getParent());
+            Path lockFile = abs.resolveSibling(abs.getFileName() + ".lock");
+            lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            PrivateFiles.restrict(lockFile);
+            try {
+                lock = lockChannel.lock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                throw new TransportException("simulated card " + stateFile + " is already open in this process");
             }
             SimulatorTransport t;
-            try (DataInputStream in = new DataInputStream(Files.newInputStream(stateFile))) {
-                byte[] magic = in.readNBytes(MAGIC.length);
-                if (!java.util.Arrays.equals(magic, MAGIC)) {
-                    throw new TransportException("not a cardsmith simulator state file: " + stateFile);
-                }
-                byte[] seed = in.readNBytes(32);
-                if (seed.length != 32) throw new TransportException("truncated simulator state file: " + stateFile);
+            if (!Files.exists(stateFile)) {
+                byte[] seed = new byte[SEED];
+                new SecureRandom().nextBytes(seed);
                 t = new SimulatorTransport(stateFile, applets, seed);
-                t.replay(in);
+                t.body = new ByteArrayOutputStream();
+                t.body.write(seed);
+                t.save();
+            } else {
+                byte[] file = Files.readAllBytes(stateFile);
+                byte[] body = readBody(stateFile, file);
+                t = new SimulatorTransport(stateFile, applets, Arrays.copyOf(body, SEED));
+                t.replay(new DataInputStream(new ByteArrayInputStream(body, SEED, body.length - SEED)));
+                t.body = new ByteArrayOutputStream(body.length + 1024);
+                t.body.write(body);
+                if (startsWith(file, MAGIC_V1)) t.save(); // format 1 -> 2
             }
-            t.openJournal();
+            t.lockChannel = lockChannel;
+            t.lock = lock;
             return t;
         } catch (IOException e) {
-            throw new TransportException("cannot use simulator state file " + stateFile + ": " + e.getMessage(), e);
+            release(lock, lockChannel);
+            throw new TransportException("cannot use simulated card " + stateFile + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            release(lock, lockChannel);
+            throw e;
+        }
+    }
+
+    /** The checked body of a card file; one-line reasons for everything that is not a whole card. */
+    static byte[] readBody(Path stateFile, byte[] file) {
+        if (file.length == 0) {
+            throw new TransportException("simulated card " + stateFile + " is empty (damaged, not a card): restore it from a backup "
+                    + "or remove it to start a new card");
+        }
+        if (startsWith(file, MAGIC_V1)) {
+            if (file.length < MAGIC_V1.length + SEED) throw damaged(stateFile, "truncated");
+            return Arrays.copyOfRange(file, MAGIC_V1.length, file.length);
+        }
+        if (!startsWith(file, MAGIC)) throw new TransportException("not a cardsmith simulator state file: " + stateFile);
+        if (file.length < HEADER || file[MAGIC.length] != VERSION) {
+            throw new TransportException("simulated card " + stateFile + " has format version " + (file.length > MAGIC.length ? file[MAGIC.length] : "?")
+                    + "; this cardsmith reads version " + VERSION);
+        }
+        int len = ByteBuffer.wrap(file, MAGIC.length + 1, 4).getInt();
+        if (len < SEED || (long) HEADER + len + HASH != file.length) throw damaged(stateFile, "truncated or extended");
+        byte[] expected = sha256(file, 0, HEADER + len);
+        if (!java.security.MessageDigest.isEqual(expected, Arrays.copyOfRange(file, HEADER + len, file.length))) {
+            throw damaged(stateFile, "integrity check failed");
+        }
+        return Arrays.copyOfRange(file, HEADER, HEADER + len);
+    }
+
+    private static TransportException damaged(Path stateFile, String why) {
+        return new TransportException("simulated card " + stateFile + " is damaged (" + why + "): restore it from a backup; "
+                + "it was not used");
+    }
+
+    private static boolean startsWith(byte[] file, byte[] prefix) {
+        return file.length >= prefix.length && Arrays.equals(file, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    private static byte[] sha256(byte[] data, int off, int len) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update(data, off, len);
+            return md.digest();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Replaces the file with header, body and hash (atomically, 0600). */
+    private void save() throws IOException {
+        byte[] b = body.toByteArray();
+        byte[] file = new byte[HEADER + b.length + HASH];
+        System.arraycopy(MAGIC, 0, file, 0, MAGIC.length);
+        file[MAGIC.length] = VERSION;
+        ByteBuffer.wrap(file, MAGIC.length + 1, 4).putInt(b.length);
+        System.arraycopy(b, 0, file, HEADER, b.length);
+        System.arraycopy(sha256(file, 0, HEADER + b.length), 0, file, HEADER + b.length, HASH);
+        PrivateFiles.writeAtomically(stateFile, file);
+    }
+
+    private static void release(FileLock lock, FileChannel channel) {
+        try {
+            if (lock != null) lock.release();
+            if (channel != null) channel.close();
+        } catch (IOException ignored) {
+            // the lock goes with the channel
         }
     }
 
@@ -136,7 +234,7 @@ public final class SimulatorTransport implements CardTransport {
                 } else if (type == REC_APDU) {
                     int len = in.readUnsignedShort();
                     byte[] apdu = in.readNBytes(len);
-                    if (apdu.length != len) return; // a torn last record: the card never saw it
+                    if (apdu.length != len) throw damaged(stateFile, "torn record");
                     sim.transmitCommand(apdu);
                 } else {
                     throw new TransportException("corrupt simulator state file " + stateFile);
@@ -147,21 +245,18 @@ public final class SimulatorTransport implements CardTransport {
         }
     }
 
-    private void openJournal() throws IOException {
-        journal = new DataOutputStream(Files.newOutputStream(stateFile, StandardOpenOption.APPEND));
-    }
-
     private void record(int type, byte[] apdu) {
-        if (journal == null || replaying) return;
+        if (body == null || replaying) return;
+        body.write(type);
+        if (apdu != null) {
+            body.write(apdu.length >> 8);
+            body.write(apdu.length);
+            body.writeBytes(apdu);
+        }
         try {
-            journal.writeByte(type);
-            if (apdu != null) {
-                journal.writeShort(apdu.length);
-                journal.write(apdu);
-            }
-            journal.flush();
+            save();
         } catch (IOException e) {
-            throw new TransportException("cannot write simulator state file " + stateFile + ": " + e.getMessage(), e);
+            throw new TransportException("cannot write simulated card " + stateFile + ": " + e.getMessage(), e);
         }
     }
 
@@ -188,14 +283,10 @@ public final class SimulatorTransport implements CardTransport {
     }
 
     @Override
-    public void close() {
-        if (journal != null) {
-            try {
-                journal.close();
-            } catch (IOException ignored) {
-                // nothing left to save
-            }
-            journal = null;
-        }
+    public synchronized void close() {
+        release(lock, lockChannel);
+        lock = null;
+        lockChannel = null;
+        body = null;
     }
 }

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -118,10 +117,7 @@ public final class TerminalKeyStore {
             root.put("attributes", new TreeMap<>(attrs));
             root.put("salt", Hex.of(salt));
             root.put("secrets", Hex.of(concat(iv, ct)));
-            if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            dev.cardsmith.store.PrivateFiles.writeAtomically(file, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(root)); // 0600: keys
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot write terminal key store " + file + ": " + e.getMessage());
         }

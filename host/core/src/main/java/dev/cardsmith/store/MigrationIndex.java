@@ -1,0 +1,66 @@
+package dev.cardsmith.store;
+
+import java.io.IOException;
+import java.net.JarURLConnection;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Enumeration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/** The versions of the Flyway migrations on the class path ({@code db/migration/V<version>__*.sql}), without Flyway. */
+final class MigrationIndex {
+    private MigrationIndex() {}
+
+    private static final String DIR = "db/migration";
+    private static final Pattern FILE = Pattern.compile("V([0-9][0-9._]*)__[^/]*\\.sql");
+
+    private static Set<String> cached;
+
+    /** Flyway's normalised versions ("1", "2.1"); empty when the listing fails. */
+    static synchronized Set<String> versions() {
+        if (cached == null) cached = list();
+        return cached;
+    }
+
+    private static Set<String> list() {
+        Set<String> out = new HashSet<>();
+        try {
+            Enumeration<URL> dirs = MigrationIndex.class.getClassLoader().getResources(DIR);
+            while (dirs.hasMoreElements()) {
+                URL u = dirs.nextElement();
+                if (u.getProtocol().equals("jar")) {
+                    JarURLConnection jc = (JarURLConnection) u.openConnection();
+                    jc.setUseCaches(false);
+                    try (JarFile jar = jc.getJarFile()) {
+                        for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
+                            String name = e.nextElement().getName();
+                            if (name.startsWith(DIR + "/") && name.indexOf('/', DIR.length() + 1) < 0) add(out, name.substring(DIR.length() + 1));
+                        }
+                    }
+                } else if (u.getProtocol().equals("file")) {
+                    try (Stream<Path> files = Files.list(Path.of(u.toURI()))) {
+                        files.forEach(f -> add(out, f.getFileName().toString()));
+                    }
+                } else {
+                    return Set.of();
+                }
+            }
+        } catch (IOException | URISyntaxException | RuntimeException e) {
+            return Set.of();
+        }
+        return out;
+    }
+
+    private static void add(Set<String> out, String fileName) {
+        Matcher m = FILE.matcher(fileName);
+        if (m.matches()) out.add(m.group(1).replace('_', '.').replaceAll("^0+(?=\\d)", ""));
+    }
+}

@@ -1,0 +1,94 @@
+package dev.cardsmith.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Issue 10, "Messages and exit codes": each failure the issue lists is one line a user can act
+ * on, with the documented exit code, and with --json also a JSON error object on stdout.
+ */
+class MessagesCliTest {
+
+    static final String IMEI = CliRun.IMEI;
+
+    @TempDir Path dir;
+
+    CliRun cli(String... args) {
+        return CliRun.of(args);
+    }
+
+    CliRun station(String... cmd) {
+        List<String> a = new ArrayList<>(List.of("--db", "jdbc:sqlite:" + dir.resolve("public.db"), "--keystore", "pkcs12:" + dir.resolve("ks.p12"),
+                "--keystore-password", "pw", "--card", "sim:" + dir.resolve("card.sim")));
+        a.addAll(Arrays.asList(cmd));
+        return cli(a.toArray(String[]::new));
+    }
+
+    byte[] keystore() throws Exception {
+        assertEquals(0, station("hsm", "init").exit());
+        return Files.readAllBytes(dir.resolve("ks.p12"));
+    }
+
+    @Test
+    void damagedKeystoresAreNamedAsSuch() throws Exception {
+        byte[] ks = keystore();
+        Files.write(dir.resolve("ks.p12"), Arrays.copyOf(ks, ks.length / 2));
+        station("hsm", "init").oneLineError(6, "is damaged or not a PKCS#12 keystore");
+        Files.write(dir.resolve("ks.p12"), new byte[0]);
+        station("hsm", "init").oneLineError(6, "is empty (damaged)");
+        byte[] flipped = ks.clone();
+        flipped[ks.length / 2] ^= 0x10;
+        Files.write(dir.resolve("ks.p12"), flipped);
+        CliRun r = station("hsm", "init");
+        assertEquals(6, r.exit());
+        assertTrue(r.err().contains("damaged"), r.err());
+    }
+
+    @Test
+    void wipingAnEmptyCardSaysWhy() throws Exception {
+        keystore();
+        station("device", "wipe").oneLineError(3, "only a provisioned card can be wiped");
+    }
+
+    @Test
+    void anUnreachableServerIsExitFour() throws Exception {
+        keystore();
+        CliRun r = station("device", "recover", "--from", "http://127.0.0.1:1");
+        r.oneLineError(4, "cannot reach");
+    }
+
+    @Test
+    void aDatabaseNamedOnTheCommandLineMustWork() throws Exception {
+        CliRun r = cli("--card", "sim:" + dir.resolve("card.sim"), "--db", "garbage", "device", "show");
+        r.oneLineError(5, "not a JDBC URL");
+    }
+
+    @Test
+    void errorsAreJsonWithJson() throws Exception {
+        CliRun r = cli("--json", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("p.db"),
+                "--keystore", "pkcs12:" + dir.resolve("nothere.p12"), "device", "verify");
+        assertEquals(6, r.exit());
+        JsonNode e = r.json().get("error");
+        assertEquals(6, e.get("exitCode").asInt());
+        assertEquals("hsm", e.get("kind").asText());
+        assertTrue(e.get("message").asText().contains("nothere.p12 does not exist"));
+    }
+
+    @Test
+    void aMissingTerminalStoreIsNamed() {
+        CliRun r = cli("--dev", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("p.db"),
+                "--keystore", "pkcs12:" + dir.resolve("ks.p12"), "ota", "init-trust", "--sim-id", "8949000000000000001", "--imei", IMEI,
+                "--max-output", "12", "--expiry", "2099-01-01", "--terminal-store", dir.resolve("none.json").toString());
+        r.oneLineError(2, "none.json does not exist: enrol the terminal first");
+    }
+}

@@ -224,6 +224,7 @@ class SimReviewTest {
      * (GET CHALLENGE, POLL, TERMINAL REVOKE). Under T=1, data on them is a wrong length.
      */
     @Test
+    @SimulatorOnly("switches the simulated card to T=0 through jCardSim")
     void bug_case2CommandsCalledSetIncomingAndReceive_brokenUnderT0() {
         Simulator sim = (Simulator) get(get(f.card, "transport"), "sim");
         f.card.select(OtaServer.simAid());

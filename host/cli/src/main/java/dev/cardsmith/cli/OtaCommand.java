@@ -139,7 +139,7 @@ final class OtaCommand {
     static final class InitTrust implements Runnable {
         @Spec CommandSpec spec;
         @Mixin PacketOptions o;
-        @Option(names = "--imei", required = true, paramLabel = "IMEI", description = "The terminal's IMEI (15 digits, Luhn check digit).") String imei;
+        @Option(names = "--imei", required = true, paramLabel = "IMEI", description = Checks.IMEI_HELP) String imei;
         @Option(names = "--max-output", required = true, paramLabel = "N", description = "Terminal's maximum output (0..255, as the network knows it).") int maxOutput;
         @Option(names = "--expiry", required = true, paramLabel = "YYYY-MM-DD", description = "Last day the trust is valid (after --today).") LocalDate expiry;
         @Option(names = "--lifetime", defaultValue = "90", paramLabel = "DAYS", description = "Validity in days of SIM-generated updated keys (1..3650).") int lifetime;
@@ -157,6 +157,7 @@ final class OtaCommand {
             Checks.range(maxOutput, 0, 255, "--max-output");
             Checks.range(lifetime, 1, 3650, "--lifetime");
             Checks.after(expiry, o.today(), "--expiry");
+            imei = Checks.imei(imei);
             if (key.store != null) TerminalCommand.requireEnrolled(key.store);
             try (CliContext ctx = CliContext.of(spec)) {
                 OtaServer s = server(ctx);

@@ -297,7 +297,7 @@ final class OtaCommand {
         @Override
         public void run() {
             try (CliContext ctx = CliContext.of(spec)) {
-                ctx.emit(dev.cardsmith.bench.OtaBench.run(iterations));
+                ctx.emit(BenchProgress.run(ctx, "ota", iterations + " iterations per measurement", () -> dev.cardsmith.bench.OtaBench.run(iterations)));
             }
         }
     }

@@ -55,7 +55,25 @@ final class OtaCommand {
     }
 
     static OtaServer server(CliContext ctx) {
-        return new OtaServer(new OtaStore(ctx.db(), ctx.hsm()));
+        return new OtaServer(store(ctx));
+    }
+
+    /**
+     * The OTA store once its key-encryption key is in the HSM: made by {@code hsm init}, or on
+     * first use in development mode (said on stderr); otherwise a missing KEK is an error, never
+     * silently replaced (the SIM key sets wrapped under the old one would be unreadable).
+     */
+    static OtaStore store(CliContext ctx) {
+        dev.cardsmith.hsm.Hsm hsm = ctx.hsm();
+        if (!hsm.contains(OtaStore.KEK_LABEL)) {
+            if (!ctx.dev()) {
+                throw new CliException("no OTA key-encryption key '" + OtaStore.KEK_LABEL + "' in " + hsm.describe()
+                        + ": create it with 'cardsmith hsm init' (or use --dev for development keys)", ErrorHandler.EXIT_HSM);
+            }
+            OtaStore.createKek(hsm);
+            ctx.notice("development mode: created development key " + OtaStore.KEK_LABEL + " in " + hsm.describe());
+        }
+        return new OtaStore(ctx.db(), hsm);
     }
 
     /** Sends or prints a message, then emits the result. */
@@ -125,7 +143,7 @@ final class OtaCommand {
                 if (dev) keys = DevKeys.keys();
                 else if (kic != null && kid != null) keys = new OtaKeys(algorithm, kicIndex, Hex.parse(kic), kidIndex, Hex.parse(kid), Hex.parse(tar));
                 else throw new CliException("give --dev-keys or --kic and --kid", ErrorHandler.EXIT_USAGE);
-                new OtaStore(ctx.db(), ctx.hsm()).register(simId, keys, mode);
+                store(ctx).register(simId, keys, mode);
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("sim", simId);
                 m.put("keys", keys.toString());

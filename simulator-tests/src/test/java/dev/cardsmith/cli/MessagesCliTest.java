@@ -91,4 +91,33 @@ class MessagesCliTest {
                 "--max-output", "12", "--expiry", "2099-01-01", "--terminal-store", dir.resolve("none.json").toString());
         r.oneLineError(2, "none.json does not exist: enrol the terminal first");
     }
+
+    /** Every --imei has one rule and one message, checked before any store, database or card is touched. */
+    @Test
+    void everyImeiOptionHasOneRuleAndOneMessage() throws Exception {
+        for (String bad : List.of("490154203237519", "4901542032375")) {
+            List<CliRun> runs = List.of(
+                    cli("--dev", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("p.db"),
+                            "--keystore", "pkcs12:" + dir.resolve("ks.p12"), "device", "provision", "--imei", bad),
+                    cli("--dev", "terminal", "enrol", "--terminal-store", dir.resolve("t.json").toString(), "--max-output", "12",
+                            "--imei", bad),
+                    cli("--dev", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("p.db"),
+                            "--keystore", "pkcs12:" + dir.resolve("ks.p12"), "ota", "init-trust", "--sim-id", "8949000000000000001",
+                            "--imei", bad, "--max-output", "12", "--expiry", "2099-01-01", "--init-key", "00".repeat(16)));
+            String first = runs.get(0).err().strip();
+            assertTrue(first.startsWith("cardsmith: invalid IMEI '" + bad + "': "), first);
+            for (CliRun r : runs) {
+                r.oneLineError(2, "invalid IMEI");
+                assertEquals(first, r.err().strip(), "one message for every --imei");
+            }
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(), files.map(p -> p.getFileName().toString()).toList(), "nothing was created");
+        }
+        // 14 digits get their check digit everywhere, the device identity too
+        CliRun ok = cli("--dev", "--json", "--card", "sim:" + dir.resolve("card.sim"), "--db", "jdbc:sqlite:" + dir.resolve("p.db"),
+                "--keystore", "pkcs12:" + dir.resolve("ks.p12"), "device", "provision", "--imei", IMEI.substring(0, 14));
+        assertEquals(0, ok.exit(), ok.err());
+        assertEquals(IMEI, ok.json().get("identity").asText());
+    }
 }

@@ -242,4 +242,45 @@ class SilentDamageCliTest {
         assertFalse(r.out().contains("verified: true"), r.out());
         assertFalse(Files.exists(dir.resolve("nothere.p12")));
     }
+
+    // 2b. the OTA store's key-encryption key is created by hsm init or in development mode, never silently
+
+    int otaSims() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("public.db"));
+             ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM ota_sim")) {
+            return rs.next() ? rs.getInt(1) : 0;
+        }
+    }
+
+    @Test
+    void theOtaKeyEncryptionKeyIsNotMintedSilently() throws Exception {
+        // a keystore made before the OTA store existed: vault keys only
+        assertEquals(0, station(true, "--keystore-password", "pw", "--card", "sim:" + dir.resolve("a.sim"),
+                "device", "provision", "--imei", IMEI).exit());
+        byte[] before = Files.readAllBytes(dir.resolve("keystore.p12"));
+        CliRun r = station(false, "--keystore-password", "pw", "ota", "add-sim", "--sim-id", "8949000000000000001", "--dev-keys");
+        oneLineError(r, 6, "no OTA key-encryption key 'ota-kek'");
+        assertTrue(r.err().contains("cardsmith hsm init"), r.err());
+        assertArrayEquals(before, Files.readAllBytes(dir.resolve("keystore.p12")), "the keystore is unchanged");
+        // init-trust and the other packet commands need it too
+        oneLineError(station(false, "--keystore-password", "pw", "--card", "sim:" + dir.resolve("a.sim"), "ota", "status",
+                "--sim-id", "8949000000000000001"), 6, "no OTA key-encryption key");
+
+        // development mode creates it and says so
+        CliRun dev = station(true, "--keystore-password", "pw", "ota", "add-sim", "--sim-id", "8949000000000000001", "--dev-keys");
+        assertEquals(0, dev.exit(), dev.err());
+        assertTrue(dev.err().contains("development mode: created development key ota-kek"), dev.err());
+        assertEquals(1, otaSims());
+
+        // hsm init: the explicit command; it keeps what exists
+        CliRun init = station(false, "--keystore-password", "pw", "--json", "hsm", "init");
+        assertEquals(0, init.exit(), init.err());
+        assertEquals("kept", init.json().get("keys").get("ota-kek").asText());
+        Files.delete(dir.resolve("keystore.p12"));
+        init = station(false, "--keystore-password", "pw", "--json", "hsm", "init");
+        assertEquals("created", init.json().get("keys").get("ota-kek").asText());
+        CliRun second = station(false, "--keystore-password", "pw", "ota", "add-sim", "--sim-id", "8949000000000000002", "--dev-keys");
+        assertEquals(0, second.exit(), second.err());
+        assertFalse(second.err().contains("development mode"), second.err());
+    }
 }

@@ -46,7 +46,7 @@ final class BenchCommand implements Runnable {
         public void run() {
             positive(rounds, "--rounds");
             try (CliContext ctx = CliContext.of(spec)) {
-                ctx.emit(VaultBench.run(rounds));
+                ctx.emit(BenchProgress.run(ctx, "vault", rounds + " chips per provisioning variant", () -> VaultBench.run(rounds)));
             }
         }
     }
@@ -66,12 +66,13 @@ final class BenchCommand implements Runnable {
             positive(rounds, "--rounds");
             try (CliContext ctx = CliContext.of(spec)) {
                 Map<String, Object> out = new LinkedHashMap<>();
-                out.put("software", PsdBench.software(rounds));
+                out.put("software", BenchProgress.run(ctx, "psd", rounds + " PSDs, software HSM", () -> PsdBench.software(rounds)));
                 if (softhsm) {
                     String hsmSpec = ctx.hsmSpec();
                     if (hsmSpec.startsWith("pkcs11:")) {
                         Hsm hsm = ctx.hsm(); // closed with the context
-                        out.put("pkcs11", PsdBench.withAccessHsm("PKCS#11 (" + hsmSpec + ")", hsm, rounds));
+                        out.put("pkcs11", BenchProgress.run(ctx, "psd", rounds + " PSDs, PKCS#11 access HSM",
+                                () -> PsdBench.withAccessHsm("PKCS#11 (" + hsmSpec + ")", hsm, rounds)));
                     } else {
                         // a SoftHSM2 token cannot be created in-process once the PKCS#11 library is loaded: the user supplies one
                         out.put("pkcs11", "skipped: --softhsm needs --hsm pkcs11:... naming an initialised token "
@@ -93,7 +94,7 @@ final class BenchCommand implements Runnable {
         public void run() {
             positive(rounds, "--rounds");
             try (CliContext ctx = CliContext.of(spec)) {
-                ctx.emit(ModuleBench.run(rounds));
+                ctx.emit(BenchProgress.run(ctx, "module", rounds + " runs per flow", () -> ModuleBench.run(rounds)));
             } catch (java.io.IOException e) {
                 throw new CliException("cannot create the temp directory: " + e.getMessage());
             }
@@ -111,7 +112,7 @@ final class BenchCommand implements Runnable {
         public void run() {
             positive(iterations, "--rounds");
             try (CliContext ctx = CliContext.of(spec)) {
-                ctx.emit(OtaBench.run(iterations));
+                ctx.emit(BenchProgress.run(ctx, "ota", iterations + " iterations per measurement", () -> OtaBench.run(iterations)));
             }
         }
     }

@@ -25,9 +25,11 @@ final class CentralCommand {
         public void run() {
             try (CliContext ctx = CliContext.of(spec)) {
                 CentralSystem central = new CentralSystem(ModuleCliSupport.ca(ctx));
-                try (ApduRelay.Server server = new ApduRelay.Server(host, port, central.relayHandler(() -> ModuleCliSupport.today(date)))) {
+                ServeLog log = new ServeLog(ctx.err(), "central serve");
+                try (ApduRelay.Server server = new ApduRelay.Server(host, port, log.relay(central.relayHandler(() -> ModuleCliSupport.today(date))))) {
                     ctx.out().println("central system listening on " + host + ":" + server.port());
                     ctx.out().flush();
+                    log.listening(host, server.port());
                     server.serve(count);
                 }
             }

@@ -7,6 +7,9 @@ import java.util.regex.Pattern;
 final class Checks {
     private Checks() {}
 
+    /** The help text of every --imei option. */
+    static final String IMEI_HELP = "The IMEI: 15 digits, the last one the Luhn check digit (14 digits get it added; spaces and dashes are ignored).";
+
     private static final Pattern ICCID = Pattern.compile("[0-9]{18,22}");
 
     static int range(int value, int min, int max, String option) {
@@ -22,6 +25,18 @@ final class Checks {
             throw new CliException(option + " '" + value + "' is not an ICCID (18 to 22 digits)", ErrorHandler.EXIT_USAGE);
         }
         return value;
+    }
+
+    /**
+     * Every --imei: one rule and one message ({@link dev.cardsmith.codec.Imei#normalize}: spaces and
+     * dashes dropped, 14 digits completed with their check digit, else 15 digits with a right one).
+     */
+    static String imei(String value) {
+        try {
+            return dev.cardsmith.codec.Imei.normalize(value);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), ErrorHandler.EXIT_USAGE);
+        }
     }
 
     /** A date that must lie after {@code today} (an expiry). */

@@ -69,6 +69,8 @@ public final class CliContext implements AutoCloseable {
 
     public PrintWriter out() { return out; }
 
+    public PrintWriter err() { return err; }
+
     /** One line on stderr that the user should see even when stdout is parsed (development mode notices). */
     public void notice(String line) {
         err.println("cardsmith: " + line);

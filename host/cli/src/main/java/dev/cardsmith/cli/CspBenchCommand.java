@@ -55,7 +55,8 @@ final class CspBenchCommand implements Runnable {
             String sigAlg = dev.cardsmith.csp.CardCertificates.defaultSignatureAlgorithm(k);
             CspFlows.BenchResult b;
             try {
-                b = CspFlows.benchSign(p, k, sigAlg, count);
+                b = BenchProgress.run(ctx, "csp-sign", count + " signatures on " + ctx.card().transport().name(),
+                        () -> CspFlows.benchSign(p, k, sigAlg, count));
             } finally {
                 if (key == null) p.card().delete(k.slot()); // the run's own key: the next run can use the label again
             }

@@ -32,19 +32,29 @@ final class DbCommand implements Runnable {
         public void run() {
             if (port < 0 || port > 65535) throw new CliException("--port must be 0..65535", ErrorHandler.EXIT_USAGE);
             try (CliContext ctx = CliContext.of(spec)) {
-                PublicDbHttpServer server = VaultCli.call(() -> PublicDbHttpServer.start(VaultCli.existingPublicDb(ctx), port));
-                ctx.out().println("serving the public database on " + server.url() + "/chips/{chipId}/backup|certificate (Ctrl-C stops)");
-                ctx.out().flush();
-                CountDownLatch stop = new CountDownLatch(1);
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    server.close();
-                    stop.countDown();
-                }));
+                ServeLog log = new ServeLog(ctx.err(), "db serve");
+                java.util.logging.Handler requests = log.http();
                 try {
-                    stop.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    server.close();
+                    PublicDbHttpServer server = VaultCli.call(() -> PublicDbHttpServer.start(VaultCli.existingPublicDb(ctx), port));
+                    ctx.out().println("serving the public database on " + server.url() + "/chips/{chipId}/backup|certificate (Ctrl-C stops)");
+                    ctx.out().flush();
+                    log.listening("127.0.0.1", server.port());
+                    CountDownLatch stop = new CountDownLatch(1);
+                    Thread hook = new Thread(() -> {
+                        server.close();
+                        stop.countDown();
+                    });
+                    Runtime.getRuntime().addShutdownHook(hook);
+                    try {
+                        stop.await();
+                    } catch (InterruptedException e) {
+                        // stopped from within this process (tests): the server goes, the hook with it
+                        Thread.currentThread().interrupt();
+                        server.close();
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    }
+                } finally {
+                    ServeLog.closeHttp(requests);
                 }
             }
         }

@@ -18,7 +18,7 @@ final class DeviceProvisionCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--imei", required = true, paramLabel = "IMEI", description = "Device identity: a 15-digit IMEI with a valid Luhn check digit.")
+    @Option(names = "--imei", required = true, paramLabel = "IMEI", description = Checks.IMEI_HELP)
     String imei;
 
     @Option(names = "--pool", description = "Take the device key pair from the pre-generated pool in the secure store (else generate it now).")
@@ -29,7 +29,7 @@ final class DeviceProvisionCommand implements Runnable {
 
     @Override
     public void run() {
-        byte[] identity = Imei.identityBytes(imei); // before anything is opened
+        byte[] identity = Imei.identityBytes(Checks.imei(imei)); // before anything is opened
         try (CliContext ctx = CliContext.of(spec)) {
             ctx.recordingCard();
             SecureProcessingPoint spp = new SecureProcessingPoint(VaultCli.existingKeys(ctx), VaultCli.publicDb(ctx),

@@ -55,7 +55,25 @@ final class OtaCommand {
     }
 
     static OtaServer server(CliContext ctx) {
-        return new OtaServer(new OtaStore(ctx.db(), ctx.hsm()));
+        return new OtaServer(store(ctx));
+    }
+
+    /**
+     * The OTA store once its key-encryption key is in the HSM: made by {@code hsm init}, or on
+     * first use in development mode (said on stderr); otherwise a missing KEK is an error, never
+     * silently replaced (the SIM key sets wrapped under the old one would be unreadable).
+     */
+    static OtaStore store(CliContext ctx) {
+        dev.cardsmith.hsm.Hsm hsm = ctx.hsm();
+        if (!hsm.contains(OtaStore.KEK_LABEL)) {
+            if (!ctx.dev()) {
+                throw new CliException("no OTA key-encryption key '" + OtaStore.KEK_LABEL + "' in " + hsm.describe()
+                        + ": create it with 'cardsmith hsm init' (or use --dev for development keys)", ErrorHandler.EXIT_HSM);
+            }
+            OtaStore.createKek(hsm);
+            ctx.notice("development mode: created development key " + OtaStore.KEK_LABEL + " in " + hsm.describe());
+        }
+        return new OtaStore(ctx.db(), hsm);
     }
 
     /** Sends or prints a message, then emits the result. */
@@ -125,7 +143,7 @@ final class OtaCommand {
                 if (dev) keys = DevKeys.keys();
                 else if (kic != null && kid != null) keys = new OtaKeys(algorithm, kicIndex, Hex.parse(kic), kidIndex, Hex.parse(kid), Hex.parse(tar));
                 else throw new CliException("give --dev-keys or --kic and --kid", ErrorHandler.EXIT_USAGE);
-                new OtaStore(ctx.db(), ctx.hsm()).register(simId, keys, mode);
+                store(ctx).register(simId, keys, mode);
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("sim", simId);
                 m.put("keys", keys.toString());
@@ -139,7 +157,7 @@ final class OtaCommand {
     static final class InitTrust implements Runnable {
         @Spec CommandSpec spec;
         @Mixin PacketOptions o;
-        @Option(names = "--imei", required = true, paramLabel = "IMEI", description = "The terminal's IMEI (15 digits, Luhn check digit).") String imei;
+        @Option(names = "--imei", required = true, paramLabel = "IMEI", description = Checks.IMEI_HELP) String imei;
         @Option(names = "--max-output", required = true, paramLabel = "N", description = "Terminal's maximum output (0..255, as the network knows it).") int maxOutput;
         @Option(names = "--expiry", required = true, paramLabel = "YYYY-MM-DD", description = "Last day the trust is valid (after --today).") LocalDate expiry;
         @Option(names = "--lifetime", defaultValue = "90", paramLabel = "DAYS", description = "Validity in days of SIM-generated updated keys (1..3650).") int lifetime;
@@ -157,6 +175,7 @@ final class OtaCommand {
             Checks.range(maxOutput, 0, 255, "--max-output");
             Checks.range(lifetime, 1, 3650, "--lifetime");
             Checks.after(expiry, o.today(), "--expiry");
+            imei = Checks.imei(imei);
             if (key.store != null) TerminalCommand.requireEnrolled(key.store);
             try (CliContext ctx = CliContext.of(spec)) {
                 OtaServer s = server(ctx);
@@ -296,7 +315,7 @@ final class OtaCommand {
         @Override
         public void run() {
             try (CliContext ctx = CliContext.of(spec)) {
-                ctx.emit(dev.cardsmith.bench.OtaBench.run(iterations));
+                ctx.emit(BenchProgress.run(ctx, "ota", iterations + " iterations per measurement", () -> dev.cardsmith.bench.OtaBench.run(iterations)));
             }
         }
     }

@@ -53,9 +53,11 @@ final class PersoCommand {
             try (CliContext ctx = CliContext.of(spec)) {
                 PersonalizationUnit unit = new PersonalizationUnit(ModuleCliSupport.ca(ctx));
                 Set<String> allow = allowed == null ? Set.of() : new HashSet<>(allowed);
-                try (ApduRelay.Server server = new ApduRelay.Server(host, port, unit.relayHandler(allow, () -> ModuleCliSupport.today(date)))) {
+                ServeLog log = new ServeLog(ctx.err(), "perso serve");
+                try (ApduRelay.Server server = new ApduRelay.Server(host, port, log.relay(unit.relayHandler(allow, () -> ModuleCliSupport.today(date))))) {
                     ctx.out().println("perso unit listening on " + host + ":" + server.port());
                     ctx.out().flush();
+                    log.listening(host, server.port());
                     server.serve(count);
                 }
             }

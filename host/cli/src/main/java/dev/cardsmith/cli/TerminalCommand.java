@@ -83,13 +83,14 @@ final class TerminalCommand {
     static final class Enrol implements Runnable {
         @Spec CommandSpec spec;
         @Mixin StoreOptions s;
-        @Option(names = "--imei", required = true, paramLabel = "IMEI", description = "The terminal's IMEI (15 digits, Luhn check digit).") String imei;
+        @Option(names = "--imei", required = true, paramLabel = "IMEI", description = Checks.IMEI_HELP) String imei;
         @Option(names = "--max-output", required = true, paramLabel = "N", description = "The terminal's maximum output (0..255).") int maxOutput;
         @Option(names = "--ec", description = "Asymmetric variant: EC P-256 key pair, only the public key is exported.") boolean ec;
 
         @Override
         public void run() {
             Checks.range(maxOutput, 0, 255, "--max-output");
+            imei = Checks.imei(imei);
             try (CliContext ctx = CliContext.of(spec)) {
                 TerminalKeyStore ks = TerminalKeyStore.open(s.file(), password(ctx));
                 Map<String, Object> m = new LinkedHashMap<>();

@@ -13,12 +13,10 @@ public final class Imei {
 
     /** Returns the IMEI unchanged if valid (exactly 15 digits, check digit right); otherwise throws with a one-line reason. */
     public static String validate(String imei) {
-        if (imei == null || !imei.matches("[0-9]{15}")) {
-            throw new IllegalArgumentException("invalid IMEI: expected 15 digits");
-        }
+        if (imei == null || !imei.matches("[0-9]{15}")) throw notFifteenDigits(imei);
         int expected = luhnCheckDigit(imei.substring(0, 14));
         if (expected != imei.charAt(14) - '0') {
-            throw new IllegalArgumentException("invalid IMEI " + imei + ": Luhn check digit should be " + expected);
+            throw new IllegalArgumentException("invalid IMEI '" + imei + "': Luhn check digit should be " + expected);
         }
         return imei;
     }
@@ -28,10 +26,16 @@ public final class Imei {
      * then {@link #validate}d.
      */
     public static String normalize(String imei) {
-        if (imei == null) throw new IllegalArgumentException("invalid IMEI: expected 15 digits");
+        if (imei == null) throw notFifteenDigits(null);
         String d = imei.replaceAll("[\\s-]", "");
         if (d.matches("[0-9]{14}")) d = d + luhnCheckDigit(d);
         return validate(d);
+    }
+
+    /** The one message for an IMEI of the wrong shape, in the form of the check-digit message. */
+    private static IllegalArgumentException notFifteenDigits(String imei) {
+        return new IllegalArgumentException("invalid IMEI " + (imei == null ? "(none)" : "'" + imei + "'")
+                + ": expected 15 digits, the last one the Luhn check digit");
     }
 
     /** The Luhn check digit for a string of digits (every second digit from the right doubled). */

@@ -25,7 +25,8 @@ import java.util.UUID;
  */
 public final class OtaStore {
 
-    static final String KEK_LABEL = "ota-kek";
+    /** The HSM label of the AES-256 key the SIM key sets are wrapped under (through {@link HsmKdf}). */
+    public static final String KEK_LABEL = "ota-kek";
     private static final SecureRandom RNG = new SecureRandom();
 
     private final Database db;
@@ -38,8 +39,19 @@ public final class OtaStore {
 
     public record SimRecord(String simId, OtaKeys keys, Spi.CounterMode counterMode, long counter, String trustState, int lastEventSeq) {}
 
+    /**
+     * Creates the key-encryption key in {@code hsm} unless it is there; true if it was created.
+     * Callers decide when a new one may be minted (a new KEK cannot read key sets wrapped under
+     * an old one): the CLI does it in {@code hsm init} or in development mode only.
+     */
+    public static boolean createKek(Hsm hsm) {
+        if (hsm.contains(KEK_LABEL)) return false;
+        hsm.generateAesKey(KEK_LABEL, 256);
+        return true;
+    }
+
     public void register(String simId, OtaKeys keys, Spi.CounterMode mode) {
-        if (!hsm.contains(KEK_LABEL)) hsm.generateAesKey(KEK_LABEL, 256);
+        createKek(hsm);
         String wrapped = wrap(simId, CommandPacket.concat(keys.kic(), keys.kid()));
         String now = Instant.now().toString();
         db.inTransaction(c -> {

@@ -36,8 +36,8 @@ class ModuleEndToEndTest extends EnrolledModuleTest {
         new PersonalizationUnit(f.ca).personalize(f.card(true), ModuleFixture.TODAY, null);
         java.util.List<byte[]> all = new java.util.ArrayList<>();
         for (CvCertificate c : f.store.allCertificates()) all.add(c.encoded());
-        all.add(f.card(false).transmitOk("GS", ModuleApdus.getStatus(1)));
-        all.add(f.card(false).transmitOk("GS", ModuleApdus.getStatus(2)));
+        all.add(f.card(false).transmitOk("GS", ModuleApdus.getStatus(1)).getData());
+        all.add(f.card(false).transmitOk("GS", ModuleApdus.getStatus(2)).getData());
         assertEquals(8, all.size()); // 4 CA + identity + module in the store, identity + module from the card
         for (byte[] enc : all) {
             org.bouncycastle.asn1.eac.CVCertificate bc = org.bouncycastle.asn1.eac.CVCertificate.getInstance(enc);

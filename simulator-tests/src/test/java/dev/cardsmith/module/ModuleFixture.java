@@ -57,7 +57,7 @@ final class ModuleFixture implements AutoCloseable {
     }
 
     ModuleApdus.Status status() {
-        return ModuleApdus.parseStatus(card(false).transmitOk("GET STATUS", ModuleApdus.getStatus(0)));
+        return ModuleApdus.parseStatus(card(false).transmitOk("GET STATUS", ModuleApdus.getStatus(0)).getData());
     }
 
     @Override
@@ -83,7 +83,7 @@ final class ModuleFixture implements AutoCloseable {
     }
 
     String moduleIdOnCard() {
-        return Manufacturing.moduleIdOf(CvCertificate.parse(card(false).transmitOk("GET STATUS", ModuleApdus.getStatus(1))));
+        return Manufacturing.moduleIdOf(CvCertificate.parse(card(false).transmitOk("GET STATUS", ModuleApdus.getStatus(1)).getData()));
     }
 
     int sw(javax.smartcardio.CommandAPDU c) {

@@ -44,7 +44,7 @@ class ModuleOperatingTest extends EnrolledModuleTest {
     @Test
     void claim4_centralSystemWithoutTheCertifiedKeyIsRejected() {
         KeyPair eph = EcP256.generate();
-        byte[] r = f.card(true).transmitOk("CA", ModuleApdus.centralAuthenticate(EcP256.encode(eph.getPublic()), true));
+        byte[] r = f.card(true).transmitOk("CA", ModuleApdus.centralAuthenticate(EcP256.encode(eph.getPublic()), true)).getData();
         KeyPair impostor = EcP256.generate();
         byte[] sig = EcP256.signDer(impostor.getPrivate(), new byte[]{1, 2, 3});
         assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.centralConfirm(sig)));
@@ -95,7 +95,7 @@ class ModuleOperatingTest extends EnrolledModuleTest {
                 CvCertificate.Role.MODULE, new byte[16], ModuleFixture.TODAY, ModuleFixture.TODAY.plusYears(1),
                 body -> EcP256.signDer(roguePerso.getPrivate(), body));
         assertThrows(ModuleException.class, () -> central.checkModuleChain(rogue, ModuleFixture.TODAY));
-        CvCertificate real = CvCertificate.parse(f.card(false).transmitOk("GS", ModuleApdus.getStatus(2)));
+        CvCertificate real = CvCertificate.parse(f.card(false).transmitOk("GS", ModuleApdus.getStatus(2)).getData());
         central.checkModuleChain(real, ModuleFixture.TODAY);
         assertThrows(ModuleException.class, () -> central.checkModuleChain(real, real.expiry().plusDays(1)));
     }
@@ -104,7 +104,7 @@ class ModuleOperatingTest extends EnrolledModuleTest {
     void claim2_rePersonalizationErasesTheModuleKey() {
         CentralSystem central = new CentralSystem(f.ca);
         central.authenticate(f.card(true), ModuleFixture.TODAY);
-        byte[] oldCert = f.card(false).transmitOk("GS", ModuleApdus.getStatus(2));
+        byte[] oldCert = f.card(false).transmitOk("GS", ModuleApdus.getStatus(2)).getData();
         f.card(false).transmitOk("ENTER PERSONALIZATION", ModuleApdus.enterPersonalization());
         ModuleApdus.Status st = f.status();
         assertFalse(st.operating());
@@ -116,14 +116,14 @@ class ModuleOperatingTest extends EnrolledModuleTest {
         // identity survives (claim 8: permanent), a new personalization gives a new module key
         assertTrue(st.has(Constants.FLAG_IDENTITY_CERT));
         f.personalize(true);
-        byte[] newCert = f.card(false).transmitOk("GS", ModuleApdus.getStatus(2));
+        byte[] newCert = f.card(false).transmitOk("GS", ModuleApdus.getStatus(2)).getData();
         assertNotEquals(Arrays.toString(CvCertificate.parse(oldCert).publicPoint()), Arrays.toString(CvCertificate.parse(newCert).publicPoint()));
         assertEquals(2, f.store.module(moduleId).orElseThrow().personalizations());
     }
 
     @Test
     void moduleCertificateOnCardParsesWithBouncyCastleAndCarriesTheNonce() throws Exception {
-        byte[] enc = f.card(false).transmitOk("GS", ModuleApdus.getStatus(2));
+        byte[] enc = f.card(false).transmitOk("GS", ModuleApdus.getStatus(2)).getData();
         org.bouncycastle.asn1.eac.CVCertificate bc = org.bouncycastle.asn1.eac.CVCertificate.getInstance(enc);
         assertEquals(Constants.ROLE_MODULE, (byte) bc.getBody().getCertificateHolderAuthorization().getAccessRights());
         CvCertificate c = CvCertificate.parse(enc);
@@ -137,7 +137,7 @@ class ModuleOperatingTest extends EnrolledModuleTest {
         // the receipt the card computes equals CMAC(K_receipt, ...) with the host derivation (claim 11 KDF end to end)
         KeyPair eph = EcP256.generate();
         byte[] ePk = EcP256.encode(eph.getPublic());
-        byte[] r = f.card(true).transmitOk("CA", ModuleApdus.centralAuthenticate(ePk, true));
+        byte[] r = f.card(true).transmitOk("CA", ModuleApdus.centralAuthenticate(ePk, true)).getData();
         Tlv.Reader rd = new Tlv.Reader(r);
         byte[] ePkCard = rd.expect(Constants.TAG_EPHEMERAL_KEY).value();
         byte[] receipt = rd.expect(Constants.TAG_RECEIPT).value();

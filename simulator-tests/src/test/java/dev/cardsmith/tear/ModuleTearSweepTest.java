@@ -75,7 +75,7 @@ class ModuleTearSweepTest {
     }
 
     private static ModuleApdus.Status status(ModuleCard card) {
-        return ModuleApdus.parseStatus(card.transmitOk("GET STATUS", ModuleApdus.getStatus(0)));
+        return ModuleApdus.parseStatus(card.transmitOk("GET STATUS", ModuleApdus.getStatus(0)).getData());
     }
 
     private String enterNewTan(ModuleCard card, String moduleId) {
@@ -93,7 +93,7 @@ class ModuleTearSweepTest {
     /** The end state: operating, the store holds the card's module certificate, nothing open. */
     private void checkPersonalized(ModuleCard card, String moduleId) {
         assertTrue(status(card).operating(), "module not operating");
-        CvCertificate onCard = CvCertificate.parse(card.transmitOk("GET STATUS", ModuleApdus.getStatus(2)));
+        CvCertificate onCard = CvCertificate.parse(card.transmitOk("GET STATUS", ModuleApdus.getStatus(2)).getData());
         ModuleStore.ModuleRecord rec = store.module(moduleId).orElseThrow();
         assertEquals("PERSONALIZED", rec.state(), "store state");
         assertEquals(onCard.chr(), rec.moduleChr(), "store and card agree on the module certificate");
@@ -113,7 +113,7 @@ class ModuleTearSweepTest {
                 ModuleApdus.Status st = status(mc);
                 assertFalse(st.operating());
                 String id = new Manufacturing(ca).enroll(new CardSession(card), TODAY).moduleId();
-                CvCertificate identity = CvCertificate.parse(mc.transmitOk("GET STATUS", ModuleApdus.getStatus(1)));
+                CvCertificate identity = CvCertificate.parse(mc.transmitOk("GET STATUS", ModuleApdus.getStatus(1)).getData());
                 assertEquals(id, Manufacturing.moduleIdOf(identity));
                 // personalization proves the identity key against the certificate (init.identityProved())
                 personalize(mc, id);
@@ -145,7 +145,7 @@ class ModuleTearSweepTest {
                 assertTrue(st.transactionCounter() >= counter[0], "transaction counter went back");
                 if (st.operating()) {
                     assertTrue(st.has(Constants.FLAG_IDENTITY_CERT), "identity certificate lost");
-                    CvCertificate onCard = CvCertificate.parse(mc.transmitOk("GET STATUS", ModuleApdus.getStatus(2)));
+                    CvCertificate onCard = CvCertificate.parse(mc.transmitOk("GET STATUS", ModuleApdus.getStatus(2)).getData());
                     assertEquals(CertificateAuthority.PERSO_UNIT_CHR, onCard.car(), "module certificate issuer");
                 }
                 if (st.operating()) new PersonalizationUnit(ca).personalize(mc, TODAY, null); // the re-run reconciles

@@ -49,11 +49,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         Constants.INS_PERSO_INITIATE, PERSONALIZATION, CommandTable.LONG,
         Constants.INS_PERSO_AUTHENTICATE, PERSONALIZATION, 0,
         Constants.INS_PERSO_STORE_CERTS, PERSONALIZATION, CommandTable.LONG,
-        // LONG although its 68 bytes always fit the APDU buffer: ApduIo.receive computes the room
-        // in the buffer as (short) (buf.length - cdata), which overflows for jCardSim's 32777-byte
-        // extended buffer and refuses (6700) every extended non-LONG command; as LONG it is staged.
-        // Drop the flag once the layer computes that room without overflow.
-        Constants.INS_CENTRAL_AUTHENTICATE, OPERATING, CommandTable.LONG,
+        Constants.INS_CENTRAL_AUTHENTICATE, OPERATING, 0, // 68 bytes: extended (for its long answer), never staged
         Constants.INS_CENTRAL_CONFIRM, OPERATING, 0,
         Constants.INS_TRANSACTION, OPERATING, 0,
     };

@@ -114,7 +114,7 @@ public final class ApduIo {
         if (cdata != ISO7816.OFFSET_CDATA) s[EXTENDED] = 1;
         if (!chained && s[CHAIN_INS] == 0) {
             if (lc < min || lc > max) ISOException.throwIt(Sw.WRONG_LENGTH);
-            if (lc <= (short) (buf.length - cdata)) {
+            if (lc <= room(buf, cdata)) {
                 while (got < lc) got += apdu.receiveBytes((short) (cdata + got));
                 return lc;
             }
@@ -141,6 +141,17 @@ public final class ApduIo {
         if (total < min) ISOException.throwIt(Sw.WRONG_LENGTH);
         s[IN_STAGING] = 1;
         return total;
+    }
+
+    /**
+     * Bytes the APDU buffer holds after the header at cdata. Its length is clamped to 7FFF first:
+     * jCardSim's extended-length buffer has 32777 bytes, which (short) (length - cdata) would turn
+     * negative (then every extended command not marked LONG would answer 6700).
+     */
+    private static short room(byte[] buf, short cdata) {
+        short len = (short) buf.length;
+        if (len < 0) len = Short.MAX_VALUE;
+        return (short) (len - cdata);
     }
 
     /** Copies lc incoming bytes (got of them already in the buffer) to staging[at..]. */

@@ -185,6 +185,16 @@ class PlatformLayerTest {
     }
 
     @Test
+    void extendedLengthCommandToAShortRowIsReceivedInTheApduBuffer() {
+        // jCardSim's extended APDU buffer has 32777 bytes: more than a short holds, so the free
+        // room in it must be computed without overflow (it was: every such command got 6700)
+        byte[] c = HEX.parseHex("00180000" + "000003" + "010203" + "0000");
+        assertEquals("01020380000000000000000000000000", HEX.formatHex(ok(sim.transmitCommand(c))));
+        assertEquals(0x6700, sw(sim.transmitCommand(HEX.parseHex("00180000" + "0000C9" + "00".repeat(201) + "0000"))),
+                "the row's maximum (200) still holds for an extended command");
+    }
+
+    @Test
     void responseLongerThanLeComesInPieces() {
         byte[] d = new byte[40];
         new Random(5).nextBytes(d);

@@ -39,9 +39,9 @@ public final class ModuleCard {
 
     public ResponseAPDU transmit(CommandAPDU command) { return channel.transmit(command); }
 
-    /** Sends one command, expects 9000 and returns the response data. */
-    public byte[] transmitOk(String operation, CommandAPDU command) {
-        return channel.transmitOk(operation, command).getData();
+    /** Sends one command and expects 9000 (else CardStatusException), as {@link ApduChannel#transmitOk}. */
+    public ResponseAPDU transmitOk(String operation, CommandAPDU command) {
+        return channel.transmitOk(operation, command);
     }
 
     public ModuleCard select() {
@@ -52,17 +52,17 @@ public final class ModuleCard {
     // ---- identification unit and status
 
     public ModuleApdus.Status status() {
-        return ModuleApdus.parseStatus(transmitOk("GET STATUS", ModuleApdus.getStatus(0)));
+        return ModuleApdus.parseStatus(transmitOk("GET STATUS", ModuleApdus.getStatus(0)).getData());
     }
 
     /** The identity certificate (GET STATUS 01). */
     public CvCertificate identityCertificate() {
-        return CvCertificate.parse(transmitOk("GET STATUS", ModuleApdus.getStatus(1)));
+        return CvCertificate.parse(transmitOk("GET STATUS", ModuleApdus.getStatus(1)).getData());
     }
 
     /** The module certificate (GET STATUS 02), present in the operating state. */
     public CvCertificate moduleCertificate() {
-        return CvCertificate.parse(transmitOk("GET STATUS", ModuleApdus.getStatus(2)));
+        return CvCertificate.parse(transmitOk("GET STATUS", ModuleApdus.getStatus(2)).getData());
     }
 
     /** The identification unit hands the TAN to the module; the module forwards it protected later. */
@@ -84,7 +84,7 @@ public final class ModuleCard {
 
     /** Generates the identity key pair; returns its public point. */
     public byte[] generateIdentity() {
-        return transmitOk("GENERATE IDENTITY", ModuleApdus.generateIdentity());
+        return transmitOk("GENERATE IDENTITY", ModuleApdus.generateIdentity()).getData();
     }
 
     public void storeIdentityCertificate(byte[] cert) {
@@ -94,21 +94,21 @@ public final class ModuleCard {
     // ---- personalization (AUTHENTICATE and STORE CERTS go through a {@link #secured} card)
 
     public byte[] persoInitiate(byte[] persoCert, byte[] ephemeralPoint) {
-        return transmitOk("PERSO INITIATE", ModuleApdus.persoInitiate(persoCert, ephemeralPoint, extendedLength()));
+        return transmitOk("PERSO INITIATE", ModuleApdus.persoInitiate(persoCert, ephemeralPoint, extendedLength())).getData();
     }
 
     public byte[] persoAuthenticate(byte[] data) {
-        return transmitOk("PERSO AUTHENTICATE", ModuleApdus.persoAuthenticate(data));
+        return transmitOk("PERSO AUTHENTICATE", ModuleApdus.persoAuthenticate(data)).getData();
     }
 
     public byte[] persoStoreCerts(byte[] data) {
-        return transmitOk("PERSO STORE CERTS", ModuleApdus.persoStoreCerts(data, extendedLength()));
+        return transmitOk("PERSO STORE CERTS", ModuleApdus.persoStoreCerts(data, extendedLength())).getData();
     }
 
     // ---- central system
 
     public byte[] centralAuthenticate(byte[] ephemeralPoint) {
-        return transmitOk("CENTRAL AUTHENTICATE", ModuleApdus.centralAuthenticate(ephemeralPoint, extendedLength()));
+        return transmitOk("CENTRAL AUTHENTICATE", ModuleApdus.centralAuthenticate(ephemeralPoint, extendedLength())).getData();
     }
 
     public void centralConfirm(byte[] derSignature) {
@@ -116,6 +116,6 @@ public final class ModuleCard {
     }
 
     public byte[] transaction(byte[] counterPayloadMac) {
-        return transmitOk("TRANSACTION", ModuleApdus.transaction(counterPayloadMac));
+        return transmitOk("TRANSACTION", ModuleApdus.transaction(counterPayloadMac)).getData();
     }
 }

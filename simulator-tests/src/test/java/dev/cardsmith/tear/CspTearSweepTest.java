@@ -8,7 +8,6 @@ import dev.cardsmith.simulator.tear.TearingSimulator;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
 import dev.cardsmith.transport.CardTransport;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -96,9 +95,8 @@ class CspTearSweepTest {
         TearSweep.assertNothingBroken(sweepKeyGeneration("csp keygen", false), 5);
     }
 
+    /** Finding T2 (docs/robustness.md, fixed): the new key is made in the spare key record, the slot flips to it. */
     @Test
-    @Disabled("finding T2 (docs/robustness.md): GENERATE ASYMMETRIC KEY PAIR (INS 47) over an occupied slot commits the "
-            + "slot empty first; a tear after write 6 up to the final commit (write 38) leaves no key: old gone, new not there")
     void generateOverAnExistingKey() {
         TearSweep.assertNothingBroken(sweepKeyGeneration("csp regenerate", true), 5);
     }

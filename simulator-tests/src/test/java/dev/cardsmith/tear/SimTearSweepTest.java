@@ -75,10 +75,7 @@ class SimTearSweepTest {
             @Override
             public TearingSimulator start() {
                 sim[0] = String.format("894900000000%08d", ++sims);
-                terminalKey = Terminal.enrolSymmetric(ks, IMEI, MAX_OUTPUT); // the terminal of this SIM, fresh
-                server.store().register(sim[0], DevKeys.keys(), Spi.CounterMode.HIGHER);
-                AppletSpec spec = AppletRegistry.byName("sim").withInstallParams(DevKeys.keys().installParams(DevKeys.MSL));
-                return new TearingSimulator(List.of(spec));
+                return personalized(sim[0]);
             }
 
             @Override public void run(CardTransport t) { init(t, sim[0]); }
@@ -102,12 +99,17 @@ class SimTearSweepTest {
         return new Terminal(new CardSession(t), ks);
     }
 
-    /** A fresh SIM with trust established: initialised by OTA, the terminal authenticated and its ACK accepted. */
-    private TearingSimulator trusted(String sim) {
+    /** A fresh personalized SIM (OTA keys, registered with the OTA server) and a freshly enrolled terminal. */
+    private TearingSimulator personalized(String sim) {
         terminalKey = Terminal.enrolSymmetric(ks, IMEI, MAX_OUTPUT);
         server.store().register(sim, DevKeys.keys(), Spi.CounterMode.HIGHER);
         AppletSpec spec = AppletRegistry.byName("sim").withInstallParams(DevKeys.keys().installParams(DevKeys.MSL));
-        TearingSimulator card = new TearingSimulator(List.of(spec));
+        return new TearingSimulator(List.of(spec));
+    }
+
+    /** A fresh SIM with trust established: initialised by OTA, the terminal authenticated and its ACK accepted. */
+    private TearingSimulator trusted(String sim) {
+        TearingSimulator card = personalized(sim);
         assertTrue(init(card, sim).compact().ok());
         Terminal term = terminal(card);
         assertTrue(term.authenticate(false, TODAY).keyDelivered());

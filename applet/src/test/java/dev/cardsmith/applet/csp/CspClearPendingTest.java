@@ -70,12 +70,17 @@ class CspClearPendingTest {
     private static final byte[] GENERATE_SLOT_0 = {0x00, Constants.INS_GENERATE_ASYMMETRIC_KEY_PAIR, Constants.P1_GENERATE, 0, 3,
             Constants.TAG_GEN_ALGORITHM, 1, Constants.ALG_EC_P256, 0};
 
+    /** PIN verified, a key generated in slot 0. */
+    private Slots slotZeroGenerated() throws ReflectiveOperationException {
+        assertEquals(0x9000, sw(VERIFY));
+        assertEquals(0x9000, sw(GENERATE_SLOT_0));
+        return slots();
+    }
+
     /** Finding T2: GENERATE over a key makes the new one in the spare record and flips; the old record is cleared after. */
     @Test
     void regenerationFlipsToTheSpareAndClearsTheOldKey() throws Exception {
-        assertEquals(0x9000, sw(VERIFY));
-        assertEquals(0x9000, sw(GENERATE_SLOT_0));
-        Slots s = slots();
+        Slots s = slotZeroGenerated();
         short old = s.record[0];
         short spare = s.spare();
         assertTrue(old != spare);
@@ -90,9 +95,7 @@ class CspClearPendingTest {
     /** What a tear inside GENERATE over a key leaves: the slot still on its old key, the spare half made. */
     @Test
     void tornRegenerationKeepsTheOldKeyAndTheNextCommandClearsTheSpare() throws Exception {
-        assertEquals(0x9000, sw(VERIFY));
-        assertEquals(0x9000, sw(GENERATE_SLOT_0));
-        Slots s = slots();
+        Slots s = slotZeroGenerated();
         short old = s.record[0];
         short spare = s.spare();
         s.clearPending = 0;

@@ -33,13 +33,15 @@ final class SimKeys {
         byte[] alg = (byte[]) field(slots, "algorithm");
         KeyPair[] ec = (KeyPair[]) field(slots, "ec");
         KeyPair[] rsa = (KeyPair[]) field(slots, "rsa");
+        byte[] record = (byte[]) field(slots, "record"); // slot -> key record (Slots)
         List<byte[]> out = new ArrayList<>();
-        for (int i = 0; i < alg.length; i++) {
+        for (int slot = 0; slot < alg.length; slot++) {
+            int i = record[slot];
             byte[] b = new byte[256];
-            if (alg[i] == 1) {
+            if (alg[slot] == 1) {
                 short n = ((ECPrivateKey) ec[i].getPrivate()).getS(b, (short) 0);
                 out.add(Arrays.copyOf(b, n));
-            } else if (alg[i] == 2) {
+            } else if (alg[slot] == 2) {
                 short n = ((RSAPrivateCrtKey) rsa[i].getPrivate()).getP(b, (short) 0);
                 out.add(Arrays.copyOf(b, n));
                 n = ((RSAPrivateCrtKey) rsa[i].getPrivate()).getDP1(b, (short) 0);

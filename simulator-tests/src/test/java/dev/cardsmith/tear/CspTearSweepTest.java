@@ -8,7 +8,6 @@ import dev.cardsmith.simulator.tear.TearingSimulator;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
 import dev.cardsmith.transport.CardTransport;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -96,9 +95,8 @@ class CspTearSweepTest {
         TearSweep.assertNothingBroken(sweepKeyGeneration("csp keygen", false), 5);
     }
 
+    /** Finding T2 (docs/robustness.md, fixed): the new key is made in the spare key record, the slot flips to it. */
     @Test
-    @Disabled("finding T2 (docs/robustness.md): GENERATE ASYMMETRIC KEY PAIR (INS 47) over an occupied slot commits the "
-            + "slot empty first; a tear after write 6 up to the final commit (write 38) leaves no key: old gone, new not there")
     void generateOverAnExistingKey() {
         TearSweep.assertNothingBroken(sweepKeyGeneration("csp regenerate", true), 5);
     }
@@ -136,5 +134,73 @@ class CspTearSweepTest {
         // CHANGE REFERENCE DATA has no write point: the PIN lives in an OwnerPIN, framework state the
         // runtime does not see (docs/tearing.md); so this sweep tears at the APDU boundaries only
         TearSweep.assertNothingBroken(r, 2);
+    }
+
+    /** A certificate for a fresh key (its content does not matter to the card, only its DER shape and size). */
+    private static byte[] certificate(String alg, int bits, String cn) {
+        try {
+            java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance(alg);
+            g.initialize(bits);
+            java.security.KeyPair kp = g.generateKeyPair();
+            org.bouncycastle.asn1.x500.X500Name name = new org.bouncycastle.asn1.x500.X500Name("CN=" + cn);
+            return new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(name, java.math.BigInteger.ONE,
+                    new java.util.Date(0), new java.util.Date(4_102_444_800_000L), name, kp.getPublic())
+                    .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(alg.equals("EC") ? "SHA256withECDSA" : "SHA256withRSA")
+                            .build(kp.getPrivate())).getEncoded();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] certOf(CspCard c) {
+        try {
+            java.security.cert.X509Certificate x = c.certificate(SLOT);
+            return x == null ? null : x.getEncoded();
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * PUT CERTIFICATE over an existing one: the new certificate (RSA-2048 subject key, about 700
+     * bytes) goes in as an ISO 7816-4 chain. Invariants: the slot holds the old or the new
+     * certificate, whole; its key still works; the re-run stores the new one.
+     */
+    @Test
+    void putCertificateOverAnExistingOne() {
+        byte[] old = certificate("EC", 256, "old");
+        byte[] fresh = certificate("RSA", 2048, "new");
+        assertTrue(fresh.length > 255, "the new certificate must need a chain");
+        TearSweep.Result r = TearSweep.sweep("csp certificate", "csp", new TearSweep.Flow() {
+            @Override
+            public TearingSimulator start() {
+                TearingSimulator card = newCsp();
+                CspCard c = csp(card);
+                generate(c);
+                c.putCertificate(SLOT, old);
+                return card;
+            }
+
+            @Override
+            public void run(CardTransport t) {
+                CspCard c = csp(t);
+                c.login(PIN);
+                c.putCertificate(SLOT, fresh);
+            }
+
+            @Override
+            public void recover(TearingSimulator card, TearSweep.Point p, Map<String, String> before) {
+                CspCard c = csp(card);
+                byte[] now = certOf(c);
+                assertTrue(java.util.Arrays.equals(now, old) || java.util.Arrays.equals(now, fresh),
+                        "the slot holds neither the old nor the new certificate: " + (now == null ? "none" : now.length + " bytes"));
+                c.login(PIN);
+                assertKeyWorks(c);
+                c.putCertificate(SLOT, fresh);
+                assertArrayEquals(fresh, certOf(c));
+                assertKeyWorks(c);
+            }
+        });
+        TearSweep.assertNothingBroken(r, 5);
     }
 }

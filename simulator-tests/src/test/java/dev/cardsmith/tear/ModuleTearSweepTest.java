@@ -3,6 +3,7 @@ package dev.cardsmith.tear;
 import dev.cardsmith.applet.module.Constants;
 import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.hsm.HsmFactory;
+import dev.cardsmith.module.CentralSystem;
 import dev.cardsmith.module.CertificateAuthority;
 import dev.cardsmith.module.CvCertificate;
 import dev.cardsmith.module.Manufacturing;
@@ -19,7 +20,6 @@ import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardTransport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,7 +123,7 @@ class ModuleTearSweepTest {
         TearSweep.assertNothingBroken(r, 8);
     }
 
-    /** Personalization torn anywhere, re-run by the perso unit; the failures are listed in docs/robustness.md. */
+    /** Personalization torn anywhere, re-run by the perso unit. */
     private TearSweep.Result sweepPersonalization() {
         String[] moduleId = new String[1];
         long[] counter = new long[1];
@@ -155,21 +155,73 @@ class ModuleTearSweepTest {
         });
     }
 
-    /** The one broken point, written down in docs/robustness.md (finding T1); everything else must hold. */
-    private static final String FINDING_T1 = "APDU 5 (INS 26) after its response";
-
     @Test
     void personalize() {
-        TearSweep.Result r = sweepPersonalization();
-        assertEquals(List.of(), r.notFired());
-        assertTrue(r.tested() >= 10, r.summary());
-        assertTrue(r.failures().stream().allMatch(f -> f.contains(FINDING_T1)), r.failures().toString());
+        TearSweep.assertNothingBroken(sweepPersonalization(), 10);
     }
 
+    /**
+     * Central session and one transaction on a personalized module: CENTRAL AUTHENTICATE + CONFIRM
+     * (session key agreement) and TRANSACTION, torn anywhere. The transaction counter is per
+     * transaction key (CONFIRM resets it to 0 with the new key, in one transaction). Invariants:
+     * still operating with the module certificate the store records; under the same key the
+     * counter never goes back: a transaction the module committed before the tear is refused
+     * when the central retries it (6982, never applied twice), one it did not commit is accepted;
+     * the re-run (a new session) authenticates and its first transaction's receipt verifies; no
+     * operation is left open.
+     */
     @Test
-    @Disabled("finding T1 (docs/robustness.md): PERSO STORE CERTIFICATES committed on the module, response lost; "
-            + "PersonalizationUnit marks the journal FAILED on the transport error, so the re-run cannot reconcile "
-            + "and the store never learns the module is personalized")
+    void centralSessionAndTransaction() {
+        String[] moduleId = new String[1];
+        CentralSystem[] central = new CentralSystem[1];
+        byte[] payload = "pay 42".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        TearSweep.Result r = TearSweep.sweep("module central", "module", new TearSweep.Flow() {
+            @Override
+            public TearingSimulator start() {
+                TearingSimulator card = newModule();
+                moduleId[0] = new Manufacturing(ca).enroll(new CardSession(card), TODAY).moduleId();
+                personalize(selected(card), moduleId[0]);
+                central[0] = new CentralSystem(ca);
+                return card;
+            }
+
+            @Override
+            public void run(CardTransport t) {
+                ModuleCard mc = selected(t);
+                central[0].authenticate(mc, TODAY);
+                central[0].transact(mc, moduleId[0], payload);
+            }
+
+            @Override
+            public void recover(TearingSimulator card, TearSweep.Point p, Map<String, String> before) {
+                ModuleCard mc = selected(card);
+                ModuleApdus.Status st = status(mc);
+                assertTrue(st.operating(), "module left operating");
+                assertTrue(st.has(Constants.FLAG_IDENTITY_CERT), "identity certificate lost");
+                checkPersonalized(mc, moduleId[0]);
+                if (central[0].hasKey(moduleId[0])) { // the session was agreed: the tear hit TRANSACTION
+                    if (st.transactionCounter() >= 1) {
+                        dev.cardsmith.transport.CardStatusException replay = assertThrows(dev.cardsmith.transport.CardStatusException.class,
+                                () -> central[0].transact(mc, moduleId[0], payload), "a committed transaction applied twice");
+                        assertEquals(dev.cardsmith.applet.platform.Sw.SECURITY_STATUS_NOT_SATISFIED & 0xFFFF, replay.sw());
+                    } else {
+                        central[0].transact(mc, moduleId[0], payload);
+                        assertEquals(1, status(mc).transactionCounter(), "the retried transaction");
+                    }
+                }
+                CentralSystem again = new CentralSystem(ca);
+                assertEquals(moduleId[0], again.authenticate(mc, TODAY).moduleId());
+                assertEquals(0, status(mc).transactionCounter(), "a new transaction key starts its counter at 0");
+                again.transact(mc, moduleId[0], payload); // throws unless the receipt verifies
+                assertEquals(1, status(mc).transactionCounter(), "the re-run's transaction did not count");
+                checkPersonalized(mc, moduleId[0]);
+            }
+        });
+        TearSweep.assertNothingBroken(r, 5);
+    }
+
+    /** Finding T1 (docs/robustness.md, fixed): the response of PERSO STORE CERTIFICATES lost after the module committed. */
+    @Test
     void personalizationWhoseStoreCertificatesResponseIsLostIsReconciledByTheReRun() {
         TearingSimulator card = newModule();
         String id = new Manufacturing(ca).enroll(new CardSession(card), TODAY).moduleId();
@@ -191,7 +243,8 @@ class ModuleTearSweepTest {
         assertThrows(RuntimeException.class, () -> personalize(selected(loseStoreCertsResponse), id));
         ModuleCard mc = selected(card);
         assertTrue(status(mc).operating(), "the module committed");
-        new PersonalizationUnit(ca).personalize(mc, TODAY, null); // today: PERSO INITIATE 6985, nothing pending to reconcile
+        assertEquals(1, journal.pending("module", id).size(), "outcome unknown: the entry stays open for the re-run");
+        new PersonalizationUnit(ca).personalize(mc, TODAY, null); // PERSO INITIATE 6985, the re-run reconciles from the card
         checkPersonalized(mc, id);
     }
 }

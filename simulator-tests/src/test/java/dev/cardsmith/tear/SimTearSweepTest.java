@@ -1,5 +1,6 @@
 package dev.cardsmith.tear;
 
+import dev.cardsmith.applet.sim.Constants;
 import dev.cardsmith.hsm.SoftwareHsm;
 import dev.cardsmith.ota.DevKeys;
 import dev.cardsmith.ota.OtaServer;
@@ -52,7 +53,6 @@ class SimTearSweepTest {
         hsm = SoftwareHsm.open(dir.resolve("hsm.p12"), "test".toCharArray());
         server = new OtaServer(new OtaStore(Database.open("jdbc:sqlite:" + dir.resolve("ota.db")), hsm));
         ks = TerminalKeyStore.open(dir.resolve("terminal.json"), "test".toCharArray());
-        terminalKey = Terminal.enrolSymmetric(ks, IMEI, MAX_OUTPUT);
     }
 
     @AfterAll
@@ -75,9 +75,7 @@ class SimTearSweepTest {
             @Override
             public TearingSimulator start() {
                 sim[0] = String.format("894900000000%08d", ++sims);
-                server.store().register(sim[0], DevKeys.keys(), Spi.CounterMode.HIGHER);
-                AppletSpec spec = AppletRegistry.byName("sim").withInstallParams(DevKeys.keys().installParams(DevKeys.MSL));
-                return new TearingSimulator(List.of(spec));
+                return personalized(sim[0]);
             }
 
             @Override public void run(CardTransport t) { init(t, sim[0]); }
@@ -94,6 +92,154 @@ class SimTearSweepTest {
                 assertTrue(a.keyDelivered(), "trust key not delivered after the re-run");
             }
         });
+        TearSweep.assertNothingBroken(r, 5);
+    }
+
+    private Terminal terminal(CardTransport t) {
+        return new Terminal(new CardSession(t), ks);
+    }
+
+    /** A fresh personalized SIM (OTA keys, registered with the OTA server) and a freshly enrolled terminal. */
+    private TearingSimulator personalized(String sim) {
+        terminalKey = Terminal.enrolSymmetric(ks, IMEI, MAX_OUTPUT);
+        server.store().register(sim, DevKeys.keys(), Spi.CounterMode.HIGHER);
+        AppletSpec spec = AppletRegistry.byName("sim").withInstallParams(DevKeys.keys().installParams(DevKeys.MSL));
+        return new TearingSimulator(List.of(spec));
+    }
+
+    /** A fresh SIM with trust established: initialised by OTA, the terminal authenticated and its ACK accepted. */
+    private TearingSimulator trusted(String sim) {
+        TearingSimulator card = personalized(sim);
+        assertTrue(init(card, sim).compact().ok());
+        Terminal term = terminal(card);
+        assertTrue(term.authenticate(false, TODAY).keyDelivered());
+        server.acceptNotification(sim, term.ack());
+        return card;
+    }
+
+    /** The OTA counter invariants of every sim flow: never back, never past what the OTA store reserved. */
+    private void checkCounter(TearingSimulator card, String sim, Map<String, String> before) {
+        BigInteger now = counter(card.persistentState("sim"));
+        assertTrue(now.compareTo(counter(before)) >= 0, "OTA counter went back");
+        assertTrue(BigInteger.valueOf(server.store().require(sim).counter()).compareTo(now) >= 0,
+                "the card accepted a counter the OTA store has not reserved");
+    }
+
+    /** Sweeps one OTA message sent to a trusted SIM; {@code recover} gets the torn card and the SIM id. */
+    private TearSweep.Result sweepOta(String name, java.util.function.Function<String, OtaServer.OtaMessage> message,
+                                      java.util.function.BiConsumer<TearingSimulator, String> recover) {
+        String[] sim = new String[1];
+        return TearSweep.sweep(name, "sim", new TearSweep.Flow() {
+            @Override
+            public TearingSimulator start() {
+                sim[0] = String.format("894900000000%08d", ++sims);
+                return trusted(sim[0]);
+            }
+
+            @Override public void run(CardTransport t) { server.send(new CardSession(t), message.apply(sim[0])); }
+
+            @Override
+            public void recover(TearingSimulator card, TearSweep.Point p, Map<String, String> before) {
+                checkCounter(card, sim[0], before);
+                recover.accept(card, sim[0]);
+            }
+        });
+    }
+
+    /**
+     * Network-initiated trust key update (Fig. 3): REQUEST UPDATE by OTA, the terminal
+     * authenticates asking for the next generation, receives it and ACKs (the network accepts the
+     * notification). Invariants: still trusted, the terminal and the SIM share a working trust key
+     * whose generation never goes back; the re-run (update request again if none is pending, then
+     * the terminal's update) ends at a newer generation with nothing pending.
+     */
+    @Test
+    void trustUpdate() {
+        String[] sim = new String[1];
+        TearSweep.Result r = TearSweep.sweep("sim update", "sim", new TearSweep.Flow() {
+            @Override
+            public TearingSimulator start() {
+                sim[0] = String.format("894900000000%08d", ++sims);
+                return trusted(sim[0]);
+            }
+
+            @Override
+            public void run(CardTransport t) {
+                server.send(new CardSession(t), server.update(sim[0], TODAY));
+                Terminal term = terminal(t);
+                assertTrue(term.authenticate(true, TODAY).keyDelivered());
+                server.acceptNotification(sim[0], term.ack());
+            }
+
+            @Override
+            public void recover(TearingSimulator card, TearSweep.Point p, Map<String, String> before) {
+                checkCounter(card, sim[0], before);
+                Terminal term = terminal(card);
+                assertEquals(Constants.STATE_TRUSTED, term.poll().state(), "trust lost by a torn update");
+                int gen = term.authenticate(false, TODAY).generation(); // throws when no shared trust key is left
+                assertTrue(gen >= 1, "generation " + gen);
+                if (!term.poll().updatePending() && gen == 1) {
+                    OtaServer.Result again = server.send(new CardSession(card), server.update(sim[0], TODAY));
+                    assertTrue(again.por().ok() && again.compact().ok(), "re-sent update: " + again.por());
+                }
+                if (term.poll().updatePending()) {
+                    Terminal.AuthResult upd = term.authenticate(true, TODAY);
+                    assertTrue(upd.keyDelivered());
+                    server.acceptNotification(sim[0], term.ack());
+                }
+                assertFalse(term.poll().updatePending(), "update still pending after the re-run");
+                int end = terminal(card).authenticate(false, TODAY).generation();
+                assertTrue(end >= 2 && end >= gen, "generation after the re-run: " + end);
+            }
+        });
+        TearSweep.assertNothingBroken(r, 5);
+    }
+
+    /** Revocation by the network: old (trusted) or new (revoked); the host re-sends, or reads the state, until the store agrees. */
+    @Test
+    void revokeByTheNetwork() {
+        TearSweep.Result r = sweepOta("sim revoke", server::revoke, (card, sim) -> {
+            Terminal term = terminal(card);
+            int state = term.poll().state();
+            assertTrue(state == Constants.STATE_TRUSTED || state == Constants.STATE_REVOKED, "state after the tear: " + state);
+            if (state == Constants.STATE_TRUSTED) {
+                assertEquals(1, term.authenticate(false, TODAY).generation(), "not revoked: the trust key must still work");
+                OtaServer.Result again = server.send(new CardSession(card), server.revoke(sim));
+                assertTrue(again.por().ok() && again.compact().ok(), "re-sent revoke: " + again.por());
+            } else {
+                OtaServer.Result st = server.send(new CardSession(card), server.status(sim, TODAY)); // the store catches up
+                assertTrue(st.por().ok() && st.compact().ok(), "status: " + st.por());
+            }
+            assertEquals(Constants.STATE_REVOKED, terminal(card).poll().state());
+            assertEquals("REVOKED", server.store().require(sim).trustState(), "the store agrees with the card");
+            assertThrows(dev.cardsmith.ota.terminal.TerminalException.class, () -> terminal(card).authenticate(false, TODAY));
+        });
+        TearSweep.assertNothingBroken(r, 5);
+    }
+
+    /** DRM license by OTA (Figs. 4-5): the content key is absent or whole, never half-written. */
+    @Test
+    void license() {
+        byte[] contentKey = new byte[16];
+        java.util.Arrays.fill(contentKey, (byte) 0x5C);
+        int contentId = 7;
+        TearSweep.Result r = sweepOta("sim license", sim -> server.license(sim, contentId, contentKey, 3, TODAY, TODAY.plusDays(10)),
+                (card, sim) -> {
+                    Terminal term = terminal(card);
+                    term.authenticate(false, TODAY);
+                    try {
+                        assertArrayEquals(contentKey, term.contentKey(contentId).key(), "a half-written content key");
+                    } catch (dev.cardsmith.transport.CardStatusException absent) {
+                        // not licensed yet: the old state
+                    }
+                    OtaServer.Result again = server.send(new CardSession(card), server.license(sim, contentId, contentKey, 3, TODAY, TODAY.plusDays(10)));
+                    assertTrue(again.por().ok() && again.compact().ok(), "re-sent license: " + again.por());
+                    Terminal t2 = terminal(card);
+                    t2.authenticate(false, TODAY);
+                    Terminal.ContentKey k = t2.contentKey(contentId);
+                    assertArrayEquals(contentKey, k.key());
+                    assertEquals(2, k.playsLeft(), "the re-sent license holds its 3 plays");
+                });
         TearSweep.assertNothingBroken(r, 5);
     }
 }

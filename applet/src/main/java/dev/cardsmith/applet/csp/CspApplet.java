@@ -132,11 +132,15 @@ public final class CspApplet extends Applet {
         }
     }
 
-    /** Clears the key objects of the slot named by clearPending (empty by then), then drops the mark. */
+    /**
+     * Clears the unused key objects clearPending stands for (the spare record's; the slot's own
+     * record when the slot is empty), then drops the mark.
+     */
     private void completePendingClear() {
         byte s = slots.clearPending;
         if (s == Slots.NO_SLOT) return;
-        if (s >= 0 && s < Constants.SLOT_COUNT && slots.algorithm[s] == Constants.ALG_NONE) clearKeys(s);
+        slots.clearRecord(slots.spare());
+        if (s >= 0 && s < Constants.SLOT_COUNT && slots.algorithm[s] == Constants.ALG_NONE) slots.clearRecord(slots.record[s]);
         slots.clearPending = Slots.NO_SLOT;
     }
 
@@ -336,27 +340,26 @@ public final class CspApplet extends Applet {
         // Keep the label in RAM: the APDU buffer is overwritten by the response.
         Util.arrayCopyNonAtomic(buf, labelOff, t.scratch, Transients.SCRATCH_LABEL, labelLen);
 
-        // The old key of this slot is gone from here on: mark the slot empty first, so a tear
-        // during generation leaves an empty slot, never a half-written key marked usable.
-        JCSystem.beginTransaction();
-        emptySlot(slot);
+        // The old key stays usable until the final transaction: the new one is made in the spare
+        // key record, which no slot points to. clearPending (one atomic store) makes the next
+        // command clear the spare should a tear or a failure stop generation half-way.
+        short spare = slots.spare();
         slots.clearPending = (byte) slot;
-        JCSystem.commitTransaction();
-        clearKeys(slot);
-
         if (alg == Constants.ALG_EC_P256) {
-            slots.generateEc(slot, t.scratch, (short) 0);
+            Slots.generateEc(slots.ec[spare], t.scratch, (short) 0);
         } else {
-            slots.rsa[slot].genKeyPair();
+            slots.rsa[spare].genKeyPair();
         }
+        Util.arrayCopyNonAtomic(t.scratch, Transients.SCRATCH_LABEL, slots.labels, Slots.labelOffset(spare), labelLen);
 
-        // the label bytes outside the transaction: the slot's label length is 0 (committed above)
-        Util.arrayCopyNonAtomic(t.scratch, Transients.SCRATCH_LABEL, slots.labels, slots.labelOffset(slot), labelLen);
+        // the flip: old key or new key, never none; the old record becomes the spare
         JCSystem.beginTransaction();
-        slots.labelLength[slot] = (byte) labelLen;
+        slots.record[slot] = (byte) spare;
         slots.algorithm[slot] = alg;
-        slots.clearPending = Slots.NO_SLOT;
+        slots.labelLength[slot] = (byte) labelLen;
+        slots.certLength[slot] = 0; // the certificate belonged to the old key
         JCSystem.commitTransaction();
+        completePendingClear(); // the old key's objects, now the spare
         sendPublicKey(apdu, slot);
     }
 
@@ -364,15 +367,6 @@ public final class CspApplet extends Applet {
         slots.algorithm[slot] = Constants.ALG_NONE;
         slots.labelLength[slot] = 0;
         slots.certLength[slot] = 0;
-    }
-
-    private void clearKeys(short slot) {
-        slots.ec[slot].getPrivate().clearKey();
-        slots.ec[slot].getPublic().clearKey();
-        if (slots.rsaSupported) {
-            slots.rsa[slot].getPrivate().clearKey();
-            slots.rsa[slot].getPublic().clearKey();
-        }
     }
 
     /** 7F49 { 86 W } for EC, 7F49 { 81 n, 82 e } for RSA (ISO 7816-8 public key template). */
@@ -431,7 +425,7 @@ public final class CspApplet extends Applet {
             s[o++] = Constants.TAG_SLOT_NUMBER; s[o++] = 1; s[o++] = (byte) slot;
             s[o++] = Constants.TAG_SLOT_ALGORITHM; s[o++] = 1; s[o++] = slots.algorithm[slot];
             s[o++] = Constants.TAG_SLOT_LABEL; s[o++] = (byte) ll;
-            o = Util.arrayCopyNonAtomic(slots.labels, slots.labelOffset(slot), s, o, ll);
+            o = Util.arrayCopyNonAtomic(slots.labels, Slots.labelOffset(slots.record[slot]), s, o, ll);
             s[o++] = Constants.TAG_SLOT_CERT_LENGTH; s[o++] = 2;
             o = Util.setShort(s, o, slots.certLength[slot]);
         }

@@ -37,26 +37,49 @@ public final class PersonalizationUnit {
     }
 
     /**
-     * The module refused INITIATE because it is operating. If a personalization of it was left
-     * pending (host stopped after the module committed), the module's certificate decides: the
-     * one this perso unit issued means it completed, so the registry catches up. Returns null
-     * when there is nothing to reconcile.
+     * The module refused INITIATE because it is operating. The module's certificate decides what
+     * happened: one this perso unit issued for this module means a personalization completed on
+     * the card, whatever the host recorded (the host stopped, or the response of PERSO STORE
+     * CERTIFICATES was lost), so the registry and the journal catch up from the card. Returns
+     * null when there is nothing to reconcile (the store already records the card's certificate,
+     * or the certificate is not ours).
      */
     Result reconcile(ModuleCard card, String appliance) {
         CvCertificate identity = card.identityCertificate();
         String moduleId = Manufacturing.moduleIdOf(identity);
         java.util.List<OperationJournal.Entry> pending = journal.pending(JOURNAL_SYSTEM, moduleId);
-        if (pending.isEmpty()) return null;
         CvCertificate onCard = card.moduleCertificate();
-        boolean ours = store.certificate(onCard.encoded()).isPresent() && onCard.car().equals(CertificateAuthority.PERSO_UNIT_CHR);
+        boolean ours = issuedHere(onCard, moduleId);
         for (OperationJournal.Entry e : pending) {
             boolean match = ours && onCard.chr().equals(e.detail());
             journal.finish(e.id(), match ? OperationJournal.State.DONE : OperationJournal.State.FAILED, match ? "reconciled" : "not on the module");
         }
         if (!ours) return null;
+        boolean recorded = store.module(moduleId)
+                .map(r -> "PERSONALIZED".equals(r.state()) && onCard.chr().equals(r.moduleChr())).orElse(false);
+        if (recorded && pending.isEmpty()) return null;
         store.personalized(moduleId, onCard, appliance);
+        store.recordSession(moduleId, "PERSONALIZE", true, appliance, "reconciled " + onCard.chr());
         LOG.info("reconciled interrupted personalization of module {}", moduleId);
         return new Result(moduleId, onCard);
+    }
+
+    /** A module certificate this perso unit issued (it is in the certificate table) for this module. */
+    private boolean issuedHere(CvCertificate onCard, String moduleId) {
+        return onCard.car().equals(CertificateAuthority.PERSO_UNIT_CHR)
+                && onCard.chr().startsWith(chrPrefix(moduleId))
+                && store.certificate(onCard.encoded()).isPresent();
+    }
+
+    private static String chrPrefix(String moduleId) {
+        return "ZZ" + moduleId;
+    }
+
+    /** The module is still in personalization: no earlier attempt committed, so none is still open. */
+    private void closeStale(String moduleId) {
+        for (OperationJournal.Entry e : journal.pending(JOURNAL_SYSTEM, moduleId)) {
+            journal.finish(e.id(), OperationJournal.State.FAILED, "not on the module");
+        }
     }
 
     public record Result(String moduleId, CvCertificate moduleCertificate) {
@@ -90,6 +113,7 @@ public final class PersonalizationUnit {
             if (!init.identityProved()) throw new ModuleException("module failed the identity challenge");
             moduleId = Manufacturing.moduleIdOf(identity);
             if (!moduleId.equals(Manufacturing.moduleId(identity.publicPoint()))) throw new ModuleException("identity holder does not match its key");
+            closeStale(moduleId);
 
             PersoSession.Authenticated auth = s.authenticate(Rng.bytes(16));
             ModuleStore.TanCheck tan = store.useTan(moduleId, auth.tan());
@@ -99,14 +123,17 @@ public final class PersonalizationUnit {
                         : "wrong TAN for module " + moduleId);
             }
             int n = store.module(moduleId).map(ModuleStore.ModuleRecord::personalizations).orElse(0) + 1;
-            String chr = "ZZ" + moduleId + String.format("%05d", n % 100000);
+            String chr = chrPrefix(moduleId) + String.format("%05d", n % 100000);
             CvCertificate moduleCert = ca.issueFor(CertificateAuthority.PERSO_UNIT_LABEL, CertificateAuthority.PERSO_UNIT_CHR, chr,
                     auth.modulePoint(), CvCertificate.Role.MODULE, auth.nonce(), today, today.plusYears(2));
             // intent before the module commits, completion after (a re-run reconciles, see reconcile())
             String op = journal.begin(JOURNAL_SYSTEM, moduleId, "personalize", moduleCert.chr());
+            // a card that refused the command did not commit: FAILED. Any other failure (transport
+            // error, lost or unreadable response) leaves the outcome unknown, so the entry stays
+            // PENDING and the re-run reconciles from the card's state (reconcile()).
             try {
                 s.storeCertificates(moduleCert.encoded(), ca.centralByPersoUnit().encoded(), ca.persoUnitByCentral().encoded());
-            } catch (RuntimeException e) {
+            } catch (CardStatusException e) {
                 journal.finish(op, OperationJournal.State.FAILED, String.valueOf(e.getMessage()));
                 throw e;
             }

@@ -3,7 +3,9 @@ package dev.cardsmith.tear;
 import dev.cardsmith.applet.sim.Constants;
 import dev.cardsmith.hsm.SoftwareHsm;
 import dev.cardsmith.ota.DevKeys;
+import dev.cardsmith.ota.OtaKeys;
 import dev.cardsmith.ota.OtaServer;
+import dev.cardsmith.ota.SimCard;
 import dev.cardsmith.ota.OtaStore;
 import dev.cardsmith.ota.Spi;
 import dev.cardsmith.ota.terminal.Terminal;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
+import javax.smartcardio.CommandAPDU;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -93,6 +96,115 @@ class SimTearSweepTest {
             }
         });
         TearSweep.assertNothingBroken(r, 5);
+    }
+
+    /** The fields PERSONALIZE writes (its transaction), by their {@code persistentState} names. */
+    private static final List<String> PERSO_FIELDS = List.of("otaAlgorithm", "kicIndex", "kidIndex", "tar", "msl", "counter", "otaPersonalized");
+    /** Another key set, for the re-run that must be refused (6985) without replacing the first one. */
+    private static final OtaKeys OTHER_KEYS = OtaKeys.aes(2, filled(0x11), 2, filled(0x22), new byte[] {1, 2, 3});
+
+    private static byte[] filled(int b) {
+        byte[] k = new byte[16];
+        java.util.Arrays.fill(k, (byte) b);
+        return k;
+    }
+
+    /** A fresh SIM installed without parameters (OTA key set not personalized), registered with the OTA server. */
+    private TearingSimulator bare(String sim) {
+        server.store().register(sim, DevKeys.keys(), Spi.CounterMode.HIGHER);
+        return new TearingSimulator(List.of(AppletRegistry.byName("sim").withInstallParams(new byte[0])));
+    }
+
+    /** SELECT + PERSONALIZE (the personalization unit's two APDUs); the status word of PERSONALIZE. */
+    private static int personalize(CardTransport t, OtaKeys keys) {
+        CardSession s = new CardSession(t);
+        new SimCard(s).select();
+        return s.transmit(new CommandAPDU(Constants.CLA_PROPRIETARY, Constants.INS_PERSONALIZE, 0, 0, keys.installParams(DevKeys.MSL))).getSW();
+    }
+
+    private static boolean otaKeySetFlag(CardTransport t) {
+        SimCard card = new SimCard(new CardSession(t));
+        card.select();
+        byte[] poll = card.poll();
+        return (poll[1] & Constants.FLAG_OTA_PERSONALIZED) != 0;
+    }
+
+    /** OTA STATUS from the host's OtaServer: accepted with a good PoR only under the expected (DevKeys) key set. */
+    private void otaWorks(CardTransport t, String sim) {
+        OtaServer.Result st = server.send(new CardSession(t), server.status(sim, TODAY));
+        assertTrue(st.por().ok() && st.compact().ok(), "OTA with the expected key set: " + st.por());
+    }
+
+    /**
+     * The personalization check: the PERSONALIZE fields all old (unpersonalized: the key set flag
+     * off, ENVELOPE refused, the re-run accepted) or all as an untorn personalization leaves them
+     * (the re-run refused with 6985); the OTA counter zero or the old value; afterwards personalized
+     * exactly once, with the expected key set (OTA accepted, good PoR), a second PERSONALIZE refused.
+     */
+    private void checkPersonalization(TearingSimulator card, String sim, Map<String, String> before, Map<String, String> untorn) {
+        Map<String, String> now = card.persistentState("sim");
+        for (String f : PERSO_FIELDS) assertNotNull(now.get("SimApplet.st." + f), "no field " + f);
+        String c = now.get("SimApplet.st.counter");
+        assertTrue(c.equals(before.get("SimApplet.st.counter")) || counter(now).signum() == 0, "OTA counter " + c);
+        boolean personalized = Boolean.parseBoolean(now.get("SimApplet.st.otaPersonalized"));
+        Map<String, String> expect = personalized ? untorn : before;
+        for (String f : PERSO_FIELDS) {
+            assertEquals(expect.get("SimApplet.st." + f), now.get("SimApplet.st." + f), f + " (personalized " + personalized + "): a mix");
+        }
+        assertEquals(personalized, otaKeySetFlag(card), "POLL's key set flag");
+        if (personalized) {
+            assertEquals(0x6985, personalize(card, DevKeys.keys()), "re-run on a personalized SIM");
+        } else {
+            CardSession s = new CardSession(card);
+            new SimCard(s).select();
+            byte[] env = server.status(sim, TODAY).envelopes().get(0);
+            assertEquals(0x6985, new SimCard(s).envelope(env).getSW(), "OTA accepted without a committed key set");
+            assertEquals(0x9000, personalize(card, DevKeys.keys()), "re-run on an unpersonalized SIM");
+        }
+        assertEquals(0x6985, personalize(card, OTHER_KEYS), "a second personalization");
+        assertTrue(otaKeySetFlag(card));
+        otaWorks(card, sim);
+    }
+
+    /**
+     * SIM personalization by the one-time PERSONALIZE command (SELECT + PERSONALIZE): the OTA key
+     * set installed and the counter zeroed, torn at every point; see {@link #checkPersonalization}.
+     */
+    @Test
+    void personalization() {
+        String[] sim = new String[1];
+        TearingSimulator ref = bare(String.format("894900000000%08d", ++sims));
+        assertEquals(0x9000, personalize(ref, DevKeys.keys()));
+        Map<String, String> untorn = ref.persistentState("sim");
+        TearSweep.Result r = TearSweep.sweep("sim personalize", "sim", new TearSweep.Flow() {
+            @Override
+            public TearingSimulator start() {
+                sim[0] = String.format("894900000000%08d", ++sims);
+                return bare(sim[0]);
+            }
+
+            @Override public void run(CardTransport t) { assertEquals(0x9000, personalize(t, DevKeys.keys())); }
+
+            @Override
+            public void recover(TearingSimulator card, TearSweep.Point p, Map<String, String> before) {
+                checkPersonalization(card, sim[0], before, untorn);
+            }
+        });
+        TearSweep.assertNothingBroken(r, 4);
+    }
+
+    /** The personalization check can fail: a SIM personalized with another key set is caught. */
+    @Test
+    void personalizationCheckCatchesAForeignKeySet() {
+        String sim = String.format("894900000000%08d", ++sims);
+        TearingSimulator ref = bare(String.format("894900000000%08d", ++sims));
+        assertEquals(0x9000, personalize(ref, DevKeys.keys()));
+        Map<String, String> untorn = ref.persistentState("sim");
+        TearingSimulator card = bare(sim);
+        Map<String, String> before = card.persistentState("sim");
+        assertEquals(0x9000, personalize(card, OTHER_KEYS));
+        AssertionError e = assertThrows(AssertionError.class, () -> checkPersonalization(card, sim, before, untorn));
+        assertTrue(e.getMessage().contains("a mix"), e.getMessage());
     }
 
     private Terminal terminal(CardTransport t) {

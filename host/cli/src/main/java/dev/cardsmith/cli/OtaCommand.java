@@ -77,6 +77,15 @@ final class OtaCommand {
     }
 
     /** Sends or prints a message, then emits the result. */
+    /** Builds one message with the SIM's OTA server and delivers it (the commands that take only the packet options). */
+    static void send(CommandSpec spec, PacketOptions o, java.util.function.Function<OtaServer, OtaServer.OtaMessage> message) {
+        o.check();
+        try (CliContext ctx = CliContext.of(spec)) {
+            OtaServer s = server(ctx);
+            deliver(ctx, s, message.apply(s), o, Map.of());
+        }
+    }
+
     static void deliver(CliContext ctx, OtaServer server, OtaServer.OtaMessage m, PacketOptions o, Map<String, Object> extra) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("sim", m.simId());
@@ -207,13 +216,7 @@ final class OtaCommand {
         @Mixin PacketOptions o;
 
         @Override
-        public void run() {
-            o.check();
-            try (CliContext ctx = CliContext.of(spec)) {
-                OtaServer s = server(ctx);
-                deliver(ctx, s, s.update(o.simId, o.today()), o, Map.of());
-            }
-        }
+        public void run() { send(spec, o, s -> s.update(o.simId, o.today())); }
     }
 
     @Command(name = "revoke", description = "Revocation by the network: the SIM erases the terminal's keys.")
@@ -222,13 +225,7 @@ final class OtaCommand {
         @Mixin PacketOptions o;
 
         @Override
-        public void run() {
-            o.check();
-            try (CliContext ctx = CliContext.of(spec)) {
-                OtaServer s = server(ctx);
-                deliver(ctx, s, s.revoke(o.simId), o, Map.of());
-            }
-        }
+        public void run() { send(spec, o, s -> s.revoke(o.simId)); }
     }
 
     @Command(name = "license", description = "DRM license (rights + content key) into the SIM; optionally protect a content file with a fresh key.")
@@ -271,13 +268,7 @@ final class OtaCommand {
         @Mixin PacketOptions o;
 
         @Override
-        public void run() {
-            o.check();
-            try (CliContext ctx = CliContext.of(spec)) {
-                OtaServer s = server(ctx);
-                deliver(ctx, s, s.status(o.simId, o.today()), o, Map.of());
-            }
-        }
+        public void run() { send(spec, o, s -> s.status(o.simId, o.today())); }
     }
 
     @Command(name = "notify", description = "Accept a SIM notification (trust ACK, revocation) that a terminal forwarded.")

@@ -13,4 +13,11 @@ class CardUnderTestOutsideTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, CardUnderTest::fresh);
         assertTrue(e.getMessage().contains("@CardTest"), e.getMessage());
     }
+
+    @Test
+    void noSimulatedCardWithoutTheExtension() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> CardUnderTest.simulated(dev.cardsmith.simulator.AppletRegistry.all()));
+        assertTrue(e.getMessage().contains("@SimulatorOnly"), e.getMessage());
+    }
 }

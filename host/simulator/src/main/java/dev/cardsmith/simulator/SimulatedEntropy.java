@@ -7,6 +7,8 @@ import java.security.Provider;
 import java.security.SecureRandom;
 import java.security.SecureRandomSpi;
 import java.security.Security;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Simulator-only entropy control while jCardSim installs applets.
@@ -29,17 +31,23 @@ final class SimulatedEntropy {
 
     private SimulatedEntropy() {}
 
-    /** Runs {@code install} with card-seeded entropy ({@code seed} non-null) or fresh entropy. */
-    static void during(byte[] seed, Runnable install) {
+    /**
+     * Runs {@code install} with card-seeded entropy ({@code seed} non-null) or fresh entropy, and
+     * returns the card-seeded streams it created, in creation order (empty without a seed): their
+     * positions are part of a card snapshot ({@link CardSnapshot}).
+     */
+    static List<Spi> during(byte[] seed, Runnable install) {
         synchronized (LOCK) {
             String old = System.getProperty(SECURE_PROP);
             System.setProperty(SECURE_PROP, "1");
+            Seeds seeds = seed == null ? null : new Seeds(seed);
             if (seed != null) {
-                CURRENT.set(new Seeds(seed));
+                CURRENT.set(seeds);
                 Security.insertProviderAt(PROVIDER, 1);
             }
             try {
                 install.run();
+                return seeds == null ? List.of() : List.copyOf(seeds.created);
             } finally {
                 if (seed != null) {
                     Security.removeProvider(PROVIDER.getName());
@@ -55,6 +63,7 @@ final class SimulatedEntropy {
     private static final class Seeds {
         private final byte[] seed;
         private int next;
+        private final List<Spi> created = new ArrayList<>();
 
         Seeds(byte[] seed) { this.seed = seed.clone(); }
 
@@ -94,11 +103,22 @@ final class SimulatedEntropy {
         public Spi() {
             Seeds s = CURRENT.get();
             subSeed = s == null ? null : s.nextSubSeed();
+            if (s != null) s.created.add(this);
             try {
                 real = subSeed == null ? SecureRandom.getInstance("DRBG") : null;
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
+        }
+
+        /** How many blocks of this card-seeded stream were drawn. */
+        synchronized long position() {
+            return counter;
+        }
+
+        synchronized void position(long blocks) {
+            if (subSeed == null) throw new IllegalStateException("not a card-seeded stream");
+            counter = blocks;
         }
 
         @Override

@@ -7,12 +7,8 @@ import javacard.framework.AID;
 
 import dev.cardsmith.store.PrivateFiles;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -36,25 +32,36 @@ import java.util.List;
  * file therefore is the card: it holds what the chip's EEPROM would hold and must be
  * protected like one (it is created 0600).
  *
- * <p>File format 2 (docs/host-foundation.md): magic {@code CSSIM}, version byte 2, the body
+ * <p>File format 3 (docs/host-foundation.md): magic {@code CSSIM}, version byte 3, the body
  * length (4 bytes, big-endian), the body (seed, then the records), and SHA-256 over everything
  * before it. A file whose hash, length or magic does not match is refused, never replayed in
  * part or started afresh; an empty file is refused too (only a missing file makes a new card).
  * Every APDU and reset replaces the file atomically ({@link PrivateFiles#writeAtomically}), so
  * the file always holds every command the card answered. While a card is open, an exclusive
- * lock on {@code FILE.lock} keeps other processes out; they wait for it. Format-1 files (magic
- * {@code CSSIM1}, no hash) are still read and rewritten in format 2.
+ * lock on {@code FILE.lock} keeps other processes out; they wait for it.
+ *
+ * <p>Opening a saved card is inserting it: the card is powered up (reset) and no transient state
+ * survives from the last command that used it. When a command closes the card (or the next open
+ * finds commands after the last snapshot, after a crash), the card is reset and a snapshot of its
+ * persistent state ({@link CardSnapshot}) goes into the file as the last record, replacing the one
+ * before. Opening then installs the applets, restores the snapshot (checked against itself) and
+ * replays only the records after it, so opening costs the same whatever the card's history. The
+ * full log stays in the file: a snapshot that does not restore exactly is ignored and the log is
+ * replayed from the start. Format-2 files (no snapshots) and format-1 files (magic {@code CSSIM1},
+ * no hash) are read and rewritten in format 3.
  */
 public final class SimulatorTransport implements CardTransport {
 
     private static final byte[] MAGIC_V1 = {'C', 'S', 'S', 'I', 'M', '1'};
     private static final byte[] MAGIC = {'C', 'S', 'S', 'I', 'M'};
-    private static final byte VERSION = 2;
+    private static final byte VERSION = 3;
+    private static final byte VERSION_2 = 2;
     private static final int HEADER = MAGIC.length + 1 + 4;
     private static final int HASH = 32;
     private static final int SEED = 32;
     private static final int REC_APDU = 1;
     private static final int REC_RESET = 2;
+    private static final int REC_SNAPSHOT = 3;
 
     private final CardSimulator sim;
     private final Path stateFile;
@@ -64,6 +71,14 @@ public final class SimulatorTransport implements CardTransport {
     private FileChannel lockChannel;
     private FileLock lock;
     private boolean replaying;
+    /** The card-seeded random streams install created (a persistent card only). */
+    private List<SimulatedEntropy.Spi> streams = List.of();
+    /** Where the snapshot record starts in {@link #body}; -1 when there is none. */
+    private int snapshotAt = -1;
+    /** APDUs the card received since it was opened (or since the last snapshot). */
+    private int sinceSnapshot;
+    /** APDU records replayed when the card was opened (0 when the snapshot covered everything). */
+    private int replayedOnOpen;
 
     /** A fresh, volatile card with every cardsmith applet. */
     public SimulatorTransport() {
@@ -118,11 +133,8 @@ public final class SimulatorTransport implements CardTransport {
             } else {
                 byte[] file = Files.readAllBytes(stateFile);
                 byte[] body = readBody(stateFile, file);
-                t = new SimulatorTransport(stateFile, applets, Arrays.copyOf(body, SEED));
-                t.replay(new DataInputStream(new ByteArrayInputStream(body, SEED, body.length - SEED)));
-                t.body = new ByteArrayOutputStream(body.length + 1024);
-                t.body.write(body);
-                if (startsWith(file, MAGIC_V1)) t.save(); // format 1 -> 2
+                t = restoreOrReplay(stateFile, applets, body);
+                if (t.sinceSnapshot > 0 || file[MAGIC.length] != VERSION) t.powerDown(); // crash, or an older format
             }
             t.lockChannel = lockChannel;
             t.lock = lock;
@@ -147,9 +159,9 @@ public final class SimulatorTransport implements CardTransport {
             return Arrays.copyOfRange(file, MAGIC_V1.length, file.length);
         }
         if (!startsWith(file, MAGIC)) throw new TransportException("not a cardsmith simulator state file: " + stateFile);
-        if (file.length < HEADER || file[MAGIC.length] != VERSION) {
+        if (file.length < HEADER || (file[MAGIC.length] != VERSION && file[MAGIC.length] != VERSION_2)) {
             throw new TransportException("simulated card " + stateFile + " has format version " + (file.length > MAGIC.length ? file[MAGIC.length] : "?")
-                    + "; this cardsmith reads version " + VERSION);
+                    + "; this cardsmith reads versions " + VERSION_2 + " and " + VERSION);
         }
         int len = ByteBuffer.wrap(file, MAGIC.length + 1, 4).getInt();
         if (len < SEED || (long) HEADER + len + HASH != file.length) throw damaged(stateFile, "truncated or extended");
@@ -201,7 +213,7 @@ public final class SimulatorTransport implements CardTransport {
     }
 
     private void install(byte[] seed) {
-        SimulatedEntropy.during(seed, () -> {
+        streams = SimulatedEntropy.during(seed, () -> {
             // jCardSim's Signature.getInstance prints debug lines to System.out, which would
             // corrupt --json output; applets call it only while being installed.
             java.io.PrintStream stdout = System.out;
@@ -218,31 +230,190 @@ public final class SimulatorTransport implements CardTransport {
         });
     }
 
-    private void replay(InputStream raw) throws IOException {
-        DataInputStream in = new DataInputStream(raw);
+    /** One record of the body: its type and where it starts and its payload lies. */
+    private static final class Rec {
+        final int type;
+        final int start;
+        final int dataStart;
+        final int dataEnd;
+
+        Rec(int type, int start, int dataStart, int dataEnd) {
+            this.type = type;
+            this.start = start;
+            this.dataStart = dataStart;
+            this.dataEnd = dataEnd;
+        }
+    }
+
+    private static List<Rec> records(Path stateFile, byte[] body) {
+        List<Rec> out = new java.util.ArrayList<>();
+        int p = SEED;
+        while (p < body.length) {
+            int type = body[p] & 0xFF;
+            if (type == REC_RESET) {
+                out.add(new Rec(type, p, p + 1, p + 1));
+                p += 1;
+            } else if (type == REC_APDU) {
+                if (p + 3 > body.length) throw damaged(stateFile, "torn record");
+                int len = ((body[p + 1] & 0xFF) << 8) | (body[p + 2] & 0xFF);
+                if (p + 3 + len > body.length) throw damaged(stateFile, "torn record");
+                out.add(new Rec(type, p, p + 3, p + 3 + len));
+                p += 3 + len;
+            } else if (type == REC_SNAPSHOT) {
+                if (p + 5 > body.length) throw damaged(stateFile, "torn record");
+                int len = ByteBuffer.wrap(body, p + 1, 4).getInt();
+                if (len < 0 || p + 5L + len > body.length) throw damaged(stateFile, "torn record");
+                out.add(new Rec(type, p, p + 5, p + 5 + len));
+                p += 5 + len;
+            } else {
+                throw new TransportException("corrupt simulator state file " + stateFile);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The card the body describes: its last snapshot restored and the records after it replayed,
+     * or, when there is no snapshot or it does not restore exactly, every record replayed.
+     */
+    private static SimulatorTransport restoreOrReplay(Path stateFile, List<AppletSpec> applets, byte[] body) {
+        byte[] seed = Arrays.copyOf(body, SEED);
+        List<Rec> recs = records(stateFile, body);
+        int last = -1;
+        for (int i = 0; i < recs.size(); i++) if (recs.get(i).type == REC_SNAPSHOT) last = i;
+        SimulatorTransport t = new SimulatorTransport(stateFile, applets, seed);
+        int from = 0;
+        if (last >= 0) {
+            Rec r = recs.get(last);
+            try {
+                byte[] snap = unseal(seed, Arrays.copyOfRange(body, r.dataStart, r.dataEnd));
+                CardSnapshot.restore(t.sim, t.streams, snap);
+                if (Boolean.getBoolean(VERIFY_PROPERTY)) verifyAgainstReplay(stateFile, applets, body, recs, last, snap);
+                from = last + 1;
+                t.snapshotAt = r.start;
+            } catch (CardSnapshot.Unsupported e) {
+                t = new SimulatorTransport(stateFile, applets, seed); // the half-restored card is dropped
+            }
+        }
+        t.replay(body, recs.subList(from, recs.size()));
+        t.replayedOnOpen = t.sinceSnapshot;
+        if (last >= 0 && t.snapshotAt < 0) t.snapshotAt = recs.get(last).start; // replaced at the next power-down
+        t.body = new ByteArrayOutputStream(body.length + 1024);
+        t.body.write(body, 0, body.length);
+        return t;
+    }
+
+    /** Opens and closes a saved card; returns how many APDU records the open replayed (tests, benchmarks). */
+    static int openAndCountReplayed(Path stateFile, List<AppletSpec> applets) {
+        SimulatorTransport t = open(stateFile, applets);
+        try {
+            return t.replayedOnOpen;
+        } finally {
+            t.close();
+        }
+    }
+
+    /**
+     * Test property: every snapshot restored is also checked against a full replay of the records
+     * before it (simulator-tests sets it, so every saved card the end-to-end suite opens is checked).
+     */
+    static final String VERIFY_PROPERTY = "cardsmith.sim.verifySnapshots";
+
+    private static void verifyAgainstReplay(Path stateFile, List<AppletSpec> applets, byte[] body, List<Rec> recs, int last,
+                                            byte[] snap) throws CardSnapshot.Unsupported {
+        SimulatorTransport replayed = new SimulatorTransport(stateFile, applets, Arrays.copyOf(body, SEED));
+        replayed.replay(body, recs.subList(0, last));
+        if (!Arrays.equals(snap, CardSnapshot.capture(replayed.sim, replayed.streams))) {
+            throw new IllegalStateException("snapshot of " + stateFile + " differs from the replayed card");
+        }
+    }
+
+    /**
+     * The snapshot holds the card's EEPROM (its keys): it is stored AES-256-GCM encrypted under a
+     * key derived from the card seed, like everything else in the file protected by that seed
+     * (which stands for the chip's own secret), so no key appears in the file in clear.
+     */
+    private static byte[] seal(byte[] seed, byte[] snapshot) {
+        try {
+            byte[] nonce = new byte[12];
+            new SecureRandom().nextBytes(nonce);
+            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(javax.crypto.Cipher.ENCRYPT_MODE, snapshotKey(seed), new javax.crypto.spec.GCMParameterSpec(128, nonce));
+            byte[] ct = c.doFinal(snapshot);
+            byte[] out = Arrays.copyOf(nonce, nonce.length + ct.length);
+            System.arraycopy(ct, 0, out, nonce.length, ct.length);
+            return out;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] unseal(byte[] seed, byte[] sealed) throws CardSnapshot.Unsupported {
+        try {
+            if (sealed.length < 12 + 16) throw new CardSnapshot.Unsupported("snapshot too short");
+            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(javax.crypto.Cipher.DECRYPT_MODE, snapshotKey(seed), new javax.crypto.spec.GCMParameterSpec(128, sealed, 0, 12));
+            return c.doFinal(sealed, 12, sealed.length - 12);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new CardSnapshot.Unsupported("snapshot does not decrypt");
+        }
+    }
+
+    private static javax.crypto.spec.SecretKeySpec snapshotKey(byte[] seed) {
+        byte[] label = "cardsmith simulated card snapshot key".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] in = Arrays.copyOf(seed, seed.length + label.length);
+        System.arraycopy(label, 0, in, seed.length, label.length);
+        return new javax.crypto.spec.SecretKeySpec(sha256(in, 0, in.length), "AES");
+    }
+
+    private void replay(byte[] body, List<Rec> recs) {
         replaying = true;
         try {
-            while (true) {
-                int type;
-                try {
-                    type = in.readUnsignedByte();
-                } catch (EOFException eof) {
-                    return;
-                }
-                if (type == REC_RESET) {
+            for (Rec r : recs) {
+                if (r.type == REC_RESET) {
                     sim.reset();
-                } else if (type == REC_APDU) {
-                    int len = in.readUnsignedShort();
-                    byte[] apdu = in.readNBytes(len);
-                    if (apdu.length != len) throw damaged(stateFile, "torn record");
-                    sim.transmitCommand(apdu);
-                } else {
-                    throw new TransportException("corrupt simulator state file " + stateFile);
+                } else if (r.type == REC_APDU) {
+                    sim.transmitCommand(Arrays.copyOfRange(body, r.dataStart, r.dataEnd));
+                    sinceSnapshot++;
                 }
             }
         } finally {
             replaying = false;
         }
+    }
+
+    /**
+     * Powers the card down (a reset record) and, when the card's state can be captured, puts a
+     * snapshot of it in place of the previous one; then saves the file.
+     */
+    private void powerDown() throws IOException {
+        body.write(REC_RESET);
+        sim.reset();
+        byte[] snap = null;
+        try {
+            snap = seal(Arrays.copyOf(body.toByteArray(), SEED), CardSnapshot.capture(sim, streams));
+        } catch (CardSnapshot.Unsupported e) {
+            // this card's state has objects the snapshot does not model: it keeps opening by replay
+            if (Boolean.getBoolean(VERIFY_PROPERTY)) throw new IllegalStateException("cannot snapshot " + stateFile + ": " + e.getMessage(), e);
+        }
+        if (snap != null) {
+            byte[] b = body.toByteArray();
+            ByteArrayOutputStream next = new ByteArrayOutputStream(b.length + snap.length + 1024);
+            if (snapshotAt < 0) {
+                next.write(b, 0, b.length);
+            } else {
+                int len = ByteBuffer.wrap(b, snapshotAt + 1, 4).getInt();
+                next.write(b, 0, snapshotAt);
+                next.write(b, snapshotAt + 5 + len, b.length - (snapshotAt + 5 + len));
+            }
+            snapshotAt = next.size();
+            next.write(REC_SNAPSHOT);
+            next.write(ByteBuffer.allocate(4).putInt(snap.length).array());
+            next.write(snap);
+            body = next;
+        }
+        sinceSnapshot = 0;
+        save();
     }
 
     private void record(int type, byte[] apdu) {
@@ -263,6 +434,7 @@ public final class SimulatorTransport implements CardTransport {
     @Override
     public synchronized byte[] transmit(byte[] commandApdu) {
         record(REC_APDU, commandApdu);
+        if (body != null) sinceSnapshot++;
         return sim.transmitCommand(commandApdu);
     }
 
@@ -284,9 +456,15 @@ public final class SimulatorTransport implements CardTransport {
 
     @Override
     public synchronized void close() {
-        release(lock, lockChannel);
-        lock = null;
-        lockChannel = null;
-        body = null;
+        try {
+            if (body != null && sinceSnapshot > 0) powerDown();
+        } catch (IOException e) {
+            throw new TransportException("cannot write simulated card " + stateFile + ": " + e.getMessage(), e);
+        } finally {
+            release(lock, lockChannel);
+            lock = null;
+            lockChannel = null;
+            body = null;
+        }
     }
 }

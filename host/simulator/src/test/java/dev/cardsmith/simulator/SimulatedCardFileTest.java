@@ -89,7 +89,7 @@ class SimulatedCardFileTest {
     }
 
     @Test
-    void formatOneFileIsReadAndRewrittenInFormatTwo(@TempDir Path dir) throws Exception {
+    void formatOneFileIsReadAndRewrittenInFormatThree(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("old.sim");
         ByteArrayOutputStream v1 = new ByteArrayOutputStream();
         v1.writeBytes(new byte[] {'C', 'S', 'S', 'I', 'M', '1'});
@@ -108,7 +108,7 @@ class SimulatedCardFileTest {
             assertEquals(3, count(s)[1]);
         }
         byte[] now = Files.readAllBytes(file);
-        assertEquals(2, now[5], "rewritten in format 2");
+        assertEquals(3, now[5], "rewritten in format 3");
     }
 
     @Test

@@ -20,6 +20,7 @@ public class TestApplet extends Applet {
     static final byte INS_LONG = 0x04;
     static final byte INS_EXACT_LE = 0x05;
     static final byte INS_RANDOM = 0x06;
+    static final byte INS_REGENERATE = 0x07;
 
     private final KeyPair kp;
     private final RandomData rng;
@@ -87,6 +88,12 @@ public class TestApplet extends Applet {
                 apdu.setOutgoingLength(want);
                 Util.arrayFillNonAtomic(a, (short) 0, want, (byte) 0x5A);
                 apdu.sendBytes((short) 0, want);
+                return;
+            }
+            case INS_REGENERATE: {
+                kp.genKeyPair();
+                short n = ((ECPublicKey) kp.getPublic()).getW(a, (short) 0);
+                apdu.setOutgoingAndSend((short) 0, n);
                 return;
             }
             case INS_RANDOM:

@@ -95,10 +95,12 @@ class PsdCliTest {
         oaep.init(Cipher.DECRYPT_MODE, priv, new javax.crypto.spec.OAEPParameterSpec("SHA-1", "MGF1",
                 java.security.spec.MGF1ParameterSpec.SHA1, javax.crypto.spec.PSource.PSpecified.DEFAULT));
         byte[] random = oaep.doFinal(Hex.parse(row.cryptogramHex()));
-        List<byte[]> secrets = List.of(mk1Block, mk2Block, krkBlock, random,
-                Sp800108.deriveKey(mk1Block, PsdKeys.MK_LABEL, id, 16),
-                Sp800108.deriveKey(mk2Block, PsdKeys.MK_LABEL, id, 16),
-                Sp800108.deriveKey(krkBlock, PsdKeys.KRK_LABEL, random, 16));
+        List<byte[]> secrets = new java.util.ArrayList<>(List.of(mk1Block, mk2Block, krkBlock, random,
+                Sp800108.deriveKey(krkBlock, PsdKeys.KRK_LABEL, random, 16)));
+        for (byte[] label : PsdKeys.STATIC_KEY_LABELS) {
+            secrets.add(Sp800108.deriveKey(mk1Block, label, id, 16));
+            secrets.add(Sp800108.deriveKey(mk2Block, label, id, 16));
+        }
 
         StringBuilder dbDump = new StringBuilder();
         try (Connection c = db.connect(); Statement s = c.createStatement()) {

@@ -76,7 +76,7 @@ class PsdEndToEndTest {
         Scp03 sc = w.access.openSecureChannel(card, st, v3, 0x33);
         assertTrue(sc.authenticated());
         // and INITIALIZE UPDATE naming an old key version is refused by the card
-        ResponseAPDU old = card.transmit(new Scp03(Scp03.StaticKey.of(new byte[16])).initializeUpdate(v2));
+        ResponseAPDU old = card.transmit(new Scp03(Scp03.StaticKey.of(new byte[16]), Scp03.StaticKey.of(new byte[16])).initializeUpdate(v2));
         assertEquals(PsdProtocol.SW_REFERENCED_DATA_NOT_FOUND & 0xFFFF, old.getSW());
         assertEquals(PsdKeys.KRK_VERSION, st.krkVersion());
         assertEquals(3, st.krkTriesLeft());

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * Tear sweep of PSD issue and MK replacement (docs/robustness.md, "Tearing"): the card torn at
  * every tear point of every command, then reconciled and re-run through the access server.
  * Invariants: right after the tear the PSD holds the old or the new MK version, the KRK and
- * exactly one MK object (the active one, and it works); the MK version never goes back and a
+ * exactly one MK key set (the active one, all three keys, and it works); the MK version never goes back and a
  * tear never gives a KRK try back; at the end the card is issued with the target MK, exactly
  * one MK version works, the store agrees, the executive is locked with all tries, and no
  * operation is left open in the journal.
@@ -96,10 +96,12 @@ class PsdTearSweepTest {
         if (!st.issued()) return; // INSTALLED: whatever a torn injection left in the key objects is unreachable, re-injected next
         assertNotEquals("uninitialized", now.get("PsdApplet.p.krk"), "KRK lost");
         assertEquals("uninitialized", now.get("PsdApplet.p.transportKey"), "transport key left after issue");
-        String active = v[4] == 0 ? "mkA" : "mkB";
-        String inactive = v[4] == 0 ? "mkB" : "mkA";
-        assertNotEquals("uninitialized", now.get("PsdApplet.p." + active), "active MK lost");
-        assertEquals("uninitialized", now.get("PsdApplet.p." + inactive), "a second MK object holds a key");
+        String active = v[4] == 0 ? "A" : "B";
+        String inactive = v[4] == 0 ? "B" : "A";
+        for (String k : List.of("enc", "mac", "dek")) {
+            assertNotEquals("uninitialized", now.get("PsdApplet.p." + k + active), "active MK key set lost its " + k);
+            assertEquals("uninitialized", now.get("PsdApplet.p." + k + inactive), "a second MK key set holds a " + k);
+        }
         assertTrue(access.mkWorks(s, st, st.mkVersion()), "the card's MK v" + st.mkVersion() + " does not work");
     }
 

@@ -60,10 +60,15 @@ public final class PsdProtocol {
     public static final short KEY_DIV_DATA_LEN = 10;
     /** INITIALIZE UPDATE response: div data 10 | key info 3 | card challenge 8 | card cryptogram 8. */
     public static final short INIT_UPDATE_RESP_LEN = 29;
-    /** INJECT KEYS data: KRK version | wrapped KRK | MK version | wrapped MK. */
-    public static final short INJECT_LEN = 50;
-    /** REPLACE MK plain data: new MK version | new MK wrapped under the active MK. */
-    public static final short REPLACE_LEN = 25;
+    /** An MK key set on the wire: K-ENC | K-MAC | K-DEK, each RFC 3394-wrapped (3 x 24 bytes). */
+    public static final short WRAPPED_KEY_SET_LEN = 3 * WRAPPED_KEY_LEN;
+    /** INJECT KEYS data: KRK version | wrapped KRK | MK version | wrapped K-ENC | K-MAC | K-DEK (all under the transport key). */
+    public static final short INJECT_LEN = 2 + WRAPPED_KEY_LEN + WRAPPED_KEY_SET_LEN;
+    /**
+     * REPLACE MK plain data: new MK version | new K-ENC | K-MAC | K-DEK, each wrapped under the
+     * replacement KEK = SP 800-108 CMAC KDF(KRK, "cardsmith/psd/RKEK", host challenge || card challenge).
+     */
+    public static final short REPLACE_LEN = 1 + WRAPPED_KEY_SET_LEN;
 
     // ---- install parameters (value of tag C9): transport key (16) [|| unique ID (8..16)]
     public static final short TRANSPORT_KEY_LEN = 16;

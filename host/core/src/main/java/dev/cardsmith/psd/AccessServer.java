@@ -22,7 +22,9 @@ import java.util.Optional;
  * The access server and its HSM (the "first HSM"): initial issuance (claims 1-14, 29-31),
  * post-issuance master key replacement (claims 15-28, 35-37), status and reconciliation.
  * Per-PSD keys exist only as HSM session keys for the duration of one flow and leave the HSM
- * only wrapped for the card (under the transport key, or under the active MK inside SCP03).
+ * only wrapped for the card: under the transport key at issuance, and at replacement under the
+ * replacement KEK = KDF(KRK, host challenge || card challenge) inside SCP03 C-DECRYPTION, so
+ * that a holder of the old MK key set who records the session learns nothing of the new one.
  *
  * <p>Store discipline: the store records intent before the card is written and completion
  * after; {@link #reconcile} settles a flow torn between the two by asking the card (its MK
@@ -137,8 +139,7 @@ public final class AccessServer {
         if (!hsm.contains(PsdKeys.TRANSPORT_KEY)) throw new PsdException("no transport key in the access server HSM: run `cardsmith kms import-transport-key`");
         String opId = journal.begin(SYSTEM, id, "issue", "mk v" + mkVersion);
         String krk = sessionLabel("krk");
-        String mk = sessionLabel("mk");
-        try {
+        try (HsmKeySet mk = new HsmKeySet(hsm, PsdKeys.mkBlock(mkVersion), st.id())) {          // claim 11
             byte[] random = hsm.generateRandom(PsdKeys.RANDOM_LEN);                      // claim 3
             byte[] cryptogram;
             try {
@@ -147,20 +148,18 @@ public final class AccessServer {
             } finally {
                 Arrays.fill(random, (byte) 0);                                         // claim 7
             }
-            hsm.deriveAesKey(PsdKeys.mkBlock(mkVersion), PsdKeys.MK_LABEL, st.id(), mk); // claim 11
             byte[] wrappedKrk = hsm.wrapKey(PsdKeys.TRANSPORT_KEY, krk);
-            byte[] wrappedMk = hsm.wrapKey(PsdKeys.TRANSPORT_KEY, mk);
+            byte[] wrappedMk = mk.wrapUnder(PsdKeys.TRANSPORT_KEY);
             store.recordIssuing(id, Hex.of(cryptogram), PsdKeys.RSA_PAIR, PsdKeys.KRK_VERSION, mkVersion); // claim 6
             PsdCard psd = new PsdCard(card);
             psd.injectKeys(PsdKeys.KRK_VERSION, wrappedKrk, mkVersion, wrappedMk);       // claims 8-14
-            psd.initializeUpdate(scp03(mk), mkVersion);                                 // card cryptogram: the MK is in
+            psd.initializeUpdate(mk.scp03(), mkVersion);                                // card cryptogram: the MK is in
             store.markIssued(id, mkVersion, "issued");
             journal.finish(opId, OperationJournal.State.DONE, "mk v" + mkVersion);
             LOG.info("PSD {} issued with MK v{}", id, mkVersion);
             return new Outcome(id, "issued", mkVersion, PsdKeys.KRK_VERSION, card.stats().since(before));
         } finally {
             hsm.delete(krk);
-            hsm.delete(mk);
         }
     }
 
@@ -190,22 +189,23 @@ public final class AccessServer {
         if (!hsm.contains(PsdKeys.RSA_PAIR)) throw new PsdException("no KMS private key in the access server HSM: run `cardsmith kms transfer --with-private-key`");
         String opId = journal.begin(SYSTEM, id, "replace-mk", "v" + current + " -> v" + target);
         String krk = sessionLabel("krk");
-        String oldMk = sessionLabel("mk-old");
-        String newMk = sessionLabel("mk-new");
-        try {
+        String kek = sessionLabel("rkek");
+        try (HsmKeySet oldMk = new HsmKeySet(hsm, PsdKeys.mkBlock(current), st.id());
+             HsmKeySet newMk = new HsmKeySet(hsm, PsdKeys.mkBlock(target), st.id())) {               // claim 21
             byte[] random = hsm.rsaOaepDecrypt(row.rsaKeyLabel(), Hex.parse(row.cryptogramHex())); // claims 17-19
             try {
                 hsm.deriveAesKey(PsdKeys.KRK_BLOCK, PsdKeys.KRK_LABEL, random, krk);              // claim 20
             } finally {
                 Arrays.fill(random, (byte) 0);
             }
-            hsm.deriveAesKey(PsdKeys.mkBlock(current), PsdKeys.MK_LABEL, st.id(), oldMk);
-            hsm.deriveAesKey(PsdKeys.mkBlock(target), PsdKeys.MK_LABEL, st.id(), newMk);          // claim 21
             int confirmed;
-            try (PsdCard.Secured psd = new PsdCard(card).openSecureChannel(scp03(oldMk), current, SECURITY_LEVEL)) {
+            try (PsdCard.Secured psd = new PsdCard(card).openSecureChannel(oldMk.scp03(), current, SECURITY_LEVEL)) {
                 byte[] proof = hsm.aesCmac(krk, PsdApdus.unlockProofInput(psd.context()));       // claim 22: KRK proof, KRK stays in the HSM
                 psd.unlock(proof);                                                               // claim 23
-                byte[] wrappedNew = hsm.wrapKey(oldMk, newMk);
+                // the new key set travels under a key only the KRK holder derives, new in every session:
+                // the old key set (and a recording of this session) opens nothing
+                hsm.deriveAesKey(krk, PsdKeys.REPLACE_KEK_LABEL, psd.context(), kek);
+                byte[] wrappedNew = newMk.wrapUnder(kek);
                 store.markReplacing(id, target);
                 confirmed = psd.replaceMk(target, wrappedNew);                                   // claims 24-26
             }                                                                                    // channel released
@@ -216,14 +216,8 @@ public final class AccessServer {
             return new Outcome(id, "replaced v" + current + " -> v" + target, target, st.krkVersion(), card.stats().since(before));
         } finally {
             hsm.delete(krk);
-            hsm.delete(oldMk);
-            hsm.delete(newMk);
+            if (hsm.contains(kek)) hsm.delete(kek);
         }
-    }
-
-    /** SCP03 state keyed by the MK in {@code mkLabel}: the CMACs run inside the HSM. */
-    private Scp03 scp03(String mkLabel) {
-        return new Scp03(d -> hsm.aesCmac(mkLabel, d));
     }
 
     /**
@@ -232,29 +226,21 @@ public final class AccessServer {
      * order); flows use {@link PsdCard#openSecureChannel}, which wraps the channel.
      */
     public Scp03 openSecureChannel(CardSession card, PsdStatus st, int version, int level) {
-        String mk = sessionLabel("mk");
-        try {
-            hsm.deriveAesKey(PsdKeys.mkBlock(version), PsdKeys.MK_LABEL, st.id(), mk);
-            return new PsdCard(card).openSecureChannel(scp03(mk), version, level).channel().session();
-        } finally {
-            hsm.delete(mk);
+        try (HsmKeySet mk = new HsmKeySet(hsm, PsdKeys.mkBlock(version), st.id())) {
+            return new PsdCard(card).openSecureChannel(mk.scp03(), version, level).channel().session();
         }
     }
 
     /** Whether MK {@code version} is the card's working MK: INITIALIZE UPDATE + card cryptogram. */
     public boolean mkWorks(CardSession card, PsdStatus st, int version) {
         if (version < 1 || !hsm.contains(PsdKeys.mkBlock(version))) return false;
-        String mk = sessionLabel("mk");
-        try {
-            hsm.deriveAesKey(PsdKeys.mkBlock(version), PsdKeys.MK_LABEL, st.id(), mk);
-            Scp03 sc = scp03(mk).expectKeyVersion(version);
+        try (HsmKeySet mk = new HsmKeySet(hsm, PsdKeys.mkBlock(version), st.id())) {
+            Scp03 sc = mk.scp03().expectKeyVersion(version);
             try {
                 return new PsdCard(card).initializeUpdate(sc, 0).keyVersion() == version;
             } catch (Scp03.Scp03Exception | CardStatusException e) {
                 return false;
             }
-        } finally {
-            hsm.delete(mk);
         }
     }
 

@@ -12,19 +12,29 @@ public final class PsdApdus {
         return new CommandAPDU(PsdProtocol.CLA_GP & 0xFF, PsdProtocol.INS_GET_DATA, PsdProtocol.P1_STATUS, PsdProtocol.P2_STATUS & 0xFF, 256);
     }
 
-    /** INJECT KEYS: KRK version | KRK wrapped under TK | MK version | MK wrapped under TK. */
-    public static CommandAPDU injectKeys(int krkVersion, byte[] wrappedKrk, int mkVersion, byte[] wrappedMk) {
+    /**
+     * INJECT KEYS: KRK version | KRK wrapped under TK | MK version | K-ENC | K-MAC | K-DEK, each
+     * wrapped under TK ({@code wrappedKeySet}: the three RFC 3394 blocks, 72 bytes).
+     */
+    public static CommandAPDU injectKeys(int krkVersion, byte[] wrappedKrk, int mkVersion, byte[] wrappedKeySet) {
         checkVersion(krkVersion);
         checkVersion(mkVersion);
-        if (wrappedKrk.length != PsdProtocol.WRAPPED_KEY_LEN || wrappedMk.length != PsdProtocol.WRAPPED_KEY_LEN) {
-            throw new IllegalArgumentException("wrapped keys must be " + PsdProtocol.WRAPPED_KEY_LEN + " bytes (RFC 3394 of AES-128)");
+        if (wrappedKrk.length != PsdProtocol.WRAPPED_KEY_LEN) {
+            throw new IllegalArgumentException("wrapped KRK must be " + PsdProtocol.WRAPPED_KEY_LEN + " bytes (RFC 3394 of AES-128)");
         }
+        checkKeySet(wrappedKeySet);
         byte[] d = new byte[PsdProtocol.INJECT_LEN];
         d[0] = (byte) krkVersion;
-        System.arraycopy(wrappedKrk, 0, d, 1, 24);
-        d[25] = (byte) mkVersion;
-        System.arraycopy(wrappedMk, 0, d, 26, 24);
+        System.arraycopy(wrappedKrk, 0, d, 1, PsdProtocol.WRAPPED_KEY_LEN);
+        d[1 + PsdProtocol.WRAPPED_KEY_LEN] = (byte) mkVersion;
+        System.arraycopy(wrappedKeySet, 0, d, 2 + PsdProtocol.WRAPPED_KEY_LEN, PsdProtocol.WRAPPED_KEY_SET_LEN);
         return new CommandAPDU(PsdProtocol.CLA_GP & 0xFF, PsdProtocol.INS_INJECT_KEYS, 0, 0, d);
+    }
+
+    private static void checkKeySet(byte[] wrappedKeySet) {
+        if (wrappedKeySet.length != PsdProtocol.WRAPPED_KEY_SET_LEN) {
+            throw new IllegalArgumentException("wrapped key set must be " + PsdProtocol.WRAPPED_KEY_SET_LEN + " bytes (K-ENC, K-MAC, K-DEK, RFC 3394 each)");
+        }
     }
 
     /** UNLOCK plain form (wrap with the session): the 16-byte KRK proof. */
@@ -33,13 +43,16 @@ public final class PsdApdus {
         return new CommandAPDU(PsdProtocol.CLA_GP & 0xFF, PsdProtocol.INS_UNLOCK, 0, 0, proof);
     }
 
-    /** REPLACE MK plain form: new version | new MK wrapped (RFC 3394) under the active MK. */
-    public static CommandAPDU replaceMk(int newVersion, byte[] wrappedNewMk) {
+    /**
+     * REPLACE MK plain form: new version | new K-ENC | K-MAC | K-DEK, each wrapped (RFC 3394)
+     * under the session's replacement KEK (72 bytes).
+     */
+    public static CommandAPDU replaceMk(int newVersion, byte[] wrappedKeySet) {
         checkVersion(newVersion);
-        if (wrappedNewMk.length != PsdProtocol.WRAPPED_KEY_LEN) throw new IllegalArgumentException("wrapped MK must be 24 bytes");
+        checkKeySet(wrappedKeySet);
         byte[] d = new byte[PsdProtocol.REPLACE_LEN];
         d[0] = (byte) newVersion;
-        System.arraycopy(wrappedNewMk, 0, d, 1, 24);
+        System.arraycopy(wrappedKeySet, 0, d, 1, PsdProtocol.WRAPPED_KEY_SET_LEN);
         return new CommandAPDU(PsdProtocol.CLA_GP & 0xFF, PsdProtocol.INS_REPLACE_MK, 0, 0, d, 256);
     }
 

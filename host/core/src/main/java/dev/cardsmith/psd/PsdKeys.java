@@ -1,17 +1,26 @@
 package dev.cardsmith.psd;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * HSM labels and diversification parameters. Diversification is NIST SP 800-108 counter mode
  * with AES-CMAC (section 5.1 layout: [1]_32 || Label || 00 || Context || [128]_32):
- * MK = KDF(MK block, "cardsmith/psd/MK", PSD ID) (claim 11), KRK = KDF(KRK block,
- * "cardsmith/psd/KRK", random) (claim 4).
+ * the MK of claim 11 is the SCP03 key set K-ENC/K-MAC/K-DEK = KDF(MK block,
+ * "cardsmith/psd/K-ENC" | "…/K-MAC" | "…/K-DEK", PSD ID), three distinct keys; KRK = KDF(KRK
+ * block, "cardsmith/psd/KRK", random) (claim 4); the replacement KEK of one session =
+ * KDF(KRK, "cardsmith/psd/RKEK", host challenge || card challenge).
  */
 public final class PsdKeys {
     private PsdKeys() {}
 
-    public static final byte[] MK_LABEL = "cardsmith/psd/MK".getBytes(StandardCharsets.US_ASCII);
+    public static final byte[] K_ENC_LABEL = "cardsmith/psd/K-ENC".getBytes(StandardCharsets.US_ASCII);
+    public static final byte[] K_MAC_LABEL = "cardsmith/psd/K-MAC".getBytes(StandardCharsets.US_ASCII);
+    public static final byte[] K_DEK_LABEL = "cardsmith/psd/K-DEK".getBytes(StandardCharsets.US_ASCII);
+    /** The MK key set's labels in wire order (K-ENC, K-MAC, K-DEK). */
+    public static final List<byte[]> STATIC_KEY_LABELS = List.of(K_ENC_LABEL, K_MAC_LABEL, K_DEK_LABEL);
+    /** The replacement key-encryption key (the applet's Crypto.RKEK_LABEL). */
+    public static final byte[] REPLACE_KEK_LABEL = "cardsmith/psd/RKEK".getBytes(StandardCharsets.US_ASCII);
     public static final byte[] KRK_LABEL = "cardsmith/psd/KRK".getBytes(StandardCharsets.US_ASCII);
     /** Bytes of the per-PSD random number (claim 3). */
     public static final int RANDOM_LEN = 32;

@@ -86,7 +86,7 @@ class PsdCliTest {
         }
         byte[] mk1Block = ks.getKey(PsdKeys.kmsMkBlock(1), "kms-pw".toCharArray()).getEncoded();
         byte[] mk2Block = ks.getKey(PsdKeys.kmsMkBlock(2), "kms-pw".toCharArray()).getEncoded();
-        byte[] krkBlock = ks.getKey(PsdKeys.KMS_KRK_BLOCK, "kms-pw".toCharArray()).getEncoded();
+        byte[] krkBlock = ks.getKey(PsdKeys.kmsKrkBlock(1), "kms-pw".toCharArray()).getEncoded();
         PrivateKey priv = (PrivateKey) ks.getKey(PsdKeys.KMS_RSA, "kms-pw".toCharArray());
         Database db = Database.open("jdbc:sqlite:" + dir.resolve("a.db"));
         PsdStore.Row row = new PsdStore(db).all().get(0);

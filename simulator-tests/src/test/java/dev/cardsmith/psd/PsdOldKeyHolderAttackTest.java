@@ -151,7 +151,7 @@ class PsdOldKeyHolderAttackTest {
         int v = st.mkVersion();
         PsdStore.Row row = w.store.find(st.idHex()).orElseThrow();
         byte[] random = w.accessHsm.rsaOaepDecrypt(row.rsaKeyLabel(), dev.cardsmith.crypto.Hex.parse(row.cryptogramHex()));
-        byte[] krk = HsmKdf.deriveKey(w.accessHsm, PsdKeys.KRK_BLOCK, PsdKeys.KRK_LABEL, random, 16);
+        byte[] krk = HsmKdf.deriveKey(w.accessHsm, PsdKeys.krkBlock(row.krkVersion()), PsdKeys.KRK_LABEL, random, 16);
         byte[][] next = {new byte[16], new byte[16], new byte[16]};
         for (int i = 0; i < 3; i++) Arrays.fill(next[i], (byte) (0x41 + i));
 

@@ -11,6 +11,7 @@ import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 import javacard.framework.Util;
+import javacard.security.AESKey;
 
 /**
  * Personal security device (seed 001): a non-mutable unique ID, a security executive
@@ -149,8 +150,11 @@ public final class PsdApplet extends Applet {
             case PsdProtocol.INS_UNLOCK:
                 unlock(apdu, buf, lc, secured);
                 return;
-            default: // INS_REPLACE_MK: the table has no other row
+            case PsdProtocol.INS_REPLACE_MK:
                 replaceMk(apdu, buf, lc, secured);
+                return;
+            default: // INS_CHANGE_KRK: the table has no other row
+                changeKrk(apdu, buf, lc, secured);
         }
     }
 
@@ -209,12 +213,13 @@ public final class PsdApplet extends Applet {
         if (!ok || !crypto.distinct(Crypto.K_KRK)) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
         // not reachable before the state flips: a tear here leaves an INSTALLED card that accepts the injection again
         p.loadInactive(crypto.scratch); // the inactive set; the transaction below makes it the active one
-        p.krk.setKey(crypto.scratch, Crypto.K_KRK);
+        p.inactiveKrk().setKey(crypto.scratch, Crypto.K_KRK);
         crypto.wipeKey();
         JCSystem.beginTransaction();
         p.vars[Persistent.V_KRK_KVN] = krkKvn;
         p.vars[Persistent.V_MK_KVN] = mkKvn;
         p.vars[Persistent.V_ACTIVE] = (byte) (p.vars[Persistent.V_ACTIVE] ^ 1);
+        p.vars[Persistent.V_KRK_ACTIVE] = (byte) (p.vars[Persistent.V_KRK_ACTIVE] ^ 1);
         p.vars[Persistent.V_TRIES] = PsdProtocol.KRK_TRIES;
         p.vars[Persistent.V_STATE] = PsdProtocol.STATE_ISSUED;
         JCSystem.commitTransaction();
@@ -231,29 +236,48 @@ public final class PsdApplet extends Applet {
     }
 
     /**
-     * UNLOCK (claims 22-23): proof = SCP03-KDF(KRK, 70, 128, host challenge || card challenge).
-     * A wrong proof answers 63Cx (x = tries left), a non-error status word: inside an R-MAC
-     * session it carries an R-MAC (GP Amendment D 6.2.5).
+     * UNLOCK (claims 22-23), P1 = 00: proof = SCP03-KDF(KRK, 70, 128, host challenge || card
+     * challenge), counted: a wrong proof answers 63Cx (x = tries left), a non-error status word
+     * that inside an R-MAC session carries an R-MAC (GP Amendment D 6.2.5); at 0 tries the
+     * executive is blocked (6983).
+     * <p>RECOVER, P1 = 01, only while blocked: proof = SCP03-KDF(KRK, 72, 128, challenges). Right:
+     * tries back to 3 and unlocked. Wrong: 6982 and the session ends, so every guess costs the
+     * guesser a full SCP03 handshake with the MK; nothing is counted, so whoever blocked the
+     * executive (a holder of an old MK guessing proofs) cannot make the block permanent.
      */
     private void unlock(APDU apdu, byte[] buf, short lc, boolean secured) {
         if (!secured || !sc.authenticated()) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
         short n = sc.unwrapCommand(buf, lc);
-        if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
+        byte p1 = buf[ISO7816.OFFSET_P1];
+        if ((p1 != PsdProtocol.P1_UNLOCK && p1 != PsdProtocol.P1_RECOVER) || buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
         if (n != PsdProtocol.PROOF_LEN) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
         byte tries = p.vars[Persistent.V_TRIES];
-        if (tries <= 0) ISOException.throwIt(PsdProtocol.SW_AUTH_BLOCKED);
-        // decrement first (a single-byte write is atomic): a tear during the check costs a try
-        p.vars[Persistent.V_TRIES] = (byte) (tries - 1);
-        crypto.kdf(p.krk, PsdProtocol.DC_UNLOCK_PROOF, (short) 128, sc.context(), (short) 0, (short) 16, crypto.scratch, Crypto.S_KEY);
-        boolean ok = Bytes.equal(crypto.scratch, Crypto.S_KEY, buf, ISO7816.OFFSET_CDATA, PsdProtocol.PROOF_LEN);
-        crypto.wipeKey();
-        if (!ok) {
-            exec[0] = 0;
-            sc.sendWarning(apdu, (short) (PsdProtocol.SW_WRONG_PROOF_BASE | (tries - 1)));
+        if (p1 == PsdProtocol.P1_RECOVER) {
+            if (tries > 0) ISOException.throwIt(PsdProtocol.SW_CONDITIONS_NOT_SATISFIED);
+            if (!proofMatches(PsdProtocol.DC_RECOVERY_PROOF, buf)) {
+                sc.close();
+                ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
+            }
+        } else {
+            if (tries <= 0) ISOException.throwIt(PsdProtocol.SW_AUTH_BLOCKED);
+            // decrement first (a single-byte write is atomic): a tear during the check costs a try
+            p.vars[Persistent.V_TRIES] = (byte) (tries - 1);
+            if (!proofMatches(PsdProtocol.DC_UNLOCK_PROOF, buf)) {
+                exec[0] = 0;
+                sc.sendWarning(apdu, (short) (PsdProtocol.SW_WRONG_PROOF_BASE | (tries - 1)));
+            }
         }
         p.vars[Persistent.V_TRIES] = PsdProtocol.KRK_TRIES;
         exec[0] = PsdProtocol.EXEC_UNLOCKED;
         sc.send(apdu, (short) 0);
+    }
+
+    /** Whether the 16 bytes at OFFSET_CDATA are SCP03-KDF(KRK, constant, 128, session context). */
+    private boolean proofMatches(byte constant, byte[] buf) {
+        crypto.kdf(p.activeKrk(), constant, (short) 128, sc.context(), (short) 0, (short) 16, crypto.scratch, Crypto.S_KEY);
+        boolean ok = Bytes.equal(crypto.scratch, Crypto.S_KEY, buf, ISO7816.OFFSET_CDATA, PsdProtocol.PROOF_LEN);
+        crypto.wipeKey();
+        return ok;
     }
 
     /**
@@ -274,7 +298,7 @@ public final class PsdApplet extends Applet {
         if (n != PsdProtocol.REPLACE_LEN) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
         byte newKvn = buf[ISO7816.OFFSET_CDATA];
         if (!validKvn(newKvn) || newKvn <= p.vars[Persistent.V_MK_KVN]) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
-        crypto.deriveReplacementKek(p.krk, sc.context(), (short) 0, (short) (2 * PsdProtocol.CHALLENGE_LEN));
+        crypto.deriveReplacementKek(p.activeKrk(), sc.context(), (short) 0, (short) (2 * PsdProtocol.CHALLENGE_LEN));
         if (!crypto.unwrapKeySet(crypto.kek, buf, (short) (ISO7816.OFFSET_CDATA + 1))) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
         p.loadInactive(crypto.scratch);
         crypto.wipeKey();
@@ -284,6 +308,39 @@ public final class PsdApplet extends Applet {
         JCSystem.commitTransaction();
         exec[0] = PsdProtocol.EXEC_LOCKED;
         p.clearInactive();
+        buf[0] = newKvn;
+        sc.send(apdu, (short) 1);
+        sc.close();
+    }
+
+    /**
+     * CHANGE KRK (issue 12, moving a PSD to a new KRK version): inside an unlocked session with
+     * C-DECRYPTION, the new KRK arrives RFC 3394-wrapped under the replacement KEK derived from the
+     * current KRK and both challenges; the version must grow. Same commit discipline as REPLACE
+     * MK: written to the inactive KRK object, one transaction flips it active with its version;
+     * relock and release the channel.
+     */
+    private void changeKrk(APDU apdu, byte[] buf, short lc, boolean secured) {
+        if (!secured || !sc.authenticated()) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
+        short n = sc.unwrapCommand(buf, lc);
+        if ((sc.level() & PsdProtocol.SL_C_DEC) == 0) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
+        if (exec[0] != PsdProtocol.EXEC_UNLOCKED) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
+        if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
+        if (n != PsdProtocol.CHANGE_KRK_LEN) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
+        byte newKvn = buf[ISO7816.OFFSET_CDATA];
+        if (!validKvn(newKvn) || newKvn <= p.vars[Persistent.V_KRK_KVN]) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
+        crypto.deriveReplacementKek(p.activeKrk(), sc.context(), (short) 0, (short) (2 * PsdProtocol.CHALLENGE_LEN));
+        if (!crypto.unwrap16(crypto.kek, buf, (short) (ISO7816.OFFSET_CDATA + 1), Crypto.K_KRK)) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
+        p.inactiveKrk().setKey(crypto.scratch, Crypto.K_KRK);
+        crypto.wipeKey();
+        JCSystem.beginTransaction();
+        p.vars[Persistent.V_KRK_ACTIVE] = (byte) (p.vars[Persistent.V_KRK_ACTIVE] ^ 1);
+        p.vars[Persistent.V_KRK_KVN] = newKvn;
+        p.vars[Persistent.V_TRIES] = PsdProtocol.KRK_TRIES;
+        JCSystem.commitTransaction();
+        exec[0] = PsdProtocol.EXEC_LOCKED;
+        AESKey old = p.inactiveKrk();
+        if (old.isInitialized()) old.clearKey();
         buf[0] = newKvn;
         sc.send(apdu, (short) 1);
         sc.close();

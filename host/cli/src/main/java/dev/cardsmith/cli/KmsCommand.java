@@ -22,7 +22,7 @@ import java.util.Map;
  * the secure transfer of its keys to the access server's HSM ({@code --hsm}).
  */
 @Command(name = "kms", description = "PSD key management server: MK/KRK data blocks, RSA key pair, transfer to the access server.",
-        subcommands = {KmsCommand.Init.class, KmsCommand.RotateMk.class, KmsCommand.Transfer.class, KmsCommand.ImportTransportKey.class})
+        subcommands = {KmsCommand.Init.class, KmsCommand.RotateMk.class, KmsCommand.RotateKrk.class, KmsCommand.Transfer.class, KmsCommand.ImportTransportKey.class})
 final class KmsCommand {
 
     @Option(names = "--kms-hsm", scope = ScopeType.INHERIT, paramLabel = "SPEC",
@@ -67,6 +67,21 @@ final class KmsCommand {
         }
     }
 
+    @Command(name = "rotate-krk", description = "Generate the next KRK data block version (PSDs move to it with `psd change-krk`).")
+    static final class RotateKrk implements Runnable {
+        @Spec CommandSpec spec;
+        @ParentCommand KmsCommand kms;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec); Hsm h = kms.openKms(ctx)) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("krkVersion", new KeyManagementServer(h).rotateKrkBlock());
+                ctx.emit(m);
+            }
+        }
+    }
+
     @Command(name = "transfer", description = "Transfer MK/KRK data blocks and the public key (and with --with-private-key the private key) "
             + "from the KMS HSM to the access server HSM (--hsm), wrapped under a one-time key-transfer key.")
     static final class Transfer implements Runnable {
@@ -89,7 +104,7 @@ final class KmsCommand {
         }
     }
 
-    @Command(name = "import-transport-key", description = "Import the transport key agreed with the card issuer into the access server HSM "
+    @Command(name = "import-transport-key", description = "Import the next version of the transport key agreed with the card issuer into the access server HSM "
             + "(default: the documented development key every simulated PSD is installed with).")
     static final class ImportTransportKey implements Runnable {
         @Spec CommandSpec spec;
@@ -113,10 +128,11 @@ final class KmsCommand {
                     throw new CliException("transport key must be 32 hex digits (16 bytes)", ErrorHandler.EXIT_USAGE);
                 }
                 if (v.length != 16) throw new CliException("transport key must be 32 hex digits (16 bytes)", ErrorHandler.EXIT_USAGE);
-                new AccessServer(ctx.hsm(), new PsdStore(ctx.db())).importTransportKey(v);
+                int version = new AccessServer(ctx.hsm(), new PsdStore(ctx.db())).importTransportKey(v);
                 java.util.Arrays.fill(v, (byte) 0);
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("transportKey", devKey ? "imported (development key)" : "imported");
+                m.put("transportKeyVersion", version);
                 ctx.emit(m);
             }
         }

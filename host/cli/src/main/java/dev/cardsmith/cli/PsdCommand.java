@@ -15,7 +15,7 @@ import dev.cardsmith.transport.CardSession;
 
 /** {@code cardsmith psd …}: the access server's PSD flows (seed 001). */
 @Command(name = "psd", description = "Personal security device: initial issuance, master key replacement, status, reconcile.",
-        subcommands = {PsdCommand.Issue.class, PsdCommand.Replace.class, PsdCommand.Status.class, PsdCommand.Reconcile.class})
+        subcommands = {PsdCommand.Issue.class, PsdCommand.Replace.class, PsdCommand.ChangeKrk.class, PsdCommand.Status.class, PsdCommand.Reconcile.class})
 final class PsdCommand {
 
     static void run(CommandSpec spec, BiFunction<AccessServer, CardSession, Map<String, Object>> flow) {
@@ -47,19 +47,35 @@ final class PsdCommand {
     static final class Issue implements Runnable {
         @Spec CommandSpec spec;
 
+        @picocli.CommandLine.Option(names = "--transport-key-version", paramLabel = "N",
+                description = "The transport key version of the card's batch (default: the newest imported).")
+        Integer transportKeyVersion;
+
         @Override
         public void run() {
-            PsdCommand.run(spec, (a, card) -> outcome(a.issue(card)));
+            PsdCommand.run(spec, (a, card) -> outcome(transportKeyVersion == null ? a.issue(card) : a.issue(card, transportKeyVersion)));
         }
     }
 
-    @Command(name = "replace-master-key", description = "Post-issuance MK replacement to the newest MK block.")
+    @Command(name = "replace-master-key", description = "Post-issuance MK replacement to the newest MK block "
+            + "(a blocked security executive is recovered with the KRK in the same session).")
     static final class Replace implements Runnable {
         @Spec CommandSpec spec;
 
         @Override
         public void run() {
             PsdCommand.run(spec, (a, card) -> outcome(a.replaceMasterKey(card)));
+        }
+    }
+
+    @Command(name = "change-krk", description = "Move the PSD to the newest KRK block version (new random, new cryptogram; "
+            + "a blocked security executive is recovered with the current KRK on the way).")
+    static final class ChangeKrk implements Runnable {
+        @Spec CommandSpec spec;
+
+        @Override
+        public void run() {
+            PsdCommand.run(spec, (a, card) -> outcome(a.changeKrk(card)));
         }
     }
 

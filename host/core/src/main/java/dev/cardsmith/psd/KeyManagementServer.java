@@ -32,11 +32,11 @@ public final class KeyManagementServer {
         } else {
             out.put("mkBlock", "present v" + latestMkVersion());
         }
-        if (!hsm.contains(PsdKeys.KMS_KRK_BLOCK)) {
-            hsm.generateAesKey(PsdKeys.KMS_KRK_BLOCK, 128, true);
-            out.put("krkBlock", "generated v" + PsdKeys.KRK_VERSION);
+        if (latestKrkVersion() == 0) {
+            hsm.generateAesKey(PsdKeys.kmsKrkBlock(1), 128, true);
+            out.put("krkBlock", "generated v1");
         } else {
-            out.put("krkBlock", "present v" + PsdKeys.KRK_VERSION);
+            out.put("krkBlock", "present v" + latestKrkVersion());
         }
         if (!hsm.contains(PsdKeys.KMS_RSA)) {
             hsm.generateRsaKeyPair(PsdKeys.KMS_RSA, PsdKeys.RSA_BITS, true); // private key moves for post-issuance (claims 16, 35)
@@ -58,10 +58,21 @@ public final class KeyManagementServer {
         return next;
     }
 
+    /** A new KRK data block version (issue 12: KRK rotation; PSDs move to it with CHANGE KRK); returns it. */
+    public int rotateKrkBlock() {
+        int next = latestKrkVersion() + 1;
+        if (next > 0x7F) throw new PsdException("KRK versions exhausted (1..127)");
+        hsm.generateAesKey(PsdKeys.kmsKrkBlock(next), 128, true);
+        LOG.info("KMS generated KRK data block v{}", next);
+        return next;
+    }
+
     public int latestMkVersion() {
-        int v = 0;
-        while (v < 0x7F && hsm.contains(PsdKeys.kmsMkBlock(v + 1))) v++;
-        return v;
+        return PsdKeys.latestVersion(hsm, PsdKeys::kmsMkBlock);
+    }
+
+    public int latestKrkVersion() {
+        return PsdKeys.latestVersion(hsm, PsdKeys::kmsKrkBlock);
     }
 
     public PublicKey publicKey() {
@@ -73,7 +84,7 @@ public final class KeyManagementServer {
      * the private key) for the access server whose KTK import key is {@code accessServerImportKey}.
      */
     public KeyTransfer export(PublicKey accessServerImportKey, boolean withPrivateKey) {
-        if (latestMkVersion() == 0 || !hsm.contains(PsdKeys.KMS_KRK_BLOCK)) throw new PsdException("KMS not initialised: run `cardsmith kms init`");
+        if (latestMkVersion() == 0 || latestKrkVersion() == 0) throw new PsdException("KMS not initialised: run `cardsmith kms init`");
         String ktk = "psd-kms-ktk-" + HexFormat.of().formatHex(hsm.generateRandom(6));
         if (hsm.contains(PsdKeys.KMS_PEER)) hsm.delete(PsdKeys.KMS_PEER);
         hsm.importPublicKey(PsdKeys.KMS_PEER, accessServerImportKey);
@@ -82,9 +93,10 @@ public final class KeyManagementServer {
             byte[] wrappedKtk = hsm.wrapKey(PsdKeys.KMS_PEER, ktk);
             Map<Integer, byte[]> mk = new TreeMap<>();
             for (int v = 1; v <= latestMkVersion(); v++) mk.put(v, hsm.wrapKey(ktk, PsdKeys.kmsMkBlock(v)));
-            byte[] krk = hsm.wrapKey(ktk, PsdKeys.KMS_KRK_BLOCK);
+            Map<Integer, byte[]> krk = new TreeMap<>();
+            for (int v = 1; v <= latestKrkVersion(); v++) krk.put(v, hsm.wrapKey(ktk, PsdKeys.kmsKrkBlock(v)));
             byte[] priv = withPrivateKey ? hsm.wrapKey(ktk, PsdKeys.KMS_RSA) : null;
-            LOG.info("KMS exported {} MK block(s), KRK block{} under a fresh KTK", mk.size(), withPrivateKey ? ", private key" : "");
+            LOG.info("KMS exported {} MK block(s), {} KRK block(s){} under a fresh KTK", mk.size(), krk.size(), withPrivateKey ? ", private key" : "");
             return new KeyTransfer(wrappedKtk, mk, krk, publicKey().getEncoded(), priv);
         } finally {
             hsm.delete(ktk);

@@ -56,7 +56,23 @@ public final class PsdApdus {
         return new CommandAPDU(PsdProtocol.CLA_GP & 0xFF, PsdProtocol.INS_REPLACE_MK, 0, 0, d, 256);
     }
 
-    /** The answer to REPLACE MK: the one byte of the MK version the card now holds. */
+    /** RECOVER (UNLOCK P1 = 01, only on a blocked executive): the 16-byte KRK recovery proof. */
+    public static CommandAPDU recover(byte[] proof) {
+        if (proof.length != PsdProtocol.PROOF_LEN) throw new IllegalArgumentException("proof must be 16 bytes");
+        return new CommandAPDU(PsdProtocol.CLA_GP & 0xFF, PsdProtocol.INS_UNLOCK, PsdProtocol.P1_RECOVER, 0, proof);
+    }
+
+    /** CHANGE KRK plain form: new KRK version | new KRK wrapped (RFC 3394) under the session's replacement KEK. */
+    public static CommandAPDU changeKrk(int newVersion, byte[] wrappedKrk) {
+        checkVersion(newVersion);
+        if (wrappedKrk.length != PsdProtocol.WRAPPED_KEY_LEN) throw new IllegalArgumentException("wrapped KRK must be 24 bytes");
+        byte[] d = new byte[PsdProtocol.CHANGE_KRK_LEN];
+        d[0] = (byte) newVersion;
+        System.arraycopy(wrappedKrk, 0, d, 1, PsdProtocol.WRAPPED_KEY_LEN);
+        return new CommandAPDU(PsdProtocol.CLA_GP & 0xFF, PsdProtocol.INS_CHANGE_KRK, 0, 0, d, 256);
+    }
+
+    /** The answer to REPLACE MK / CHANGE KRK: the one byte of the key version the card now holds. */
     public static int confirmedVersion(byte[] response) {
         if (response.length != 1) throw new PsdException("PSD confirmed the MK replacement with " + response.length + " bytes");
         return response[0] & 0xFF;
@@ -65,6 +81,11 @@ public final class PsdApdus {
     /** The unlock proof's KDF input: SCP03 KDF block with constant 70, L = 128, session context. */
     public static byte[] unlockProofInput(byte[] sessionContext) {
         return Scp03.kdfInput(PsdProtocol.DC_UNLOCK_PROOF, 128, sessionContext);
+    }
+
+    /** The recovery proof's KDF input: SCP03 KDF block with constant 72, L = 128, session context. */
+    public static byte[] recoveryProofInput(byte[] sessionContext) {
+        return Scp03.kdfInput(PsdProtocol.DC_RECOVERY_PROOF, 128, sessionContext);
     }
 
     static void checkVersion(int v) {

@@ -64,6 +64,16 @@ public final class PsdCard {
             channel.transmitOk("UNLOCK", PsdApdus.unlock(proof));
         }
 
+        /** RECOVER a blocked executive with the KRK recovery proof over {@link #context()}; unlocks it. */
+        public void recover(byte[] proof) {
+            channel.transmitOk("RECOVER", PsdApdus.recover(proof));
+        }
+
+        /** CHANGE KRK (atomic on the card, relocks); returns the confirmed KRK version. */
+        public int changeKrk(int newVersion, byte[] wrappedKrk) {
+            return PsdApdus.confirmedVersion(channel.transmitOk("CHANGE KRK", PsdApdus.changeKrk(newVersion, wrappedKrk)).getData());
+        }
+
         /** REPLACE MK (delete + install + relock, atomic on the card); returns the confirmed version. */
         public int replaceMk(int newVersion, byte[] wrappedKeySet) {
             return PsdApdus.confirmedVersion(channel.transmitOk("REPLACE MK", PsdApdus.replaceMk(newVersion, wrappedKeySet)).getData());

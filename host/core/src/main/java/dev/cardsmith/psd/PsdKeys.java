@@ -28,22 +28,28 @@ public final class PsdKeys {
 
     // ---- key management server (second HSM)
     public static String kmsMkBlock(int version) { return "psd-kms-mk-block-v" + version; }
-    public static final String KMS_KRK_BLOCK = "psd-kms-krk-block-v1";
+    public static String kmsKrkBlock(int version) { return "psd-kms-krk-block-v" + version; }
     public static final String KMS_RSA = "psd-kms-rsa";
     public static final String KMS_PEER = "psd-kms-access-server-import";
 
     // ---- access server (first HSM)
     public static String mkBlock(int version) { return "psd-mk-block-v" + version; }
-    public static final String KRK_BLOCK = "psd-krk-block-v1";
-    public static final int KRK_VERSION = 1;
+    public static String krkBlock(int version) { return "psd-krk-block-v" + version; }
     /** The KMS public key (issuance: encrypts the random). */
     public static final String RSA_PUBLIC = "psd-rsa-public";
     /** The KMS key pair, private half transferred for post-issuance replacement (claim 16). */
     public static final String RSA_PAIR = "psd-rsa";
     /** RSA pair receiving key-transfer keys. */
     public static final String KTK_IMPORT = "psd-ktk-import";
-    /** Transport key shared with the card issuer (install parameter of the applet). */
-    public static final String TRANSPORT_KEY = "psd-transport-key";
+    /** Transport key of {@code version} shared with the card issuer (install parameter of the applet); v1 keeps its first label. */
+    public static String transportKey(int version) { return version == 1 ? "psd-transport-key" : "psd-transport-key-v" + version; }
+
+    /** The highest version {@code v} (1..127) with every label 1..v present in {@code hsm}; 0 when none. */
+    public static int latestVersion(dev.cardsmith.hsm.Hsm hsm, java.util.function.IntFunction<String> label) {
+        int v = 0;
+        while (v < 0x7F && hsm.contains(label.apply(v + 1))) v++;
+        return v;
+    }
     /** The development transport key every simulated PSD is installed with (docs/psd.md). Not for production. */
     public static final String DEV_TRANSPORT_KEY_HEX = "404142434445464748494A4B4C4D4E4F";
 }

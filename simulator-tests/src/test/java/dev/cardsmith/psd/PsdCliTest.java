@@ -54,6 +54,22 @@ class PsdCliTest {
         }
     }
 
+    /** Issue 12: `kms export-transfer` on the KMS machine, `psd import-transfer` on the access server; a replay exits non-zero. */
+    @Test
+    void keyTransferFileBetweenTwoMachines() {
+        String kmsPem = dir.resolve("kms.pem").toString(), imp = dir.resolve("import.pem").toString(), file = dir.resolve("transfer.txt").toString();
+        for (String[] cmd : new String[][] {
+                {"kms", "init"}, {"kms", "signing-key", "--out", kmsPem}, {"psd", "import-key", "--out", imp}, {"psd", "trust-kms", "--kms-key", kmsPem},
+                {"kms", "export-transfer", "--import-key", imp, "--out", file, "--with-private-key", "--sequence", "7"},
+                {"psd", "import-transfer", file}, {"kms", "import-transport-key"}, {"psd", "issue"}}) {
+            Run r = cli(cmd);
+            assertEquals(0, r.code(), String.join(" ", cmd) + "\n" + r.out() + r.err());
+        }
+        Run replay = cli("psd", "import-transfer", file);
+        assertNotEquals(0, replay.code());
+        assertTrue(replay.err().contains("replayed"), replay.err());
+    }
+
     @Test
     void lifecycleThroughTheCliAndNoSecretAnywhere() throws Exception {
         StringBuilder everything = new StringBuilder();

@@ -5,6 +5,7 @@ import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.psd.AccessServer;
 import dev.cardsmith.psd.KeyManagementServer;
 import dev.cardsmith.psd.KeyTransfer;
+import dev.cardsmith.psd.KeyTransferFile;
 import dev.cardsmith.psd.PsdKeys;
 import dev.cardsmith.psd.PsdStore;
 import picocli.CommandLine.Command;
@@ -14,6 +15,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
+import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,7 +24,7 @@ import java.util.Map;
  * the secure transfer of its keys to the access server's HSM ({@code --hsm}).
  */
 @Command(name = "kms", description = "PSD key management server: MK/KRK data blocks, RSA key pair, transfer to the access server.",
-        subcommands = {KmsCommand.Init.class, KmsCommand.RotateMk.class, KmsCommand.RotateKrk.class, KmsCommand.Transfer.class, KmsCommand.ImportTransportKey.class})
+        subcommands = {KmsCommand.Init.class, KmsCommand.RotateMk.class, KmsCommand.RotateKrk.class, KmsCommand.SigningKey.class, KmsCommand.ExportTransfer.class, KmsCommand.Transfer.class, KmsCommand.ImportTransportKey.class})
 final class KmsCommand {
 
     @Option(names = "--kms-hsm", scope = ScopeType.INHERIT, paramLabel = "SPEC",
@@ -78,6 +80,66 @@ final class KmsCommand {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("krkVersion", new KeyManagementServer(h).rotateKrkBlock());
                 ctx.emit(m);
+            }
+        }
+    }
+
+    @Command(name = "signing-key", description = "Write the KMS's key-transfer signing public key (PEM) for `cardsmith psd trust-kms` on the access server.")
+    static final class SigningKey implements Runnable {
+        @Spec CommandSpec spec;
+        @ParentCommand KmsCommand kms;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the PEM public key.")
+        java.nio.file.Path out;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec); Hsm h = kms.openKms(ctx)) {
+                java.security.PublicKey k = new KeyManagementServer(h).transferSigningKey();
+                Files.writeString(out, KeyTransferFile.pem(k));
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("signingKey", out.toString());
+                m.put("fingerprint", KeyTransferFile.fingerprint(k));
+                ctx.emit(m);
+            } catch (java.io.IOException e) {
+                throw new CliException("cannot write " + out + ": " + e.getMessage(), ErrorHandler.EXIT_FAILURE);
+            }
+        }
+    }
+
+    @Command(name = "export-transfer", description = "Write a signed key-transfer file for the access server whose import key is given "
+            + "(`cardsmith psd import-key`); the access server reads it with `cardsmith psd import-transfer`.")
+    static final class ExportTransfer implements Runnable {
+        @Spec CommandSpec spec;
+        @ParentCommand KmsCommand kms;
+
+        @Option(names = "--import-key", required = true, paramLabel = "FILE", description = "The access server's KTK import public key (PEM).")
+        java.nio.file.Path importKey;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the key-transfer file.")
+        java.nio.file.Path out;
+
+        @Option(names = "--with-private-key", description = "Also transfer the RSA private key (needed for post-issuance replacement).")
+        boolean withPrivateKey;
+
+        @Option(names = "--sequence", paramLabel = "N", description = "Export sequence (default: the clock in milliseconds); must grow from file to file.")
+        Long sequence;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec); Hsm h = kms.openKms(ctx)) {
+                java.security.PublicKey to = KeyTransferFile.fromPem(Files.readString(importKey), "RSA");
+                long seq = sequence != null ? sequence : System.currentTimeMillis();
+                Files.write(out, new KeyManagementServer(h).exportTransferFile(to, withPrivateKey, seq));
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("transferFile", out.toString());
+                m.put("sequence", seq);
+                m.put("recipient", KeyTransferFile.fingerprint(to));
+                ctx.emit(m);
+            } catch (java.io.IOException e) {
+                throw new CliException("cannot read/write the key-transfer files: " + e.getMessage(), ErrorHandler.EXIT_FAILURE);
+            } catch (dev.cardsmith.psd.PsdException e) {
+                throw new CliException(e.getMessage(), ErrorHandler.EXIT_FAILURE);
             }
         }
     }

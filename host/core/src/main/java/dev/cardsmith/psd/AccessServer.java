@@ -95,6 +95,53 @@ public final class AccessServer {
         }
     }
 
+    /** Pins the KMS's transfer signing key (an operator act, once; {@code replace} to re-pin after a KMS key change). */
+    public void trustKms(PublicKey kmsSigningKey, boolean replace) {
+        store.pinKms(KeyTransferFile.fingerprint(kmsSigningKey), Hex.of(kmsSigningKey.getEncoded()), replace);
+    }
+
+    /**
+     * Imports a key-transfer file ({@link KeyTransferFile}) after refusing: an unsigned file or
+     * one whose signature does not verify under the pinned KMS key (re-signed), one made for
+     * another access server's import key, a replayed one (sequence not above every file imported
+     * before), and a downgraded one (older format, or older newest MK/KRK versions than this HSM
+     * holds). Only then are the keys unwrapped into this HSM ({@link #importKeys}).
+     */
+    public Map<String, Object> importTransferFile(byte[] file) {
+        KeyTransferFile.Parsed p = KeyTransferFile.parse(file);
+        if (p.format() != KeyTransferFile.FORMAT) {
+            throw new PsdException("key-transfer file format " + p.format() + " refused (this access server takes format " + KeyTransferFile.FORMAT + " only)");
+        }
+        PublicKey signer;
+        try {
+            signer = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(Hex.parse(
+                    store.pinnedKmsKey().orElseThrow(() -> new PsdException("no KMS signing key pinned: run `cardsmith psd trust-kms` first")))));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new PsdException("the pinned KMS signing key is not an EC key");
+        }
+        if (!KeyTransferFile.fingerprint(signer).equals(p.signer()) || !KeyTransferFile.verify(signer, p.signedBytes(), p.signature())) {
+            throw new PsdException("key-transfer file is not signed by the pinned KMS key (" + KeyTransferFile.fingerprint(signer) + ")");
+        }
+        if (!p.recipient().equals(KeyTransferFile.fingerprint(keyTransferImportKey()))) {
+            throw new PsdException("key-transfer file was made for another access server's import key");
+        }
+        long last = store.lastTransferSequence();
+        if (p.sequence() <= last) throw new PsdException("key-transfer file #" + p.sequence() + " refused: replayed or out of order (last imported #" + last + ")");
+        if (p.mkLatest() != KeyTransferFile.latest(p.transfer().wrappedMkBlocks()) || p.krkLatest() != KeyTransferFile.latest(p.transfer().wrappedKrkBlocks())) {
+            throw new PsdException("key-transfer file is inconsistent (declared newest versions differ from its blocks)");
+        }
+        if (p.mkLatest() < latestMkVersion() || p.krkLatest() < latestKrkVersion()) {
+            throw new PsdException("key-transfer file refused as a downgrade: it holds MK v" + p.mkLatest() + "/KRK v" + p.krkLatest()
+                    + ", this HSM already MK v" + latestMkVersion() + "/KRK v" + latestKrkVersion());
+        }
+        Map<String, Object> out = new LinkedHashMap<>(importKeys(p.transfer()));
+        store.recordTransfer(p.sequence(), p.signer(), p.mkLatest(), p.krkLatest());
+        out.put("transfer", "#" + p.sequence());
+        out.put("signer", p.signer());
+        LOG.info("key-transfer file #{} imported (MK v{}, KRK v{})", p.sequence(), p.mkLatest(), p.krkLatest());
+        return out;
+    }
+
     /**
      * Imports the next version of the transport key agreed with the card issuer (key ceremony;
      * one version per card batch, the newest is used for issuance unless a flow names one);

@@ -44,6 +44,13 @@ public final class KeyManagementServer {
         } else {
             out.put("rsaKeyPair", "present");
         }
+        if (!hsm.contains(PsdKeys.KMS_TRANSFER_SIGNING)) {
+            hsm.generateEcKeyPair(PsdKeys.KMS_TRANSFER_SIGNING);
+            out.put("transferSigningKey", "generated (P-256)");
+        } else {
+            out.put("transferSigningKey", "present");
+        }
+        out.put("transferSigningKeyFingerprint", KeyTransferFile.fingerprint(transferSigningKey()));
         out.put("hsm", hsm.describe());
         LOG.info("KMS keys ready in {}", hsm.describe());
         return out;
@@ -73,6 +80,24 @@ public final class KeyManagementServer {
 
     public int latestKrkVersion() {
         return PsdKeys.latestVersion(hsm, PsdKeys::kmsKrkBlock);
+    }
+
+    /** The public half of the key that signs key-transfer files (the access server pins it). */
+    public PublicKey transferSigningKey() {
+        return hsm.publicKey(PsdKeys.KMS_TRANSFER_SIGNING);
+    }
+
+    /**
+     * The key-transfer file for the access server whose import key is {@code accessServerImportKey}:
+     * {@link #export} in {@link KeyTransferFile} form, with export sequence {@code sequence}
+     * (strictly increasing across files; the CLI uses the clock in milliseconds), signed by this
+     * KMS's transfer signing key inside its HSM.
+     */
+    public byte[] exportTransferFile(PublicKey accessServerImportKey, boolean withPrivateKey, long sequence) {
+        if (!hsm.contains(PsdKeys.KMS_TRANSFER_SIGNING)) throw new PsdException("KMS has no transfer signing key: run `cardsmith kms init`");
+        byte[] body = KeyTransferFile.body(export(accessServerImportKey, withPrivateKey), sequence, accessServerImportKey, transferSigningKey());
+        LOG.info("KMS signed key-transfer file #{}", sequence);
+        return KeyTransferFile.withSignature(body, hsm.signSha256WithEcdsa(PsdKeys.KMS_TRANSFER_SIGNING, body));
     }
 
     public PublicKey publicKey() {

@@ -31,6 +31,8 @@ public final class PsdKeys {
     public static String kmsKrkBlock(int version) { return "psd-kms-krk-block-v" + version; }
     public static final String KMS_RSA = "psd-kms-rsa";
     public static final String KMS_PEER = "psd-kms-access-server-import";
+    /** EC P-256 pair signing key-transfer files (the access server pins its public half). */
+    public static final String KMS_TRANSFER_SIGNING = "psd-kms-transfer-signing";
 
     // ---- access server (first HSM)
     public static String mkBlock(int version) { return "psd-mk-block-v" + version; }

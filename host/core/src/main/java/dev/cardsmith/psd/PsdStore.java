@@ -215,4 +215,69 @@ public final class PsdStore {
             return null;
         });
     }
+
+    // ------------------------------------------------------------------ key-transfer files (V7)
+
+    /** Pins the KMS signing key (public). A different key already pinned is kept unless {@code replace}. */
+    public void pinKms(String fingerprint, String publicKeyHex, boolean replace) {
+        db.inTransaction(c -> {
+            Optional<String> current = pinned(c);
+            if (current.isPresent() && !current.get().equals(fingerprint) && !replace) {
+                throw new PsdException("another KMS signing key is pinned (" + current.get() + "); re-pin deliberately");
+            }
+            try (PreparedStatement d = c.prepareStatement("DELETE FROM psd_kms_trust")) {
+                d.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO psd_kms_trust (fingerprint, public_key, pinned_at) VALUES (?,?,?)")) {
+                ps.setString(1, fingerprint);
+                ps.setString(2, publicKeyHex);
+                ps.setString(3, Instant.now().toString());
+                ps.executeUpdate();
+            }
+            event(c, "-", "kms-pinned", fingerprint);
+            return null;
+        });
+    }
+
+    private static Optional<String> pinned(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT fingerprint FROM psd_kms_trust");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
+    }
+
+    /** The pinned KMS signing public key (hex DER), if any. */
+    public Optional<String> pinnedKmsKey() {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT public_key FROM psd_kms_trust");
+                 ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        });
+    }
+
+    /** The highest export sequence imported so far (0: none). */
+    public long lastTransferSequence() {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT MAX(sequence) FROM psd_key_transfer");
+                 ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        });
+    }
+
+    public void recordTransfer(long sequence, String signer, int mkLatest, int krkLatest) {
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO psd_key_transfer (sequence, signer, mk_latest, krk_latest, imported_at) VALUES (?,?,?,?,?)")) {
+                ps.setLong(1, sequence);
+                ps.setString(2, signer);
+                ps.setInt(3, mkLatest);
+                ps.setInt(4, krkLatest);
+                ps.setString(5, Instant.now().toString());
+                ps.executeUpdate();
+            }
+            event(c, "-", "key-transfer-imported", "#" + sequence + " mk v" + mkLatest + " krk v" + krkLatest);
+            return null;
+        });
+    }
 }

@@ -46,6 +46,9 @@ class PsdEndToEndTest {
         AccessServer.Outcome issued = w.access.issue(card);
         assertEquals("issued", issued.action());
         assertEquals(3, issued.apdus().apdus(), "issue: SELECT + INJECT KEYS + INITIALIZE UPDATE");
+        // docs/psd.md "Host flows and APDU counts": 82/70 bytes before issue 12, INJECT KEYS now carries K-ENC, K-MAC, K-DEK
+        assertEquals(130, issued.apdus().bytesSent());
+        assertEquals(70, issued.apdus().bytesReceived());
         PsdStatus st = w.access.select(card);
         assertTrue(st.issued());
         assertEquals(v1, st.mkVersion());
@@ -58,6 +61,9 @@ class PsdEndToEndTest {
         int v2 = w.rotate();
         AccessServer.Outcome r1 = w.access.replaceMasterKey(card);
         assertEquals(5, r1.apdus().apdus(), "replace: SELECT + IU + EA + UNLOCK + REPLACE");
+        // 139/106 bytes before issue 12; REPLACE MK now carries three keys under the replacement KEK
+        assertEquals(187, r1.apdus().bytesSent());
+        assertEquals(106, r1.apdus().bytesReceived());
         st = w.access.select(card);
         assertEquals(v2, st.mkVersion());
         assertEquals("LOCKED", st.executiveName(), "claim 26: relocked");

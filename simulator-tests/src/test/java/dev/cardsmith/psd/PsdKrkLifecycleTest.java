@@ -21,25 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * executive is recovered by the KRK holder (RECOVER) in the session that replaces the MK.
  */
 @CardTest
-class PsdKrkLifecycleTest {
-    @TempDir Path dir;
-    PsdWorld w;
-    CardSession card;
-
-    @BeforeEach
-    void setUp() {
-        w = PsdWorld.software(dir);
-        card = PsdWorld.newCard();
-        card.select(AccessServer.PSD_AID);
-    }
-
-    @AfterEach
-    void tearDown() {
-        w.close();
-        card.close();
-    }
-
-    private static int sw(short s) { return s & 0xFFFF; }
+class PsdKrkLifecycleTest extends PsdCardTest {
 
     /** The PSD's KRK in clear, from the stored cryptogram (what an insider with the KMS private key and KRK block would get). */
     private byte[] krkOf(PsdStore.Row row) {

@@ -82,6 +82,11 @@ final class Persistent {
         clear(a ? dekB : dekA);
     }
 
+    /** Wipes the KRK object that is not active (the old KRK after CHANGE KRK, or an uncommitted new one). */
+    void clearInactiveKrk() {
+        clear(inactiveKrk());
+    }
+
     private static void clear(AESKey k) {
         if (k.isInitialized()) k.clearKey();
     }
@@ -95,7 +100,7 @@ final class Persistent {
         if (vars[V_STATE] == PsdProtocol.STATE_ISSUED) {
             clear(transportKey);
             clearInactive();
-            clear(inactiveKrk());
+            clearInactiveKrk();
         }
     }
 

@@ -11,7 +11,6 @@ import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 import javacard.framework.Util;
-import javacard.security.AESKey;
 
 /**
  * Personal security device (seed 001): a non-mutable unique ID, a security executive
@@ -281,6 +280,26 @@ public final class PsdApplet extends Applet {
     }
 
     /**
+     * The checks REPLACE MK and CHANGE KRK share, in this order: a secured command in an
+     * authenticated session (C-MAC checked, C-DECRYPTION removed), C-DECRYPTION in the level, the
+     * executive unlocked, P1P2 00 00, the plain length {@code len}, a new key version above the one
+     * in {@code vars[kvnVar]}. Then derives this session's replacement KEK into crypto.kek.
+     * Returns the new key version (data byte 0; the wrapped key(s) follow).
+     */
+    private byte keyDelivery(byte[] buf, short lc, boolean secured, short len, short kvnVar) {
+        if (!secured || !sc.authenticated()) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
+        short n = sc.unwrapCommand(buf, lc);
+        if ((sc.level() & PsdProtocol.SL_C_DEC) == 0) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
+        if (exec[0] != PsdProtocol.EXEC_UNLOCKED) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
+        if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
+        if (n != len) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
+        byte newKvn = buf[ISO7816.OFFSET_CDATA];
+        if (!validKvn(newKvn) || newKvn <= p.vars[kvnVar]) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
+        crypto.deriveReplacementKek(p.activeKrk(), sc.context(), (short) 0, (short) (2 * PsdProtocol.CHALLENGE_LEN));
+        return newKvn;
+    }
+
+    /**
      * REPLACE MK (claims 24-26): delete the active MK key set, install the new one, relock. The
      * new K-ENC, K-MAC and K-DEK arrive RFC 3394-wrapped under the replacement KEK, derived from
      * the KRK and both challenges of this session (so neither the old key set nor another session
@@ -290,15 +309,7 @@ public final class PsdApplet extends Applet {
      * The secure channel is released afterwards: its session keys came from the old key set.
      */
     private void replaceMk(APDU apdu, byte[] buf, short lc, boolean secured) {
-        if (!secured || !sc.authenticated()) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
-        short n = sc.unwrapCommand(buf, lc);
-        if ((sc.level() & PsdProtocol.SL_C_DEC) == 0) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
-        if (exec[0] != PsdProtocol.EXEC_UNLOCKED) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
-        if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
-        if (n != PsdProtocol.REPLACE_LEN) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
-        byte newKvn = buf[ISO7816.OFFSET_CDATA];
-        if (!validKvn(newKvn) || newKvn <= p.vars[Persistent.V_MK_KVN]) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
-        crypto.deriveReplacementKek(p.activeKrk(), sc.context(), (short) 0, (short) (2 * PsdProtocol.CHALLENGE_LEN));
+        byte newKvn = keyDelivery(buf, lc, secured, PsdProtocol.REPLACE_LEN, Persistent.V_MK_KVN);
         if (!crypto.unwrapKeySet(crypto.kek, buf, (short) (ISO7816.OFFSET_CDATA + 1))) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
         p.loadInactive(crypto.scratch);
         crypto.wipeKey();
@@ -306,8 +317,13 @@ public final class PsdApplet extends Applet {
         p.vars[Persistent.V_ACTIVE] = (byte) (p.vars[Persistent.V_ACTIVE] ^ 1);
         p.vars[Persistent.V_MK_KVN] = newKvn;
         JCSystem.commitTransaction();
-        exec[0] = PsdProtocol.EXEC_LOCKED;
         p.clearInactive();
+        relockAndConfirm(apdu, buf, newKvn);
+    }
+
+    /** After a key delivery committed: relock, answer the new version (R-ENC, R-MAC) and release the channel (its keys came from the old set). */
+    private void relockAndConfirm(APDU apdu, byte[] buf, byte newKvn) {
+        exec[0] = PsdProtocol.EXEC_LOCKED;
         buf[0] = newKvn;
         sc.send(apdu, (short) 1);
         sc.close();
@@ -321,15 +337,7 @@ public final class PsdApplet extends Applet {
      * relock and release the channel.
      */
     private void changeKrk(APDU apdu, byte[] buf, short lc, boolean secured) {
-        if (!secured || !sc.authenticated()) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
-        short n = sc.unwrapCommand(buf, lc);
-        if ((sc.level() & PsdProtocol.SL_C_DEC) == 0) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
-        if (exec[0] != PsdProtocol.EXEC_UNLOCKED) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
-        if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
-        if (n != PsdProtocol.CHANGE_KRK_LEN) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
-        byte newKvn = buf[ISO7816.OFFSET_CDATA];
-        if (!validKvn(newKvn) || newKvn <= p.vars[Persistent.V_KRK_KVN]) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
-        crypto.deriveReplacementKek(p.activeKrk(), sc.context(), (short) 0, (short) (2 * PsdProtocol.CHALLENGE_LEN));
+        byte newKvn = keyDelivery(buf, lc, secured, PsdProtocol.CHANGE_KRK_LEN, Persistent.V_KRK_KVN);
         if (!crypto.unwrap16(crypto.kek, buf, (short) (ISO7816.OFFSET_CDATA + 1), Crypto.K_KRK)) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
         p.inactiveKrk().setKey(crypto.scratch, Crypto.K_KRK);
         crypto.wipeKey();
@@ -338,11 +346,7 @@ public final class PsdApplet extends Applet {
         p.vars[Persistent.V_KRK_KVN] = newKvn;
         p.vars[Persistent.V_TRIES] = PsdProtocol.KRK_TRIES;
         JCSystem.commitTransaction();
-        exec[0] = PsdProtocol.EXEC_LOCKED;
-        AESKey old = p.inactiveKrk();
-        if (old.isInitialized()) old.clearKey();
-        buf[0] = newKvn;
-        sc.send(apdu, (short) 1);
-        sc.close();
+        p.clearInactiveKrk();
+        relockAndConfirm(apdu, buf, newKvn);
     }
 }

@@ -41,6 +41,15 @@ final class KmsCommand {
         return ctx.openHsm(spec, kmsPin, "CARDSMITH_KMS_PASSWORD", "--kms-pin", "KMS keystore password");
     }
 
+    /** Runs one rotation in the KMS HSM and prints the new version under {@code key}. */
+    void rotate(CommandSpec spec, String key, java.util.function.ToIntFunction<KeyManagementServer> rotation) {
+        try (CliContext ctx = CliContext.of(spec); Hsm h = openKms(ctx)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put(key, rotation.applyAsInt(new KeyManagementServer(h)));
+            ctx.emit(m);
+        }
+    }
+
     @Command(name = "init", description = "Generate the MK data block v1, the KRK data block and the RSA key pair in the KMS HSM (idempotent).")
     static final class Init implements Runnable {
         @Spec CommandSpec spec;
@@ -61,11 +70,7 @@ final class KmsCommand {
 
         @Override
         public void run() {
-            try (CliContext ctx = CliContext.of(spec); Hsm h = kms.openKms(ctx)) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("mkVersion", new KeyManagementServer(h).rotateMasterKeyBlock());
-                ctx.emit(m);
-            }
+            kms.rotate(spec, "mkVersion", KeyManagementServer::rotateMasterKeyBlock);
         }
     }
 
@@ -76,11 +81,7 @@ final class KmsCommand {
 
         @Override
         public void run() {
-            try (CliContext ctx = CliContext.of(spec); Hsm h = kms.openKms(ctx)) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("krkVersion", new KeyManagementServer(h).rotateKrkBlock());
-                ctx.emit(m);
-            }
+            kms.rotate(spec, "krkVersion", KeyManagementServer::rotateKrkBlock);
         }
     }
 

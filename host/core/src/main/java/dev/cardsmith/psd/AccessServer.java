@@ -245,20 +245,13 @@ public final class AccessServer {
      */
     public Outcome replaceMasterKey(CardSession card) {
         CardSession.Stats before = card.stats().snapshot();
-        PsdStatus st = select(card);
+        Settled s = settle(card, "replacement");
+        PsdStatus st = s.st();
+        PsdStore.Row row = s.row();
         String id = st.idHex();
-        if (!st.issued()) throw new PsdException("PSD " + id + " is not issued");
-        PsdStore.Row row = store.find(id).orElseThrow(() -> new PsdException("PSD " + id + " is not in the store (17: no cryptogram to cross-reference)"));
-        if (row.state() != PsdStore.State.ISSUED || row.mkVersion() == null || row.mkVersion() != st.mkVersion()) {
-            ReconcileResult r = reconcile(card);
-            LOG.info("PSD {}: reconciled before replacement ({})", id, r.action());
-            st = select(card);
-            row = store.find(id).orElseThrow();
-        }
         int current = st.mkVersion();
         int target = latestMkVersion();
         if (target <= current) throw new PsdException("PSD " + id + " already has MK v" + current + "; the KMS must generate a new MK block first (`cardsmith kms rotate-mk` + `kms transfer`)");
-        if (!hsm.contains(PsdKeys.RSA_PAIR)) throw new PsdException("no KMS private key in the access server HSM: run `cardsmith kms transfer --with-private-key`");
         String opId = journal.begin(SYSTEM, id, "replace-mk", "v" + current + " -> v" + target);
         String krk = deriveKrk(row);                                                               // claims 17-20
         String kek = sessionLabel("rkek");
@@ -283,6 +276,30 @@ public final class AccessServer {
             hsm.delete(krk);
             if (hsm.contains(kek)) hsm.delete(kek);
         }
+    }
+
+    private record Settled(PsdStatus st, PsdStore.Row row) {}
+
+    /**
+     * The selected, issued PSD and its store row for a post-issuance flow: reconciled first when
+     * the row is not a settled ISSUED row agreeing with the card on the MK and KRK versions; and
+     * the KMS private key (claim 17-19: opens the cryptogram) must be here.
+     */
+    private Settled settle(CardSession card, String flow) {
+        PsdStatus st = select(card);
+        String id = st.idHex();
+        if (!st.issued()) throw new PsdException("PSD " + id + " is not issued");
+        PsdStore.Row row = store.find(id).orElseThrow(() -> new PsdException("PSD " + id + " is not in the store (17: no cryptogram to cross-reference)"));
+        boolean agrees = row.state() == PsdStore.State.ISSUED && row.mkVersion() != null && row.mkVersion() == st.mkVersion()
+                && row.pendingKrkVersion() == null && row.krkVersion() == st.krkVersion();
+        if (!agrees) {
+            ReconcileResult r = reconcile(card);
+            LOG.info("PSD {}: reconciled before {} ({})", id, flow, r.action());
+            st = select(card);
+            row = store.find(id).orElseThrow();
+        }
+        if (!hsm.contains(PsdKeys.RSA_PAIR)) throw new PsdException("no KMS private key in the access server HSM: run `cardsmith kms transfer --with-private-key`");
+        return new Settled(st, row);
     }
 
     /**
@@ -440,20 +457,13 @@ public final class AccessServer {
      */
     public Outcome changeKrk(CardSession card) {
         CardSession.Stats before = card.stats().snapshot();
-        PsdStatus st = select(card);
+        Settled s = settle(card, "the KRK change");
+        PsdStatus st = s.st();
+        PsdStore.Row row = s.row();
         String id = st.idHex();
-        if (!st.issued()) throw new PsdException("PSD " + id + " is not issued");
-        PsdStore.Row row = store.find(id).orElseThrow(() -> new PsdException("PSD " + id + " is not in the store"));
-        if (row.state() != PsdStore.State.ISSUED || row.pendingKrkVersion() != null || row.krkVersion() != st.krkVersion()) {
-            ReconcileResult r = reconcile(card);
-            LOG.info("PSD {}: reconciled before the KRK change ({})", id, r.action());
-            st = select(card);
-            row = store.find(id).orElseThrow();
-        }
         int current = st.krkVersion();
         int target = latestKrkVersion();
         if (target <= current) throw new PsdException("PSD " + id + " already has KRK v" + current + "; the KMS must generate a new KRK block first (`cardsmith kms rotate-krk` + transfer)");
-        if (!hsm.contains(PsdKeys.RSA_PAIR)) throw new PsdException("no KMS private key in the access server HSM: transfer it with the private key");
         String opId = journal.begin(SYSTEM, id, "change-krk", "krk v" + current + " -> v" + target);
         String krk = deriveKrk(row);
         String newKrk = sessionLabel("krk-new");

@@ -58,19 +58,19 @@ public final class KeyManagementServer {
 
     /** A new MK data block version (claim 35: "generating a new master key data block"); returns it. */
     public int rotateMasterKeyBlock() {
-        int next = latestMkVersion() + 1;
-        if (next > 0x7F) throw new PsdException("MK versions exhausted (1..127)");
-        hsm.generateAesKey(PsdKeys.kmsMkBlock(next), 128, true);
-        LOG.info("KMS generated MK data block v{}", next);
-        return next;
+        return rotate("MK", PsdKeys::kmsMkBlock);
     }
 
     /** A new KRK data block version (issue 12: KRK rotation; PSDs move to it with CHANGE KRK); returns it. */
     public int rotateKrkBlock() {
-        int next = latestKrkVersion() + 1;
-        if (next > 0x7F) throw new PsdException("KRK versions exhausted (1..127)");
-        hsm.generateAesKey(PsdKeys.kmsKrkBlock(next), 128, true);
-        LOG.info("KMS generated KRK data block v{}", next);
+        return rotate("KRK", PsdKeys::kmsKrkBlock);
+    }
+
+    private int rotate(String kind, java.util.function.IntFunction<String> label) {
+        int next = PsdKeys.latestVersion(hsm, label) + 1;
+        if (next > 0x7F) throw new PsdException(kind + " versions exhausted (1..127)");
+        hsm.generateAesKey(label.apply(next), 128, true); // wrappable: goes to the access server (claim 16)
+        LOG.info("KMS generated {} data block v{}", kind, next);
         return next;
     }
 

@@ -189,6 +189,9 @@ final class AppletStates {
                 kms.rotateMasterKeyBlock();
                 access.importKeys(kms.export(access.keyTransferImportKey(), true));
                 access.replaceMasterKey(c.session());
+                kms.rotateKrkBlock();
+                access.importKeys(kms.export(access.keyTransferImportKey(), true));
+                access.changeKrk(c.session());
                 access.mkWorks(c.session(), access.select(c.session()), access.latestMkVersion());
             });
         }

@@ -54,6 +54,22 @@ class PsdCliTest {
         }
     }
 
+    /** Issue 12: `kms export-transfer` on the KMS machine, `psd import-transfer` on the access server; a replay exits non-zero. */
+    @Test
+    void keyTransferFileBetweenTwoMachines() {
+        String kmsPem = dir.resolve("kms.pem").toString(), imp = dir.resolve("import.pem").toString(), file = dir.resolve("transfer.txt").toString();
+        for (String[] cmd : new String[][] {
+                {"kms", "init"}, {"kms", "signing-key", "--out", kmsPem}, {"psd", "import-key", "--out", imp}, {"psd", "trust-kms", "--kms-key", kmsPem},
+                {"kms", "export-transfer", "--import-key", imp, "--out", file, "--with-private-key", "--sequence", "7"},
+                {"psd", "import-transfer", file}, {"kms", "import-transport-key"}, {"psd", "issue"}}) {
+            Run r = cli(cmd);
+            assertEquals(0, r.code(), String.join(" ", cmd) + "\n" + r.out() + r.err());
+        }
+        Run replay = cli("psd", "import-transfer", file);
+        assertNotEquals(0, replay.code());
+        assertTrue(replay.err().contains("replayed"), replay.err());
+    }
+
     @Test
     void lifecycleThroughTheCliAndNoSecretAnywhere() throws Exception {
         StringBuilder everything = new StringBuilder();
@@ -86,7 +102,7 @@ class PsdCliTest {
         }
         byte[] mk1Block = ks.getKey(PsdKeys.kmsMkBlock(1), "kms-pw".toCharArray()).getEncoded();
         byte[] mk2Block = ks.getKey(PsdKeys.kmsMkBlock(2), "kms-pw".toCharArray()).getEncoded();
-        byte[] krkBlock = ks.getKey(PsdKeys.KMS_KRK_BLOCK, "kms-pw".toCharArray()).getEncoded();
+        byte[] krkBlock = ks.getKey(PsdKeys.kmsKrkBlock(1), "kms-pw".toCharArray()).getEncoded();
         PrivateKey priv = (PrivateKey) ks.getKey(PsdKeys.KMS_RSA, "kms-pw".toCharArray());
         Database db = Database.open("jdbc:sqlite:" + dir.resolve("a.db"));
         PsdStore.Row row = new PsdStore(db).all().get(0);
@@ -95,10 +111,12 @@ class PsdCliTest {
         oaep.init(Cipher.DECRYPT_MODE, priv, new javax.crypto.spec.OAEPParameterSpec("SHA-1", "MGF1",
                 java.security.spec.MGF1ParameterSpec.SHA1, javax.crypto.spec.PSource.PSpecified.DEFAULT));
         byte[] random = oaep.doFinal(Hex.parse(row.cryptogramHex()));
-        List<byte[]> secrets = List.of(mk1Block, mk2Block, krkBlock, random,
-                Sp800108.deriveKey(mk1Block, PsdKeys.MK_LABEL, id, 16),
-                Sp800108.deriveKey(mk2Block, PsdKeys.MK_LABEL, id, 16),
-                Sp800108.deriveKey(krkBlock, PsdKeys.KRK_LABEL, random, 16));
+        List<byte[]> secrets = new java.util.ArrayList<>(List.of(mk1Block, mk2Block, krkBlock, random,
+                Sp800108.deriveKey(krkBlock, PsdKeys.KRK_LABEL, random, 16)));
+        for (byte[] label : PsdKeys.STATIC_KEY_LABELS) {
+            secrets.add(Sp800108.deriveKey(mk1Block, label, id, 16));
+            secrets.add(Sp800108.deriveKey(mk2Block, label, id, 16));
+        }
 
         StringBuilder dbDump = new StringBuilder();
         try (Connection c = db.connect(); Statement s = c.createStatement()) {

@@ -46,6 +46,9 @@ class PsdEndToEndTest {
         AccessServer.Outcome issued = w.access.issue(card);
         assertEquals("issued", issued.action());
         assertEquals(3, issued.apdus().apdus(), "issue: SELECT + INJECT KEYS + INITIALIZE UPDATE");
+        // docs/psd.md "Host flows and APDU counts": 82/70 bytes before issue 12, INJECT KEYS now carries K-ENC, K-MAC, K-DEK
+        assertEquals(130, issued.apdus().bytesSent());
+        assertEquals(70, issued.apdus().bytesReceived());
         PsdStatus st = w.access.select(card);
         assertTrue(st.issued());
         assertEquals(v1, st.mkVersion());
@@ -58,6 +61,9 @@ class PsdEndToEndTest {
         int v2 = w.rotate();
         AccessServer.Outcome r1 = w.access.replaceMasterKey(card);
         assertEquals(5, r1.apdus().apdus(), "replace: SELECT + IU + EA + UNLOCK + REPLACE");
+        // 139/106 bytes before issue 12; REPLACE MK now carries three keys under the replacement KEK
+        assertEquals(187, r1.apdus().bytesSent());
+        assertEquals(106, r1.apdus().bytesReceived());
         st = w.access.select(card);
         assertEquals(v2, st.mkVersion());
         assertEquals("LOCKED", st.executiveName(), "claim 26: relocked");
@@ -76,9 +82,9 @@ class PsdEndToEndTest {
         Scp03 sc = w.access.openSecureChannel(card, st, v3, 0x33);
         assertTrue(sc.authenticated());
         // and INITIALIZE UPDATE naming an old key version is refused by the card
-        ResponseAPDU old = card.transmit(new Scp03(Scp03.StaticKey.of(new byte[16])).initializeUpdate(v2));
+        ResponseAPDU old = card.transmit(new Scp03(Scp03.StaticKey.of(new byte[16]), Scp03.StaticKey.of(new byte[16])).initializeUpdate(v2));
         assertEquals(PsdProtocol.SW_REFERENCED_DATA_NOT_FOUND & 0xFFFF, old.getSW());
-        assertEquals(PsdKeys.KRK_VERSION, st.krkVersion());
+        assertEquals(1, st.krkVersion());
         assertEquals(3, st.krkTriesLeft());
         assertEquals(java.util.List.of("issue-intent (mk v" + v1 + ", krk v1)", "issued (mk v" + v1 + ")",
                 "replace-intent (mk v" + v2 + ")", "replaced (mk v" + v2 + ")", "replace-intent (mk v" + v3 + ")", "replaced (mk v" + v3 + ")"),

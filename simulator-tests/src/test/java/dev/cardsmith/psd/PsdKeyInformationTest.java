@@ -77,9 +77,11 @@ class PsdKeyInformationTest {
         PsdStatus st = w.access.select(card);
         assertEquals(2, st.mkVersion());
         String old = "test-old-mk";
-        w.accessHsm.deriveAesKey(PsdKeys.mkBlock(1), PsdKeys.MK_LABEL, st.id(), old);
+        String oldMac = "test-old-mk-mac";
+        w.accessHsm.deriveAesKey(PsdKeys.mkBlock(1), PsdKeys.K_ENC_LABEL, st.id(), old);
+        w.accessHsm.deriveAesKey(PsdKeys.mkBlock(1), PsdKeys.K_MAC_LABEL, st.id(), oldMac);
         try {
-            Scp03 sc = new Scp03(d -> w.accessHsm.aesCmac(old, d)).expectKeyVersion(1);
+            Scp03 sc = new Scp03(d -> w.accessHsm.aesCmac(old, d), d -> w.accessHsm.aesCmac(oldMac, d)).expectKeyVersion(1);
             ResponseAPDU r = card.transmit(sc.initializeUpdate(0));
             assertEquals(0x9000, r.getSW());
             Scp03.Scp03Exception e = assertThrows(Scp03.Scp03Exception.class, () -> sc.onInitializeUpdateResponse(r.getData()));
@@ -87,6 +89,7 @@ class PsdKeyInformationTest {
             assertThrows(IllegalStateException.class, () -> sc.externalAuthenticate(0x33));
         } finally {
             w.accessHsm.delete(old);
+            w.accessHsm.delete(oldMac);
         }
         assertFalse(w.access.mkWorks(card, st, 1));
         assertTrue(w.access.mkWorks(card, st, 2));

@@ -38,7 +38,10 @@ class PsdSessionTerminationTest {
 
     @AfterEach
     void tearDown() {
-        if (mkLabel != null) w.accessHsm.delete(mkLabel);
+        if (mkLabel != null) {
+            w.accessHsm.delete(mkLabel);
+            w.accessHsm.delete(mkLabel + "-mac");
+        }
         w.close();
         card.close();
     }
@@ -85,7 +88,8 @@ class PsdSessionTerminationTest {
     private String mk() {
         if (mkLabel == null) {
             mkLabel = "test-mk";
-            w.accessHsm.deriveAesKey(PsdKeys.mkBlock(st.mkVersion()), PsdKeys.MK_LABEL, st.id(), mkLabel);
+            w.accessHsm.deriveAesKey(PsdKeys.mkBlock(st.mkVersion()), PsdKeys.K_ENC_LABEL, st.id(), mkLabel);
+            w.accessHsm.deriveAesKey(PsdKeys.mkBlock(st.mkVersion()), PsdKeys.K_MAC_LABEL, st.id(), mkLabel + "-mac");
         }
         return mkLabel;
     }
@@ -93,7 +97,7 @@ class PsdSessionTerminationTest {
     @Test
     void wrongClassOrP2OnExternalAuthenticateEndsTheSessionThatInitializeUpdatePrepared() {
         for (int[] claP2 : new int[][] {{0x84, 0x01}, {0x80, 0x00}}) {
-            Scp03 sc = new Scp03(d -> w.accessHsm.aesCmac(mk(), d));
+            Scp03 sc = new Scp03(d -> w.accessHsm.aesCmac(mk(), d), d -> w.accessHsm.aesCmac(mkLabel + "-mac", d));
             sc.onInitializeUpdateResponse(card.transmitOk("INITIALIZE UPDATE", sc.initializeUpdate(st.mkVersion())).getData());
             CommandAPDU good = sc.externalAuthenticate(0x33);
             byte[] b = good.getBytes();
@@ -104,7 +108,7 @@ class PsdSessionTerminationTest {
             assertEquals(sw(PsdProtocol.SW_CONDITIONS_NOT_SATISFIED), card.transmit(good).getSW(), "no session left to authenticate");
         }
         // and the untouched handshake still works
-        Scp03 ok = new Scp03(d -> w.accessHsm.aesCmac(mk(), d));
+        Scp03 ok = new Scp03(d -> w.accessHsm.aesCmac(mk(), d), d -> w.accessHsm.aesCmac(mkLabel + "-mac", d));
         ok.onInitializeUpdateResponse(card.transmitOk("INITIALIZE UPDATE", ok.initializeUpdate(st.mkVersion())).getData());
         assertEquals(0x9000, card.transmit(ok.externalAuthenticate(0x33)).getSW());
     }

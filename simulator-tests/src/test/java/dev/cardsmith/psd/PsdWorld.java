@@ -32,7 +32,7 @@ final class PsdWorld implements AutoCloseable {
         this.access = new AccessServer(accessHsm, store);
         kms.init();
         transfer();
-        if (!accessHsm.contains(PsdKeys.TRANSPORT_KEY)) access.importTransportKey(Hex.parse(PsdKeys.DEV_TRANSPORT_KEY_HEX));
+        if (access.latestTransportKeyVersion() == 0) access.importTransportKey(Hex.parse(PsdKeys.DEV_TRANSPORT_KEY_HEX));
     }
 
     /** Both HSMs as PKCS#12 files in {@code dir}. */

@@ -47,7 +47,11 @@ import static org.junit.jupiter.api.Assertions.*;
 @CardTest
 class Scp03GpHostInteropTest {
     static final byte[] TRANSPORT_KEY = Hex.parse(PsdKeys.DEV_TRANSPORT_KEY_HEX);
-    static final byte[] MK = Hex.parse("00112233445566778899AABBCCDDEEFF");
+    /** The PSD's MK key set as {@code gp --key-enc … --key-mac … --key-dek …} takes it: three distinct keys. */
+    static final byte[] K_ENC = Hex.parse("00112233445566778899AABBCCDDEEFF");
+    static final byte[] K_MAC = Hex.parse("102132435465768798A9BACBDCEDFE0F");
+    static final byte[] K_DEK = Hex.parse("2031425364758697A8B9CADBECFD0E1F");
+    static final byte[][] MK = {K_ENC, K_MAC, K_DEK};
     static final byte[] KRK = Hex.parse("0F1E2D3C4B5A69788796A5B4C3D2E1F0");
 
     CardSession card;
@@ -57,7 +61,7 @@ class Scp03GpHostInteropTest {
     void setUp() {
         card = new CardSession(CardUnderTest.fresh());
         selectResponse = card.select(AccessServer.PSD_AID);
-        ResponseAPDU r = card.transmit(PsdApdus.injectKeys(1, rfc3394(TRANSPORT_KEY, KRK), 1, rfc3394(TRANSPORT_KEY, MK)));
+        ResponseAPDU r = card.transmit(PsdApdus.injectKeys(1, rfc3394(TRANSPORT_KEY, KRK), 1, wrapSet(TRANSPORT_KEY, MK)));
         assertEquals(0x9000, r.getSW());
     }
 
@@ -68,14 +72,37 @@ class Scp03GpHostInteropTest {
 
     // ------------------------------------------------------------------ tests
 
+    /** Issue 12: {@code gp --key-enc E --key-mac M --key-dek D} with three distinct keys, at every level. */
     @ParameterizedTest(name = "security level {0}")
     @ValueSource(ints = {0x01, 0x03, 0x11, 0x13, 0x33})
-    void issue3_gpHostAuthenticatesAtEverySecurityLevel(int level) throws Exception {
+    void gpHostWithKeyEncMacDekAuthenticatesAtEverySecurityLevel(int level) throws Exception {
         GpProStyleHost h = new GpProStyleHost(MK, 0);
         h.open(card, level);
         assertEquals(1, h.keyVersion);
         assertEquals(0x03, h.scp);
         assertEquals(0x60, h.i);
+        // S-MAC (card cryptogram) comes from K-MAC: K-ENC or K-DEK in every role ({@code gp --key K}) is refused
+        for (byte[] one : new byte[][] {K_ENC, K_DEK}) {
+            GpProStyleHost single = new GpProStyleHost(new byte[][] {one, one, one}, 0);
+            assertThrows(CardCryptogramMismatch.class, () -> single.open(card, level));
+        }
+    }
+
+    /**
+     * Issue 12 / GP Amendment D 6.2.5: a wrong KRK proof inside an R-MAC session answers 63Cx with
+     * an R-MAC, which the GP host verifies (GPPro's SCP03Wrapper.unwrap aborts on a bare 62xx/63xx).
+     */
+    @ParameterizedTest(name = "security level {0}")
+    @ValueSource(ints = {0x11, 0x13, 0x33})
+    void gpHostVerifiesTheRmacOfAWrongProofStatus(int level) throws Exception {
+        GpProStyleHost h = new GpProStyleHost(MK, 0);
+        h.open(card, level);
+        ResponseAPDU r = h.transmit(card, 0x80, PsdProtocol.INS_UNLOCK, 0, 0, new byte[16]);
+        assertEquals(0x63C2, r.getSW());
+        assertEquals(0, r.getData().length, "the R-MAC verified and was stripped");
+        // the chain goes on: the right proof in the same session still unlocks, with its R-MAC
+        assertEquals(0x9000, h.transmit(card, 0x80, PsdProtocol.INS_UNLOCK, 0, 0,
+                GpProStyleHost.kdf(KRK, PsdProtocol.DC_UNLOCK_PROOF, h.context(), 128)).getSW());
     }
 
     @Test
@@ -115,10 +142,9 @@ class Scp03GpHostInteropTest {
         assertEquals(0x9000, u.getSW());
         assertEquals(0, u.getData().length);
 
-        byte[] newMk = Hex.parse("A0A1A2A3A4A5A6A7A8A9AAABACADAEAF");
-        byte[] data = new byte[25];
-        data[0] = 2;
-        System.arraycopy(rfc3394(MK, newMk), 0, data, 1, 24);
+        byte[][] newMk = {Hex.parse("A0A1A2A3A4A5A6A7A8A9AAABACADAEAF"), Hex.parse("B0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"), Hex.parse("C0C1C2C3C4C5C6C7C8C9CACBCCCDCECF")};
+        // the new set travels under the replacement KEK = SP 800-108 (KRK, "cardsmith/psd/RKEK", host || card challenge)
+        byte[] data = concat(new byte[] {2}, wrapSet(replacementKek(KRK, h.context()), newMk));
         ResponseAPDU r = h.transmit(card, 0x80, PsdProtocol.INS_REPLACE_MK, 0, 0, data);
         assertEquals(0x9000, r.getSW());
         assertArrayEquals(new byte[] {2}, r.getData(), "new key version after R-MAC check and R-ENC decryption");
@@ -132,7 +158,7 @@ class Scp03GpHostInteropTest {
 
     @Test
     void issue3_gpHostRejectsACardWithAnotherKey() {
-        GpProStyleHost h = new GpProStyleHost(KRK, 0);
+        GpProStyleHost h = new GpProStyleHost(new byte[][] {KRK, KRK, KRK}, 0);
         assertThrows(CardCryptogramMismatch.class, () -> h.open(card, 0x01));
     }
 
@@ -170,12 +196,17 @@ class Scp03GpHostInteropTest {
     }
 
     /**
-     * An SCP03 host as GlobalPlatformPro implements it (S8 mode, one static key used as
-     * K-ENC/K-MAC, as {@code gp --key} does). Hand-written for this test from the
-     * GP Amendment D text and GlobalPlatformPro's behaviour; shares no code with {@link Scp03}.
+     * An SCP03 host as GlobalPlatformPro implements it (S8 mode, the static keys given as
+     * {@code --key-enc/--key-mac/--key-dek}: S-ENC from K-ENC, S-MAC and S-RMAC from K-MAC, as
+     * {@code PlaintextKeys.getSessionKey} does; R-MAC required on 9000/62xx/63xx and absent on
+     * errors, as {@code SCP03Wrapper.unwrap} does; checked against martinpaljak/GlobalPlatformPro
+     * @ 236a610, library/src/main/java/pro/javacard/gp/SCP03Wrapper.java, GPSession.java and
+     * keys/PlaintextKeys.java). Hand-written for this test from the GP Amendment D text and
+     * GlobalPlatformPro's behaviour; shares no code with {@link Scp03}.
      */
     static final class GpProStyleHost {
-        final byte[] staticKey;
+        final byte[] kEnc;
+        final byte[] kMac;
         final int requestedKvn;
         boolean corruptHostCryptogram;
         int keyVersion, scp, i;
@@ -184,8 +215,9 @@ class Scp03GpHostInteropTest {
         final byte[] counter = new byte[16];
         boolean mac, enc, rmac, renc;
 
-        GpProStyleHost(byte[] staticKey, int kvn) {
-            this.staticKey = staticKey;
+        GpProStyleHost(byte[][] keys, int kvn) {
+            this.kEnc = keys[0];
+            this.kMac = keys[1]; // keys[2], K-DEK, only wraps keys (PUT KEY); no session key comes from it
             this.requestedKvn = kvn;
         }
 
@@ -215,9 +247,9 @@ class Scp03GpHostInteropTest {
             if (requestedKvn > 0 && keyVersion != requestedKvn) throw new IllegalStateException("key version mismatch");
             cardChallenge = Arrays.copyOfRange(d, 13, 21);
             byte[] ctx = context();
-            sEnc = kdf(staticKey, (byte) 0x04, ctx, 128);
-            sMac = kdf(staticKey, (byte) 0x06, ctx, 128);
-            sRmac = kdf(staticKey, (byte) 0x07, ctx, 128);
+            sEnc = kdf(kEnc, (byte) 0x04, ctx, 128);
+            sMac = kdf(kMac, (byte) 0x06, ctx, 128);
+            sRmac = kdf(kMac, (byte) 0x07, ctx, 128);
             if (!Arrays.equals(Arrays.copyOfRange(d, 21, 29), kdf(sMac, (byte) 0x00, ctx, 64))) throw new CardCryptogramMismatch();
             Arrays.fill(chain, (byte) 0);
             Arrays.fill(counter, (byte) 0);
@@ -325,6 +357,20 @@ class Scp03GpHostInteropTest {
         static void increment(byte[] b) {
             for (int i = b.length - 1; i >= 0; i--) if (++b[i] != 0) break;
         }
+    }
+
+    static byte[] wrapSet(byte[] kek, byte[][] keys) {
+        return concat(rfc3394(kek, keys[0]), rfc3394(kek, keys[1]), rfc3394(kek, keys[2]));
+    }
+
+    /** SP 800-108 counter mode, AES-CMAC, 32-bit counter first: (KRK, "cardsmith/psd/RKEK", context), BouncyCastle's generator. */
+    static byte[] replacementKek(byte[] krk, byte[] context) {
+        byte[] suffix = concat("cardsmith/psd/RKEK".getBytes(java.nio.charset.StandardCharsets.US_ASCII), new byte[] {0}, context, new byte[] {0, 0, 0, (byte) 0x80});
+        KDFCounterBytesGenerator g = new KDFCounterBytesGenerator(new CMac(AESEngine.newInstance()));
+        g.init(new KDFCounterParameters(krk, new byte[0], suffix, 32));
+        byte[] out = new byte[16];
+        g.generateBytes(out, 0, 16);
+        return out;
     }
 
     static byte[] rfc3394(byte[] kek, byte[] key) {

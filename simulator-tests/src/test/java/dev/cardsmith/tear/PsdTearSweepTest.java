@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * Tear sweep of PSD issue and MK replacement (docs/robustness.md, "Tearing"): the card torn at
  * every tear point of every command, then reconciled and re-run through the access server.
  * Invariants: right after the tear the PSD holds the old or the new MK version, the KRK and
- * exactly one MK object (the active one, and it works); the MK version never goes back and a
+ * exactly one MK key set (the active one, all three keys, and it works); the MK version never goes back and a
  * tear never gives a KRK try back; at the end the card is issued with the target MK, exactly
  * one MK version works, the store agrees, the executive is locked with all tries, and no
  * operation is left open in the journal.
@@ -79,7 +79,7 @@ class PsdTearSweepTest {
         return new TearingSimulator(List.of(AppletRegistry.byName("psd")));
     }
 
-    /** vars: [0] state, [1] MK version, [2] KRK version, [3] KRK tries, [4] active MK object, [5] ID length. */
+    /** vars: [0] state, [1] MK version, [2] KRK version, [3] KRK tries, [4] active MK key set, [5] ID length, [6] active KRK object. */
     private static byte[] vars(Map<String, String> state) {
         return Hex.parse(state.get("PsdApplet.p.vars"));
     }
@@ -94,12 +94,17 @@ class PsdTearSweepTest {
         boolean unlockDone = p.ins() == (PsdProtocol.INS_UNLOCK & 0xFF) && v[3] == KRK_TRIES;
         assertTrue(v[3] == b[3] || v[3] == b[3] - 1 || unlockDone, "KRK tries " + b[3] + " -> " + v[3]);
         if (!st.issued()) return; // INSTALLED: whatever a torn injection left in the key objects is unreachable, re-injected next
-        assertNotEquals("uninitialized", now.get("PsdApplet.p.krk"), "KRK lost");
+        String krk = v[6] == 0 ? "krkA" : "krkB";
+        String otherKrk = v[6] == 0 ? "krkB" : "krkA";
+        assertNotEquals("uninitialized", now.get("PsdApplet.p." + krk), "KRK lost");
+        assertEquals("uninitialized", now.get("PsdApplet.p." + otherKrk), "a second KRK object holds a key");
         assertEquals("uninitialized", now.get("PsdApplet.p.transportKey"), "transport key left after issue");
-        String active = v[4] == 0 ? "mkA" : "mkB";
-        String inactive = v[4] == 0 ? "mkB" : "mkA";
-        assertNotEquals("uninitialized", now.get("PsdApplet.p." + active), "active MK lost");
-        assertEquals("uninitialized", now.get("PsdApplet.p." + inactive), "a second MK object holds a key");
+        String active = v[4] == 0 ? "A" : "B";
+        String inactive = v[4] == 0 ? "B" : "A";
+        for (String k : List.of("enc", "mac", "dek")) {
+            assertNotEquals("uninitialized", now.get("PsdApplet.p." + k + active), "active MK key set lost its " + k);
+            assertEquals("uninitialized", now.get("PsdApplet.p." + k + inactive), "a second MK key set holds a " + k);
+        }
         assertTrue(access.mkWorks(s, st, st.mkVersion()), "the card's MK v" + st.mkVersion() + " does not work");
     }
 
@@ -168,6 +173,45 @@ class PsdTearSweepTest {
                 access.reconcile(s);
                 if (access.select(s).mkVersion() != versions[1]) access.replaceMasterKey(s);
                 checkEnd(s, versions[1], versions[0], versions[1]);
+            }
+        });
+        TearSweep.assertNothingBroken(r, 10);
+    }
+
+    /** CHANGE KRK torn anywhere: old or new KRK version, one KRK object, reconciled and re-run; the store's cryptogram opens the card's KRK. */
+    @Test
+    void changeKrk() {
+        int[] versions = new int[2]; // [0] KRK before, [1] target
+        TearSweep.Result r = TearSweep.sweep("psd change-krk", "psd", new TearSweep.Flow() {
+            @Override
+            public TearingSimulator start() {
+                TearingSimulator card = newPsd();
+                access.issue(new CardSession(card));
+                versions[0] = access.latestKrkVersion();
+                versions[1] = kms.rotateKrkBlock();
+                transfer();
+                return card;
+            }
+
+            @Override public void run(CardTransport t) { access.changeKrk(new CardSession(t)); }
+
+            @Override
+            public void recover(TearingSimulator card, TearSweep.Point p, Map<String, String> before) {
+                CardSession s = new CardSession(card);
+                checkTornCard(card, p, before, s);
+                int now = access.select(s).krkVersion();
+                assertTrue(now == versions[0] || now == versions[1], "old or new KRK, nothing else: v" + now);
+                access.reconcile(s);
+                if (access.select(s).krkVersion() != versions[1]) access.changeKrk(s);
+                PsdStatus st = access.select(s);
+                assertEquals(versions[1], st.krkVersion());
+                PsdStore.Row row = store.find(st.idHex()).orElseThrow();
+                assertEquals(versions[1], row.krkVersion(), "store and card agree on the KRK version");
+                assertNull(row.pendingKrkVersion());
+                checkEnd(s, st.mkVersion(), st.mkVersion());
+                // the stored cryptogram opens the card's KRK: the proof unlocks
+                dev.cardsmith.psd.Scp03 sc = access.openSecureChannel(s, st, st.mkVersion(), 0x33);
+                assertEquals(0x9000, s.transmit(sc.wrap(dev.cardsmith.psd.PsdApdus.unlock(access.unlockProof(st, sc.context())))).getSW());
             }
         });
         TearSweep.assertNothingBroken(r, 10);

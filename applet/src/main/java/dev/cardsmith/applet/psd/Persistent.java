@@ -7,41 +7,89 @@ import javacard.security.KeyBuilder;
 
 /**
  * The PSD's EEPROM: non-mutable unique ID, life-cycle state, the two high-level key slots
- * (slot 1: KRK, slot 2: MK) with their key version numbers, the retry counter of the security
- * executive and the one-time transport key. The MK slot is double-buffered (two key objects and
- * an active index) so a replacement commits by flipping one index byte inside a transaction,
- * whatever the platform does with key objects in transactions.
+ * (slot 1: KRK, double-buffered like the MK; slot 2: MK key set = SCP03 K-ENC, K-MAC, K-DEK, three distinct keys) with their
+ * key version numbers, the retry counter of the security executive and the one-time transport
+ * key. The MK slot is double-buffered (two key sets A/B and an active index) so a replacement
+ * commits by flipping one index byte inside a transaction, whatever the platform does with key
+ * objects in transactions.
  */
 final class Persistent {
     final byte[] id = new byte[PsdProtocol.ID_MAX];
     /** SCP03 key diversification data (INITIALIZE UPDATE): the ID's first 10 bytes, zero-padded. */
     final byte[] divData = new byte[PsdProtocol.KEY_DIV_DATA_LEN];
-    /** [0] state, [1] MK version, [2] KRK version, [3] KRK tries left, [4] active MK object (0/1), [5] ID length */
-    final byte[] vars = new byte[6];
+    /** [0] state, [1] MK version, [2] KRK version, [3] KRK tries left, [4] active MK key set (0/1), [5] ID length, [6] active KRK object (0/1) */
+    final byte[] vars = new byte[7];
     static final short V_STATE = 0;
     static final short V_MK_KVN = 1;
     static final short V_KRK_KVN = 2;
     static final short V_TRIES = 3;
     static final short V_ACTIVE = 4;
     static final short V_ID_LEN = 5;
+    static final short V_KRK_ACTIVE = 6;
 
     final AESKey transportKey;
-    final AESKey krk;
-    final AESKey mkA;
-    final AESKey mkB;
+    final AESKey krkA;
+    final AESKey krkB;
+    final AESKey encA;
+    final AESKey macA;
+    final AESKey dekA;
+    final AESKey encB;
+    final AESKey macB;
+    final AESKey dekB;
 
     Persistent() {
         transportKey = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
-        krk = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
-        mkA = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
-        mkB = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+        krkA = aes();
+        krkB = aes();
+        encA = aes();
+        macA = aes();
+        dekA = aes();
+        encB = aes();
+        macB = aes();
+        dekB = aes();
+    }
+
+    private static AESKey aes() {
+        return (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
     }
 
     byte state() { return vars[V_STATE]; }
 
-    AESKey activeMk() { return vars[V_ACTIVE] == 0 ? mkA : mkB; }
+    private boolean aActive() { return vars[V_ACTIVE] == 0; }
 
-    AESKey inactiveMk() { return vars[V_ACTIVE] == 0 ? mkB : mkA; }
+    AESKey activeEnc() { return aActive() ? encA : encB; }
+
+    AESKey activeMac() { return aActive() ? macA : macB; }
+
+    /** Sets the inactive key set from scratch K_ENC/K_MAC/K_DEK (outside any transaction). */
+    void loadInactive(byte[] keys) {
+        boolean a = aActive();
+        (a ? encB : encA).setKey(keys, Crypto.K_ENC);
+        (a ? macB : macA).setKey(keys, Crypto.K_MAC);
+        (a ? dekB : dekA).setKey(keys, Crypto.K_DEK);
+    }
+
+    AESKey activeKrk() { return vars[V_KRK_ACTIVE] == 0 ? krkA : krkB; }
+
+    /** The KRK object a new KRK is written to before the commit flips {@link #V_KRK_ACTIVE}. */
+    AESKey inactiveKrk() { return vars[V_KRK_ACTIVE] == 0 ? krkB : krkA; }
+
+    /** Wipes the inactive key set (the deleted old MK, or a new one whose commit never happened). */
+    void clearInactive() {
+        boolean a = aActive();
+        clear(a ? encB : encA);
+        clear(a ? macB : macA);
+        clear(a ? dekB : dekA);
+    }
+
+    /** Wipes the KRK object that is not active (the old KRK after CHANGE KRK, or an uncommitted new one). */
+    void clearInactiveKrk() {
+        clear(inactiveKrk());
+    }
+
+    private static void clear(AESKey k) {
+        if (k.isInitialized()) k.clearKey();
+    }
 
     /**
      * Finishes what a tear may have interrupted after a commit point: wipes the transport key
@@ -50,9 +98,9 @@ final class Persistent {
      */
     void cleanUp() {
         if (vars[V_STATE] == PsdProtocol.STATE_ISSUED) {
-            if (transportKey.isInitialized()) transportKey.clearKey();
-            AESKey other = inactiveMk();
-            if (other.isInitialized()) other.clearKey();
+            clear(transportKey);
+            clearInactive();
+            clearInactiveKrk();
         }
     }
 

@@ -11,14 +11,14 @@ import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 import javacard.framework.Util;
-import javacard.security.AESKey;
 
 /**
  * Personal security device (seed 001): a non-mutable unique ID, a security executive
  * (locked / unlocked / blocked) guarding two high-level key slots - slot 1 the master key
- * replacement key (KRK), slot 2 the master key (MK) - a one-time initial injection under a
- * transport key, an SCP03 secure channel keyed by the MK, unlock by proof of the KRK, and
- * atomic master key replacement. Protocol: docs/psd.md.
+ * replacement key (KRK), slot 2 the master key (MK) key set K-ENC/K-MAC/K-DEK - a one-time
+ * initial injection under a transport key, an SCP03 secure channel keyed by the MK key set,
+ * unlock by proof of the KRK, and atomic master key replacement delivered under a key only the
+ * KRK holder can derive. Protocol: docs/psd.md.
  *
  * <p>Install parameters (GP tag C9): transport key (16 bytes) [|| unique ID (8..16 bytes)];
  * without an ID the card generates a 16-byte random one. Package F043534D5401, instance
@@ -149,8 +149,11 @@ public final class PsdApplet extends Applet {
             case PsdProtocol.INS_UNLOCK:
                 unlock(apdu, buf, lc, secured);
                 return;
-            default: // INS_REPLACE_MK: the table has no other row
+            case PsdProtocol.INS_REPLACE_MK:
                 replaceMk(apdu, buf, lc, secured);
+                return;
+            default: // INS_CHANGE_KRK: the table has no other row
+                changeKrk(apdu, buf, lc, secured);
         }
     }
 
@@ -187,7 +190,12 @@ public final class PsdApplet extends Applet {
         return kvn >= 1; // 01..7F (bytes are signed: 80..FF are negative)
     }
 
-    /** INJECT KEYS (claims 8-14): once, under the transport key, then the transport key is wiped. */
+    /**
+     * INJECT KEYS (claims 8-14): once, under the transport key, then the transport key is wiped.
+     * Data: KRK version | KRK | MK version | K-ENC | K-MAC | K-DEK, each key RFC 3394-wrapped
+     * under the transport key; all four are unwrapped, checked and found pairwise distinct
+     * before any key object is written.
+     */
     private void injectKeys(byte[] buf, short lc) {
         if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
         if (!p.transportKey.isInitialized()) {
@@ -198,20 +206,19 @@ public final class PsdApplet extends Applet {
         byte krkKvn = buf[o];
         byte mkKvn = buf[(short) (o + 1 + PsdProtocol.WRAPPED_KEY_LEN)];
         if (!validKvn(krkKvn) || !validKvn(mkKvn)) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
-        // validate both before writing anything
-        if (!crypto.unwrap16(p.transportKey, buf, (short) (o + 1))) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
-        crypto.wipeKey();
-        if (!crypto.unwrap16(p.transportKey, buf, (short) (o + 2 + PsdProtocol.WRAPPED_KEY_LEN))) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
+        // validate everything before writing anything
+        boolean ok = crypto.unwrapKeySet(p.transportKey, buf, (short) (o + 2 + PsdProtocol.WRAPPED_KEY_LEN));
+        ok = crypto.unwrap16(p.transportKey, buf, (short) (o + 1), Crypto.K_KRK) & ok;
+        if (!ok || !crypto.distinct(Crypto.K_KRK)) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
         // not reachable before the state flips: a tear here leaves an INSTALLED card that accepts the injection again
-        p.mkA.setKey(crypto.scratch, Crypto.S_KEY);
-        crypto.wipeKey();
-        crypto.unwrap16(p.transportKey, buf, (short) (o + 1));
-        p.krk.setKey(crypto.scratch, Crypto.S_KEY);
+        p.loadInactive(crypto.scratch); // the inactive set; the transaction below makes it the active one
+        p.inactiveKrk().setKey(crypto.scratch, Crypto.K_KRK);
         crypto.wipeKey();
         JCSystem.beginTransaction();
         p.vars[Persistent.V_KRK_KVN] = krkKvn;
         p.vars[Persistent.V_MK_KVN] = mkKvn;
-        p.vars[Persistent.V_ACTIVE] = 0;
+        p.vars[Persistent.V_ACTIVE] = (byte) (p.vars[Persistent.V_ACTIVE] ^ 1);
+        p.vars[Persistent.V_KRK_ACTIVE] = (byte) (p.vars[Persistent.V_KRK_ACTIVE] ^ 1);
         p.vars[Persistent.V_TRIES] = PsdProtocol.KRK_TRIES;
         p.vars[Persistent.V_STATE] = PsdProtocol.STATE_ISSUED;
         JCSystem.commitTransaction();
@@ -223,61 +230,123 @@ public final class PsdApplet extends Applet {
         if (buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
         if (kvn != 0 && kvn != p.vars[Persistent.V_MK_KVN]) ISOException.throwIt(PsdProtocol.SW_REFERENCED_DATA_NOT_FOUND);
         exec[0] = 0;
-        short len = sc.initializeUpdate(p.activeMk(), p.vars[Persistent.V_MK_KVN], p.divData, buf, ISO7816.OFFSET_CDATA, lc);
+        short len = sc.initializeUpdate(p.activeEnc(), p.activeMac(), p.vars[Persistent.V_MK_KVN], p.divData, buf, ISO7816.OFFSET_CDATA, lc);
         apdu.setOutgoingAndSend((short) 0, len);
     }
 
-    /** UNLOCK (claims 22-23): proof = SCP03-KDF(KRK, 70, 128, host challenge || card challenge). */
+    /**
+     * UNLOCK (claims 22-23), P1 = 00: proof = SCP03-KDF(KRK, 70, 128, host challenge || card
+     * challenge), counted: a wrong proof answers 63Cx (x = tries left), a non-error status word
+     * that inside an R-MAC session carries an R-MAC (GP Amendment D 6.2.5); at 0 tries the
+     * executive is blocked (6983).
+     * <p>RECOVER, P1 = 01, only while blocked: proof = SCP03-KDF(KRK, 72, 128, challenges). Right:
+     * tries back to 3 and unlocked. Wrong: 6982 and the session ends, so every guess costs the
+     * guesser a full SCP03 handshake with the MK; nothing is counted, so whoever blocked the
+     * executive (a holder of an old MK guessing proofs) cannot make the block permanent.
+     */
     private void unlock(APDU apdu, byte[] buf, short lc, boolean secured) {
         if (!secured || !sc.authenticated()) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
         short n = sc.unwrapCommand(buf, lc);
-        if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
+        byte p1 = buf[ISO7816.OFFSET_P1];
+        if ((p1 != PsdProtocol.P1_UNLOCK && p1 != PsdProtocol.P1_RECOVER) || buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
         if (n != PsdProtocol.PROOF_LEN) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
         byte tries = p.vars[Persistent.V_TRIES];
-        if (tries <= 0) ISOException.throwIt(PsdProtocol.SW_AUTH_BLOCKED);
-        // decrement first (a single-byte write is atomic): a tear during the check costs a try
-        p.vars[Persistent.V_TRIES] = (byte) (tries - 1);
-        crypto.kdf(p.krk, PsdProtocol.DC_UNLOCK_PROOF, (short) 128, sc.context(), (short) 0, (short) 16, crypto.scratch, Crypto.S_KEY);
-        boolean ok = Bytes.equal(crypto.scratch, Crypto.S_KEY, buf, ISO7816.OFFSET_CDATA, PsdProtocol.PROOF_LEN);
-        crypto.wipeKey();
-        if (!ok) {
-            exec[0] = 0;
-            ISOException.throwIt((short) (PsdProtocol.SW_WRONG_PROOF_BASE | (tries - 1)));
+        if (p1 == PsdProtocol.P1_RECOVER) {
+            if (tries > 0) ISOException.throwIt(PsdProtocol.SW_CONDITIONS_NOT_SATISFIED);
+            if (!proofMatches(PsdProtocol.DC_RECOVERY_PROOF, buf)) {
+                sc.close();
+                ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
+            }
+        } else {
+            if (tries <= 0) ISOException.throwIt(PsdProtocol.SW_AUTH_BLOCKED);
+            // decrement first (a single-byte write is atomic): a tear during the check costs a try
+            p.vars[Persistent.V_TRIES] = (byte) (tries - 1);
+            if (!proofMatches(PsdProtocol.DC_UNLOCK_PROOF, buf)) {
+                exec[0] = 0;
+                sc.sendWarning(apdu, (short) (PsdProtocol.SW_WRONG_PROOF_BASE | (tries - 1)));
+            }
         }
         p.vars[Persistent.V_TRIES] = PsdProtocol.KRK_TRIES;
         exec[0] = PsdProtocol.EXEC_UNLOCKED;
         sc.send(apdu, (short) 0);
     }
 
+    /** Whether the 16 bytes at OFFSET_CDATA are SCP03-KDF(KRK, constant, 128, session context). */
+    private boolean proofMatches(byte constant, byte[] buf) {
+        crypto.kdf(p.activeKrk(), constant, (short) 128, sc.context(), (short) 0, (short) 16, crypto.scratch, Crypto.S_KEY);
+        boolean ok = Bytes.equal(crypto.scratch, Crypto.S_KEY, buf, ISO7816.OFFSET_CDATA, PsdProtocol.PROOF_LEN);
+        crypto.wipeKey();
+        return ok;
+    }
+
     /**
-     * REPLACE MK (claims 24-26): delete the active MK, install the new one, relock. The new MK
-     * arrives wrapped (RFC 3394) under the active MK (the key set's DEK) inside C-DECRYPTION.
-     * Commit point: one transaction flips the active MK object and its version; the old MK is
-     * unreachable from that instant and wiped right after (or on the next SELECT after a tear).
-     * The secure channel is released afterwards: its session keys came from the old MK.
+     * The checks REPLACE MK and CHANGE KRK share, in this order: a secured command in an
+     * authenticated session (C-MAC checked, C-DECRYPTION removed), C-DECRYPTION in the level, the
+     * executive unlocked, P1P2 00 00, the plain length {@code len}, a new key version above the one
+     * in {@code vars[kvnVar]}. Then derives this session's replacement KEK into crypto.kek.
+     * Returns the new key version (data byte 0; the wrapped key(s) follow).
      */
-    private void replaceMk(APDU apdu, byte[] buf, short lc, boolean secured) {
+    private byte keyDelivery(byte[] buf, short lc, boolean secured, short len, short kvnVar) {
         if (!secured || !sc.authenticated()) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
         short n = sc.unwrapCommand(buf, lc);
         if ((sc.level() & PsdProtocol.SL_C_DEC) == 0) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
         if (exec[0] != PsdProtocol.EXEC_UNLOCKED) ISOException.throwIt(PsdProtocol.SW_SECURITY_NOT_SATISFIED);
         if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != 0) ISOException.throwIt(PsdProtocol.SW_INCORRECT_P1P2);
-        if (n != PsdProtocol.REPLACE_LEN) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
+        if (n != len) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
         byte newKvn = buf[ISO7816.OFFSET_CDATA];
-        if (!validKvn(newKvn) || newKvn <= p.vars[Persistent.V_MK_KVN]) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
-        AESKey old = p.activeMk();
-        if (!crypto.unwrap16(old, buf, (short) (ISO7816.OFFSET_CDATA + 1))) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
-        AESKey next = p.inactiveMk();
-        next.setKey(crypto.scratch, Crypto.S_KEY);
+        if (!validKvn(newKvn) || newKvn <= p.vars[kvnVar]) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
+        crypto.deriveReplacementKek(p.activeKrk(), sc.context(), (short) 0, (short) (2 * PsdProtocol.CHALLENGE_LEN));
+        return newKvn;
+    }
+
+    /**
+     * REPLACE MK (claims 24-26): delete the active MK key set, install the new one, relock. The
+     * new K-ENC, K-MAC and K-DEK arrive RFC 3394-wrapped under the replacement KEK, derived from
+     * the KRK and both challenges of this session (so neither the old key set nor another session
+     * opens them), inside C-DECRYPTION. All three unwraps are checked before any key object is
+     * written. Commit point: one transaction flips the active key set and its version; the old set
+     * is unreachable from that instant and wiped right after (or on the next SELECT after a tear).
+     * The secure channel is released afterwards: its session keys came from the old key set.
+     */
+    private void replaceMk(APDU apdu, byte[] buf, short lc, boolean secured) {
+        byte newKvn = keyDelivery(buf, lc, secured, PsdProtocol.REPLACE_LEN, Persistent.V_MK_KVN);
+        if (!crypto.unwrapKeySet(crypto.kek, buf, (short) (ISO7816.OFFSET_CDATA + 1))) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
+        p.loadInactive(crypto.scratch);
         crypto.wipeKey();
         JCSystem.beginTransaction();
         p.vars[Persistent.V_ACTIVE] = (byte) (p.vars[Persistent.V_ACTIVE] ^ 1);
         p.vars[Persistent.V_MK_KVN] = newKvn;
         JCSystem.commitTransaction();
+        p.clearInactive();
+        relockAndConfirm(apdu, buf, newKvn);
+    }
+
+    /** After a key delivery committed: relock, answer the new version (R-ENC, R-MAC) and release the channel (its keys came from the old set). */
+    private void relockAndConfirm(APDU apdu, byte[] buf, byte newKvn) {
         exec[0] = PsdProtocol.EXEC_LOCKED;
-        old.clearKey();
         buf[0] = newKvn;
         sc.send(apdu, (short) 1);
         sc.close();
+    }
+
+    /**
+     * CHANGE KRK (issue 12, moving a PSD to a new KRK version): inside an unlocked session with
+     * C-DECRYPTION, the new KRK arrives RFC 3394-wrapped under the replacement KEK derived from the
+     * current KRK and both challenges; the version must grow. Same commit discipline as REPLACE
+     * MK: written to the inactive KRK object, one transaction flips it active with its version;
+     * relock and release the channel.
+     */
+    private void changeKrk(APDU apdu, byte[] buf, short lc, boolean secured) {
+        byte newKvn = keyDelivery(buf, lc, secured, PsdProtocol.CHANGE_KRK_LEN, Persistent.V_KRK_KVN);
+        if (!crypto.unwrap16(crypto.kek, buf, (short) (ISO7816.OFFSET_CDATA + 1), Crypto.K_KRK)) ISOException.throwIt(PsdProtocol.SW_WRONG_DATA);
+        p.inactiveKrk().setKey(crypto.scratch, Crypto.K_KRK);
+        crypto.wipeKey();
+        JCSystem.beginTransaction();
+        p.vars[Persistent.V_KRK_ACTIVE] = (byte) (p.vars[Persistent.V_KRK_ACTIVE] ^ 1);
+        p.vars[Persistent.V_KRK_KVN] = newKvn;
+        p.vars[Persistent.V_TRIES] = PsdProtocol.KRK_TRIES;
+        JCSystem.commitTransaction();
+        p.clearInactiveKrk();
+        relockAndConfirm(apdu, buf, newKvn);
     }
 }

@@ -32,6 +32,11 @@ public final class PsdProtocol {
     public static final byte INS_UNLOCK = (byte) 0x2E;
     /** Delete the active MK, install the new one, relock - one atomic step (claims 24-26). */
     public static final byte INS_REPLACE_MK = (byte) 0xD4;
+    /** Move to a new KRK (issue 12): replace slot 1 inside an unlocked session, relock. */
+    public static final byte INS_CHANGE_KRK = (byte) 0xD2;
+    /** UNLOCK P1: 00 = unlock by KRK proof (counted), 01 = recover a blocked executive by KRK recovery proof. */
+    public static final byte P1_UNLOCK = (byte) 0x00;
+    public static final byte P1_RECOVER = (byte) 0x01;
 
     // ---- SCP03 (Amendment D)
     public static final byte SCP_ID = (byte) 0x03;
@@ -49,6 +54,8 @@ public final class PsdProtocol {
     public static final byte DC_S_RMAC = (byte) 0x07;
     /** Proprietary constant (outside Amendment D's range) for the KRK unlock proof. */
     public static final byte DC_UNLOCK_PROOF = (byte) 0x70;
+    /** Proprietary constant for the recovery proof of a blocked executive (UNLOCK P1 = 01). */
+    public static final byte DC_RECOVERY_PROOF = (byte) 0x72;
 
     public static final short CHALLENGE_LEN = 8;
     public static final short CRYPTOGRAM_LEN = 8;
@@ -60,10 +67,17 @@ public final class PsdProtocol {
     public static final short KEY_DIV_DATA_LEN = 10;
     /** INITIALIZE UPDATE response: div data 10 | key info 3 | card challenge 8 | card cryptogram 8. */
     public static final short INIT_UPDATE_RESP_LEN = 29;
-    /** INJECT KEYS data: KRK version | wrapped KRK | MK version | wrapped MK. */
-    public static final short INJECT_LEN = 50;
-    /** REPLACE MK plain data: new MK version | new MK wrapped under the active MK. */
-    public static final short REPLACE_LEN = 25;
+    /** An MK key set on the wire: K-ENC | K-MAC | K-DEK, each RFC 3394-wrapped (3 x 24 bytes). */
+    public static final short WRAPPED_KEY_SET_LEN = 3 * WRAPPED_KEY_LEN;
+    /** INJECT KEYS data: KRK version | wrapped KRK | MK version | wrapped K-ENC | K-MAC | K-DEK (all under the transport key). */
+    public static final short INJECT_LEN = 2 + WRAPPED_KEY_LEN + WRAPPED_KEY_SET_LEN;
+    /**
+     * REPLACE MK plain data: new MK version | new K-ENC | K-MAC | K-DEK, each wrapped under the
+     * replacement KEK = SP 800-108 CMAC KDF(KRK, "cardsmith/psd/RKEK", host challenge || card challenge).
+     */
+    public static final short REPLACE_LEN = 1 + WRAPPED_KEY_SET_LEN;
+    /** CHANGE KRK plain data: new KRK version | new KRK wrapped under the session's replacement KEK (from the current KRK). */
+    public static final short CHANGE_KRK_LEN = 1 + WRAPPED_KEY_LEN;
 
     // ---- install parameters (value of tag C9): transport key (16) [|| unique ID (8..16)]
     public static final short TRANSPORT_KEY_LEN = 16;
@@ -110,6 +124,7 @@ public final class PsdProtocol {
         INS_EXTERNAL_AUTHENTICATE, IN_ISSUED, 0,
         INS_UNLOCK, IN_ISSUED, 0,
         INS_REPLACE_MK, IN_ISSUED, 0,
+        INS_CHANGE_KRK, IN_ISSUED, 0,
     };
 
     // ---- status words: aliases of the platform table (dev.cardsmith.applet.platform.Sw,

@@ -13,7 +13,7 @@ import javacardx.crypto.Cipher;
 
 /**
  * The card side of GlobalPlatform SCP03 (Card Specification v2.3 Amendment D), keyed by the
- * PSD's master key (used as K-ENC, K-MAC and K-DEK of the key set, like GP's default key sets):
+ * PSD's MK key set (S-ENC from K-ENC, S-MAC and S-RMAC from K-MAC; K-DEK has no session key):
  * INITIALIZE UPDATE / EXTERNAL AUTHENTICATE with card and host cryptograms, session keys
  * S-ENC/S-MAC/S-RMAC by the SCP03 KDF, C-MAC with chaining, C-DECRYPTION, R-MAC and
  * R-ENCRYPTION. Any MAC, cryptogram or padding failure closes the session (6982), any failed or
@@ -64,14 +64,14 @@ final class SecureChannel {
     }
 
     /** INITIALIZE UPDATE: data = host challenge (8). Response 29 bytes. */
-    short initializeUpdate(AESKey mk, byte kvn, byte[] divData, byte[] buf, short dataOff, short dataLen) {
+    short initializeUpdate(AESKey kEnc, AESKey kMac, byte kvn, byte[] divData, byte[] buf, short dataOff, short dataLen) {
         close();
         if (dataLen != PsdProtocol.CHALLENGE_LEN) ISOException.throwIt(PsdProtocol.SW_WRONG_LENGTH);
         Util.arrayCopyNonAtomic(buf, dataOff, ram, R_CTX, PsdProtocol.CHALLENGE_LEN);
         crypto.random.generateData(ram, (short) (R_CTX + 8), PsdProtocol.CHALLENGE_LEN);
-        deriveSessionKey(mk, PsdProtocol.DC_S_ENC, sEnc);
-        deriveSessionKey(mk, PsdProtocol.DC_S_MAC, sMac);
-        deriveSessionKey(mk, PsdProtocol.DC_S_RMAC, sRmac);
+        deriveSessionKey(kEnc, PsdProtocol.DC_S_ENC, sEnc);
+        deriveSessionKey(kMac, PsdProtocol.DC_S_MAC, sMac);
+        deriveSessionKey(kMac, PsdProtocol.DC_S_RMAC, sRmac);
         short o = 0;
         Util.arrayCopyNonAtomic(divData, (short) 0, buf, o, PsdProtocol.KEY_DIV_DATA_LEN);
         o += PsdProtocol.KEY_DIV_DATA_LEN;
@@ -86,8 +86,8 @@ final class SecureChannel {
         return o;
     }
 
-    private void deriveSessionKey(AESKey mk, byte constant, AESKey target) {
-        crypto.kdf(mk, constant, (short) 128, ram, R_CTX, (short) 16, ram, R_TMP);
+    private void deriveSessionKey(AESKey staticKey, byte constant, AESKey target) {
+        crypto.kdf(staticKey, constant, (short) 128, ram, R_CTX, (short) 16, ram, R_TMP);
         target.setKey(ram, R_TMP);
         Util.arrayFillNonAtomic(ram, R_TMP, (short) 16, (byte) 0);
     }
@@ -185,11 +185,12 @@ final class SecureChannel {
     }
 
     /**
-     * Protects a success response of {@code len} bytes at buf[0] (R-ENCRYPTION when the level
-     * asks for it and there is data; R-MAC over chaining value || data || 9000). Returns the new
-     * length. Without R-MAC in the level the response goes out unchanged.
+     * Protects a response of {@code len} bytes at buf[0] with status word {@code sw} (9000 or a
+     * non-error 62xx/63xx, GP Amendment D 6.2.5): R-ENCRYPTION when the level asks for it and
+     * there is data, R-MAC over chaining value || data || SW. Returns the new length. Without
+     * R-MAC in the level the response goes out unchanged.
      */
-    short wrapResponse(byte[] buf, short len) {
+    short wrapResponse(byte[] buf, short len, short sw) {
         if ((flags[1] & PsdProtocol.SL_R_MAC) == 0) return len;
         if ((flags[1] & PsdProtocol.SL_R_ENC) != 0 && len > 0) {
             short padded = Bytes.pad(buf, (short) 0, len);
@@ -201,16 +202,26 @@ final class SecureChannel {
         crypto.cmac.init(sRmac);
         crypto.cmac.update(ram, R_CHAIN, (short) 16);
         crypto.cmac.update(buf, (short) 0, len);
-        buf[(short) (len + PsdProtocol.MAC_LEN)] = (byte) 0x90;
-        buf[(short) (len + PsdProtocol.MAC_LEN + 1)] = (byte) 0x00;
+        Util.setShort(buf, (short) (len + PsdProtocol.MAC_LEN), sw);
         crypto.cmac.sign(buf, (short) (len + PsdProtocol.MAC_LEN), (short) 2, ram, R_TMP);
         Util.arrayCopyNonAtomic(ram, R_TMP, buf, len, PsdProtocol.MAC_LEN);
         return (short) (len + PsdProtocol.MAC_LEN);
     }
 
-    /** Sends a response through {@link #wrapResponse}. */
+    /** Sends a success response through {@link #wrapResponse}. */
     void send(APDU apdu, short len) {
-        short n = wrapResponse(apdu.getBuffer(), len);
+        short n = wrapResponse(apdu.getBuffer(), len, ISO7816.SW_NO_ERROR);
         apdu.setOutgoingAndSend((short) 0, n);
+    }
+
+    /**
+     * Ends the command with the non-error status word {@code sw} (62xx/63xx): inside an R-MAC
+     * session with its R-MAC as the response data (GP Amendment D 6.2.5), otherwise bare.
+     */
+    void sendWarning(APDU apdu, short sw) {
+        if (authenticated() && (flags[1] & PsdProtocol.SL_R_MAC) != 0) {
+            apdu.setOutgoingAndSend((short) 0, wrapResponse(apdu.getBuffer(), (short) 0, sw));
+        }
+        ISOException.throwIt(sw);
     }
 }

@@ -32,11 +32,11 @@ public final class KeyManagementServer {
         } else {
             out.put("mkBlock", "present v" + latestMkVersion());
         }
-        if (!hsm.contains(PsdKeys.KMS_KRK_BLOCK)) {
-            hsm.generateAesKey(PsdKeys.KMS_KRK_BLOCK, 128, true);
-            out.put("krkBlock", "generated v" + PsdKeys.KRK_VERSION);
+        if (latestKrkVersion() == 0) {
+            hsm.generateAesKey(PsdKeys.kmsKrkBlock(1), 128, true);
+            out.put("krkBlock", "generated v1");
         } else {
-            out.put("krkBlock", "present v" + PsdKeys.KRK_VERSION);
+            out.put("krkBlock", "present v" + latestKrkVersion());
         }
         if (!hsm.contains(PsdKeys.KMS_RSA)) {
             hsm.generateRsaKeyPair(PsdKeys.KMS_RSA, PsdKeys.RSA_BITS, true); // private key moves for post-issuance (claims 16, 35)
@@ -44,6 +44,13 @@ public final class KeyManagementServer {
         } else {
             out.put("rsaKeyPair", "present");
         }
+        if (!hsm.contains(PsdKeys.KMS_TRANSFER_SIGNING)) {
+            hsm.generateEcKeyPair(PsdKeys.KMS_TRANSFER_SIGNING);
+            out.put("transferSigningKey", "generated (P-256)");
+        } else {
+            out.put("transferSigningKey", "present");
+        }
+        out.put("transferSigningKeyFingerprint", KeyTransferFile.fingerprint(transferSigningKey()));
         out.put("hsm", hsm.describe());
         LOG.info("KMS keys ready in {}", hsm.describe());
         return out;
@@ -51,17 +58,46 @@ public final class KeyManagementServer {
 
     /** A new MK data block version (claim 35: "generating a new master key data block"); returns it. */
     public int rotateMasterKeyBlock() {
-        int next = latestMkVersion() + 1;
-        if (next > 0x7F) throw new PsdException("MK versions exhausted (1..127)");
-        hsm.generateAesKey(PsdKeys.kmsMkBlock(next), 128, true);
-        LOG.info("KMS generated MK data block v{}", next);
+        return rotate("MK", PsdKeys::kmsMkBlock);
+    }
+
+    /** A new KRK data block version (issue 12: KRK rotation; PSDs move to it with CHANGE KRK); returns it. */
+    public int rotateKrkBlock() {
+        return rotate("KRK", PsdKeys::kmsKrkBlock);
+    }
+
+    private int rotate(String kind, java.util.function.IntFunction<String> label) {
+        int next = PsdKeys.latestVersion(hsm, label) + 1;
+        if (next > 0x7F) throw new PsdException(kind + " versions exhausted (1..127)");
+        hsm.generateAesKey(label.apply(next), 128, true); // wrappable: goes to the access server (claim 16)
+        LOG.info("KMS generated {} data block v{}", kind, next);
         return next;
     }
 
     public int latestMkVersion() {
-        int v = 0;
-        while (v < 0x7F && hsm.contains(PsdKeys.kmsMkBlock(v + 1))) v++;
-        return v;
+        return PsdKeys.latestVersion(hsm, PsdKeys::kmsMkBlock);
+    }
+
+    public int latestKrkVersion() {
+        return PsdKeys.latestVersion(hsm, PsdKeys::kmsKrkBlock);
+    }
+
+    /** The public half of the key that signs key-transfer files (the access server pins it). */
+    public PublicKey transferSigningKey() {
+        return hsm.publicKey(PsdKeys.KMS_TRANSFER_SIGNING);
+    }
+
+    /**
+     * The key-transfer file for the access server whose import key is {@code accessServerImportKey}:
+     * {@link #export} in {@link KeyTransferFile} form, with export sequence {@code sequence}
+     * (strictly increasing across files; the CLI uses the clock in milliseconds), signed by this
+     * KMS's transfer signing key inside its HSM.
+     */
+    public byte[] exportTransferFile(PublicKey accessServerImportKey, boolean withPrivateKey, long sequence) {
+        if (!hsm.contains(PsdKeys.KMS_TRANSFER_SIGNING)) throw new PsdException("KMS has no transfer signing key: run `cardsmith kms init`");
+        byte[] body = KeyTransferFile.body(export(accessServerImportKey, withPrivateKey), sequence, accessServerImportKey, transferSigningKey());
+        LOG.info("KMS signed key-transfer file #{}", sequence);
+        return KeyTransferFile.withSignature(body, hsm.signSha256WithEcdsa(PsdKeys.KMS_TRANSFER_SIGNING, body));
     }
 
     public PublicKey publicKey() {
@@ -73,7 +109,7 @@ public final class KeyManagementServer {
      * the private key) for the access server whose KTK import key is {@code accessServerImportKey}.
      */
     public KeyTransfer export(PublicKey accessServerImportKey, boolean withPrivateKey) {
-        if (latestMkVersion() == 0 || !hsm.contains(PsdKeys.KMS_KRK_BLOCK)) throw new PsdException("KMS not initialised: run `cardsmith kms init`");
+        if (latestMkVersion() == 0 || latestKrkVersion() == 0) throw new PsdException("KMS not initialised: run `cardsmith kms init`");
         String ktk = "psd-kms-ktk-" + HexFormat.of().formatHex(hsm.generateRandom(6));
         if (hsm.contains(PsdKeys.KMS_PEER)) hsm.delete(PsdKeys.KMS_PEER);
         hsm.importPublicKey(PsdKeys.KMS_PEER, accessServerImportKey);
@@ -82,9 +118,10 @@ public final class KeyManagementServer {
             byte[] wrappedKtk = hsm.wrapKey(PsdKeys.KMS_PEER, ktk);
             Map<Integer, byte[]> mk = new TreeMap<>();
             for (int v = 1; v <= latestMkVersion(); v++) mk.put(v, hsm.wrapKey(ktk, PsdKeys.kmsMkBlock(v)));
-            byte[] krk = hsm.wrapKey(ktk, PsdKeys.KMS_KRK_BLOCK);
+            Map<Integer, byte[]> krk = new TreeMap<>();
+            for (int v = 1; v <= latestKrkVersion(); v++) krk.put(v, hsm.wrapKey(ktk, PsdKeys.kmsKrkBlock(v)));
             byte[] priv = withPrivateKey ? hsm.wrapKey(ktk, PsdKeys.KMS_RSA) : null;
-            LOG.info("KMS exported {} MK block(s), KRK block{} under a fresh KTK", mk.size(), withPrivateKey ? ", private key" : "");
+            LOG.info("KMS exported {} MK block(s), {} KRK block(s){} under a fresh KTK", mk.size(), krk.size(), withPrivateKey ? ", private key" : "");
             return new KeyTransfer(wrappedKtk, mk, krk, publicKey().getEncoded(), priv);
         } finally {
             hsm.delete(ktk);

@@ -31,9 +31,9 @@ public final class PsdCard {
         return PsdStatus.parse(channel.transmitOk("GET DATA status", PsdApdus.getStatus()).getData());
     }
 
-    /** INJECT KEYS (accepted once): KRK and MK wrapped under the transport key. */
-    public void injectKeys(int krkVersion, byte[] wrappedKrk, int mkVersion, byte[] wrappedMk) {
-        channel.transmitOk("INJECT KEYS", PsdApdus.injectKeys(krkVersion, wrappedKrk, mkVersion, wrappedMk));
+    /** INJECT KEYS (accepted once): KRK and the MK key set wrapped under the transport key. */
+    public void injectKeys(int krkVersion, byte[] wrappedKrk, int mkVersion, byte[] wrappedKeySet) {
+        channel.transmitOk("INJECT KEYS", PsdApdus.injectKeys(krkVersion, wrappedKrk, mkVersion, wrappedKeySet));
     }
 
     /** INITIALIZE UPDATE only: proves the card holds the MK behind {@code scp} (card cryptogram). */
@@ -64,9 +64,19 @@ public final class PsdCard {
             channel.transmitOk("UNLOCK", PsdApdus.unlock(proof));
         }
 
+        /** RECOVER a blocked executive with the KRK recovery proof over {@link #context()}; unlocks it. */
+        public void recover(byte[] proof) {
+            channel.transmitOk("RECOVER", PsdApdus.recover(proof));
+        }
+
+        /** CHANGE KRK (atomic on the card, relocks); returns the confirmed KRK version. */
+        public int changeKrk(int newVersion, byte[] wrappedKrk) {
+            return PsdApdus.confirmedVersion(channel.transmitOk("CHANGE KRK", PsdApdus.changeKrk(newVersion, wrappedKrk)).getData());
+        }
+
         /** REPLACE MK (delete + install + relock, atomic on the card); returns the confirmed version. */
-        public int replaceMk(int newVersion, byte[] wrappedNewMk) {
-            return PsdApdus.confirmedVersion(channel.transmitOk("REPLACE MK", PsdApdus.replaceMk(newVersion, wrappedNewMk)).getData());
+        public int replaceMk(int newVersion, byte[] wrappedKeySet) {
+            return PsdApdus.confirmedVersion(channel.transmitOk("REPLACE MK", PsdApdus.replaceMk(newVersion, wrappedKeySet)).getData());
         }
 
         /** Forgets the session keys (the card closes its side after REPLACE MK). */

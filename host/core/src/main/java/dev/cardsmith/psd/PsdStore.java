@@ -17,8 +17,11 @@ public final class PsdStore {
 
     public enum State { ISSUING, ISSUED, REPLACING }
 
+    /** One PSD; {@code pendingKrkVersion}/{@code pendingCryptogramHex}: a KRK change in flight (V7). */
     public record Row(String psdId, String cryptogramHex, String rsaKeyLabel, int krkVersion,
-                      Integer mkVersion, Integer pendingMkVersion, State state) {}
+                      Integer mkVersion, Integer pendingMkVersion, State state, Integer pendingKrkVersion, String pendingCryptogramHex) {}
+
+    private static final String COLUMNS = "psd_id, cryptogram, rsa_key_label, krk_version, mk_version, pending_mk_version, state, pending_krk_version, pending_cryptogram";
 
     private final Database db;
 
@@ -33,7 +36,7 @@ public final class PsdStore {
     }
 
     private static Optional<Row> find(Connection c, String psdId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT psd_id, cryptogram, rsa_key_label, krk_version, mk_version, pending_mk_version, state FROM psd_device WHERE psd_id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM psd_device WHERE psd_id = ?")) {
             ps.setString(1, psdId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return Optional.empty();
@@ -45,13 +48,14 @@ public final class PsdStore {
     private static Row row(ResultSet rs) throws SQLException {
         Integer mk = rs.getObject(5) == null ? null : rs.getInt(5);
         Integer pending = rs.getObject(6) == null ? null : rs.getInt(6);
-        return new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4), mk, pending, State.valueOf(rs.getString(7)));
+        Integer pendingKrk = rs.getObject(8) == null ? null : rs.getInt(8);
+        return new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4), mk, pending, State.valueOf(rs.getString(7)), pendingKrk, rs.getString(9));
     }
 
     public List<Row> all() {
         return db.inTransaction(c -> {
             List<Row> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT psd_id, cryptogram, rsa_key_label, krk_version, mk_version, pending_mk_version, state FROM psd_device ORDER BY psd_id");
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM psd_device ORDER BY psd_id");
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.add(row(rs));
             }
@@ -106,7 +110,38 @@ public final class PsdStore {
         update(psdId, "UPDATE psd_device SET pending_mk_version = ?, state = 'REPLACING', updated_at = ? WHERE psd_id = ?", pendingVersion, "replace-intent");
     }
 
+    /** Intent before CHANGE KRK: the new cryptogram and KRK version wait beside the current ones. */
+    public void markKrkChanging(String psdId, String cryptogramHex, int krkVersion) {
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE psd_device SET pending_cryptogram = ?, pending_krk_version = ?, updated_at = ? WHERE psd_id = ?")) {
+                ps.setString(1, cryptogramHex);
+                ps.setInt(2, krkVersion);
+                ps.setString(3, Instant.now().toString());
+                ps.setString(4, psdId);
+                if (ps.executeUpdate() != 1) throw new PsdException("PSD " + psdId + " is not in the store");
+            }
+            event(c, psdId, "krk-change-intent", "krk v" + krkVersion);
+            return null;
+        });
+    }
+
+    /** The card holds KRK {@code krkVersion}: the pending cryptogram becomes the PSD's cryptogram. */
+    public void markKrkChanged(String psdId, int krkVersion) {
+        update(psdId, "UPDATE psd_device SET cryptogram = pending_cryptogram, krk_version = ?, pending_cryptogram = NULL, pending_krk_version = NULL, updated_at = ? "
+                + "WHERE psd_id = ? AND pending_cryptogram IS NOT NULL", krkVersion, "krk-changed", "krk v");
+    }
+
+    /** The KRK change never reached the card: the pending cryptogram is dropped. */
+    public void clearKrkPending(String psdId, int keptVersion) {
+        update(psdId, "UPDATE psd_device SET pending_cryptogram = NULL, pending_krk_version = NULL, krk_version = ?, updated_at = ? WHERE psd_id = ?",
+                keptVersion, "krk-change-abandoned", "krk v");
+    }
+
     private void update(String psdId, String sql, int version, String event) {
+        update(psdId, sql, version, event, "mk v");
+    }
+
+    private void update(String psdId, String sql, int version, String event, String detail) {
         db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setInt(1, version);
@@ -114,7 +149,7 @@ public final class PsdStore {
                 ps.setString(3, psdId);
                 if (ps.executeUpdate() != 1) throw new PsdException("PSD " + psdId + " is not in the store");
             }
-            event(c, psdId, event, "mk v" + version);
+            event(c, psdId, event, detail + version);
             return null;
         });
     }
@@ -177,6 +212,71 @@ public final class PsdStore {
     public void event(String psdId, String event, String detail) {
         db.inTransaction(c -> {
             event(c, psdId, event, detail);
+            return null;
+        });
+    }
+
+    // ------------------------------------------------------------------ key-transfer files (V7)
+
+    /** Pins the KMS signing key (public). A different key already pinned is kept unless {@code replace}. */
+    public void pinKms(String fingerprint, String publicKeyHex, boolean replace) {
+        db.inTransaction(c -> {
+            Optional<String> current = pinned(c);
+            if (current.isPresent() && !current.get().equals(fingerprint) && !replace) {
+                throw new PsdException("another KMS signing key is pinned (" + current.get() + "); re-pin deliberately");
+            }
+            try (PreparedStatement d = c.prepareStatement("DELETE FROM psd_kms_trust")) {
+                d.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO psd_kms_trust (fingerprint, public_key, pinned_at) VALUES (?,?,?)")) {
+                ps.setString(1, fingerprint);
+                ps.setString(2, publicKeyHex);
+                ps.setString(3, Instant.now().toString());
+                ps.executeUpdate();
+            }
+            event(c, "-", "kms-pinned", fingerprint);
+            return null;
+        });
+    }
+
+    private static Optional<String> pinned(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT fingerprint FROM psd_kms_trust");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
+    }
+
+    /** The pinned KMS signing public key (hex DER), if any. */
+    public Optional<String> pinnedKmsKey() {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT public_key FROM psd_kms_trust");
+                 ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        });
+    }
+
+    /** The highest export sequence imported so far (0: none). */
+    public long lastTransferSequence() {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT MAX(sequence) FROM psd_key_transfer");
+                 ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        });
+    }
+
+    public void recordTransfer(long sequence, String signer, int mkLatest, int krkLatest) {
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO psd_key_transfer (sequence, signer, mk_latest, krk_latest, imported_at) VALUES (?,?,?,?,?)")) {
+                ps.setLong(1, sequence);
+                ps.setString(2, signer);
+                ps.setInt(3, mkLatest);
+                ps.setInt(4, krkLatest);
+                ps.setString(5, Instant.now().toString());
+                ps.executeUpdate();
+            }
+            event(c, "-", "key-transfer-imported", "#" + sequence + " mk v" + mkLatest + " krk v" + krkLatest);
             return null;
         });
     }

@@ -63,11 +63,6 @@ public final class Scp03 {
         this.kMac = kMac;
     }
 
-    /** One key as K-ENC and K-MAC (the PSD's master key). */
-    public Scp03(StaticKey key) {
-        this(key, key);
-    }
-
     /** label (11 x 00 || constant) || 00 || L || counter 01 || context: one KDF block (L <= 128). */
     public static byte[] kdfInput(byte constant, int lBits, byte[] context) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
@@ -222,11 +217,22 @@ public final class Scp03 {
         return macOnly(plain);
     }
 
-    /** Checks the R-MAC (when the level has it) and decrypts R-ENCRYPTED data; returns the plain data. */
+    /**
+     * Whether a status word is one GP Amendment D 6.2.5 calls non-error (9000, 62xx, 63xx): in an
+     * R-MAC session those responses carry an R-MAC, error responses carry neither data nor MAC.
+     */
+    public static boolean nonError(int sw) {
+        return sw == 0x9000 || (sw >>> 8) == 0x62 || (sw >>> 8) == 0x63;
+    }
+
+    /**
+     * Checks the R-MAC (when the level has it; on every non-error status word, {@link #nonError})
+     * and decrypts R-ENCRYPTED data; returns the plain data.
+     */
     public byte[] unwrap(ResponseAPDU r) {
         byte[] data = r.getData();
-        if ((level & PsdProtocol.SL_R_MAC) == 0 || r.getSW() != 0x9000) return data;
-        if (data.length < 8) throw new Scp03Exception("response has no R-MAC");
+        if ((level & PsdProtocol.SL_R_MAC) == 0 || !nonError(r.getSW())) return data;
+        if (data.length < 8) throw new Scp03Exception(String.format("response %04X has no R-MAC in an R-MAC session", r.getSW()));
         byte[] body = Arrays.copyOf(data, data.length - 8);
         byte[] rmac = Arrays.copyOfRange(data, data.length - 8, data.length);
         byte[] expected = Cmac.aes(sRmac, concat(chain, body, new byte[] {(byte) r.getSW1(), (byte) r.getSW2()}));

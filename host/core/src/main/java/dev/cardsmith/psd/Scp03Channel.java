@@ -62,7 +62,7 @@ public final class Scp03Channel implements ApduChannel, AutoCloseable {
     @Override
     public ResponseAPDU transmit(CommandAPDU plain) {
         ResponseAPDU r = inner.transmit(scp.wrap(plain));
-        if (r.getSW() != 0x9000) return r;
+        if (!Scp03.nonError(r.getSW())) return r;
         return ApduChannel.withData(r, scp.unwrap(r));
     }
 

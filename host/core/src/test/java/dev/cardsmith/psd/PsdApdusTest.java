@@ -19,28 +19,30 @@ class PsdApdusTest {
 
     @Test
     void injectKeysLayout() {
-        byte[] a = new byte[24], b = new byte[24];
+        byte[] a = new byte[24], b = new byte[72];
         a[0] = 1;
-        b[23] = 2;
+        b[71] = 2;
         CommandAPDU c = PsdApdus.injectKeys(1, a, 5, b);
         assertEquals(0x80, c.getCLA());
         assertEquals(PsdProtocol.INS_INJECT_KEYS & 0xFF, c.getINS());
-        assertEquals(50, c.getNc());
+        assertEquals(98, c.getNc(), "KRK version | KRK | MK version | K-ENC | K-MAC | K-DEK");
         byte[] d = c.getData();
         assertEquals(1, d[0]);
         assertEquals(1, d[1]);
         assertEquals(5, d[25]);
-        assertEquals(2, d[49]);
+        assertEquals(2, d[97]);
         assertThrows(IllegalArgumentException.class, () -> PsdApdus.injectKeys(0, a, 1, b));
         assertThrows(IllegalArgumentException.class, () -> PsdApdus.injectKeys(1, a, 128, b));
         assertThrows(IllegalArgumentException.class, () -> PsdApdus.injectKeys(1, new byte[16], 1, b));
+        assertThrows(IllegalArgumentException.class, () -> PsdApdus.injectKeys(1, a, 1, new byte[24]), "one key is not a key set");
     }
 
     @Test
     void replaceAndUnlockLayout() {
-        CommandAPDU r = PsdApdus.replaceMk(7, new byte[24]);
-        assertEquals(25, r.getNc());
+        CommandAPDU r = PsdApdus.replaceMk(7, new byte[72]);
+        assertEquals(73, r.getNc());
         assertEquals(7, r.getData()[0]);
+        assertThrows(IllegalArgumentException.class, () -> PsdApdus.replaceMk(7, new byte[24]));
         assertEquals(16, PsdApdus.unlock(new byte[16]).getNc());
         assertThrows(IllegalArgumentException.class, () -> PsdApdus.unlock(new byte[15]));
         byte[] in = PsdApdus.unlockProofInput(new byte[16]);
@@ -71,13 +73,17 @@ class PsdApdusTest {
         byte[] id = Hex.parse("0102030405060708090A0B0C0D0E0F10");
         try (Hsm h = HsmFactory.open("pkcs12:" + dir.resolve("k.p12"), "pw".toCharArray())) {
             h.importAesKey("block", block.clone());
-            h.deriveAesKey("block", PsdKeys.MK_LABEL, id, "mk");
-            byte[] expected = Sp800108.deriveKey(block, PsdKeys.MK_LABEL, id, 16);
-            assertArrayEquals(expected, HsmKdf.deriveKey(h, "block", PsdKeys.MK_LABEL, id, 16));
+            h.deriveAesKey("block", PsdKeys.K_MAC_LABEL, id, "mk");
+            byte[] expected = Sp800108.deriveKey(block, PsdKeys.K_MAC_LABEL, id, 16);
+            assertArrayEquals(expected, HsmKdf.deriveKey(h, "block", PsdKeys.K_MAC_LABEL, id, 16));
             assertArrayEquals(dev.cardsmith.crypto.Cmac.aes(expected, new byte[1]), h.aesCmac("mk", new byte[1]));
             // different PSDs, different keys; different randoms, different KRKs
-            h.deriveAesKey("block", PsdKeys.MK_LABEL, Hex.parse("0102030405060708090A0B0C0D0E0F11"), "mk2");
+            h.deriveAesKey("block", PsdKeys.K_MAC_LABEL, Hex.parse("0102030405060708090A0B0C0D0E0F11"), "mk2");
             assertFalse(java.util.Arrays.equals(h.aesCmac("mk", new byte[1]), h.aesCmac("mk2", new byte[1])));
+            // K-ENC, K-MAC, K-DEK of one PSD: three distinct keys from one block
+            java.util.Set<String> set = new java.util.HashSet<>();
+            for (byte[] l : PsdKeys.STATIC_KEY_LABELS) set.add(Hex.of(HsmKdf.deriveKey(h, "block", l, id, 16)));
+            assertEquals(3, set.size());
         }
     }
 

@@ -59,7 +59,7 @@ public final class PsdBench {
             while (accessHsm.contains(PsdKeys.mkBlock(held + 1))) held++;
             while (kms.latestMkVersion() < held) kms.rotateMasterKeyBlock();
             access.importKeys(kms.export(access.keyTransferImportKey(), true));
-            if (!accessHsm.contains(PsdKeys.TRANSPORT_KEY)) access.importTransportKey(Hex.parse(PsdKeys.DEV_TRANSPORT_KEY_HEX));
+            if (access.latestTransportKeyVersion() == 0) access.importTransportKey(Hex.parse(PsdKeys.DEV_TRANSPORT_KEY_HEX));
 
             measure(kms, access, WARM_UP);
             Measured m = measure(kms, access, n);

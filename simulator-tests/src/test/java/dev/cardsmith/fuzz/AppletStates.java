@@ -253,7 +253,7 @@ final class AppletStates {
         private static void personalize(ModuleWorld w, SimulatedCard c, String moduleId) {
             c.select();
             ModuleCard card = ModuleCard.local(c.session(), true);
-            card.transmitOk("ENTER TAN", ModuleApdus.enterTan(new TanIssuer(w.store).issue(moduleId, 1).get(0)));
+            card.transmitOk("ENTER TAN", ModuleApdus.enterTan(new TanIssuer(w.ca).issue(moduleId, 1).get(0)));
             new PersonalizationUnit(w.ca).personalize(card, TODAY, null);
         }
 

@@ -79,7 +79,7 @@ class ModuleTearSweepTest {
     }
 
     private String enterNewTan(ModuleCard card, String moduleId) {
-        String tan = new TanIssuer(store).issue(moduleId, 1).get(0);
+        String tan = new TanIssuer(ca).issue(moduleId, 1).get(0);
         card.transmitOk("ENTER TAN", ModuleApdus.enterTan(tan));
         return tan;
     }

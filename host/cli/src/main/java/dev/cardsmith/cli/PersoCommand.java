@@ -2,7 +2,6 @@ package dev.cardsmith.cli;
 
 import dev.cardsmith.transport.ApduRelay;
 import dev.cardsmith.module.LocalModule;
-import dev.cardsmith.module.ModuleStore;
 import dev.cardsmith.module.PersonalizationUnit;
 import dev.cardsmith.module.TanIssuer;
 import picocli.CommandLine.Command;
@@ -30,7 +29,7 @@ final class PersoCommand {
         @Override
         public void run() {
             try (CliContext ctx = CliContext.of(spec)) {
-                List<String> tans = ModuleCliSupport.verifying(() -> new TanIssuer(new ModuleStore(ctx.db())).issue(module, count));
+                List<String> tans = ModuleCliSupport.verifying(() -> new TanIssuer(ModuleCliSupport.ca(ctx)).issue(module, count));
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("module", module);
                 m.put("tans", ctx.json() ? tans : String.join(" ", tans));

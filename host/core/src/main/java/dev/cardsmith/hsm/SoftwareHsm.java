@@ -175,6 +175,44 @@ public final class SoftwareHsm implements Hsm {
     }
 
     @Override
+    public synchronized PublicKey generateEcdhKeyPair(String label, boolean persistent) {
+        requireAbsent(label);
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+            g.initialize(new ECGenParameterSpec("secp256r1"), random);
+            KeyPair kp = g.generateKeyPair();
+            if (persistent) {
+                ks.setKeyEntry(label, kp.getPrivate(), password, new Certificate[] {placeholderCertificate(label, kp)});
+                save();
+            } else {
+                session.put(label, kp.getPrivate());
+                sessionPublic.put(label, kp.getPublic());
+            }
+            return kp.getPublic();
+        } catch (GeneralSecurityException e) {
+            throw new HsmException("cannot generate key pair '" + label + "': " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized byte[] ecdh(String label, byte[] peerPoint) {
+        PublicKey peer;
+        try {
+            peer = dev.cardsmith.crypto.EcP256.decode(peerPoint);
+        } catch (IllegalArgumentException e) {
+            throw new HsmException("ECDH with '" + label + "': " + e.getMessage());
+        }
+        try {
+            javax.crypto.KeyAgreement ka = javax.crypto.KeyAgreement.getInstance("ECDH");
+            ka.init(privateKey(label));
+            ka.doPhase(peer, true);
+            return ka.generateSecret();
+        } catch (GeneralSecurityException e) {
+            throw new HsmException("cannot run ECDH with '" + label + "': " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public synchronized void delete(String label) {
         if (session.containsKey(label)) {
             wipe(session.remove(label));

@@ -63,16 +63,17 @@ public final class LocalModule {
         return m;
     }
 
-    /** Claim 2: back to the personalization state; the module erases its key, certificate and transaction key. */
-    public String reset(ModuleStore store) {
-        ModuleCard card = card(false);
-        ModuleApdus.Status st = card.status();
-        String id = null;
-        if (st.has(Constants.FLAG_IDENTITY_CERT)) {
-            id = Manufacturing.moduleIdOf(card.identityCertificate());
-        }
+    /**
+     * Claim 2: back to the personalization state; the module erases its key, certificate and
+     * transaction key. An operating module needs the central system's release authorization
+     * ({@link CentralSystem#release}, one more round trip); from the personalization state the
+     * changeover needs none. Returns the module id (null for a module not yet enrolled).
+     */
+    public String reset(CentralSystem central) {
+        ModuleCard card = card(true);
+        if (card.status().operating()) return central.release(card);
+        String id = card.status().has(Constants.FLAG_IDENTITY_CERT) ? Manufacturing.moduleIdOf(card.identityCertificate()) : null;
         card.enterPersonalization();
-        if (id != null && store != null && store.module(id).isPresent()) store.reset(id);
         return id;
     }
 

@@ -3,8 +3,6 @@ package dev.cardsmith.module;
 import dev.cardsmith.crypto.Rng;
 import dev.cardsmith.store.Database;
 
-import javax.crypto.SecretKeyFactory;
-import javax.crypto.spec.PBEKeySpec;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -17,13 +15,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /** JDBC repository of system 002 (V4__module.sql): certificates, module registry, TANs, sessions. */
 public final class ModuleStore {
 
     /** Wrong TANs a module may present before all its TANs are blocked (claim 17: limited tries). */
     public static final int MAX_TAN_FAILURES = 3;
-    private static final int PBKDF2_ITERATIONS = 20_000;
     private static final HexFormat HEX = HexFormat.of();
 
     private final Database db;
@@ -178,9 +176,13 @@ public final class ModuleStore {
 
     // ---- TANs ----------------------------------------------------------------------------------
 
-    /** Stores a new TAN for the module (hashed) and clears its failure counter. */
-    public void addTan(String moduleId, String tan) {
+    /**
+     * Stores a new TAN for the module as a fresh salt and {@code hasher(salt)} (TanIssuer: a
+     * CMAC in the HSM) and clears its failure counter.
+     */
+    public void addTan(String moduleId, Function<byte[], byte[]> hasher) {
         byte[] salt = Rng.bytes(16);
+        byte[] hash = hasher.apply(salt);
         db.inTransaction(conn -> {
             if (find(conn, moduleId).isEmpty()) throw new ModuleException("module " + moduleId + " is not enrolled");
             try (PreparedStatement ins = conn.prepareStatement("INSERT INTO module_tan (tan_id, module_id, salt, hash, status, issued_at) "
@@ -188,7 +190,7 @@ public final class ModuleStore {
                 ins.setString(1, UUID.randomUUID().toString());
                 ins.setString(2, moduleId);
                 ins.setString(3, HEX.formatHex(salt));
-                ins.setString(4, HEX.formatHex(hashTan(tan, salt)));
+                ins.setString(4, HEX.formatHex(hash));
                 ins.setString(5, Instant.now().toString());
                 ins.executeUpdate();
             }
@@ -203,10 +205,11 @@ public final class ModuleStore {
     public enum TanCheck { ACCEPTED, WRONG, BLOCKED }
 
     /**
-     * Checks a TAN the module forwarded: a matching ISSUED TAN becomes USED (single use). A
-     * mismatch counts; at {@link #MAX_TAN_FAILURES} every open TAN of the module is blocked.
+     * Checks a TAN the module forwarded, given as {@code hasher} (salt to stored form): a
+     * matching ISSUED TAN becomes USED (single use). A mismatch counts; at
+     * {@link #MAX_TAN_FAILURES} every open TAN of the module is blocked.
      */
-    public TanCheck useTan(String moduleId, String tan) {
+    public TanCheck useTan(String moduleId, Function<byte[], byte[]> hasher) {
         return db.inTransaction(conn -> {
             Optional<ModuleRecord> m = find(conn, moduleId);
             if (m.isEmpty()) return TanCheck.WRONG;
@@ -216,7 +219,7 @@ public final class ModuleStore {
                 q.setString(1, moduleId);
                 try (ResultSet rs = q.executeQuery()) {
                     while (rs.next()) {
-                        byte[] h = hashTan(tan, HEX.parseHex(rs.getString(2)));
+                        byte[] h = hasher.apply(HEX.parseHex(rs.getString(2)));
                         if (MessageDigest.isEqual(h, HEX.parseHex(rs.getString(3)))) match = rs.getString(1);
                     }
                 }
@@ -257,12 +260,60 @@ public final class ModuleStore {
         });
     }
 
-    static byte[] hashTan(String tan, byte[] salt) {
-        try {
-            PBEKeySpec spec = new PBEKeySpec(tan.toCharArray(), salt, PBKDF2_ITERATIONS, 256);
-            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
+    // ---- central-system transaction keys (V7): the key in the HSM, its label and counter here ----
+
+    /** The transaction key agreed with a module: its HSM label and the counter of the last transaction. */
+    public record CentralKey(String moduleId, String label, long counter) {}
+
+    public Optional<CentralKey> centralKey(String moduleId) {
+        return db.inTransaction(conn -> {
+            try (PreparedStatement q = conn.prepareStatement("SELECT key_label, counter FROM module_central_key WHERE module_id = ?")) {
+                q.setString(1, moduleId);
+                try (ResultSet rs = q.executeQuery()) {
+                    return rs.next() ? Optional.of(new CentralKey(moduleId, rs.getString(1), rs.getLong(2))) : Optional.<CentralKey>empty();
+                }
+            }
+        });
+    }
+
+    /** Records a newly agreed key (counter 0), replacing the module's earlier one. */
+    public void saveCentralKey(String moduleId, String label) {
+        db.inTransaction(conn -> {
+            deleteCentralKey(conn, moduleId);
+            try (PreparedStatement ins = conn.prepareStatement("INSERT INTO module_central_key (module_id, key_label, counter, agreed_at) VALUES (?,?,0,?)")) {
+                ins.setString(1, moduleId);
+                ins.setString(2, label);
+                ins.setString(3, Instant.now().toString());
+                ins.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** The counter of the last transaction the module received under its current key. */
+    public void advanceCentralCounter(String moduleId, long counter) {
+        db.inTransaction(conn -> {
+            try (PreparedStatement u = conn.prepareStatement("UPDATE module_central_key SET counter = ? WHERE module_id = ? AND counter < ?")) {
+                u.setLong(1, counter);
+                u.setString(2, moduleId);
+                u.setLong(3, counter);
+                u.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    public void forgetCentralKey(String moduleId) {
+        db.inTransaction(conn -> {
+            deleteCentralKey(conn, moduleId);
+            return null;
+        });
+    }
+
+    private static void deleteCentralKey(Connection conn, String moduleId) throws SQLException {
+        try (PreparedStatement d = conn.prepareStatement("DELETE FROM module_central_key WHERE module_id = ?")) {
+            d.setString(1, moduleId);
+            d.executeUpdate();
         }
     }
 

@@ -116,7 +116,8 @@ public final class PersonalizationUnit {
             closeStale(moduleId);
 
             PersoSession.Authenticated auth = s.authenticate(Rng.bytes(16));
-            ModuleStore.TanCheck tan = store.useTan(moduleId, auth.tan());
+            String id = moduleId;
+            ModuleStore.TanCheck tan = store.useTan(moduleId, salt -> TanIssuer.hash(ca.hsm(), id, salt, auth.tan()));
             if (tan != ModuleStore.TanCheck.ACCEPTED) {
                 throw new ModuleException(tan == ModuleStore.TanCheck.BLOCKED
                         ? "TANs of module " + moduleId + " are blocked after " + ModuleStore.MAX_TAN_FAILURES + " wrong entries"

@@ -14,3 +14,18 @@ CREATE TABLE module_central_key (
 -- brute-forced on one GPU in minutes from a copy of this table, docs/module.md "TANs"). Open TANs
 -- hashed the old way are revoked and their hashes dropped: issue new ones.
 UPDATE module_tan SET status = 'REVOKED', hash = '' WHERE status IN ('ISSUED', 'BLOCKED');
+
+-- Appliances a perso unit serves remotely (claim 14), identified by their public key (P-256,
+-- 04||X||Y hex): a HELLO must be signed with it (ApplianceIdentity). Replaces the self-declared id.
+CREATE TABLE module_appliance (
+    appliance_id   VARCHAR(64)  NOT NULL PRIMARY KEY,
+    public_key     VARCHAR(130) NOT NULL,
+    registered_at  VARCHAR(40)  NOT NULL
+);
+
+-- Nonces of accepted HELLOs: a recorded HELLO replayed within its time window is refused.
+CREATE TABLE module_appliance_nonce (
+    nonce          VARCHAR(32)  NOT NULL PRIMARY KEY,
+    appliance_id   VARCHAR(64)  NOT NULL,
+    seen_at        VARCHAR(40)  NOT NULL
+);

@@ -218,6 +218,8 @@ final class AppletStates {
                 central.authenticate(ModuleCard.local(c.session(), true), TODAY);
                 central.transact(ModuleCard.local(c.session(), false), id, "fuzz".getBytes(StandardCharsets.US_ASCII));
                 ModuleCard.local(c.session(), false).transmitOk("GET STATUS", ModuleApdus.getStatus(2));
+                // issue 13: RELEASE CHALLENGE and the signed ENTER PERSONALIZATION (ends in personalization)
+                central.release(ModuleCard.local(c.session(), true));
             });
             templates = new ArrayList<>(templates);
             templates.addAll(otherPersoUnits(4));

@@ -1,6 +1,7 @@
 package dev.cardsmith.module;
 
 import dev.cardsmith.applet.module.Constants;
+import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.transport.ApduRelay;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.TransportException;
@@ -92,13 +93,13 @@ public final class LocalModule {
 
     /**
      * Remote personalization (claims 12, 14, 15): this appliance enters the TAN locally, then
-     * connects the module to the perso service and relays; the service's result comes back.
+     * connects the module to the perso service with a HELLO signed by its key in
+     * {@code applianceKeys} ({@link ApplianceIdentity}) and relays; the service's result comes back.
      */
-    public Map<String, Object> personalizeRemote(String host, int port, String appliance, String tan, boolean extended) {
+    public Map<String, Object> personalizeRemote(String host, int port, Hsm applianceKeys, String appliance, String tan, boolean extended) {
         CardSession.Stats before = session.stats().snapshot();
         enterTan(tan);
-        Map<String, Object> hello = new LinkedHashMap<>();
-        hello.put("appliance", appliance);
+        Map<String, Object> hello = ApplianceIdentity.sign(applianceKeys, "perso", appliance, java.time.Instant.now());
         Map<String, Object> r = new LinkedHashMap<>(relay(host, port, hello, extended));
         r.put("apdus", session.stats().since(before).apdus());
         return r;

@@ -317,6 +317,54 @@ public final class ModuleStore {
         }
     }
 
+    // ---- appliances (V7): registered public keys, HELLO nonces seen ----
+
+    /** Registers (or re-keys) an appliance the perso unit serves remotely. */
+    public void registerAppliance(String applianceId, byte[] point) {
+        CvCertificate.point(point); // on the curve
+        db.inTransaction(conn -> {
+            try (PreparedStatement d = conn.prepareStatement("DELETE FROM module_appliance WHERE appliance_id = ?")) {
+                d.setString(1, applianceId);
+                d.executeUpdate();
+            }
+            try (PreparedStatement ins = conn.prepareStatement("INSERT INTO module_appliance (appliance_id, public_key, registered_at) VALUES (?,?,?)")) {
+                ins.setString(1, applianceId);
+                ins.setString(2, HEX.formatHex(point));
+                ins.setString(3, Instant.now().toString());
+                ins.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    public Optional<byte[]> appliancePoint(String applianceId) {
+        return db.inTransaction(conn -> {
+            try (PreparedStatement q = conn.prepareStatement("SELECT public_key FROM module_appliance WHERE appliance_id = ?")) {
+                q.setString(1, applianceId);
+                try (ResultSet rs = q.executeQuery()) {
+                    return rs.next() ? Optional.of(HEX.parseHex(rs.getString(1))) : Optional.<byte[]>empty();
+                }
+            }
+        });
+    }
+
+    /** Records a HELLO nonce; false when it was seen before (a replayed HELLO). */
+    public boolean useHelloNonce(String nonceHex, String applianceId) {
+        return db.inTransaction(conn -> {
+            try (PreparedStatement q = conn.prepareStatement("SELECT 1 FROM module_appliance_nonce WHERE nonce = ?")) {
+                q.setString(1, nonceHex);
+                try (ResultSet rs = q.executeQuery()) { if (rs.next()) return false; }
+            }
+            try (PreparedStatement ins = conn.prepareStatement("INSERT INTO module_appliance_nonce (nonce, appliance_id, seen_at) VALUES (?,?,?)")) {
+                ins.setString(1, nonceHex);
+                ins.setString(2, applianceId);
+                ins.setString(3, Instant.now().toString());
+                ins.executeUpdate();
+            }
+            return true;
+        });
+    }
+
     // ---- sessions ------------------------------------------------------------------------------
 
     public void recordSession(String moduleId, String kind, boolean ok, String appliance, String detail) {

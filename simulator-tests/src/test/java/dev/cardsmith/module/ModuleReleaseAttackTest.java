@@ -90,12 +90,12 @@ class ModuleReleaseAttackTest extends EnrolledModuleTest {
         String before = ModuleOnCard.persistentState(f.session);
         ModuleApdus.ReleaseChallenge rc = challenge();
         KeyPair impostor = EcP256.generate();
-        byte[] sig = EcP256.signDer(impostor.getPrivate(), ModuleApdus.releaseTranscript(rc.challenge(), rc.moduleCertificate().publicPoint()));
+        byte[] sig = EcP256.signDer(impostor.getPrivate(), ModuleApdus.releaseTranscript(rc.challenge(), rc.modulePoint()));
         assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.enterPersonalization(sig)));
         // the manufacturer key certifies, it does not release
         ModuleApdus.ReleaseChallenge rc2 = challenge();
         assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.enterPersonalization(
-                signedBy(CertificateAuthority.MANUFACTURER_LABEL, rc2.challenge(), rc2.moduleCertificate().publicPoint()))));
+                signedBy(CertificateAuthority.MANUFACTURER_LABEL, rc2.challenge(), rc2.modulePoint()))));
         stillOperating(before);
     }
 
@@ -103,7 +103,7 @@ class ModuleReleaseAttackTest extends EnrolledModuleTest {
     void aRefusedReleaseSpendsTheChallenge() throws Exception {
         String before = ModuleOnCard.persistentState(f.session);
         ModuleApdus.ReleaseChallenge rc = challenge();
-        byte[] point = rc.moduleCertificate().publicPoint();
+        byte[] point = rc.modulePoint();
         // a malformed signature (DER 30 00) is a wrong signature: 6982, never 6F01
         assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.enterPersonalization(new byte[]{0x30, 0x00})));
         // the genuine authorization for that challenge now finds no challenge (no second guess per challenge)
@@ -117,7 +117,9 @@ class ModuleReleaseAttackTest extends EnrolledModuleTest {
         CentralSystem central = new CentralSystem(f.ca);
         central.authenticate(f.card(true), ModuleFixture.TODAY);
         assertTrue(central.hasKey(moduleId));
+        dev.cardsmith.transport.CardSession.Stats before = f.session.stats().snapshot();
         assertEquals(moduleId, central.release(f.card(true)));
+        assertEquals(2, f.session.stats().since(before).apdus(), "RELEASE CHALLENGE + ENTER PERSONALIZATION: one round trip more than before");
         ModuleApdus.Status st = f.status();
         assertFalse(st.operating());
         assertFalse(st.has(Constants.FLAG_MODULE_KEY));
@@ -132,20 +134,20 @@ class ModuleReleaseAttackTest extends EnrolledModuleTest {
     void thePersoUnitThatPersonalizedTheModuleMayReleaseItToo() {
         ModuleApdus.ReleaseChallenge rc = challenge();
         assertEquals(0x9000, f.sw(ModuleApdus.enterPersonalization(
-                signedBy(CertificateAuthority.PERSO_UNIT_LABEL, rc.challenge(), rc.moduleCertificate().publicPoint()))));
+                signedBy(CertificateAuthority.PERSO_UNIT_LABEL, rc.challenge(), rc.modulePoint()))));
         assertFalse(f.status().operating());
     }
 
     @Test
     void centralSystemRefusesToReleaseAModuleItsPersoUnitDidNotCertify() {
-        // a module certificate not in the certificate table (here: one the test issues without saving it)
-        ModuleApdus.ReleaseChallenge rc = challenge();
-        CvCertificate foreign = f.moduleCert(rc.moduleCertificate().publicPoint(), new byte[16]);
+        // a card (or relay) presenting a module key no certificate of this perso unit names
+        byte[] foreign = EcP256.encode(EcP256.generate().getPublic());
         ModuleCard lying = new ModuleCard(c -> {
             javax.smartcardio.ResponseAPDU r = f.session.transmit(c);
             if (c.getINS() != (Constants.INS_RELEASE_CHALLENGE & 0xFF)) return r;
             byte[] challenge = ModuleApdus.parseReleaseChallenge(r.getData()).challenge();
-            byte[] data = dev.cardsmith.codec.Tlv.concat(dev.cardsmith.codec.Tlv.of(Constants.TAG_NONCE, challenge), foreign.encoded());
+            byte[] data = dev.cardsmith.codec.Tlv.concat(dev.cardsmith.codec.Tlv.of(Constants.TAG_NONCE, challenge),
+                    dev.cardsmith.codec.Tlv.of(Constants.TAG_MODULE_KEY, foreign));
             return new javax.smartcardio.ResponseAPDU(dev.cardsmith.codec.Tlv.concat(data, new byte[]{(byte) 0x90, 0}));
         });
         org.junit.jupiter.api.Assertions.assertThrows(ModuleException.class, () -> new CentralSystem(f.ca).release(lying));
@@ -155,7 +157,7 @@ class ModuleReleaseAttackTest extends EnrolledModuleTest {
     @Test
     void releaseChallengeOutsideTheOperatingStateIsRefused() {
         f.release();
-        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.releaseChallenge(true)));
+        assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.releaseChallenge()));
         assertEquals(0x9000, f.sw(ModuleApdus.enterPersonalization()), "from personalization no authorization is needed");
     }
 }

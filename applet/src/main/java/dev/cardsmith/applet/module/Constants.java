@@ -30,7 +30,7 @@ public final class Constants {
      * unit that personalized the module) over 'E' || the RELEASE CHALLENGE || the module public key.
      */
     public static final byte INS_ENTER_PERSONALIZATION = (byte) 0x16;
-    /** Operating: a fresh one-time challenge for the release authorization; out: 81 challenge || module certificate. */
+    /** Operating: a fresh one-time challenge for the release authorization; out: 81 challenge || 85 module public key. */
     public static final byte INS_RELEASE_CHALLENGE = (byte) 0x18;
 
     // ---- INS: personalization state ---------------------------------------------------------

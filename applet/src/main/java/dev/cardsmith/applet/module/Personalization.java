@@ -41,18 +41,19 @@ final class Personalization {
 
     /**
      * RELEASE CHALLENGE (operating state): a fresh 16-byte challenge (RAM, one use) for the
-     * release authorization ENTER PERSONALIZATION needs. Out: 81 challenge || module certificate,
-     * so the authorizing system sees which module key it releases.
+     * release authorization ENTER PERSONALIZATION needs. Out: 81 challenge || 85 module public
+     * key (83 bytes, one short APDU), so the authorizing system sees which module key it releases.
      */
     void releaseChallenge(APDU apdu) {
         session.end();
         byte[] ram = t.ram;
         crypto.random.generateData(ram, Transients.NONCE, Constants.NONCE_LENGTH);
-        byte[] s = io.staging();
-        short r = Cvc.put(s, (short) 0, Constants.TAG_NONCE, ram, Transients.NONCE, Constants.NONCE_LENGTH);
-        r = Util.arrayCopyNonAtomic(p.moduleCert, (short) 0, s, r, p.moduleCertLength);
+        byte[] buf = apdu.getBuffer();
+        short r = Cvc.put(buf, (short) 0, Constants.TAG_NONCE, ram, Transients.NONCE, Constants.NONCE_LENGTH);
+        r = Cvc.putHeader(buf, r, Constants.TAG_MODULE_KEY, Constants.EC_POINT_LENGTH);
+        r = (short) (r + ((ECPublicKey) p.moduleKey.getPublic()).getW(buf, r));
         session.reached(Transients.RELEASE_CHALLENGED);
-        io.send(apdu, s, (short) 0, r);
+        io.send(apdu, buf, (short) 0, r);
     }
 
     /**

@@ -100,22 +100,20 @@ public final class CentralSystem {
 
     /**
      * Claim 2 with an authorization: releases an operating module back to the personalization
-     * state. The module answers RELEASE CHALLENGE with a one-time challenge and its certificate;
-     * this system releases only a module certificate its perso unit issued (it is in the
-     * certificate table) and signs 'E' || challenge || module key with the central key (HSM).
+     * state. The module answers RELEASE CHALLENGE with a one-time challenge and its module key;
+     * this system releases only a key its perso unit certified (a module certificate for it is in
+     * the certificate table) and signs 'E' || challenge || module key with the central key (HSM).
      * The module erases its keys; the store and the HSM drop the transaction key. Returns the module id.
      */
     public String release(ModuleCard card) {
         String moduleId = null;
         try {
             ModuleApdus.ReleaseChallenge rc = card.releaseChallenge();
-            CvCertificate mc = rc.moduleCertificate();
-            if (mc.role() != CvCertificate.Role.MODULE || ca.store().certificate(mc.encoded()).isEmpty()) {
-                throw new ModuleException("module certificate " + mc.chr() + " was not issued by this system's perso unit");
-            }
+            CvCertificate mc = ca.store().moduleCertificateForKey(rc.modulePoint())
+                    .orElseThrow(() -> new ModuleException("the module's key was not certified by this system's perso unit"));
             moduleId = mc.chr().substring(2, 11);
             byte[] sig = ca.hsm().signSha256WithEcdsa(CertificateAuthority.CENTRAL_LABEL,
-                    ModuleApdus.releaseTranscript(rc.challenge(), mc.publicPoint()));
+                    ModuleApdus.releaseTranscript(rc.challenge(), rc.modulePoint()));
             card.enterPersonalization(sig);
             forget(moduleId);
             ca.store().reset(moduleId);

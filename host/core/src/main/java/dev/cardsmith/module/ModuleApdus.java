@@ -42,23 +42,24 @@ public final class ModuleApdus {
         return cmd(Constants.INS_ENTER_PERSONALIZATION, 0, Tlv.of(Constants.TAG_SIGNATURE, derSignature), false, false);
     }
 
-    public static CommandAPDU releaseChallenge(boolean extended) { return cmd(Constants.INS_RELEASE_CHALLENGE, 0, null, extended, true); }
+    public static CommandAPDU releaseChallenge() { return cmd(Constants.INS_RELEASE_CHALLENGE, 0, null, false, true); }
 
     /** What a release authorization signs: 'E' || challenge || module public key (docs/module.md). */
     public static byte[] releaseTranscript(byte[] challenge, byte[] modulePoint) {
         return Tlv.concat(new byte[]{Constants.SIG_CONTEXT_RELEASE}, challenge, modulePoint);
     }
 
-    /** RELEASE CHALLENGE response: 81 challenge || module certificate. */
-    public record ReleaseChallenge(byte[] challenge, CvCertificate moduleCertificate) {}
+    /** RELEASE CHALLENGE response: 81 challenge || 85 module public key. */
+    public record ReleaseChallenge(byte[] challenge, byte[] modulePoint) {}
 
     public static ReleaseChallenge parseReleaseChallenge(byte[] r) {
         Tlv.Reader rd = new Tlv.Reader(r, ModuleException::new);
         byte[] challenge = rd.expect(Constants.TAG_NONCE).value();
-        Tlv.Element cert = rd.expect(Constants.TAG_CV_CERTIFICATE);
+        byte[] point = rd.expect(Constants.TAG_MODULE_KEY).value();
         rd.expectEnd();
         if (challenge.length != Constants.NONCE_LENGTH) throw new ModuleException("release challenge has a wrong length");
-        return new ReleaseChallenge(challenge, CvCertificate.parse(java.util.Arrays.copyOfRange(r, cert.start(), cert.end())));
+        CvCertificate.point(point);
+        return new ReleaseChallenge(challenge, point);
     }
 
     public static CommandAPDU enterTan(String tan) {

@@ -81,9 +81,9 @@ public final class ModuleCard {
         transmitOk("ENTER PERSONALIZATION", ModuleApdus.enterPersonalization(derSignature));
     }
 
-    /** A one-time challenge for the release authorization, with the module certificate it releases. */
+    /** A one-time challenge for the release authorization, with the module key it releases. */
     public ModuleApdus.ReleaseChallenge releaseChallenge() {
-        return ModuleApdus.parseReleaseChallenge(transmitOk("RELEASE CHALLENGE", ModuleApdus.releaseChallenge(extendedLength())).getData());
+        return ModuleApdus.parseReleaseChallenge(transmitOk("RELEASE CHALLENGE", ModuleApdus.releaseChallenge()).getData());
     }
 
     // ---- manufacturing

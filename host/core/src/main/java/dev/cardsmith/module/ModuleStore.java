@@ -99,6 +99,20 @@ public final class ModuleStore {
         });
     }
 
+    /** The latest module certificate the perso unit issued for this module key. */
+    public Optional<CvCertificate> moduleCertificateForKey(byte[] point) {
+        return db.inTransaction(conn -> {
+            try (PreparedStatement q = conn.prepareStatement("SELECT certificate FROM module_certificate WHERE role = ? AND public_key = ? ORDER BY seq DESC")) {
+                q.setString(1, CvCertificate.Role.MODULE.name());
+                q.setString(2, HEX.formatHex(point));
+                q.setMaxRows(1);
+                try (ResultSet rs = q.executeQuery()) {
+                    return rs.next() ? Optional.of(CvCertificate.parse(HEX.parseHex(rs.getString(1)))) : Optional.<CvCertificate>empty();
+                }
+            }
+        });
+    }
+
     public List<CvCertificate> allCertificates() {
         return db.inTransaction(conn -> {
             List<CvCertificate> out = new ArrayList<>();

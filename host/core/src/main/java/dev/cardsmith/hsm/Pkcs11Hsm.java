@@ -259,9 +259,16 @@ public final class Pkcs11Hsm implements Hsm {
 
     @Override
     public synchronized PublicKey generateEcKeyPair(String label) {
+        return generateEc(label, true, false);
+    }
+
+    /** A P-256 pair: a token object or a session object; for ECDSA, or for ECDH (CKA_DERIVE). */
+    private PublicKey generateEc(String label, boolean persistent, boolean keyAgreement) {
         requireAbsent(label);
         try {
-            KeyPairTemplate t = new KeyPairTemplate(CKK_EC).token(true).labels(label).id(id(label)).signVerify(true);
+            KeyPairTemplate t = new KeyPairTemplate(CKK_EC).token(persistent).labels(label).id(id(label));
+            if (keyAgreement) t.derive(true);
+            else t.signVerify(true);
             t.publicKey().ecParams(P256_OID);
             t.privateKey().sensitive(true).extractable(false).private_(true);
             token.generateKeyPair(new Mechanism(CKM_EC_KEY_PAIR_GEN), t);
@@ -445,16 +452,7 @@ public final class Pkcs11Hsm implements Hsm {
 
     @Override
     public synchronized PublicKey generateEcdhKeyPair(String label, boolean persistent) {
-        requireAbsent(label);
-        try {
-            KeyPairTemplate t = new KeyPairTemplate(CKK_EC).token(persistent).labels(label).id(id(label)).derive(true);
-            t.publicKey().ecParams(P256_OID);
-            t.privateKey().sensitive(true).extractable(false).private_(true);
-            token.generateKeyPair(new Mechanism(CKM_EC_KEY_PAIR_GEN), t);
-        } catch (TokenException e) {
-            throw new HsmException("cannot generate key pair '" + label + "': " + e.getMessage());
-        }
-        return publicKey(label);
+        return generateEc(label, persistent, true);
     }
 
     @Override

@@ -127,17 +127,7 @@ public final class SoftwareHsm implements Hsm {
 
     @Override
     public synchronized PublicKey generateEcKeyPair(String label) {
-        requireAbsent(label);
-        try {
-            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-            g.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
-            KeyPair kp = g.generateKeyPair();
-            ks.setKeyEntry(label, kp.getPrivate(), password, new Certificate[] {placeholderCertificate(label, kp)});
-            save();
-            return kp.getPublic();
-        } catch (GeneralSecurityException e) {
-            throw new HsmException("cannot generate key pair '" + label + "': " + e.getMessage(), e);
-        }
+        return generateEcdhKeyPair(label, true); // a JCE EC key serves ECDSA and ECDH alike
     }
 
     @Override
@@ -179,7 +169,7 @@ public final class SoftwareHsm implements Hsm {
         requireAbsent(label);
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-            g.initialize(new ECGenParameterSpec("secp256r1"), random);
+            g.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
             KeyPair kp = g.generateKeyPair();
             if (persistent) {
                 ks.setKeyEntry(label, kp.getPrivate(), password, new Certificate[] {placeholderCertificate(label, kp)});

@@ -221,6 +221,8 @@ final class AppletStates {
                 central.authenticate(ModuleCard.local(c.session(), true), TODAY);
                 central.transact(ModuleCard.local(c.session(), false), id, "fuzz".getBytes(StandardCharsets.US_ASCII));
                 ModuleCard.local(c.session(), false).transmitOk("GET STATUS", ModuleApdus.getStatus(2));
+                // issue 13: RELEASE CHALLENGE and the signed ENTER PERSONALIZATION (ends in personalization)
+                central.release(ModuleCard.local(c.session(), true));
             });
             templates = new ArrayList<>(templates);
             templates.addAll(otherPersoUnits(4));
@@ -256,7 +258,7 @@ final class AppletStates {
         private static void personalize(ModuleWorld w, SimulatedCard c, String moduleId) {
             c.select();
             ModuleCard card = ModuleCard.local(c.session(), true);
-            card.transmitOk("ENTER TAN", ModuleApdus.enterTan(new TanIssuer(w.store).issue(moduleId, 1).get(0)));
+            card.transmitOk("ENTER TAN", ModuleApdus.enterTan(new TanIssuer(w.ca).issue(moduleId, 1).get(0)));
             new PersonalizationUnit(w.ca).personalize(card, TODAY, null);
         }
 

@@ -102,6 +102,10 @@ class ModuleCliTest {
         String tan2 = run("perso", "tan", "--module", module).json().get("tans").get(0).asText();
         int port2 = freePort();
         AtomicInteger persoExit = new AtomicInteger(-1);
+        // the appliance's key (its keystore), registered with the perso unit (claim 14: no self-declared ids)
+        String applianceKey = run("perso", "appliance-key", "--appliance", "kiosk-1").json().get("publicKey").asText();
+        Run register = run("perso", "register-appliance", "--appliance", "kiosk-1", "--public-key", applianceKey);
+        assertEquals(0, register.exit(), register.err());
         Thread persoServer = serve(persoExit, "perso", "serve", "--port", String.valueOf(port2), "--count", "1", "--allow-appliance", "kiosk-1");
         Run remote = run("perso", "connect", "--port", String.valueOf(port2), "--tan", tan2, "--appliance", "kiosk-1");
         persoServer.join(30_000);

@@ -41,7 +41,7 @@ final class ModuleFixture implements AutoCloseable {
     }
 
     String issueTan(String moduleId) {
-        return new TanIssuer(store).issue(moduleId, 1).get(0);
+        return new TanIssuer(ca).issue(moduleId, 1).get(0);
     }
 
     ModuleCard card(boolean extended) {
@@ -80,6 +80,11 @@ final class ModuleFixture implements AutoCloseable {
     PersonalizationUnit.Result personalize(boolean extended) {
         enterTan(issueTan(moduleIdOnCard()));
         return new PersonalizationUnit(ca).personalize(card(extended), TODAY, null);
+    }
+
+    /** An operating module back to personalization with the central system's release authorization. */
+    void release() {
+        new CentralSystem(ca).release(card(true));
     }
 
     String moduleIdOnCard() {

@@ -105,14 +105,14 @@ class ModuleOperatingTest extends EnrolledModuleTest {
         CentralSystem central = new CentralSystem(f.ca);
         central.authenticate(f.card(true), ModuleFixture.TODAY);
         byte[] oldCert = f.card(false).transmitOk("GS", ModuleApdus.getStatus(2)).getData();
-        f.card(false).transmitOk("ENTER PERSONALIZATION", ModuleApdus.enterPersonalization());
+        f.release();
         ModuleApdus.Status st = f.status();
         assertFalse(st.operating());
         assertFalse(st.has(Constants.FLAG_MODULE_KEY));
         assertFalse(st.has(Constants.FLAG_TRANSACTION_KEY));
         assertEquals(Sw.REFERENCED_DATA_NOT_FOUND, f.sw(ModuleApdus.getStatus(2)));
         assertThrows(CardStatusException.class, () -> central.authenticate(f.card(true), ModuleFixture.TODAY));
-        assertThrows(CardStatusException.class, () -> central.transact(f.card(false), moduleId, new byte[1]));
+        assertThrows(ModuleException.class, () -> central.transact(f.card(false), moduleId, new byte[1]), "the release dropped the transaction key");
         // identity survives (claim 8: permanent), a new personalization gives a new module key
         assertTrue(st.has(Constants.FLAG_IDENTITY_CERT));
         f.personalize(true);
@@ -148,11 +148,11 @@ class ModuleOperatingTest extends EnrolledModuleTest {
 
     @Test
     void apduRoundTripsPerPersonalization() {
-        f.card(false).transmitOk("ENTER PERSONALIZATION", ModuleApdus.enterPersonalization());
+        f.release();
         CardSession.Stats before = f.session.stats().snapshot();
         new LocalModule(f.session).personalize(new PersonalizationUnit(f.ca), f.issueTan(moduleId), true, ModuleFixture.TODAY);
         CardSession.Stats ext = f.session.stats().since(before);
-        f.card(false).transmitOk("ENTER PERSONALIZATION", ModuleApdus.enterPersonalization());
+        f.release();
         before = f.session.stats().snapshot();
         new LocalModule(f.session).personalize(new PersonalizationUnit(f.ca), f.issueTan(moduleId), false, ModuleFixture.TODAY);
         CardSession.Stats shortApdus = f.session.stats().since(before);

@@ -84,7 +84,7 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
     @Test
     void expiredPersoUnitCertificateIsRejected() {
         f.personalize(true); // the module's certificate date is now today
-        f.card(false).transmitOk("ENTER PERSONALIZATION", ModuleApdus.enterPersonalization());
+        f.release();
         CvCertificate expired = f.ca.issuePersoUnit(ModuleFixture.TODAY.minusDays(30), ModuleFixture.TODAY.minusDays(1));
         assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, sw(() -> f.persoSession(true).initiate(expired.encoded())));
         // and the host refuses an expired certificate with its own clock
@@ -207,7 +207,7 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
         String tan = f.issueTan(moduleId);
         f.enterTan(tan);
         new PersonalizationUnit(f.ca).personalize(f.card(true), ModuleFixture.TODAY, null);
-        f.card(false).transmitOk("ENTER PERSONALIZATION", ModuleApdus.enterPersonalization());
+        f.release();
         f.enterTan(tan);
         ModuleException e = assertThrows(ModuleException.class, () -> new PersonalizationUnit(f.ca).personalize(f.card(true), ModuleFixture.TODAY, null));
         assertTrue(e.getMessage().contains("wrong TAN"), e.getMessage());

@@ -41,6 +41,10 @@ class ModuleRemoteTest {
         f = new ModuleFixture(dir);
         moduleId = f.enroll();
         f.select();
+        // the appliances of these tests sign with a key in the fixture's keystore (claim 14)
+        byte[] key = ApplianceIdentity.publicKey(f.hsm);
+        f.store.registerAppliance("appliance-7", key);
+        f.store.registerAppliance("a", key);
     }
 
     @AfterEach
@@ -71,7 +75,7 @@ class ModuleRemoteTest {
             @Override public boolean extendedLength() { return card.extendedLength(); }
         }));
         String tan = f.issueTan(moduleId);
-        Map<String, Object> r = new LocalModule(f.session).personalizeRemote("127.0.0.1", s.port(), "appliance-7", tan, true);
+        Map<String, Object> r = new LocalModule(f.session).personalizeRemote("127.0.0.1", s.port(), f.hsm, "appliance-7", tan, true);
         assertEquals(moduleId, r.get("module"));
         assertEquals("appliance-7", r.get("appliance"));
         assertTrue(f.status().operating());
@@ -85,8 +89,60 @@ class ModuleRemoteTest {
         PersonalizationUnit unit = new PersonalizationUnit(f.ca);
         ApduRelay.Server s = start(unit.relayHandler(Set.of("appliance-7"), () -> ModuleFixture.TODAY));
         ModuleException e = assertThrows(ModuleException.class,
-                () -> new LocalModule(f.session).personalizeRemote("127.0.0.1", s.port(), "stranger", f.issueTan(moduleId), true));
+                () -> new LocalModule(f.session).personalizeRemote("127.0.0.1", s.port(), f.hsm, "stranger", f.issueTan(moduleId), true));
         assertTrue(e.getMessage().contains("not registered"), e.getMessage());
+        assertFalse(f.status().operating());
+    }
+
+    private ApduRelay.Server startOn(int port, ApduRelay.Handler h) {
+        ApduRelay.Server s = new ApduRelay.Server("127.0.0.1", port, h);
+        servers.add(s);
+        s.start();
+        return s;
+    }
+
+    /** Appliance impersonation: a HELLO that only names a registered appliance, unsigned. */
+    @Test
+    void claim14_selfDeclaredApplianceIdIsRefused() {
+        ApduRelay.Server s = startOn(36111, new PersonalizationUnit(f.ca).relayHandler(Set.of("appliance-7"), () -> ModuleFixture.TODAY));
+        f.enterTan(f.issueTan(moduleId));
+        assertThrows(ApduRelay.RelayException.class,
+                () -> ApduRelay.connect("127.0.0.1", s.port(), Map.of("appliance", "appliance-7"), f.session, true));
+        assertFalse(f.status().operating(), "a self-declared appliance id was served");
+    }
+
+    @Test
+    void claim14_applianceImpersonationWithAnotherKeyIsRefused() {
+        ApduRelay.Server s = startOn(36112, new PersonalizationUnit(f.ca).relayHandler(Set.of(), () -> ModuleFixture.TODAY));
+        f.enterTan(f.issueTan(moduleId));
+        try (dev.cardsmith.hsm.Hsm attacker = dev.cardsmith.hsm.HsmFactory.open("pkcs12:" + dir.resolve("attacker.p12"), "x".toCharArray())) {
+            Map<String, Object> hello = ApplianceIdentity.sign(attacker, "perso", "appliance-7", java.time.Instant.now());
+            ApduRelay.RelayException e = assertThrows(ApduRelay.RelayException.class,
+                    () -> ApduRelay.connect("127.0.0.1", s.port(), hello, f.session, true));
+            assertTrue(e.getMessage().contains("does not verify"), e.getMessage());
+        }
+        assertFalse(f.status().operating());
+    }
+
+    @Test
+    void claim14_replayedOrStaleHelloIsRefused() {
+        ApduRelay.Server s = startOn(36113, new PersonalizationUnit(f.ca).relayHandler(Set.of(), () -> ModuleFixture.TODAY));
+        Map<String, Object> hello = ApplianceIdentity.sign(f.hsm, "perso", "appliance-7", java.time.Instant.now());
+        f.enterTan(f.issueTan(moduleId));
+        ApduRelay.connect("127.0.0.1", s.port(), hello, f.session, true); // the genuine session
+        assertTrue(f.status().operating());
+        f.release();
+        f.enterTan(f.issueTan(moduleId));
+        ApduRelay.RelayException e = assertThrows(ApduRelay.RelayException.class,
+                () -> ApduRelay.connect("127.0.0.1", s.port(), hello, f.session, true));
+        assertTrue(e.getMessage().contains("replayed"), e.getMessage());
+        Map<String, Object> stale = ApplianceIdentity.sign(f.hsm, "perso", "appliance-7", java.time.Instant.now().minusSeconds(3600));
+        e = assertThrows(ApduRelay.RelayException.class, () -> ApduRelay.connect("127.0.0.1", s.port(), stale, f.session, true));
+        assertTrue(e.getMessage().contains("time window"), e.getMessage());
+        // signed for the central system, not for this perso unit
+        Map<String, Object> other = ApplianceIdentity.sign(f.hsm, "central", "appliance-7", java.time.Instant.now());
+        e = assertThrows(ApduRelay.RelayException.class, () -> ApduRelay.connect("127.0.0.1", s.port(), other, f.session, true));
+        assertTrue(e.getMessage().contains("does not verify"), e.getMessage());
         assertFalse(f.status().operating());
     }
 
@@ -103,7 +159,7 @@ class ModuleRemoteTest {
             return card.transmit(c);
         }));
         ModuleException e = assertThrows(ModuleException.class,
-                () -> new LocalModule(f.session).personalizeRemote("127.0.0.1", s.port(), "a", f.issueTan(moduleId), true));
+                () -> new LocalModule(f.session).personalizeRemote("127.0.0.1", s.port(), f.hsm, "a", f.issueTan(moduleId), true));
         assertTrue(e.getMessage().contains(String.format("%04X", Sw.SECURITY_STATUS_NOT_SATISFIED)), e.getMessage()); // a wrong C-MAC
         assertFalse(f.status().operating());
     }
@@ -112,7 +168,7 @@ class ModuleRemoteTest {
     void remotePersonalizationWithShortApdusThenCentralSession() {
         PersonalizationUnit unit = new PersonalizationUnit(f.ca);
         ApduRelay.Server perso = start(unit.relayHandler(Set.of(), () -> ModuleFixture.TODAY));
-        new LocalModule(f.session).personalizeRemote("127.0.0.1", perso.port(), "a", f.issueTan(moduleId), false);
+        new LocalModule(f.session).personalizeRemote("127.0.0.1", perso.port(), f.hsm, "a", f.issueTan(moduleId), false);
         assertTrue(f.status().operating());
 
         CentralSystem central = new CentralSystem(f.ca);

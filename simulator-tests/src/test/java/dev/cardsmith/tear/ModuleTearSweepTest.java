@@ -79,7 +79,7 @@ class ModuleTearSweepTest {
     }
 
     private String enterNewTan(ModuleCard card, String moduleId) {
-        String tan = new TanIssuer(store).issue(moduleId, 1).get(0);
+        String tan = new TanIssuer(ca).issue(moduleId, 1).get(0);
         card.transmitOk("ENTER TAN", ModuleApdus.enterTan(tan));
         return tan;
     }
@@ -218,6 +218,49 @@ class ModuleTearSweepTest {
             }
         });
         TearSweep.assertNothingBroken(r, 5);
+    }
+
+    /**
+     * The central system's release of an operating module (RELEASE CHALLENGE, signed ENTER
+     * PERSONALIZATION; issue 13), torn anywhere. Invariants: the module is either still
+     * operating with its module key, or in personalization with no module or transaction key
+     * (never operating without a key, never a key left usable); a re-run releases what is still
+     * operating; afterwards the module personalizes again.
+     */
+    @Test
+    void release() {
+        String[] moduleId = new String[1];
+        TearSweep.Result r = TearSweep.sweep("module release", "module", new TearSweep.Flow() {
+            @Override
+            public TearingSimulator start() {
+                TearingSimulator card = newModule();
+                moduleId[0] = new Manufacturing(ca).enroll(new CardSession(card), TODAY).moduleId();
+                personalize(selected(card), moduleId[0]);
+                new CentralSystem(ca).authenticate(selected(card), TODAY);
+                return card;
+            }
+
+            @Override public void run(CardTransport t) { new CentralSystem(ca).release(selected(t)); }
+
+            @Override
+            public void recover(TearingSimulator card, TearSweep.Point p, Map<String, String> before) {
+                ModuleCard mc = selected(card);
+                ModuleApdus.Status st = status(mc);
+                if (st.operating()) {
+                    assertTrue(st.has(Constants.FLAG_MODULE_KEY), "operating without a module key");
+                    new CentralSystem(ca).release(mc); // the re-run
+                } else {
+                    assertFalse(st.has(Constants.FLAG_MODULE_KEY), "module key left after the changeover");
+                    assertFalse(st.has(Constants.FLAG_TRANSACTION_KEY), "transaction key left after the changeover");
+                }
+                st = status(mc);
+                assertFalse(st.operating(), "still operating after the re-run");
+                assertEquals(0, st.transactionCounter());
+                personalize(mc, moduleId[0]);
+                checkPersonalized(mc, moduleId[0]);
+            }
+        });
+        TearSweep.assertNothingBroken(r, 3);
     }
 
     /** Finding T1 (docs/robustness.md, fixed): the response of PERSO STORE CERTIFICATES lost after the module committed. */

@@ -24,8 +24,14 @@ public final class Constants {
     public static final byte INS_GENERATE_IDENTITY = (byte) 0x12;
     /** Manufacturing: store the manufacturer's certificate of the identity key, once (claim 8). */
     public static final byte INS_STORE_IDENTITY_CERT = (byte) 0x14;
-    /** Changeover to the personalization state; erases the module key (claim 2). */
+    /**
+     * Changeover to the personalization state; erases the module key (claim 2). In the operating
+     * state only with a release authorization: 5F37 signature of the central system (or the perso
+     * unit that personalized the module) over 'E' || the RELEASE CHALLENGE || the module public key.
+     */
     public static final byte INS_ENTER_PERSONALIZATION = (byte) 0x16;
+    /** Operating: a fresh one-time challenge for the release authorization; out: 81 challenge || 85 module public key. */
+    public static final byte INS_RELEASE_CHALLENGE = (byte) 0x18;
 
     // ---- INS: personalization state ---------------------------------------------------------
     /** The identification unit enters the one-time transaction number (claims 13, 16). */
@@ -128,6 +134,7 @@ public final class Constants {
     public static final byte SIG_CONTEXT_IDENTITY = (byte) 0x49; // 'I': module identity answers the perso-unit challenge
     public static final byte SIG_CONTEXT_PERSO = (byte) 0x50;    // 'P': perso unit answers the module challenge
     public static final byte SIG_CONTEXT_CENTRAL = (byte) 0x43;  // 'C': central system confirms the key agreement
+    public static final byte SIG_CONTEXT_RELEASE = (byte) 0x45;  // 'E': central system / perso unit releases an operating module
     public static final byte MAC_CONTEXT_TX = (byte) 0x54;       // 'T': transaction command MAC
     public static final byte MAC_CONTEXT_RX = (byte) 0x52;       // 'R': transaction receipt MAC
 }

@@ -45,6 +45,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         Constants.INS_GENERATE_IDENTITY, ANY, 0,
         Constants.INS_STORE_IDENTITY_CERT, ANY, CommandTable.LONG,
         Constants.INS_ENTER_PERSONALIZATION, ANY, 0,
+        Constants.INS_RELEASE_CHALLENGE, OPERATING, 0,
         Constants.INS_ENTER_TAN, PERSONALIZATION, 0,
         Constants.INS_PERSO_INITIATE, PERSONALIZATION, CommandTable.LONG,
         Constants.INS_PERSO_AUTHENTICATE, PERSONALIZATION, 0,
@@ -121,17 +122,22 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         io.abort();
         if (ins == Constants.INS_PERSO_INITIATE || ins == Constants.INS_PERSO_AUTHENTICATE
                 || ins == Constants.INS_PERSO_STORE_CERTS || ins == Constants.INS_CENTRAL_AUTHENTICATE
-                || ins == Constants.INS_CENTRAL_CONFIRM) {
+                || ins == Constants.INS_CENTRAL_CONFIRM || ins == Constants.INS_ENTER_PERSONALIZATION) {
             session.end();
         }
         if (ins == Constants.INS_PERSO_AUTHENTICATE) session.clearTan();
     }
 
     private void dispatch(APDU apdu, byte ins, boolean longAllowed) {
+        byte[] buf = apdu.getBuffer();
         switch (ins) {
             case Constants.INS_GET_STATUS: io.requireNoData(apdu); getStatus(apdu); return;
             case Constants.INS_GENERATE_IDENTITY: io.requireNoData(apdu); manufacturing.generateIdentity(apdu); return;
-            case Constants.INS_ENTER_PERSONALIZATION: io.requireNoData(apdu); perso.enter(); return;
+            case Constants.INS_RELEASE_CHALLENGE: io.requireNoData(apdu); perso.releaseChallenge(apdu); return;
+            case Constants.INS_ENTER_PERSONALIZATION:
+                // no data from the personalization state (case 1, T=0 safe); the release authorization from operating
+                if (p.state != Constants.STATE_OPERATING) { io.requireNoData(apdu); perso.enter(buf, (short) 0, (short) 0); return; }
+                break;
             default: break;
         }
         short len = io.receive(apdu, (short) 0, Constants.STAGE_LENGTH, longAllowed);
@@ -141,6 +147,7 @@ public final class ModuleApplet extends Applet implements ExtendedLength {
         switch (ins) {
             case Constants.INS_SET_CHECKING_KEY: manufacturing.setCheckingKey(in, off, len); return;
             case Constants.INS_STORE_IDENTITY_CERT: manufacturing.storeIdentityCert(in, off, len); return;
+            case Constants.INS_ENTER_PERSONALIZATION: perso.enter(in, off, len); return;
             case Constants.INS_ENTER_TAN: perso.enterTan(in, off, len); return;
             case Constants.INS_PERSO_INITIATE: perso.initiate(apdu, in, off, len); return;
             case Constants.INS_PERSO_AUTHENTICATE: perso.authenticate(apdu, in, off, len); return;

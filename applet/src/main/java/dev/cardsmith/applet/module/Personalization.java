@@ -39,8 +39,36 @@ final class Personalization {
         this.session = session;
     }
 
-    /** ENTER PERSONALIZATION (claim 2): a fresh changeover to the personalization state erases the module key. */
-    void enter() {
+    /**
+     * RELEASE CHALLENGE (operating state): a fresh 16-byte challenge (RAM, one use) for the
+     * release authorization ENTER PERSONALIZATION needs. Out: 81 challenge || 85 module public
+     * key (83 bytes, one short APDU), so the authorizing system sees which module key it releases.
+     */
+    void releaseChallenge(APDU apdu) {
+        session.end();
+        byte[] ram = t.ram;
+        crypto.random.generateData(ram, Transients.NONCE, Constants.NONCE_LENGTH);
+        byte[] buf = apdu.getBuffer();
+        short r = Cvc.put(buf, (short) 0, Constants.TAG_NONCE, ram, Transients.NONCE, Constants.NONCE_LENGTH);
+        r = Cvc.putHeader(buf, r, Constants.TAG_MODULE_KEY, Constants.EC_POINT_LENGTH);
+        r = (short) (r + ((ECPublicKey) p.moduleKey.getPublic()).getW(buf, r));
+        session.reached(Transients.RELEASE_CHALLENGED);
+        io.send(apdu, buf, (short) 0, r);
+    }
+
+    /**
+     * ENTER PERSONALIZATION (claim 2): a fresh changeover to the personalization state erases the
+     * module key. From the personalization state: no data. From the operating state: 5F37
+     * signature over 'E' || challenge || module public key by the central key or the perso-unit
+     * key the module holds, for the challenge of the RELEASE CHALLENGE just before (6985 without
+     * one, 6982 for a wrong signature; either way the challenge is spent).
+     */
+    void enter(byte[] in, short off, short len) {
+        if (p.state == Constants.STATE_OPERATING) {
+            checkRelease(in, off, len);
+        } else if (len != 0) {
+            ISOException.throwIt(Sw.WRONG_LENGTH);
+        }
         session.end();
         session.clearTan();
         JCSystem.beginTransaction();
@@ -58,6 +86,30 @@ final class Personalization {
         p.wipePending = true;
         JCSystem.commitTransaction();
         completePendingWipe();
+    }
+
+    /** The release authorization of an operating module: nothing is written before it verifies. */
+    private void checkRelease(byte[] in, short off, short len) {
+        session.require(Transients.RELEASE_CHALLENGED);
+        tlv.start(in, off, len);
+        tlv.expect(Constants.TAG_SIGNATURE, (short) 0, Cvc.ANY_LENGTH);
+        short sg = tlv.valueOffset();
+        short sgLen = tlv.length();
+        tlv.finish();
+        if (!(p.centralKeySet && releasedBy(p.centralKey, in, sg, sgLen)) && !releasedBy(p.persoKey, in, sg, sgLen)) {
+            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
+        }
+    }
+
+    /** Verifies sig over 'E' || challenge || module public key under {@code key}. */
+    private boolean releasedBy(ECPublicKey key, byte[] sig, short sigOff, short sigLen) {
+        byte[] ram = t.ram;
+        ram[Transients.WORK] = Constants.SIG_CONTEXT_RELEASE;
+        crypto.verifyInit(key);
+        crypto.ecdsa.update(ram, Transients.WORK, (short) 1);
+        crypto.ecdsa.update(ram, Transients.NONCE, Constants.NONCE_LENGTH);
+        short n = ((ECPublicKey) p.moduleKey.getPublic()).getW(ram, Transients.WORK);
+        return crypto.verify(ram, Transients.WORK, n, sig, sigOff, sigLen);
     }
 
     /**

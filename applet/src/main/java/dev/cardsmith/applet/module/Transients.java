@@ -56,6 +56,8 @@ final class Transients {
     static final short PERSO_INITIATED = 1;
     static final short PERSO_AUTHENTICATED = 2;
     static final short CENTRAL_STARTED = 3;
+    /** RELEASE CHALLENGE answered: the challenge waits in NONCE for one ENTER PERSONALIZATION. */
+    static final short RELEASE_CHALLENGED = 4;
 
     final byte[] ram;
     final short[] vars;

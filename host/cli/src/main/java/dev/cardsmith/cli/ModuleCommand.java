@@ -1,8 +1,8 @@
 package dev.cardsmith.cli;
 
+import dev.cardsmith.module.CentralSystem;
 import dev.cardsmith.module.LocalModule;
 import dev.cardsmith.module.Manufacturing;
-import dev.cardsmith.module.ModuleStore;
 import dev.cardsmith.module.PersonalizationUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -67,14 +67,15 @@ final class ModuleCommand {
         }
     }
 
-    @Command(name = "reset", description = "Back to the personalization state: erases module key, certificate and transaction key.")
+    @Command(name = "reset", description = "Back to the personalization state: erases module key, certificate and transaction key "
+            + "(an operating module only with the central system's release authorization, signed with its HSM key).")
     static final class Reset implements Runnable {
         @Spec CommandSpec spec;
 
         @Override
         public void run() {
             try (CliContext ctx = CliContext.of(spec)) {
-                String id = ModuleCliSupport.verifying(() -> new LocalModule(ctx.card()).select().reset(new ModuleStore(ctx.db())));
+                String id = ModuleCliSupport.verifying(() -> new LocalModule(ctx.card()).select().reset(new CentralSystem(ModuleCliSupport.ca(ctx))));
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("module", id == null ? "(not enrolled)" : id);
                 m.put("state", "personalization");

@@ -112,6 +112,22 @@ public interface Hsm extends AutoCloseable {
     @Override
     void close();
 
+    // ---- added for seed 002 (the central system's key agreement, issue 13) --------------------
+
+    /**
+     * Generates an EC P-256 key-agreement key pair (ECDH; PKCS#11 CKA_DERIVE) inside the HSM:
+     * persistent, or a session key that {@link #delete} or {@link #close} drops. The private key
+     * never leaves. Returns the public key.
+     */
+    default PublicKey generateEcdhKeyPair(String label, boolean persistent) { throw unsupported("ECDH key generation"); }
+
+    /**
+     * ECDH (PKCS#11 CKM_ECDH1_DERIVE, no KDF) of the private key {@code label} with the peer's
+     * uncompressed point 04||X||Y, which is checked on P-256 first: the x-coordinate (32 bytes),
+     * which the caller feeds to its KDF and wipes.
+     */
+    default byte[] ecdh(String label, byte[] peerPoint) { throw unsupported("ECDH"); }
+
     /**
      * The operations added for seed 001 have defaults so that other implementations of the
      * port (test doubles) keep compiling; both real back ends implement all of them.

@@ -19,6 +19,7 @@ import org.xipki.pkcs11.wrapper.PKCS11Module;
 import org.xipki.pkcs11.wrapper.PKCS11Token;
 import org.xipki.pkcs11.wrapper.Slot;
 import org.xipki.pkcs11.wrapper.TokenException;
+import org.xipki.pkcs11.wrapper.params.ECDH1_DERIVE_PARAMS;
 import org.xipki.pkcs11.wrapper.params.RSA_PKCS_OAEP_PARAMS;
 
 import java.io.IOException;
@@ -258,9 +259,16 @@ public final class Pkcs11Hsm implements Hsm {
 
     @Override
     public synchronized PublicKey generateEcKeyPair(String label) {
+        return generateEc(label, true, false);
+    }
+
+    /** A P-256 pair: a token object or a session object; for ECDSA, or for ECDH (CKA_DERIVE). */
+    private PublicKey generateEc(String label, boolean persistent, boolean keyAgreement) {
         requireAbsent(label);
         try {
-            KeyPairTemplate t = new KeyPairTemplate(CKK_EC).token(true).labels(label).id(id(label)).signVerify(true);
+            KeyPairTemplate t = new KeyPairTemplate(CKK_EC).token(persistent).labels(label).id(id(label));
+            if (keyAgreement) t.derive(true);
+            else t.signVerify(true);
             t.publicKey().ecParams(P256_OID);
             t.privateKey().sensitive(true).extractable(false).private_(true);
             token.generateKeyPair(new Mechanism(CKM_EC_KEY_PAIR_GEN), t);
@@ -439,6 +447,37 @@ public final class Pkcs11Hsm implements Hsm {
                     .private_(false).modulus(a.modulus()).publicExponent(a.publicExponent()).encrypt(true).wrap(true).verify(false));
         } catch (TokenException e) {
             throw new HsmException("cannot unwrap into '" + targetLabel + "' with '" + unwrappingLabel + "' (wrong key or corrupt data)");
+        }
+    }
+
+    @Override
+    public synchronized PublicKey generateEcdhKeyPair(String label, boolean persistent) {
+        return generateEc(label, persistent, true);
+    }
+
+    @Override
+    public synchronized byte[] ecdh(String label, byte[] peerPoint) {
+        try {
+            dev.cardsmith.crypto.EcP256.checkPoint(peerPoint);
+        } catch (IllegalArgumentException e) {
+            throw new HsmException("ECDH with '" + label + "': " + e.getMessage());
+        }
+        long derived = -1;
+        try {
+            // a session object, readable only to hand Z to the caller's KDF, destroyed at once
+            AttributeVector z = AttributeVector.newSecretKey(CKK_GENERIC_SECRET).token(false).sensitive(false).extractable(true).valueLen(32);
+            derived = token.deriveKey(new Mechanism(CKM_ECDH1_DERIVE, new ECDH1_DERIVE_PARAMS(CKD_NULL, null, peerPoint)), privateKey(label), z);
+            return token.getAttrValues(derived, CKA_VALUE).value();
+        } catch (TokenException e) {
+            throw new HsmException("cannot run ECDH with '" + label + "': " + e.getMessage());
+        } finally {
+            if (derived >= 0) {
+                try {
+                    token.destroyObject(derived);
+                } catch (TokenException e) {
+                    LOG.warn("cannot destroy the ECDH session object: {}", e.getMessage());
+                }
+            }
         }
     }
 

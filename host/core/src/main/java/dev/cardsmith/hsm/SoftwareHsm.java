@@ -127,17 +127,7 @@ public final class SoftwareHsm implements Hsm {
 
     @Override
     public synchronized PublicKey generateEcKeyPair(String label) {
-        requireAbsent(label);
-        try {
-            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-            g.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
-            KeyPair kp = g.generateKeyPair();
-            ks.setKeyEntry(label, kp.getPrivate(), password, new Certificate[] {placeholderCertificate(label, kp)});
-            save();
-            return kp.getPublic();
-        } catch (GeneralSecurityException e) {
-            throw new HsmException("cannot generate key pair '" + label + "': " + e.getMessage(), e);
-        }
+        return generateEcdhKeyPair(label, true); // a JCE EC key serves ECDSA and ECDH alike
     }
 
     @Override
@@ -171,6 +161,44 @@ public final class SoftwareHsm implements Hsm {
             return Cmac.aes(key, data);
         } finally {
             Arrays.fill(key, (byte) 0);
+        }
+    }
+
+    @Override
+    public synchronized PublicKey generateEcdhKeyPair(String label, boolean persistent) {
+        requireAbsent(label);
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+            g.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
+            KeyPair kp = g.generateKeyPair();
+            if (persistent) {
+                ks.setKeyEntry(label, kp.getPrivate(), password, new Certificate[] {placeholderCertificate(label, kp)});
+                save();
+            } else {
+                session.put(label, kp.getPrivate());
+                sessionPublic.put(label, kp.getPublic());
+            }
+            return kp.getPublic();
+        } catch (GeneralSecurityException e) {
+            throw new HsmException("cannot generate key pair '" + label + "': " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized byte[] ecdh(String label, byte[] peerPoint) {
+        PublicKey peer;
+        try {
+            peer = dev.cardsmith.crypto.EcP256.decode(peerPoint);
+        } catch (IllegalArgumentException e) {
+            throw new HsmException("ECDH with '" + label + "': " + e.getMessage());
+        }
+        try {
+            javax.crypto.KeyAgreement ka = javax.crypto.KeyAgreement.getInstance("ECDH");
+            ka.init(privateKey(label));
+            ka.doPhase(peer, true);
+            return ka.generateSecret();
+        } catch (GeneralSecurityException e) {
+            throw new HsmException("cannot run ECDH with '" + label + "': " + e.getMessage(), e);
         }
     }
 

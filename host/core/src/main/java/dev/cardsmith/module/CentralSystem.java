@@ -11,36 +11,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
-import java.security.KeyPair;
+import dev.cardsmith.hsm.Hsm;
+
 import java.security.PublicKey;
 import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.UUID;
 
 /**
  * The central system (claims 1, 4, 11, 21). Mutual authentication, GP SCP11b-like: the module
  * proves its certified module key through the static-ephemeral ECDH in the key derivation
  * (receipt), the central system proves its key (certified by the perso unit, claim 5) with an
- * HSM signature over the transcript. The agreed transaction key is stored in the module (claim
- * 11); the central system keeps it in memory for this process (the HSM port has no secret-key
- * import, see docs/module.md), with the counter that stops replays.
+ * HSM signature over the transcript. The central system's ephemeral ECDH key is an HSM session
+ * key; the agreed transaction key (claim 11) is imported into the HSM as a persistent,
+ * non-extractable key ({@link #TX_KEY_PREFIX} + module id) and the store keeps its label and the
+ * counter that stops replays, so both survive a restart (docs/module.md "Central system").
+ * Leaving the operating state needs this system's release authorization ({@link #release}).
  */
 public final class CentralSystem {
 
     private static final Logger LOG = LoggerFactory.getLogger(CentralSystem.class);
+    /** HSM label prefix of the agreed transaction keys. */
+    public static final String TX_KEY_PREFIX = "module.tx.";
 
     private final CertificateAuthority ca;
-    private final Map<String, TransactionKey> keys = new ConcurrentHashMap<>();
 
     public CentralSystem(CertificateAuthority ca) {
         this.ca = ca;
-    }
-
-    private static final class TransactionKey {
-        final byte[] key;
-        long counter;
-        TransactionKey(byte[] key) { this.key = key; }
     }
 
     /** Result of an authentication: the module's id and its verified certificate. */
@@ -48,9 +46,10 @@ public final class CentralSystem {
 
     public Authenticated authenticate(ModuleCard card, LocalDate today) {
         String moduleId = null;
+        Hsm hsm = ca.hsm();
+        String ephLabel = "module.central.eph." + UUID.randomUUID();
         try {
-            KeyPair eph = EcP256.generate();
-            byte[] ePkCs = EcP256.encode(eph.getPublic());
+            byte[] ePkCs = EcP256.encode(hsm.generateEcdhKeyPair(ephLabel, false));
             byte[] r = card.centralAuthenticate(ePkCs);
             Tlv.Reader rd = new Tlv.Reader(r, ModuleException::new);
             byte[] ePkCard = rd.expect(Constants.TAG_EPHEMERAL_KEY).value();
@@ -60,26 +59,79 @@ public final class CentralSystem {
             CvCertificate moduleCert = CvCertificate.parse(Arrays.copyOfRange(r, certEl.start(), certEl.end()));
             checkModuleChain(moduleCert, today);
             moduleId = moduleCert.chr().substring(2, 11);
+            CvCertificate.point(ePkCard); // on the curve, else a ModuleException before the HSM sees it
 
-            byte[] zE = EcP256.agree(eph.getPrivate(), CvCertificate.point(ePkCard));
-            byte[] zS = EcP256.agree(eph.getPrivate(), moduleCert.publicKey());
+            byte[] zE = hsm.ecdh(ephLabel, ePkCard);
+            byte[] zS = hsm.ecdh(ephLabel, moduleCert.publicPoint());
+            hsm.delete(ephLabel);
             SessionKeys.Central k = SessionKeys.central(zE, zS);
             Arrays.fill(zE, (byte) 0);
             Arrays.fill(zS, (byte) 0);
             byte[] expected = Cmac.aes(k.receipt(), Tlv.concat(Tlv.of(Constants.TAG_EPHEMERAL_KEY, ePkCs), Tlv.of(Constants.TAG_EPHEMERAL_KEY, ePkCard)));
+            Arrays.fill(k.receipt(), (byte) 0);
             if (!fullMac(expected, receipt)) throw new ModuleException("module " + moduleId + " failed key confirmation (receipt)");
 
             byte[] transcript = Tlv.concat(new byte[]{Constants.SIG_CONTEXT_CENTRAL}, ePkCs, ePkCard, receipt);
-            byte[] sig = ca.hsm().signSha256WithEcdsa(CertificateAuthority.CENTRAL_LABEL, transcript);
+            byte[] sig = hsm.signSha256WithEcdsa(CertificateAuthority.CENTRAL_LABEL, transcript);
             card.centralConfirm(sig);
-            keys.put(moduleId, new TransactionKey(k.transaction()));
+            storeTransactionKey(moduleId, k.transaction());
             ca.store().recordSession(moduleId, "CENTRAL_AUTH", true, null, moduleCert.chr());
             LOG.info("authenticated module {} ({})", moduleId, moduleCert.chr());
             return new Authenticated(moduleId, moduleCert);
         } catch (ModuleException | CardStatusException | TransportException e) {
             ca.store().recordSession(moduleId, "CENTRAL_AUTH", false, null, e.getMessage());
             throw e;
+        } finally {
+            if (hsm.contains(ephLabel)) hsm.delete(ephLabel);
         }
+    }
+
+    /** The module stored the key on CENTRAL CONFIRM: into the HSM (replacing the earlier one), the counter to 0. */
+    private void storeTransactionKey(String moduleId, byte[] key) {
+        String label = TX_KEY_PREFIX + moduleId;
+        try {
+            if (ca.hsm().contains(label)) ca.hsm().delete(label);
+            ca.hsm().importAesKey(label, key);
+        } finally {
+            Arrays.fill(key, (byte) 0);
+        }
+        ca.store().saveCentralKey(moduleId, label);
+    }
+
+    /**
+     * Claim 2 with an authorization: releases an operating module back to the personalization
+     * state. The module answers RELEASE CHALLENGE with a one-time challenge and its module key;
+     * this system releases only a key its perso unit certified (a module certificate for it is in
+     * the certificate table) and signs 'E' || challenge || module key with the central key (HSM).
+     * The module erases its keys; the store and the HSM drop the transaction key. Returns the module id.
+     */
+    public String release(ModuleCard card) {
+        String moduleId = null;
+        try {
+            ModuleApdus.ReleaseChallenge rc = card.releaseChallenge();
+            CvCertificate mc = ca.store().moduleCertificateForKey(rc.modulePoint())
+                    .orElseThrow(() -> new ModuleException("the module's key was not certified by this system's perso unit"));
+            moduleId = mc.chr().substring(2, 11);
+            byte[] sig = ca.hsm().signSha256WithEcdsa(CertificateAuthority.CENTRAL_LABEL,
+                    ModuleApdus.releaseTranscript(rc.challenge(), rc.modulePoint()));
+            card.enterPersonalization(sig);
+            forget(moduleId);
+            ca.store().reset(moduleId);
+            ca.store().recordSession(moduleId, "RELEASE", true, null, mc.chr());
+            LOG.info("released module {} ({}) to personalization", moduleId, mc.chr());
+            return moduleId;
+        } catch (ModuleException | CardStatusException | TransportException e) {
+            ca.store().recordSession(moduleId, "RELEASE", false, null, e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Drops the transaction key agreed with a module (HSM and store). */
+    private void forget(String moduleId) {
+        ca.store().centralKey(moduleId).ifPresent(k -> {
+            if (ca.hsm().contains(k.label())) ca.hsm().delete(k.label());
+        });
+        ca.store().forgetCentralKey(moduleId);
     }
 
     /**
@@ -101,15 +153,16 @@ public final class CentralSystem {
 
     /** A transaction under the agreed key (claim 11); returns the module's verified receipt. */
     public byte[] transact(ModuleCard card, String moduleId, byte[] payload) {
-        TransactionKey tk = keys.get(moduleId);
-        if (tk == null) throw new ModuleException("no agreed key with module " + moduleId + ": authenticate first");
+        ModuleStore.CentralKey tk = ca.store().centralKey(moduleId)
+                .filter(k -> ca.hsm().contains(k.label()))
+                .orElseThrow(() -> new ModuleException("no agreed key with module " + moduleId + ": authenticate first"));
         if (payload.length > Constants.MAX_TX_PAYLOAD) throw new ModuleException("transaction payload longer than " + Constants.MAX_TX_PAYLOAD + " bytes");
-        long next = tk.counter + 1;
+        long next = tk.counter() + 1;
         byte[] data = transactionData(next, payload);
-        byte[] mac = Cmac.aes(tk.key, Tlv.concat(new byte[]{Constants.MAC_CONTEXT_TX}, data));
+        byte[] mac = ca.hsm().aesCmac(tk.label(), Tlv.concat(new byte[]{Constants.MAC_CONTEXT_TX}, data));
         byte[] r = card.transaction(Tlv.concat(data, mac));
-        tk.counter = next;
-        byte[] expected = Cmac.aes(tk.key, Tlv.concat(new byte[]{Constants.MAC_CONTEXT_RX}, data));
+        ca.store().advanceCentralCounter(moduleId, next);
+        byte[] expected = ca.hsm().aesCmac(tk.label(), Tlv.concat(new byte[]{Constants.MAC_CONTEXT_RX}, data));
         if (!fullMac(expected, r)) throw new ModuleException("transaction receipt from module " + moduleId + " does not verify");
         ca.store().recordSession(moduleId, "TRANSACTION", true, null, "counter " + next);
         return r;
@@ -128,16 +181,28 @@ public final class CentralSystem {
     }
 
     public boolean hasKey(String moduleId) {
-        return keys.containsKey(moduleId);
+        return ca.store().centralKey(moduleId).map(k -> ca.hsm().contains(k.label())).orElse(false);
+    }
+
+    /** The counter of the last transaction under the module's current key (0 right after authentication). */
+    public long counter(String moduleId) {
+        return ca.store().centralKey(moduleId).map(ModuleStore.CentralKey::counter).orElse(0L);
     }
 
     /**
      * The central system as a network service: authenticates the relayed module, agrees the
-     * transaction key and runs one transaction with the HELLO's message as payload.
+     * transaction key and runs one transaction with the HELLO's message as payload; a HELLO with
+     * "action": "release" releases the module to the personalization state instead ({@link #release}).
      */
     public ApduRelay.Handler relayHandler(java.util.function.Supplier<LocalDate> today) {
         return (hello, channel) -> {
             ModuleCard card = new ModuleCard(channel);
+            if ("release".equals(hello.get("action"))) {
+                Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("module", release(card));
+                m.put("state", "personalization");
+                return m;
+            }
             Object msg = hello.get("message");
             byte[] payload = (msg == null ? "ping" : msg.toString()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
             Authenticated a = authenticate(card, today.get());
@@ -146,7 +211,7 @@ public final class CentralSystem {
             m.put("module", a.moduleId());
             m.put("moduleCertificate", a.moduleCertificate().chr());
             m.put("authenticated", true);
-            m.put("transactionCounter", keys.get(a.moduleId()).counter);
+            m.put("transactionCounter", counter(a.moduleId()));
             m.put("receipt", java.util.HexFormat.of().formatHex(receipt));
             return m;
         };

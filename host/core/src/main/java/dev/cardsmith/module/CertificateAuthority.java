@@ -27,6 +27,8 @@ public final class CertificateAuthority {
     public static final String MANUFACTURER_LABEL = "module.manufacturer";
     public static final String PERSO_UNIT_LABEL = "module.perso-unit";
     public static final String CENTRAL_LABEL = "module.central";
+    /** AES-256 key (never leaves the HSM) under which TANs are stored (TanIssuer). */
+    public static final String TAN_KEY_LABEL = "module.tan";
     public static final String MANUFACTURER_CHR = "ZZCSMFR00001";
     public static final String PERSO_UNIT_CHR = "ZZCSPU00001";
     public static final String CENTRAL_CHR = "ZZCSCS00001";
@@ -48,6 +50,7 @@ public final class CertificateAuthority {
                 LOG.info("generated key pair {}", label);
             }
         }
+        ensureTanKey();
         out.add(store.latest(CvCertificate.Role.MANUFACTURER, MANUFACTURER_CHR, MANUFACTURER_CHR)
                 .orElseGet(() -> issue(MANUFACTURER_LABEL, MANUFACTURER_CHR, MANUFACTURER_LABEL, MANUFACTURER_CHR, CvCertificate.Role.MANUFACTURER, today, today.plusYears(10))));
         out.add(store.latest(CvCertificate.Role.PERSO_UNIT, MANUFACTURER_CHR, PERSO_UNIT_CHR)
@@ -57,6 +60,14 @@ public final class CertificateAuthority {
         out.add(store.latest(CvCertificate.Role.PERSO_UNIT, CENTRAL_CHR, PERSO_UNIT_CHR)
                 .orElseGet(() -> issue(CENTRAL_LABEL, CENTRAL_CHR, PERSO_UNIT_LABEL, PERSO_UNIT_CHR, CvCertificate.Role.PERSO_UNIT, today, today.plusYears(3))));
         return out;
+    }
+
+    /** Creates the TAN key in the HSM if it is missing (a keystore from before issue 13). */
+    void ensureTanKey() {
+        if (!hsm.contains(TAN_KEY_LABEL)) {
+            hsm.generateAesKey(TAN_KEY_LABEL, 256);
+            LOG.info("generated TAN key {}", TAN_KEY_LABEL);
+        }
     }
 
     /** (Re-)issues the perso unit's certificate by the manufacturer with the given validity. */

@@ -1,6 +1,7 @@
 package dev.cardsmith.module;
 
 import dev.cardsmith.applet.module.Constants;
+import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.transport.ApduRelay;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.TransportException;
@@ -63,16 +64,17 @@ public final class LocalModule {
         return m;
     }
 
-    /** Claim 2: back to the personalization state; the module erases its key, certificate and transaction key. */
-    public String reset(ModuleStore store) {
-        ModuleCard card = card(false);
-        ModuleApdus.Status st = card.status();
-        String id = null;
-        if (st.has(Constants.FLAG_IDENTITY_CERT)) {
-            id = Manufacturing.moduleIdOf(card.identityCertificate());
-        }
+    /**
+     * Claim 2: back to the personalization state; the module erases its key, certificate and
+     * transaction key. An operating module needs the central system's release authorization
+     * ({@link CentralSystem#release}, one more round trip); from the personalization state the
+     * changeover needs none. Returns the module id (null for a module not yet enrolled).
+     */
+    public String reset(CentralSystem central) {
+        ModuleCard card = card(true);
+        if (card.status().operating()) return central.release(card);
+        String id = card.status().has(Constants.FLAG_IDENTITY_CERT) ? Manufacturing.moduleIdOf(card.identityCertificate()) : null;
         card.enterPersonalization();
-        if (id != null && store != null && store.module(id).isPresent()) store.reset(id);
         return id;
     }
 
@@ -91,13 +93,13 @@ public final class LocalModule {
 
     /**
      * Remote personalization (claims 12, 14, 15): this appliance enters the TAN locally, then
-     * connects the module to the perso service and relays; the service's result comes back.
+     * connects the module to the perso service with a HELLO signed by its key in
+     * {@code applianceKeys} ({@link ApplianceIdentity}) and relays; the service's result comes back.
      */
-    public Map<String, Object> personalizeRemote(String host, int port, String appliance, String tan, boolean extended) {
+    public Map<String, Object> personalizeRemote(String host, int port, Hsm applianceKeys, String appliance, String tan, boolean extended) {
         CardSession.Stats before = session.stats().snapshot();
         enterTan(tan);
-        Map<String, Object> hello = new LinkedHashMap<>();
-        hello.put("appliance", appliance);
+        Map<String, Object> hello = ApplianceIdentity.sign(applianceKeys, "perso", appliance, java.time.Instant.now());
         Map<String, Object> r = new LinkedHashMap<>(relay(host, port, hello, extended));
         r.put("apdus", session.stats().since(before).apdus());
         return r;

@@ -34,7 +34,33 @@ public final class ModuleApdus {
 
     public static CommandAPDU storeIdentityCert(byte[] cert, boolean extended) { return cmd(Constants.INS_STORE_IDENTITY_CERT, 0, cert, extended, false); }
 
+    /** From the personalization state (no data). An operating module needs {@link #enterPersonalization(byte[])}. */
     public static CommandAPDU enterPersonalization() { return cmd(Constants.INS_ENTER_PERSONALIZATION, 0, null, false, false); }
+
+    /** From the operating state: 5F37 release authorization (DER ECDSA over {@link #releaseTranscript}). */
+    public static CommandAPDU enterPersonalization(byte[] derSignature) {
+        return cmd(Constants.INS_ENTER_PERSONALIZATION, 0, Tlv.of(Constants.TAG_SIGNATURE, derSignature), false, false);
+    }
+
+    public static CommandAPDU releaseChallenge() { return cmd(Constants.INS_RELEASE_CHALLENGE, 0, null, false, true); }
+
+    /** What a release authorization signs: 'E' || challenge || module public key (docs/module.md). */
+    public static byte[] releaseTranscript(byte[] challenge, byte[] modulePoint) {
+        return Tlv.concat(new byte[]{Constants.SIG_CONTEXT_RELEASE}, challenge, modulePoint);
+    }
+
+    /** RELEASE CHALLENGE response: 81 challenge || 85 module public key. */
+    public record ReleaseChallenge(byte[] challenge, byte[] modulePoint) {}
+
+    public static ReleaseChallenge parseReleaseChallenge(byte[] r) {
+        Tlv.Reader rd = new Tlv.Reader(r, ModuleException::new);
+        byte[] challenge = rd.expect(Constants.TAG_NONCE).value();
+        byte[] point = rd.expect(Constants.TAG_MODULE_KEY).value();
+        rd.expectEnd();
+        if (challenge.length != Constants.NONCE_LENGTH) throw new ModuleException("release challenge has a wrong length");
+        CvCertificate.point(point);
+        return new ReleaseChallenge(challenge, point);
+    }
 
     public static CommandAPDU enterTan(String tan) {
         return cmd(Constants.INS_ENTER_TAN, 0, tan.getBytes(StandardCharsets.US_ASCII), false, false);

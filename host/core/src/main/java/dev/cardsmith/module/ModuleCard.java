@@ -71,9 +71,19 @@ public final class ModuleCard {
         transmitOk("ENTER TAN", ModuleApdus.enterTan(tan));
     }
 
-    /** Claim 2: back to the personalization state. */
+    /** Claim 2: back to the personalization state, from the personalization state (no authorization needed). */
     public void enterPersonalization() {
         transmitOk("ENTER PERSONALIZATION", ModuleApdus.enterPersonalization());
+    }
+
+    /** Claim 2 from the operating state: with a release authorization for the last {@link #releaseChallenge}. */
+    public void enterPersonalization(byte[] derSignature) {
+        transmitOk("ENTER PERSONALIZATION", ModuleApdus.enterPersonalization(derSignature));
+    }
+
+    /** A one-time challenge for the release authorization, with the module key it releases. */
+    public ModuleApdus.ReleaseChallenge releaseChallenge() {
+        return ModuleApdus.parseReleaseChallenge(transmitOk("RELEASE CHALLENGE", ModuleApdus.releaseChallenge()).getData());
     }
 
     // ---- manufacturing

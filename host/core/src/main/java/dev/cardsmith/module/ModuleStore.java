@@ -3,8 +3,6 @@ package dev.cardsmith.module;
 import dev.cardsmith.crypto.Rng;
 import dev.cardsmith.store.Database;
 
-import javax.crypto.SecretKeyFactory;
-import javax.crypto.spec.PBEKeySpec;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -17,13 +15,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /** JDBC repository of system 002 (V4__module.sql): certificates, module registry, TANs, sessions. */
 public final class ModuleStore {
 
     /** Wrong TANs a module may present before all its TANs are blocked (claim 17: limited tries). */
     public static final int MAX_TAN_FAILURES = 3;
-    private static final int PBKDF2_ITERATIONS = 20_000;
     private static final HexFormat HEX = HexFormat.of();
 
     private final Database db;
@@ -93,6 +91,20 @@ public final class ModuleStore {
                 q.setString(i++, role.name());
                 if (car != null) q.setString(i++, car);
                 if (chr != null) q.setString(i, chr);
+                q.setMaxRows(1);
+                try (ResultSet rs = q.executeQuery()) {
+                    return rs.next() ? Optional.of(CvCertificate.parse(HEX.parseHex(rs.getString(1)))) : Optional.<CvCertificate>empty();
+                }
+            }
+        });
+    }
+
+    /** The latest module certificate the perso unit issued for this module key. */
+    public Optional<CvCertificate> moduleCertificateForKey(byte[] point) {
+        return db.inTransaction(conn -> {
+            try (PreparedStatement q = conn.prepareStatement("SELECT certificate FROM module_certificate WHERE role = ? AND public_key = ? ORDER BY seq DESC")) {
+                q.setString(1, CvCertificate.Role.MODULE.name());
+                q.setString(2, HEX.formatHex(point));
                 q.setMaxRows(1);
                 try (ResultSet rs = q.executeQuery()) {
                     return rs.next() ? Optional.of(CvCertificate.parse(HEX.parseHex(rs.getString(1)))) : Optional.<CvCertificate>empty();
@@ -178,9 +190,13 @@ public final class ModuleStore {
 
     // ---- TANs ----------------------------------------------------------------------------------
 
-    /** Stores a new TAN for the module (hashed) and clears its failure counter. */
-    public void addTan(String moduleId, String tan) {
+    /**
+     * Stores a new TAN for the module as a fresh salt and {@code hasher(salt)} (TanIssuer: a
+     * CMAC in the HSM) and clears its failure counter.
+     */
+    public void addTan(String moduleId, Function<byte[], byte[]> hasher) {
         byte[] salt = Rng.bytes(16);
+        byte[] hash = hasher.apply(salt);
         db.inTransaction(conn -> {
             if (find(conn, moduleId).isEmpty()) throw new ModuleException("module " + moduleId + " is not enrolled");
             try (PreparedStatement ins = conn.prepareStatement("INSERT INTO module_tan (tan_id, module_id, salt, hash, status, issued_at) "
@@ -188,7 +204,7 @@ public final class ModuleStore {
                 ins.setString(1, UUID.randomUUID().toString());
                 ins.setString(2, moduleId);
                 ins.setString(3, HEX.formatHex(salt));
-                ins.setString(4, HEX.formatHex(hashTan(tan, salt)));
+                ins.setString(4, HEX.formatHex(hash));
                 ins.setString(5, Instant.now().toString());
                 ins.executeUpdate();
             }
@@ -203,10 +219,11 @@ public final class ModuleStore {
     public enum TanCheck { ACCEPTED, WRONG, BLOCKED }
 
     /**
-     * Checks a TAN the module forwarded: a matching ISSUED TAN becomes USED (single use). A
-     * mismatch counts; at {@link #MAX_TAN_FAILURES} every open TAN of the module is blocked.
+     * Checks a TAN the module forwarded, given as {@code hasher} (salt to stored form): a
+     * matching ISSUED TAN becomes USED (single use). A mismatch counts; at
+     * {@link #MAX_TAN_FAILURES} every open TAN of the module is blocked.
      */
-    public TanCheck useTan(String moduleId, String tan) {
+    public TanCheck useTan(String moduleId, Function<byte[], byte[]> hasher) {
         return db.inTransaction(conn -> {
             Optional<ModuleRecord> m = find(conn, moduleId);
             if (m.isEmpty()) return TanCheck.WRONG;
@@ -216,7 +233,7 @@ public final class ModuleStore {
                 q.setString(1, moduleId);
                 try (ResultSet rs = q.executeQuery()) {
                     while (rs.next()) {
-                        byte[] h = hashTan(tan, HEX.parseHex(rs.getString(2)));
+                        byte[] h = hasher.apply(HEX.parseHex(rs.getString(2)));
                         if (MessageDigest.isEqual(h, HEX.parseHex(rs.getString(3)))) match = rs.getString(1);
                     }
                 }
@@ -257,13 +274,109 @@ public final class ModuleStore {
         });
     }
 
-    static byte[] hashTan(String tan, byte[] salt) {
-        try {
-            PBEKeySpec spec = new PBEKeySpec(tan.toCharArray(), salt, PBKDF2_ITERATIONS, 256);
-            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
+    // ---- central-system transaction keys (V7): the key in the HSM, its label and counter here ----
+
+    /** The transaction key agreed with a module: its HSM label and the counter of the last transaction. */
+    public record CentralKey(String moduleId, String label, long counter) {}
+
+    public Optional<CentralKey> centralKey(String moduleId) {
+        return db.inTransaction(conn -> {
+            try (PreparedStatement q = conn.prepareStatement("SELECT key_label, counter FROM module_central_key WHERE module_id = ?")) {
+                q.setString(1, moduleId);
+                try (ResultSet rs = q.executeQuery()) {
+                    return rs.next() ? Optional.of(new CentralKey(moduleId, rs.getString(1), rs.getLong(2))) : Optional.<CentralKey>empty();
+                }
+            }
+        });
+    }
+
+    /** Records a newly agreed key (counter 0), replacing the module's earlier one. */
+    public void saveCentralKey(String moduleId, String label) {
+        db.inTransaction(conn -> {
+            deleteCentralKey(conn, moduleId);
+            try (PreparedStatement ins = conn.prepareStatement("INSERT INTO module_central_key (module_id, key_label, counter, agreed_at) VALUES (?,?,0,?)")) {
+                ins.setString(1, moduleId);
+                ins.setString(2, label);
+                ins.setString(3, Instant.now().toString());
+                ins.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** The counter of the last transaction the module received under its current key. */
+    public void advanceCentralCounter(String moduleId, long counter) {
+        db.inTransaction(conn -> {
+            try (PreparedStatement u = conn.prepareStatement("UPDATE module_central_key SET counter = ? WHERE module_id = ? AND counter < ?")) {
+                u.setLong(1, counter);
+                u.setString(2, moduleId);
+                u.setLong(3, counter);
+                u.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    public void forgetCentralKey(String moduleId) {
+        db.inTransaction(conn -> {
+            deleteCentralKey(conn, moduleId);
+            return null;
+        });
+    }
+
+    private static void deleteCentralKey(Connection conn, String moduleId) throws SQLException {
+        try (PreparedStatement d = conn.prepareStatement("DELETE FROM module_central_key WHERE module_id = ?")) {
+            d.setString(1, moduleId);
+            d.executeUpdate();
         }
+    }
+
+    // ---- appliances (V7): registered public keys, HELLO nonces seen ----
+
+    /** Registers (or re-keys) an appliance the perso unit serves remotely. */
+    public void registerAppliance(String applianceId, byte[] point) {
+        CvCertificate.point(point); // on the curve
+        db.inTransaction(conn -> {
+            try (PreparedStatement d = conn.prepareStatement("DELETE FROM module_appliance WHERE appliance_id = ?")) {
+                d.setString(1, applianceId);
+                d.executeUpdate();
+            }
+            try (PreparedStatement ins = conn.prepareStatement("INSERT INTO module_appliance (appliance_id, public_key, registered_at) VALUES (?,?,?)")) {
+                ins.setString(1, applianceId);
+                ins.setString(2, HEX.formatHex(point));
+                ins.setString(3, Instant.now().toString());
+                ins.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    public Optional<byte[]> appliancePoint(String applianceId) {
+        return db.inTransaction(conn -> {
+            try (PreparedStatement q = conn.prepareStatement("SELECT public_key FROM module_appliance WHERE appliance_id = ?")) {
+                q.setString(1, applianceId);
+                try (ResultSet rs = q.executeQuery()) {
+                    return rs.next() ? Optional.of(HEX.parseHex(rs.getString(1))) : Optional.<byte[]>empty();
+                }
+            }
+        });
+    }
+
+    /** Records a HELLO nonce; false when it was seen before (a replayed HELLO). */
+    public boolean useHelloNonce(String nonceHex, String applianceId) {
+        return db.inTransaction(conn -> {
+            try (PreparedStatement q = conn.prepareStatement("SELECT 1 FROM module_appliance_nonce WHERE nonce = ?")) {
+                q.setString(1, nonceHex);
+                try (ResultSet rs = q.executeQuery()) { if (rs.next()) return false; }
+            }
+            try (PreparedStatement ins = conn.prepareStatement("INSERT INTO module_appliance_nonce (nonce, appliance_id, seen_at) VALUES (?,?,?)")) {
+                ins.setString(1, nonceHex);
+                ins.setString(2, applianceId);
+                ins.setString(3, Instant.now().toString());
+                ins.executeUpdate();
+            }
+            return true;
+        });
     }
 
     // ---- sessions ------------------------------------------------------------------------------

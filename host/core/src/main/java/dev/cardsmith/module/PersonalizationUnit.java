@@ -116,7 +116,8 @@ public final class PersonalizationUnit {
             closeStale(moduleId);
 
             PersoSession.Authenticated auth = s.authenticate(Rng.bytes(16));
-            ModuleStore.TanCheck tan = store.useTan(moduleId, auth.tan());
+            String id = moduleId;
+            ModuleStore.TanCheck tan = store.useTan(moduleId, salt -> TanIssuer.hash(ca.hsm(), id, salt, auth.tan()));
             if (tan != ModuleStore.TanCheck.ACCEPTED) {
                 throw new ModuleException(tan == ModuleStore.TanCheck.BLOCKED
                         ? "TANs of module " + moduleId + " are blocked after " + ModuleStore.MAX_TAN_FAILURES + " wrong entries"
@@ -149,16 +150,16 @@ public final class PersonalizationUnit {
     }
 
     /**
-     * The perso unit as a network service (claim 14): the appliance identifies itself in its
-     * HELLO; with a non-empty allow list only listed appliances are served. The module itself is
-     * identified through its identity certificate inside the relayed, end-to-end protected protocol.
+     * The perso unit as a network service (claim 14): the appliance proves its registered key in
+     * a signed HELLO ({@link ApplianceIdentity}); with a non-empty allow list only listed
+     * appliances are served. The module itself is identified through its identity certificate
+     * inside the relayed, end-to-end protected protocol.
      */
     public ApduRelay.Handler relayHandler(java.util.Set<String> allowedAppliances, java.util.function.Supplier<LocalDate> today) {
         return (hello, card) -> {
-            Object a = hello.get("appliance");
-            String appliance = a == null ? null : a.toString();
-            if (!allowedAppliances.isEmpty() && (appliance == null || !allowedAppliances.contains(appliance))) {
-                throw new ModuleException("appliance " + appliance + " is not registered with this perso unit");
+            String appliance = ApplianceIdentity.verify(store, "perso", hello, java.time.Instant.now());
+            if (!allowedAppliances.isEmpty() && !allowedAppliances.contains(appliance)) {
+                throw new ModuleException("appliance " + appliance + " is not allowed by this perso unit");
             }
             Map<String, Object> m = personalize(new ModuleCard(card), today.get(), appliance).toMap();
             m.put("appliance", appliance);

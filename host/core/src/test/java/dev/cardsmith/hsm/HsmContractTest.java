@@ -152,4 +152,29 @@ abstract class HsmContractTest {
         assertThrows(HsmException.class, () -> hsm.publicKey(p + "none"));
         assertThrows(HsmException.class, () -> hsm.wrapKey(p + "none", p + "none2"));
     }
+
+    /** Issue 13: the central system's key agreement in the HSM (session and persistent ECDH keys). */
+    @Test
+    void ecdhKeyPairAgreesWithJceAndRefusesPointsOffTheCurve() throws Exception {
+        PublicKey pub = hsm.generateEcdhKeyPair(p + "ecdh", false);
+        assertEquals(pub, hsm.publicKey(p + "ecdh"));
+        java.security.KeyPair peer = dev.cardsmith.crypto.EcP256.generate();
+        byte[] z = hsm.ecdh(p + "ecdh", dev.cardsmith.crypto.EcP256.encode(peer.getPublic()));
+        javax.crypto.KeyAgreement ka = javax.crypto.KeyAgreement.getInstance("ECDH");
+        ka.init(peer.getPrivate());
+        ka.doPhase(pub, true);
+        assertArrayEquals(ka.generateSecret(), z);
+        byte[] oneOne = new byte[65];
+        oneOne[0] = 4;
+        oneOne[32] = 1;
+        oneOne[64] = 1;
+        assertThrows(HsmException.class, () -> hsm.ecdh(p + "ecdh", oneOne), "invalid-curve point (1,1)");
+        hsm.delete(p + "ecdh");
+        assertFalse(hsm.contains(p + "ecdh"));
+        assertThrows(HsmException.class, () -> hsm.ecdh(p + "ecdh", dev.cardsmith.crypto.EcP256.encode(peer.getPublic())));
+        hsm.generateEcdhKeyPair(p + "ecdh2", true);
+        assertTrue(hsm.contains(p + "ecdh2"));
+        assertEquals(32, hsm.ecdh(p + "ecdh2", dev.cardsmith.crypto.EcP256.encode(peer.getPublic())).length);
+        hsm.delete(p + "ecdh2");
+    }
 }

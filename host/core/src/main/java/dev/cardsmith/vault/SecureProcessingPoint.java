@@ -31,12 +31,17 @@ public final class SecureProcessingPoint {
 
     private final VaultKeys keys;
     private final PublicDatabase publicDb;
+    private final OperationJournal journal;
     private final KeyPool pool;
 
-    /** @param pool the secure store's key pool, or null to generate every key pair now */
-    public SecureProcessingPoint(VaultKeys keys, PublicDatabase publicDb, KeyPool pool) {
+    /**
+     * @param journal the operation journal in the operations store (never the public database)
+     * @param pool the secure store's key pool, or null to generate every key pair now
+     */
+    public SecureProcessingPoint(VaultKeys keys, PublicDatabase publicDb, OperationJournal journal, KeyPool pool) {
         this.keys = keys;
         this.publicDb = publicDb;
+        this.journal = journal;
         this.pool = pool;
     }
 
@@ -59,7 +64,8 @@ public final class SecureProcessingPoint {
                     + " trusts a different manufacturer key than " + VaultKeys.MANUFACTURER + " in " + keys.hsm().describe());
         }
 
-        OperationJournal journal = new OperationJournal(publicDb.database());
+        // one identity, one chip: a clone is refused before the card or the journal is written
+        publicDb.bindIdentity(identityText, chip);
         KeyPool.Entry entry = null;
         byte[] channelKey = null;
         byte[] privateKey = null;

@@ -94,8 +94,8 @@ class VaultCliTest {
         JsonNode j = p.json();
         String chip = j.get("chipId").asText();
         assertEquals(1, j.get("databaseVersion").asInt());
-        // SELECT + SET MANUFACTURER KEY (fresh chip) + STORE PACKAGE + STORE CERTIFICATE
-        assertEquals(4, j.get("card").get("apdus").asInt(), p.out());
+        // SELECT + SET MANUFACTURER KEY (fresh chip) + GET CHALLENGE + STORE PACKAGE + STORE CERTIFICATE
+        assertEquals(5, j.get("card").get("apdus").asInt(), p.out());
         assertTrue(j.get("card").get("bytesSent").asInt() > 0);
 
         ok(device("device", "verify"));

@@ -80,4 +80,98 @@ class VaultAttackTest {
         assertThrows(VaultException.class, () -> f.publicDb.reassign(VaultFixture.IMEI2, first, "never bound"));
         assertThrows(VaultException.class, () -> f.publicDb.reassign(VaultFixture.IMEI, first, " "));
     }
+
+    // ---- the data package on the wire: another chip, tampering, replay -------------------------
+
+    int sw(javax.smartcardio.CommandAPDU c) {
+        return f.session.transmit(c).getSW();
+    }
+
+    DataPackage pkg() {
+        java.security.KeyPair kp = dev.cardsmith.crypto.EcP256.generate();
+        byte[] id = Imei.identityBytes(VaultFixture.IMEI);
+        return new DataPackage(id, f.keys.channelKey(id), dev.cardsmith.crypto.EcP256.encodePrivate(
+                (java.security.interfaces.ECPrivateKey) kp.getPrivate()), dev.cardsmith.crypto.EcP256.encode(kp.getPublic()));
+    }
+
+    /** A chip with the manufacturer key set, ready for a package; returns its chip info. */
+    ChipInfo readyChip(VaultCard card) {
+        f.keys.ensure();
+        card.select();
+        card.setManufacturerKey(f.keys.manufacturerPoint());
+        return card.select();
+    }
+
+    /** The sealed STORE PACKAGE data for {@code chip} after a GET CHALLENGE on it. */
+    byte[] sealFor(VaultCard card, ChipInfo chip, byte[] plain) {
+        try (PackageSeal seal = PackageSeal.seal(chip.chipId(), chip.agreementKey(), card.challenge(), plain)) {
+            return seal.command();
+        }
+    }
+
+    @Test
+    void storePackageRedirectedToAnotherChip_isRefused() {
+        ChipInfo a = readyChip(f.card);
+        byte[] forA = sealFor(f.card, a, pkg().encode());
+        VaultCard b = f.newCard(new byte[0]);
+        readyChip(b);
+        b.challenge();
+        assertEquals(0x6982, sw(VaultApdus.storePackage(forA)), "chip B opened a package sealed to chip A");
+        // sealed with B's fresh challenge but to A's agreement key: B cannot open it either
+        byte[] toAsKey;
+        try (PackageSeal seal = PackageSeal.seal(b.select().chipId(), a.agreementKey(), b.challenge(), pkg().encode())) {
+            toAsKey = seal.command();
+        }
+        assertEquals(0x6982, sw(VaultApdus.storePackage(toAsKey)));
+        assertEquals(Constants.STATE_EMPTY, b.select().state());
+    }
+
+    @Test
+    void storePackageTampering_isRefused() {
+        ChipInfo chip = readyChip(f.card);
+        byte[] plain = pkg().encode();
+        byte[] sealed = sealFor(f.card, chip, plain);
+        for (int at : new int[] {0, 1, 40, Constants.SEALED_OFF_CIPHERTEXT, Constants.SEALED_OFF_CIPHERTEXT + 20,
+                sealed.length - Constants.MAC_LENGTH - 1, sealed.length - 1}) {
+            byte[] t = sealed.clone();
+            t[at] ^= 0x01;
+            f.card.challenge();
+            int sw = sw(VaultApdus.storePackage(t));
+            assertTrue(sw == 0x6982 || sw == 0x6A80, "byte " + at + " flipped: " + Integer.toHexString(sw));
+            assertEquals(Constants.STATE_EMPTY, f.card.select().state(), "a tampered package was stored (byte " + at + ")");
+        }
+        // the card refuses an unsealed (plain) package as well
+        f.card.challenge();
+        assertNotEquals(0x9000, sw(VaultApdus.storePackage(plain)));
+        // and takes the genuine one, sealed to a fresh challenge
+        f.card.storeSealedPackage(f.card.select(), plain);
+        assertEquals(Constants.STATE_PACKAGED, f.card.select().state());
+    }
+
+    @Test
+    void storePackageReplay_isRefused() {
+        ChipInfo chip = readyChip(f.card);
+        byte[] sealed = sealFor(f.card, chip, pkg().encode());
+        assertEquals(0x9000, sw(VaultApdus.storePackage(sealed)));
+        f.spp(false).wipe(f.card); // the card is EMPTY again: would the recorded command store the package twice?
+        assertEquals(0x6985, sw(VaultApdus.storePackage(sealed)), "no fresh challenge");
+        f.card.challenge();
+        assertEquals(0x6982, sw(VaultApdus.storePackage(sealed)), "a replayed package was accepted under a new challenge");
+        assertEquals(0x6985, sw(VaultApdus.storePackage(sealed)), "the challenge is single use, also when refused");
+        assertEquals(Constants.STATE_EMPTY, f.card.select().state());
+    }
+
+    @Test
+    void storePackageAnswerFromAnImpostor_isRefusedByTheHost() {
+        ChipInfo chip = readyChip(f.card);
+        byte[] challenge = f.card.challenge();
+        try (PackageSeal seal = PackageSeal.seal(chip.chipId(), chip.agreementKey(), challenge, pkg().encode())) {
+            byte[] answer = f.card.storePackage(seal.command());
+            assertEquals(1, seal.openResponse(answer).packageVersion());
+            byte[] forged = answer.clone();
+            forged[forged.length - 1] ^= 1; // an impostor cannot compute the response MAC
+            VaultException e = assertThrows(VaultException.class, () -> seal.openResponse(forged));
+            assertEquals(VaultException.Kind.VERIFICATION, e.kind());
+        }
+    }
 }

@@ -174,4 +174,40 @@ class VaultAttackTest {
             assertEquals(VaultException.Kind.VERIFICATION, e.kind());
         }
     }
+
+    /** A reader that answers SELECT with its own agreement key in place of the chip's (C9 41 04 ...). */
+    static dev.cardsmith.transport.CardTransport substitutingAgreementKey(dev.cardsmith.transport.CardTransport real, byte[] point) {
+        return new dev.cardsmith.transport.CardTransport() {
+            @Override public byte[] transmit(byte[] command) {
+                byte[] b = real.transmit(command);
+                if (command.length < 2 || command[1] != (byte) 0xA4) return b;
+                for (int i = 0; i + 2 + 65 <= b.length; i++) {
+                    if (b[i] == Constants.TAG_AGREEMENT_KEY && b[i + 1] == 65 && b[i + 2] == 4) {
+                        System.arraycopy(point, 0, b, i + 2, 65);
+                        break;
+                    }
+                }
+                return b;
+            }
+            @Override public byte[] atr() { return real.atr(); }
+            @Override public String name() { return "relaying reader"; }
+            @Override public void reset() { real.reset(); }
+            @Override public void close() { }
+        };
+    }
+
+    @Test
+    void relayingReaderSubstitutesTheAgreementKey_isRefused() {
+        SecureProcessingPoint spp = f.spp(false);
+        spp.provision(f.card, Imei.identityBytes(VaultFixture.IMEI)); // first contact: the key is recorded
+        spp.wipe(f.card);
+        byte[] attackers = dev.cardsmith.crypto.EcP256.encode(dev.cardsmith.crypto.EcP256.generate().getPublic());
+        VaultCard relayed = new VaultCard(new dev.cardsmith.transport.CardSession(substitutingAgreementKey(f.transport, attackers)));
+        VaultException e = assertThrows(VaultException.class, () -> spp.provision(relayed, Imei.identityBytes(VaultFixture.IMEI)),
+                "the package was sealed to a key the reader substituted");
+        assertEquals(VaultException.Kind.VERIFICATION, e.kind());
+        assertTrue(e.getMessage().contains("another agreement key"), e.getMessage());
+        assertEquals(Constants.STATE_EMPTY, f.card.select().state());
+        spp.provision(f.card, Imei.identityBytes(VaultFixture.IMEI)); // the genuine chip still provisions
+    }
 }

@@ -220,7 +220,7 @@ class VaultCliTest {
                 List.of("--dev", "--card", "sim:" + sim, "device", "provision", "--imei", VaultFixture.IMEI));
         assertEquals(0, p.exit(), p.output());
         java.util.Set<String> publicTables = java.util.Set.of("vault_device", "vault_identity", "vault_identity_history",
-                "flyway_public_history");
+                "vault_chip", "flyway_public_history");
         int withDevices = 0;
         try (var files = Files.list(home)) {
             for (Path file : files.filter(x -> x.toString().endsWith(".db")).toList()) {

@@ -25,6 +25,8 @@ final class VaultFixture implements AutoCloseable {
     final OperationJournal journal;
     final KeyPool pool;
     CardSession session;
+    /** The card underneath {@link #session} (for tests that put a reader between host and card). */
+    dev.cardsmith.transport.CardTransport transport;
     VaultCard card;
 
     VaultFixture(Path dir) {
@@ -35,7 +37,8 @@ final class VaultFixture implements AutoCloseable {
         operations = Database.open("jdbc:sqlite:" + dir.resolve("cardsmith.db"));
         journal = new OperationJournal(operations);
         pool = new KeyPool(Database.open("jdbc:sqlite:" + dir.resolve("secure.db")), hsm);
-        session = new CardSession(CardUnderTest.fresh(List.of(vaultSpec(new byte[0]))));
+        transport = CardUnderTest.fresh(List.of(vaultSpec(new byte[0])));
+        session = new CardSession(transport);
         card = new VaultCard(session);
     }
 
@@ -46,7 +49,8 @@ final class VaultFixture implements AutoCloseable {
     /** Replaces the card by a fresh one (another chip). */
     VaultCard newCard(byte[] installParams) {
         session.close();
-        session = new CardSession(CardUnderTest.fresh(List.of(vaultSpec(installParams))));
+        transport = CardUnderTest.fresh(List.of(vaultSpec(installParams)));
+        session = new CardSession(transport);
         card = new VaultCard(session);
         return card;
     }

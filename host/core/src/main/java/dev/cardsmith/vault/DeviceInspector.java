@@ -91,6 +91,9 @@ public final class DeviceInspector {
                     "package version " + b.packageVersion() + " (card " + info.packageVersion() + ")"));
             checks.add(new Check("database identity equals the card's", r.identity().equals(info.identityText()), r.identity()));
         });
+        Optional<byte[]> pinnedAgreement = db.agreementKey(info.chipIdHex());
+        checks.add(new Check("agreement key as first recorded", pinnedAgreement.map(k -> Arrays.equals(k, info.agreementKey())).orElse(false),
+                pinnedAgreement.isEmpty() ? "not recorded" : Arrays.equals(pinnedAgreement.get(), info.agreementKey()) ? "matches" : "differs"));
         Optional<String> bound = db.boundChip(cert.identityText());
         checks.add(new Check("identity bound to this chip", bound.map(info.chipIdHex()::equals).orElse(false),
                 bound.map(c -> c.equals(info.chipIdHex()) ? "bound" : "bound to chip " + c + " (a clone)").orElse("not bound")));

@@ -144,6 +144,46 @@ public final class PublicDatabase implements BackupSource {
         }
     }
 
+    /** The agreement key recorded for a chip at its first provisioning, if any. */
+    public Optional<byte[]> agreementKey(String chipIdHex) {
+        return db.inTransaction(c -> agreementKey(c, chipIdHex.toUpperCase(java.util.Locale.ROOT)));
+    }
+
+    private static Optional<byte[]> agreementKey(Connection c, String chip) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT agreement_key_hex FROM vault_chip WHERE chip_id = ?")) {
+            ps.setString(1, chip);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(Hex.parse(rs.getString(1))) : Optional.empty();
+            }
+        }
+    }
+
+    /**
+     * Records the chip's agreement key at its first provisioning (trust on first use at the
+     * factory), and refuses a chip ID that presents another key later
+     * ({@link VaultException.Kind#VERIFICATION}): the data package is sealed to this key.
+     */
+    public void pinAgreementKey(String chipIdHex, byte[] agreementKey) {
+        String chip = chipIdHex.toUpperCase(java.util.Locale.ROOT);
+        db.inTransaction(c -> {
+            Optional<byte[]> known = agreementKey(c, chip);
+            if (known.isPresent()) {
+                if (!java.util.Arrays.equals(known.get(), agreementKey)) {
+                    throw new VaultException(VaultException.Kind.VERIFICATION, "chip " + chip + " presents another agreement key than "
+                            + "at its first provisioning: a substituted chip or a relaying reader; nothing was sealed to it");
+                }
+                return null;
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO vault_chip (chip_id, agreement_key_hex, first_seen) VALUES (?,?,?)")) {
+                ps.setString(1, chip);
+                ps.setString(2, Hex.of(agreementKey));
+                ps.setString(3, Instant.now().toString());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
     /** Every binding of an identity, oldest first. */
     public List<Binding> identityHistory(String identity) {
         return db.inTransaction(c -> {

@@ -69,6 +69,8 @@ public final class SecureProcessingPoint {
 
         // one identity, one chip: a clone is refused before the card or the journal is written
         publicDb.bindIdentity(identityText, chip);
+        // the package is sealed to the chip's agreement key: the key this chip ID showed first
+        if (info.agreementKey() != null) publicDb.pinAgreementKey(chip, info.agreementKey());
         KeyPool.Entry entry = null;
         byte[] channelKey = null;
         byte[] privateKey = null;

@@ -67,7 +67,10 @@ final class VaultCli {
 
     static PublicDatabase existingPublicDb(CliContext ctx, PublicDbOption opt) {
         CliContext.sqliteNativeDirectory();
-        return PublicDatabase.openExisting(opt.url(ctx));
+        String url = opt.url(ctx);
+        // one database for both (--db only): the systems' schema first, the public one next to it
+        if (url.equals(ctx.databaseUrl())) ctx.existingDb();
+        return PublicDatabase.openExisting(url);
     }
 
     /** The operation journal: in the operations store (--db), never in the public database. */

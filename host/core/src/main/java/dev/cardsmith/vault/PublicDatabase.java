@@ -39,6 +39,27 @@ public final class PublicDatabase implements BackupSource {
         return new PublicDatabase(Database.openExisting(jdbcUrl, Database.Schema.PUBLIC));
     }
 
+    /** Runs one INSERT/UPDATE with String/Integer parameters; returns the row count. */
+    private static int execute(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                if (params[i] == null) ps.setNull(i + 1, java.sql.Types.VARCHAR); // typed: PostgreSQL needs it
+                else ps.setObject(i + 1, params[i]);
+            }
+            return ps.executeUpdate();
+        }
+    }
+
+    /** The first column of the first row of a one-parameter query, if any. */
+    private static Optional<String> first(Connection c, String sql, String param) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, param);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
     /** One entry of an identity's binding history. */
     public record Binding(String identity, int seq, String action, String chipId, String previousChipId,
                           String reason, String createdAt) {}
@@ -49,12 +70,7 @@ public final class PublicDatabase implements BackupSource {
     }
 
     private static Optional<String> boundChip(Connection c, String identity) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT chip_id FROM vault_identity WHERE device_identity = ?")) {
-            ps.setString(1, identity);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-            }
-        }
+        return first(c, "SELECT chip_id FROM vault_identity WHERE device_identity = ?", identity);
     }
 
     /**
@@ -72,13 +88,7 @@ public final class PublicDatabase implements BackupSource {
                     return null;
                 }
                 String now = Instant.now().toString();
-                try (PreparedStatement ps = c.prepareStatement(
-                        "INSERT INTO vault_identity (device_identity, chip_id, assigned_at) VALUES (?,?,?)")) {
-                    ps.setString(1, identity);
-                    ps.setString(2, chip);
-                    ps.setString(3, now);
-                    ps.executeUpdate();
-                }
+                execute(c, "INSERT INTO vault_identity (device_identity, chip_id, assigned_at) VALUES (?,?,?)", identity, chip, now);
                 appendHistory(c, identity, "bind", chip, null, null, now);
                 return null;
             });
@@ -109,13 +119,9 @@ public final class PublicDatabase implements BackupSource {
                     "device identity " + identity + " is not bound to any chip; provision binds it"));
             if (from.equals(to)) throw new VaultException(VaultException.Kind.INPUT, "device identity " + identity + " is already bound to chip " + to);
             String now = Instant.now().toString();
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE vault_identity SET chip_id = ?, assigned_at = ? WHERE device_identity = ? AND chip_id = ?")) {
-                ps.setString(1, to);
-                ps.setString(2, now);
-                ps.setString(3, identity);
-                ps.setString(4, from);
-                if (ps.executeUpdate() != 1) throw new SQLException("binding changed concurrently");
+            if (execute(c, "UPDATE vault_identity SET chip_id = ?, assigned_at = ? WHERE device_identity = ? AND chip_id = ?",
+                    to, now, identity, from) != 1) {
+                throw new SQLException("binding changed concurrently");
             }
             appendHistory(c, identity, "reassign", to, from, reason, now);
             return from;
@@ -124,24 +130,10 @@ public final class PublicDatabase implements BackupSource {
 
     private static void appendHistory(Connection c, String identity, String action, String chip, String previous,
                                       String reason, String now) throws SQLException {
-        int seq = 1;
-        try (PreparedStatement ps = c.prepareStatement("SELECT MAX(seq) FROM vault_identity_history WHERE device_identity = ?")) {
-            ps.setString(1, identity);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) seq = rs.getInt(1) + 1;
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO vault_identity_history "
-                + "(device_identity, seq, action, chip_id, previous_chip_id, reason, created_at) VALUES (?,?,?,?,?,?,?)")) {
-            ps.setString(1, identity);
-            ps.setInt(2, seq);
-            ps.setString(3, action);
-            ps.setString(4, chip);
-            ps.setString(5, previous);
-            ps.setString(6, reason);
-            ps.setString(7, now);
-            ps.executeUpdate();
-        }
+        int seq = first(c, "SELECT MAX(seq) FROM vault_identity_history WHERE device_identity = ?", identity)
+                .map(Integer::parseInt).orElse(0) + 1;
+        execute(c, "INSERT INTO vault_identity_history (device_identity, seq, action, chip_id, previous_chip_id, reason, created_at) "
+                + "VALUES (?,?,?,?,?,?,?)", identity, seq, action, chip, previous, reason, now);
     }
 
     /** The agreement key recorded for a chip at its first provisioning, if any. */
@@ -150,12 +142,7 @@ public final class PublicDatabase implements BackupSource {
     }
 
     private static Optional<byte[]> agreementKey(Connection c, String chip) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT agreement_key_hex FROM vault_chip WHERE chip_id = ?")) {
-            ps.setString(1, chip);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(Hex.parse(rs.getString(1))) : Optional.empty();
-            }
-        }
+        return first(c, "SELECT agreement_key_hex FROM vault_chip WHERE chip_id = ?", chip).map(Hex::parse);
     }
 
     /**
@@ -174,12 +161,8 @@ public final class PublicDatabase implements BackupSource {
                 }
                 return null;
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO vault_chip (chip_id, agreement_key_hex, first_seen) VALUES (?,?,?)")) {
-                ps.setString(1, chip);
-                ps.setString(2, Hex.of(agreementKey));
-                ps.setString(3, Instant.now().toString());
-                ps.executeUpdate();
-            }
+            execute(c, "INSERT INTO vault_chip (chip_id, agreement_key_hex, first_seen) VALUES (?,?,?)",
+                    chip, Hex.of(agreementKey), Instant.now().toString());
             return null;
         });
     }

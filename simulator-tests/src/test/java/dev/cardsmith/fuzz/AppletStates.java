@@ -21,6 +21,7 @@ import dev.cardsmith.psd.PsdStore;
 import dev.cardsmith.simulator.AppletRegistry;
 import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.store.Database;
+import dev.cardsmith.store.OperationJournal;
 import dev.cardsmith.codec.Imei;
 import dev.cardsmith.vault.PublicDatabase;
 import dev.cardsmith.vault.SecureProcessingPoint;
@@ -146,8 +147,9 @@ final class AppletStates {
             super(applet, dev.cardsmith.applet.vault.Constants.class);
             hsm = SoftwareHsm.open(dir.resolve("keystore.p12"), "fuzz".toCharArray());
             keys = new VaultKeys(hsm);
-            PublicDatabase db = new PublicDatabase(Database.open("jdbc:sqlite:" + dir.resolve("public.db")));
-            spp = new SecureProcessingPoint(keys, db, null); // key pair generated per card, no pre-generated pool
+            PublicDatabase db = PublicDatabase.open("jdbc:sqlite:" + dir.resolve("public.db"));
+            OperationJournal journal = new OperationJournal(Database.open("jdbc:sqlite:" + dir.resolve("cardsmith.db")));
+            spp = new SecureProcessingPoint(keys, db, journal, null); // key pair generated per card, no pre-generated pool
             capture(c -> {
                 VaultCard card = new VaultCard(c.session());
                 provision(c);
@@ -160,7 +162,7 @@ final class AppletStates {
         }
 
         void provision(SimulatedCard c) {
-            String imei = "49015420323" + String.format("%03d", identity++ % 1000);
+            String imei = "4901542" + String.format("%07d", identity++); // one identity per chip
             spp.provision(new VaultCard(c.session()), Imei.identityBytes(imei + Imei.luhnCheckDigit(imei)));
         }
 

@@ -47,7 +47,15 @@ import static org.junit.jupiter.api.Assertions.*;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @dev.cardsmith.support.SimulatorOnly("tears inside a command need the rollback runtime (TearingSimulator), which only a simulated card has")
 class VaultTearSweepTest {
-    private static final byte[] IDENTITY = Imei.identityBytes("490154203237518");
+    /** One device identity per chip (a chip never takes another's identity): set by each start(). */
+    private byte[] identity;
+    private int identities;
+
+    private TearingSimulator newVaultWithIdentity() {
+        String imei = "49015420" + String.format("%06d", identities++);
+        identity = Imei.identityBytes(imei + Imei.luhnCheckDigit(imei));
+        return newVault();
+    }
 
     @TempDir static Path dir;
     SoftwareHsm hsm;
@@ -60,9 +68,9 @@ class VaultTearSweepTest {
     void world() {
         hsm = SoftwareHsm.open(dir.resolve("keystore.p12"), "test".toCharArray());
         keys = new VaultKeys(hsm).ensure();
-        publicDb = new PublicDatabase(Database.open("jdbc:sqlite:" + dir.resolve("public.db")));
-        spp = new SecureProcessingPoint(keys, publicDb, null);
-        journal = new OperationJournal(publicDb.database());
+        publicDb = PublicDatabase.open("jdbc:sqlite:" + dir.resolve("public.db"));
+        journal = new OperationJournal(Database.open("jdbc:sqlite:" + dir.resolve("cardsmith.db")));
+        spp = new SecureProcessingPoint(keys, publicDb, journal, null);
     }
 
     @AfterAll
@@ -128,20 +136,20 @@ class VaultTearSweepTest {
         ChipInfo info = vc.select();
         if (info.state() == Constants.STATE_PROVISIONED) return;
         try {
-            spp.provision(vc, IDENTITY);
+            spp.provision(vc, identity);
         } catch (VaultException e) {
             assertTrue(e.getMessage().contains("wipe it first"), e.getMessage());
             spp.wipe(vc);
-            spp.provision(vc, IDENTITY);
+            spp.provision(vc, identity);
         }
     }
 
     @Test
     void provision() {
         TearSweep.Result r = TearSweep.sweep("vault provision", "vault", new TearSweep.Flow() {
-            @Override public TearingSimulator start() { return newVault(); }
+            @Override public TearingSimulator start() { return newVaultWithIdentity(); }
 
-            @Override public void run(CardTransport t) { spp.provision(on(t), IDENTITY); }
+            @Override public void run(CardTransport t) { spp.provision(on(t), identity); }
 
             @Override
             public void recover(TearingSimulator card, TearSweep.Point p, Map<String, String> before) {
@@ -160,8 +168,8 @@ class VaultTearSweepTest {
         TearSweep.Result r = TearSweep.sweep("vault wipe", "vault", new TearSweep.Flow() {
             @Override
             public TearingSimulator start() {
-                TearingSimulator card = newVault();
-                original[0] = spp.provision(on(card), IDENTITY).devicePublicKey();
+                TearingSimulator card = newVaultWithIdentity();
+                original[0] = spp.provision(on(card), identity).devicePublicKey();
                 return card;
             }
 
@@ -186,8 +194,8 @@ class VaultTearSweepTest {
         TearSweep.Result r = TearSweep.sweep("vault recover", "vault", new TearSweep.Flow() {
             @Override
             public TearingSimulator start() {
-                TearingSimulator card = newVault();
-                original[0] = spp.provision(on(card), IDENTITY).devicePublicKey();
+                TearingSimulator card = newVaultWithIdentity();
+                original[0] = spp.provision(on(card), identity).devicePublicKey();
                 spp.wipe(on(card));
                 return card;
             }
@@ -199,7 +207,7 @@ class VaultTearSweepTest {
                 VaultCard vc = on(card);
                 ChipInfo info = checkTornCard(card, before, vc);
                 if (info.state() == Constants.STATE_EMPTY) Recovery.recover(vc, publicDb);
-                else if (info.state() == Constants.STATE_PACKAGED) spp.provision(vc, IDENTITY); // resumes: STORE CERTIFICATE only
+                else if (info.state() == Constants.STATE_PACKAGED) spp.provision(vc, identity); // resumes: STORE CERTIFICATE only
                 checkEnd(vc, original[0]);
             }
         });

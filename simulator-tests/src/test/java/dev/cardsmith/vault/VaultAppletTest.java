@@ -68,7 +68,12 @@ class VaultAppletTest {
     BackupPackage packaged(DataPackage p) {
         f.keys.ensure();
         f.card.setManufacturerKey(f.keys.manufacturerPoint());
-        return f.card.storePackage(p.encode());
+        return store(p.encode());
+    }
+
+    /** GET CHALLENGE + STORE PACKAGE of {@code plain} sealed to this chip. */
+    BackupPackage store(byte[] plain) {
+        return f.card.storeSealedPackage(f.card.info(), plain);
     }
 
     void certify(DataPackage p) {
@@ -174,12 +179,14 @@ class VaultAppletTest {
         byte[] mismatched = a.encode();
         System.arraycopy(EcP256.encode(other.getPublic()), 0, mismatched, mismatched.length - 65, 65);
         for (byte[] bad : new byte[][] {truncated, trailing, wrongTag, longForm, mismatched}) {
-            assertEquals(0x6A80, sw(VaultApdus.storePackage(bad)), Hex.of(bad).substring(0, 8));
+            assertEquals(0x6A80, sw(() -> store(bad)), Hex.of(bad).substring(0, 8));
             assertEquals("EMPTY", f.card.info().stateName());
         }
-        assertEquals(0x6700, sw(VaultApdus.storePackage(new byte[Constants.PACKAGE_MAX + 1])));
-        assertEquals(0x9000, sw(VaultApdus.storePackage(good)));
-        assertEquals(0x6985, sw(VaultApdus.storePackage(good)), "a second package needs a wipe first");
+        f.card.challenge();
+        assertEquals(0x6700, sw(VaultApdus.storePackage(new byte[Constants.SEALED_MAX + 1])));
+        assertEquals(0x6700, sw(VaultApdus.storePackage(new byte[Constants.SEALED_OVERHEAD + 15])), "no whole block");
+        assertEquals(0x9000, sw(() -> store(good)));
+        assertEquals(0x6985, sw(() -> store(good)), "a second package needs a wipe first");
     }
 
     @Test
@@ -239,7 +246,7 @@ class VaultAppletTest {
     void restoreRefusesASupersededBackup() {
         BackupPackage v1 = packaged(pkg(IMEI));
         wipeAuthorized();
-        BackupPackage v2 = f.card.storePackage(pkg(VaultFixture.IMEI2.getBytes(StandardCharsets.US_ASCII)).encode());
+        BackupPackage v2 = store(pkg(VaultFixture.IMEI2.getBytes(StandardCharsets.US_ASCII)).encode());
         assertEquals(2, v2.packageVersion());
         wipeAuthorized();
         assertEquals(0x6984, sw(VaultApdus.restore(v1.encoded())), "rollback to version 1");

@@ -94,8 +94,8 @@ class VaultCliTest {
         JsonNode j = p.json();
         String chip = j.get("chipId").asText();
         assertEquals(1, j.get("databaseVersion").asInt());
-        // SELECT + SET MANUFACTURER KEY (fresh chip) + STORE PACKAGE + STORE CERTIFICATE
-        assertEquals(4, j.get("card").get("apdus").asInt(), p.out());
+        // SELECT + SET MANUFACTURER KEY (fresh chip) + GET CHALLENGE + STORE PACKAGE + STORE CERTIFICATE
+        assertEquals(5, j.get("card").get("apdus").asInt(), p.out());
         assertTrue(j.get("card").get("bytesSent").asInt() > 0);
 
         ok(device("device", "verify"));
@@ -152,9 +152,103 @@ class VaultCliTest {
         // a repair shop: no keystore in its CARDSMITH_HOME and none named
         dev.cardsmith.support.CliProcess.Result shop = dev.cardsmith.support.CliProcess.run(dir, dir.resolve("shop-home"),
                 List.of("device", "verify", "--card", "sim:" + sim, "--db", db, "--json"));
-        assertEquals(0, shop.exit(), shop.output());
-        assertEquals("ok (present (trusted as is))", new ObjectMapper().readTree(shop.output()).get("checks").get("manufacturer key on card").asText());
+        assertEquals(7, shop.exit(), shop.output());
+        assertEquals("ok (present (trusted as is))", jsonOf(shop.output()).get("checks").get("manufacturer key on card").asText());
         assertFalse(Files.exists(dir.resolve("shop-home/keystore.p12")), "verify must not create a keystore");
+    }
+
+    /** The first JSON object of a merged stdout/stderr (the result; the error object follows it). */
+    static JsonNode jsonOf(String output) throws Exception {
+        return new ObjectMapper().readerFor(JsonNode.class).readValues(output.substring(output.indexOf('{'))).next() instanceof JsonNode n ? n : null;
+    }
+
+    /**
+     * Attack: a forged card reports the forger's key as "the manufacturer key", and verify
+     * trusted it. Without a pinned key the result is "unverified" and exit 7; "verified: true"
+     * only with a pinned key that verifies (docs/vault.md, README exit codes).
+     */
+    @Test
+    void forgedCardSelfVouching_verifyWithoutPinnedKeyIsUnverifiedExit7() throws Exception {
+        ok(device("device", "provision", "--imei", VaultFixture.IMEI));
+        dev.cardsmith.support.CliProcess.Result shop = dev.cardsmith.support.CliProcess.run(dir, dir.resolve("shop-home"),
+                List.of("device", "verify", "--card", "sim:" + sim, "--db", db, "--json"));
+        assertEquals(7, shop.exit(), "verify trusted the key the card reports: " + shop.output());
+        assertEquals("unverified", jsonOf(shop.output()).get("verified").asText(), shop.output());
+        assertTrue(shop.output().contains("unverified: no pinned manufacturer key"), shop.output());
+
+        String pinned;
+        try (SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("keystore.p12"), "cardsmith".toCharArray())) {
+            pinned = dev.cardsmith.crypto.Hex.of(new VaultKeys(hsm).manufacturerPoint());
+        }
+        dev.cardsmith.support.CliProcess.Result good = dev.cardsmith.support.CliProcess.run(dir, dir.resolve("shop-home"),
+                List.of("device", "verify", "--card", "sim:" + sim, "--db", db, "--manufacturer-key", pinned));
+        assertEquals(0, good.exit(), good.output());
+        assertTrue(good.output().contains("verified: true"), good.output());
+    }
+
+    /** Attack: one IMEI provisioned on several chips. The second chip is refused with exit 7 until 'device reassign'. */
+    @Test
+    void identityCloning_cliRefusesTheSecondChipUntilReassign() {
+        Result first = device("device", "provision", "--imei", VaultFixture.IMEI);
+        ok(first);
+        String firstChip = first.json().get("chipId").asText();
+        String otherSim = dir.resolve("clone.sim").toString();
+        Result clone = cli("device", "provision", "--imei", VaultFixture.IMEI, "--dev", "--card", "sim:" + otherSim, "--db", db,
+                "--keystore", keystore, "--json");
+        oneLineError(clone, 7);
+        assertTrue(clone.err().contains("already bound to chip " + firstChip), clone.err());
+        String cloneChip = cli("device", "show", "--card", "sim:" + otherSim, "--db", db, "--json").json().get("card").get("chipId").asText();
+
+        Result moved = device("device", "reassign", "--imei", VaultFixture.IMEI, "--to", cloneChip, "--reason", "chip replaced");
+        ok(moved);
+        assertEquals(firstChip, moved.json().get("from").asText());
+        assertEquals(2, moved.json().get("history").size(), moved.out());
+        ok(cli("device", "provision", "--imei", VaultFixture.IMEI, "--dev", "--card", "sim:" + otherSim, "--db", db,
+                "--keystore", keystore, "--json"));
+        oneLineError(device("device", "reassign", "--imei", VaultFixture.IMEI, "--to", cloneChip, "--reason", "again"), 2);
+    }
+
+    /**
+     * Attack: an insider (or anyone) with read access to the "public" database reads the
+     * operation journal, TAN hashes and PSD cryptograms from it. With the default locations the
+     * database that holds the device records holds public tables only.
+     */
+    @Test
+    void insiderReadsPrivateRecords_publicDatabaseHoldsOnlyPublicTables() throws Exception {
+        Path home = dir.resolve("home");
+        dev.cardsmith.support.CliProcess.Result p = dev.cardsmith.support.CliProcess.run(dir, home,
+                List.of("--dev", "--card", "sim:" + sim, "device", "provision", "--imei", VaultFixture.IMEI));
+        assertEquals(0, p.exit(), p.output());
+        java.util.Set<String> publicTables = java.util.Set.of("vault_device", "vault_identity", "vault_identity_history",
+                "vault_chip", "flyway_public_history");
+        int withDevices = 0;
+        try (var files = Files.list(home)) {
+            for (Path file : files.filter(x -> x.toString().endsWith(".db")).toList()) {
+                java.util.Set<String> tables = new java.util.TreeSet<>();
+                int devices = 0;
+                try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file)) {
+                    try (var rs = c.createStatement().executeQuery("SELECT name FROM sqlite_master WHERE type = 'table'")) {
+                        while (rs.next()) tables.add(rs.getString(1));
+                    }
+                    if (tables.contains("vault_device")) {
+                        try (var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM vault_device")) {
+                            devices = rs.next() ? rs.getInt(1) : 0;
+                        }
+                    }
+                }
+                if (devices == 0) continue;
+                withDevices++;
+                java.util.Set<String> extra = new java.util.TreeSet<>(tables);
+                extra.removeAll(publicTables);
+                assertEquals(java.util.Set.of(), extra, "non-public tables in the public database " + file.getFileName());
+            }
+        }
+        assertEquals(1, withDevices, "exactly one database holds device records");
+        assertTrue(Files.exists(home.resolve("public.db")), "the public database is named public.db (README)");
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + home.resolve("cardsmith.db"));
+             var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM operation_journal WHERE system = 'vault'")) {
+            assertTrue(rs.next() && rs.getInt(1) == 1, "the journal is in the operations store");
+        }
     }
 
     @Test

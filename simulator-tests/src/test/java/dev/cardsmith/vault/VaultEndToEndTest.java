@@ -69,15 +69,16 @@ class VaultEndToEndTest {
     }
 
     @Test
-    void provisionNeedsThreeRoundTripsAfterSelectOnFreshChipAndTwoWithInstalledManufacturerKey() {
+    void provisionNeedsFourRoundTripsAfterSelectOnFreshChipAndThreeWithInstalledManufacturerKey() {
         SecureProcessingPoint.Provisioned p = f.spp(false).provision(f.card, Imei.identityBytes(VaultFixture.IMEI));
-        // SELECT + SET MANUFACTURER KEY + STORE PACKAGE + STORE CERTIFICATE
-        assertEquals(4, p.cardStats().apdus(), p.cardStats().toString());
+        // SELECT + SET MANUFACTURER KEY + GET CHALLENGE + STORE PACKAGE (sealed) + STORE CERTIFICATE:
+        // one round trip more than before the sealed package (issue 13)
+        assertEquals(5, p.cardStats().apdus(), p.cardStats().toString());
         byte[] params = installParams(null, f.keys.manufacturerPoint());
         f.newCard(params);
         SecureProcessingPoint.Provisioned p2 = f.spp(false).provision(f.card, Imei.identityBytes(VaultFixture.IMEI2));
         assertFalse(p2.manufacturerKeyWritten());
-        assertEquals(3, p2.cardStats().apdus(), p2.cardStats().toString());
+        assertEquals(4, p2.cardStats().apdus(), p2.cardStats().toString());
         System.out.println("provision (key in install params): " + p2.cardStats());
         f.spp(false).wipe(f.card);
         Recovery.Recovered r = Recovery.recover(f.card, f.publicDb);
@@ -106,7 +107,7 @@ class VaultEndToEndTest {
         f.card.setManufacturerKey(f.keys.manufacturerPoint());
         java.security.KeyPair kp = EcP256.generate();
         byte[] id = Imei.identityBytes(VaultFixture.IMEI);
-        f.card.storePackage(new DataPackage(id, f.keys.channelKey(id),
+        f.card.storeSealedPackage(f.card.info(), new DataPackage(id, f.keys.channelKey(id),
                 EcP256.encodePrivate((java.security.interfaces.ECPrivateKey) kp.getPrivate()), EcP256.encode(kp.getPublic())).encode());
         f.session.reset();
         SecureProcessingPoint spp = f.spp(false);

@@ -2,6 +2,7 @@ package dev.cardsmith.vault;
 
 import dev.cardsmith.hsm.SoftwareHsm;
 import dev.cardsmith.store.Database;
+import dev.cardsmith.store.OperationJournal;
 import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.simulator.AppletRegistry;
@@ -19,17 +20,25 @@ final class VaultFixture implements AutoCloseable {
     final SoftwareHsm hsm;
     final VaultKeys keys;
     final PublicDatabase publicDb;
+    /** The operations store: the journal and every other private record, never the public database. */
+    final Database operations;
+    final OperationJournal journal;
     final KeyPool pool;
     CardSession session;
+    /** The card underneath {@link #session} (for tests that put a reader between host and card). */
+    dev.cardsmith.transport.CardTransport transport;
     VaultCard card;
 
     VaultFixture(Path dir) {
         this.dir = dir;
         hsm = SoftwareHsm.open(dir.resolve("keystore.p12"), "test".toCharArray());
         keys = new VaultKeys(hsm);
-        publicDb = new PublicDatabase(Database.open("jdbc:sqlite:" + dir.resolve("public.db")));
+        publicDb = PublicDatabase.open("jdbc:sqlite:" + dir.resolve("public.db"));
+        operations = Database.open("jdbc:sqlite:" + dir.resolve("cardsmith.db"));
+        journal = new OperationJournal(operations);
         pool = new KeyPool(Database.open("jdbc:sqlite:" + dir.resolve("secure.db")), hsm);
-        session = new CardSession(CardUnderTest.fresh(List.of(vaultSpec(new byte[0]))));
+        transport = CardUnderTest.fresh(List.of(vaultSpec(new byte[0])));
+        session = new CardSession(transport);
         card = new VaultCard(session);
     }
 
@@ -40,13 +49,14 @@ final class VaultFixture implements AutoCloseable {
     /** Replaces the card by a fresh one (another chip). */
     VaultCard newCard(byte[] installParams) {
         session.close();
-        session = new CardSession(CardUnderTest.fresh(List.of(vaultSpec(installParams))));
+        transport = CardUnderTest.fresh(List.of(vaultSpec(installParams)));
+        session = new CardSession(transport);
         card = new VaultCard(session);
         return card;
     }
 
     SecureProcessingPoint spp(boolean usePool) {
-        return new SecureProcessingPoint(keys, publicDb, usePool ? pool : null);
+        return new SecureProcessingPoint(keys, publicDb, journal, usePool ? pool : null);
     }
 
     @Override

@@ -13,7 +13,10 @@ public final class Constants {
     private Constants() {}
 
     // ---- class bytes --------------------------------------------------------------------
-    /** Every vault command except SELECT: proprietary class, no secure messaging, basic channel. */
+    /**
+     * Every vault command except SELECT: proprietary class, no ISO secure messaging, basic channel.
+     * STORE PACKAGE protects its data itself (a sealed package, see SEALED_*).
+     */
     public static final byte CLA_PROPRIETARY = (byte) 0x80;
     public static final byte CLA_ISO = (byte) 0x00;
 
@@ -23,7 +26,10 @@ public final class Constants {
     public static final byte INS_GET_DATA = (byte) 0xCA;
     /** PUT DATA P1P2=00C2: the one-shot SET MANUFACTURER KEY (claims 2, 19). */
     public static final byte INS_PUT_DATA = (byte) 0xDA;
-    /** STORE PACKAGE: data package in, backup package out (claims 1, 18). */
+    /**
+     * STORE PACKAGE: sealed data package in (after GET CHALLENGE), backup package and its
+     * response MAC out (claims 1, 18).
+     */
     public static final byte INS_STORE_PACKAGE = (byte) 0x30;
     /** STORE CERTIFICATE: the device-identity certificate, verified on card (claims 2, 19). */
     public static final byte INS_STORE_CERTIFICATE = (byte) 0x32;
@@ -31,7 +37,7 @@ public final class Constants {
     public static final byte INS_RESTORE = (byte) 0x34;
     /** WIPE: erase the data package, authorized by a manufacturer signature over a card challenge. */
     public static final byte INS_WIPE = (byte) 0x36;
-    /** GET CHALLENGE: 16 random bytes, single use, for WIPE. */
+    /** GET CHALLENGE: 16 random bytes, single use, for WIPE or STORE PACKAGE. */
     public static final byte INS_GET_CHALLENGE = (byte) 0x84;
     /** INTERNAL AUTHENTICATE: proves the stored keys work (P2 selects the key). */
     public static final byte INS_PROVE = (byte) 0x88;
@@ -43,6 +49,8 @@ public final class Constants {
     public static final short P1P2_CHIP_ID = (short) 0x00C1;
     public static final short P1P2_MANUFACTURER_KEY = (short) 0x00C2;
     public static final short P1P2_DEVICE_PUBLIC_KEY = (short) 0x00C6;
+    /** The chip agreement key (public half): the key a data package is sealed to. */
+    public static final short P1P2_AGREEMENT_KEY = (short) 0x00C9;
     public static final short P1P2_CERTIFICATE = (short) 0x00CE;
     /** PROVE: P1=00, P2 = which key. */
     public static final byte P2_PROVE_CHANNEL_KEY = (byte) 0x01;
@@ -59,6 +67,8 @@ public final class Constants {
     public static final byte TAG_DEVICE_PUBLIC_KEY = (byte) 0xC6;
     public static final byte TAG_STATE = (byte) 0xC7;
     public static final byte TAG_PACKAGE_VERSION = (byte) 0xC8;
+    /** Chip agreement key, public half (uncompressed P-256 point), in the chip info. */
+    public static final byte TAG_AGREEMENT_KEY = (byte) 0xC9;
     public static final byte TAG_SIGNATURE = (byte) 0x9E;
 
     // ---- sizes --------------------------------------------------------------------------
@@ -91,6 +101,23 @@ public final class Constants {
     public static final short BACKUP_OFF_CIPHERTEXT = 35;
     /** Header + IV + MAC; the ciphertext is the rest. */
     public static final short BACKUP_OVERHEAD = (short) (BACKUP_OFF_CIPHERTEXT + MAC_LENGTH);
+
+    // ---- sealed data package (STORE PACKAGE command data) ----------------------------------
+    // 02 | host ephemeral P-256 point (65) | AES-CBC(K_seal_enc, IV 0, pad(package)) | CMAC(K_seal_mac, all before).
+    // Z = ECDH(chip agreement key, host point) (x only); K_seal_enc / K_seal_mac =
+    // CMAC(Z as AES-256, 01 || 'e' / 'm' || 00 || chip ID || challenge || 0080), challenge = the
+    // last GET CHALLENGE (single use). Answer: backup package | CMAC(K_seal_mac, 52 || backup).
+    public static final byte SEALED_FORMAT = (byte) 0x02;
+    public static final short SEALED_OFF_FORMAT = 0;
+    public static final short SEALED_OFF_POINT = 1;
+    public static final short SEALED_OFF_CIPHERTEXT = (short) (SEALED_OFF_POINT + EC_POINT_LENGTH);
+    /** Format + point + MAC; the ciphertext is the rest (16..PACKAGE_PADDED_MAX, whole blocks). */
+    public static final short SEALED_OVERHEAD = (short) (SEALED_OFF_CIPHERTEXT + MAC_LENGTH);
+    public static final short SEALED_MAX = (short) (SEALED_OVERHEAD + PACKAGE_PADDED_MAX);
+    public static final byte KDF_LABEL_SEAL_ENC = (byte) 0x65; // 'e'
+    public static final byte KDF_LABEL_SEAL_MAC = (byte) 0x6D; // 'm'
+    /** First byte of the response MAC input, so no command MAC input (starting 02) is ever a response MAC input. */
+    public static final byte SEAL_RESPONSE_DOMAIN = (byte) 0x52; // 'R'
 
     // ---- key derivation labels (SP 800-108 counter mode, AES-CMAC PRF, on card) ----------
     /** K_enc = CMAC(chip key, 01 || 'E' || 00 || chip ID || 0080), K_mac the same with 'M'. */
@@ -138,8 +165,8 @@ public final class Constants {
     };
 
     // ---- status words: the platform table (dev.cardsmith.applet.platform.Sw), docs/conventions.md.
-    // Vault-specific uses: 6982 backup MAC / certificate or WIPE signature wrong; 6984 a superseded
-    // backup (rollback); 6985 wrong state, manufacturer key already set, WIPE without a fresh
-    // challenge; 6A80 malformed TLV, point not on P-256, other chip's backup, certificate not for
-    // this chip; 6A88 GET DATA of an absent object.
+    // Vault-specific uses: 6982 backup MAC / sealed package MAC / certificate or WIPE signature wrong; 6984 a superseded
+    // backup (rollback); 6985 wrong state, manufacturer key already set, WIPE or STORE PACKAGE
+    // without a fresh challenge; 6A80 malformed TLV or sealed-package format, point not on
+    // P-256, other chip's backup, certificate not for this chip; 6A88 GET DATA of an absent object.
 }

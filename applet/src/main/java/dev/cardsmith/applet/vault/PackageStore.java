@@ -98,21 +98,43 @@ final class PackageStore {
     }
 
     /**
-     * STORE PACKAGE (claims 1, 9, 18): stores the data package and answers with the backup
-     * package 01 | chip ID | version | IV | AES-CBC(K_enc, IV, pad(package)) | CMAC(K_mac, all before).
+     * STORE PACKAGE (claims 1, 9, 18): opens a sealed data package (Constants.SEALED_*: host
+     * ephemeral point, ciphertext, MAC; keys from ECDH with the chip agreement key and the last
+     * GET CHALLENGE), stores it and answers with the backup package 01 | chip ID | version | IV |
+     * AES-CBC(K_enc, IV, pad(package)) | CMAC(K_mac, all before), followed by
+     * CMAC(K_seal_mac, 52 || backup) so the host knows this chip opened it. Order: challenge
+     * consumed, format, point on the curve, MAC, then decrypt and the package checks; nothing
+     * is written before the MAC verified.
      */
     void storePackage(APDU apdu) {
-        short len = io.receive(apdu, (short) 1, Constants.PACKAGE_MAX, false);
+        short len = io.receive(apdu, (short) 1, Constants.SEALED_MAX, false);
         if (!st.manufacturerKeySet || st.packageVersion == (short) 0x7FFF) {
             ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
         }
+        // single use: a refused attempt burns the challenge, so each guess needs a new one
+        if (!transients.challengeFresh()) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
+        transients.setChallengeFresh(false);
+        short ctLen = (short) (len - Constants.SEALED_OVERHEAD);
+        if (ctLen < Constants.AES_BLOCK || (short) (ctLen & 0x0F) != 0) ISOException.throwIt(Sw.WRONG_LENGTH);
         byte[] buf = apdu.getBuffer();
-        checkAndLoadPackage(buf, ISO7816.OFFSET_CDATA, len);
-        // plaintext to RAM, padded (ISO/IEC 9797-1 method 2), before the buffer is overwritten
+        short b0 = ISO7816.OFFSET_CDATA;
+        if (buf[(short) (b0 + Constants.SEALED_OFF_FORMAT)] != Constants.SEALED_FORMAT) ISOException.throwIt(Sw.WRONG_DATA);
+        short point = (short) (b0 + Constants.SEALED_OFF_POINT);
         byte[] r = transients.ram;
-        Util.arrayCopyNonAtomic(buf, ISO7816.OFFSET_CDATA, r, Transients.OFF_SCRATCH, len);
-        short padded = Bytes.pad(r, Transients.OFF_SCRATCH, len);
-        commitPackage(buf, ISO7816.OFFSET_CDATA, len, true);
+        P256.checkPoint(buf, point, Constants.EC_POINT_LENGTH, r, Transients.OFF_SIG);
+        openSeal(buf, point);
+        short macOff = (short) (b0 + Constants.SEALED_OFF_CIPHERTEXT + ctLen);
+        crypto.cmac.mac(crypto.sealMac, buf, b0, (short) (macOff - b0), r, Transients.OFF_SIG);
+        if (!Bytes.equal(r, Transients.OFF_SIG, buf, macOff, Constants.MAC_LENGTH)) {
+            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED); // another chip's, tampered or replayed
+        }
+        crypto.cbcZeroIv(crypto.sealEnc, Cipher.MODE_DECRYPT, buf, (short) (b0 + Constants.SEALED_OFF_CIPHERTEXT), ctLen,
+                r, Transients.OFF_SCRATCH);
+        short plainLen = Bytes.unpad(r, Transients.OFF_SCRATCH, ctLen);
+        if (plainLen < 0) ISOException.throwIt(Sw.WRONG_DATA);
+        checkAndLoadPackage(r, Transients.OFF_SCRATCH, plainLen);
+        commitPackage(r, Transients.OFF_SCRATCH, plainLen, true);
+        short padded = Bytes.pad(r, Transients.OFF_SCRATCH, plainLen);
 
         buf[Constants.BACKUP_OFF_FORMAT] = Constants.BACKUP_FORMAT;
         Util.arrayCopyNonAtomic(st.chipId, (short) 0, buf, Constants.BACKUP_OFF_CHIP_ID, Constants.CHIP_ID_LENGTH);
@@ -120,10 +142,38 @@ final class PackageStore {
         crypto.random.generateData(buf, Constants.BACKUP_OFF_IV, Constants.AES_BLOCK);
         crypto.cbc(st.encKey, Cipher.MODE_ENCRYPT, buf, Constants.BACKUP_OFF_IV,
                 r, Transients.OFF_SCRATCH, padded, buf, Constants.BACKUP_OFF_CIPHERTEXT);
-        short macOff = (short) (Constants.BACKUP_OFF_CIPHERTEXT + padded);
-        crypto.cmac.mac(st.macKey, buf, (short) 0, macOff, buf, macOff);
+        short backupMacOff = (short) (Constants.BACKUP_OFF_CIPHERTEXT + padded);
+        crypto.cmac.mac(st.macKey, buf, (short) 0, backupMacOff, buf, backupMacOff);
+        short backupLen = (short) (backupMacOff + Constants.MAC_LENGTH);
+        // the response MAC: 52 || backup under K_seal_mac
+        r[Transients.OFF_SIG] = Constants.SEAL_RESPONSE_DOMAIN;
+        crypto.cmac.init(crypto.sealMac);
+        crypto.cmac.update(r, Transients.OFF_SIG, (short) 1);
+        crypto.cmac.sign(buf, (short) 0, backupLen, buf, backupLen);
+        crypto.clearSeal();
         transients.clearWork();
-        apdu.setOutgoingAndSend((short) 0, (short) (macOff + Constants.MAC_LENGTH));
+        apdu.setOutgoingAndSend((short) 0, (short) (backupLen + Constants.MAC_LENGTH));
+    }
+
+    /**
+     * Z = ECDH(chip agreement key, host point), the x-coordinate, as an AES-256 key; K_seal_enc
+     * and K_seal_mac derived from it with context chip ID || challenge. The point is already
+     * checked on the curve. Z passes through RAM only.
+     */
+    private void openSeal(byte[] buf, short point) {
+        byte[] r = transients.ram;
+        crypto.ecdh.init(st.agreement.getPrivate());
+        crypto.ecdh.generateSecret(buf, point, Constants.EC_POINT_LENGTH, r, Transients.OFF_SIG);
+        crypto.sealSecret.setKey(r, Transients.OFF_SIG);
+        // context chip ID || challenge, staged after Z (outside the KDF's scratch area)
+        short ctx = (short) (Transients.OFF_SIG + Constants.EC_FIELD_LENGTH);
+        Util.arrayCopyNonAtomic(st.chipId, (short) 0, r, ctx, Constants.CHIP_ID_LENGTH);
+        Util.arrayCopyNonAtomic(r, Transients.OFF_CHALLENGE, r, (short) (ctx + Constants.CHIP_ID_LENGTH), Constants.CHALLENGE_LENGTH);
+        short ctxLen = (short) (Constants.CHIP_ID_LENGTH + Constants.CHALLENGE_LENGTH);
+        crypto.deriveAes128(crypto.sealSecret, Constants.KDF_LABEL_SEAL_ENC, r, ctx, ctxLen, crypto.sealEnc);
+        crypto.deriveAes128(crypto.sealSecret, Constants.KDF_LABEL_SEAL_MAC, r, ctx, ctxLen, crypto.sealMac);
+        crypto.sealSecret.clearKey();
+        Util.arrayFillNonAtomic(r, Transients.OFF_SIG, (short) (Constants.EC_FIELD_LENGTH + ctxLen), (byte) 0);
     }
 
     /**

@@ -11,11 +11,13 @@ import javacard.framework.Applet;
 import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 import javacard.framework.Util;
+import javacard.security.ECPublicKey;
 
 /**
  * The device key vault (seed 000). The chip keeps a write-once chip ID and manufacturer public
- * key, a secret AES-256 chip key that never leaves it, and a data package of device keys that
- * it hands back only as a backup package encrypted and authenticated under the chip key.
+ * key, a secret AES-256 chip key and a P-256 chip agreement key that never leave it, and a data
+ * package of device keys that reaches it only sealed to its agreement key and that it hands back
+ * only as a backup package encrypted and authenticated under the chip key.
  *
  * <p>Lifecycle: EMPTY (after install: chip ID and chip key exist) ->
  * PACKAGED (STORE PACKAGE or RESTORE) -> PROVISIONED (STORE CERTIFICATE); WIPE returns to
@@ -88,6 +90,7 @@ public final class VaultApplet extends Applet {
             io.abort();
             transients.clearWork();
             crypto.cmac.clear();
+            crypto.clearSeal();
             // the keys of a package that failed its checks must not stay in the key objects
             if (st.wipePending && st.state == Constants.STATE_EMPTY) st.scrub();
             ISOException.throwIt(sw);
@@ -138,7 +141,10 @@ public final class VaultApplet extends Applet {
 
     // ---- GET DATA / PUT DATA ------------------------------------------------------------------
 
-    /** C1 chip ID | C7 state | C8 package version | C2 manufacturer key (empty if unset) | C3 identity (with a package). */
+    /**
+     * C1 chip ID | C7 state | C8 package version | C2 manufacturer key (empty if unset) |
+     * C9 chip agreement key | C3 identity (with a package).
+     */
     private short writeChipInfo(byte[] out) {
         short o = Tlv.put(out, (short) 0, Constants.TAG_CHIP_ID, st.chipId, (short) 0, Constants.CHIP_ID_LENGTH);
         out[o++] = Constants.TAG_STATE;
@@ -154,10 +160,17 @@ public final class VaultApplet extends Applet {
         } else {
             out[o++] = 0;
         }
+        out[o++] = Constants.TAG_AGREEMENT_KEY;
+        out[o++] = (byte) Constants.EC_POINT_LENGTH;
+        o += agreementPoint(out, o);
         if (st.hasPackage()) {
             o = Tlv.put(out, o, Constants.TAG_IDENTITY, st.identity, (short) 0, st.identityLength);
         }
         return o;
+    }
+
+    private short agreementPoint(byte[] out, short off) {
+        return ((ECPublicKey) st.agreement.getPublic()).getW(out, off);
     }
 
     private void sendChipInfo(APDU apdu) {
@@ -179,6 +192,9 @@ public final class VaultApplet extends Applet {
             case Constants.P1P2_MANUFACTURER_KEY:
                 if (!st.manufacturerKeySet) ISOException.throwIt(Sw.REFERENCED_DATA_NOT_FOUND);
                 len = st.manufacturerKey.getW(buf, (short) 0);
+                break;
+            case Constants.P1P2_AGREEMENT_KEY:
+                len = agreementPoint(buf, (short) 0);
                 break;
             case Constants.P1P2_DEVICE_PUBLIC_KEY:
                 if (!st.hasPackage()) ISOException.throwIt(Sw.REFERENCED_DATA_NOT_FOUND);

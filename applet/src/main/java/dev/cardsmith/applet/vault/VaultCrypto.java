@@ -5,13 +5,16 @@ import javacard.framework.Util;
 import javacard.security.AESKey;
 import javacard.security.CryptoException;
 import javacard.security.Key;
+import javacard.security.KeyAgreement;
+import javacard.security.KeyBuilder;
 import javacard.security.RandomData;
 import javacard.security.Signature;
 import javacardx.crypto.Cipher;
 
 /**
  * The crypto engines, created once at install: AES-CBC, ECDSA-SHA256, the card RNG, AES-CMAC
- * (the platform layer's, on its own ECB engine) and the SP 800-108 counter-mode KDF on top of it.
+ * (the platform layer's, on its own ECB engine), the SP 800-108 counter-mode KDF on top of it,
+ * ECDH (plain x) and the transient keys of a sealed-package session.
  */
 final class VaultCrypto {
 
@@ -19,6 +22,11 @@ final class VaultCrypto {
     final Signature ecdsa;
     final RandomData random;
     final AesCmac cmac;
+    final KeyAgreement ecdh;
+    /** The sealed-package session: Z (AES-256) and the two keys derived from it; gone on deselect. */
+    final AESKey sealSecret;
+    final AESKey sealEnc;
+    final AESKey sealMac;
     private final Transients t;
 
     VaultCrypto(Transients transients) {
@@ -27,26 +35,43 @@ final class VaultCrypto {
         ecdsa = Signature.getInstance(Signature.ALG_ECDSA_SHA_256, false);
         random = RandomData.getInstance(RandomData.ALG_SECURE_RANDOM);
         cmac = new AesCmac(Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_ECB_NOPAD, false), true);
+        ecdh = KeyAgreement.getInstance(KeyAgreement.ALG_EC_SVDP_DH_PLAIN, false);
+        sealSecret = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_256, false);
+        sealEnc = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
+        sealMac = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES_TRANSIENT_DESELECT, KeyBuilder.LENGTH_AES_128, false);
+    }
+
+    /** Clears the sealed-package session keys (after use and on every failure). */
+    void clearSeal() {
+        sealSecret.clearKey();
+        sealEnc.clearKey();
+        sealMac.clearKey();
     }
 
     /**
      * SP 800-108 counter mode, PRF AES-CMAC, r = 8, one block: derived AES-128 key =
-     * CMAC(chipKey, 01 || label || 00 || chipId || 0080). Sets {@code out}; the derived bytes only
-     * pass through RAM.
+     * CMAC(key, 01 || label || 00 || context || 0080). Sets {@code out}; the derived bytes only
+     * pass through RAM. The context must not lie in the scratch area.
      */
-    void deriveAes128(AESKey chipKey, byte label, byte[] chipId, AESKey out) {
+    void deriveAes128(AESKey key, byte label, byte[] ctx, short ctxOff, short ctxLen, AESKey out) {
         byte[] r = t.ram;
         short o = Transients.OFF_SCRATCH;
         r[o++] = (byte) 0x01;
         r[o++] = label;
         r[o++] = (byte) 0x00;
-        o = Util.arrayCopyNonAtomic(chipId, (short) 0, r, o, Constants.CHIP_ID_LENGTH);
+        o = Util.arrayCopyNonAtomic(ctx, ctxOff, r, o, ctxLen);
         r[o++] = (byte) 0x00;
         r[o++] = (byte) 0x80;
         short inLen = (short) (o - Transients.OFF_SCRATCH);
-        cmac.mac(chipKey, r, Transients.OFF_SCRATCH, inLen, r, o);
+        cmac.mac(key, r, Transients.OFF_SCRATCH, inLen, r, o);
         out.setKey(r, o);
         Util.arrayFillNonAtomic(r, Transients.OFF_SCRATCH, (short) (inLen + Constants.AES_BLOCK), (byte) 0);
+    }
+
+    /** AES-128-CBC of whole blocks with IV zero (single-use keys only); in place allowed. */
+    short cbcZeroIv(AESKey key, byte mode, byte[] in, short off, short len, byte[] out, short outOff) {
+        cbc.init(key, mode);
+        return cbc.doFinal(in, off, len, out, outOff);
     }
 
     /** AES-128-CBC of whole blocks with the given IV; in place allowed. */

@@ -6,7 +6,9 @@ import javacard.framework.Util;
 import javacard.security.AESKey;
 import javacard.security.ECPrivateKey;
 import javacard.security.ECPublicKey;
+import javacard.security.ECKey;
 import javacard.security.KeyBuilder;
+import javacard.security.KeyPair;
 
 /**
  * Everything the vault keeps in EEPROM, allocated once at install.
@@ -35,6 +37,13 @@ final class VaultState {
 
     final ECPublicKey manufacturerKey;
     boolean manufacturerKeySet;
+
+    /**
+     * Chip agreement key (P-256), generated on card at install, private half never exported:
+     * a data package is sealed to it (ECDH with the host's ephemeral key), so only this chip
+     * can open it. Public half in the chip info (C9).
+     */
+    final KeyPair agreement;
 
     // ---- the data package (claims 3-7) ----
     final byte[] identity;
@@ -66,6 +75,9 @@ final class VaultState {
         macKey = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         manufacturerKey = (ECPublicKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PUBLIC, KeyBuilder.LENGTH_EC_FP_256, false);
         P256.setCurve(manufacturerKey);
+        agreement = new KeyPair(KeyPair.ALG_EC_FP, KeyBuilder.LENGTH_EC_FP_256);
+        P256.setCurve((ECKey) agreement.getPublic());
+        P256.setCurve((ECKey) agreement.getPrivate());
         identity = new byte[Constants.IDENTITY_MAX];
         channelKey = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         devicePrivate = (ECPrivateKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PRIVATE, KeyBuilder.LENGTH_EC_FP_256, false);
@@ -83,19 +95,20 @@ final class VaultState {
     /**
      * Completes installation (called from the constructor, before register): chip ID from the
      * card RNG unless the install parameters gave one, a fresh AES-256 chip key from the card
-     * RNG, and K_enc/K_mac derived from it. The chip key value passes through RAM only and is
-     * zeroed at once.
+     * RNG, K_enc/K_mac derived from it, and the chip agreement key pair. The chip key value
+     * passes through RAM only and is zeroed at once. Key objects are written outside any
+     * transaction; the state byte (the commit point) is written last. Install is atomic anyway:
+     * an applet whose install fails does not exist.
      */
     void initialize(VaultCrypto crypto, byte[] ram, short scratch) {
-        JCSystem.beginTransaction();
         if (!chipIdFromInstall) crypto.random.generateData(chipId, (short) 0, Constants.CHIP_ID_LENGTH);
         crypto.random.generateData(ram, scratch, (short) 32);
         chipKey.setKey(ram, scratch);
         Util.arrayFillNonAtomic(ram, scratch, (short) 32, (byte) 0);
-        crypto.deriveAes128(chipKey, Constants.KDF_LABEL_ENC, chipId, encKey);
-        crypto.deriveAes128(chipKey, Constants.KDF_LABEL_MAC, chipId, macKey);
+        crypto.deriveAes128(chipKey, Constants.KDF_LABEL_ENC, chipId, (short) 0, Constants.CHIP_ID_LENGTH, encKey);
+        crypto.deriveAes128(chipKey, Constants.KDF_LABEL_MAC, chipId, (short) 0, Constants.CHIP_ID_LENGTH, macKey);
+        agreement.genKeyPair();
         state = Constants.STATE_EMPTY;
-        JCSystem.commitTransaction();
     }
 
     /**

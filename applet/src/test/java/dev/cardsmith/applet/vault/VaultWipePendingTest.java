@@ -42,6 +42,21 @@ class VaultWipePendingTest {
         return card.sw(apdu);
     }
 
+    /** The data of a GET DATA / GET CHALLENGE answer (9000 asserted). */
+    private byte[] data(byte ins, int p1, int p2, int le) {
+        byte[] r = card.simulator().transmitCommand(new byte[] {Constants.CLA_PROPRIETARY, ins, (byte) p1, (byte) p2, (byte) le});
+        assertEquals(0x9000, ((r[r.length - 2] & 0xFF) << 8) | (r[r.length - 1] & 0xFF));
+        return java.util.Arrays.copyOf(r, r.length - 2);
+    }
+
+    /** STORE PACKAGE of {@code plain}, sealed to this chip after a GET CHALLENGE. */
+    private int storeSealed(byte[] plain) throws Exception {
+        byte[] chipId = data(Constants.INS_GET_DATA, 0x00, 0xC1, 0);
+        byte[] agreement = data(Constants.INS_GET_DATA, 0x00, 0xC9, 0);
+        byte[] challenge = data(Constants.INS_GET_CHALLENGE, 0, 0, Constants.CHALLENGE_LENGTH);
+        return sw(apdu(Constants.INS_STORE_PACKAGE, 0, 0, VaultSealer.seal(chipId, agreement, challenge, plain)));
+    }
+
     private static byte[] apdu(byte ins, int p1, int p2, byte[] data) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         o.write(Constants.CLA_PROPRIETARY);
@@ -78,7 +93,7 @@ class VaultWipePendingTest {
         p.write(Constants.TAG_DEVICE_PRIVATE_KEY); p.write(32); p.writeBytes(d);
         p.write(Constants.TAG_DEVICE_PUBLIC_KEY); p.write(65); p.writeBytes(JdkEc.randomPoint()); // not d·G
         // one answer now: the mismatching pair is wrong data (was 6A80 or 6984, per the platform's CryptoException)
-        assertEquals(0x6A80, sw(apdu(Constants.INS_STORE_PACKAGE, 0, 0, p.toByteArray())));
+        assertEquals(0x6A80, storeSealed(p.toByteArray()));
         VaultState st = state();
         assertEquals(Constants.STATE_EMPTY, st.state);
         assertFalse(st.wipePending);
@@ -115,7 +130,7 @@ class VaultWipePendingTest {
         d[31] = 2;
         p.write(Constants.TAG_DEVICE_PRIVATE_KEY); p.write(32); p.writeBytes(d);
         p.write(Constants.TAG_DEVICE_PUBLIC_KEY); p.write(65); p.writeBytes(offCurvePoint());
-        assertEquals(0x6A80, sw(apdu(Constants.INS_STORE_PACKAGE, 0, 0, p.toByteArray())));
+        assertEquals(0x6A80, storeSealed(p.toByteArray()));
         assertFalse(state().devicePrivate.isInitialized(), "nothing is loaded before the point check");
         assertEquals(Constants.STATE_EMPTY, state().state);
     }

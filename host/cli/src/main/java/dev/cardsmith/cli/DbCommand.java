@@ -28,6 +28,9 @@ final class DbCommand implements Runnable {
         @Option(names = "--port", defaultValue = "8470", paramLabel = "P", description = "TCP port on 127.0.0.1 (default ${DEFAULT-VALUE}; 0 = any free port).")
         int port;
 
+        @picocli.CommandLine.Mixin
+        VaultCli.PublicDbOption publicDb;
+
         @Override
         public void run() {
             if (port < 0 || port > 65535) throw new CliException("--port must be 0..65535", ErrorHandler.EXIT_USAGE);
@@ -35,7 +38,7 @@ final class DbCommand implements Runnable {
                 ServeLog log = new ServeLog(ctx.err(), "db serve");
                 java.util.logging.Handler requests = log.http();
                 try {
-                    PublicDbHttpServer server = VaultCli.call(() -> PublicDbHttpServer.start(VaultCli.existingPublicDb(ctx), port));
+                    PublicDbHttpServer server = VaultCli.call(() -> PublicDbHttpServer.start(VaultCli.existingPublicDb(ctx, publicDb), port));
                     ctx.out().println("serving the public database on " + server.url() + "/chips/{chipId}/backup|certificate (Ctrl-C stops)");
                     ctx.out().flush();
                     log.listening("127.0.0.1", server.port());

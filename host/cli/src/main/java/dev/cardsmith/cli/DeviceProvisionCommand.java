@@ -27,13 +27,16 @@ final class DeviceProvisionCommand implements Runnable {
     @Mixin
     VaultCli.SecureDbOption secureDb;
 
+    @Mixin
+    VaultCli.PublicDbOption publicDb;
+
     @Override
     public void run() {
         byte[] identity = Imei.identityBytes(Checks.imei(imei)); // before anything is opened
         try (CliContext ctx = CliContext.of(spec)) {
             ctx.recordingCard();
-            SecureProcessingPoint spp = new SecureProcessingPoint(VaultCli.existingKeys(ctx), VaultCli.publicDb(ctx),
-                    usePool ? VaultCli.pool(ctx, secureDb) : null);
+            SecureProcessingPoint spp = new SecureProcessingPoint(VaultCli.existingKeys(ctx), VaultCli.publicDb(ctx, publicDb),
+                    VaultCli.journal(ctx), usePool ? VaultCli.pool(ctx, secureDb) : null);
             SecureProcessingPoint.Provisioned p = VaultCli.call(() -> spp.provision(VaultCli.card(ctx), identity));
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("chipId", p.chipId());

@@ -17,13 +17,16 @@ final class DeviceRecoverCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--from", paramLabel = "URL", description = "Read the public database over HTTP (cardsmith db serve) instead of --db.")
+    @Option(names = "--from", paramLabel = "URL", description = "Read the public database over HTTP (cardsmith db serve) instead of the public database file (--public-db).")
     String from;
+
+    @picocli.CommandLine.Mixin
+    VaultCli.PublicDbOption publicDb;
 
     @Override
     public void run() {
         try (CliContext ctx = CliContext.of(spec)) {
-            BackupSource source = from != null ? new PublicDbHttpClient(from) : VaultCli.existingPublicDb(ctx);
+            BackupSource source = from != null ? new PublicDbHttpClient(from) : VaultCli.existingPublicDb(ctx, publicDb);
             Recovery.Recovered r = VaultCli.call(() -> Recovery.recover(VaultCli.card(ctx), source));
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("chipId", r.chipId());

@@ -17,16 +17,19 @@ final class DeviceShowCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    VaultCli.PublicDbOption publicDb;
+
     @Override
     public void run() {
         try (CliContext ctx = CliContext.of(spec)) {
             var vault = VaultCli.card(ctx); // the card first: a wrong --card is the first thing to hear about
             PublicDatabase db;
             try {
-                db = VaultCli.existingPublicDb(ctx);
+                db = VaultCli.existingPublicDb(ctx, publicDb);
             } catch (StoreException e) {
-                // a database that does not exist yet is "not available"; a --db that cannot work is an error
-                if (ctx.databaseNamed() && !String.valueOf(e.getMessage()).startsWith("database not found")) throw e;
+                // a database that does not exist yet is "not available"; a named one that cannot work is an error
+                if (publicDb.named(ctx) && !String.valueOf(e.getMessage()).startsWith("database not found")) throw e;
                 db = null;
             }
             DeviceInspector.Report r = DeviceInspector.show(vault, db);

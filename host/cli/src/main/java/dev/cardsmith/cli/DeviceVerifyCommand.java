@@ -10,7 +10,11 @@ import picocli.CommandLine.Spec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** {@code cardsmith device verify}: certificate chain and card/database agreement; exit 7 on failure. */
+/**
+ * {@code cardsmith device verify}: certificate chain and card/database agreement. Exit 0 and
+ * "verified: true" only against a pinned manufacturer key; exit 7 when a check fails, and when
+ * no key is pinned ("verified: unverified": a card's own key proves nothing about the card).
+ */
 @Command(name = "verify", description = "Check the certificate against the manufacturer key, the card's key, and the public database.")
 final class DeviceVerifyCommand implements Runnable {
     @Spec
@@ -18,22 +22,30 @@ final class DeviceVerifyCommand implements Runnable {
 
     @Option(names = "--manufacturer-key", paramLabel = "HEX",
             description = "Trust this manufacturer public key (04||X||Y). Default: the HSM's manufacturer key when this "
-                    + "station has one, else the key in the card's write-once storage.")
+                    + "station has one; without either the result is 'unverified' (exit 7).")
     String manufacturerKey;
+
+    @picocli.CommandLine.Mixin
+    VaultCli.PublicDbOption publicDb;
 
     @Override
     public void run() {
         try (CliContext ctx = CliContext.of(spec)) {
             byte[] pinned = manufacturerKey != null ? Hex.parse(manufacturerKey) : VaultCli.manufacturerPointIfAvailable(ctx);
-            DeviceInspector.Report r = VaultCli.call(() -> DeviceInspector.verify(VaultCli.card(ctx), VaultCli.existingPublicDb(ctx), pinned));
+            DeviceInspector.Report r = VaultCli.call(() -> DeviceInspector.verify(VaultCli.card(ctx), VaultCli.existingPublicDb(ctx, publicDb), pinned));
             Map<String, Object> checks = new LinkedHashMap<>();
             for (DeviceInspector.Check c : r.checks()) checks.put(c.name(), (c.ok() ? "ok" : "FAILED") + " (" + c.detail() + ")");
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("chipId", r.card().chipIdHex());
-            out.put("verified", r.ok());
+            out.put("verified", r.verified() ? (Object) true : r.status().equals("failed") ? (Object) false : r.status());
             out.put("checks", checks);
             ctx.emit(out);
             if (!r.ok()) throw new CliException("verification failed for chip " + r.card().chipIdHex(), ErrorHandler.EXIT_VERIFY);
+            if (!r.verified()) {
+                throw new CliException("chip " + r.card().chipIdHex() + " is unverified: no pinned manufacturer key (give "
+                        + "--manufacturer-key HEX, or run on a station whose HSM holds it); the key the card reports proves nothing",
+                        ErrorHandler.EXIT_VERIFY);
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ final class DeviceWipeCommand implements Runnable {
     @Override
     public void run() {
         try (CliContext ctx = CliContext.of(spec)) {
-            SecureProcessingPoint spp = new SecureProcessingPoint(VaultCli.keys(ctx), null, null);
+            SecureProcessingPoint spp = new SecureProcessingPoint(VaultCli.keys(ctx), null, null, null);
             SecureProcessingPoint.Wiped w;
             try {
                 w = VaultCli.call(() -> spp.wipe(VaultCli.card(ctx)));

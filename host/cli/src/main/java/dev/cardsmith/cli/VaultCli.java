@@ -2,6 +2,7 @@ package dev.cardsmith.cli;
 
 import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.store.Database;
+import dev.cardsmith.store.OperationJournal;
 import dev.cardsmith.vault.KeyPool;
 import dev.cardsmith.vault.PublicDatabase;
 import dev.cardsmith.vault.VaultCard;
@@ -27,21 +28,59 @@ final class VaultCli {
         }
     }
 
+    /**
+     * picocli mixin: where the permanent public database lives. It holds public data only; the
+     * operation journal and every other private record stay in the operations store (--db).
+     */
+    static final class PublicDbOption {
+        @Option(names = "--public-db", paramLabel = "JDBC-URL",
+                description = "Permanent public database: device records and identity bindings only (default: "
+                        + "jdbc:sqlite:$CARDSMITH_HOME/public.db; the --db database when only --db is given).")
+        String publicDb;
+
+        /** --public-db, else the one database named by --db (an operator's choice), else public.db. */
+        String url(CliContext ctx) {
+            if (publicDb != null) return publicDb;
+            if (ctx.databaseNamed()) return ctx.databaseUrl();
+            return defaultUrl();
+        }
+
+        /** Whether the public database was named (then it must work; the default may simply not exist yet). */
+        boolean named(CliContext ctx) {
+            return publicDb != null || ctx.databaseNamed();
+        }
+
+        static String defaultUrl() {
+            return "jdbc:sqlite:" + CliContext.home().resolve("public.db");
+        }
+    }
+
     static VaultCard card(CliContext ctx) {
         return new VaultCard(ctx.card());
     }
 
-    static PublicDatabase publicDb(CliContext ctx) {
-        return new PublicDatabase(ctx.db());
+    /** The public database, created and migrated when missing; refused together with a throw-away card. */
+    static PublicDatabase publicDb(CliContext ctx, PublicDbOption opt) {
+        ctx.db(); // the operations store first: it refuses a throw-away card and records the intent
+        return PublicDatabase.open(opt.url(ctx));
     }
 
-    static PublicDatabase existingPublicDb(CliContext ctx) {
-        return new PublicDatabase(ctx.existingDb());
+    static PublicDatabase existingPublicDb(CliContext ctx, PublicDbOption opt) {
+        CliContext.sqliteNativeDirectory();
+        String url = opt.url(ctx);
+        // one database for both (--db only): the systems' schema first, the public one next to it
+        if (url.equals(ctx.databaseUrl())) ctx.existingDb();
+        return PublicDatabase.openExisting(url);
+    }
+
+    /** The operation journal: in the operations store (--db), never in the public database. */
+    static OperationJournal journal(CliContext ctx) {
+        return new OperationJournal(ctx.db());
     }
 
     static KeyPool pool(CliContext ctx, SecureDbOption opt) {
         String url = opt.url();
-        if (url.equals(ctx.databaseUrl())) {
+        if (url.equals(ctx.databaseUrl()) || url.equals(PublicDbOption.defaultUrl())) {
             throw new CliException("the key pool must not live in the public database: give --secure-db another database", ErrorHandler.EXIT_USAGE);
         }
         CliContext.sqliteNativeDirectory();
@@ -87,7 +126,7 @@ final class VaultCli {
             return flow.get();
         } catch (VaultException e) {
             int code = switch (e.kind()) {
-                case VERIFICATION -> ErrorHandler.EXIT_VERIFY;
+                case VERIFICATION, IDENTITY_BOUND -> ErrorHandler.EXIT_VERIFY;
                 case INPUT -> ErrorHandler.EXIT_USAGE;
                 default -> String.valueOf(e.getMessage()).startsWith("cannot reach") ? ErrorHandler.EXIT_TRANSPORT : ErrorHandler.EXIT_FAILURE;
             };

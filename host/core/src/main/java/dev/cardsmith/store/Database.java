@@ -18,14 +18,42 @@ import java.sql.Statement;
  */
 public final class Database {
 
+    /**
+     * Which migration set a database carries. A database may carry both (each has its own
+     * Flyway history table); the permanent public database carries {@link #PUBLIC} only.
+     */
+    public enum Schema {
+        /** Every system's tables: {@code classpath:db/migration}, history {@code flyway_schema_history}. */
+        ALL("db/migration", "flyway_schema_history"),
+        /**
+         * Public data only (the vault's permanent public database: device records and identity
+         * bindings): {@code classpath:db/public}, history {@code flyway_public_history}. Its DDL
+         * is idempotent, so it also applies to a database that already carries {@link #ALL}.
+         */
+        PUBLIC("db/public", "flyway_public_history");
+
+        final String location;
+        final String historyTable;
+
+        Schema(String location, String historyTable) {
+            this.location = location;
+            this.historyTable = historyTable;
+        }
+    }
+
     private final String url;
 
     private Database(String url) {
         this.url = url;
     }
 
-    /** Opens the database and applies pending migrations. */
+    /** Opens the database and applies pending migrations of every system ({@link Schema#ALL}). */
     public static Database open(String jdbcUrl) {
+        return open(jdbcUrl, Schema.ALL);
+    }
+
+    /** Opens the database and applies the pending migrations of {@code schema} only. */
+    public static Database open(String jdbcUrl, Schema schema) {
         if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:")) {
             throw new StoreException("not a JDBC URL: " + jdbcUrl);
         }
@@ -43,12 +71,17 @@ public final class Database {
             }
         }
         Database db = new Database(jdbcUrl);
-        db.migrate();
+        db.migrate(schema);
         return db;
     }
 
     /** Opens an existing database without creating it (read-only consumers such as recovery). */
     public static Database openExisting(String jdbcUrl) {
+        return openExisting(jdbcUrl, Schema.ALL);
+    }
+
+    /** {@link #openExisting(String)} with the migrations of {@code schema} only. */
+    public static Database openExisting(String jdbcUrl, Schema schema) {
         if (jdbcUrl != null && jdbcUrl.startsWith("jdbc:sqlite:")) {
             String file = jdbcUrl.substring("jdbc:sqlite:".length());
             int q = file.indexOf('?');
@@ -57,19 +90,24 @@ public final class Database {
                 throw new StoreException("database not found: " + file);
             }
         }
-        return open(jdbcUrl);
+        return open(jdbcUrl, schema);
     }
 
     public String url() {
         return url;
     }
 
-    private void migrate() {
-        if (upToDate()) return; // Flyway costs about a second of start-up; run it only when the schema is behind
+    /** Applies the pending migrations of {@code schema} (a no-op when it is up to date). */
+    public void migrate(Schema schema) {
+        if (upToDate(schema)) return; // Flyway costs about a second of start-up; run it only when the schema is behind
         try {
             Flyway.configure()
                     .dataSource(url, null, null)
-                    .locations("classpath:db/migration")
+                    .locations("classpath:" + schema.location)
+                    .table(schema.historyTable)
+                    // a second schema in a database that already has tables (PUBLIC next to ALL)
+                    .baselineOnMigrate(schema != Schema.ALL)
+                    .baselineVersion("0")
                     .loggers("slf4j")
                     .load()
                     .migrate();
@@ -84,11 +122,12 @@ public final class Database {
      * history. Anything else (no history table, a missing or failed version, a listing that
      * cannot be read) lets Flyway decide.
      */
-    private boolean upToDate() {
-        java.util.Set<String> available = MigrationIndex.versions();
+    private boolean upToDate(Schema schema) {
+        java.util.Set<String> available = MigrationIndex.versions(schema.location);
         if (available.isEmpty()) return false;
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
-             java.sql.ResultSet r = s.executeQuery("SELECT version FROM flyway_schema_history WHERE success = TRUE AND version IS NOT NULL")) {
+             java.sql.ResultSet r = s.executeQuery("SELECT version FROM " + schema.historyTable
+                     + " WHERE success = TRUE AND version IS NOT NULL AND type <> 'BASELINE'")) {
             java.util.Set<String> applied = new java.util.HashSet<>();
             while (r.next()) applied.add(r.getString(1));
             return applied.equals(available);

@@ -19,21 +19,24 @@ import java.util.stream.Stream;
 final class MigrationIndex {
     private MigrationIndex() {}
 
-    private static final String DIR = "db/migration";
     private static final Pattern FILE = Pattern.compile("V([0-9][0-9._]*)__[^/]*\\.sql");
 
-    private static Set<String> cached;
+    private static final java.util.Map<String, Set<String>> cached = new java.util.HashMap<>();
 
-    /** Flyway's normalised versions ("1", "2.1"); empty when the listing fails. */
-    static synchronized Set<String> versions() {
-        if (cached == null) cached = list();
-        return cached;
+    /** The versions of {@code db/migration} (Database.Schema.ALL). */
+    static Set<String> versions() {
+        return versions("db/migration");
     }
 
-    private static Set<String> list() {
+    /** Flyway's normalised versions ("1", "2.1") in class-path directory {@code dir}; empty when the listing fails. */
+    static synchronized Set<String> versions(String dir) {
+        return cached.computeIfAbsent(dir, MigrationIndex::list);
+    }
+
+    private static Set<String> list(String dir) {
         Set<String> out = new HashSet<>();
         try {
-            Enumeration<URL> dirs = MigrationIndex.class.getClassLoader().getResources(DIR);
+            Enumeration<URL> dirs = MigrationIndex.class.getClassLoader().getResources(dir);
             while (dirs.hasMoreElements()) {
                 URL u = dirs.nextElement();
                 if (u.getProtocol().equals("jar")) {
@@ -42,7 +45,7 @@ final class MigrationIndex {
                     try (JarFile jar = jc.getJarFile()) {
                         for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
                             String name = e.nextElement().getName();
-                            if (name.startsWith(DIR + "/") && name.indexOf('/', DIR.length() + 1) < 0) add(out, name.substring(DIR.length() + 1));
+                            if (name.startsWith(dir + "/") && name.indexOf('/', dir.length() + 1) < 0) add(out, name.substring(dir.length() + 1));
                         }
                     }
                 } else if (u.getProtocol().equals("file")) {

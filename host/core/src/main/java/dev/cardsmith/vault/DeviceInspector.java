@@ -21,8 +21,19 @@ public final class DeviceInspector {
 
     public record Check(String name, boolean ok, String detail) {}
 
-    public record Report(ChipInfo card, Optional<DeviceRecord> latest, int databaseVersions, List<Check> checks) {
+    /**
+     * @param keyPinned whether the checks ran against a manufacturer key the caller trusts (pinned,
+     *        or the station's HSM); without one they only show that the card agrees with itself
+     */
+    public record Report(ChipInfo card, Optional<DeviceRecord> latest, int databaseVersions, List<Check> checks,
+                         boolean keyPinned) {
         public boolean ok() { return checks.stream().allMatch(Check::ok); }
+
+        /** True only when every check passed against a pinned manufacturer key. */
+        public boolean verified() { return keyPinned && ok(); }
+
+        /** "verified", "failed" (a check failed) or "unverified" (all passed, but no pinned key). */
+        public String status() { return !ok() ? "failed" : keyPinned ? "verified" : "unverified"; }
     }
 
     private DeviceInspector() {}
@@ -31,12 +42,13 @@ public final class DeviceInspector {
         ChipInfo info = card.select();
         List<DeviceRecord> history = db == null ? List.of() : db.history(info.chipIdHex());
         Optional<DeviceRecord> latest = history.isEmpty() ? Optional.empty() : Optional.of(history.get(history.size() - 1));
-        return new Report(info, latest, history.size(), List.of());
+        return new Report(info, latest, history.size(), List.of(), false);
     }
 
     /**
      * @param pinnedManufacturerKey the manufacturer key to trust (e.g. from the HSM or a
-     *        published value); null trusts the card's write-once key
+     *        published value); null runs the checks against the key the card reports, and the
+     *        report is at best "unverified": a forged card reports the forger's key
      */
     public static Report verify(VaultCard card, PublicDatabase db, byte[] pinnedManufacturerKey) {
         ChipInfo info = card.select();
@@ -52,7 +64,8 @@ public final class DeviceInspector {
         checks.add(new Check("card provisioned", info.state() == Constants.STATE_PROVISIONED, info.stateName()));
         checks.add(new Check("public database has the chip", latest.isPresent(),
                 latest.map(r -> "version " + r.version()).orElse("no record")));
-        if (info.state() != Constants.STATE_PROVISIONED || manufacturer == null) return new Report(info, latest, history.size(), checks);
+        boolean pinned = pinnedManufacturerKey != null;
+        if (info.state() != Constants.STATE_PROVISIONED || manufacturer == null) return new Report(info, latest, history.size(), checks, pinned);
 
         DeviceCertificate cert = DeviceCertificate.parse(card.certificate());
         PublicKey mk = EcP256.decode(manufacturer);
@@ -78,6 +91,12 @@ public final class DeviceInspector {
                     "package version " + b.packageVersion() + " (card " + info.packageVersion() + ")"));
             checks.add(new Check("database identity equals the card's", r.identity().equals(info.identityText()), r.identity()));
         });
-        return new Report(info, latest, history.size(), checks);
+        Optional<byte[]> pinnedAgreement = db.agreementKey(info.chipIdHex());
+        checks.add(new Check("agreement key as first recorded", pinnedAgreement.map(k -> Arrays.equals(k, info.agreementKey())).orElse(false),
+                pinnedAgreement.isEmpty() ? "not recorded" : Arrays.equals(pinnedAgreement.get(), info.agreementKey()) ? "matches" : "differs"));
+        Optional<String> bound = db.boundChip(cert.identityText());
+        checks.add(new Check("identity bound to this chip", bound.map(info.chipIdHex()::equals).orElse(false),
+                bound.map(c -> c.equals(info.chipIdHex()) ? "bound" : "bound to chip " + c + " (a clone)").orElse("not bound")));
+        return new Report(info, latest, history.size(), checks, pinned);
     }
 }

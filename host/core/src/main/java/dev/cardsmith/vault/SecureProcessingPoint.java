@@ -16,10 +16,13 @@ import java.util.Arrays;
 /**
  * The secure processing point (claims 1-8, 25, 26): provisions a device and wipes one.
  *
- * <p>Provision, after SELECT (which already returns the chip ID): [SET MANUFACTURER KEY, only on
- * a chip whose install parameters did not carry it] -> STORE PACKAGE (answer: backup) -> public
- * database (chip ID, identity, backup, certificate as a new version) -> STORE CERTIFICATE. The
- * operation journal records intent before the card is written and completion after.
+ * <p>Provision, after SELECT (which already returns the chip ID and the chip agreement key):
+ * [SET MANUFACTURER KEY, only on a chip whose install parameters did not carry it] -> GET
+ * CHALLENGE -> STORE PACKAGE, sealed to this chip's agreement key and challenge ({@link
+ * PackageSeal}; answer: backup, authenticated by the chip) -> public database (chip ID, identity,
+ * backup, certificate as a new version) -> STORE CERTIFICATE. The identity is bound to the chip
+ * before anything is written; the operation journal (operations store) records intent before the
+ * card is written and completion after.
  */
 public final class SecureProcessingPoint {
     private static final Logger LOG = LoggerFactory.getLogger(SecureProcessingPoint.class);
@@ -31,12 +34,17 @@ public final class SecureProcessingPoint {
 
     private final VaultKeys keys;
     private final PublicDatabase publicDb;
+    private final OperationJournal journal;
     private final KeyPool pool;
 
-    /** @param pool the secure store's key pool, or null to generate every key pair now */
-    public SecureProcessingPoint(VaultKeys keys, PublicDatabase publicDb, KeyPool pool) {
+    /**
+     * @param journal the operation journal in the operations store (never the public database)
+     * @param pool the secure store's key pool, or null to generate every key pair now
+     */
+    public SecureProcessingPoint(VaultKeys keys, PublicDatabase publicDb, OperationJournal journal, KeyPool pool) {
         this.keys = keys;
         this.publicDb = publicDb;
+        this.journal = journal;
         this.pool = pool;
     }
 
@@ -59,7 +67,10 @@ public final class SecureProcessingPoint {
                     + " trusts a different manufacturer key than " + VaultKeys.MANUFACTURER + " in " + keys.hsm().describe());
         }
 
-        OperationJournal journal = new OperationJournal(publicDb.database());
+        // one identity, one chip: a clone is refused before the card or the journal is written
+        publicDb.bindIdentity(identityText, chip);
+        // the package is sealed to the chip's agreement key: the key this chip ID showed first
+        if (info.agreementKey() != null) publicDb.pinAgreementKey(chip, info.agreementKey());
         KeyPool.Entry entry = null;
         byte[] channelKey = null;
         byte[] privateKey = null;
@@ -88,7 +99,7 @@ public final class SecureProcessingPoint {
             BackupPackage backup;
             try {
                 cardWritten = true;
-                backup = card.storePackage(encoded);
+                backup = card.storeSealedPackage(info, encoded);
             } catch (dev.cardsmith.transport.CardStatusException refused) {
                 cardWritten = false; // the card answered with an error: it stored nothing
                 throw refused;

@@ -42,8 +42,21 @@ public final class VaultCard {
         session.transmitOk("SET MANUFACTURER KEY", VaultApdus.setManufacturerKey(point));
     }
 
-    public BackupPackage storePackage(byte[] encodedPackage) {
-        return BackupPackage.parse(session.transmitOk("STORE PACKAGE", VaultApdus.storePackage(encodedPackage)).getData());
+    /** STORE PACKAGE with sealed command data; returns the raw answer (backup | response MAC). */
+    public byte[] storePackage(byte[] sealedPackage) {
+        return session.transmitOk("STORE PACKAGE", VaultApdus.storePackage(sealedPackage)).getData();
+    }
+
+    /**
+     * GET CHALLENGE, then STORE PACKAGE of {@code plainPackage} sealed to this chip (its chip ID
+     * and agreement key from {@code info}); returns the backup package once the answer's MAC
+     * shows this chip opened it.
+     */
+    public BackupPackage storeSealedPackage(ChipInfo info, byte[] plainPackage) {
+        byte[] challenge = challenge();
+        try (PackageSeal seal = PackageSeal.seal(info.chipId(), info.agreementKey(), challenge, plainPackage)) {
+            return seal.openResponse(storePackage(seal.command()));
+        }
     }
 
     public void storeCertificate(byte[] certificate) {

@@ -4,7 +4,11 @@ package dev.cardsmith.vault;
 public class VaultException extends RuntimeException {
 
     /** What kind of failure, so a front end can pick an exit code. */
-    public enum Kind { STATE, NOT_FOUND, VERIFICATION, INPUT }
+    public enum Kind {
+        STATE, NOT_FOUND, VERIFICATION, INPUT,
+        /** A device identity already bound to another chip (the CLI's exit 7, like a failed verification). */
+        IDENTITY_BOUND
+    }
 
     private final Kind kind;
 

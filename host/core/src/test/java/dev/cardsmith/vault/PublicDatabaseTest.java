@@ -71,6 +71,38 @@ class PublicDatabaseTest {
         }
     }
 
+    /**
+     * A database made before identity binding, holding the clone incident (one IMEI on three
+     * chips): the public migration binds the IMEI to the chip that carried it first, the other
+     * two are refused from then on, and the migration runs next to the systems' schema.
+     */
+    @Test
+    void identityCloning_recordsFromBeforeTheBindingGoToTheFirstChip() throws Exception {
+        Path file = dir.resolve("legacy.db");
+        String url = "jdbc:sqlite:" + file;
+        String[] chips = {"BB000000000000000000000000000000", "AA000000000000000000000000000000", "CC000000000000000000000000000000"};
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE vault_device (chip_id VARCHAR(32) NOT NULL, version INTEGER NOT NULL, device_identity VARCHAR(64) NOT NULL, "
+                    + "package_version INTEGER NOT NULL, backup_hex VARCHAR(512) NOT NULL, certificate_hex VARCHAR(512) NOT NULL, "
+                    + "created_at VARCHAR(40) NOT NULL, PRIMARY KEY (chip_id, version))");
+            for (int i = 0; i < chips.length; i++) {
+                st.execute("INSERT INTO vault_device VALUES ('" + chips[i] + "', 1, '490154203237518', 1, '00', '00', '2026-01-0" + (i + 1) + "T00:00:00Z')");
+            }
+        }
+        PublicDatabase legacy = PublicDatabase.open(url);
+        assertEquals(chips[0], legacy.boundChip("490154203237518").orElseThrow(), "the first chip keeps the identity");
+        assertEquals("bind", legacy.identityHistory("490154203237518").get(0).action());
+        VaultException e = assertThrows(VaultException.class, () -> legacy.bindIdentity("490154203237518", chips[2]));
+        assertEquals(VaultException.Kind.IDENTITY_BOUND, e.kind());
+        legacy.bindIdentity("490154203237518", chips[0]); // a re-run on the bound chip is a no-op
+        assertEquals(1, legacy.identityHistory("490154203237518").size());
+        // the systems' schema and the public one side by side (an operator who names one --db)
+        Database both = Database.open("jdbc:sqlite:" + dir.resolve("both.db"));
+        PublicDatabase inBoth = new PublicDatabase(both);
+        inBoth.bindIdentity("490154203237518", chips[1]);
+        assertEquals(chips[1], new PublicDatabase(Database.open(both.url())).boundChip("490154203237518").orElseThrow());
+    }
+
     @Test
     void claim7_poolKeysAreWrappedAndDeletedAfterUse() throws Exception {
         Database secure = Database.open("jdbc:sqlite:" + dir.resolve("secure.db"));

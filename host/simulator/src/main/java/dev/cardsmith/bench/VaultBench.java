@@ -5,6 +5,7 @@ import dev.cardsmith.vault.*;
 import dev.cardsmith.applet.vault.Constants;
 import dev.cardsmith.hsm.SoftwareHsm;
 import dev.cardsmith.store.Database;
+import dev.cardsmith.store.OperationJournal;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.simulator.AppletRegistry;
 import dev.cardsmith.simulator.SimulatorTransport;
@@ -43,10 +44,11 @@ public final class VaultBench {
         }
         try (SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("keystore.p12"), "bench".toCharArray())) {
             VaultKeys keys = new VaultKeys(hsm).ensure();
-            PublicDatabase publicDb = new PublicDatabase(Database.open("jdbc:sqlite:" + dir.resolve("public.db")));
+            PublicDatabase publicDb = PublicDatabase.open("jdbc:sqlite:" + dir.resolve("public.db"));
             Database.open("jdbc:sqlite:" + dir.resolve("secure.db")); // the secure DB as in production (pool unused here)
+            OperationJournal journal = new OperationJournal(Database.open("jdbc:sqlite:" + dir.resolve("cardsmith.db")));
             byte[] params = installParams(keys.manufacturerPoint());
-            SecureProcessingPoint spp = new SecureProcessingPoint(keys, publicDb, null);
+            SecureProcessingPoint spp = new SecureProcessingPoint(keys, publicDb, journal, null);
             long tProv = 0, tProvPut = 0, tWipe = 0, tRec = 0;
             int nProv = 0, nProvPut = 0;
             CardSession.Stats prov = null, provPut = null, wipe = null, rec = null;
@@ -55,7 +57,8 @@ public final class VaultBench {
                         AppletRegistry.byName("vault").withInstallParams(i % 2 == 0 ? params : new byte[0]))))) {
                     VaultCard card = new VaultCard(session);
                     long t0 = System.nanoTime();
-                    SecureProcessingPoint.Provisioned p = spp.provision(card, Imei.identityBytes(IMEI));
+                    String imei = IMEI.substring(0, 8) + String.format("%06d", i); // one identity per chip
+                    SecureProcessingPoint.Provisioned p = spp.provision(card, Imei.identityBytes(imei + Imei.luhnCheckDigit(imei)));
                     long t1 = System.nanoTime();
                     SecureProcessingPoint.Wiped w = spp.wipe(card);
                     long t2 = System.nanoTime();

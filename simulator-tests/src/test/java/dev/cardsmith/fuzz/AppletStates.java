@@ -124,6 +124,11 @@ final class AppletStates {
     }
 
     static <W extends World> FuzzEngine.Target target(String applet, String state, Function<String, W> make, Setup<W> setup) {
+        return target(applet, state, make, setup, (w, c) -> c.select());
+    }
+
+    /** A state whose fixture, after a reset, needs more than SELECT to be back (a login, an authentication). */
+    static <W extends World> FuzzEngine.Target target(String applet, String state, Function<String, W> make, Setup<W> setup, Setup<W> refresh) {
         return new FuzzEngine.Target(applet, state, () -> {
             W w = world(applet, make);
             SimulatedCard c = w.newCard();
@@ -133,6 +138,7 @@ final class AppletStates {
             return new StateFixture(c) {
                 @Override CaseGenerator generator() { return m; }
                 @Override Object lifecycle() { return w.lifecycle(this); }
+                @Override void refresh() { refresh.to(w, c); }
             };
         });
     }
@@ -307,22 +313,14 @@ final class AppletStates {
         }
 
         static FuzzEngine.Target keysLoggedIn() {
-            return new FuzzEngine.Target("csp", "keys-logged-in", () -> {
-                CspWorld w = world("csp", CspWorld::new);
-                SimulatedCard c = w.newCard();
+            return target("csp", "keys-logged-in", CspWorld::new, (w, c) -> {
                 CspCard csp = new CspCard(c.session());
                 csp.login(PIN);
                 keys(csp);
-                c.stopRecording();
-                ApduMutator m = w.mutator();
-                return new StateFixture(c) {
-                    @Override CaseGenerator generator() { return m; }
-                    @Override Object lifecycle() { return w.lifecycle(this); }
-                    @Override void refresh() {
-                        csp.select();
-                        csp.login(PIN);
-                    }
-                };
+            }, (w, c) -> {
+                CspCard csp = new CspCard(c.session());
+                csp.select();
+                csp.login(PIN);
             });
         }
 
@@ -370,24 +368,16 @@ final class AppletStates {
 
         /** Initialised card, keys in 9A and 9D, administrator and PIN verified. */
         static FuzzEngine.Target keysAdminPin() {
-            return new FuzzEngine.Target("piv", "keys-admin-pin", () -> {
-                PivWorld w = world("piv", PivWorld::new);
-                SimulatedCard c = w.newCard();
+            return target("piv", "keys-admin-pin", PivWorld::new, (w, c) -> {
                 RawPiv p = new RawPiv(c.session());
                 p.changePin(PIN, NEW_PIN);
                 p.verify(NEW_PIN);
                 keys(p);
-                c.stopRecording();
-                ApduMutator m = w.mutator();
-                return new StateFixture(c) {
-                    @Override CaseGenerator generator() { return m; }
-                    @Override Object lifecycle() { return w.lifecycle(this); }
-                    @Override void refresh() {
-                        p.select();
-                        p.verify(NEW_PIN);
-                        p.admin(RawPiv.DEFAULT_MGMT);
-                    }
-                };
+            }, (w, c) -> {
+                RawPiv p = new RawPiv(c.session());
+                p.select();
+                p.verify(NEW_PIN);
+                p.admin(RawPiv.DEFAULT_MGMT);
             });
         }
 

@@ -1,6 +1,7 @@
 package dev.cardsmith.support;
 
 import dev.cardsmith.applet.piv.Constants;
+import dev.cardsmith.codec.Tlv;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardsmithAids;
 
@@ -8,7 +9,6 @@ import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 import javax.smartcardio.CommandAPDU;
 import javax.smartcardio.ResponseAPDU;
-import java.io.ByteArrayOutputStream;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -37,21 +37,11 @@ public final class RawPiv {
     }
 
     public static byte[] tlv(int tag, byte[] value) {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        if (tag > 0xFF) o.write(tag >> 8);
-        o.write(tag);
-        int n = value.length;
-        if (n >= 0x100) { o.write(0x82); o.write(n >> 8); o.write(n); }
-        else if (n >= 0x80) { o.write(0x81); o.write(n); }
-        else o.write(n);
-        o.writeBytes(value);
-        return o.toByteArray();
+        return Tlv.of(tag, value);
     }
 
-    static byte[] cat(byte[]... parts) {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        for (byte[] p : parts) o.writeBytes(p);
-        return o.toByteArray();
+    private static byte[] cat(byte[]... parts) {
+        return Tlv.concat(parts);
     }
 
     public ResponseAPDU send(int ins, int p1, int p2, byte[] data) {

@@ -45,7 +45,7 @@ class PivAppletTest {
         assertTrue(t.startsWith("61"), t);
         assertTrue(t.contains("4f06000010000100"), t);
         assertTrue(t.contains("79074f05a000000308"), t);
-        assertTrue(t.contains("800107") && t.contains("800111") && t.contains("800103") && t.contains("80010c"), t);
+        assertTrue(t.contains("800107") && t.contains("800111") && t.contains("800114") && t.contains("800103") && t.contains("80010c"), t);
         assertEquals(r.data().length - 2, r.data()[1] & 0xFF);
     }
 
@@ -145,6 +145,29 @@ class PivAppletTest {
         v2.initVerify(pub);
         v2.update(msg);
         assertTrue(v2.verify(PivCard.response(s2.data())));
+    }
+
+    @Test
+    void p384SignaturesVerifyAndTheKeyManagementSlotStaysP256() throws Exception {
+        piv.authenticate(PivCard.MGMT);
+        PivCard.Rsp g = piv.generate(0x9C, 0x14);
+        assertEquals(0x9000, g.sw());
+        assertEquals("7f496386610", HEX.formatHex(g.data(), 0, 6).substring(0, 11));
+        java.security.AlgorithmParameters ap = java.security.AlgorithmParameters.getInstance("EC");
+        ap.init(new java.security.spec.ECGenParameterSpec("secp384r1"));
+        java.security.spec.ECParameterSpec spec = ap.getParameterSpec(java.security.spec.ECParameterSpec.class);
+        byte[] w = Arrays.copyOfRange(g.data(), 5, 5 + 97);
+        PublicKey pub = java.security.KeyFactory.getInstance("EC").generatePublic(new java.security.spec.ECPublicKeySpec(
+                new java.security.spec.ECPoint(new BigInteger(1, Arrays.copyOfRange(w, 1, 49)), new BigInteger(1, Arrays.copyOfRange(w, 49, 97))), spec));
+        piv.initialise();
+        byte[] msg = "P-384".getBytes();
+        PivCard.Rsp s = piv.authenticate(0x14, 0x9C, 0x81, MessageDigest.getInstance("SHA-384").digest(msg));
+        assertEquals(0x9000, s.sw());
+        Signature v = Signature.getInstance("SHA384withECDSA");
+        v.initVerify(pub);
+        v.update(msg);
+        assertTrue(v.verify(PivCard.response(s.data())));
+        assertEquals(0x6A80, piv.generate(0x9D, 0x14).sw(), "ECDH stays on P-256, whose points the card checks");
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.cardsmith.ota.DevKeys;
 import dev.cardsmith.ota.OtaKeys;
 import dev.cardsmith.ota.OtaServer;
 import dev.cardsmith.ota.SimCard;
+import dev.cardsmith.ota.SimPersonalization;
 import dev.cardsmith.ota.OtaStore;
 import dev.cardsmith.ota.Spi;
 import dev.cardsmith.ota.terminal.Terminal;
@@ -91,7 +92,7 @@ class SimTearSweepTest {
                         "the card accepted a counter the OTA store has not reserved");
                 OtaServer.Result again = init(card, sim[0]);
                 assertTrue(again.por().ok() && again.compact().ok(), "re-sent initialisation: " + again.por());
-                Terminal.AuthResult a = new Terminal(new CardSession(card), ks).authenticate(false, TODAY);
+                Terminal.AuthResult a = Terminal.onHandset(new CardSession(card), ks).authenticate(false, TODAY);
                 assertTrue(a.keyDelivered(), "trust key not delivered after the re-run");
             }
         });
@@ -109,17 +110,17 @@ class SimTearSweepTest {
         return k;
     }
 
-    /** A fresh SIM installed without parameters (OTA key set not personalized), registered with the OTA server. */
+    /** A fresh SIM installed with a transport key only (OTA key set not personalized), registered with the OTA server. */
     private TearingSimulator bare(String sim) {
         server.store().register(sim, DevKeys.keys(), Spi.CounterMode.HIGHER);
-        return new TearingSimulator(List.of(AppletRegistry.byName("sim").withInstallParams(new byte[0])));
+        return new TearingSimulator(List.of(AppletRegistry.byName("sim").withInstallParams(SimPersonalization.DEV_TRANSPORT_KEY)));
     }
 
     /** SELECT + PERSONALIZE (the personalization unit's two APDUs); the status word of PERSONALIZE. */
     private static int personalize(CardTransport t, OtaKeys keys) {
         CardSession s = new CardSession(t);
         new SimCard(s).select();
-        return s.transmit(new CommandAPDU(Constants.CLA_PROPRIETARY, Constants.INS_PERSONALIZE, 0, 0, keys.installParams(DevKeys.MSL))).getSW();
+        return s.transmit(SimPersonalization.command(SimPersonalization.DEV_TRANSPORT_KEY, keys, DevKeys.MSL)).getSW();
     }
 
     private static boolean otaKeySetFlag(CardTransport t) {
@@ -158,7 +159,9 @@ class SimTearSweepTest {
             CardSession s = new CardSession(card);
             new SimCard(s).select();
             byte[] env = server.status(sim, TODAY).envelopes().get(0);
-            assertEquals(0x6985, new SimCard(s).envelope(env).getSW(), "OTA accepted without a committed key set");
+            javax.smartcardio.ResponseAPDU r = new SimCard(s).envelope(env);
+            assertEquals(0x9000, r.getSW());
+            assertEquals(0, r.getData().length, "OTA answered (a PoR) without a committed key set");
             assertEquals(0x9000, personalize(card, DevKeys.keys()), "re-run on an unpersonalized SIM");
         }
         assertEquals(0x6985, personalize(card, OTHER_KEYS), "a second personalization");
@@ -208,7 +211,7 @@ class SimTearSweepTest {
     }
 
     private Terminal terminal(CardTransport t) {
-        return new Terminal(new CardSession(t), ks);
+        return Terminal.onHandset(new CardSession(t), ks);
     }
 
     /** A fresh personalized SIM (OTA keys, registered with the OTA server) and a freshly enrolled terminal. */

@@ -27,6 +27,9 @@ final class State {
     byte msl;
     final byte[] counter = new byte[Constants.CNTR_LEN];
     boolean otaPersonalized;
+    /** The transport key of the install parameters: PERSONALIZE only under it, cleared once personalized. */
+    final AESKey transportKey;
+    boolean hasTransportKey;
 
     // trust model
     byte trustState;
@@ -88,6 +91,7 @@ final class State {
     State() {
         kic = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         kid = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+        transportKey = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         kicDes = (javacard.security.DESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_DES, KeyBuilder.LENGTH_DES3_2KEY, false);
         kidDes = (javacard.security.DESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_DES, KeyBuilder.LENGTH_DES3_2KEY, false);
         for (short i = 0; i < 2; i++) {
@@ -143,6 +147,10 @@ final class State {
      */
     void finishClear() {
         if (!clearPending) return;
+        if (otaPersonalized) {
+            transportKey.clearKey();
+            hasTransportKey = false;
+        }
         initKey[stagingInitSlot()].clearKey();
         if (trustState != Constants.STATE_INITIALIZED) initKey[initSlot].clearKey();
         if (trustState != Constants.STATE_TRUSTED) {
@@ -161,8 +169,13 @@ final class State {
     }
 
     boolean expired() {
+        return expiredAt(currentDate);
+    }
+
+    /** Expired at the date (the network's, or an authenticated session's later one). */
+    boolean expiredAt(short date) {
         short exp = trustState == Constants.STATE_TRUSTED ? expiry : initExpiry;
-        return currentDate > exp;
+        return date > exp;
     }
 
     byte flags() {
@@ -173,12 +186,23 @@ final class State {
         return f;
     }
 
-    /** Only moves forward: the card has no clock, every authenticated date can only advance it. */
+    /**
+     * Only moves forward, and only with network-authenticated time (OTA SET_DATE, INIT_TRUST's
+     * date): the card has no clock; a terminal's date never moves it (docs/ota.md "On the card").
+     */
     void advanceDate(short date) {
         if (date > currentDate) currentDate = date;
-        if (trustState == Constants.STATE_TRUSTED && lifetime > 0) {
+        checkUpdateWindow(currentDate);
+    }
+
+    /**
+     * Seed 004 Fig. 3: in the last quarter of a trust key's lifetime the SIM asks for an update.
+     * The date may be an authenticated session's (a terminal may make the SIM ask earlier, never later).
+     */
+    void checkUpdateWindow(short date) {
+        if (trustState == Constants.STATE_TRUSTED && lifetime > 0 && !updateRequested) {
             short window = (short) (lifetime >> 2);
-            if ((short) (expiry - currentDate) <= window) updateRequested = true;
+            if ((short) (expiry - date) <= window) updateRequested = true;
         }
     }
 

@@ -5,6 +5,7 @@ import com.licel.jcardsim.smartcardio.CardSimulator;
 import com.licel.jcardsim.utils.AIDUtil;
 import javacard.framework.AID;
 
+import dev.cardsmith.simulator.uicc.UiccToolkit;
 import dev.cardsmith.store.PrivateFiles;
 
 import java.io.ByteArrayOutputStream;
@@ -64,6 +65,8 @@ public final class SimulatorTransport implements CardTransport {
     private static final int REC_SNAPSHOT = 3;
 
     private final CardSimulator sim;
+    /** The card's UICC toolkit runtime: ENVELOPE, TERMINAL PROFILE, FETCH, TERMINAL RESPONSE (docs/uicc-toolkit.md). */
+    private final UiccToolkit toolkit;
     private final Path stateFile;
     private final List<AppletSpec> applets;
     /** The body of the file (seed and records) as it is on disk. */
@@ -90,6 +93,7 @@ public final class SimulatorTransport implements CardTransport {
         this.applets = applets;
         this.stateFile = null;
         this.sim = new CardSimulator();
+        this.toolkit = new UiccToolkit(UiccToolkit.runtimeOf(sim));
         install(null);
     }
 
@@ -97,6 +101,7 @@ public final class SimulatorTransport implements CardTransport {
         this.applets = applets;
         this.stateFile = stateFile;
         this.sim = new CardSimulator();
+        this.toolkit = new UiccToolkit(UiccToolkit.runtimeOf(sim));
         install(seed);
     }
 
@@ -222,7 +227,7 @@ public final class SimulatorTransport implements CardTransport {
                 for (AppletSpec a : applets) {
                     AID aid = AIDUtil.create(a.instanceAid());
                     byte[] data = a.globalPlatformInstallData();
-                    sim.installApplet(aid, a.appletClass(), data, (short) 0, (byte) data.length);
+                    toolkit.install(aid, a.toolkitParams(), () -> sim.installApplet(aid, a.appletClass(), data, (short) 0, (byte) data.length));
                 }
             } finally {
                 System.setOut(stdout);
@@ -371,9 +376,10 @@ public final class SimulatorTransport implements CardTransport {
         try {
             for (Rec r : recs) {
                 if (r.type == REC_RESET) {
+                    toolkit.reset();
                     sim.reset();
                 } else if (r.type == REC_APDU) {
-                    sim.transmitCommand(Arrays.copyOfRange(body, r.dataStart, r.dataEnd));
+                    toolkit.transmit(Arrays.copyOfRange(body, r.dataStart, r.dataEnd), sim::transmitCommand);
                     sinceSnapshot++;
                 }
             }
@@ -388,6 +394,7 @@ public final class SimulatorTransport implements CardTransport {
      */
     private void powerDown() throws IOException {
         body.write(REC_RESET);
+        toolkit.reset();
         sim.reset();
         byte[] snap = null;
         try {
@@ -435,7 +442,12 @@ public final class SimulatorTransport implements CardTransport {
     public synchronized byte[] transmit(byte[] commandApdu) {
         record(REC_APDU, commandApdu);
         if (body != null) sinceSnapshot++;
-        return sim.transmitCommand(commandApdu);
+        return toolkit.transmit(commandApdu, sim::transmitCommand);
+    }
+
+    /** This card's toolkit runtime (TARs, terminal profile); the APDUs go through {@link #transmit}. */
+    public UiccToolkit toolkit() {
+        return toolkit;
     }
 
     @Override
@@ -451,6 +463,7 @@ public final class SimulatorTransport implements CardTransport {
     @Override
     public synchronized void reset() {
         record(REC_RESET, null);
+        toolkit.reset();
         sim.reset();
     }
 

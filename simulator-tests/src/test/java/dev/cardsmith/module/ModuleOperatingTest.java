@@ -52,6 +52,14 @@ class ModuleOperatingTest extends EnrolledModuleTest {
         assertTrue(r.length > 100);
     }
 
+    /** A malformed signature DER (30 00) provoked an unexpected exception (6F01) in the verifier: it is a wrong signature. */
+    @Test
+    void malformedCentralSignatureIsAWrongSignatureNotAnUnexpectedException() {
+        f.card(true).transmitOk("CA", ModuleApdus.centralAuthenticate(EcP256.encode(EcP256.generate().getPublic()), true));
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.centralConfirm(new byte[]{0x30, 0x00})));
+        assertFalse(f.status().has(Constants.FLAG_TRANSACTION_KEY));
+    }
+
     @Test
     void confirmWithoutAuthenticateIsRejected() {
         assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.centralConfirm(new byte[70])));

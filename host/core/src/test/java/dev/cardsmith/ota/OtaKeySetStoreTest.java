@@ -24,12 +24,18 @@ class OtaKeySetStoreTest {
     static final byte[] K24D = Hex.parse("410102030405060708090A0B0C0D0E0F1011121314151617");
     static final OtaKeys SET2 = new OtaKeys(OtaKeys.Algorithm.TDES3, 2, K24C, 2, K24D, DevKeys.TAR, OtaKeys.Crc.CRC16);
 
+    /** A store with SIM "sim1" registered under the DEV key set. */
+    static OtaStore registered(Database db, SoftwareHsm hsm) {
+        OtaStore store = new OtaStore(db, hsm);
+        store.register("sim1", DevKeys.keys(), Spi.CounterMode.HIGHER);
+        return store;
+    }
+
     @Test
     void addedKeySetIsStoredWrapped_reloaded_andUsedByIndex() throws Exception {
         Database db = Database.open("jdbc:sqlite:" + dir.resolve("k.db"));
         try (SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("k.p12"), "pw".toCharArray())) {
-            OtaStore store = new OtaStore(db, hsm);
-            store.register("sim1", DevKeys.keys(), Spi.CounterMode.HIGHER);
+            OtaStore store = registered(db, hsm);
             store.addKeySet("sim1", SET2);
             OtaStore.SimRecord sim = new OtaStore(db, hsm).require("sim1");
             assertEquals(DevKeys.keys(), sim.keys(), "the default set is unchanged");
@@ -61,10 +67,8 @@ class OtaKeySetStoreTest {
 
     @Test
     void keySetsRefused_duplicateIndex_otherTar_splitIndex_unknownSim() {
-        Database db = Database.open("jdbc:sqlite:" + dir.resolve("r.db"));
         try (SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("r.p12"), "pw".toCharArray())) {
-            OtaStore store = new OtaStore(db, hsm);
-            store.register("sim1", DevKeys.keys(), Spi.CounterMode.HIGHER);
+            OtaStore store = registered(Database.open("jdbc:sqlite:" + dir.resolve("r.db")), hsm);
             assertThrows(StoreException.class, () -> store.addKeySet("sim1", OtaKeys.aes(1, new byte[16], 1, new byte[16], DevKeys.TAR)), "index of the default set");
             store.addKeySet("sim1", SET2);
             assertThrows(StoreException.class, () -> store.addKeySet("sim1", SET2), "index 2 twice");
@@ -80,8 +84,7 @@ class OtaKeySetStoreTest {
     void wrappedKeySetMovedToAnotherIndex_doesNotUnwrap() throws Exception {
         Database db = Database.open("jdbc:sqlite:" + dir.resolve("m.db"));
         try (SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("m.p12"), "pw".toCharArray())) {
-            OtaStore store = new OtaStore(db, hsm);
-            store.register("sim1", DevKeys.keys(), Spi.CounterMode.HIGHER);
+            OtaStore store = registered(db, hsm);
             store.addKeySet("sim1", SET2);
             try (Connection c = db.connect()) {
                 c.createStatement().executeUpdate("UPDATE ota_keyset SET key_index = 3");

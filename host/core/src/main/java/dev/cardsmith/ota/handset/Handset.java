@@ -36,7 +36,7 @@ public final class Handset implements SmsBearer {
 
     private static final Logger LOG = LoggerFactory.getLogger(Handset.class);
 
-    static final int CLA = 0x80;
+    static final int CLA = ProactiveSession.CLA;
     static final int INS_ENVELOPE = 0xC2;
     static final int INS_TERMINAL_PROFILE = 0x10;
     static final int SW_TOOLKIT_BUSY = 0x9300;

@@ -199,4 +199,33 @@ class HandsetTest {
         assertEquals(0x10, card.seen.get(0).getINS());
         assertArrayEquals(Handset.TERMINAL_PROFILE, card.seen.get(0).getData());
     }
+
+    /** Every truncation and every single-byte change of an SMS-DELIVER gives a parse or a clear IllegalArgumentException, never another exception. */
+    @Test
+    void malformedSmsDeliver_isRefusedCleanly_neverCrashesTheHandset() {
+        byte[] t = otaTpdu();
+        java.util.Random rnd = new java.util.Random(14);
+        for (int n = 0; n < t.length; n++) {
+            byte[] cut = Arrays.copyOf(t, n);
+            assertThrows(IllegalArgumentException.class, () -> new Handset(new ScriptedUicc(), IMEI).receive(cut), "truncated to " + n);
+        }
+        for (int i = 0; i < 2000; i++) {
+            byte[] m = t.clone();
+            m[rnd.nextInt(m.length)] = (byte) rnd.nextInt(256);
+            try {
+                SmsPp.parseDeliver(m);
+            } catch (IllegalArgumentException expected) {
+                // refused with a reason
+            }
+        }
+    }
+
+    @Test
+    void ctlv_isStrict() {
+        assertThrows(IllegalArgumentException.class, () -> Ctlv.parse(Hex.parse("810501"), 0, 3), "length past the parent");
+        assertThrows(IllegalArgumentException.class, () -> Ctlv.parse(Hex.parse("81817F" + "00".repeat(127)), 0, 130), "non-minimal length");
+        assertThrows(IllegalArgumentException.class, () -> Ctlv.outer(Hex.parse("D0068103011300"), 0xD0), "outer length");
+        assertThrows(IllegalArgumentException.class, () -> Ctlv.outer(Hex.parse("D1028100"), 0xD0), "other tag");
+        assertEquals("011300", Hex.of(Ctlv.parse(Hex.parse("8103011300"), 0, 5).get(0x01)), "the CR bit is masked");
+    }
 }

@@ -69,12 +69,17 @@ public final class JavaCardSubsetChecker {
         }
     }
 
+    /** Packages of the UICC toolkit API a card's runtime exports (docs/uicc-toolkit.md). */
+    static final java.util.Set<String> UICC_API = java.util.Set.of("uicc/toolkit", "uicc/usim/toolkit");
+
     /** The shared applet layer every applet may use. */
     static final String PLATFORM = "dev/cardsmith/applet/platform";
 
     private void checkClass(String where, String internalName) {
         if (internalName.startsWith("[")) { checkType(where, Type.getType(internalName)); return; }
         if (internalName.startsWith("javacard/") || internalName.startsWith("javacardx/")) return;
+        // the UICC toolkit API (ETSI TS 102 241 / 3GPP TS 31.130 export files; uicc-api module)
+        if (UICC_API.contains(internalName.substring(0, Math.max(0, internalName.lastIndexOf('/'))))) return;
         if (JAVA_LANG_ALLOWED.contains(internalName)) return;
         String pkg = internalName.contains("/") ? internalName.substring(0, internalName.lastIndexOf('/')) : "";
         if (pkg.equals(ownPackage)) return;

@@ -182,10 +182,14 @@ final class FuzzEngine {
         counts.merge(f.key(), 1, Integer::sum);
     }
 
-    /** ISO 7816-4 status words: 9000, 61xx-6Fxx (6F00 handled apart). */
+    /**
+     * ISO 7816-4 status words: 9000, 61xx-6Fxx (6F00 handled apart); and the UICC's own of
+     * TS 102 221 10.2.1 that its toolkit runtime answers: 91xx (proactive command pending), 9300
+     * (toolkit busy).
+     */
     static boolean iso(int sw) {
         int sw1 = sw >> 8;
-        return sw == 0x9000 || (sw1 >= 0x61 && sw1 <= 0x6F);
+        return sw == 0x9000 || (sw1 >= 0x61 && sw1 <= 0x6F) || sw1 == 0x91 || sw == 0x9300;
     }
 
     static int sw(byte[] resp) {

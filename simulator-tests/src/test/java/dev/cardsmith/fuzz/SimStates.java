@@ -41,7 +41,7 @@ final class SimStates {
                 target("initialized", SimWorld::initialize),
                 target("trusted", (w, c) -> {
                     SimWorld.initialize(w, c);
-                    new Terminal(c.session(), w.ks).authenticate(false, AppletStates.TODAY);
+                    Terminal.onHandset(c.session(), w.ks).authenticate(false, AppletStates.TODAY);
                 }));
     }
 
@@ -57,7 +57,7 @@ final class SimStates {
             ks = TerminalKeyStore.open(dir.resolve("terminal.json"), "fuzz".toCharArray());
             capture(c -> {
                 initialize(this, c);
-                Terminal t = new Terminal(c.session(), ks);
+                Terminal t = Terminal.onHandset(c.session(), ks);
                 t.authenticate(false, AppletStates.TODAY);
                 server.acceptNotification(SIM, t.ack());
                 t.poll();

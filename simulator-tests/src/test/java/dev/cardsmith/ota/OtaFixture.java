@@ -2,6 +2,7 @@ package dev.cardsmith.ota;
 
 import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.hsm.SoftwareHsm;
+import dev.cardsmith.ota.terminal.Baseband;
 import dev.cardsmith.ota.terminal.Terminal;
 import dev.cardsmith.ota.terminal.TerminalKeyStore;
 import dev.cardsmith.store.Database;
@@ -30,7 +31,7 @@ final class OtaFixture implements AutoCloseable {
     final Hsm hsm;
     final OtaServer server;
     final TerminalKeyStore ks;
-    final Terminal terminal;
+    Terminal terminal;
     final Path dir;
 
     OtaFixture(Path dir, Spi.CounterMode mode) {
@@ -47,6 +48,19 @@ final class OtaFixture implements AutoCloseable {
         server.store().register(SIM, DevKeys.keys(), mode);
         ks = TerminalKeyStore.open(dir.resolve("terminal.json"), "test".toCharArray());
         terminal = new Terminal(card, ks);
+        powerOn();
+    }
+
+    /** The handset off and on: the SIM is reset, the terminal app starts afresh, the baseband powers on. */
+    void powerCycle() {
+        card.reset();
+        terminal = new Terminal(card, ks);
+        powerOn();
+    }
+
+    /** The handset's baseband after power-up: TERMINAL PROFILE, then PROVIDE LOCAL INFORMATION answered with its IMEI. */
+    int powerOn() {
+        return new Baseband(card, IMEI).powerOn();
     }
 
     OtaServer.Result send(OtaServer.OtaMessage m) { return server.send(card, m); }

@@ -159,14 +159,14 @@ class OtaPacketE2eTest {
         assertTrue(res.compact().ok());
         assertEquals(16, res.compact().commands());
         assertEquals(8, SimStatus.parse(res.compact().data()).licenses());
-        // out-of-order segments are refused and the buffer reset
+        // segments in any order: the UICC's toolkit runtime reassembles (TS 31.115 6.2, TS 23.040 9.2.3.24.1);
+        // a segment alone is acknowledged without data, the last one carries the PoR
         OtaServer.OtaMessage m2 = f.server.prepare(OtaFixture.SIM, "license", rc.bytes());
-        f.card.select(OtaServer.simAid());
-        assertEquals(0x9000, f.card.transmit(OtaServer.envelopeApdu(m2.envelopes().get(0))).getSW());
-        assertEquals(Sw.WRONG_DATA, f.card.transmit(OtaServer.envelopeApdu(m2.envelopes().get(2))).getSW());
-        assertEquals(Sw.WRONG_DATA, f.card.transmit(OtaServer.envelopeApdu(m2.envelopes().get(1))).getSW());
-        // a full, in-order delivery still works
-        assertTrue(f.send(m2).compact().ok());
+        assertEquals(0, f.raw(List.of(m2.envelopes().get(2))).getData().length);
+        assertEquals(0, f.raw(List.of(m2.envelopes().get(0))).getData().length);
+        ResponseAPDU outOfOrder = f.raw(List.of(m2.envelopes().get(1)));
+        assertEquals(0x9000, outOfOrder.getSW());
+        assertEquals(Constants.POR_OK, ResponsePacket.decode(DevKeys.keys(), m2.spi(), outOfOrder.getData()).status());
         // 16-bit concatenation reference (IEI 08), DCS 16 (general coding, class 2, 8-bit)
         OtaServer.OtaMessage m3 = f.server.prepare(OtaFixture.SIM, "license", rc.bytes());
         List<byte[]> envs = SmsPp.deliver("+4917000000", m3.packet(), 0x1234, new byte[7]).stream().map(t -> {
@@ -175,10 +175,12 @@ class OtaPacketE2eTest {
         }).toList();
         ResponseAPDU last = f.raw(envs);
         assertEquals(Constants.POR_OK, ResponsePacket.decode(DevKeys.keys(), m3.spi(), last.getData()).status());
-        // 7-bit default alphabet is not SIM data download
+        // 7-bit default alphabet is not SIM data download: no command packet, no PoR
         byte[] t7 = SmsPp.deliver("+4917000000", CommandPacket.encode(DevKeys.keys(), SECURE_HIGHER, 1_000, STATUS), 1, new byte[7]).get(0);
         t7[1 + 2 + 5 + 1] = 0x00;
-        assertEquals(Sw.WRONG_DATA, f.raw(List.of(SmsPp.envelope(t7, null))).getSW());
+        ResponseAPDU r7 = f.raw(List.of(SmsPp.envelope(t7, null)));
+        assertEquals(0x9000, r7.getSW());
+        assertEquals(0, r7.getData().length);
     }
 
     @Test
@@ -194,10 +196,12 @@ class OtaPacketE2eTest {
             int sw = f.card.transmit(new CommandAPDU(0x80, Constants.INS_ENVELOPE, 0, 0, Hex.parse(bad), 256)).getSW();
             assertTrue(sw == Sw.WRONG_DATA || sw == 0x6700, bad + " -> " + Integer.toHexString(sw));
         }
-        // a TPDU that is not SIM data download (PID 00)
+        // a TPDU that is not SIM data download (PID 00): the applet ignores it, no PoR
         byte[] tpdu = SmsPp.deliver("123", CommandPacket.encode(DevKeys.keys(), SECURE_HIGHER, 99, STATUS), 0, new byte[7]).get(0);
         tpdu[1 + 2 + 2] = 0x00;
-        assertEquals(Sw.WRONG_DATA, f.card.transmit(OtaServer.envelopeApdu(SmsPp.envelope(tpdu, null))).getSW());
+        ResponseAPDU notDownload = f.card.transmit(OtaServer.envelopeApdu(SmsPp.envelope(tpdu, null)));
+        assertEquals(0x9000, notDownload.getSW());
+        assertEquals(0, notDownload.getData().length);
         assertEquals(0x6D00, f.card.transmit(new CommandAPDU(0x80, 0x7E, 0, 0, 256)).getSW());
         assertEquals(0x6E00, f.card.transmit(new CommandAPDU(0x00, Constants.INS_POLL, 0, 0, 256)).getSW());
     }
@@ -208,12 +212,14 @@ class OtaPacketE2eTest {
         f.card.select(OtaServer.simAid());
         assertEquals(0x6985, f.card.transmit(new CommandAPDU(0x80, Constants.INS_PERSONALIZE, 0, 0, DevKeys.keys().installParams(0x16))).getSW());
         f.close();
-        // installed without parameters: OTA refused until PERSONALIZE
+        // installed without parameters: OTA packets get no answer until PERSONALIZE
         dev.cardsmith.simulator.AppletSpec bare = dev.cardsmith.simulator.AppletRegistry.byName("sim").withInstallParams(new byte[0]);
         try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(CardUnderTest.fresh(List.of(bare)))) {
             c.select(OtaServer.simAid());
             byte[] env = OtaFixture.envelopes(CommandPacket.encode(DevKeys.keys(), SECURE_HIGHER, 1, STATUS)).get(0);
-            assertEquals(0x6985, c.transmit(OtaServer.envelopeApdu(env)).getSW());
+            ResponseAPDU before = c.transmit(OtaServer.envelopeApdu(env));
+            assertEquals(0x9000, before.getSW());
+            assertEquals(0, before.getData().length);
             assertEquals(0x9000, c.transmit(new CommandAPDU(0x80, Constants.INS_PERSONALIZE, 0, 0, DevKeys.keys().installParams(0x16))).getSW());
             ResponseAPDU r = c.transmit(OtaServer.envelopeApdu(env));
             assertEquals(Constants.POR_OK, ResponsePacket.decode(DevKeys.keys(), SECURE_HIGHER, r.getData()).status());
@@ -234,7 +240,8 @@ class OtaPacketE2eTest {
             v.load(in);
         }
         OtaKeys pysim = OtaKeys.aes(2, Hex.parse(v.getProperty("aes.kic")), 2, Hex.parse(v.getProperty("aes.kid")), Hex.parse(v.getProperty("tar")));
-        dev.cardsmith.simulator.AppletSpec spec = dev.cardsmith.simulator.AppletRegistry.byName("sim").withInstallParams(pysim.installParams(0x06));
+        dev.cardsmith.simulator.AppletSpec spec = dev.cardsmith.simulator.AppletRegistry.byName("sim").withInstallParams(pysim.installParams(0x06))
+                .withToolkitParams(dev.cardsmith.simulator.uicc.ToolkitParams.ofTars(pysim.tar()).encode());
         try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(CardUnderTest.fresh(List.of(spec)))) {
             c.select(OtaServer.simAid());
             byte[] tpdu = SmsPp.deliver("12345678", Hex.parse(v.getProperty("aes.cipheredCc.cmd")), 0, Hex.parse("22705200000000")).get(0);
@@ -256,7 +263,8 @@ class OtaPacketE2eTest {
             v.load(in);
         }
         OtaKeys tdes = new OtaKeys(OtaKeys.Algorithm.TDES2, 3, Hex.parse(v.getProperty("tdes.kic")), 3, Hex.parse(v.getProperty("tdes.kid")), Hex.parse(v.getProperty("tar")));
-        dev.cardsmith.simulator.AppletSpec spec = dev.cardsmith.simulator.AppletRegistry.byName("sim").withInstallParams(tdes.installParams(0x06));
+        dev.cardsmith.simulator.AppletSpec spec = dev.cardsmith.simulator.AppletRegistry.byName("sim").withInstallParams(tdes.installParams(0x06))
+                .withToolkitParams(dev.cardsmith.simulator.uicc.ToolkitParams.ofTars(tdes.tar()).encode());
         try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(CardUnderTest.fresh(List.of(spec)))) {
             c.select(OtaServer.simAid());
             String[][] cases = {{"tdes.cipheredCc.cmd", "0619"}, {"tdes.plainPorCc.cmd", "0609"}};

@@ -100,7 +100,7 @@ class OtaTrustE2eTest {
         assertEquals("REVOKED", f.server.store().require(OtaFixture.SIM).trustState());
         assertThrows(OtaSecurityException.class, () -> f.server.acceptNotification(OtaFixture.SIM, note), "replayed notification");
 
-        // re-init, then revocation by the SIM after repeated failed authentications
+        // re-init; failed authentications from any caller only throttle (no revocation: any app could send them)
         establish();
         for (int i = 0; i < Constants.MAX_AUTH_FAILURES; i++) {
             f.terminal.challenge();
@@ -108,10 +108,20 @@ class OtaTrustE2eTest {
             assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(
                     new javax.smartcardio.CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, bogus, 256)).getSW());
         }
+        assertEquals(Sw.AUTH_METHOD_BLOCKED, sw(() -> f.terminal.authenticate(false, OtaFixture.TODAY)), "throttled until the next power-up");
+        SimStatus throttled = SimStatus.parse(f.send(f.server.status(OtaFixture.SIM, OtaFixture.TODAY)).compact().data());
+        assertEquals(Constants.STATE_TRUSTED, throttled.state());
+        f.powerCycle();
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+
+        // revocation by the SIM: it finds itself in a handset with another IMEI (PROVIDE LOCAL INFORMATION)
+        f.card.reset();
+        new dev.cardsmith.ota.terminal.Baseband(f.card, "356938035643809").powerOn();
         SimStatus after = SimStatus.parse(f.send(f.server.status(OtaFixture.SIM, OtaFixture.TODAY)).compact().data());
         assertEquals(Constants.STATE_REVOKED, after.state());
         assertEquals(Constants.EVENT_REVOKED_BY_SIM, after.event().type());
         assertEquals("REVOKED", f.server.store().require(OtaFixture.SIM).trustState());
+        f.powerCycle();
 
         // and once more re-initialized by the network
         establish();
@@ -129,6 +139,8 @@ class OtaTrustE2eTest {
         Terminal.AuthResult a = f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(11));
         assertTrue(a.updatePending(), "the SIM set its pending-update flag");
         assertTrue(f.terminal.poll().updatePending());
+        // the new key's lifetime counts from the network's date (a terminal's date cannot extend it)
+        f.send(f.server.status(OtaFixture.SIM, OtaFixture.TODAY.plusDays(11)));
         Terminal.AuthResult u = f.terminal.authenticate(true, OtaFixture.TODAY.plusDays(11));
         assertEquals(OtaFixture.TODAY.plusDays(51), u.expiry(), "new key valid for the lifetime from the current date");
         f.terminal.ack();
@@ -167,8 +179,10 @@ class OtaTrustE2eTest {
         establish();
         byte[] ck = new byte[16];
         f.send(f.server.license(OtaFixture.SIM, 9, ck, 5, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(5)));
-        // a fresh PC reader: knows the IMEI and the protocol, not the trust key
+        // a fresh PC reader: knows the IMEI and the protocol (it even answers PROVIDE LOCAL
+        // INFORMATION with the IMEI), not the trust key
         f.card.reset();
+        f.powerOn();
         f.card.select(OtaServer.simAid());
         assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_GET_CONTENT_KEY, 0, 0, new byte[] {0, 9}, 256)).getSW());
         byte[] ch = f.card.transmitOk("GET CHALLENGE", new javax.smartcardio.CommandAPDU(0x80, Constants.INS_GET_CHALLENGE, 0, 0, 256)).getData();
@@ -218,6 +232,7 @@ class OtaTrustE2eTest {
         establish();
         f.terminal.authenticate(true, OtaFixture.TODAY); // SIM generated gen 2, terminal stored it, ack lost
         f.card.reset();
+        f.powerOn();
         Terminal fresh = new Terminal(f.card, f.ks);
         assertEquals(1, fresh.authenticate(false, OtaFixture.TODAY).generation(), "old key still authenticates");
         byte[] note = fresh.ack(); // the acknowledgement arrives late, in another session
@@ -247,8 +262,13 @@ class OtaTrustE2eTest {
         f.terminal.authenticate(false, OtaFixture.TODAY);
         assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, sw(() -> f.terminal.contentKey(3)), "not yet valid");
         assertEquals(Sw.REFERENCED_DATA_NOT_FOUND, sw(() -> f.terminal.contentKey(4)));
+        // a terminal's date cannot open the window: only the network's authenticated date moves the card's clock
+        f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(2));
+        assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, sw(() -> f.terminal.contentKey(3)), "the terminal cannot widen the window");
+        f.send(f.server.status(OtaFixture.SIM, OtaFixture.TODAY.plusDays(2)));
         f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(2));
         assertEquals(4, f.terminal.contentKey(3).playsLeft());
+        // a terminal whose date is later makes the window narrower (stricter only)
         f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(4));
         assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, sw(() -> f.terminal.contentKey(3)), "validity over");
     }

@@ -124,7 +124,7 @@ class SimReviewTest {
         Object transport = get(f.card, "transport");
         SimulatorRuntime rt = (SimulatorRuntime) get(get(transport, "sim"), "runtime");
         if (rt.getTransactionDepth() != 0) rt.abortTransaction();
-        f.card.reset();
+        f.powerCycle();
         f.card.select(OtaServer.simAid());
     }
 
@@ -169,27 +169,31 @@ class SimReviewTest {
         assertNotEquals(0x9000, sw);
         powerCycle();
         assertEquals(1, status().failCount(), "a torn authentication must cost a try");
-        // two more torn attempts reach the limit: the next attempt completes the revocation
+        // two more torn attempts reach the limit: from then on one attempt per power cycle
         for (int i = 0; i < 2; i++) {
             tearing.armed = true;
             wrongProof();
             powerCycle();
         }
         assertEquals(3, status().failCount());
-        assertEquals(Sw.AUTH_METHOD_BLOCKED, wrongProof());
-        assertEquals(Constants.STATE_REVOKED, status().state());
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, wrongProof());
+        assertEquals(Sw.AUTH_METHOD_BLOCKED, wrongProof(), "throttled: one attempt per power cycle");
+        assertEquals(Constants.STATE_TRUSTED, status().state(), "failures never revoke");
     }
 
     @Test
-    void wrongProofsStillRevokeAfterThree_andSuccessResetsTheCount() {
+    void wrongProofsThrottleAfterThree_neverRevoke_andSuccessResetsTheCount() {
         establish();
         assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, wrongProof());
         assertEquals(1, status().failCount());
         f.terminal.authenticate(false, OtaFixture.TODAY);
         assertEquals(0, status().failCount());
         for (int i = 0; i < 3; i++) assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, wrongProof());
-        assertEquals(Constants.STATE_REVOKED, status().state());
         assertEquals(Sw.AUTH_METHOD_BLOCKED, wrongProof());
+        assertEquals(Constants.STATE_TRUSTED, status().state());
+        powerCycle();
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+        assertEquals(0, status().failCount());
     }
 
     static boolean contains(byte[] hay, byte[] needle) {
@@ -500,12 +504,17 @@ class SimReviewTest {
         });
         boolean newInit = works(() -> assertTrue(t2.authenticate(false, OtaFixture.TODAY).keyDelivered()));
         assertTrue(oldTrust || newInit, "after a torn INIT_TRUST neither the old trust nor the new initialization works");
+        Terminal t2ack = t2;
         if (oldTrust) {
             // the torn packet left the counter alone: the network repeats it and it completes
             assertTrue(f.send(m).compact().ok());
-            assertTrue(t2.authenticate(false, OtaFixture.TODAY).keyDelivered());
+            // the SIM goes into the second terminal's handset (PROVIDE LOCAL INFORMATION answers IMEI2)
+            f.card.reset();
+            new dev.cardsmith.ota.terminal.Baseband(f.card, IMEI2).powerOn();
+            t2ack = terminal("t2.json");
+            assertTrue(t2ack.authenticate(false, OtaFixture.TODAY).keyDelivered());
         }
-        t2.ack();
+        t2ack.ack();
         assertEquals(Constants.STATE_TRUSTED, status().state());
     }
 

@@ -14,21 +14,25 @@ public final class Constants {
     public static final byte CLA_PROPRIETARY = (byte) 0x80;
 
     // ---------------------------------------------------------------- terminal-facing INS
-    /** Stand-in for the STK ENVELOPE (SMS-PP data download, TS 102 223 7.1): data = BER-TLV D1. */
+    // Reached by SELECT on a logical channel (OMAPI on a handset). Class-80 INS codes of the UICC's
+    // own CAT and GlobalPlatform commands (TS 102 221 10.1.2: 10 TERMINAL PROFILE, 12 FETCH,
+    // 14 TERMINAL RESPONSE, C2 ENVELOPE, F2 STATUS, AA, 7x; GP 50, 82, CA, D8, E2-E8, F0-F2) are
+    // answered by the card's OS and never reach an applet, so the terminal protocol uses 40-4C.
+    /** ENVELOPE (SMS-PP data download, TS 102 223 7.1): answered by the UICC's toolkit runtime, which triggers {@code processToolkit}. */
     public static final byte INS_ENVELOPE = (byte) 0xC2;
     /** Fig. 2 step 10: the SIM's challenge, plus state, key generation and flags. */
-    public static final byte INS_GET_CHALLENGE = (byte) 0x10;
+    public static final byte INS_GET_CHALLENGE = (byte) 0x40;
     /** Fig. 2 steps 11/12/24: terminal response + IMEI/max-output control. P1 selects plain or update. */
-    public static final byte INS_AUTHENTICATE = (byte) 0x12;
+    public static final byte INS_AUTHENTICATE = (byte) 0x42;
     /** Fig. 1 step 27 / Fig. 3 step 34: terminal acknowledges the received trust key. */
-    public static final byte INS_ACK = (byte) 0x14;
+    public static final byte INS_ACK = (byte) 0x44;
     /** Pull mechanism: the terminal polls the SIM (pending update, revocation). */
-    public static final byte INS_POLL = (byte) 0x16;
+    public static final byte INS_POLL = (byte) 0x46;
     /** DRM (Figs. 4-5): content key, encrypted under the session key, within the rights. */
-    public static final byte INS_GET_CONTENT_KEY = (byte) 0x1A;
+    public static final byte INS_GET_CONTENT_KEY = (byte) 0x4A;
     /** Revocation on the terminal's initiative (authenticated session required). */
-    public static final byte INS_TERMINAL_REVOKE = (byte) 0x1C;
-    /** One-time personalization of the OTA key set when install parameters carried none. */
+    public static final byte INS_TERMINAL_REVOKE = (byte) 0x4C;
+    /** One-time personalization of the OTA key set under the transport key of the install parameters. */
     public static final byte INS_PERSONALIZE = (byte) 0x30;
 
     public static final byte P1_AUTH_PLAIN = 0x00;
@@ -86,6 +90,7 @@ public final class Constants {
     public static final byte LABEL_SESSION_KEY = 0x53;    // 'S'
     public static final byte LABEL_CARD_PROOF = 0x43;     // 'C'
     public static final byte LABEL_ACK = 0x41;            // 'A'
+    public static final byte LABEL_KEY_CONFIRM = 0x4B;    // 'K'
 
     public static final short CHALLENGE_LEN = 16;
     /** The terminal's fresh nonce in AUTHENTICATE: makes the symmetric session keys fresh for the terminal too. */
@@ -160,6 +165,10 @@ public final class Constants {
     /** SMS-DELIVER first octet: MTI 00, TP-UDHI. */
     public static final byte TP_MTI_MASK = 0x03;
     public static final byte TP_UDHI = 0x40;
+    /** SMS-SUBMIT first octet for a PoR by SMS-SUBMIT: MTI 01, TP-UDHI, no validity period (TS 23.040 9.2.2.2). */
+    public static final byte TP_MTI_SUBMIT_UDHI = 0x41;
+    /** TP-DCS class 2 (SIM specific), 8-bit data (TS 23.038 4). */
+    public static final byte TP_DCS_CLASS2_8BIT = (byte) 0xF6;
 
     /** TS 102 223 / TS 101 220 BER-TLV and COMPREHENSION-TLV tags of the SMS-PP download envelope. */
     public static final byte TAG_SMS_PP_DOWNLOAD = (byte) 0xD1;

@@ -31,7 +31,7 @@ final class OtaCommands {
 
     /** Forgets what the previous packet staged; called before the first {@link #stage}. */
     void beginPacket() {
-        tr.session[Transients.S_INIT_STAGED] = Transients.INIT_NOT_STAGED;
+        tr.ota[Transients.O_INIT_STAGED] = Transients.INIT_NOT_STAGED;
         tr.shorts[Transients.LIC_STAGED] = 0;
     }
 
@@ -41,8 +41,8 @@ final class OtaCommands {
      * use. Malformed or unsecured commands stage nothing; {@link #execute} reports them.
      */
     void stage(byte ins, byte p1, byte[] b, short off, short len) {
-        if (tr.session[Transients.S_PACKET_CIPHERED] == 0) return;
-        if (ins == Constants.INS_OTA_INIT_TRUST && tr.session[Transients.S_INIT_STAGED] == Transients.INIT_NOT_STAGED) {
+        if (tr.ota[Transients.O_PACKET_CIPHERED] == 0) return;
+        if (ins == Constants.INS_OTA_INIT_TRUST && tr.ota[Transients.O_INIT_STAGED] == Transients.INIT_NOT_STAGED) {
             stageInitTrust(b, off, len);
         } else if (ins == Constants.INS_OTA_LICENSE && p1 == Constants.P1_LICENSE_PUT && len == LICENSE_PUT_LEN) {
             stageLicense(b, off);
@@ -54,7 +54,7 @@ final class OtaCommands {
      * the old initialization whole (and the counter unused: the network repeats the packet).
      */
     private void stageInitTrust(byte[] b, short off, short len) {
-        tr.session[Transients.S_INIT_STAGED] = Transients.INIT_REJECTED;
+        tr.ota[Transients.O_INIT_STAGED] = Transients.INIT_REJECTED;
         try {
             parseInitTrust(b, off, len);
         } catch (ISOException e) {
@@ -69,7 +69,7 @@ final class OtaCommands {
         } catch (CryptoException e) {
             return;
         }
-        tr.session[Transients.S_INIT_STAGED] = Transients.INIT_STAGED;
+        tr.ota[Transients.O_INIT_STAGED] = Transients.INIT_STAGED;
     }
 
     /** LICENSE put: the content key goes into the lowest free slot not staged yet (licUsed stays 0). */
@@ -140,7 +140,7 @@ final class OtaCommands {
 
     /** Commands that carry keys are refused unless the packet is ciphered and checksummed, whatever the MSL allows. */
     private void requireCiphered() {
-        if (tr.session[Transients.S_PACKET_CIPHERED] == 0) ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
+        if (tr.ota[Transients.O_PACKET_CIPHERED] == 0) ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
     }
 
     /**
@@ -195,13 +195,13 @@ final class OtaCommands {
      * the commit (State.finishClear).
      */
     private void initTrust(byte[] b, short off, short len) {
-        byte staged = tr.session[Transients.S_INIT_STAGED];
+        byte staged = tr.ota[Transients.O_INIT_STAGED];
         if (staged != Transients.INIT_STAGED) {
             parseInitTrust(b, off, len); // reports what is malformed
             if (staged == Transients.INIT_REJECTED) ISOException.throwIt(Sw.WRONG_DATA);
             ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED); // one INIT_TRUST per packet
         }
-        tr.session[Transients.S_INIT_STAGED] = Transients.INIT_NOT_STAGED; // the offsets below are the staged command's
+        tr.ota[Transients.O_INIT_STAGED] = Transients.INIT_NOT_STAGED; // the offsets below are the staged command's
         short[] f = tr.shorts;
         st.eraseTrust();
         st.initSlot = st.stagingInitSlot();

@@ -2,19 +2,18 @@ package dev.cardsmith.applet.sim;
 
 import dev.cardsmith.applet.platform.Bytes;
 import dev.cardsmith.applet.platform.Sw;
-import dev.cardsmith.applet.platform.Tlv;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 import javacard.framework.Util;
 import javacardx.crypto.Cipher;
 
 /**
- * Card side of the OTA bearer: the SMS-PP download envelope (TS 102 223 7.1.1.2 / TS 31.111),
- * the SMS-DELIVER TPDU with its user-data header (TS 23.040 9.2.3.24: IEI 70 command packet
- * identifier, IEI 00/08 concatenation), and the secured command packet of ETSI TS 102 225 /
- * 3GPP TS 31.115: security level, key identification, deciphering, CC check, counter check,
- * execution of the compact remote commands (TS 102 226 5.1.1, {@link OtaCommands}) and the proof
- * of receipt. Depends on OtaCommands only; the applet calls this class, never the other way.
+ * The secured command packet of ETSI TS 102 225 / 3GPP TS 31.115, which this applet checks itself
+ * (it registers EVENT_UNFORMATTED_SMS_PP_ENV; the UICC's runtime has reassembled the message and
+ * dispatched it by TAR): security level, key identification, deciphering, CC check, counter check,
+ * execution of the compact remote commands (TS 102 226 5.1.1, {@link OtaCommands}) and the response
+ * packet (PoR). Depends on OtaCommands only; {@link ToolkitEvents} and the terminal protocol call
+ * this class, never the other way.
  */
 final class OtaReceiver {
 
@@ -42,145 +41,33 @@ final class OtaReceiver {
     private final State st;
     private final Crypto crypto;
     private final Transients tr;
-    private final Tlv tlv;
     private final OtaCommands commands;
 
-    OtaReceiver(State st, Crypto crypto, Transients tr, Tlv tlv, OtaCommands commands) {
+    OtaReceiver(State st, Crypto crypto, Transients tr, OtaCommands commands) {
         this.st = st;
         this.crypto = crypto;
         this.tr = tr;
-        this.tlv = tlv;
         this.commands = commands;
-    }
-
-    // ------------------------------------------------------------------ envelope and SMS
-
-    /**
-     * ENVELOPE (SMS-PP download) in buf[off..off+len) (the APDU buffer, or ApduIo's staging buffer
-     * when the command did not fit the APDU buffer): D1 { COMPREHENSION-TLVs }, read with the strict
-     * TLV reader (a length past its parent, or bytes after D1, answer 6A80). Returns the response
-     * length written at out[0].
-     */
-    short envelope(byte[] buf, short off, short len, byte[] out) {
-        tlv.start(buf, off, len);
-        tlv.expect((short) (Constants.TAG_SMS_PP_DOWNLOAD & 0xFF), (short) 0, (short) 0x7FFF);
-        tlv.enter();
-        short tpdu = -1;
-        short tpduLen = 0;
-        boolean devices = false;
-        while (tlv.next()) {
-            short t = tlv.tag();
-            if ((short) (t & (short) 0xFF00) != 0) continue; // no two-byte tag is used here
-            byte tag = (byte) (t & Constants.CTAG_MASK); // comprehension-required bit masked
-            short p = tlv.valueOffset();
-            short l = tlv.length();
-            if (tag == Constants.CTAG_DEVICE_IDENTITIES) {
-                if (l != 2 || buf[p] != Constants.DEVICE_NETWORK || buf[(short) (p + 1)] != Constants.DEVICE_UICC) {
-                    ISOException.throwIt(Sw.WRONG_DATA);
-                }
-                devices = true;
-            } else if (tag == Constants.CTAG_SMS_TPDU) {
-                tpdu = p;
-                tpduLen = l;
-            }
-        }
-        tlv.leave();
-        tlv.finish();
-        if (!devices || tpdu < 0 || tpduLen < 1) ISOException.throwIt(Sw.WRONG_DATA);
-        return smsDeliver(buf, tpdu, tpduLen, out);
-    }
-
-    private short smsDeliver(byte[] buf, short off, short len, byte[] out) {
-        short end = (short) (off + len);
-        byte first = buf[off];
-        if ((first & Constants.TP_MTI_MASK) != 0 || (first & Constants.TP_UDHI) == 0) ISOException.throwIt(Sw.WRONG_DATA);
-        short p = (short) (off + 1);
-        short digits = (short) (buf[p] & 0xFF);
-        if (digits > 20) ISOException.throwIt(Sw.WRONG_DATA);
-        p += (short) (2 + ((short) (digits + 1) >> 1));
-        if ((short) (p + 10) > end) ISOException.throwIt(Sw.WRONG_DATA);
-        if (buf[p] != Constants.TP_PID_SIM_DATA_DOWNLOAD) ISOException.throwIt(Sw.WRONG_DATA);
-        byte dcs = buf[(short) (p + 1)];
-        boolean eightBit = ((dcs & 0xF0) == 0xF0 && (dcs & 0x04) != 0) || ((dcs & 0xC0) == 0 && (dcs & 0x0C) == 0x04);
-        if (!eightBit) ISOException.throwIt(Sw.WRONG_DATA);
-        p += 9; // PID, DCS, SCTS(7)
-        short udl = (short) (buf[p] & 0xFF);
-        p++;
-        if ((short) (p + udl) != end || udl < 1) ISOException.throwIt(Sw.WRONG_DATA);
-        short udhl = (short) (buf[p] & 0xFF);
-        // the UDH information elements (IEI, IEDL, data) are not BER-TLV (IEDL has no 81 form): read here
-        short ie = (short) (p + 1);
-        short ieEnd = (short) (ie + udhl);
-        if (ieEnd > end) ISOException.throwIt(Sw.WRONG_DATA);
-        boolean cpi = false;
-        short ref = -1;
-        short total = 1;
-        short seq = 1;
-        while (ie < ieEnd) {
-            if ((short) (ie + 2) > ieEnd) ISOException.throwIt(Sw.WRONG_DATA);
-            byte iei = buf[ie];
-            short iel = (short) (buf[(short) (ie + 1)] & 0xFF);
-            short v = (short) (ie + 2);
-            if ((short) (v + iel) > ieEnd) ISOException.throwIt(Sw.WRONG_DATA);
-            if (iei == Constants.IEI_CPI) {
-                cpi = true;
-            } else if (iei == Constants.IEI_CONCAT_8 && iel == 3) {
-                ref = (short) (buf[v] & 0xFF);
-                total = (short) (buf[(short) (v + 1)] & 0xFF);
-                seq = (short) (buf[(short) (v + 2)] & 0xFF);
-            } else if (iei == Constants.IEI_CONCAT_16 && iel == 4) {
-                ref = Util.getShort(buf, v);
-                total = (short) (buf[(short) (v + 2)] & 0xFF);
-                seq = (short) (buf[(short) (v + 3)] & 0xFF);
-            }
-            ie = (short) (v + iel);
-        }
-        short data = ieEnd;
-        short dataLen = (short) (end - data);
-        if (total < 1 || seq < 1 || seq > total) ISOException.throwIt(Sw.WRONG_DATA);
-        if (seq == 1) {
-            if (!cpi) ISOException.throwIt(Sw.WRONG_DATA);
-            tr.shorts[Transients.RX_HAVE] = 0;
-            tr.session[Transients.S_CONCAT_REF] = (byte) ref;
-            tr.session[Transients.S_CONCAT_REF_HI] = (byte) (ref >> 8);
-            tr.session[Transients.S_CONCAT_TOTAL] = (byte) total;
-        } else {
-            // later segments must follow in order and belong to the same message
-            short expectRef = Util.makeShort(tr.session[Transients.S_CONCAT_REF_HI], tr.session[Transients.S_CONCAT_REF]);
-            if (ref != expectRef || (short) (tr.session[Transients.S_CONCAT_TOTAL] & 0xFF) != total
-                    || (short) (tr.session[Transients.S_CONCAT_NEXT] & 0xFF) != seq) {
-                tr.shorts[Transients.RX_HAVE] = 0;
-                tr.session[Transients.S_CONCAT_NEXT] = 0;
-                ISOException.throwIt(Sw.WRONG_DATA);
-            }
-        }
-        short have = tr.shorts[Transients.RX_HAVE];
-        if ((short) (have + dataLen) > Transients.RX_LEN) {
-            tr.shorts[Transients.RX_HAVE] = 0;
-            tr.session[Transients.S_CONCAT_NEXT] = 0;
-            ISOException.throwIt(Sw.NOT_ENOUGH_MEMORY);
-        }
-        Util.arrayCopyNonAtomic(buf, data, tr.rx, have, dataLen);
-        tr.shorts[Transients.RX_HAVE] = (short) (have + dataLen);
-        if (seq < total) {
-            tr.session[Transients.S_CONCAT_NEXT] = (byte) (seq + 1);
-            return 0;
-        }
-        tr.session[Transients.S_CONCAT_NEXT] = 0;
-        short n = tr.shorts[Transients.RX_HAVE];
-        tr.shorts[Transients.RX_HAVE] = 0;
-        try {
-            return commandPacket(tr.rx, n, out);
-        } finally {
-            // the packet was deciphered in place: keys (INIT_TRUST, LICENSE) must not stay in RAM
-            Util.arrayFillNonAtomic(tr.rx, (short) 0, n, (byte) 0);
-        }
     }
 
     // ------------------------------------------------------------------ secured packet
 
-    /** Processes the command packet in pkt[0..len); writes the response (PoR or nothing) to out[0..]. */
-    private short commandPacket(byte[] pkt, short len, byte[] out) {
+    /**
+     * The command packet the toolkit event copied to tr.rx[0..len) (the short message after the
+     * user-data header, TS 31.115 6.2): security checks, commands, and the response packet in
+     * tr.out[0..return). 0 when SPI2 asks for no PoR. rx is cleared afterwards: a packet
+     * deciphered in place may hold keys (INIT_TRUST, LICENSE).
+     */
+    short securedPacket(short len) {
+        try {
+            return commandPacket(tr.rx, len);
+        } finally {
+            Util.arrayFillNonAtomic(tr.rx, (short) 0, len, (byte) 0);
+        }
+    }
+
+    /** Processes the command packet in pkt[0..len); writes the response (PoR or nothing) to tr.out[0..]. */
+    private short commandPacket(byte[] pkt, short len) {
         if (len < (short) (O_CNTR + 6) || Util.getShort(pkt, O_CPL) != (short) (len - 2)) {
             ISOException.throwIt(Sw.WRONG_DATA);
         }
@@ -188,13 +75,13 @@ final class OtaReceiver {
         byte spi2 = pkt[O_SPI2];
         // Security checks in order; a failure yields a PoR without CC or ciphering.
         if (Util.arrayCompare(pkt, O_TAR, st.tar, (short) 0, Constants.TAR_LEN) != 0) {
-            return por(out, pkt, spi2, Constants.POR_TAR_UNKNOWN, false, (short) 0);
+            return por(pkt, spi2, Constants.POR_TAR_UNKNOWN, false, (short) 0);
         }
         byte rcccds = (byte) (spi1 & Constants.SPI1_RCCCDS_MASK);
         short ccLen;
         if (rcccds == 0) ccLen = 0;
         else if (rcccds == Constants.SPI1_CC) ccLen = Constants.CC_LEN;
-        else return por(out, pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
+        else return por(pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
         boolean ciphered = (spi1 & Constants.SPI1_CIPHER) != 0;
         byte cntrMode = (byte) (spi1 & Constants.SPI1_COUNTER_MASK);
         // minimum security level (TS 102 226 8.2.1.3.2.1.1, coded like SPI octet 1)
@@ -202,28 +89,28 @@ final class OtaReceiver {
         if (rcccds < (byte) (msl & Constants.SPI1_RCCCDS_MASK)
                 || ((msl & Constants.SPI1_CIPHER) != 0 && !ciphered)
                 || cntrMode < (byte) (msl & Constants.SPI1_COUNTER_MASK)) {
-            return por(out, pkt, spi2, Constants.POR_INSUFFICIENT_SECURITY_LEVEL, false, (short) 0);
+            return por(pkt, spi2, Constants.POR_INSUFFICIENT_SECURITY_LEVEL, false, (short) 0);
         }
         if ((short) (pkt[O_CHL] & 0xFF) != (short) (Constants.CHL_BASE + ccLen)) {
-            return por(out, pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
+            return por(pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
         }
         if (ciphered && !keyMatches(pkt[O_KIC], st.otaAlgorithm, st.kicIndex)) {
-            return por(out, pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
+            return por(pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
         }
         if (ccLen > 0 && !keyMatches(pkt[O_KID], st.otaAlgorithm, st.kidIndex)) {
-            return por(out, pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
+            return por(pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
         }
         short secLen = (short) (len - O_CNTR);
         if (ciphered) {
             if (secLen % crypto.otaBlock(st) != 0) {
-                return por(out, pkt, spi2, Constants.POR_CIPHERING_ERROR, false, (short) 0);
+                return por(pkt, spi2, Constants.POR_CIPHERING_ERROR, false, (short) 0);
             }
             crypto.otaCipher(st, Cipher.MODE_DECRYPT, pkt, O_CNTR, secLen);
         }
         short data = (short) (O_CC + ccLen);
         short pcntr = (short) (pkt[O_PCNTR] & 0xFF);
         if (data > len || pcntr > (short) (len - data) || (!ciphered && pcntr != 0)) {
-            return por(out, pkt, spi2, Constants.POR_CIPHERING_ERROR, false, (short) 0);
+            return por(pkt, spi2, Constants.POR_CIPHERING_ERROR, false, (short) 0);
         }
         if (ccLen > 0) {
             // CC over CPL..TAR, CNTR, PCNTR and the secured data with its padding (TS 31.115 7.1.1)
@@ -232,18 +119,18 @@ final class OtaReceiver {
             crypto.ccUpdate(tr.scratch, (short) 0, O_CC);
             crypto.ccFinal(pkt, data, (short) (len - data), tr.scratch, (short) 0);
             if (!Bytes.equal(tr.scratch, (short) 0, pkt, O_CC, Constants.CC_LEN)) {
-                return por(out, pkt, spi2, Constants.POR_RC_CC_DS_FAILED, false, (short) 0);
+                return por(pkt, spi2, Constants.POR_RC_CC_DS_FAILED, false, (short) 0);
             }
         }
         byte status = checkCounter(pkt, cntrMode);
-        if (status != Constants.POR_OK) return por(out, pkt, spi2, status, true, (short) 0);
+        if (status != Constants.POR_OK) return por(pkt, spi2, status, true, (short) 0);
 
         // counter update and every command's effect in one transaction
         short dataEnd = (short) (len - pcntr);
         short resp;
         // keys need confidentiality and integrity: CBC alone lets a bit flip in one block
         // change the next block's plaintext (IMEI, expiry, plays) without the key
-        tr.session[Transients.S_PACKET_CIPHERED] = (byte) (ciphered && ccLen > 0 ? 1 : 0);
+        tr.ota[Transients.O_PACKET_CIPHERED] = (byte) (ciphered && ccLen > 0 ? 1 : 0);
         // key objects are not transactional on many cards: INIT_TRUST's and LICENSE's keys are
         // written before the transaction, into slots the committed state does not use
         stageKeys(pkt, data, dataEnd);
@@ -262,7 +149,7 @@ final class OtaReceiver {
             commands.beginPacket(); // forget what was staged: unused staged keys are unreachable
         }
         st.finishClear(); // keys the packet made unreachable (INIT_TRUST, REVOKE), or a staged key not used
-        return por(out, pkt, spi2, Constants.POR_OK, true, resp);
+        return por(pkt, spi2, Constants.POR_OK, true, resp);
     }
 
     private static boolean keyMatches(byte k, byte algorithm, byte index) {
@@ -332,7 +219,7 @@ final class OtaReceiver {
             respLen = 0;
             try {
                 if (pkt[off] != Constants.CLA_PROPRIETARY) ISOException.throwIt(Sw.CLA_NOT_SUPPORTED);
-                respLen = commands.execute(pkt[(short) (off + 1)], pkt[(short) (off + 2)], pkt, (short) (off + 5), lc, out, (short) 3);
+                respLen = commands.execute(pkt[(short) (off + 1)], pkt[(short) (off + 2)], pkt, (short) (off + 5), lc, out, (short) (Transients.DATA_AT + 3));
                 sw = Sw.OK;
             } catch (ISOException e) {
                 sw = e.getReason();
@@ -341,46 +228,51 @@ final class OtaReceiver {
             }
             off = (short) (off + 5 + lc);
         }
-        out[0] = (byte) count;
-        Util.setShort(out, (short) 1, sw);
+        out[Transients.DATA_AT] = (byte) count;
+        Util.setShort(out, (short) (Transients.DATA_AT + 1), sw);
         return (short) (3 + respLen);
     }
 
     /**
-     * Builds the response packet in buf: UDHL IEI(71) IEDL RPL RHL TAR CNTR PCNTR STS [CC] data.
-     * Security errors are answered without CC or ciphering (the sender's keys are not trusted).
+     * Builds the response packet in tr.out: UDHL IEI(71) IEDL RPL RHL TAR CNTR PCNTR STS [CC] data,
+     * the data being the compact response at tr.out[DATA_AT]. Security errors are answered without
+     * CC or ciphering (the sender's keys are not trusted).
      */
-    private short por(byte[] buf, byte[] pkt, byte spi2, byte status, boolean cntrValid, short dataLen) {
+    private short por(byte[] pkt, byte spi2, byte status, boolean cntrValid, short dataLen) {
         byte mode = (byte) (spi2 & Constants.SPI2_POR_MASK);
         if (mode == Constants.SPI2_POR_NONE) return 0;
         if (mode == Constants.SPI2_POR_ON_ERROR && status == Constants.POR_OK) return 0;
         boolean secured = status == Constants.POR_OK;
         boolean cc = secured && (spi2 & Constants.SPI2_POR_CC_MASK) == Constants.SPI2_POR_CC;
         boolean cipher = secured && (spi2 & Constants.SPI2_POR_CIPHER) != 0;
-        return responsePacket(buf, pkt, cntrValid ? pkt : null, status, cc, cipher, tr.out, dataLen);
+        return responsePacket(pkt, O_TAR, cntrValid ? pkt : null, O_CNTR, status, cc, cipher, dataLen);
     }
 
-    /** Secured notification (Fig. 1 step 28) for the OTA server: CC under KID, current counter. */
-    short notification(byte[] buf, byte[] data, short dataLen) {
-        return responsePacket(buf, st.tar, st.counter, Constants.POR_OK, true, false, data, dataLen);
+    /**
+     * Secured notification (Fig. 1 step 28) for the OTA server in tr.out: CC under KID, current
+     * counter, the data being tr.out[DATA_AT..DATA_AT+dataLen).
+     */
+    short notification(short dataLen) {
+        return responsePacket(st.tar, (short) 0, st.counter, (short) 0, Constants.POR_OK, true, false, dataLen);
     }
 
-    private short responsePacket(byte[] buf, byte[] tarSrc, byte[] cntrSrc, byte status, boolean cc, boolean cipher,
-                                 byte[] data, short dataLen) {
+    private short responsePacket(byte[] tarSrc, short tarOff, byte[] cntrSrc, short cntrOff, byte status, boolean cc, boolean cipher,
+                                 short dataLen) {
+        byte[] buf = tr.out;
         short ccLen = cc ? Constants.CC_LEN : 0;
+        short dataOff = (short) (R_CC + ccLen);
+        // the compact response sits at DATA_AT (room for the longest header): move it behind this header
+        Util.arrayCopyNonAtomic(buf, Transients.DATA_AT, buf, dataOff, dataLen);
         buf[0] = 0x02;
         buf[1] = Constants.IEI_RPI;
         buf[2] = 0x00;
-        short tarOff = tarSrc == st.tar ? 0 : O_TAR;
         Util.arrayCopyNonAtomic(tarSrc, tarOff, buf, R_TAR, Constants.TAR_LEN);
         if (cntrSrc == null) {
             Util.arrayFillNonAtomic(buf, R_CNTR, Constants.CNTR_LEN, (byte) 0);
         } else {
-            Util.arrayCopyNonAtomic(cntrSrc, cntrSrc == st.counter ? 0 : O_CNTR, buf, R_CNTR, Constants.CNTR_LEN);
+            Util.arrayCopyNonAtomic(cntrSrc, cntrOff, buf, R_CNTR, Constants.CNTR_LEN);
         }
         buf[R_STATUS] = status;
-        short dataOff = (short) (R_CC + ccLen);
-        Util.arrayCopyNonAtomic(data, (short) 0, buf, dataOff, dataLen);
         short end = (short) (dataOff + dataLen);
         short pad = 0;
         if (cipher) {

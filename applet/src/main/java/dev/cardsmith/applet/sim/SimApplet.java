@@ -1,30 +1,35 @@
 package dev.cardsmith.applet.sim;
 
 import dev.cardsmith.applet.platform.ApduIo;
-import dev.cardsmith.applet.platform.Bytes;
 import dev.cardsmith.applet.platform.CommandTable;
 import dev.cardsmith.applet.platform.InstallParams;
-import dev.cardsmith.applet.platform.P256;
 import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.applet.platform.Tlv;
+import javacard.framework.AID;
 import javacard.framework.APDU;
 import javacard.framework.Applet;
 import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
+import javacard.framework.Shareable;
 import javacard.framework.Util;
-import javacard.security.CryptoException;
-import javacard.security.ECPublicKey;
-import javacard.security.Signature;
-import javacardx.crypto.Cipher;
+import uicc.toolkit.ToolkitException;
+import uicc.toolkit.ToolkitInterface;
+import uicc.toolkit.ToolkitRegistry;
+import uicc.toolkit.ToolkitRegistrySystem;
+import uicc.usim.toolkit.ToolkitConstants;
 
 /**
  * The SIM side of seed 004: a trust relationship between the identification module and a
  * terminal, driven by the network's OTA server.
  *
  * <ul>
- * <li>OTA (Fig. 1 steps 20-22): secured packets carry INIT_TRUST (authentication key, IMEI,
- * maximum output, expiry), REVOKE, LICENSE, SET_DATE, STATUS, REQUEST_UPDATE.</li>
+ * <li>OTA (Fig. 1 steps 20-22): a UICC toolkit applet (ETSI TS 102 241) triggered by the card's
+ * runtime with EVENT_UNFORMATTED_SMS_PP_ENV for the TAR of its install parameters; secured packets
+ * (TS 102 225 / TS 31.115, checked here) carry INIT_TRUST (authentication key, IMEI, maximum
+ * output, expiry), REVOKE, LICENSE, SET_DATE, STATUS, REQUEST_UPDATE ({@link ToolkitEvents}).</li>
+ * <li>At power-up (EVENT_PROFILE_DOWNLOAD) the SIM reads the handset's IMEI itself with PROVIDE
+ * LOCAL INFORMATION.</li>
  * <li>Terminal (Fig. 2): GET CHALLENGE, AUTHENTICATE (response compared on the SIM + IMEI
  * control), trust key generated here and sent encrypted (Fig. 1 step 25/26), ACK (27) answered
  * by a secured notification for the OTA server (28).</li>
@@ -34,12 +39,13 @@ import javacardx.crypto.Cipher;
  * Install parameters (C9): KIc index, KIc, KID index, KID, TAR, MSL - or nothing, then the one-time
  * PERSONALIZE command sets them.
  *
- * <p>Built on the platform layer: ApduIo (receive; an ENVELOPE longer than the APDU buffer is
- * streamed into its 255-byte persistent staging buffer), the dispatch table below, Sw and its
- * exception policy, AesCmac, P256 (every incoming point is checked on the curve), Tlv, Bytes.
- * Calls go one way: SimApplet -> OtaReceiver -> OtaCommands.
+ * <p>The terminal protocol ({@link TerminalProtocol}) is reached by SELECT, on a handset through
+ * OMAPI on a logical channel. Built on the platform layer: ApduIo, the dispatch table below, Sw
+ * and its exception policy, AesCmac, P256, Tlv, Bytes. Calls go one way: SimApplet ->
+ * {ToolkitEvents, TerminalProtocol} -> OtaReceiver -> OtaCommands; all of them use State,
+ * Crypto, Transients.
  */
-public final class SimApplet extends Applet {
+public final class SimApplet extends Applet implements ToolkitInterface {
 
     /**
      * Lifecycle state of the dispatch table: the trust state (0 empty, 1 initialized, 2 trusted,
@@ -48,7 +54,6 @@ public final class SimApplet extends Applet {
     private static final byte PERSONALIZED = 4;
     private static final byte[] TABLE = {
         // INS                              allowed states                                         flags
-        Constants.INS_ENVELOPE,             (byte) 0xF0, /* personalized, any trust state */       CommandTable.LONG,
         Constants.INS_GET_CHALLENGE,        CommandTable.ANY_STATE,                                0,
         Constants.INS_POLL,                 CommandTable.ANY_STATE,                                0,
         Constants.INS_AUTHENTICATE,         (byte) 0xEE, /* initialized, trusted, revoked (6983) */ 0,
@@ -57,13 +62,16 @@ public final class SimApplet extends Applet {
         Constants.INS_TERMINAL_REVOKE,      (byte) 0xEE, /* initialized, trusted, revoked (6983) */ 0,
         Constants.INS_PERSONALIZE,          (byte) 0x0F, /* not personalized (after: 6985) */      0,
     };
-    /** Longest command data: a short-APDU ENVELOPE. */
+    /** Longest command data (short APDUs only: the ENVELOPE goes to the toolkit runtime, not here). */
     private static final short MAX_DATA = 255;
+    /** TS 102 241 6.2: the CAT runtime asks for the ToolkitInterface with a null client AID and this parameter. */
+    private static final byte TOOLKIT_SIO = 1;
 
     private final State st;
     private final Crypto crypto;
     private final Transients tr;
-    private final OtaReceiver ota;
+    private final TerminalProtocol terminal;
+    private final ToolkitEvents events;
     private final ApduIo io;
     private final CommandTable table;
 
@@ -71,8 +79,9 @@ public final class SimApplet extends Applet {
         st = new State();
         crypto = new Crypto();
         tr = new Transients();
-        Tlv tlv = new Tlv((short) 1);
-        ota = new OtaReceiver(st, crypto, tr, tlv, new OtaCommands(st, tr, tlv));
+        OtaReceiver ota = new OtaReceiver(st, crypto, tr, new OtaCommands(st, tr, new Tlv((short) 1)));
+        terminal = new TerminalProtocol(st, crypto, tr, ota);
+        events = new ToolkitEvents(st, tr, ota);
         io = new ApduIo(MAX_DATA);
         table = new CommandTable(TABLE);
         if (len == Constants.INSTALL_PARAMS_LEN) {
@@ -86,6 +95,27 @@ public final class SimApplet extends Applet {
         SimApplet a = new SimApplet(bArray, InstallParams.paramsOffset(bArray, bOffset, bLength),
                 InstallParams.paramsLength(bArray, bOffset, bLength));
         a.register(bArray, InstallParams.aidOffset(bArray, bOffset), InstallParams.aidLength(bArray, bOffset));
+        // TS 102 241 6.5: after register(); the TAR comes from the install parameters (TS 102 226
+        // 8.2.1.3.2.2.1), the runtime dispatches SMS-PP packets with it to processToolkit
+        try {
+            ToolkitRegistry reg = ToolkitRegistrySystem.getEntry();
+            reg.setEvent(ToolkitConstants.EVENT_UNFORMATTED_SMS_PP_ENV);
+            reg.setEvent(ToolkitConstants.EVENT_PROFILE_DOWNLOAD);
+        } catch (ToolkitException e) {
+            // no CAT runtime (a plain Java Card simulator): only the SELECT interface is reachable
+        }
+    }
+
+    @Override
+    public Shareable getShareableInterfaceObject(AID clientAID, byte parameter) {
+        return clientAID == null && parameter == TOOLKIT_SIO ? this : null;
+    }
+
+    /** Triggered by the UICC's toolkit runtime (never while a command of process() runs). */
+    @Override
+    public void processToolkit(short event) {
+        st.finishClear(); // key objects a torn INIT_TRUST / LICENSE / revocation / ACK left to clear
+        events.process(event);
     }
 
     private void personalize(byte[] b, short off) {
@@ -127,7 +157,7 @@ public final class SimApplet extends Applet {
         st.finishClear(); // key objects a torn INIT_TRUST / LICENSE / revocation / ACK left to clear
         if (selectingApplet()) {
             // the SELECT answer carries a fresh challenge: a terminal saves the GET CHALLENGE round trip
-            apdu.setOutgoingAndSend((short) 0, getChallenge(buf));
+            apdu.setOutgoingAndSend((short) 0, terminal.getChallenge(buf));
             return;
         }
         try {
@@ -149,22 +179,19 @@ public final class SimApplet extends Applet {
         short out;
         if (ins == Constants.INS_GET_CHALLENGE || ins == Constants.INS_POLL || ins == Constants.INS_TERMINAL_REVOKE) {
             io.requireNoData(apdu); // case 2: under T=0, P3 is Le, never data
-            out = ins == Constants.INS_GET_CHALLENGE ? getChallenge(buf) : ins == Constants.INS_POLL ? poll(buf) : terminalRevoke(buf);
+            out = ins == Constants.INS_GET_CHALLENGE ? terminal.getChallenge(buf) : ins == Constants.INS_POLL ? terminal.poll(buf) : terminal.terminalRevoke(buf);
         } else {
             short len = io.receive(apdu, (short) 0, MAX_DATA, longAllowed);
             if (len == ApduIo.IN_CHAIN) return;
             switch (ins) {
-                case Constants.INS_ENVELOPE:
-                    out = ota.envelope(io.data(apdu), io.dataOffset(apdu), len, buf);
-                    break;
                 case Constants.INS_AUTHENTICATE:
-                    out = authenticate(buf, len);
+                    out = terminal.authenticate(buf, len);
                     break;
                 case Constants.INS_ACK:
-                    out = ack(buf, len);
+                    out = terminal.ack(buf, len);
                     break;
                 case Constants.INS_GET_CONTENT_KEY:
-                    out = contentKey(buf, len);
+                    out = terminal.contentKey(buf, len);
                     break;
                 default: // INS_PERSONALIZE (the table has no other row)
                     if (len != Constants.INSTALL_PARAMS_LEN) ISOException.throwIt(Sw.WRONG_LENGTH);
@@ -173,304 +200,5 @@ public final class SimApplet extends Applet {
             }
         }
         if (out > 0) apdu.setOutgoingAndSend((short) 0, out);
-    }
-
-    // ================================================================== terminal protocol
-
-    /** Fig. 2 step 10 (also the SELECT answer): fresh challenge || state || generation || flags || key type. */
-    private short getChallenge(byte[] buf) {
-        crypto.random(tr.challenge, (short) 0, Constants.CHALLENGE_LEN);
-        tr.session[Transients.S_CHALLENGE_VALID] = 1;
-        tr.session[Transients.S_AUTHENTICATED] = 0;
-        crypto.clearSession();
-        Util.arrayCopyNonAtomic(tr.challenge, (short) 0, buf, (short) 0, Constants.CHALLENGE_LEN);
-        short o = Constants.CHALLENGE_LEN;
-        buf[o++] = st.trustState;
-        buf[o++] = st.generation;
-        buf[o++] = st.flags();
-        buf[o++] = st.keyType;
-        return o;
-    }
-
-    /** Pull mechanism: state || flags || generation || expiry(2) || current date(2) || event seq(2). */
-    private short poll(byte[] buf) {
-        short o = 0;
-        buf[o++] = st.trustState;
-        buf[o++] = st.flags();
-        buf[o++] = st.generation;
-        o = Util.setShort(buf, o, st.trustState == Constants.STATE_TRUSTED ? st.expiry : st.initExpiry);
-        o = Util.setShort(buf, o, st.currentDate);
-        o = Util.setShort(buf, o, st.eventSeq);
-        return o;
-    }
-
-    /**
-     * AUTHENTICATE (Fig. 2 steps 11, 12, 24; Fig. 3 step 31).
-     * Data: date(2) || IMEI(8) || max output(1) || terminal nonce(8) || proof. Proof, symmetric:
-     * AES-CMAC(K, 'T' || challenge || date || IMEI || max output || nonce), K the init key or the
-     * trust MAC key. Proof, asymmetric (initialization with an EC P-256 key): E_T(65) ||
-     * ECDSA-SHA256 signature over challenge || date || IMEI || max output || nonce || E_T.
-     * Response: flags || generation || expiry(2) [|| E_card(65) if asymmetric] [|| ENC(S_enc,
-     * trust enc key || trust mac key)(32) || CMAC8(S_mac, 'C' || challenge || gen || expiry || ct)].
-     */
-    private short authenticate(byte[] buf, short len) {
-        byte p1 = buf[ISO7816.OFFSET_P1];
-        if (p1 != Constants.P1_AUTH_PLAIN && p1 != Constants.P1_AUTH_UPDATE) ISOException.throwIt(Sw.INCORRECT_P1P2);
-        if (tr.session[Transients.S_CHALLENGE_VALID] == 0) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
-        tr.session[Transients.S_CHALLENGE_VALID] = 0; // one attempt per challenge
-        tr.session[Transients.S_AUTHENTICATED] = 0;
-        byte state = st.trustState;
-        if (state == Constants.STATE_REVOKED) ISOException.throwIt(Sw.AUTH_METHOD_BLOCKED);
-        if (state != Constants.STATE_INITIALIZED && state != Constants.STATE_TRUSTED) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
-        boolean asym = state == Constants.STATE_INITIALIZED && st.keyType == Constants.KEY_TYPE_EC_P256;
-        short d = ISO7816.OFFSET_CDATA;
-        short fixed = (short) (2 + Constants.IMEI_LEN + 1 + Constants.TERMINAL_NONCE_LEN);
-        if (asym ? len < (short) (fixed + Constants.EC_POINT_LEN + 8) : len != (short) (fixed + Constants.PROOF_LEN)) {
-            ISOException.throwIt(Sw.WRONG_LENGTH);
-        }
-        // the terminal's ephemeral key goes into ECDH: it must be a point on P-256 (6A80)
-        if (asym) P256.checkPoint(buf, (short) (d + fixed), Constants.EC_POINT_LEN, tr.scratch, (short) 0);
-        // a key a torn revocation left cleared is not usable in this state (explicit: an unexpected
-        // CryptoException would be 6F01)
-        javacard.security.Key proofKey = asym ? (javacard.security.Key) st.initPub[st.initSlot]
-                : state == Constants.STATE_INITIALIZED ? st.initKey[st.initSlot] : st.trustMac[st.activeSlot];
-        if (!proofKey.isInitialized()) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
-        // count the attempt before the comparison (a single-byte write, atomic): a tear while
-        // the proof is checked must not give a free try; success resets the count below
-        if (st.failCount >= Constants.MAX_AUTH_FAILURES && state == Constants.STATE_TRUSTED) {
-            failed(); // a revocation a tear interrupted: finish it
-            ISOException.throwIt(Sw.AUTH_METHOD_BLOCKED);
-        }
-        if (st.failCount < Constants.MAX_FAIL_COUNT) st.failCount++;
-        // message = challenge || date || IMEI || max output [|| E_T] in scratch
-        byte[] s = tr.scratch;
-        short m = 0;
-        if (!asym) s[m++] = Constants.LABEL_TERMINAL_PROOF;
-        m = Util.arrayCopyNonAtomic(tr.challenge, (short) 0, s, m, Constants.CHALLENGE_LEN);
-        m = Util.arrayCopyNonAtomic(buf, d, s, m, fixed);
-        boolean ok;
-        if (asym) {
-            m = Util.arrayCopyNonAtomic(buf, (short) (d + fixed), s, m, Constants.EC_POINT_LEN);
-            short sigOff = (short) (d + fixed + Constants.EC_POINT_LEN);
-            crypto.ecdsa.init(st.initPub[st.initSlot], Signature.MODE_VERIFY);
-            try {
-                ok = crypto.ecdsa.verify(s, (short) 0, m, buf, sigOff, (short) (d + len - sigOff));
-            } catch (CryptoException e) {
-                ok = false; // a signature that is not even DER: a wrong proof, not a card fault
-            }
-        } else {
-            javacard.security.AESKey k = state == Constants.STATE_INITIALIZED ? st.initKey[st.initSlot] : st.trustMac[st.activeSlot];
-            crypto.cmac(k, s, (short) 0, m, s, m);
-            ok = Bytes.equal(s, m, buf, (short) (d + fixed), Constants.PROOF_LEN);
-        }
-        // Fig. 1 step 24 / Fig. 2: control of the terminal characteristics (IMEI, max output)
-        if (ok) {
-            ok = Util.arrayCompare(buf, (short) (d + 2), st.imei, (short) 0, Constants.IMEI_LEN) == 0
-                    && buf[(short) (d + 2 + Constants.IMEI_LEN)] == st.maxOutput;
-        }
-        if (!ok) {
-            failed();
-            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
-        }
-        short date = Util.getShort(buf, d);
-        // the terminal's nonce goes into the session keys: a recorded SIM session cannot be replayed to a terminal
-        Util.arrayCopyNonAtomic(buf, (short) (d + 2 + Constants.IMEI_LEN + 1), tr.challenge, Constants.CHALLENGE_LEN, Constants.TERMINAL_NONCE_LEN);
-        JCSystem.beginTransaction();
-        st.failCount = 0;
-        st.advanceDate(date);
-        JCSystem.commitTransaction();
-        if (st.expired()) ISOException.throwIt(Sw.REFERENCE_DATA_NOT_USABLE);
-
-        // session keys
-        if (asym) {
-            deriveAsymmetricSession(buf, (short) (d + fixed));
-        } else {
-            javacard.security.AESKey k = state == Constants.STATE_INITIALIZED ? st.initKey[st.initSlot] : st.trustEnc[st.activeSlot];
-            deriveSession(k);
-        }
-        tr.session[Transients.S_AUTHENTICATED] = 1;
-
-        boolean deliver = state == Constants.STATE_INITIALIZED || p1 == Constants.P1_AUTH_UPDATE;
-        short o = 0;
-        buf[o++] = (byte) (st.flags() | (deliver ? Constants.FLAG_KEY_DELIVERED : 0));
-        if (!deliver) {
-            buf[o++] = st.generation;
-            o = Util.setShort(buf, o, st.expiry);
-            return o;
-        }
-        // Fig. 1 step 25 / Fig. 3 step 32: new trust key generated on the SIM into the pending slot
-        byte gen = (byte) (st.generation + 1);
-        short newExpiry = state == Constants.STATE_INITIALIZED ? st.initExpiry : (short) (st.currentDate + st.lifetime);
-        if (newExpiry < st.currentDate) newExpiry = (short) 0x7FFF; // short overflow: the last representable day
-        short keyOff = 64;
-        crypto.random(s, keyOff, (short) 32);
-        byte slot = st.pendingSlot();
-        // Key.setKey is not transactional on many cards: withdraw an earlier pending key first
-        // (one boolean, atomic), so a tear between the two setKey calls cannot leave an
-        // acknowledgeable mix of a new ENC key and the old pending MAC key; the keys are written
-        // outside the transaction while hasPending is false, the transaction makes them usable
-        st.hasPending = false;
-        st.trustEnc[slot].setKey(s, keyOff);
-        st.trustMac[slot].setKey(s, (short) (keyOff + 16));
-        JCSystem.beginTransaction();
-        st.pendingGeneration = gen;
-        st.pendingExpiry = newExpiry;
-        Util.arrayCopy(tr.challenge, (short) 0, st.pendingNonce, (short) 0, Constants.CHALLENGE_LEN);
-        st.hasPending = true;
-        JCSystem.commitTransaction();
-        buf[o++] = gen;
-        o = Util.setShort(buf, o, newExpiry);
-        if (asym) {
-            short w = ((ECPublicKey) crypto.ephemeral.getPublic()).getW(buf, o);
-            o += w;
-        }
-        short ct = o;
-        o += crypto.cbc(crypto.sessionEnc, Cipher.MODE_ENCRYPT, s, keyOff, (short) 32, buf, o);
-        Util.arrayFillNonAtomic(s, keyOff, (short) 32, (byte) 0);
-        // card proof: CMAC8(S_mac, 'C' || challenge || gen || expiry || ciphertext)
-        short q = 0;
-        s[q++] = Constants.LABEL_CARD_PROOF;
-        q = Util.arrayCopyNonAtomic(tr.challenge, (short) 0, s, q, Constants.CHALLENGE_LEN);
-        s[q++] = gen;
-        q = Util.setShort(s, q, newExpiry);
-        q = Util.arrayCopyNonAtomic(buf, ct, s, q, (short) 32);
-        crypto.cmac(crypto.sessionMac, s, (short) 0, q, s, q);
-        o = Util.arrayCopyNonAtomic(s, q, buf, o, Constants.MAC8_LEN);
-        return o;
-    }
-
-    /** Failed authentication (already counted): the SIM revokes on its own initiative after MAX_AUTH_FAILURES. */
-    private void failed() {
-        JCSystem.beginTransaction();
-        if (st.failCount >= Constants.MAX_AUTH_FAILURES && st.trustState == Constants.STATE_TRUSTED) {
-            st.revoke(Constants.EVENT_REVOKED_BY_SIM);
-        }
-        JCSystem.commitTransaction();
-        st.finishClear();
-        crypto.clearSession();
-    }
-
-    /** S_enc = CMAC(K, 'S' || 01 || challenge || terminal nonce), S_mac = CMAC(K, 'S' || 02 || challenge || terminal nonce). */
-    private void deriveSession(javacard.security.AESKey k) {
-        byte[] s = tr.scratch;
-        short base = 96;
-        s[base] = Constants.LABEL_SESSION_KEY;
-        short n = (short) (2 + Constants.CHALLENGE_LEN + Constants.TERMINAL_NONCE_LEN);
-        Util.arrayCopyNonAtomic(tr.challenge, (short) 0, s, (short) (base + 2), (short) (n - 2));
-        s[(short) (base + 1)] = 1;
-        crypto.cmac(k, s, base, n, s, (short) (base + 32));
-        crypto.sessionEnc.setKey(s, (short) (base + 32));
-        s[(short) (base + 1)] = 2;
-        crypto.cmac(k, s, base, n, s, (short) (base + 32));
-        crypto.sessionMac.setKey(s, (short) (base + 32));
-        Util.arrayFillNonAtomic(s, base, (short) 64, (byte) 0);
-    }
-
-    /** Z = ECDH(ephemeral card key, E_T).x; S_enc || S_mac = SHA-256(Z || challenge). */
-    private void deriveAsymmetricSession(byte[] buf, short eT) {
-        byte[] s = tr.scratch;
-        crypto.ephemeral.genKeyPair();
-        crypto.ecdh.init(crypto.ephemeral.getPrivate());
-        short z = crypto.ecdh.generateSecret(buf, eT, Constants.EC_POINT_LEN, s, (short) 0);
-        Util.arrayCopyNonAtomic(tr.challenge, (short) 0, s, z, Constants.CHALLENGE_LEN);
-        crypto.sha256.reset();
-        crypto.sha256.doFinal(s, (short) 0, (short) (z + Constants.CHALLENGE_LEN), s, (short) 64);
-        crypto.sessionEnc.setKey(s, (short) 64);
-        crypto.sessionMac.setKey(s, (short) 80);
-        Util.arrayFillNonAtomic(s, (short) 0, (short) 96, (byte) 0);
-    }
-
-    /**
-     * ACK (Fig. 1 step 27, Fig. 3 step 34): generation || CMAC8(new trust MAC key, 'A' || nonce ||
-     * generation), nonce = the challenge of the authentication that delivered the key. Works in a
-     * later session too (a lost acknowledgement can be repeated). Old key replaced by the new one
-     * in one transaction; the response is the secured notification for the OTA server (step 28).
-     */
-    private short ack(byte[] buf, short len) {
-        if (len != (short) (1 + Constants.MAC8_LEN)) ISOException.throwIt(Sw.WRONG_LENGTH);
-        if (!st.hasPending || st.trustState == Constants.STATE_REVOKED) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
-        short d = ISO7816.OFFSET_CDATA;
-        if (buf[d] != st.pendingGeneration) ISOException.throwIt(Sw.WRONG_DATA);
-        byte[] s = tr.scratch;
-        short m = 0;
-        s[m++] = Constants.LABEL_ACK;
-        m = Util.arrayCopyNonAtomic(st.pendingNonce, (short) 0, s, m, Constants.CHALLENGE_LEN);
-        s[m++] = st.pendingGeneration;
-        byte slot = st.pendingSlot();
-        if (!st.trustMac[slot].isInitialized()) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
-        crypto.cmac(st.trustMac[slot], s, (short) 0, m, s, m);
-        if (!Bytes.equal(s, m, buf, (short) (d + 1), Constants.MAC8_LEN)) {
-            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
-        }
-        JCSystem.beginTransaction();
-        st.activeSlot = slot;
-        st.generation = st.pendingGeneration;
-        st.expiry = st.pendingExpiry;
-        st.trustState = Constants.STATE_TRUSTED;
-        st.hasPending = false;
-        st.updateRequested = false;
-        st.failCount = 0;
-        st.event(Constants.EVENT_TRUST_ACK);
-        st.clearPending = true; // the old slot and the init key are unreachable now
-        JCSystem.commitTransaction();
-        st.finishClear();
-        if (tr.session[Transients.S_AUTHENTICATED] != 0) {
-            // continue the session under the new trust key
-            deriveSession(st.trustEnc[slot]);
-        }
-        return ota.notification(buf, tr.out, st.eventRecord(tr.out, (short) 0));
-    }
-
-    /**
-     * DRM (Figs. 4-5): content id(2) -> ENC(S_enc, id || plays left || 0^12 || content key) ||
-     * CMAC8(S_mac, ciphertext). Only for an authenticated, trusted, unexpired, unrevoked
-     * terminal, within the license's play count and validity window.
-     */
-    private short contentKey(byte[] buf, short len) {
-        if (len != 2) ISOException.throwIt(Sw.WRONG_LENGTH);
-        requireTrustedSession();
-        short id = Util.getShort(buf, ISO7816.OFFSET_CDATA);
-        short i = st.findLicense(id);
-        if (i < 0) ISOException.throwIt(Sw.REFERENCED_DATA_NOT_FOUND);
-        if (st.currentDate < st.licFrom[i] || st.currentDate > st.licUntil[i]) ISOException.throwIt(Sw.REFERENCE_DATA_NOT_USABLE);
-        short plays = st.licPlays[i];
-        if (plays == 0) ISOException.throwIt(Sw.REFERENCE_DATA_NOT_USABLE);
-        if (plays != Constants.UNLIMITED_PLAYS) {
-            plays--;
-            JCSystem.beginTransaction();
-            st.licPlays[i] = plays;
-            JCSystem.commitTransaction();
-        }
-        byte[] s = tr.scratch;
-        Util.arrayFillNonAtomic(s, (short) 0, (short) 32, (byte) 0);
-        Util.setShort(s, (short) 0, id);
-        Util.setShort(s, (short) 2, plays);
-        st.licKey[i].getKey(s, (short) 16);
-        short o = crypto.cbc(crypto.sessionEnc, Cipher.MODE_ENCRYPT, s, (short) 0, (short) 32, buf, (short) 0);
-        Util.arrayFillNonAtomic(s, (short) 0, (short) 32, (byte) 0);
-        crypto.cmac(crypto.sessionMac, buf, (short) 0, o, s, (short) 0);
-        o = Util.arrayCopyNonAtomic(s, (short) 0, buf, o, Constants.MAC8_LEN);
-        return o;
-    }
-
-    private void requireTrustedSession() {
-        if (st.trustState == Constants.STATE_REVOKED) ISOException.throwIt(Sw.AUTH_METHOD_BLOCKED);
-        if (tr.session[Transients.S_AUTHENTICATED] == 0 || st.trustState != Constants.STATE_TRUSTED) {
-            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
-        }
-        if (st.expired()) ISOException.throwIt(Sw.REFERENCE_DATA_NOT_USABLE);
-    }
-
-    /** Revocation on the terminal's initiative; returns the secured notification for the network. */
-    private short terminalRevoke(byte[] buf) {
-        if (st.trustState == Constants.STATE_REVOKED) ISOException.throwIt(Sw.AUTH_METHOD_BLOCKED);
-        if (tr.session[Transients.S_AUTHENTICATED] == 0) ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
-        JCSystem.beginTransaction();
-        st.revoke(Constants.EVENT_REVOKED_BY_TERMINAL);
-        JCSystem.commitTransaction();
-        st.finishClear();
-        tr.session[Transients.S_AUTHENTICATED] = 0;
-        crypto.clearSession();
-        return ota.notification(buf, tr.out, st.eventRecord(tr.out, (short) 0));
     }
 }

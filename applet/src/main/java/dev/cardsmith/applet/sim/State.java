@@ -161,8 +161,13 @@ final class State {
     }
 
     boolean expired() {
+        return expiredAt(currentDate);
+    }
+
+    /** Expired at the date (the network's, or an authenticated session's later one). */
+    boolean expiredAt(short date) {
         short exp = trustState == Constants.STATE_TRUSTED ? expiry : initExpiry;
-        return currentDate > exp;
+        return date > exp;
     }
 
     byte flags() {
@@ -173,12 +178,23 @@ final class State {
         return f;
     }
 
-    /** Only moves forward: the card has no clock, every authenticated date can only advance it. */
+    /**
+     * Only moves forward, and only with network-authenticated time (OTA SET_DATE, INIT_TRUST's
+     * date): the card has no clock; a terminal's date never moves it (docs/ota.md "On the card").
+     */
     void advanceDate(short date) {
         if (date > currentDate) currentDate = date;
-        if (trustState == Constants.STATE_TRUSTED && lifetime > 0) {
+        checkUpdateWindow(currentDate);
+    }
+
+    /**
+     * Seed 004 Fig. 3: in the last quarter of a trust key's lifetime the SIM asks for an update.
+     * The date may be an authenticated session's (a terminal may make the SIM ask earlier, never later).
+     */
+    void checkUpdateWindow(short date) {
+        if (trustState == Constants.STATE_TRUSTED && lifetime > 0 && !updateRequested) {
             short window = (short) (lifetime >> 2);
-            if ((short) (expiry - currentDate) <= window) updateRequested = true;
+            if ((short) (expiry - date) <= window) updateRequested = true;
         }
     }
 

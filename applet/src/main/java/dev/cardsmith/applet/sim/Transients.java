@@ -3,62 +3,74 @@ package dev.cardsmith.applet.sim;
 import javacard.framework.JCSystem;
 
 /**
- * RAM of the sim applet: the SMS reassembly buffer, a scratch area, the compact response, the
- * terminal session (challenge and flags), and the offsets of the INIT_TRUST being staged /
- * executed. 676 bytes; with the platform layer's ApduIo, Tlv and AesCmac and Crypto's carry
- * block about 780 bytes in all.
+ * RAM of the sim applet. Two lifetimes: what the OTA path and the toolkit events use is
+ * CLEAR_ON_RESET - processToolkit runs while the applet is not selected, when CLEAR_ON_DESELECT
+ * arrays are not accessible (Java Card 3.0.5 runtime 6.1.3; TS 102 241 6.2) - and the terminal
+ * session (challenge, authenticated flag, its date) is CLEAR_ON_DESELECT, so it ends with the
+ * logical channel that opened it.
  */
 final class Transients {
 
-    /** Longest command packet accepted (three concatenated SMS). */
+    /** Longest command packet accepted (the toolkit runtime reassembles up to three concatenated SMS of 133 bytes). */
     static final short RX_LEN = 400;
     /**
      * Work area: AUTHENTICATE's message (at most 100 bytes) and MAC, the session-key derivation at
      * 96..160, the content-key block, CC results, the on-curve check of an incoming point (64).
      */
     static final short SCRATCH_LEN = 160;
+    /** The response packet (PoR, notification): header 16, CC 8, compact response at {@link #DATA_AT}, padding. */
     static final short OUT_LEN = 64;
+    /** Where the compact response data is written: after the longest response header (16) and CC (8). */
+    static final short DATA_AT = 24;
 
     final byte[] rx;
     final byte[] scratch;
     final byte[] out;
-    /** card challenge (16) || terminal nonce of the authenticated session (8) */
-    final byte[] challenge;
-    /** [0] challenge valid, [1] authenticated, [2] concat reference low, [3] total, [4] next, [5] concat ref high, [6] packet ciphered, [7] INIT_TRUST staged */
-    final byte[] session;
-    /** [RX_HAVE] bytes in rx, [LIC_STAGED] license slots staged for this packet, [F_TYPE..F_DATE] value offsets of the INIT_TRUST being staged / executed */
-    final short[] shorts;
-    static final short RX_HAVE = 0;
-    /** Bit i: license slot i holds a content key this packet's LICENSE put staged (taken in ascending order). */
-    static final short LIC_STAGED = 1;
-    static final short F_TYPE = 2;
-    static final short F_KEY = 3;
-    static final short F_KEY_LEN = 4;
-    static final short F_IMEI = 5;
-    static final short F_MAX_OUT = 6;
-    static final short F_EXP = 7;
-    static final short F_LIFE = 8;
-    static final short F_DATE = 9; // optional: the last one
-    static final short SHORTS_LEN = 10;
-
-    static final short S_CHALLENGE_VALID = 0;
-    static final short S_AUTHENTICATED = 1;
-    static final short S_CONCAT_REF = 2;
-    static final short S_CONCAT_TOTAL = 3;
-    static final short S_CONCAT_NEXT = 4;
-    static final short S_CONCAT_REF_HI = 5;
-    static final short S_PACKET_CIPHERED = 6; // the command packet being executed was ciphered and carried a CC
-    static final short S_INIT_STAGED = 7; // INIT_TRUST of this packet: key written to the staging slot?
+    /** The IMEI this power cycle's terminal gave in PROVIDE LOCAL INFORMATION (valid when ota[O_IMEI_VALID]). */
+    final byte[] imei;
+    /** [O_PACKET_CIPHERED] [O_INIT_STAGED] [O_IMEI_VALID] [O_FAILURES]: OTA and power-cycle state */
+    final byte[] ota;
+    static final short O_PACKET_CIPHERED = 0; // the command packet being executed was ciphered and carried a CC
+    static final short O_INIT_STAGED = 1; // INIT_TRUST of this packet: key written to the staging slot?
+    static final short O_IMEI_VALID = 2;
+    /** Failed AUTHENTICATEs since power-up: past MAX_AUTH_FAILURES the SIM refuses until the next reset (throttle). */
+    static final short O_FAILURES = 3;
     static final byte INIT_NOT_STAGED = 0;
     static final byte INIT_STAGED = 1;
     static final byte INIT_REJECTED = 2; // the key object refused the value
 
+    /** [LIC_STAGED] license slots staged for this packet, [F_TYPE..F_DATE] value offsets of the INIT_TRUST being staged / executed */
+    final short[] shorts;
+    /** Bit i: license slot i holds a content key this packet's LICENSE put staged (taken in ascending order). */
+    static final short LIC_STAGED = 0;
+    static final short F_TYPE = 1;
+    static final short F_KEY = 2;
+    static final short F_KEY_LEN = 3;
+    static final short F_IMEI = 4;
+    static final short F_MAX_OUT = 5;
+    static final short F_EXP = 6;
+    static final short F_LIFE = 7;
+    static final short F_DATE = 8; // optional: the last one
+    static final short SHORTS_LEN = 9;
+
+    /** card challenge (16) || terminal nonce of the authenticated session (8) */
+    final byte[] challenge;
+    /** [S_CHALLENGE_VALID] [S_AUTHENTICATED] */
+    final byte[] session;
+    static final short S_CHALLENGE_VALID = 0;
+    static final short S_AUTHENTICATED = 1;
+    /** [0]: the date of the authenticated session: max(network date, the terminal's date) - stricter only. */
+    final short[] sessionDate;
+
     Transients() {
-        rx = JCSystem.makeTransientByteArray(RX_LEN, JCSystem.CLEAR_ON_DESELECT);
-        scratch = JCSystem.makeTransientByteArray(SCRATCH_LEN, JCSystem.CLEAR_ON_DESELECT);
-        out = JCSystem.makeTransientByteArray(OUT_LEN, JCSystem.CLEAR_ON_DESELECT);
+        rx = JCSystem.makeTransientByteArray(RX_LEN, JCSystem.CLEAR_ON_RESET);
+        scratch = JCSystem.makeTransientByteArray(SCRATCH_LEN, JCSystem.CLEAR_ON_RESET);
+        out = JCSystem.makeTransientByteArray(OUT_LEN, JCSystem.CLEAR_ON_RESET);
+        imei = JCSystem.makeTransientByteArray(Constants.IMEI_LEN, JCSystem.CLEAR_ON_RESET);
+        ota = JCSystem.makeTransientByteArray((short) 4, JCSystem.CLEAR_ON_RESET);
+        shorts = JCSystem.makeTransientShortArray(SHORTS_LEN, JCSystem.CLEAR_ON_RESET);
         challenge = JCSystem.makeTransientByteArray((short) (Constants.CHALLENGE_LEN + Constants.TERMINAL_NONCE_LEN), JCSystem.CLEAR_ON_DESELECT);
-        session = JCSystem.makeTransientByteArray((short) 8, JCSystem.CLEAR_ON_DESELECT);
-        shorts = JCSystem.makeTransientShortArray(SHORTS_LEN, JCSystem.CLEAR_ON_DESELECT);
+        session = JCSystem.makeTransientByteArray((short) 2, JCSystem.CLEAR_ON_DESELECT);
+        sessionDate = JCSystem.makeTransientShortArray((short) 1, JCSystem.CLEAR_ON_DESELECT);
     }
 }

@@ -118,7 +118,7 @@ final class TerminalCommand {
         public void run() {
             try (CliContext ctx = CliContext.of(spec)) {
                 TerminalKeyStore ks = s.open(ctx);
-                Terminal t = new Terminal(ctx.card(), ks);
+                Terminal t = Terminal.onHandset(ctx.card(), ks);
                 Map<String, Object> m = new LinkedHashMap<>();
                 Terminal.AuthResult a = guard(() -> t.authenticate(update, s.today()));
                 m.put("simState", SimStatus.stateName(a.state()));
@@ -141,7 +141,7 @@ final class TerminalCommand {
         @Override
         public void run() {
             try (CliContext ctx = CliContext.of(spec)) {
-                Terminal t = new Terminal(ctx.card(), s.open(ctx));
+                Terminal t = Terminal.onHandset(ctx.card(), s.open(ctx));
                 Map<String, Object> m = new LinkedHashMap<>();
                 putNotification(m, guard(t::ack));
                 ctx.emit(m);
@@ -157,7 +157,7 @@ final class TerminalCommand {
         @Override
         public void run() {
             try (CliContext ctx = CliContext.of(spec)) {
-                Terminal.Poll p = new Terminal(ctx.card(), s.open(ctx)).poll();
+                Terminal.Poll p = Terminal.onHandset(ctx.card(), s.open(ctx)).poll();
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("simState", SimStatus.stateName(p.state()));
                 m.put("generation", p.generation());
@@ -183,7 +183,7 @@ final class TerminalCommand {
         public void run() {
             try (CliContext ctx = CliContext.of(spec)) {
                 if ((in == null) != (out == null)) throw new CliException("--in and --out go together", ErrorHandler.EXIT_USAGE);
-                Terminal t = new Terminal(ctx.card(), s.open(ctx));
+                Terminal t = Terminal.onHandset(ctx.card(), s.open(ctx));
                 guard(() -> t.authenticate(false, s.today()));
                 Terminal.ContentKey k = guard(() -> t.contentKey(contentId));
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -212,7 +212,7 @@ final class TerminalCommand {
         @Override
         public void run() {
             try (CliContext ctx = CliContext.of(spec)) {
-                Terminal t = new Terminal(ctx.card(), s.open(ctx));
+                Terminal t = Terminal.onHandset(ctx.card(), s.open(ctx));
                 guard(() -> t.authenticate(false, s.today()));
                 Map<String, Object> m = new LinkedHashMap<>();
                 putNotification(m, guard(t::revoke));

@@ -47,7 +47,7 @@ public final class OtaBench {
             envelope(card, CommandPacket.encode(keys, spi, counter++, RemoteCommands.create()
                     .initTrust((byte) 1, init, "490154203237518", 12, today.plusDays(3000), 90, today)
                     .license(1, new byte[16], 0xFFFF, today, today.plusDays(3000)).bytes()));
-            Terminal term = new Terminal(card, ks);
+            Terminal term = Terminal.onHandset(card, ks); // the handset powers on: the SIM reads its IMEI
             long t1 = System.nanoTime();
             term.authenticate(false, today);
             term.ack();

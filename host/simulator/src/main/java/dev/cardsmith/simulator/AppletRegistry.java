@@ -29,8 +29,10 @@ public final class AppletRegistry {
         // default PIN 123456, PUK 12345678
         list.add(spec(CardsmithAids.CSP, dev.cardsmith.applet.csp.CspApplet.class, new byte[0]));
         // DEV OTA key set (TEST KEYS ONLY, see docs/ota.md): KIc#1, KID#1, TAR C5D704, MSL 16
+        // UICC toolkit parameters (TS 102 226 'CA'): the runtime dispatches SMS-PP packets with TAR C5D704 to it
         list.add(spec(CardsmithAids.SIM, dev.cardsmith.applet.sim.SimApplet.class,
-                aid("01404142434445464748494A4B4C4D4E4F01505152535455565758595A5B5C5D5E5FC5D70416")));
+                aid("01404142434445464748494A4B4C4D4E4F01505152535455565758595A5B5C5D5E5FC5D70416"))
+                .withToolkitParams(dev.cardsmith.simulator.uicc.ToolkitParams.ofTars(aid("C5D704")).encode()));
         return list;
     }
 

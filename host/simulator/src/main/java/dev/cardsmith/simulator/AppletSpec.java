@@ -9,7 +9,12 @@ import javacard.framework.Applet;
  * {@code gp --install x.cap --params HEX} sends).
  */
 public record AppletSpec(String name, byte[] packageAid, byte[] instanceAid,
-                         Class<? extends Applet> appletClass, byte[] installParams) {
+                         Class<? extends Applet> appletClass, byte[] installParams, byte[] toolkitParams) {
+
+    /** An applet that is no UICC toolkit applet. */
+    public AppletSpec(String name, byte[] packageAid, byte[] instanceAid, Class<? extends Applet> appletClass, byte[] installParams) {
+        this(name, packageAid, instanceAid, appletClass, installParams, null);
+    }
 
     /**
      * The install() argument a GlobalPlatform card builds from INSTALL [for install]:
@@ -30,6 +35,15 @@ public record AppletSpec(String name, byte[] packageAid, byte[] instanceAid,
     }
 
     public AppletSpec withInstallParams(byte[] params) {
-        return new AppletSpec(name, packageAid, instanceAid, appletClass, params);
+        return new AppletSpec(name, packageAid, instanceAid, appletClass, params, toolkitParams);
+    }
+
+    /**
+     * With the UICC toolkit application specific parameters (the 'CA' field of the install
+     * parameters, ETSI TS 102 226 8.2.1.3.2.2.1; dev.cardsmith.simulator.uicc.ToolkitParams): the
+     * card's toolkit runtime takes the TARs from them. GlobalPlatform does not hand them to the applet.
+     */
+    public AppletSpec withToolkitParams(byte[] ca) {
+        return new AppletSpec(name, packageAid, instanceAid, appletClass, installParams, ca);
     }
 }

@@ -5,6 +5,7 @@ import com.licel.jcardsim.smartcardio.CardSimulator;
 import com.licel.jcardsim.utils.AIDUtil;
 import javacard.framework.AID;
 
+import dev.cardsmith.simulator.uicc.UiccToolkit;
 import dev.cardsmith.store.PrivateFiles;
 
 import java.io.ByteArrayInputStream;
@@ -57,6 +58,8 @@ public final class SimulatorTransport implements CardTransport {
     private static final int REC_RESET = 2;
 
     private final CardSimulator sim;
+    /** The card's UICC toolkit runtime: ENVELOPE, TERMINAL PROFILE, FETCH, TERMINAL RESPONSE (docs/uicc-toolkit.md). */
+    private final UiccToolkit toolkit;
     private final Path stateFile;
     private final List<AppletSpec> applets;
     /** The body of the file (seed and records) as it is on disk. */
@@ -75,6 +78,7 @@ public final class SimulatorTransport implements CardTransport {
         this.applets = applets;
         this.stateFile = null;
         this.sim = new CardSimulator();
+        this.toolkit = new UiccToolkit(UiccToolkit.runtimeOf(sim));
         install(null);
     }
 
@@ -82,6 +86,7 @@ public final class SimulatorTransport implements CardTransport {
         this.applets = applets;
         this.stateFile = stateFile;
         this.sim = new CardSimulator();
+        this.toolkit = new UiccToolkit(UiccToolkit.runtimeOf(sim));
         install(seed);
     }
 
@@ -210,7 +215,7 @@ public final class SimulatorTransport implements CardTransport {
                 for (AppletSpec a : applets) {
                     AID aid = AIDUtil.create(a.instanceAid());
                     byte[] data = a.globalPlatformInstallData();
-                    sim.installApplet(aid, a.appletClass(), data, (short) 0, (byte) data.length);
+                    toolkit.install(aid, a.toolkitParams(), () -> sim.installApplet(aid, a.appletClass(), data, (short) 0, (byte) data.length));
                 }
             } finally {
                 System.setOut(stdout);
@@ -230,12 +235,13 @@ public final class SimulatorTransport implements CardTransport {
                     return;
                 }
                 if (type == REC_RESET) {
+                    toolkit.reset();
                     sim.reset();
                 } else if (type == REC_APDU) {
                     int len = in.readUnsignedShort();
                     byte[] apdu = in.readNBytes(len);
                     if (apdu.length != len) throw damaged(stateFile, "torn record");
-                    sim.transmitCommand(apdu);
+                    toolkit.transmit(apdu, sim::transmitCommand);
                 } else {
                     throw new TransportException("corrupt simulator state file " + stateFile);
                 }
@@ -263,7 +269,12 @@ public final class SimulatorTransport implements CardTransport {
     @Override
     public synchronized byte[] transmit(byte[] commandApdu) {
         record(REC_APDU, commandApdu);
-        return sim.transmitCommand(commandApdu);
+        return toolkit.transmit(commandApdu, sim::transmitCommand);
+    }
+
+    /** This card's toolkit runtime (TARs, terminal profile); the APDUs go through {@link #transmit}. */
+    public UiccToolkit toolkit() {
+        return toolkit;
     }
 
     @Override
@@ -279,6 +290,7 @@ public final class SimulatorTransport implements CardTransport {
     @Override
     public synchronized void reset() {
         record(REC_RESET, null);
+        toolkit.reset();
         sim.reset();
     }
 

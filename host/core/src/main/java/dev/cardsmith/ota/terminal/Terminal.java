@@ -39,6 +39,17 @@ public final class Terminal {
     private byte[] sessionMac;
     private boolean selected;
 
+    /**
+     * The terminal app on a handset that has just powered on: its {@link Baseband} sends TERMINAL
+     * PROFILE and answers the SIM's PROVIDE LOCAL INFORMATION with the enrolled IMEI first (a
+     * whole handset in one process, as the CLI is; on a phone the baseband does this at boot).
+     */
+    public static Terminal onHandset(ApduChannel card, TerminalKeyStore ks) {
+        String imei = ks.attr("imei");
+        if (imei != null) new Baseband(card, imei).powerOn();
+        return new Terminal(card, ks);
+    }
+
     public Terminal(ApduChannel card, TerminalKeyStore ks) {
         this.sim = new SimCard(card);
         this.ks = ks;
@@ -119,10 +130,9 @@ public final class Terminal {
         challenge = Arrays.copyOf(r, 16);
         sessionEnc = null;
         sessionMac = null;
-        Challenge c = new Challenge(challenge.clone(), r[16] & 0xFF, r[17] & 0xFF, r[18] & 0xFF, r[19] & 0xFF);
-        // a lost acknowledgement answer: the SIM committed the pending key, adopt it too
-        if (c.state() == Constants.STATE_TRUSTED && c.generation() == ks.intAttr("pendingGen", -1)) promotePending();
-        return c;
+        // unauthenticated bytes: nothing is adopted from them (a pending key is promoted only on the
+        // SIM's proof with that key, in authenticate() or ack())
+        return new Challenge(challenge.clone(), r[16] & 0xFF, r[17] & 0xFF, r[18] & 0xFF, r[19] & 0xFF);
     }
 
     /** GET CHALLENGE + AUTHENTICATE (P1 01 asks for a new trust key: terminal-initiated update). */
@@ -181,6 +191,17 @@ public final class Terminal {
             deriveSession(kEnc);
         }
         boolean delivered = (flags & Constants.FLAG_KEY_DELIVERED) != 0;
+        if (!delivered) {
+            // the SIM's proof: CMAC8(S_mac, 'C' || challenge || flags || generation || expiry)
+            if (r.length != off + 8 || !Cmac.verify(Cmac.aes(sessionMac, cat(new byte[] {Constants.LABEL_CARD_PROOF}, challenge,
+                    Arrays.copyOf(r, off))), Arrays.copyOfRange(r, off, off + 8))) {
+                sessionEnc = null;
+                sessionMac = null;
+                throw new TerminalException("the SIM's proof does not verify: not the SIM this terminal trusts", true);
+            }
+            // the SIM proved it holds the pending key (its acknowledgement answer was lost): adopt it too
+            if (gen == ks.intAttr("pendingGen", -1)) promotePending();
+        }
         if (delivered) {
             byte[] ct = Arrays.copyOfRange(r, off, off + 32);
             byte[] proof = Arrays.copyOfRange(r, off + 32, off + 40);
@@ -211,10 +232,16 @@ public final class Terminal {
         byte[] tag = Arrays.copyOf(Cmac.aes(mac, cat(new byte[] {Constants.LABEL_ACK}, nonce, new byte[] {(byte) gen})), 8);
         select();
         byte[] r = sim.ack(cat(new byte[] {(byte) gen}, tag));
+        // notification || CMAC8(new MAC key, 'K' || nonce || generation): the SIM's key confirmation
+        if (r.length < 8) throw new TerminalException("ACK answer has " + r.length + " bytes", true);
+        byte[] confirm = Arrays.copyOf(Cmac.aes(mac, cat(new byte[] {Constants.LABEL_KEY_CONFIRM}, nonce, new byte[] {(byte) gen})), 8);
+        if (!Cmac.verify(confirm, Arrays.copyOfRange(r, r.length - 8, r.length))) {
+            throw new TerminalException("the SIM's key confirmation does not verify; the new key stays pending", true);
+        }
         promotePending();
         // the SIM continues an authenticated session under the new trust key
         if (sessionEnc != null) deriveSession(ks.secret("enc-" + gen));
-        return r;
+        return Arrays.copyOf(r, r.length - 8);
     }
 
     private void promotePending() {

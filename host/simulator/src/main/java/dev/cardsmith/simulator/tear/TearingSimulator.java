@@ -4,6 +4,7 @@ import com.licel.jcardsim.smartcardio.CardSimulator;
 import com.licel.jcardsim.utils.AIDUtil;
 import dev.cardsmith.simulator.AppletRegistry;
 import dev.cardsmith.simulator.AppletSpec;
+import dev.cardsmith.simulator.uicc.UiccToolkit;
 import dev.cardsmith.transport.CardTransport;
 import dev.cardsmith.transport.TransportException;
 import javacard.framework.AID;
@@ -43,6 +44,8 @@ public final class TearingSimulator implements CardTransport {
 
     private final RollbackRuntime runtime = new RollbackRuntime();
     private final CardSimulator sim = new CardSimulator(runtime);
+    /** The UICC toolkit runtime: its dispatch to processToolkit runs inside the command, so tears apply there too. */
+    private final UiccToolkit toolkit = new UiccToolkit(runtime);
     private final Instrumenter.Loader loader;
     private final Map<String, AID> aids = new LinkedHashMap<>();
     private int armed = -1;
@@ -75,7 +78,7 @@ public final class TearingSimulator implements CardTransport {
                     Class<? extends Applet> cls = loader.loadClass(a.appletClass().getName()).asSubclass(Applet.class);
                     AID aid = AIDUtil.create(a.instanceAid());
                     byte[] data = a.globalPlatformInstallData();
-                    sim.installApplet(aid, cls, data, (short) 0, (byte) data.length);
+                    toolkit.install(aid, a.toolkitParams(), () -> sim.installApplet(aid, cls, data, (short) 0, (byte) data.length));
                     aids.put(a.name(), aid);
                 }
             } catch (ClassNotFoundException e) {
@@ -115,6 +118,7 @@ public final class TearingSimulator implements CardTransport {
 
     /** Power off and on: open transaction rolled back, transient memory cleared, nothing selected. */
     public synchronized void powerCycle() {
+        toolkit.reset();
         runtime.powerLoss();
     }
 
@@ -124,7 +128,7 @@ public final class TearingSimulator implements CardTransport {
         armed = -1;
         runtime.beginCommand(k);
         try {
-            byte[] response = sim.transmitCommand(commandApdu);
+            byte[] response = toolkit.transmit(commandApdu, sim::transmitCommand);
             runtime.endCommand();
             lastWrites = runtime.writes();
             lastTorn = false;
@@ -132,6 +136,7 @@ public final class TearingSimulator implements CardTransport {
         } catch (PowerLoss e) {
             lastWrites = runtime.writes();
             lastTorn = true;
+            toolkit.reset();
             runtime.powerLoss();
             throw new TransportException("card torn: " + e.getMessage());
         }

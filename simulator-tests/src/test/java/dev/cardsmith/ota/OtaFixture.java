@@ -7,8 +7,6 @@ import dev.cardsmith.ota.terminal.Terminal;
 import dev.cardsmith.ota.terminal.TerminalKeyStore;
 import dev.cardsmith.store.Database;
 import dev.cardsmith.simulator.AppletSpec;
-import dev.cardsmith.applet.sim.Constants;
-import dev.cardsmith.transport.ApduChannel;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.simulator.AppletRegistry;
 import dev.cardsmith.support.CardUnderTest;
@@ -82,22 +80,6 @@ final class OtaFixture implements AutoCloseable {
     static List<byte[]> envelopes(byte[] packet) {
         return SmsPp.deliver("+4917000000", packet, 1, OtaServer.scts(java.time.ZonedDateTime.now())).stream()
                 .map(t -> SmsPp.envelope(t, null)).toList();
-    }
-
-    /**
-     * The card as a handset reaches it: ENVELOPE, FETCH, TERMINAL RESPONSE on the basic channel.
-     * PRE-TOOLKIT STAND-IN (until the simtk runtime is merged): the sim applet only receives an
-     * ENVELOPE while selected, so this selects it before the first one.
-     */
-    static ApduChannel uicc(ApduChannel card) {
-        boolean[] selected = {false};
-        return c -> {
-            if (c.getINS() == (Constants.INS_ENVELOPE & 0xFF) && !selected[0]) {
-                card.select(OtaServer.simAid());
-                selected[0] = true;
-            }
-            return card.transmit(c);
-        };
     }
 
     @Override

@@ -53,7 +53,7 @@ class OtaHandsetE2eTest {
 
     void start() {
         f = new OtaFixture(dir, Spi.CounterMode.HIGHER);
-        wire = new Counting(OtaFixture.uicc(f.card));
+        wire = new Counting(f.card);
         handset = new Handset(wire, OtaFixture.IMEI);
     }
 
@@ -106,6 +106,13 @@ class OtaHandsetE2eTest {
         assertEquals(2, handset.envelopes().size() - before, "one ENVELOPE per segment");
         assertTrue(r.por().ok() && r.compact().ok());
         assertEquals(Constants.KEY_TYPE_EC_P256, status().keyType());
+        // the same kind of message with its segments in the opposite order: the card reassembles
+        OtaServer.OtaMessage again = f.server.initTrustEc(OtaFixture.SIM, ec, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT,
+                OtaFixture.TODAY.plusDays(60), 90, OtaFixture.TODAY);
+        List<byte[]> reversed = new ArrayList<>(again.tpdus());
+        java.util.Collections.reverse(reversed);
+        ResponsePacket por = f.server.readPor(again, handset.deliver(reversed).deliverReport());
+        assertTrue(por.ok() && por.authenticated() && por.compact().ok(), "segments 2, 1");
     }
 
     @Test
@@ -161,5 +168,10 @@ class OtaHandsetE2eTest {
         assertTrue(m.spi().porBySubmit());
         OtaServer.Result r = bySubmit.send(handset, m);
         assertTrue(r.por().ok() && r.por().authenticated());
+        assertTrue(handset.proactiveCommands().contains(0x13), "the SIM sent its PoR with SEND SHORT MESSAGE: " + handset.proactiveCommands());
+        assertEquals(1, handset.submitted().size());
+        SmsPp.Submit sms = SmsPp.parseSubmit(handset.submitted().get(0));
+        assertTrue(sms.udh().containsKey(0x71), "response packet identifier");
+        assertEquals(List.of(0xC2, 0x12, 0x14), wire.ins, "ENVELOPE, FETCH, TERMINAL RESPONSE");
     }
 }

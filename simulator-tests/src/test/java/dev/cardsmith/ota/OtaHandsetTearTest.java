@@ -42,7 +42,6 @@ class OtaHandsetTearTest {
                 Handset handset = new Handset(session, OtaFixture.IMEI);
                 OtaServer.OtaMessage init = server.initTrustSymmetric(sim, new byte[16], OtaFixture.IMEI, OtaFixture.MAX_OUTPUT,
                         OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY);
-                session.select(OtaServer.simAid()); // the stand-in's SELECT, before the power cut is armed
                 card.armTearAfterWrites(k);
                 try {
                     assertTrue(server.send(handset, init).compact().ok());
@@ -51,7 +50,7 @@ class OtaHandsetTearTest {
                 }
                 if (!card.lastCommandTorn()) break; // k is past the last write: the command completed
                 // power back: the handset starts over, the SIM holds the old state (EMPTY) or the new one
-                Handset again = new Handset(OtaFixture.uicc(session), OtaFixture.IMEI);
+                Handset again = new Handset(session, OtaFixture.IMEI);
                 OtaServer.Result st = server.send(again, server.status(sim, OtaFixture.TODAY));
                 int state = SimStatus.parse(st.compact().data()).state();
                 assertTrue(state == Constants.STATE_EMPTY || state == Constants.STATE_INITIALIZED, "tear after " + k + " writes: state " + state);

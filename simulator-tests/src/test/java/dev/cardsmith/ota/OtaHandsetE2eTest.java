@@ -6,6 +6,7 @@ import dev.cardsmith.ota.handset.Handset;
 import dev.cardsmith.support.CardTest;
 import dev.cardsmith.transport.ApduChannel;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,15 +26,6 @@ import static org.junit.jupiter.api.Assertions.*;
 @CardTest
 class OtaHandsetE2eTest {
 
-    @TempDir
-    Path dir;
-    OtaFixture f;
-
-    @AfterEach
-    void tearDown() {
-        if (f != null) f.close();
-    }
-
     /** Counts the commands that reach the card. */
     static final class Counting implements ApduChannel {
         final ApduChannel inner;
@@ -48,14 +40,19 @@ class OtaHandsetE2eTest {
         }
     }
 
+    OtaFixture f;
     Counting wire;
     Handset handset;
 
-    void start() {
+    @BeforeEach
+    void start(@TempDir Path dir) {
         f = new OtaFixture(dir, Spi.CounterMode.HIGHER);
         wire = new Counting(f.card);
         handset = new Handset(wire, OtaFixture.IMEI);
     }
+
+    @AfterEach
+    void stop() { f.close(); }
 
     OtaServer.Result send(OtaServer.OtaMessage m) { return f.server.send(handset, m); }
 
@@ -79,7 +76,6 @@ class OtaHandsetE2eTest {
 
     @Test
     void initTrust_update_license_revoke_throughTheHandset() {
-        start();
         establish();
         assertEquals(Constants.STATE_TRUSTED, status().state());
 
@@ -96,7 +92,6 @@ class OtaHandsetE2eTest {
 
     @Test
     void concatenated_ecInitInTwoSegments_oneEnvelopeEach() {
-        start();
         byte[] ec = dev.cardsmith.ota.terminal.Terminal.enrolEc(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
         OtaServer.OtaMessage m = f.server.initTrustEc(OtaFixture.SIM, ec, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT,
                 OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY);
@@ -117,7 +112,6 @@ class OtaHandsetE2eTest {
 
     @Test
     void replayedSms_getsCntrLow_andChangesNothing() {
-        start();
         establish();
         OtaServer.OtaMessage lic = f.server.license(OtaFixture.SIM, 9, new byte[16], 3, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(9));
         assertTrue(send(lic).compact().ok());
@@ -133,7 +127,6 @@ class OtaHandsetE2eTest {
 
     @Test
     void ordinarySms_neverReachesTheApplet_evenWithAValidPacketInside() {
-        start();
         OtaServer.OtaMessage m = f.server.license(OtaFixture.SIM, 5, new byte[16], 3, OtaFixture.TODAY, OtaFixture.TODAY.plusDays(9));
         byte[] tpdu = m.tpdus().get(0);
         int pidAt = 1 + 2 + (tpdu[1] + 1) / 2; // first octet, address length and type, digits
@@ -150,7 +143,6 @@ class OtaHandsetE2eTest {
 
     @Test
     void wrongTar_isNotExecuted_andThePorIsNotTakenForTheSims() {
-        start();
         f.server.store().register("89490000000000000099", OtaKeys.aes(DevKeys.KIC_INDEX, DevKeys.KIC, DevKeys.KID_INDEX, DevKeys.KID,
                 Hex.parse("B00000")), Spi.CounterMode.HIGHER);
         OtaServer.OtaMessage m = f.server.revoke("89490000000000000099");
@@ -162,7 +154,6 @@ class OtaHandsetE2eTest {
 
     @Test
     void porBySmsSubmit_isReadFromTheCapturedSubmitOrTheReport() {
-        start();
         OtaServer bySubmit = f.server.porBySubmit(true);
         OtaServer.OtaMessage m = bySubmit.status(OtaFixture.SIM, OtaFixture.TODAY);
         assertTrue(m.spi().porBySubmit());

@@ -36,6 +36,25 @@ class JavaCardSubsetTest {
     }
 
     @Test
+    void checkerAdmitsTheUiccToolkitApiOnly() {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V1_8, Opcodes.ACC_PUBLIC, "x/Stk", null, "javacard/framework/Applet", new String[] {"uicc/toolkit/ToolkitInterface"});
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC, "processToolkit", "(S)V", null, null);
+        mv.visitCode();
+        mv.visitMethodInsn(Opcodes.INVOKESTATIC, "uicc/usim/toolkit/USATEnvelopeHandlerSystem", "getTheHandler", "()Luicc/usim/toolkit/USATEnvelopeHandler;", false);
+        mv.visitInsn(Opcodes.POP);
+        mv.visitMethodInsn(Opcodes.INVOKESTATIC, "uicc/access/UICCSystem", "getTheUICCView", "(B)Luicc/access/FileView;", false);
+        mv.visitInsn(Opcodes.POP);
+        mv.visitInsn(Opcodes.RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        String joined = String.join("\n", new JavaCardSubsetChecker().check(cw.toByteArray()));
+        assertFalse(joined.contains("uicc.toolkit") || joined.contains("uicc.usim.toolkit"), joined);
+        assertTrue(joined.contains("uicc.access.UICCSystem"), "uicc.access is not in the uicc-api module: " + joined);
+    }
+
+    @Test
     void checkerRejectsLongFieldsStringsAndAllocationInHandlers() {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
         cw.visit(Opcodes.V1_8, Opcodes.ACC_PUBLIC, "x/Bad", null, "javacard/framework/Applet", null);

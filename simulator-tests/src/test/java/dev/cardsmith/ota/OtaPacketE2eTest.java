@@ -210,21 +210,43 @@ class OtaPacketE2eTest {
     void personalizeIsOneTime_andWithoutKeysNoOtaIsAccepted() {
         f = new OtaFixture(dir, Spi.CounterMode.HIGHER);
         f.card.select(OtaServer.simAid());
-        assertEquals(0x6985, f.card.transmit(new CommandAPDU(0x80, Constants.INS_PERSONALIZE, 0, 0, DevKeys.keys().installParams(0x16))).getSW());
+        assertEquals(0x6985, f.card.transmit(SimPersonalization.command(SimPersonalization.DEV_TRANSPORT_KEY, DevKeys.keys(), 0x16)).getSW());
         f.close();
-        // installed without parameters: OTA packets get no answer until PERSONALIZE
-        dev.cardsmith.simulator.AppletSpec bare = dev.cardsmith.simulator.AppletRegistry.byName("sim").withInstallParams(new byte[0]);
-        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(CardUnderTest.fresh(List.of(bare)))) {
+        // installed with a transport key: OTA packets get no answer until PERSONALIZE under it
+        dev.cardsmith.simulator.AppletSpec withTk = dev.cardsmith.simulator.AppletRegistry.byName("sim").withInstallParams(SimPersonalization.DEV_TRANSPORT_KEY);
+        try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(CardUnderTest.fresh(List.of(withTk)))) {
             c.select(OtaServer.simAid());
             byte[] env = OtaFixture.envelopes(CommandPacket.encode(DevKeys.keys(), SECURE_HIGHER, 1, STATUS)).get(0);
             ResponseAPDU before = c.transmit(OtaServer.envelopeApdu(env));
             assertEquals(0x9000, before.getSW());
             assertEquals(0, before.getData().length);
-            assertEquals(0x9000, c.transmit(new CommandAPDU(0x80, Constants.INS_PERSONALIZE, 0, 0, DevKeys.keys().installParams(0x16))).getSW());
+            assertEquals(0x9000, c.transmit(SimPersonalization.command(SimPersonalization.DEV_TRANSPORT_KEY, DevKeys.keys(), 0x16)).getSW());
             ResponseAPDU r = c.transmit(OtaServer.envelopeApdu(env));
             assertEquals(Constants.POR_OK, ResponsePacket.decode(DevKeys.keys(), SECURE_HIGHER, r.getData()).status());
+            assertEquals(0x6985, c.transmit(SimPersonalization.command(SimPersonalization.DEV_TRANSPORT_KEY, DevKeys.keys(), 0x16)).getSW(), "one time");
         }
         f = null;
+    }
+
+    /**
+     * Attack (issue 14): PERSONALIZE needed no authentication - whoever reached a SIM installed
+     * without keys first set KIc, KID, TAR and a minimum security level of 00.
+     */
+    @Test
+    void attack_firstComerPersonalizesTheSimWithItsOwnKeysAndMsl00() {
+        OtaKeys mine = OtaKeys.aes(1, SimPersonalization.filled(0x11), 1, SimPersonalization.filled(0x22), new byte[] {(byte) 0xC5, (byte) 0xD7, 0x04});
+        for (byte[] params : List.of(new byte[0], SimPersonalization.DEV_TRANSPORT_KEY)) {
+            dev.cardsmith.simulator.AppletSpec spec = dev.cardsmith.simulator.AppletRegistry.byName("sim").withInstallParams(params);
+            try (dev.cardsmith.transport.CardSession c = new dev.cardsmith.transport.CardSession(CardUnderTest.fresh(List.of(spec)))) {
+                c.select(OtaServer.simAid());
+                int plain = c.transmit(new CommandAPDU(0x80, Constants.INS_PERSONALIZE, 0, 0, mine.installParams(0x00))).getSW();
+                assertTrue(plain != 0x9000, "plaintext key set accepted: " + Integer.toHexString(plain));
+                int forged = c.transmit(SimPersonalization.command(SimPersonalization.filled(0x33), mine, 0x00)).getSW();
+                assertTrue(forged != 0x9000, "key set under a guessed transport key accepted");
+                byte[] env = OtaFixture.envelopes(CommandPacket.encode(mine, Spi.secure(Spi.CounterMode.HIGHER), 1, STATUS)).get(0);
+                assertEquals(0, c.transmit(OtaServer.envelopeApdu(env)).getData().length, "the attacker's OTA packet got a PoR");
+            }
+        }
     }
 
     /**

@@ -273,5 +273,95 @@ class OtaTrustE2eTest {
         assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, sw(() -> f.terminal.contentKey(3)), "validity over");
     }
 
+    // ------------------------------------------------------------------ issue 14: trust-model attacks
+
+    /** Attack: an authenticated terminal states a later date: the card's clock moved and the license opened early. */
+    @Test
+    void attack_terminalDateOpensALicenseBeforeItsValidFrom() {
+        establish();
+        f.send(f.server.license(OtaFixture.SIM, 5, new byte[16], 9, OtaFixture.TODAY.plusDays(10), OtaFixture.TODAY.plusDays(20)));
+        f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(10));
+        assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, sw(() -> f.terminal.contentKey(5)), "a terminal's date opened the window");
+        assertEquals(OtaFixture.TODAY, f.terminal.poll().cardDate(), "a terminal's date moved the card's clock");
+    }
+
+    /** Attack: one terminal states a date past the expiry: the clock moved for good, every later session found the key expired. */
+    @Test
+    void attack_terminalDateExpiresTheTrustForEveryone() {
+        establish();
+        assertEquals(Sw.REFERENCE_DATA_NOT_USABLE, sw(() -> f.terminal.authenticate(false, OtaFixture.TODAY.plusDays(400))), "stricter for that session");
+        f.powerCycle();
+        assertTrue(f.terminal.authenticate(false, OtaFixture.TODAY).generation() >= 1, "the next session with today's date works");
+    }
+
+    /** Attack: three bogus AUTHENTICATEs from any reader or app revoked the trust relationship (and the count survived sessions). */
+    @Test
+    void attack_threeBogusAuthenticatesFromAnyAppRevokeTheTrust() {
+        establish();
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < Constants.MAX_AUTH_FAILURES; i++) {
+                f.card.select(OtaServer.simAid());
+                f.card.transmitOk("GET CHALLENGE", new javax.smartcardio.CommandAPDU(0x80, Constants.INS_GET_CHALLENGE, 0, 0, 256));
+                f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, new byte[35], 256));
+            }
+            f.powerCycle();
+        }
+        assertEquals(Constants.STATE_TRUSTED, f.terminal.poll().state(), "unauthenticated failures revoked the trust");
+        f.terminal.authenticate(false, OtaFixture.TODAY);
+    }
+
+    /** Attack: forged GET CHALLENGE bytes (state TRUSTED, generation = the pending one) made the terminal promote its pending key. */
+    @Test
+    void attack_forgedChallengeBytesPromoteThePendingKey() {
+        establish();
+        assertTrue(f.terminal.authenticate(true, OtaFixture.TODAY).keyDelivered()); // generation 2 pending, not acknowledged
+        int pending = f.ks.intAttr("pendingGen", -1);
+        dev.cardsmith.transport.ApduChannel forging = c -> {
+            javax.smartcardio.ResponseAPDU r = f.card.transmit(c);
+            if (c.getINS() != (Constants.INS_GET_CHALLENGE & 0xFF) && c.getINS() != 0xA4) return r;
+            byte[] d = r.getData();
+            if (d.length != 20) return r;
+            d[16] = Constants.STATE_TRUSTED;
+            d[17] = (byte) pending;
+            return dev.cardsmith.transport.ApduChannel.withData(r, d);
+        };
+        new Terminal(forging, f.ks).challenge();
+        assertEquals(pending, f.ks.intAttr("pendingGen", -1), "the pending key was promoted on unauthenticated bytes");
+        assertEquals(1, f.ks.intAttr("activeGen", -1));
+    }
+
+    /** Attack: a fake SIM answered AUTHENTICATE without knowing any key, and the terminal took the session as authenticated. */
+    @Test
+    void attack_fakeSimAnswersAuthenticateWithoutTheKey() {
+        establish();
+        dev.cardsmith.transport.ApduChannel fake = c -> {
+            if (c.getINS() == 0xA4 || c.getINS() == (Constants.INS_GET_CHALLENGE & 0xFF)) {
+                byte[] ch = new byte[20];
+                ch[16] = Constants.STATE_TRUSTED;
+                ch[17] = 1;
+                return new javax.smartcardio.ResponseAPDU(concat(ch, new byte[] {(byte) 0x90, 0}));
+            }
+            // flags, generation 1, expiry, and whatever follows: the fake has no key to prove anything with
+            return new javax.smartcardio.ResponseAPDU(concat(new byte[] {0, 1, 0x7F, 0x00}, new byte[8], new byte[] {(byte) 0x90, 0}));
+        };
+        Terminal t = new Terminal(fake, f.ks);
+        assertThrows(TerminalException.class, () -> t.authenticate(false, OtaFixture.TODAY), "the terminal accepted an unproven SIM");
+        assertFalse(t.authenticated());
+    }
+
+    /** Attack: the IMEI is no secret - an app holding the key on another handset states the trusted IMEI. */
+    @Test
+    void attack_keyHolderOnAnotherHandsetStatesTheTrustedImei() {
+        byte[] k = Terminal.enrolSymmetric(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
+        assertTrue(f.send(f.server.initTrustSymmetric(OtaFixture.SIM, k, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT,
+                OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY)).compact().ok());
+        f.card.reset();
+        new dev.cardsmith.ota.terminal.Baseband(f.card, "356938035643809").powerOn(); // the SIM is in another handset
+        Terminal app = new Terminal(f.card, f.ks); // states OtaFixture.IMEI and proves the init key
+        assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, sw(() -> app.authenticate(false, OtaFixture.TODAY)));
+        f.powerCycle();
+        assertTrue(f.terminal.authenticate(false, OtaFixture.TODAY).keyDelivered(), "in the right handset it works");
+    }
+
     static byte[] concat(byte[]... p) { return CommandPacket.concat(p); }
 }

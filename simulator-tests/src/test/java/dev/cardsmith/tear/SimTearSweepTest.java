@@ -6,6 +6,7 @@ import dev.cardsmith.ota.DevKeys;
 import dev.cardsmith.ota.OtaKeys;
 import dev.cardsmith.ota.OtaServer;
 import dev.cardsmith.ota.SimCard;
+import dev.cardsmith.ota.SimPersonalization;
 import dev.cardsmith.ota.OtaStore;
 import dev.cardsmith.ota.Spi;
 import dev.cardsmith.ota.terminal.Terminal;
@@ -109,17 +110,17 @@ class SimTearSweepTest {
         return k;
     }
 
-    /** A fresh SIM installed without parameters (OTA key set not personalized), registered with the OTA server. */
+    /** A fresh SIM installed with a transport key only (OTA key set not personalized), registered with the OTA server. */
     private TearingSimulator bare(String sim) {
         server.store().register(sim, DevKeys.keys(), Spi.CounterMode.HIGHER);
-        return new TearingSimulator(List.of(AppletRegistry.byName("sim").withInstallParams(new byte[0])));
+        return new TearingSimulator(List.of(AppletRegistry.byName("sim").withInstallParams(SimPersonalization.DEV_TRANSPORT_KEY)));
     }
 
     /** SELECT + PERSONALIZE (the personalization unit's two APDUs); the status word of PERSONALIZE. */
     private static int personalize(CardTransport t, OtaKeys keys) {
         CardSession s = new CardSession(t);
         new SimCard(s).select();
-        return s.transmit(new CommandAPDU(Constants.CLA_PROPRIETARY, Constants.INS_PERSONALIZE, 0, 0, keys.installParams(DevKeys.MSL))).getSW();
+        return s.transmit(SimPersonalization.command(SimPersonalization.DEV_TRANSPORT_KEY, keys, DevKeys.MSL)).getSW();
     }
 
     private static boolean otaKeySetFlag(CardTransport t) {

@@ -91,6 +91,7 @@ public final class Constants {
     public static final byte LABEL_CARD_PROOF = 0x43;     // 'C'
     public static final byte LABEL_ACK = 0x41;            // 'A'
     public static final byte LABEL_KEY_CONFIRM = 0x4B;    // 'K'
+    public static final byte LABEL_PERSONALIZE = 0x50;    // 'P'
 
     public static final short CHALLENGE_LEN = 16;
     /** The terminal's fresh nonce in AUTHENTICATE: makes the symmetric session keys fresh for the terminal too. */
@@ -185,6 +186,8 @@ public final class Constants {
      * of the index bytes is the algorithm (0 or 2 AES, 5 two-key 3DES), the low nibble the index.
      */
     public static final short INSTALL_PARAMS_LEN = 38;
+    // or 16 bytes: a transport key (AES-128); PERSONALIZE then carries the key set under it
+    // (docs/ota.md "On the card"); no parameters: the SIM can never be personalized by APDU
 
     // Status words: the one table of the platform layer, dev.cardsmith.applet.platform.Sw
     // (docs/conventions.md); this applet declares none of its own.

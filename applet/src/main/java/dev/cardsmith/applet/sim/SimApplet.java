@@ -1,6 +1,7 @@
 package dev.cardsmith.applet.sim;
 
 import dev.cardsmith.applet.platform.ApduIo;
+import dev.cardsmith.applet.platform.Bytes;
 import dev.cardsmith.applet.platform.CommandTable;
 import dev.cardsmith.applet.platform.InstallParams;
 import dev.cardsmith.applet.platform.Sw;
@@ -13,6 +14,7 @@ import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 import javacard.framework.Shareable;
 import javacard.framework.Util;
+import javacardx.crypto.Cipher;
 import uicc.toolkit.ToolkitException;
 import uicc.toolkit.ToolkitInterface;
 import uicc.toolkit.ToolkitRegistry;
@@ -86,6 +88,10 @@ public final class SimApplet extends Applet implements ToolkitInterface {
         table = new CommandTable(TABLE);
         if (len == Constants.INSTALL_PARAMS_LEN) {
             personalize(params, off);
+        } else if (len == Constants.KEY_LEN) {
+            // the transport key: PERSONALIZE later, under it (the personalization unit holds it)
+            st.transportKey.setKey(params, off);
+            st.hasTransportKey = true;
         } else if (len != 0) {
             ISOException.throwIt(Sw.WRONG_DATA);
         }
@@ -118,6 +124,38 @@ public final class SimApplet extends Applet implements ToolkitInterface {
         events.process(event);
     }
 
+    /** PERSONALIZE data: ENC(K_enc, key set (38) || 80 00 .. (48)) || CMAC8(K_mac, ciphertext). */
+    private static final short PERSO_CT_LEN = 48;
+
+    /**
+     * Checks and deciphers PERSONALIZE under the transport key of the install parameters
+     * (K_enc = CMAC(KT, 'P' 01), K_mac = CMAC(KT, 'P' 02)); the key set lands in tr.scratch.
+     * Without a transport key - installed without parameters - nobody can personalize (6985):
+     * whoever reached the card first could otherwise set KIc, KID, TAR and an MSL of 00.
+     */
+    private byte[] unwrapPersonalization(byte[] buf, short len) {
+        if (!st.hasTransportKey) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
+        if (len != (short) (PERSO_CT_LEN + Constants.MAC8_LEN)) ISOException.throwIt(Sw.WRONG_LENGTH);
+        byte[] s = tr.scratch;
+        short ct = ISO7816.OFFSET_CDATA;
+        s[0] = Constants.LABEL_PERSONALIZE;
+        s[1] = 2;
+        crypto.cmac(st.transportKey, s, (short) 0, (short) 2, s, (short) 16);
+        crypto.sessionMac.setKey(s, (short) 16);
+        crypto.cmac(crypto.sessionMac, buf, ct, PERSO_CT_LEN, s, (short) 16);
+        if (!Bytes.equal(s, (short) 16, buf, (short) (ct + PERSO_CT_LEN), Constants.MAC8_LEN)) {
+            crypto.clearSession();
+            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
+        }
+        s[1] = 1;
+        crypto.cmac(st.transportKey, s, (short) 0, (short) 2, s, (short) 16);
+        crypto.sessionEnc.setKey(s, (short) 16);
+        crypto.cbc(crypto.sessionEnc, Cipher.MODE_DECRYPT, buf, ct, PERSO_CT_LEN, s, (short) 0);
+        crypto.clearSession();
+        if (s[Constants.INSTALL_PARAMS_LEN] != (byte) 0x80) ISOException.throwIt(Sw.WRONG_DATA);
+        return s;
+    }
+
     private void personalize(byte[] b, short off) {
         byte alg = (byte) ((b[off] >> 4) & 0x0F);
         if (alg == 0) alg = Constants.KEY_ALG_AES;
@@ -143,7 +181,9 @@ public final class SimApplet extends Applet implements ToolkitInterface {
         // hidden from TransactionNonAtomicTest by the State.beginTransaction wrapper
         for (short i = 0; i < Constants.CNTR_LEN; i++) st.counter[i] = 0;
         st.otaPersonalized = true;
+        st.clearPending = true; // the transport key is spent: finishClear clears it
         JCSystem.commitTransaction();
+        st.finishClear();
     }
 
     @Override
@@ -194,8 +234,8 @@ public final class SimApplet extends Applet implements ToolkitInterface {
                     out = terminal.contentKey(buf, len);
                     break;
                 default: // INS_PERSONALIZE (the table has no other row)
-                    if (len != Constants.INSTALL_PARAMS_LEN) ISOException.throwIt(Sw.WRONG_LENGTH);
-                    personalize(buf, ISO7816.OFFSET_CDATA);
+                    personalize(unwrapPersonalization(buf, len), (short) 0);
+                    Util.arrayFillNonAtomic(tr.scratch, (short) 0, PERSO_CT_LEN, (byte) 0);
                     out = 0;
             }
         }

@@ -27,6 +27,9 @@ final class State {
     byte msl;
     final byte[] counter = new byte[Constants.CNTR_LEN];
     boolean otaPersonalized;
+    /** The transport key of the install parameters: PERSONALIZE only under it, cleared once personalized. */
+    final AESKey transportKey;
+    boolean hasTransportKey;
 
     // trust model
     byte trustState;
@@ -88,6 +91,7 @@ final class State {
     State() {
         kic = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         kid = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
+        transportKey = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         kicDes = (javacard.security.DESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_DES, KeyBuilder.LENGTH_DES3_2KEY, false);
         kidDes = (javacard.security.DESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_DES, KeyBuilder.LENGTH_DES3_2KEY, false);
         for (short i = 0; i < 2; i++) {
@@ -143,6 +147,10 @@ final class State {
      */
     void finishClear() {
         if (!clearPending) return;
+        if (otaPersonalized) {
+            transportKey.clearKey();
+            hasTransportKey = false;
+        }
         initKey[stagingInitSlot()].clearKey();
         if (trustState != Constants.STATE_INITIALIZED) initKey[initSlot].clearKey();
         if (trustState != Constants.STATE_TRUSTED) {

@@ -114,4 +114,31 @@ class OtaCliTest {
         assertEquals("REVOKED_BY_TERMINAL", json().get("event").asText());
         assertEquals(5, run("ota", "status", "--sim-id", "8949000000000000099"), "store error for an unknown SIM");
     }
+
+    /** The handset path of {@code cardsmith ota}: ENVELOPE count, PoR by SMS-SUBMIT, a second key set, a three-key 3DES set. */
+    @Test
+    void cli_handsetPath_porBySubmit_keySets() throws Exception {
+        String sim = "89490000000000000041";
+        assertEquals(0, run("ota", "add-sim", "--sim-id", sim, "--dev-keys"), err);
+        assertEquals(0, run("ota", "status", "--sim-id", sim, "--today", "2026-11-24"), err);
+        assertEquals(1, json().get("envelopes").asInt());
+        assertEquals("00 PoR OK", json().get("por").asText());
+        assertEquals(0, run("ota", "status", "--sim-id", sim, "--today", "2026-11-24", "--por-by-submit"), err);
+        assertEquals("00 PoR OK", json().get("por").asText());
+        assertEquals(1, json().get("smsSubmit").asInt(), out);
+        assertEquals("13", json().get("proactive").get(0).asText(), "SEND SHORT MESSAGE");
+
+        assertEquals(0, run("ota", "add-keyset", "--sim-id", sim, "--index", "2", "--algorithm", "TDES3",
+                "--kic", "400102030405060708090A0B0C0D0E0F1011121314151617", "--kid", "410102030405060708090A0B0C0D0E0F1011121314151617"), err);
+        assertFalse(out.contains("4001020304"), "no key printed: " + out);
+        assertEquals(0, run("ota", "status", "--sim-id", sim, "--key-set", "2", "--sms"), err);
+        String tpdu = json().get("tpdu").get(0).asText();
+        assertTrue(tpdu.contains("1619" + "2929" + "C5D704"), "SPI 16 19, KIc/KID 29 (key set 2, 3DES three keys), TAR: " + tpdu);
+        assertEquals(2, run("ota", "add-keyset", "--sim-id", sim, "--index", "3", "--algorithm", "TDES3", "--kic", "00", "--kid", "00"), "bad key length");
+        assertEquals(2, run("ota", "status", "--sim-id", sim, "--key-set", "16", "--sms"), "index out of range");
+        assertEquals(5, run("ota", "status", "--sim-id", sim, "--key-set", "4", "--sms"), "no such key set");
+        // the applet holds one AES key set: a packet under key set 2 is refused with status 06, and the CLI says so
+        assertNotEquals(0, run("ota", "status", "--sim-id", sim, "--key-set", "2"));
+        assertTrue(err.contains("06") || out.contains("06"), out + err);
+    }
 }

@@ -11,6 +11,7 @@ import dev.cardsmith.ota.PorStatus;
 import dev.cardsmith.ota.ResponsePacket;
 import dev.cardsmith.ota.SimStatus;
 import dev.cardsmith.ota.Spi;
+import dev.cardsmith.ota.handset.Handset;
 import dev.cardsmith.ota.terminal.TerminalKeyStore;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -31,7 +32,7 @@ import java.util.Map;
 
 /** {@code cardsmith ota ...}: the network's secured OTA server (seed 004). */
 @Command(name = "ota", description = "OTA server: secured packets (TS 102 225 / TS 31.115) for the sim applet.",
-        subcommands = {OtaCommand.AddSim.class, OtaCommand.InitTrust.class, OtaCommand.Update.class, OtaCommand.Revoke.class,
+        subcommands = {OtaCommand.AddSim.class, OtaCommand.AddKeySet.class, OtaCommand.InitTrust.class, OtaCommand.Update.class, OtaCommand.Revoke.class,
                 OtaCommand.License.class, OtaCommand.Status.class, OtaCommand.Notify.class, OtaCommand.Bench.class})
 final class OtaCommand {
 
@@ -49,10 +50,30 @@ final class OtaCommand {
         @Option(names = "--today", paramLabel = "YYYY-MM-DD", description = "Authenticated current date sent to the SIM (default: today, UTC).")
         LocalDate today;
 
+        @Option(names = "--key-set", defaultValue = "0", paramLabel = "N",
+                description = "Protect the packet with the SIM's key set N (KIc/KID index, see add-keyset); 0 = the set given at add-sim. Default: ${DEFAULT-VALUE}.")
+        int keySet;
+
+        @Option(names = "--por-by-submit", description = "Ask the SIM for the proof of receipt by SMS-SUBMIT (SPI2 b6) instead of in the delivery report.")
+        boolean porBySubmit;
+
+        @Option(names = "--handset-imei", defaultValue = DEFAULT_HANDSET_IMEI, paramLabel = "IMEI",
+                description = "IMEI the handset model in front of the card answers to PROVIDE LOCAL INFORMATION. Default: ${DEFAULT-VALUE}.")
+        String handsetImei;
+
         LocalDate today() { return today != null ? today : LocalDate.now(java.time.ZoneOffset.UTC); }
 
-        void check() { Checks.iccid(simId, "--sim-id"); }
+        void check() {
+            Checks.iccid(simId, "--sim-id");
+            Checks.range(keySet, 0, 15, "--key-set");
+            handsetImei = Checks.imei(handsetImei);
+        }
+
+        OtaServer server(CliContext ctx) { return OtaCommand.server(ctx).usingKeySet(keySet).porBySubmit(porBySubmit); }
     }
+
+    /** The simulated handset's IMEI (a valid test IMEI, the one of the README demo). */
+    static final String DEFAULT_HANDSET_IMEI = "490154203237518";
 
     static OtaServer server(CliContext ctx) {
         return new OtaServer(store(ctx));
@@ -81,7 +102,7 @@ final class OtaCommand {
     static void send(CommandSpec spec, PacketOptions o, java.util.function.Function<OtaServer, OtaServer.OtaMessage> message) {
         o.check();
         try (CliContext ctx = CliContext.of(spec)) {
-            OtaServer s = server(ctx);
+            OtaServer s = o.server(ctx);
             deliver(ctx, s, message.apply(s), o, Map.of());
         }
     }
@@ -110,11 +131,17 @@ final class OtaCommand {
             return;
         }
         OtaServer.Result r;
+        Handset handset = new Handset(ctx.card(), o.handsetImei);
         try {
-            r = server.send(ctx.card(), m);
+            r = server.send(handset, m);
         } catch (OtaSecurityException e) {
             throw new CliException("proof of receipt rejected: " + e.getMessage(), ErrorHandler.EXIT_VERIFY);
         }
+        out.put("envelopes", handset.envelopes().size());
+        if (!handset.proactiveCommands().isEmpty()) {
+            out.put("proactive", handset.proactiveCommands().stream().map(t -> String.format("%02X", t)).toList());
+        }
+        if (!handset.submitted().isEmpty()) out.put("smsSubmit", handset.submitted().size());
         ResponsePacket por = r.por();
         out.put("por", PorStatus.name(por.status()));
         if (por.ok()) {
@@ -162,6 +189,38 @@ final class OtaCommand {
         }
     }
 
+    @Command(name = "add-keyset", description = "Add a further OTA key set to a registered SIM, under its own KIc/KID index (stored wrapped).")
+    static final class AddKeySet implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--sim-id", required = true, paramLabel = "ICCID", description = "SIM identifier (ICCID, 18 to 22 digits) as registered with add-sim.") String simId;
+        @Option(names = "--index", required = true, paramLabel = "N", description = "Key set index on the SIM (1..15), used for KIc and KID.") int index;
+        @Option(names = "--kic", required = true, paramLabel = "HEX", description = "Ciphering key KIc (AES 16/24/32, DES 8, TDES2 16, TDES3 24 bytes).") String kic;
+        @Option(names = "--kid", required = true, paramLabel = "HEX", description = "Integrity key KID (same length as KIc).") String kid;
+        @Option(names = "--algorithm", defaultValue = "AES", description = "AES, DES, TDES2 or TDES3 (TS 102 225 5.1.2). Default: ${DEFAULT-VALUE}.") OtaKeys.Algorithm algorithm;
+        @Option(names = "--crc", defaultValue = "CRC32", description = "Redundancy check for packets with RC: CRC16 or CRC32. Default: ${DEFAULT-VALUE}.") OtaKeys.Crc crc;
+
+        @Override
+        public void run() {
+            Checks.iccid(simId, "--sim-id");
+            Checks.range(index, 1, 15, "--index");
+            try (CliContext ctx = CliContext.of(spec)) {
+                OtaStore store = store(ctx);
+                OtaKeys keys;
+                try {
+                    keys = new OtaKeys(algorithm, index, Hex.parse(kic), index, Hex.parse(kid), store.require(simId).keys().tar(), crc);
+                } catch (IllegalArgumentException e) {
+                    throw new CliException("--kic/--kid: " + e.getMessage(), ErrorHandler.EXIT_USAGE);
+                }
+                store.addKeySet(simId, keys);
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("sim", simId);
+                m.put("keys", keys.toString());
+                m.put("crc", crc.name());
+                ctx.emit(m);
+            }
+        }
+    }
+
     @Command(name = "init-trust", description = "Send the terminal's authentication key, IMEI, maximum output and expiry to the SIM.")
     static final class InitTrust implements Runnable {
         @Spec CommandSpec spec;
@@ -187,7 +246,7 @@ final class OtaCommand {
             imei = Checks.imei(imei);
             if (key.store != null) TerminalCommand.requireEnrolled(key.store);
             try (CliContext ctx = CliContext.of(spec)) {
-                OtaServer s = server(ctx);
+                OtaServer s = o.server(ctx);
                 OtaServer.OtaMessage m;
                 LocalDate today = o.today();
                 if (key.ec != null) {
@@ -254,7 +313,7 @@ final class OtaCommand {
                         throw new CliException("cannot protect content: " + e.getMessage());
                     }
                 }
-                OtaServer s = server(ctx);
+                OtaServer s = o.server(ctx);
                 LocalDate start = from != null ? from : o.today();
                 deliver(ctx, s, s.license(o.simId, contentId, key, plays, start, until), o, Map.of("contentKeyKcv", DrmContent.kcv(key)));
                 java.util.Arrays.fill(key, (byte) 0);

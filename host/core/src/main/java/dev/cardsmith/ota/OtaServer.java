@@ -29,19 +29,34 @@ public final class OtaServer {
 
     private final OtaStore store;
     private final String originator;
+    private final int keySet;
+    private final boolean porBySubmit;
 
     public OtaServer(OtaStore store) { this(store, DEFAULT_ORIGINATOR); }
 
-    public OtaServer(OtaStore store, String originator) {
+    public OtaServer(OtaStore store, String originator) { this(store, originator, 0, false); }
+
+    private OtaServer(OtaStore store, String originator, int keySet, boolean porBySubmit) {
         this.store = store;
         this.originator = originator;
+        this.keySet = keySet;
+        this.porBySubmit = porBySubmit;
     }
 
     public OtaStore store() { return store; }
 
+    /** The same server building its packets with the SIM's key set {@code index} (0: the SIM's default set). */
+    public OtaServer usingKeySet(int index) {
+        if (index < 0 || index > 15) throw new IllegalArgumentException("key set index must be 0..15");
+        return new OtaServer(store, originator, index, porBySubmit);
+    }
+
+    /** The same server asking the SIM for its PoRs by SMS-SUBMIT (SPI octet 2 b6) instead of in the delivery report. */
+    public OtaServer porBySubmit(boolean bySubmit) { return new OtaServer(store, originator, keySet, bySubmit); }
+
     /** One secured packet as built: the packet, its SMS-DELIVER TPDUs and SMS-PP download envelopes. */
     public record OtaMessage(String id, String simId, String command, long counter, Spi spi, byte[] packet,
-                             List<byte[]> tpdus, List<byte[]> envelopes) {
+                             List<byte[]> tpdus, List<byte[]> envelopes, int keySet) {
         /** The ENVELOPE stand-in APDUs (80 C2 00 00) for a reader. */
         public List<CommandAPDU> apdus() {
             List<CommandAPDU> l = new ArrayList<>();
@@ -94,16 +109,40 @@ public final class OtaServer {
     /** Builds a secured packet around compact remote commands with the SIM's next counter. */
     public OtaMessage prepare(String simId, String command, byte[] remoteCommands) {
         OtaStore.SimRecord sim = store.require(simId);
+        OtaKeys keys = sim.keySet(keySet);
         Spi spi = Spi.secure(sim.counterMode());
+        if (porBySubmit) spi = spi.porViaSubmit();
         String id = OtaStore.newId();
         long counter = store.reserveCounter(simId, command, id);
-        byte[] packet = CommandPacket.encode(sim.keys(), spi, counter, remoteCommands);
+        byte[] packet = CommandPacket.encode(keys, spi, counter, remoteCommands);
         List<byte[]> tpdus = SmsPp.deliver(originator, packet, (int) (counter & 0xFF), scts(ZonedDateTime.now(ZoneOffset.UTC)));
         List<byte[]> envs = new ArrayList<>();
         for (byte[] t : tpdus) envs.add(SmsPp.envelope(t, null));
-        store.messageBuilt(id, spi, packet.length, tpdus.size());
-        LOG.info("OTA {} for {}: counter {}, SPI {}, {} bytes in {} SMS", command, simId, counter, spi, packet.length, tpdus.size());
-        return new OtaMessage(id, simId, command, counter, spi, packet, tpdus, envs);
+        store.messageBuilt(id, spi, packet.length, tpdus.size(), keySet);
+        LOG.info("OTA {} for {}: counter {}, SPI {}, key set {}, {} bytes in {} SMS", command, simId, counter, spi, keys.kicIndex(),
+                packet.length, tpdus.size());
+        return new OtaMessage(id, simId, command, counter, spi, packet, tpdus, envs, keySet);
+    }
+
+    /**
+     * Sends a message's SMS-DELIVERs through a bearer (the handset model in front of a card, an
+     * SMSC) and verifies the PoR that comes back: from an SMS-SUBMIT when the SPI asked for one,
+     * else from the SMS-DELIVER-REPORT.
+     */
+    public Result send(SmsBearer bearer, OtaMessage m) {
+        SmsBearer.Delivery d = bearer.deliver(m.tpdus());
+        byte[] ud = d.deliverReport();
+        if (m.spi().porBySubmit()) {
+            for (byte[] t : d.submits()) {
+                SmsPp.Submit s = SmsPp.parseSubmit(t);
+                if (s.udh().containsKey(Constants.IEI_RPI & 0xFF)) ud = s.userData();
+            }
+        }
+        if (ud.length == 0) {
+            store.messageResult(m.id(), null, "NO_POR");
+            throw new OtaSecurityException(Constants.POR_UNIDENTIFIED_SECURITY_ERROR, "no proof of receipt came back for " + m.command());
+        }
+        return new Result(m, readPor(m, ud));
     }
 
     /** Sends the envelopes to the sim applet and verifies the PoR of the last one. */
@@ -126,7 +165,12 @@ public final class OtaServer {
     public ResponsePacket readPor(OtaMessage m, byte[] ud) {
         if (ud == null || ud.length == 0) throw new IllegalArgumentException("the SIM returned no proof of receipt");
         OtaStore.SimRecord sim = store.require(m.simId());
-        ResponsePacket por = ResponsePacket.decode(sim.keys(), m.spi(), ud);
+        OtaKeys keys = sim.keySet(m.keySet());
+        ResponsePacket por = ResponsePacket.decode(keys, m.spi(), ud);
+        if (!java.util.Arrays.equals(por.tar(), keys.tar())) {
+            store.messageResult(m.id(), por.status(), "REJECTED");
+            throw new OtaSecurityException(Constants.POR_TAR_UNKNOWN, "PoR from another application (TAR " + dev.cardsmith.crypto.Hex.of(por.tar()) + ")");
+        }
         if (por.authenticated() && por.counter() != m.counter()) {
             throw new OtaSecurityException(Constants.POR_RC_CC_DS_FAILED, "PoR counter does not match the command");
         }

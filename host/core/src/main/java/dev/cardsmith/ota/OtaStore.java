@@ -15,12 +15,15 @@ import java.security.SecureRandom;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The OTA server's tables (V6__ota.sql): key sets per SIM (wrapped under an HSM-derived KEK),
+ * The OTA server's tables (V6__ota.sql, V9__ota_keysets.sql): key sets per SIM (wrapped under an
+ * HSM-derived KEK; the one given at registration is the default, more can be added by key index),
  * counters, messages and reported events.
  */
 public final class OtaStore {
@@ -37,7 +40,16 @@ public final class OtaStore {
         this.hsm = hsm;
     }
 
-    public record SimRecord(String simId, OtaKeys keys, Spi.CounterMode counterMode, long counter, String trustState, int lastEventSeq) {}
+    /** A registered SIM; {@link #keys()} is its default key set, {@link #keySets()} all of them. */
+    public record SimRecord(String simId, OtaKeys keys, Spi.CounterMode counterMode, long counter, String trustState, int lastEventSeq,
+                            OtaKeySets keySets) {
+        /** The key set with this index (KIc and KID index); 0 means the default set. */
+        public OtaKeys keySet(int index) {
+            if (index == 0) return keys;
+            for (OtaKeys k : keySets.all()) if (k.kicIndex() == index) return k;
+            throw new StoreException("SIM " + simId + " has no OTA key set " + index + " (cardsmith ota add-keyset)");
+        }
+    }
 
     /**
      * Creates the key-encryption key in {@code hsm} unless it is there; true if it was created.
@@ -52,7 +64,7 @@ public final class OtaStore {
 
     public void register(String simId, OtaKeys keys, Spi.CounterMode mode) {
         createKek(hsm);
-        String wrapped = wrap(simId, CommandPacket.concat(keys.kic(), keys.kid()));
+        String wrapped = wrap(simId, simId, keyBytes(keys));
         String now = Instant.now().toString();
         db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM ota_sim WHERE sim_id = ?")) {
@@ -86,15 +98,71 @@ public final class OtaStore {
                 ps.setString(1, simId);
                 ResultSet rs = ps.executeQuery();
                 if (!rs.next()) return Optional.<SimRecord>empty();
-                byte[] k = unwrap(simId, rs.getString(5));
-                OtaKeys keys = new OtaKeys(OtaKeys.Algorithm.valueOf(rs.getString(1)), rs.getInt(2), Arrays.copyOf(k, 16),
-                        rs.getInt(3), Arrays.copyOfRange(k, 16, 32), Hex.parse(rs.getString(4)));
-                Arrays.fill(k, (byte) 0);
-                return Optional.of(new SimRecord(simId, keys, Spi.CounterMode.valueOf(rs.getString(6)), rs.getLong(7),
-                        rs.getString(8), rs.getInt(9)));
+                byte[] tar = Hex.parse(rs.getString(4));
+                OtaKeys keys = keys(OtaKeys.Algorithm.valueOf(rs.getString(1)), rs.getInt(2), rs.getInt(3), tar, OtaKeys.Crc.CRC32,
+                        unwrap(simId, simId, rs.getString(5)));
+                Spi.CounterMode mode = Spi.CounterMode.valueOf(rs.getString(6));
+                long counter = rs.getLong(7);
+                String trust = rs.getString(8);
+                int lastEvent = rs.getInt(9);
+                List<OtaKeys> sets = new ArrayList<>(List.of(keys));
+                try (PreparedStatement ks = c.prepareStatement("SELECT key_index, algorithm, crc, keys_wrapped FROM ota_keyset WHERE sim_id = ? ORDER BY key_index")) {
+                    ks.setString(1, simId);
+                    ResultSet k = ks.executeQuery();
+                    while (k.next()) {
+                        int i = k.getInt(1);
+                        sets.add(keys(OtaKeys.Algorithm.valueOf(k.getString(2)), i, i, tar, OtaKeys.Crc.valueOf(k.getString(3)),
+                                unwrap(simId, keySetAad(simId, i), k.getString(4))));
+                    }
+                }
+                return Optional.of(new SimRecord(simId, keys, mode, counter, trust, lastEvent, OtaKeySets.of(sets)));
             }
         });
     }
+
+    /**
+     * Adds a further key set to a registered SIM; packets built with it carry its index in KIc and
+     * KID. Same TAR as the SIM's default set, one index (KIc = KID) not yet in use.
+     */
+    public void addKeySet(String simId, OtaKeys keys) {
+        SimRecord sim = require(simId);
+        if (keys.kicIndex() != keys.kidIndex()) throw new StoreException("a key set holds KIc and KID under one index");
+        if (!Arrays.equals(keys.tar(), sim.keys().tar())) throw new StoreException("the key set's TAR differs from the SIM's " + Hex.of(sim.keys().tar()));
+        for (OtaKeys k : sim.keySets().all()) {
+            if (k.kicIndex() == keys.kicIndex() || k.kidIndex() == keys.kidIndex()) {
+                throw new StoreException("SIM " + simId + " already has key set " + keys.kicIndex());
+            }
+        }
+        String wrapped = wrap(simId, keySetAad(simId, keys.kicIndex()), keyBytes(keys));
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO ota_keyset (sim_id, key_index, algorithm, crc, keys_wrapped, created_at) VALUES (?,?,?,?,?,?)")) {
+                ps.setString(1, simId);
+                ps.setInt(2, keys.kicIndex());
+                ps.setString(3, keys.algorithm().name());
+                ps.setString(4, keys.crc().name());
+                ps.setString(5, wrapped);
+                ps.setString(6, Instant.now().toString());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private static byte[] keyBytes(OtaKeys keys) {
+        if (keys.kic().length != keys.kid().length) throw new StoreException("KIc and KID of a key set have one length");
+        return CommandPacket.concat(keys.kic(), keys.kid());
+    }
+
+    private static OtaKeys keys(OtaKeys.Algorithm alg, int kicIndex, int kidIndex, byte[] tar, OtaKeys.Crc crc, byte[] k) {
+        try {
+            int half = k.length / 2;
+            return new OtaKeys(alg, kicIndex, Arrays.copyOf(k, half), kidIndex, Arrays.copyOfRange(k, half, k.length), tar, crc);
+        } finally {
+            Arrays.fill(k, (byte) 0);
+        }
+    }
+
+    private static String keySetAad(String simId, int index) { return simId + "#keyset" + index; }
 
     public SimRecord require(String simId) {
         return find(simId).orElseThrow(() -> new StoreException("SIM " + simId + " is not registered (cardsmith ota add-sim)"));
@@ -142,8 +210,13 @@ public final class OtaStore {
     }
 
     public void messageBuilt(String messageId, Spi spi, int packetBytes, int smsCount) {
-        update("UPDATE ota_message SET spi = ?, packet_bytes = ?, sms_count = ?, updated_at = ? WHERE id = ?",
-                spi.toString(), packetBytes, smsCount, Instant.now().toString(), messageId);
+        messageBuilt(messageId, spi, packetBytes, smsCount, 0);
+    }
+
+    /** Records how a message was built; {@code keyIndex} 0 is the SIM's default key set. */
+    public void messageBuilt(String messageId, Spi spi, int packetBytes, int smsCount, int keyIndex) {
+        update("UPDATE ota_message SET spi = ?, packet_bytes = ?, sms_count = ?, key_index = ?, updated_at = ? WHERE id = ?",
+                spi.toString(), packetBytes, smsCount, keyIndex == 0 ? null : keyIndex, Instant.now().toString(), messageId);
     }
 
     public void messageResult(String messageId, Integer porStatus, String state) {
@@ -199,14 +272,14 @@ public final class OtaStore {
                 simId.getBytes(StandardCharsets.UTF_8), 32);
     }
 
-    private String wrap(String simId, byte[] secret) {
+    private String wrap(String simId, String aad, byte[] secret) {
         byte[] kek = kek(simId);
         try {
             byte[] iv = new byte[12];
             RNG.nextBytes(iv);
             Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
             c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, iv));
-            c.updateAAD(simId.getBytes(StandardCharsets.UTF_8));
+            c.updateAAD(aad.getBytes(StandardCharsets.UTF_8));
             return Hex.of(CommandPacket.concat(iv, c.doFinal(secret)));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM unavailable", e);
@@ -216,13 +289,13 @@ public final class OtaStore {
         }
     }
 
-    private byte[] unwrap(String simId, String hex) {
+    private byte[] unwrap(String simId, String aad, String hex) {
         byte[] kek = kek(simId);
         try {
             byte[] all = Hex.parse(hex);
             Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
             c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, all, 0, 12));
-            c.updateAAD(simId.getBytes(StandardCharsets.UTF_8));
+            c.updateAAD(aad.getBytes(StandardCharsets.UTF_8));
             return c.doFinal(all, 12, all.length - 12);
         } catch (GeneralSecurityException e) {
             throw new StoreException("OTA keys of " + simId + " cannot be unwrapped (wrong HSM/keystore?)");

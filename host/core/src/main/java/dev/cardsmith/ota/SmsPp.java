@@ -114,40 +114,124 @@ public final class SmsPp {
     }
 
     /** A parsed SMS-DELIVER: originator, PID, DCS, SCTS, user-data-header elements, payload after the UDH. */
-    public record Deliver(String originator, int pid, int dcs, byte[] scts, Map<Integer, byte[]> udh, byte[] payload) {}
+    public record Deliver(String originator, int pid, int dcs, byte[] scts, Map<Integer, byte[]> udh, byte[] payload) {
+        /**
+         * TS 31.111 7.1.1 / TS 23.040 9.2.3.9: a message for the (U)SIM's data download: TP-PID 7F
+         * and a class-2 (U)SIM-specific message in 8-bit data (TS 23.038 clause 4).
+         */
+        public boolean simDataDownload() { return pid == (Constants.TP_PID_SIM_DATA_DOWNLOAD & 0xFF) && class2EightBit(dcs); }
+    }
+
+    /** A parsed SMS-SUBMIT (TS 23.040 9.2.2.2): reference, destination, PID, DCS, user-data-header elements, payload. */
+    public record Submit(int messageReference, String destination, int pid, int dcs, Map<Integer, byte[]> udh, byte[] payload, byte[] userData) {}
+
+    /**
+     * TS 23.038 clause 4: whether a data coding scheme names message class 2 with 8-bit data. Groups
+     * 00xx and 01xx (general / automatic deletion) when uncompressed with the class bit set,
+     * alphabet 01 and class 10 (e.g. 16, 56); group 1111 with bit 2 (8-bit) and class 10 (F6).
+     */
+    public static boolean class2EightBit(int dcs) {
+        int group = dcs >> 4;
+        if (group <= 0x7) {
+            boolean compressed = (dcs & 0x20) != 0;
+            boolean hasClass = (dcs & 0x10) != 0;
+            return !compressed && hasClass && ((dcs >> 2) & 0x03) == 0x01 && (dcs & 0x03) == 0x02;
+        }
+        if (group == 0xF) return (dcs & 0x08) == 0 && (dcs & 0x04) != 0 && (dcs & 0x03) == 0x02;
+        return false;
+    }
 
     public static Deliver parseDeliver(byte[] t) {
-        if ((t[0] & Constants.TP_MTI_MASK) != 0) throw new IllegalArgumentException("not an SMS-DELIVER");
-        int p = 1;
-        int digits = t[p] & 0xFF;
-        int ton = t[p + 1] & 0xFF;
-        StringBuilder num = new StringBuilder(ton == 0x91 ? "+" : "");
-        for (int i = 0; i < digits; i++) {
-            int b = t[p + 2 + i / 2] & 0xFF;
-            num.append((char) ('0' + ((i % 2 == 0) ? (b & 0x0F) : (b >> 4))));
-        }
-        p += 2 + (digits + 1) / 2;
-        int pid = t[p++] & 0xFF;
-        int dcs = t[p++] & 0xFF;
-        byte[] scts = Arrays.copyOfRange(t, p, p + 7);
-        p += 7;
-        int udl = t[p++] & 0xFF;
-        if (p + udl != t.length) throw new IllegalArgumentException("TP-UDL " + udl + " does not match " + (t.length - p) + " octets");
+        Reader r = new Reader(t, "SMS-DELIVER");
+        int first = r.u8();
+        if ((first & Constants.TP_MTI_MASK) != 0) throw new IllegalArgumentException("not an SMS-DELIVER (TP-MTI " + (first & 3) + ")");
+        String oa = r.address();
+        int pid = r.u8();
+        int dcs = r.u8();
+        byte[] scts = r.bytes(7);
+        int udl = r.u8();
+        if (r.remaining() != udl) throw new IllegalArgumentException("TP-UDL " + udl + " does not match " + r.remaining() + " octets");
         Map<Integer, byte[]> ies = new LinkedHashMap<>();
-        int dataOff = p;
-        if ((t[0] & Constants.TP_UDHI) != 0) {
-            int udhl = t[p] & 0xFF;
-            int q = p + 1;
-            int end = q + udhl;
-            while (q < end) {
-                int iei = t[q] & 0xFF;
-                int l = t[q + 1] & 0xFF;
-                ies.put(iei, Arrays.copyOfRange(t, q + 2, q + 2 + l));
-                q += 2 + l;
-            }
-            dataOff = end;
+        byte[] payload = r.userData((first & Constants.TP_UDHI) != 0, ies);
+        return new Deliver(oa, pid, dcs, scts, ies, payload);
+    }
+
+    /** Parses an SMS-SUBMIT with 8-bit user data; the validity period (any TP-VPF) is skipped. */
+    public static Submit parseSubmit(byte[] t) {
+        Reader r = new Reader(t, "SMS-SUBMIT");
+        int first = r.u8();
+        if ((first & Constants.TP_MTI_MASK) != 1) throw new IllegalArgumentException("not an SMS-SUBMIT (TP-MTI " + (first & 3) + ")");
+        int mr = r.u8();
+        String da = r.address();
+        int pid = r.u8();
+        int dcs = r.u8();
+        int vpf = (first >> 3) & 0x03;
+        r.bytes(vpf == 0 ? 0 : vpf == 2 ? 1 : 7);
+        int udl = r.u8();
+        if (r.remaining() != udl) throw new IllegalArgumentException("TP-UDL " + udl + " does not match " + r.remaining() + " octets (8-bit data expected)");
+        int udStart = t.length - udl;
+        Map<Integer, byte[]> ies = new LinkedHashMap<>();
+        byte[] payload = r.userData((first & Constants.TP_UDHI) != 0, ies);
+        return new Submit(mr, da, pid, dcs, ies, payload, Arrays.copyOfRange(t, udStart, t.length));
+    }
+
+    /** Bounds-checked reading of a TPDU: every overrun is an IllegalArgumentException naming the TPDU. */
+    private static final class Reader {
+        private final byte[] t;
+        private final String what;
+        private int p;
+
+        Reader(byte[] t, String what) {
+            this.t = t;
+            this.what = what;
         }
-        return new Deliver(num.toString(), pid, dcs, scts, ies, Arrays.copyOfRange(t, dataOff, t.length));
+
+        int remaining() { return t.length - p; }
+
+        int u8() {
+            need(1);
+            return t[p++] & 0xFF;
+        }
+
+        byte[] bytes(int n) {
+            need(n);
+            byte[] b = Arrays.copyOfRange(t, p, p + n);
+            p += n;
+            return b;
+        }
+
+        private void need(int n) {
+            if (n > t.length - p) throw new IllegalArgumentException(what + " truncated at octet " + p);
+        }
+
+        /** TS 23.040 9.1.2.5: semi-octet count, type of address, digits (alphanumeric addresses kept as hex). */
+        String address() {
+            int digits = u8();
+            int ton = u8();
+            byte[] v = bytes((digits + 1) / 2);
+            if ((ton & 0x70) == 0x50) return "alnum:" + dev.cardsmith.crypto.Hex.of(v);
+            StringBuilder num = new StringBuilder((ton & 0x70) == 0x10 ? "+" : "");
+            for (int i = 0; i < digits; i++) {
+                int b = v[i / 2] & 0xFF;
+                int d = (i % 2 == 0) ? (b & 0x0F) : (b >> 4);
+                num.append(d < 10 ? (char) ('0' + d) : "*#abc".charAt(Math.min(d - 10, 4)));
+            }
+            return num.toString();
+        }
+
+        /** The user data after the header; the header's information elements go to {@code ies}. */
+        byte[] userData(boolean udhi, Map<Integer, byte[]> ies) {
+            if (udhi) {
+                int udhl = u8();
+                byte[] h = bytes(udhl);
+                for (int q = 0; q < h.length; ) {
+                    if (q + 2 > h.length || q + 2 + (h[q + 1] & 0xFF) > h.length) throw new IllegalArgumentException(what + ": user data header element overruns the header");
+                    ies.put(h[q] & 0xFF, Arrays.copyOfRange(h, q + 2, q + 2 + (h[q + 1] & 0xFF)));
+                    q += 2 + (h[q + 1] & 0xFF);
+                }
+            }
+            return bytes(remaining());
+        }
     }
 
     /** Reassembles the command packet from the SMS-DELIVERs of one message (in order). */

@@ -32,6 +32,13 @@ public record Spi(int first, int second) {
 
     public enum Por { NONE, ALWAYS, ON_ERROR }
 
+    /** RC/CC/DS (SPI octet 1 b1b2, octet 2 b3b4): none, redundancy check, cryptographic checksum, digital signature. */
+    public enum Check {
+        NONE, RC, CC, DS;
+
+        static Check of(int bits) { return values()[bits & 0x03]; }
+    }
+
     public Spi {
         if ((first & ~0xFF) != 0 || (second & ~0xFF) != 0) throw new IllegalArgumentException("SPI octets out of range");
     }
@@ -42,18 +49,28 @@ public record Spi(int first, int second) {
     }
 
     public static Spi of(boolean cc, boolean cipher, CounterMode mode, Por por, boolean porCc, boolean porCipher) {
-        int a = (cc ? Constants.SPI1_CC : 0) | (cipher ? Constants.SPI1_CIPHER : 0) | mode.bits;
+        return of(cc ? Check.CC : Check.NONE, cipher, mode, por, porCc ? Check.CC : Check.NONE, porCipher);
+    }
+
+    public static Spi of(Check check, boolean cipher, CounterMode mode, Por por, Check porCheck, boolean porCipher) {
+        int a = check.ordinal() | (cipher ? Constants.SPI1_CIPHER : 0) | mode.bits;
         int b = switch (por) {
             case NONE -> Constants.SPI2_POR_NONE;
             case ALWAYS -> Constants.SPI2_POR_ALWAYS;
             case ON_ERROR -> Constants.SPI2_POR_ON_ERROR;
         };
-        if (porCc) b |= Constants.SPI2_POR_CC;
+        b |= porCheck.ordinal() << 2;
         if (porCipher) b |= Constants.SPI2_POR_CIPHER;
         return new Spi(a, b);
     }
 
+    /** The same SPI asking for the PoR by SMS-SUBMIT (octet 2 b6) instead of the SMS-DELIVER-REPORT. */
+    public Spi porViaSubmit() { return new Spi(first, second | Constants.SPI2_POR_VIA_SUBMIT); }
+
     public boolean cc() { return (first & Constants.SPI1_RCCCDS_MASK) == Constants.SPI1_CC; }
+    public Check check() { return Check.of(first); }
+    public Check porCheck() { return Check.of(second >> 2); }
+    public boolean porBySubmit() { return (second & Constants.SPI2_POR_VIA_SUBMIT) != 0; }
     public int rcCcDs() { return first & Constants.SPI1_RCCCDS_MASK; }
     public boolean ciphered() { return (first & Constants.SPI1_CIPHER) != 0; }
     public CounterMode counterMode() { return CounterMode.of(first); }

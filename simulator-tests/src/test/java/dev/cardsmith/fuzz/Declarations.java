@@ -41,8 +41,9 @@ final class Declarations {
                     "OwnerPIN try counter: a wrong PIN/PUK must cost a try (ISO 7816-4 VERIFY answers 63Cx, then 6983); "
                             + "not counting it would allow unlimited guessing"),
             new Staging("sim", Pattern.compile("SimApplet\\.st\\.failCount"), List.of(Refusal.STATUS_WORD),
-                    "failed terminal authentications (AUTHENTICATE 6982) are counted towards MAX_AUTH_FAILURES, "
-                            + "the SIM's revocation on repeated failure; not counting them would allow unlimited guessing"),
+                    "failed terminal authentications (AUTHENTICATE 6982) are counted before the proof is compared: past "
+                            + "MAX_AUTH_FAILURES the SIM allows one attempt per power cycle (a throttle, never a revocation) and "
+                            + "STATUS reports the count to the network; not counting them would allow unlimited guessing"),
             new Staging("sim", Pattern.compile("SimApplet\\.st\\.counter"), List.of(Refusal.REMOTE_COMMAND),
                     "TS 102 225 replay counter: an authentic packet (CC verified, counter accepted) consumes its counter even "
                             + "when a remote command in it fails (OtaReceiver.commandPacket commits the counter), so it cannot be replayed"));

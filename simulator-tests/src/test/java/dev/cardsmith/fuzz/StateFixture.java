@@ -28,12 +28,13 @@ abstract class StateFixture implements AutoCloseable {
     abstract Object lifecycle();
 
     /**
-     * How the card refused this APDU, or null if it accepted it. Status words other than 9000 and
-     * 61xx are refusals; the sim applet also reads the PoR of secured packets.
+     * How the card refused this APDU, or null if it accepted it. Status words other than 9000,
+     * 61xx and 91xx are refusals; the sim applet also reads the PoR of secured packets.
      */
     Declarations.Refusal refusal(byte[] apdu, byte[] response) {
         int sw = FuzzEngine.sw(response);
-        return sw == 0x9000 || (sw >> 8) == 0x61 ? null : Declarations.Refusal.STATUS_WORD;
+        // 91xx: normal ending, a proactive command pending (TS 102 221 10.2.1.1) - the UICC toolkit runtime's
+        return sw == 0x9000 || (sw >> 8) == 0x61 || (sw >> 8) == 0x91 ? null : Declarations.Refusal.STATUS_WORD;
     }
 
     Object field(String path) {

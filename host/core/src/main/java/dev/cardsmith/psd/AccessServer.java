@@ -128,6 +128,11 @@ public final class AccessServer {
                 ReconcileResult r = reconcile(card);
                 return new Outcome(id, "reconciled: " + r.action(), r.cardMkVersion(), st.krkVersion(), card.stats().since(before));
             }
+            if (row.isPresent() && row.get().state() == PsdStore.State.ISSUED && !journal.pending(SYSTEM, id).isEmpty()) {
+                // a re-run after a stop between the store's completion and the journal's: settle, do not refuse
+                finishPending(id, "issue", OperationJournal.State.DONE, "issued (settled by a re-run)");
+                return new Outcome(id, "issued (an interrupted issue, settled)", st.mkVersion(), st.krkVersion(), card.stats().since(before));
+            }
             throw new PsdException("PSD " + id + " is already issued (injection is accepted once)");
         }
         int mkVersion = latestMkVersion();
@@ -135,6 +140,7 @@ public final class AccessServer {
             throw new PsdException("access server HSM has no PSD key blocks: run `cardsmith kms init` and `cardsmith kms transfer`");
         }
         if (!hsm.contains(PsdKeys.TRANSPORT_KEY)) throw new PsdException("no transport key in the access server HSM: run `cardsmith kms import-transport-key`");
+        finishPending(id, "issue", OperationJournal.State.FAILED, "interrupted before the card was written"); // the card is not issued
         String opId = journal.begin(SYSTEM, id, "issue", "mk v" + mkVersion);
         String krk = sessionLabel("krk");
         String mk = sessionLabel("mk");

@@ -50,7 +50,8 @@ CREATE INDEX factory_intent_state ON factory_intent (state);
 -- every pool and station; a row is written (ALLOCATED, with its run and slot) before the card
 -- is written and becomes USED when the device is done. seq orders a pool (offset in an IMEI
 -- range, line number in a CSV file). FREE rows came from a CSV file or were given back by a
--- device that failed before its card was written.
+-- device that failed before its card was written; ELSEWHERE rows were found on a vault device
+-- provisioned outside the line and are never handed out.
 CREATE TABLE factory_identity (
     identity    VARCHAR(64)   NOT NULL PRIMARY KEY,
     pool        VARCHAR(256)  NOT NULL,

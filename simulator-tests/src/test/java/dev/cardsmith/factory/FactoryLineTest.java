@@ -96,6 +96,24 @@ class FactoryLineTest {
     }
 
     @Test
+    void anIdentityAlreadyOnAVaultDeviceIsNeverHandedOutAgain() throws Exception {
+        try (LineFixture f = new LineFixture(dir, List.of("vault"))) {
+            // provisioned outside the line, as `device provision --imei 490154203237518` does
+            try (dev.cardsmith.transport.CardSession card = new dev.cardsmith.transport.CardSession(
+                    dev.cardsmith.simulator.SimulatorTransport.open(dir.resolve("single.sim")))) {
+                new dev.cardsmith.vault.SecureProcessingPoint(new dev.cardsmith.vault.VaultKeys(f.hsm), new dev.cardsmith.vault.PublicDatabase(f.db), null)
+                        .provision(new dev.cardsmith.vault.VaultCard(card), Imei.identityBytes("490154203237518"));
+            }
+            IdentityPool range = IdentityPool.imeiRange(f.db, "490154203237518-490154203237526");
+            assertEquals("490154203237526", range.allocate("r", 0));
+            assertThrows(IdentityPool.ExhaustedException.class, () -> range.allocate("r", 1));
+            Path csv = Files.writeString(dir.resolve("c.csv"), "490154203237518\n");
+            assertThrows(IdentityPool.ExhaustedException.class, () -> IdentityPool.csv(f.db, csv).allocate("r", 2));
+            assertEquals(1, f.count("SELECT COUNT(*) FROM factory_identity WHERE state = 'ELSEWHERE'"));
+        }
+    }
+
+    @Test
     void rangesCheckTheirImeis() {
         try (LineFixture f = new LineFixture(dir, List.of("vault"))) {
             IdentityPool p = IdentityPool.imeiRange(f.db, "490154203237518-490154203237526");

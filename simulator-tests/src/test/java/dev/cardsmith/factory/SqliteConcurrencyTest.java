@@ -91,6 +91,30 @@ class SqliteConcurrencyTest {
         assertEquals(0, rows(url, "SELECT COUNT(*) FROM operation_journal WHERE state <> 'DONE'"));
     }
 
+    @Test
+    void withoutWalASecondProcessIsRefusedBeforeItTouchesTheCard() throws Exception {
+        Path home = dir.resolve("home");
+        Path db = dir.resolve("nowal.db");
+        String url = "jdbc:sqlite:" + db + "?journal_mode=DELETE";
+        Path card = dir.resolve("card.sim");
+        SimulatorTransport.open(card).close(); // a blank card: its file is its whole state
+        byte[] before = java.nio.file.Files.readAllBytes(card);
+        List<String> provision = List.of("--dev", "--db", url, "--card", "sim:" + card, "device", "provision", "--imei", IMEIS[0]);
+        // another process holds the database (its station lock), as a running station does
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve("nowal.db-station.lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock held = ch.lock()) {
+            CliProcess.Result refused = CliProcess.run(dir, home, provision);
+            assertEquals(5, refused.exit(), refused.output());
+            org.junit.jupiter.api.Assertions.assertTrue(refused.output().contains("in use by another cardsmith process"), refused.output());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(before, java.nio.file.Files.readAllBytes(card), "the card was touched");
+        }
+        // the station is gone: the same command runs
+        CliProcess.Result ok = CliProcess.run(dir, home, provision);
+        assertEquals(0, ok.exit(), ok.output());
+        assertEquals(1, rows("jdbc:sqlite:" + db, "SELECT COUNT(*) FROM vault_device"));
+    }
+
     static int rows(String url, String sql) throws Exception {
         try (Connection c = java.sql.DriverManager.getConnection(url); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
             r.next();

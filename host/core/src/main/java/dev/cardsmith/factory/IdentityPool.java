@@ -20,7 +20,8 @@ import java.util.Optional;
  * Where device identities come from: an IMEI range ({@code FIRST-LAST}, check digits computed)
  * or a CSV file (first column). An identity is allocated in the database, to one run and slot,
  * before the card is written; the primary key on the identity makes it exist once over every
- * pool, run and station, so two stations can never hand out the same one.
+ * pool, run and station, so two stations can never hand out the same one. An identity a vault
+ * device already carries (provisioned outside the line) is marked ELSEWHERE and skipped.
  */
 public final class IdentityPool {
 
@@ -108,16 +109,21 @@ public final class IdentityPool {
         for (int attempt = 0; attempt < 1000; attempt++) {
             Optional<String> free = firstFree();
             if (free.isPresent()) {
-                if (claim(free.get(), runId, slot)) return free.get();
-                continue; // another station took it first
+                if (!claim(free.get(), runId, slot)) continue; // another station took it first
+                if (!provisionedElsewhere(free.get())) return free.get();
+                setState(free.get(), "ELSEWHERE");
+                continue;
             }
             if (first < 0) throw exhausted();
             long next = nextInRange();
             while (next <= last) {
                 String imei = String.format("%014d", next);
                 imei = imei + Imei.luhnCheckDigit(imei);
-                if (insertAllocated(imei, next, runId, slot)) return imei;
-                next++; // taken: by another station of this pool, or by another pool
+                if (insertAllocated(imei, next, runId, slot)) {
+                    if (!provisionedElsewhere(imei)) return imei;
+                    setState(imei, "ELSEWHERE"); // provisioned outside the line (device provision): never handed out
+                }
+                next++; // taken: by another station of this pool, by another pool, or outside the line
             }
             throw exhausted();
         }
@@ -146,6 +152,30 @@ public final class IdentityPool {
             try (PreparedStatement ps = c.prepareStatement("UPDATE factory_identity SET state = 'USED', updated_at = ? "
                     + "WHERE identity = ? AND run_id = ? AND slot = ?")) {
                 FactoryStore.bind(ps, FactoryStore.now(), identity, runId, slot);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** Whether a vault device already carries this identity (provisioned by a single-device command, not by the line). */
+    private boolean provisionedElsewhere(String identity) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM vault_device WHERE device_identity = ?")) {
+                ps.setMaxRows(1);
+                ps.setString(1, identity);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    private void setState(String identity, String state) {
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE factory_identity SET state = ?, run_id = NULL, slot = NULL, updated_at = ? "
+                    + "WHERE identity = ?")) {
+                FactoryStore.bind(ps, state, FactoryStore.now(), identity);
                 ps.executeUpdate();
             }
             return null;

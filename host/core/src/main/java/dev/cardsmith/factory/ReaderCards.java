@@ -1,5 +1,6 @@
 package dev.cardsmith.factory;
 
+import dev.cardsmith.transport.CardTransport;
 import dev.cardsmith.transport.PcscTransport;
 import dev.cardsmith.transport.TransportException;
 
@@ -76,7 +77,7 @@ public final class ReaderCards implements CardSource {
                     if (present && !busy.contains(name) && !awaitingRemoval.contains(name)) {
                         busy.add(name);
                         operator.accept("device " + slot + ": card in '" + name + "'");
-                        return new Card("pcsc:" + name, PcscTransport.open(name));
+                        return new Card("pcsc:" + name, pulledIsTransportError(PcscTransport.open(name)));
                     }
                 }
             }
@@ -101,7 +102,7 @@ public final class ReaderCards implements CardSource {
                     synchronized (this) {
                         busy.add(reader);
                     }
-                    return new Card(name, PcscTransport.open(reader));
+                    return new Card(name, pulledIsTransportError(PcscTransport.open(reader)));
                 }
             }
             if (!told) {
@@ -122,6 +123,31 @@ public final class ReaderCards implements CardSource {
             awaitingRemoval.add(reader);
         }
         operator.accept((ok ? "done" : "not finished (see 'cardsmith factory status')") + ": remove the card from '" + reader + "'");
+    }
+
+    /**
+     * A card pulled while a command is under way can leave javax.smartcardio with a response
+     * shorter than a status word, which it reports as IllegalArgumentException; on the line that
+     * is the card gone (a transport failure, retried when the card is back), not a refusal.
+     */
+    static CardTransport pulledIsTransportError(CardTransport t) {
+        return new CardTransport() {
+            @Override public byte[] transmit(byte[] apdu) {
+                try {
+                    return t.transmit(apdu);
+                } catch (IllegalArgumentException e) {
+                    throw new TransportException("reader '" + t.name() + "': no answer (card removed?)", e);
+                }
+            }
+
+            @Override public byte[] atr() { return t.atr(); }
+
+            @Override public String name() { return t.name(); }
+
+            @Override public void reset() { t.reset(); }
+
+            @Override public void close() { t.close(); }
+        };
     }
 
     private static boolean present(CardTerminal t) {

@@ -119,6 +119,7 @@ public final class RunSummary {
         m.put("devicesPerHour", Math.round(done * 3600e9 / Math.max(1, wall)));
         long n = Math.max(1, devicesMeasured);
         m.put("hostCpuMsPerDevice", round(deviceHostCpuNanos / 1e6 / n));
+        m.put("lineOverheadCpuMsPerDevice", round(lineOverheadNanos() / 1e6 / n));
         m.put("cardOpenMsPerDevice", round(openNanos / 1e6 / n));
         Map<String, Object> st = new LinkedHashMap<>();
         for (Map.Entry<String, StageCounts> e : perStage.entrySet()) {
@@ -139,7 +140,14 @@ public final class RunSummary {
         return m;
     }
 
-    /** Raw per-device figures for a benchmark: [host CPU ms, card CPU ms, card wall ms, open wall ms, stage wall ms]. */
+    /** Host CPU outside every stage: the line's own records (identity, device row, intents), opening the card's session. */
+    private long lineOverheadNanos() {
+        long stagesHost = 0;
+        for (StageCounts c : perStage.values()) stagesHost += c.hostCpuNanos;
+        return Math.max(0, deviceHostCpuNanos - stagesHost);
+    }
+
+    /** Raw per-device figures for a benchmark: [host CPU ms, card CPU ms, card wall ms, open wall ms, stage wall ms, line overhead CPU ms]. */
     public synchronized double[] perDeviceMillis() {
         long n = Math.max(1, devicesMeasured);
         long cardCpu = 0, card = 0, wall = 0;
@@ -148,7 +156,8 @@ public final class RunSummary {
             card += c.cardNanos;
             wall += c.wallNanos;
         }
-        return new double[] {deviceHostCpuNanos / 1e6 / n, cardCpu / 1e6 / n, card / 1e6 / n, openNanos / 1e6 / n, wall / 1e6 / n};
+        return new double[] {deviceHostCpuNanos / 1e6 / n, cardCpu / 1e6 / n, card / 1e6 / n, openNanos / 1e6 / n, wall / 1e6 / n,
+                lineOverheadNanos() / 1e6 / n};
     }
 
     static double round(double v) {

@@ -67,9 +67,14 @@ public final class FactoryBench {
                 row.put("devices", n);
                 row.put("succeeded", s.succeeded());
                 row.put("errors", n - s.succeeded());
+                if (!s.complete()) {
+                    row.put("errorReasons", store.devices(s.runId()).stream().filter(d -> d.state() != FactoryStore.DeviceState.DONE)
+                            .map(d -> d.slot() + ": " + d.state() + " " + d.detail()).toList());
+                }
                 row.put("devicesPerHour", Math.round(perHour));
                 row.put("parallelEfficiency", Math.round(100 * perHour / (base * Math.min(k, cores))) / 100.0);
                 row.put("hostCpuMsPerDevice", r2(t[0]));
+                row.put("lineOverheadCpuMsPerDevice", r2(t[5]));
                 row.put("cardCpuMsPerDevice", r2(t[1]));
                 row.put("cardWallMsPerDevice", r2(t[2]));
                 row.put("cardOpenMsPerDevice", r2(t[3]));

@@ -230,10 +230,9 @@ final class FactoryCommand implements Runnable {
                 List<FactoryStore.Run> runs = run != null ? store.run(run).map(List::of).orElseThrow(
                         () -> new CliException("no factory run " + run, ErrorHandler.EXIT_USAGE)) : store.runs(limit);
                 Map<String, Object> out = new LinkedHashMap<>();
-                List<Object> list = new ArrayList<>();
+                Map<String, Object> list = new LinkedHashMap<>();
                 for (FactoryStore.Run r : runs) {
                     Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("run", r.id());
                     m.put("state", r.state());
                     m.put("stages", String.join(",", r.stages()));
                     m.put("devices", r.count());
@@ -245,20 +244,19 @@ final class FactoryCommand implements Runnable {
                     m.put("cards", r.cardSource());
                     m.put("started", r.createdAt());
                     if (run != null) {
-                        List<Object> devices = new ArrayList<>();
+                        Map<String, Object> devices = new LinkedHashMap<>();
                         for (FactoryStore.Device d : store.devices(r.id())) {
                             Map<String, Object> dm = new LinkedHashMap<>();
-                            dm.put("slot", d.slot());
                             dm.put("state", d.state().name());
                             dm.put("identity", d.identity());
                             dm.put("chipId", d.chipId());
                             dm.put("card", d.card());
                             if (d.detail() != null) dm.put("detail", d.detail());
-                            devices.add(dm);
+                            devices.put("slot " + d.slot(), dm);
                         }
-                        m.put("deviceList", devices);
+                        m.put("devices by slot", devices);
                     }
-                    list.add(m);
+                    list.put(r.id(), m);
                 }
                 out.put("runs", list);
                 List<String> open = new ArrayList<>();

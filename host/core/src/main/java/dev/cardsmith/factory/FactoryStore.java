@@ -231,12 +231,29 @@ public final class FactoryStore {
     }
 
     private void update(String sql, Object... args) {
-        db.inTransaction(c -> {
+        update(db, sql, args);
+    }
+
+    /** One statement in its own transaction; the number of rows it changed. */
+    static int update(Database db, String sql, Object... args) {
+        return db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 bind(ps, args);
-                ps.executeUpdate();
+                return ps.executeUpdate();
             }
-            return null;
+        });
+    }
+
+    /** The first column of the first row as text, empty when there is no row or it is NULL. */
+    static Optional<String> first(Database db, String sql, Object... args) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setMaxRows(1);
+                bind(ps, args);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
         });
     }
 

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -136,119 +135,53 @@ public final class IdentityPool {
 
     /** The device failed before its card was written: the identity goes back to the pool. */
     public static void release(Database db, String identity, String runId, int slot) {
-        db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE factory_identity SET state = 'FREE', run_id = NULL, slot = NULL, updated_at = ? "
-                    + "WHERE identity = ? AND run_id = ? AND slot = ? AND state = 'ALLOCATED'")) {
-                FactoryStore.bind(ps, FactoryStore.now(), identity, runId, slot);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        FactoryStore.update(db, "UPDATE factory_identity SET state = 'FREE', run_id = NULL, slot = NULL, updated_at = ? "
+                + "WHERE identity = ? AND run_id = ? AND slot = ? AND state = 'ALLOCATED'", FactoryStore.now(), identity, runId, slot);
     }
 
     /** The device is done: its identity is used for good. */
     public static void markUsed(Database db, String identity, String runId, int slot) {
-        db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE factory_identity SET state = 'USED', updated_at = ? "
-                    + "WHERE identity = ? AND run_id = ? AND slot = ?")) {
-                FactoryStore.bind(ps, FactoryStore.now(), identity, runId, slot);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        FactoryStore.update(db, "UPDATE factory_identity SET state = 'USED', updated_at = ? WHERE identity = ? AND run_id = ? AND slot = ?",
+                FactoryStore.now(), identity, runId, slot);
     }
 
     /** Whether a vault device already carries this identity (provisioned by a single-device command, not by the line). */
     private boolean provisionedElsewhere(String identity) {
-        return db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM vault_device WHERE device_identity = ?")) {
-                ps.setMaxRows(1);
-                ps.setString(1, identity);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next();
-                }
-            }
-        });
+        return FactoryStore.first(db, "SELECT device_identity FROM vault_device WHERE device_identity = ?", identity).isPresent();
     }
 
     private void setState(String identity, String state) {
-        db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE factory_identity SET state = ?, run_id = NULL, slot = NULL, updated_at = ? "
-                    + "WHERE identity = ?")) {
-                FactoryStore.bind(ps, state, FactoryStore.now(), identity);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        FactoryStore.update(db, "UPDATE factory_identity SET state = ?, run_id = NULL, slot = NULL, updated_at = ? WHERE identity = ?",
+                state, FactoryStore.now(), identity);
     }
 
     private Optional<String> allocatedTo(String runId, int slot) {
-        return db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT identity FROM factory_identity WHERE run_id = ? AND slot = ?")) {
-                FactoryStore.bind(ps, runId, slot);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
-                }
-            }
-        });
+        return FactoryStore.first(db, "SELECT identity FROM factory_identity WHERE run_id = ? AND slot = ?", runId, slot);
     }
 
     private Optional<String> firstFree() {
-        return db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT identity FROM factory_identity WHERE pool = ? AND state = 'FREE' ORDER BY seq")) {
-                ps.setMaxRows(1);
-                ps.setString(1, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
-                }
-            }
-        });
+        return FactoryStore.first(db, "SELECT identity FROM factory_identity WHERE pool = ? AND state = 'FREE' ORDER BY seq", name);
     }
 
     /** Conditional update: only one station's UPDATE finds the row still FREE. */
     private boolean claim(String identity, String runId, int slot) {
-        return db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE factory_identity SET state = 'ALLOCATED', run_id = ?, slot = ?, updated_at = ? "
-                    + "WHERE identity = ? AND state = 'FREE'")) {
-                FactoryStore.bind(ps, runId, slot, FactoryStore.now(), identity);
-                return ps.executeUpdate() == 1;
-            }
-        });
+        return FactoryStore.update(db, "UPDATE factory_identity SET state = 'ALLOCATED', run_id = ?, slot = ?, updated_at = ? "
+                + "WHERE identity = ? AND state = 'FREE'", runId, slot, FactoryStore.now(), identity) == 1;
     }
 
     private long nextInRange() {
-        return db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT MAX(seq) FROM factory_identity WHERE pool = ?")) {
-                ps.setString(1, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    long max = rs.next() ? rs.getLong(1) : 0;
-                    return rs.wasNull() ? first : Math.max(first, max + 1);
-                }
-            }
-        });
+        return FactoryStore.first(db, "SELECT MAX(seq) FROM factory_identity WHERE pool = ?", name)
+                .map(max -> Math.max(first, Long.parseLong(max) + 1)).orElse(first);
     }
 
     private boolean insertAllocated(String imei, long seq, String runId, int slot) {
-        return db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO factory_identity (identity, pool, seq, state, run_id, slot, updated_at) "
-                    + "VALUES (?,?,?,'ALLOCATED',?,?,?) ON CONFLICT (identity) DO NOTHING")) {
-                FactoryStore.bind(ps, imei, name, seq, runId, slot, FactoryStore.now());
-                return ps.executeUpdate() == 1;
-            }
-        });
+        return FactoryStore.update(db, "INSERT INTO factory_identity (identity, pool, seq, state, run_id, slot, updated_at) "
+                + "VALUES (?,?,?,'ALLOCATED',?,?,?) ON CONFLICT (identity) DO NOTHING", imei, name, seq, runId, slot, FactoryStore.now()) == 1;
     }
 
     /** Allocated or used identities of a pool (for reports and tests). */
     public int taken() {
-        return db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM factory_identity WHERE pool = ? AND state <> 'FREE'")) {
-                ps.setString(1, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getInt(1);
-                }
-            }
-        });
+        return Integer.parseInt(FactoryStore.first(db, "SELECT COUNT(*) FROM factory_identity WHERE pool = ? AND state <> 'FREE'", name).orElse("0"));
     }
 
     private static String sha256(byte[] b) {

@@ -1,6 +1,7 @@
 package dev.cardsmith.cli;
 
 import dev.cardsmith.hsm.Hsm;
+import dev.cardsmith.bench.FactoryBench;
 import dev.cardsmith.bench.ModuleBench;
 import dev.cardsmith.bench.OtaBench;
 import dev.cardsmith.bench.PsdBench;
@@ -22,14 +23,14 @@ import java.util.Map;
  */
 @Command(name = "bench", description = "Benchmarks (speed and size figures per system).",
         subcommands = {BenchCommand.Vault.class, BenchCommand.Psd.class, BenchCommand.Module.class,
-                BenchCommand.Ota.class, CspBenchCommand.class})
+                BenchCommand.Ota.class, CspBenchCommand.class, BenchCommand.Factory.class})
 final class BenchCommand implements Runnable {
 
     @Spec CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "choose a subcommand: vault, psd, module, ota, csp-sign");
+        throw new CommandLine.ParameterException(spec.commandLine(), "choose a subcommand: vault, psd, module, ota, csp-sign, factory");
     }
 
     static void positive(int n, String option) {
@@ -113,6 +114,54 @@ final class BenchCommand implements Runnable {
             positive(iterations, "--rounds");
             try (CliContext ctx = CliContext.of(spec)) {
                 ctx.emit(BenchProgress.run(ctx, "ota", iterations + " iterations per measurement", () -> OtaBench.run(iterations)));
+            }
+        }
+    }
+
+    @Command(name = "factory", description = "The factory line with K simulated card files in one process (throughput, host CPU per device, "
+            + "parallel efficiency, where the time goes); with --stations, that many station processes on the --db database.")
+    static final class Factory implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--k", split = ",", defaultValue = "1,4,16,64", paramLabel = "K", description = "Cards in parallel per run. Default: ${DEFAULT-VALUE}.")
+        java.util.List<Integer> ks;
+        @Option(names = "--devices-per-card", defaultValue = "3", description = "Devices per parallel card (a run has K x this many, at least --min-devices). "
+                + "Default: ${DEFAULT-VALUE}.")
+        int perCard;
+        @Option(names = "--min-devices", defaultValue = "12", description = "Devices per run at least. Default: ${DEFAULT-VALUE}.")
+        int minDevices;
+        @Option(names = "--stages", defaultValue = "vault,psd,module", description = "Stages. Default: ${DEFAULT-VALUE}.")
+        String stages;
+        @Option(names = "--stations", defaultValue = "0", description = "Station processes on the --db database (0: the in-process K runs). "
+                + "Default: ${DEFAULT-VALUE}.")
+        int stations;
+        @Option(names = "--devices-per-station", defaultValue = "1000", description = "With --stations. Default: ${DEFAULT-VALUE}.")
+        int perStation;
+        @Option(names = "--parallel", defaultValue = "2", description = "Cards in parallel per station, with --stations. Default: ${DEFAULT-VALUE}.")
+        int parallel;
+
+        @Override
+        public void run() {
+            positive(perCard, "--devices-per-card");
+            for (int k : ks) positive(k, "--k");
+            java.util.List<String> names = FactoryCommand.call(() -> dev.cardsmith.factory.Stages.parse(stages));
+            try (CliContext ctx = CliContext.of(spec)) {
+                if (stations > 0) {
+                    positive(perStation, "--devices-per-station");
+                    if (!ctx.databaseNamed()) throw new CliException("--stations needs a shared --db (e.g. jdbc:postgresql://...)", ErrorHandler.EXIT_USAGE);
+                    java.util.List<String> launcher = java.util.List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                            "-cp", System.getProperty("java.class.path"), Main.class.getName());
+                    java.nio.file.Path work;
+                    try {
+                        work = java.nio.file.Files.createTempDirectory("factory-stations");
+                    } catch (java.io.IOException e) {
+                        throw new CliException("cannot create the temp directory: " + e.getMessage());
+                    }
+                    ctx.emit(BenchProgress.run(ctx, "factory", stations + " stations x " + perStation + " devices",
+                            () -> FactoryBench.stations(launcher, ctx.databaseUrl(), stations, perStation, parallel, names, work)));
+                } else {
+                    ctx.emit(BenchProgress.run(ctx, "factory", "K = " + ks + ", stages " + String.join(",", names),
+                            () -> FactoryBench.line(ks, perCard, minDevices, names)));
+                }
             }
         }
     }

@@ -13,6 +13,7 @@ final class Subcommands {
         root.addSubcommand(new CaCommand()); root.addSubcommand(new ModuleCommand()); root.addSubcommand(new PersoCommand()); root.addSubcommand(new CentralCommand()); // seed 002
         CspCommand.register(root); // seed 003 (bench csp-sign lives in BenchCommand)
         root.addSubcommand(new OtaCommand()); root.addSubcommand(new TerminalCommand()); // seed 004
+        root.addSubcommand(new FactoryCommand()); // the line over several systems (issue 16)
         root.addSubcommand(new BenchCommand()); // bench vault|psd|module|ota|csp-sign
     }
 }

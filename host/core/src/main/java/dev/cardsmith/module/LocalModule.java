@@ -81,7 +81,12 @@ public final class LocalModule {
     /** Local personalization: TAN entry, then the perso unit's protocol; APDU counts for the report. */
     public Map<String, Object> personalize(PersonalizationUnit unit, String tan, boolean extended, LocalDate today) {
         CardSession.Stats before = session.stats().snapshot();
-        enterTan(tan);
+        try {
+            enterTan(tan);
+        } catch (dev.cardsmith.transport.CardStatusException e) {
+            // an operating module refuses the TAN; the unit then settles an interrupted personalization from the card, or refuses
+            if (e.sw() != (dev.cardsmith.applet.platform.Sw.CONDITIONS_NOT_SATISFIED & 0xFFFF)) throw e;
+        }
         PersonalizationUnit.Result r = unit.personalize(card(extended), today, null);
         CardSession.Stats used = session.stats().since(before);
         Map<String, Object> m = r.toMap();

@@ -199,6 +199,11 @@ public final class AccessServer {
                 ReconcileResult r = reconcile(card);
                 return new Outcome(id, "reconciled: " + r.action(), r.cardMkVersion(), st.krkVersion(), card.stats().since(before));
             }
+            if (row.isPresent() && row.get().state() == PsdStore.State.ISSUED && !journal.pending(SYSTEM, id).isEmpty()) {
+                // a re-run after a stop between the store's completion and the journal's: settle, do not refuse
+                finishPending(id, "issue", OperationJournal.State.DONE, "issued (settled by a re-run)");
+                return new Outcome(id, "issued (an interrupted issue, settled)", st.mkVersion(), st.krkVersion(), card.stats().since(before));
+            }
             throw new PsdException("PSD " + id + " is already issued (injection is accepted once)");
         }
         int mkVersion = latestMkVersion();
@@ -210,6 +215,7 @@ public final class AccessServer {
         if (transportKeyVersion < 1 || !hsm.contains(tk)) {
             throw new PsdException("no transport key v" + transportKeyVersion + " in the access server HSM: run `cardsmith kms import-transport-key`");
         }
+        finishPending(id, "issue", OperationJournal.State.FAILED, "interrupted before the card was written"); // the card is not issued
         String opId = journal.begin(SYSTEM, id, "issue", "mk v" + mkVersion);
         String krk = sessionLabel("krk");
         try (HsmKeySet mk = new HsmKeySet(hsm, PsdKeys.mkBlock(mkVersion), st.id())) {          // claim 11

@@ -41,10 +41,19 @@ public final class Database {
         }
     }
 
-    private final String url;
+    /**
+     * How long a SQLite connection waits for another writer (in this process or another) before
+     * it gives up with SQLITE_BUSY. Writes are short (one device row), so a wait this long only
+     * happens when something is stuck.
+     */
+    public static final int SQLITE_BUSY_TIMEOUT_MS = 30_000;
 
-    private Database(String url) {
+    private final String url;
+    private final Path sqliteFile;
+
+    private Database(String url, Path sqliteFile) {
         this.url = url;
+        this.sqliteFile = sqliteFile;
     }
 
     /** Opens the database and applies pending migrations of every system ({@link Schema#ALL}). */
@@ -57,22 +66,34 @@ public final class Database {
         if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:")) {
             throw new StoreException("not a JDBC URL: " + jdbcUrl);
         }
-        if (jdbcUrl.startsWith("jdbc:sqlite:")) {
-            String file = jdbcUrl.substring("jdbc:sqlite:".length());
-            int q = file.indexOf('?');
-            if (q >= 0) file = file.substring(0, q);
-            if (!file.isEmpty() && !file.startsWith(":memory:") && !file.startsWith("file:")) {
-                Path parent = Path.of(file).toAbsolutePath().getParent();
-                try {
-                    if (parent != null) Files.createDirectories(parent);
-                } catch (java.io.IOException e) {
-                    throw new StoreException("cannot create database directory " + parent + ": " + e.getMessage());
-                }
+        Path sqliteFile = SqliteFile.of(jdbcUrl);
+        if (sqliteFile != null) {
+            Path parent = sqliteFile.toAbsolutePath().getParent();
+            try {
+                if (parent != null) Files.createDirectories(parent);
+            } catch (java.io.IOException e) {
+                throw new StoreException("cannot create database directory " + parent + ": " + e.getMessage());
             }
         }
-        Database db = new Database(jdbcUrl);
-        db.migrate(schema);
+        Database db = new Database(jdbcUrl, sqliteFile);
+        if (sqliteFile == null) {
+            db.migrate(schema);
+        } else {
+            // several processes may open one new file at once: one migrates, the others wait
+            SqliteFile.migrating(sqliteFile, () -> db.migrate(schema));
+            SqliteFile.shareOrRefuse(db);
+        }
         return db;
+    }
+
+    /** Whether this is a SQLite database (one file shared by the processes of one machine). */
+    public boolean sqlite() {
+        return url.startsWith("jdbc:sqlite:");
+    }
+
+    /** The SQLite file, or null (PostgreSQL, in-memory). */
+    public Path sqliteFile() {
+        return sqliteFile;
     }
 
     /** Opens an existing database without creating it (read-only consumers such as recovery). */
@@ -136,17 +157,17 @@ public final class Database {
         }
     }
 
-    /** A new connection; the caller closes it. SQLite connections enforce foreign keys. */
+    /**
+     * A new connection; the caller closes it. SQLite connections enforce foreign keys, wait up to
+     * {@link #SQLITE_BUSY_TIMEOUT_MS} for another writer, run in WAL mode (readers never block
+     * the writer), and start every transaction IMMEDIATE: a deferred transaction that reads and
+     * then writes cannot wait for the write lock (SQLite answers SQLITE_BUSY at once to avoid a
+     * deadlock), which is how eight parallel provisions lost their database row after STORE PACKAGE.
+     */
     public Connection connect() {
         try {
-            Connection c = DriverManager.getConnection(url);
-            if (url.startsWith("jdbc:sqlite:")) {
-                try (Statement s = c.createStatement()) {
-                    s.execute("PRAGMA foreign_keys = ON");
-                    s.execute("PRAGMA busy_timeout = 5000");
-                }
-            }
-            return c;
+            if (sqlite()) return DriverManager.getConnection(url, SqliteFile.connectionProperties(url));
+            return DriverManager.getConnection(url);
         } catch (SQLException e) {
             throw new StoreException("cannot open database " + redact(url) + ": " + firstLine(e.getMessage()), e);
         }

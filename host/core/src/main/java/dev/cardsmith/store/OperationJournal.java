@@ -61,6 +61,21 @@ public final class OperationJournal {
         });
     }
 
+    /**
+     * Closes every PENDING entry of {@code subject} except {@code keep} (may be null): a re-run
+     * that finished the subject's work settles what earlier, interrupted runs left open, so no
+     * entry stays PENDING after a successful re-run. Returns how many were closed.
+     */
+    public int settle(String system, String subject, String keep, State state, String detail) {
+        int n = 0;
+        for (Entry e : pending(system, subject)) {
+            if (e.id().equals(keep)) continue;
+            finish(e.id(), state, detail);
+            n++;
+        }
+        return n;
+    }
+
     public List<Entry> pending(String system, String subject) {
         return db.inTransaction(c -> {
             List<Entry> out = new ArrayList<>();

@@ -114,6 +114,7 @@ public final class SecureProcessingPoint {
             if (entry != null) pool.delete(entry.id()); // claim 7: gone once the backup is stored
             card.storeCertificate(cert.encoded());
             journal.finish(op, OperationJournal.State.DONE, "version=" + version + " package=" + backup.packageVersion());
+            journal.settle("vault", chip, op, OperationJournal.State.FAILED, "interrupted; provisioned again by " + op);
             LOG.info("provisioned chip {} as {} (public database version {})", chip, identityText, version);
             return new Provisioned(chip, identityText, version, backup.packageVersion(),
                     entry == null ? null : entry.id(), writeManufacturerKey, publicKey, false,
@@ -139,6 +140,7 @@ public final class SecureProcessingPoint {
      * is missing. Returns null when that is not the situation.
      */
     private Provisioned resume(VaultCard card, ChipInfo info, String identityText, CardSession.Stats before) {
+        if (info.state() == Constants.STATE_PROVISIONED && publicDb != null) return alreadyDone(card, info, identityText, before);
         if (info.state() != Constants.STATE_PACKAGED || publicDb == null) return null;
         DeviceRecord rec = publicDb.latest(info.chipIdHex()).orElse(null);
         if (rec == null || !rec.identity().equals(identityText) || !identityText.equals(info.identityText())) return null;
@@ -149,9 +151,33 @@ public final class SecureProcessingPoint {
             return null;
         }
         card.storeCertificate(rec.certificate());
+        new OperationJournal(publicDb.database()).settle("vault", info.chipIdHex(), null, OperationJournal.State.DONE,
+                "completed by a re-run (certificate stored)");
         LOG.info("resumed the interrupted provision of chip {} (public database version {})", info.chipIdHex(), rec.version());
         return new Provisioned(info.chipIdHex(), identityText, rec.version(), backup.packageVersion(), null, false,
                 cert.devicePublicKey(), true, card.session().stats().since(before));
+    }
+
+    /**
+     * Re-run after an interruption between STORE CERTIFICATE and the journal's completion: the
+     * card is provisioned with exactly the newest database record for this identity, and the
+     * journal still holds the open intent. The re-run settles it instead of refusing the card.
+     * Returns null when the card was provisioned by a finished operation (or another one).
+     */
+    private Provisioned alreadyDone(VaultCard card, ChipInfo info, String identityText, CardSession.Stats before) {
+        OperationJournal journal = new OperationJournal(publicDb.database());
+        if (journal.pending("vault", info.chipIdHex()).isEmpty()) return null;
+        DeviceRecord rec = publicDb.latest(info.chipIdHex()).orElse(null);
+        if (rec == null || !rec.identity().equals(identityText) || !identityText.equals(info.identityText())
+                || BackupPackage.parse(rec.backup()).packageVersion() != info.packageVersion()) {
+            return null;
+        }
+        byte[] devicePublicKey = card.devicePublicKey();
+        if (!Arrays.equals(DeviceCertificate.parse(rec.certificate()).devicePublicKey(), devicePublicKey)) return null;
+        journal.settle("vault", info.chipIdHex(), null, OperationJournal.State.DONE, "completed (settled by a re-run)");
+        LOG.info("chip {} was already provisioned by an interrupted run; journal settled", info.chipIdHex());
+        return new Provisioned(info.chipIdHex(), identityText, rec.version(), info.packageVersion(), null, false,
+                devicePublicKey, true, card.session().stats().since(before));
     }
 
     /** What a wipe did. */

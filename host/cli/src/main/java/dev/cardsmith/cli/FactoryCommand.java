@@ -1,0 +1,272 @@
+package dev.cardsmith.cli;
+
+import dev.cardsmith.factory.CardSource;
+import dev.cardsmith.factory.FactoryException;
+import dev.cardsmith.factory.FactoryLine;
+import dev.cardsmith.factory.FactoryStore;
+import dev.cardsmith.factory.IdentityPool;
+import dev.cardsmith.factory.LineKeys;
+import dev.cardsmith.factory.ReaderCards;
+import dev.cardsmith.factory.RunSummary;
+import dev.cardsmith.factory.SimulatedCards;
+import dev.cardsmith.factory.Stages;
+import dev.cardsmith.hsm.Hsm;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Consumer;
+
+/** {@code cardsmith factory run|status}: the factory line (wiring and output only; the line is dev.cardsmith.factory). */
+@Command(name = "factory", description = "The factory line: many cards through the stages, resumable.",
+        subcommands = {FactoryCommand.Run.class, FactoryCommand.Status.class})
+final class FactoryCommand implements Runnable {
+
+    /** Development identities when none are given in development mode (TAC 00101000, test range). */
+    static final String DEV_IMEI_RANGE = "00101000000000-00101000999999";
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "choose a subcommand: run, status");
+    }
+
+    @Command(name = "run", description = "Take --count devices through the stages, --parallel at a time; --resume finishes a stopped run.")
+    static final class Run implements Runnable {
+        @Spec CommandSpec spec;
+
+        @Option(names = "--stages", paramLabel = "LIST", description = "Stages in order, from " + "vault, psd, module (default: vault,psd,module).")
+        String stages;
+
+        @Option(names = "--line", paramLabel = "FILE", description = "A line file (key=value: stages, count, parallel, imei-range, identities, sim-dir); "
+                + "options on the command line win.")
+        Path lineFile;
+
+        @Option(names = "--count", paramLabel = "N", description = "Devices in the run (default 1).")
+        Integer count;
+
+        @Option(names = "--parallel", paramLabel = "K", description = "Devices at a time (default 1).")
+        Integer parallel;
+
+        @Option(names = "--sim-dir", paramLabel = "DIR", description = "Simulated cards, one file per device (default $CARDSMITH_HOME/cards).")
+        Path simDir;
+
+        @Option(names = "--readers", paramLabel = "PATTERN", description = "PC/SC readers whose names contain PATTERN: a card inserted into any "
+                + "of them is processed, then the operator is asked to remove it.")
+        String readers;
+
+        @Option(names = "--imei-range", paramLabel = "FIRST-LAST", description = "Identities from this IMEI range (allocated in the database, never twice).")
+        String imeiRange;
+
+        @Option(names = "--identities", paramLabel = "FILE.csv", description = "Identities from the first column of a CSV file.")
+        Path identities;
+
+        @Option(names = "--resume", arity = "0..1", fallbackValue = "", paramLabel = "RUN",
+                description = "Finish a stopped run (default: the newest unfinished one).")
+        String resume;
+
+        @Option(names = "--station", paramLabel = "NAME", description = "This station's name in the run record (default: host name and process id).")
+        String station;
+
+        @Override
+        public void run() {
+            Properties line = readLine(lineFile);
+            List<String> given = call(() -> Stages.parse(pick(stages, line, "stages", "vault,psd,module")));
+            int givenCount = number(pick(count == null ? null : count.toString(), line, "count", "1"), "--count");
+            int k = number(pick(parallel == null ? null : parallel.toString(), line, "parallel", "1"), "--parallel");
+            BenchCommand.positive(givenCount, "--count");
+            BenchCommand.positive(k, "--parallel");
+            String range = pick(imeiRange, line, "imei-range", null);
+            String csv = pick(identities == null ? null : identities.toString(), line, "identities", null);
+            if (range != null && csv != null) throw new CliException("give --imei-range or --identities, not both", ErrorHandler.EXIT_USAGE);
+            try (CliContext ctx = CliContext.of(spec)) {
+                FactoryStore store = new FactoryStore(ctx.db());
+                FactoryStore.Run previous = null;
+                if (resume != null) {
+                    previous = (resume.isEmpty() ? store.latestUnfinished() : store.run(resume))
+                            .orElseThrow(() -> new CliException(resume.isEmpty() ? "no unfinished factory run to resume" : "no factory run " + resume,
+                                    ErrorHandler.EXIT_USAGE));
+                }
+                final FactoryStore.Run resumed = previous;
+                final List<String> names = previous != null ? previous.stages() : given;
+                final int n = previous != null ? previous.count() : givenCount;
+                IdentityPool pool = null;
+                if (names.contains("vault")) {
+                    String source = resumed != null ? resumed.identitySource() : null;
+                    if (source == null && range == null && csv == null) {
+                        if (!ctx.dev()) throw new CliException("the vault stage needs identities: give --imei-range FIRST-LAST or --identities FILE.csv",
+                                ErrorHandler.EXIT_USAGE);
+                        range = DEV_IMEI_RANGE;
+                        ctx.notice("development mode: identities from the development IMEI range " + range);
+                    }
+                    pool = openPool(ctx, source, range, csv);
+                }
+                LocalDate today = LocalDate.now();
+                Hsm hsm = ctx.hsm();
+                List<String> created = call(() -> LineKeys.ready(names, hsm, ctx.db(), ctx.dev(),
+                        () -> ctx.openHsm("pkcs12:" + CliContext.home().resolve("kms-keystore.p12"), null, "CARDSMITH_KMS_PASSWORD",
+                                "--kms-pin", "KMS keystore password"), today));
+                for (String c : created) ctx.notice("development mode: created " + c);
+                String simDirText = pick(simDir == null ? null : simDir.toString(), line, "sim-dir", null);
+                try (CardSource cards = cardSource(ctx, resumed, simDirText)) {
+                    FactoryLine factory = new FactoryLine(store, Stages.build(names, hsm, ctx.db(), today), pool, cards,
+                            station != null ? station : defaultStation());
+                    Consumer<RunSummary.Progress> bar = ProgressBar.forTerminal(ctx);
+                    RunSummary summary = call(() -> resumed == null ? factory.start(n, k, bar) : factory.resume(resumed, k, bar));
+                    ProgressBar.end(ctx, bar);
+                    ctx.emit(summary.toMap());
+                    if (!summary.complete()) {
+                        throw new CliException("run " + summary.runId() + ": " + summary.succeeded() + " of " + n + " devices done ("
+                                + summary.failed() + " failed, " + summary.setAside() + " set aside, " + summary.notStarted() + " not started); "
+                                + "'cardsmith factory status' lists them, 'cardsmith factory run --resume' retries the failed ones", ErrorHandler.EXIT_FAILURE);
+                    }
+                }
+            }
+        }
+
+        private static int number(String value, String option) {
+            try {
+                return Integer.parseInt(value);
+            } catch (NumberFormatException e) {
+                throw new CliException(option + ": not a number: " + value, ErrorHandler.EXIT_USAGE);
+            }
+        }
+
+        private IdentityPool openPool(CliContext ctx, String recorded, String range, String csv) {
+            return call(() -> {
+                if (recorded != null) {
+                    if (recorded.startsWith("imei:")) return IdentityPool.imeiRange(ctx.db(), recorded.substring("imei:".length()));
+                    if (csv == null) throw new FactoryException("the run took its identities from " + recorded + ": give that --identities file again");
+                }
+                return range != null ? IdentityPool.imeiRange(ctx.db(), range) : IdentityPool.csv(ctx.db(), Path.of(csv));
+            });
+        }
+
+        private CardSource cardSource(CliContext ctx, FactoryStore.Run previous, String simDirText) {
+            if (readers != null && simDirText != null) throw new CliException("give --readers or --sim-dir, not both", ErrorHandler.EXIT_USAGE);
+            String recorded = previous == null ? null : previous.cardSource();
+            if (readers != null || (recorded != null && recorded.startsWith("readers:"))) {
+                return call(() -> new ReaderCards(readers != null ? readers : recorded.substring("readers:".length()), ctx::notice));
+            }
+            if (recorded != null && simDirText == null) return new SimulatedCards(Path.of(recorded.substring("sim-dir:".length())));
+            return new SimulatedCards(simDirText != null ? Path.of(simDirText) : CliContext.home().resolve("cards"));
+        }
+
+        private static Properties readLine(Path file) {
+            Properties p = new Properties();
+            if (file == null) return p;
+            try (Reader r = Files.newBufferedReader(file)) {
+                p.load(r);
+            } catch (IOException e) {
+                throw new CliException("cannot read line file " + file + ": " + e.getMessage(), ErrorHandler.EXIT_USAGE);
+            }
+            for (String key : p.stringPropertyNames()) {
+                if (!List.of("stages", "count", "parallel", "imei-range", "identities", "sim-dir").contains(key)) {
+                    throw new CliException("line file " + file + ": unknown key '" + key + "'", ErrorHandler.EXIT_USAGE);
+                }
+            }
+            return p;
+        }
+
+        private static String pick(String option, Properties line, String key, String fallback) {
+            if (option != null) return option;
+            String v = line.getProperty(key);
+            return v != null ? v.strip() : fallback;
+        }
+    }
+
+    /** Runs line code; its one-line failures become CLI errors (bad input: usage). */
+    static <T> T call(java.util.function.Supplier<T> body) {
+        try {
+            return body.get();
+        } catch (IdentityPool.ExhaustedException e) {
+            throw new CliException(e.getMessage(), ErrorHandler.EXIT_FAILURE);
+        } catch (FactoryException e) {
+            throw new CliException(e.getMessage(), e.getMessage().startsWith("unknown stage") || e.getMessage().startsWith("identity range")
+                    || e.getMessage().startsWith("no stage") || e.getMessage().contains("given twice") ? ErrorHandler.EXIT_USAGE : ErrorHandler.EXIT_FAILURE);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), ErrorHandler.EXIT_USAGE);
+        }
+    }
+
+    static String defaultStation() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "station";
+        }
+        return host + "/" + ProcessHandle.current().pid();
+    }
+
+    @Command(name = "status", description = "Recent runs with their devices by state, and the open intents.")
+    static final class Status implements Runnable {
+        @Spec CommandSpec spec;
+
+        @Option(names = "--run", paramLabel = "RUN", description = "Only this run, with each of its devices.")
+        String run;
+
+        @Option(names = "--limit", defaultValue = "10", description = "Runs to list. Default: ${DEFAULT-VALUE}.")
+        int limit;
+
+        @Override
+        public void run() {
+            try (CliContext ctx = CliContext.of(spec)) {
+                FactoryStore store = new FactoryStore(ctx.existingDb());
+                List<FactoryStore.Run> runs = run != null ? store.run(run).map(List::of).orElseThrow(
+                        () -> new CliException("no factory run " + run, ErrorHandler.EXIT_USAGE)) : store.runs(limit);
+                Map<String, Object> out = new LinkedHashMap<>();
+                Map<String, Object> list = new LinkedHashMap<>();
+                for (FactoryStore.Run r : runs) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("state", r.state());
+                    m.put("stages", String.join(",", r.stages()));
+                    m.put("devices", r.count());
+                    Map<FactoryStore.DeviceState, Integer> counts = store.deviceCounts(r.id());
+                    for (Map.Entry<FactoryStore.DeviceState, Integer> e : counts.entrySet()) {
+                        m.put(e.getKey().name().toLowerCase(Locale.ROOT).replace("_a", "A"), e.getValue());
+                    }
+                    m.put("station", r.station());
+                    m.put("cards", r.cardSource());
+                    m.put("started", r.createdAt());
+                    if (run != null) {
+                        Map<String, Object> devices = new LinkedHashMap<>();
+                        for (FactoryStore.Device d : store.devices(r.id())) {
+                            Map<String, Object> dm = new LinkedHashMap<>();
+                            dm.put("state", d.state().name());
+                            dm.put("identity", d.identity());
+                            dm.put("chipId", d.chipId());
+                            dm.put("card", d.card());
+                            if (d.detail() != null) dm.put("detail", d.detail());
+                            devices.put("slot " + d.slot(), dm);
+                        }
+                        m.put("devices by slot", devices);
+                    }
+                    list.put(r.id(), m);
+                }
+                out.put("runs", list);
+                List<String> open = new ArrayList<>();
+                for (FactoryStore.Intent i : store.openIntents(run)) {
+                    open.add(i.runId().substring(0, 8) + " slot " + i.slot() + " " + i.stage() + " " + i.state() + " (attempts " + i.attempts() + ")"
+                            + (i.detail() == null ? "" : ": " + i.detail()));
+                }
+                out.put("openIntents", ctx.json() ? open : open.isEmpty() ? "none" : String.join("\n  ", open));
+                ctx.emit(out);
+            }
+        }
+    }
+}

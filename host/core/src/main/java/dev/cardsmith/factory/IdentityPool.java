@@ -1,0 +1,194 @@
+package dev.cardsmith.factory;
+
+import dev.cardsmith.codec.Imei;
+import dev.cardsmith.store.Database;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where device identities come from: an IMEI range ({@code FIRST-LAST}, check digits computed)
+ * or a CSV file (first column). An identity is allocated in the database, to one run and slot,
+ * before the card is written; the primary key on the identity makes it exist once over every
+ * pool, run and station, so two stations can never hand out the same one. An identity a vault
+ * device already carries (provisioned outside the line) is marked ELSEWHERE and skipped.
+ */
+public final class IdentityPool {
+
+    /** Thrown when the pool has no identity left; the device is not started. */
+    public static final class ExhaustedException extends FactoryException {
+        ExhaustedException(String message) { super(message); }
+    }
+
+    private final Database db;
+    private final String name;
+    /** IMEI range: the first and last 14-digit bodies; -1 for a CSV pool. */
+    private final long first;
+    private final long last;
+
+    private IdentityPool(Database db, String name, long first, long last) {
+        this.db = db;
+        this.name = name;
+        this.first = first;
+        this.last = last;
+    }
+
+    public String name() { return name; }
+
+    /** {@code FIRST-LAST}, two IMEIs (15 digits with check digit, or 14 without). */
+    public static IdentityPool imeiRange(Database db, String range) {
+        String[] parts = range == null ? new String[0] : range.split("-");
+        if (parts.length != 2) throw new FactoryException("identity range '" + range + "': expected FIRST-LAST (two IMEIs)");
+        String a = Imei.normalize(parts[0]);
+        String b = Imei.normalize(parts[1]);
+        long first = Long.parseLong(a.substring(0, 14));
+        long last = Long.parseLong(b.substring(0, 14));
+        if (last < first) throw new FactoryException("identity range '" + range + "': the last IMEI is before the first");
+        return new IdentityPool(db, "imei:" + a + "-" + b, first, last);
+    }
+
+    /** A CSV file whose first column is one identity per line (IMEIs are checked; a header line is skipped). */
+    public static IdentityPool csv(Database db, Path file) {
+        List<String> ids = new ArrayList<>();
+        byte[] raw;
+        try {
+            raw = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new FactoryException("cannot read identities " + file + ": " + e.getMessage());
+        }
+        int line = 0;
+        for (String l : new String(raw, StandardCharsets.UTF_8).split("\\R")) {
+            line++;
+            String id = l.split(",", 2)[0].strip();
+            if (id.isEmpty() || (line == 1 && !id.matches("[0-9 -]+"))) continue;
+            try {
+                ids.add(Imei.normalize(id));
+            } catch (IllegalArgumentException e) {
+                throw new FactoryException(file + " line " + line + ": " + e.getMessage());
+            }
+        }
+        if (ids.isEmpty()) throw new FactoryException("identities " + file + " holds no identity");
+        String name = "csv:" + file.getFileName() + ":" + sha256(raw).substring(0, 16);
+        IdentityPool pool = new IdentityPool(db, name, -1, -1);
+        pool.load(ids);
+        return pool;
+    }
+
+    private void load(List<String> ids) {
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO factory_identity (identity, pool, seq, state, updated_at) "
+                    + "VALUES (?,?,?,'FREE',?) ON CONFLICT (identity) DO NOTHING")) {
+                String now = FactoryStore.now();
+                for (int i = 0; i < ids.size(); i++) {
+                    FactoryStore.bind(ps, ids.get(i), name, (long) i, now);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * The identity of {@code (runId, slot)}: the one already allocated to it (a resumed device
+     * keeps its identity), else a FREE one of this pool, else the next one of the range.
+     */
+    public String allocate(String runId, int slot) {
+        Optional<String> mine = allocatedTo(runId, slot);
+        if (mine.isPresent()) return mine.get();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            Optional<String> free = firstFree();
+            if (free.isPresent()) {
+                if (!claim(free.get(), runId, slot)) continue; // another station took it first
+                if (!provisionedElsewhere(free.get())) return free.get();
+                setState(free.get(), "ELSEWHERE");
+                continue;
+            }
+            if (first < 0) throw exhausted();
+            long next = nextInRange();
+            while (next <= last) {
+                String imei = String.format("%014d", next);
+                imei = imei + Imei.luhnCheckDigit(imei);
+                if (insertAllocated(imei, next, runId, slot)) {
+                    if (!provisionedElsewhere(imei)) return imei;
+                    setState(imei, "ELSEWHERE"); // provisioned outside the line (device provision): never handed out
+                }
+                next++; // taken: by another station of this pool, by another pool, or outside the line
+            }
+            throw exhausted();
+        }
+        throw new FactoryException("could not allocate an identity from " + name + " (too much contention)");
+    }
+
+    private ExhaustedException exhausted() {
+        return new ExhaustedException("identities " + name + " are used up: give a new --imei-range or --identities file");
+    }
+
+    /** The device failed before its card was written: the identity goes back to the pool. */
+    public static void release(Database db, String identity, String runId, int slot) {
+        FactoryStore.update(db, "UPDATE factory_identity SET state = 'FREE', run_id = NULL, slot = NULL, updated_at = ? "
+                + "WHERE identity = ? AND run_id = ? AND slot = ? AND state = 'ALLOCATED'", FactoryStore.now(), identity, runId, slot);
+    }
+
+    /** The device is done: its identity is used for good. */
+    public static void markUsed(Database db, String identity, String runId, int slot) {
+        FactoryStore.update(db, "UPDATE factory_identity SET state = 'USED', updated_at = ? WHERE identity = ? AND run_id = ? AND slot = ?",
+                FactoryStore.now(), identity, runId, slot);
+    }
+
+    /** Whether a vault device already carries this identity (provisioned by a single-device command, not by the line). */
+    private boolean provisionedElsewhere(String identity) {
+        return FactoryStore.first(db, "SELECT device_identity FROM vault_device WHERE device_identity = ?", identity).isPresent();
+    }
+
+    private void setState(String identity, String state) {
+        FactoryStore.update(db, "UPDATE factory_identity SET state = ?, run_id = NULL, slot = NULL, updated_at = ? WHERE identity = ?",
+                state, FactoryStore.now(), identity);
+    }
+
+    private Optional<String> allocatedTo(String runId, int slot) {
+        return FactoryStore.first(db, "SELECT identity FROM factory_identity WHERE run_id = ? AND slot = ?", runId, slot);
+    }
+
+    private Optional<String> firstFree() {
+        return FactoryStore.first(db, "SELECT identity FROM factory_identity WHERE pool = ? AND state = 'FREE' ORDER BY seq", name);
+    }
+
+    /** Conditional update: only one station's UPDATE finds the row still FREE. */
+    private boolean claim(String identity, String runId, int slot) {
+        return FactoryStore.update(db, "UPDATE factory_identity SET state = 'ALLOCATED', run_id = ?, slot = ?, updated_at = ? "
+                + "WHERE identity = ? AND state = 'FREE'", runId, slot, FactoryStore.now(), identity) == 1;
+    }
+
+    private long nextInRange() {
+        return FactoryStore.first(db, "SELECT MAX(seq) FROM factory_identity WHERE pool = ?", name)
+                .map(max -> Math.max(first, Long.parseLong(max) + 1)).orElse(first);
+    }
+
+    private boolean insertAllocated(String imei, long seq, String runId, int slot) {
+        return FactoryStore.update(db, "INSERT INTO factory_identity (identity, pool, seq, state, run_id, slot, updated_at) "
+                + "VALUES (?,?,?,'ALLOCATED',?,?,?) ON CONFLICT (identity) DO NOTHING", imei, name, seq, runId, slot, FactoryStore.now()) == 1;
+    }
+
+    /** Allocated or used identities of a pool (for reports and tests). */
+    public int taken() {
+        return Integer.parseInt(FactoryStore.first(db, "SELECT COUNT(*) FROM factory_identity WHERE pool = ? AND state <> 'FREE'", name).orElse("0"));
+    }
+
+    private static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

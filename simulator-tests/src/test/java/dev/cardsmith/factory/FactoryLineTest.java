@@ -27,9 +27,9 @@ class FactoryLineTest {
     void parallelRunWithInjectedCardFaultsRecordsEveryDeviceAndResumeFinishesIt() {
         try (LineFixture f = new LineFixture(dir, ALL)) {
             IdentityPool pool = IdentityPool.imeiRange(f.db, RANGE);
-            // slot 2: the vault refuses STORE PACKAGE (6A80); slot 5: the card is pulled after 4 APDUs and does not come back
+            // slot 2: the vault refuses STORE PACKAGE (6A80); slot 5: the card is pulled after 5 APDUs and does not come back
             CardSource cards = LineFixture.faulty(f.sims, (slot, t) -> slot == 2 ? LineFixture.refusing(t, 0x30, 0x6A80)
-                    : slot == 5 ? LineFixture.pulledAfter(t, 4) : t);
+                    : slot == 5 ? LineFixture.pulledAfter(t, 5) : t);
             RunSummary s = f.line(ALL, pool, cards).start(8, 4, null);
             assertEquals(6, s.succeeded(), s.toMap().toString());
             assertEquals(1, s.setAside(), s.toMap().toString());

@@ -88,7 +88,7 @@ class SqliteConcurrencyTest {
         pool.shutdown();
         assertEquals("", failures.toString());
         String url = "jdbc:sqlite:" + home.resolve("cardsmith.db");
-        assertEquals(IMEIS.length + 1, rows(url, "SELECT COUNT(DISTINCT chip_id) FROM vault_device"));
+        assertEquals(IMEIS.length + 1, rows("jdbc:sqlite:" + home.resolve("public.db"), "SELECT COUNT(DISTINCT chip_id) FROM vault_device"));
         assertEquals(0, rows(url, "SELECT COUNT(*) FROM operation_journal WHERE state <> 'DONE'"));
     }
 

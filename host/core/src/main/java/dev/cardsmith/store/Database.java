@@ -76,13 +76,8 @@ public final class Database {
             }
         }
         Database db = new Database(jdbcUrl, sqliteFile);
-        if (sqliteFile == null) {
-            db.migrate(schema);
-        } else {
-            // several processes may open one new file at once: one migrates, the others wait
-            SqliteFile.migrating(sqliteFile, () -> db.migrate(schema));
-            SqliteFile.shareOrRefuse(db);
-        }
+        db.migrate(schema);
+        if (sqliteFile != null) SqliteFile.shareOrRefuse(db);
         return db;
     }
 
@@ -121,6 +116,13 @@ public final class Database {
     /** Applies the pending migrations of {@code schema} (a no-op when it is up to date). */
     public void migrate(Schema schema) {
         if (upToDate(schema)) return; // Flyway costs about a second of start-up; run it only when the schema is behind
+        // several processes (or threads) may open one new SQLite file at once: one migrates, the others wait
+        if (sqliteFile != null) SqliteFile.migrating(sqliteFile, () -> migrateNow(schema));
+        else migrateNow(schema);
+    }
+
+    private void migrateNow(Schema schema) {
+        if (upToDate(schema)) return; // another process did it while this one waited
         try {
             Flyway.configure()
                     .dataSource(url, null, null)

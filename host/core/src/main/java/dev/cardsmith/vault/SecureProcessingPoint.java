@@ -151,7 +151,7 @@ public final class SecureProcessingPoint {
             return null;
         }
         card.storeCertificate(rec.certificate());
-        new OperationJournal(publicDb.database()).settle("vault", info.chipIdHex(), null, OperationJournal.State.DONE,
+        journal.settle("vault", info.chipIdHex(), null, OperationJournal.State.DONE,
                 "completed by a re-run (certificate stored)");
         LOG.info("resumed the interrupted provision of chip {} (public database version {})", info.chipIdHex(), rec.version());
         return new Provisioned(info.chipIdHex(), identityText, rec.version(), backup.packageVersion(), null, false,
@@ -165,7 +165,6 @@ public final class SecureProcessingPoint {
      * Returns null when the card was provisioned by a finished operation (or another one).
      */
     private Provisioned alreadyDone(VaultCard card, ChipInfo info, String identityText, CardSession.Stats before) {
-        OperationJournal journal = new OperationJournal(publicDb.database());
         if (journal.pending("vault", info.chipIdHex()).isEmpty()) return null;
         DeviceRecord rec = publicDb.latest(info.chipIdHex()).orElse(null);
         if (rec == null || !rec.identity().equals(identityText) || !identityText.equals(info.identityText())

@@ -257,12 +257,17 @@ class CspProviderTest {
     }
 
     @Test
-    void pinIsReplayedAfterCardReset() throws Exception {
+    void pinIsNotReplayedAfterCardReset() throws Exception {
         keyStore(PIN);
         KeyPair kp = generate("EC", "k");
         session.reset(); // power cycle: the card forgets the verified PIN and the selection
         Signature s = Signature.getInstance("SHA256withECDSA", provider);
         s.initSign(kp.getPrivate());
+        s.update(new byte[1]);
+        java.security.SignatureException e = assertThrows(java.security.SignatureException.class, s::sign,
+                "the provider holds no PIN to log in again with");
+        assertTrue(e.getMessage().contains("6982"), e.getMessage());
+        provider.login(PIN); // the application, which has the PIN, logs in again
         s.update(new byte[1]);
         assertNotNull(s.sign());
     }

@@ -39,8 +39,8 @@ final class CspBenchCommand implements Runnable {
     @Override
     public void run() {
         if (count < 1) throw new CliException("--count must be positive", ErrorHandler.EXIT_USAGE);
-        try (CliContext ctx = CliContext.of(spec).throwAwayCardByDefault()) {
-            CardsmithProvider p = CspCommand.provider(ctx, pin);
+        try (CliContext ctx = CliContext.of(spec).throwAwayCardByDefault();
+             CardsmithProvider p = CspCommand.provider(ctx, pin)) {
             CardPrivateKey k;
             int keygenApdus = 0;
             if (key != null) {

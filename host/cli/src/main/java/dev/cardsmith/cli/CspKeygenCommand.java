@@ -41,8 +41,7 @@ final class CspKeygenCommand implements Runnable {
 
     @Override
     public void run() {
-        try (CliContext ctx = CliContext.of(spec)) {
-            CardsmithProvider p = login.provider(ctx);
+        try (CliContext ctx = CliContext.of(spec); CardsmithProvider p = login.provider(ctx)) {
             CspFlows.KeygenResult r = CspFlows.keygen(p, slot, label, KeyAlgorithm.parse(alg), selfSigned, Duration.ofDays(days));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("slot", r.slot());

@@ -25,7 +25,10 @@ final class CspListCommand implements Runnable {
     @Override
     public void run() {
         try (CliContext ctx = CliContext.of(spec)) {
-            if (pin != null) CspCommand.provider(ctx, Secrets.require(pin, null, "--pin", "user PIN"));
+            if (pin != null) {
+                // checks the PIN (a wrong one counts down, exit 3) and ends the login again
+                CspCommand.provider(ctx, Secrets.require(pin, null, "--pin", "user PIN")).close();
+            }
             CspCard card = new CspCard(ctx.card());
             CardInfo info = card.select();
             Map<String, Object> m = new LinkedHashMap<>();

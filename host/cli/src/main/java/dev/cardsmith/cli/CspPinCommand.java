@@ -25,7 +25,11 @@ final class CspPinCommand implements Runnable {
         try (CliContext ctx = CliContext.of(spec)) {
             CspCard card = new CspCard(ctx.card());
             card.select();
-            body.accept(ctx, card);
+            try {
+                body.accept(ctx, card);
+            } finally {
+                if (card.loggedIn()) card.logout(); // release the PIN status before the card is left
+            }
         }
     }
 

@@ -40,8 +40,7 @@ final class CspSignCommand implements Runnable {
 
     @Override
     public void run() {
-        try (CliContext ctx = CliContext.of(spec)) {
-            CardsmithProvider p = login.provider(ctx);
+        try (CliContext ctx = CliContext.of(spec); CardsmithProvider p = login.provider(ctx)) {
             CardPrivateKey k = CspFlows.key(p, key);
             String alg = sigAlg != null ? sigAlg : dev.cardsmith.csp.CardCertificates.defaultSignatureAlgorithm(k);
             byte[] data = Files.readAllBytes(in);

@@ -27,7 +27,7 @@ import java.util.function.Predicate;
  * <p>Services accept card keys ({@link CardPrivateKey}) and, for the public-key direction,
  * ordinary JDK public keys, which they serve on the host (claim 42's decision, {@link AlgorithmTable}).
  */
-public final class CardsmithProvider extends Provider {
+public final class CardsmithProvider extends Provider implements AutoCloseable {
 
     private static final long serialVersionUID = 1L;
 
@@ -90,7 +90,11 @@ public final class CardsmithProvider extends Provider {
         card().login(pin);
     }
 
-    /** Closes the card connection when the provider opened it (a persistent sim file is released). */
+    /**
+     * Ends the login (the card's PIN status is released, the PC/SC transaction ends) and closes
+     * the card connection when the provider opened it (a persistent sim file is released).
+     */
+    @Override
     public synchronized void close() {
         if (card != null) {
             try {

@@ -3,6 +3,7 @@ package dev.cardsmith.csp;
 import dev.cardsmith.transport.ApduChannel;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
+import dev.cardsmith.transport.PcscTransport;
 import dev.cardsmith.applet.platform.Sw;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +18,7 @@ import java.security.cert.X509Certificate;
 import java.io.ByteArrayInputStream;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * The CSP applet (the claim 19/47 "module": it turns requests the computer cannot serve into
@@ -34,7 +36,10 @@ public final class CspCard {
 
     private final ApduChannel session;
     private CardInfo info;
-    private char[] pin;
+    /** The PC/SC transaction held from {@link #login} to {@link #logout}; null when not logged in. */
+    private Held loginHold;
+    /** Whether this object verified the PIN and has not seen the card forget it since. */
+    private boolean verified;
 
     public CspCard(ApduChannel channel) {
         this.session = channel;
@@ -47,8 +52,10 @@ public final class CspCard {
 
     /** SELECT the applet; returns what it reports. */
     public synchronized CardInfo select() {
-        info = CspApdus.parseAppInfo(session.select(CspApdus.AID));
-        return info;
+        try (Held h = hold()) {
+            info = CspApdus.parseAppInfo(session.select(CspApdus.AID));
+            return info;
+        }
     }
 
     public synchronized CardInfo info() {
@@ -59,73 +66,80 @@ public final class CspCard {
     // ---- PIN -------------------------------------------------------------------------------------
 
     /**
-     * VERIFY. The PIN stays in this object (like a PKCS#11 login session) so that the provider can
-     * log in again after the card was reset or the applet deselected; {@link #logout()} wipes it.
+     * VERIFY, and the start of a login session: on a PC/SC reader the session holds a PC/SC
+     * transaction until {@link #logout()}, so no other program's command reaches the card while
+     * the PIN is verified. The PIN is not kept: when the card forgets the verification (reset,
+     * another client's SELECT) private-key commands answer 6982 and the caller logs in again.
      */
-    public synchronized void login(char[] newPin) {
-        info();
-        byte[] p = bytes(newPin);
+    public synchronized void login(char[] pin) {
+        Held h = loginHold == null ? hold() : null;
+        byte[] p = null;
         try {
+            info();
+            p = bytes(pin);
             transmitOk("VERIFY", CspApdus.verify(p));
+        } catch (RuntimeException e) {
+            if (h != null) h.close();
+            throw e;
         } finally {
-            Arrays.fill(p, (byte) 0);
+            if (p != null) Arrays.fill(p, (byte) 0);
         }
-        if (pin != null) Arrays.fill(pin, '\0');
-        pin = newPin.clone();
+        if (h != null) loginHold = h;
+        verified = true;
     }
 
+    /** Whether this object's login is still in force, as far as the host has seen. */
     public synchronized boolean loggedIn() {
-        return pin != null;
+        return verified;
     }
 
+    /** Ends the login session: releases the card's PIN status, then the PC/SC transaction. */
     public synchronized void logout() {
-        if (pin != null) Arrays.fill(pin, '\0');
-        pin = null;
-        select(); // deselect + select clears the card's verified state
+        try {
+            select(); // deselect + select clears the card's verified state
+        } finally {
+            verified = false;
+            if (loginHold != null) loginHold.close();
+            loginHold = null;
+        }
     }
 
     /** Tries left for the user PIN: -1 when verified in this session, 0 when blocked. */
     public synchronized int pinTriesLeft() {
-        info();
-        int sw = session.transmit(CspApdus.pinStatus()).getSW();
-        if (sw == 0x9000) return -1;
-        if ((sw & 0xFFF0) == (Sw.VERIFY_FAILED_TRIES & 0xFFFF)) return sw & 0x0F;
-        if (sw == (Sw.AUTH_METHOD_BLOCKED & 0xFFFF)) return 0;
-        throw new CardStatusException("PIN STATUS", sw);
+        try (Held h = hold()) {
+            info();
+            int sw = session.transmit(CspApdus.pinStatus()).getSW();
+            if (sw == 0x9000) return -1;
+            if ((sw & 0xFFF0) == (Sw.VERIFY_FAILED_TRIES & 0xFFFF)) return sw & 0x0F;
+            if (sw == (Sw.AUTH_METHOD_BLOCKED & 0xFFFF)) return 0;
+            throw new CardStatusException("PIN STATUS", sw);
+        }
     }
 
     public synchronized void changePin(char[] oldPin, char[] newPin) {
-        info();
-        byte[] o = bytes(oldPin), n = bytes(newPin);
-        try {
-            transmitOk("CHANGE REFERENCE DATA", CspApdus.changePin(o, n));
-        } finally {
-            Arrays.fill(o, (byte) 0);
-            Arrays.fill(n, (byte) 0);
-        }
-        if (pin != null) Arrays.fill(pin, '\0');
-        pin = null; // the card resets the verified state on update
+        referenceData("CHANGE REFERENCE DATA", oldPin, newPin, CspApdus::changePin);
+        verified = false; // the card resets the verified state on update
     }
 
     public synchronized void changePuk(char[] oldPuk, char[] newPuk) {
-        info();
-        byte[] o = bytes(oldPuk), n = bytes(newPuk);
-        try {
-            transmitOk("CHANGE REFERENCE DATA (PUK)", CspApdus.changePuk(o, n));
-        } finally {
-            Arrays.fill(o, (byte) 0);
-            Arrays.fill(n, (byte) 0);
-        }
+        referenceData("CHANGE REFERENCE DATA (PUK)", oldPuk, newPuk, CspApdus::changePuk);
     }
 
     public synchronized void unblockPin(char[] puk, char[] newPin) {
-        info();
-        byte[] k = bytes(puk), n = bytes(newPin);
-        try {
-            transmitOk("RESET RETRY COUNTER", CspApdus.unblockPin(k, n));
+        referenceData("RESET RETRY COUNTER", puk, newPin, CspApdus::unblockPin);
+    }
+
+    /** CHANGE REFERENCE DATA / RESET RETRY COUNTER: two secrets, wiped after the one APDU. */
+    private void referenceData(String op, char[] first, char[] second, BiFunction<byte[], byte[], CommandAPDU> apdu) {
+        byte[] a = null, b = null;
+        try (Held h = hold()) {
+            info();
+            a = bytes(first);
+            b = bytes(second);
+            transmitOk(op, apdu.apply(a, b));
         } finally {
-            Arrays.fill(k, (byte) 0);
-            Arrays.fill(n, (byte) 0);
+            if (a != null) Arrays.fill(a, (byte) 0);
+            if (b != null) Arrays.fill(b, (byte) 0);
         }
     }
 
@@ -152,6 +166,12 @@ public final class CspCard {
     /** Generates a key pair on the card (PIN required); returns its public key. */
     public synchronized PublicKey generate(int slot, KeyAlgorithm alg, String label) {
         if (alg == KeyAlgorithm.NONE) throw new IllegalArgumentException("choose ec or rsa");
+        try (Held h = hold()) {
+            return generateHeld(slot, alg, label);
+        }
+    }
+
+    private PublicKey generateHeld(int slot, KeyAlgorithm alg, String label) {
         if (label != null && !label.isEmpty()) {
             // Labels are KeyStore aliases: keep them unique across slots (one LIST SLOTS).
             for (SlotInfo s : slots()) {
@@ -178,8 +198,11 @@ public final class CspCard {
 
     /** The slot's certificate, or null when it has none. */
     public synchronized X509Certificate certificate(int slot) {
-        info();
-        ResponseAPDU r = session.transmit(CspApdus.getCertificate(slot));
+        ResponseAPDU r;
+        try (Held h = hold()) {
+            info();
+            r = session.transmit(CspApdus.getCertificate(slot));
+        }
         if (r.getSW() == (Sw.REFERENCED_DATA_NOT_FOUND & 0xFFFF)) return null;
         if (r.getSW() != 0x9000) throw new CardStatusException("GET CERTIFICATE", r.getSW());
         try {
@@ -208,7 +231,13 @@ public final class CspCard {
     }
 
     public synchronized byte[] random(int n) {
-        info();
+        try (Held h = hold()) {
+            info();
+            return randomHeld(n);
+        }
+    }
+
+    private byte[] randomHeld(int n) {
         byte[] out = new byte[n];
         int off = 0;
         while (off < n) {
@@ -222,47 +251,47 @@ public final class CspCard {
     }
 
     /**
-     * Sends a command; when the card answers 6982 (the applet was deselected, which clears the
-     * verified PIN) or 6986 (the card was reset: nothing selected), selects, logs in again with
-     * the PIN this object holds and repeats the command once. The normal path is exactly one APDU.
+     * Sends a command that needs the verified PIN. When the card was reset (6986: nothing
+     * selected) the applet is selected and the command sent once more, which the card then
+     * refuses with 6982 unless the PIN was verified again: the host holds no PIN to replay.
      */
     private byte[] privileged(String op, CommandAPDU cmd) {
-        info();
-        ResponseAPDU r = session.transmit(cmd);
-        boolean lostPin = r.getSW() == (Sw.SECURITY_STATUS_NOT_SATISFIED & 0xFFFF) && pin != null;
-        boolean lostSelection = r.getSW() == NO_APPLET_SELECTED;
-        if (lostPin || lostSelection) {
-            select();
-            if (pin != null) {
-                byte[] p = bytes(pin);
-                try {
-                    ResponseAPDU v = session.transmit(CspApdus.verify(p));
-                    if (v.getSW() != 0x9000) {
-                        // the card refused the cached PIN (changed or blocked elsewhere): forget it, so the
-                        // next call does not spend another try with it (review: stale PIN blocked the card)
-                        Arrays.fill(pin, '\0');
-                        pin = null;
-                        throw new CardStatusException("VERIFY", v.getSW());
-                    }
-                } finally {
-                    Arrays.fill(p, (byte) 0);
-                }
+        try (Held h = hold()) {
+            info();
+            ResponseAPDU r = session.transmit(cmd);
+            if (r.getSW() == NO_APPLET_SELECTED) {
+                select();
+                r = session.transmit(cmd);
             }
-            r = session.transmit(cmd);
+            if (r.getSW() == (Sw.SECURITY_STATUS_NOT_SATISFIED & 0xFFFF)) verified = false;
+            if (r.getSW() != 0x9000) throw new CardStatusException(op, r.getSW());
+            return r.getData();
         }
-        if (r.getSW() != 0x9000) throw new CardStatusException(op, r.getSW());
-        return r.getData();
     }
 
     private byte[] plain(String op, CommandAPDU cmd) {
-        info();
-        ResponseAPDU r = session.transmit(cmd);
-        if (r.getSW() == NO_APPLET_SELECTED) {
-            select();
-            r = session.transmit(cmd);
+        try (Held h = hold()) {
+            info();
+            ResponseAPDU r = session.transmit(cmd);
+            if (r.getSW() == NO_APPLET_SELECTED) {
+                select();
+                r = session.transmit(cmd);
+            }
+            if (r.getSW() != 0x9000) throw new CardStatusException(op, r.getSW());
+            return r.getData();
         }
-        if (r.getSW() != 0x9000) throw new CardStatusException(op, r.getSW());
-        return r.getData();
+    }
+
+    /** A hold on the card for one multi-command operation ({@link PcscTransport#exclusive()}; nothing elsewhere). */
+    private Held hold() {
+        if (session instanceof CardSession s && s.transport() instanceof PcscTransport p) return p.exclusive()::close;
+        return () -> {};
+    }
+
+    /** An AutoCloseable whose close throws nothing. */
+    private interface Held extends AutoCloseable {
+        @Override
+        void close();
     }
 
     private ResponseAPDU transmitOk(String op, CommandAPDU cmd) {

@@ -21,6 +21,7 @@ import dev.cardsmith.psd.PsdStore;
 import dev.cardsmith.simulator.AppletRegistry;
 import dev.cardsmith.simulator.AppletSpec;
 import dev.cardsmith.store.Database;
+import dev.cardsmith.support.RawPiv;
 import dev.cardsmith.codec.Imei;
 import dev.cardsmith.vault.PublicDatabase;
 import dev.cardsmith.vault.SecureProcessingPoint;
@@ -63,6 +64,8 @@ final class AppletStates {
         t.add(target("module", "operating", ModuleWorld::new, ModuleWorld::personalize));
         t.add(target("csp", "default", CspWorld::new, (w, c) -> { }));
         t.add(CspWorld.keysLoggedIn());
+        t.add(target("piv", "default", PivWorld::new, (w, c) -> { }));
+        t.add(PivWorld.keysAdminPin());
         t.addAll(SimStates.targets());
         return t;
     }
@@ -121,6 +124,11 @@ final class AppletStates {
     }
 
     static <W extends World> FuzzEngine.Target target(String applet, String state, Function<String, W> make, Setup<W> setup) {
+        return target(applet, state, make, setup, (w, c) -> c.select());
+    }
+
+    /** A state whose fixture, after a reset, needs more than SELECT to be back (a login, an authentication). */
+    static <W extends World> FuzzEngine.Target target(String applet, String state, Function<String, W> make, Setup<W> setup, Setup<W> refresh) {
         return new FuzzEngine.Target(applet, state, () -> {
             W w = world(applet, make);
             SimulatedCard c = w.newCard();
@@ -130,6 +138,7 @@ final class AppletStates {
             return new StateFixture(c) {
                 @Override CaseGenerator generator() { return m; }
                 @Override Object lifecycle() { return w.lifecycle(this); }
+                @Override void refresh() { refresh.to(w, c); }
             };
         });
     }
@@ -304,22 +313,71 @@ final class AppletStates {
         }
 
         static FuzzEngine.Target keysLoggedIn() {
-            return new FuzzEngine.Target("csp", "keys-logged-in", () -> {
-                CspWorld w = world("csp", CspWorld::new);
-                SimulatedCard c = w.newCard();
+            return target("csp", "keys-logged-in", CspWorld::new, (w, c) -> {
                 CspCard csp = new CspCard(c.session());
                 csp.login(PIN);
                 keys(csp);
-                c.stopRecording();
-                ApduMutator m = w.mutator();
-                return new StateFixture(c) {
-                    @Override CaseGenerator generator() { return m; }
-                    @Override Object lifecycle() { return w.lifecycle(this); }
-                    @Override void refresh() {
-                        csp.select();
-                        csp.login(PIN);
-                    }
-                };
+            }, (w, c) -> {
+                CspCard csp = new CspCard(c.session());
+                csp.select();
+                csp.login(PIN);
+            });
+        }
+
+        @Override Object lifecycle(StateFixture f) {
+            return List.of(f.field("slots.algorithm"));
+        }
+    }
+
+    // ------------------------------------------------------------------ piv
+
+    /** The PIV card edge through raw APDUs (RawPiv): its flows are what OpenSC and the JCA provider send. */
+    static final class PivWorld extends World {
+        static final byte[] PIN = RawPiv.pin("123456");
+        static final byte[] NEW_PIN = RawPiv.pin("24681357");
+
+        PivWorld(String applet) {
+            super(applet, dev.cardsmith.applet.piv.Constants.class);
+            capture(c -> {
+                RawPiv p = new RawPiv(c.session());
+                p.select();
+                p.verify(PIN);
+                p.changePin(PIN, NEW_PIN);
+                p.verify(NEW_PIN);
+                keys(p);
+                p.signEc(0x9A, new byte[32]);
+                p.send(dev.cardsmith.applet.piv.Constants.INS_GENERAL_AUTHENTICATE, 0x11, 0x9D, RawPiv.tlv(0x7C, java.util.HexFormat.of()
+                        .parseHex("8200" + "8541" + Hex.of(dev.cardsmith.crypto.EcP256.encode(dev.cardsmith.crypto.EcP256.generate().getPublic())))));
+                p.certificate(0x05);
+                p.certificate(0x02);
+                p.send(dev.cardsmith.applet.piv.Constants.INS_GET_DATA, 0x3F, 0xFF, java.util.HexFormat.of().parseHex("5C017E"));
+                p.metadata(0x9A);
+                p.metadata(0x80);
+                p.send(dev.cardsmith.applet.piv.Constants.INS_GENERAL_AUTHENTICATE, 0x03, 0x9B, java.util.HexFormat.of().parseHex("7C028100"));
+                p.send(dev.cardsmith.applet.piv.Constants.INS_RESET_RETRY_COUNTER, 0, 0x80, java.util.HexFormat.of().parseHex("3132333435363738" + "3234363831333537"));
+                p.release();
+            });
+        }
+
+        static void keys(RawPiv p) {
+            p.admin(RawPiv.DEFAULT_MGMT);
+            p.generate(0x9A, 0x11);
+            p.generate(0x9D, 0x11);
+            p.putCertificate(0x05, CspWorld.fakeCertificate());
+        }
+
+        /** Initialised card, keys in 9A and 9D, administrator and PIN verified. */
+        static FuzzEngine.Target keysAdminPin() {
+            return target("piv", "keys-admin-pin", PivWorld::new, (w, c) -> {
+                RawPiv p = new RawPiv(c.session());
+                p.changePin(PIN, NEW_PIN);
+                p.verify(NEW_PIN);
+                keys(p);
+            }, (w, c) -> {
+                RawPiv p = new RawPiv(c.session());
+                p.select();
+                p.verify(NEW_PIN);
+                p.admin(RawPiv.DEFAULT_MGMT);
             });
         }
 

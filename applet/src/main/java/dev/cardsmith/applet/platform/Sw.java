@@ -44,6 +44,8 @@ public final class Sw {
     public static final short FUNC_NOT_SUPPORTED = (short) 0x6A81;
     /** No room left for the data. */
     public static final short NOT_ENOUGH_MEMORY = (short) 0x6A84;
+    /** The data object (file) is not on the card: a PIV GET DATA of an absent object. */
+    public static final short FILE_NOT_FOUND = (short) 0x6A82;
     /** P1 or P2 is wrong for this command (never 6B00). */
     public static final short INCORRECT_P1P2 = (short) 0x6A86;
     /** The referenced data (object, key version, certificate) is not present. */

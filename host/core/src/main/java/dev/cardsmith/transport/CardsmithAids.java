@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * The AIDs of every cardsmith applet (proprietary RID F0 43 53 4D 54, "CSMT"): package AID =
- * RID || system number, instance AID = package AID || 01. The host library selects by these;
+ * RID || system number, instance AID = package AID || 01; the PIV applet has the standard PIV AIDs. The host library selects by these;
  * docs/, the CAP build (applet/cap-build.xml) and the simulator's applet registry use the same
  * values. No applet class and no key lives here: that is the simulator's business.
  */
@@ -19,24 +19,35 @@ public enum CardsmithAids {
     /** seed 003: the card as cryptographic service provider */
     CSP("csp", 0x03),
     /** seed 004: SIM trust model */
-    SIM("sim", 0x04);
+    SIM("sim", 0x04),
+    /**
+     * seed 003 on the standard card edge: the PIV Card Application (NIST SP 800-73-4 Part 1, 2.2),
+     * under the PIV AIDs rather than the cardsmith RID, so OpenSC and every PIV middleware find it.
+     */
+    PIV("piv", "A00000030800001000", "A000000308000010000100");
 
     public static final String RID = "F043534D54";
 
     private final String system;
-    private final int number;
+    private final String packageHex;
+    private final String instanceHex;
 
     CardsmithAids(String system, int number) {
-        this.system = system;
-        this.number = number;
+        this(system, RID + String.format("%02X", number), RID + String.format("%02X01", number));
     }
 
-    /** The system's short name: vault, psd, module, csp, sim. */
+    CardsmithAids(String system, String packageHex, String instanceHex) {
+        this.system = system;
+        this.packageHex = packageHex;
+        this.instanceHex = instanceHex;
+    }
+
+    /** The system's short name: vault, psd, module, csp, sim, piv. */
     public String system() { return system; }
 
-    public byte[] packageAid() { return HexFormat.of().parseHex(RID + String.format("%02X", number)); }
+    public byte[] packageAid() { return HexFormat.of().parseHex(packageHex); }
 
-    public byte[] instanceAid() { return HexFormat.of().parseHex(RID + String.format("%02X01", number)); }
+    public byte[] instanceAid() { return HexFormat.of().parseHex(instanceHex); }
 
     public static CardsmithAids bySystem(String name) {
         for (CardsmithAids a : values()) if (a.system.equals(name)) return a;

@@ -28,6 +28,9 @@ public final class AppletRegistry {
         list.add(spec(CardsmithAids.MODULE, dev.cardsmith.applet.module.ModuleApplet.class, new byte[0]));
         // default PIN 123456, PUK 12345678
         list.add(spec(CardsmithAids.CSP, dev.cardsmith.applet.csp.CspApplet.class, new byte[0]));
+        // no parameters: development defaults PIN 123456 (refused for key use until changed), PUK
+        // 12345678, 3DES administration key 010203..08 x3 (docs/piv-card-edge.md "Install parameters")
+        list.add(spec(CardsmithAids.PIV, dev.cardsmith.applet.piv.PivApplet.class, new byte[0]));
         // DEV OTA key set (TEST KEYS ONLY, see docs/ota.md): KIc#1, KID#1, TAR C5D704, MSL 16
         list.add(spec(CardsmithAids.SIM, dev.cardsmith.applet.sim.SimApplet.class,
                 aid("01404142434445464748494A4B4C4D4E4F01505152535455565758595A5B5C5D5E5FC5D70416")));

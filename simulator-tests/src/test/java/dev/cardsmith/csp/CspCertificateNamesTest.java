@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.*;
 @CardTest
 class CspCertificateNamesTest {
 
-    static final char[] PIN = "123456".toCharArray();
+    static final char[] PIN = "314159".toCharArray();
     static final String DN = "CN=Jar Signer,O=Interop Test,C=DE";
 
     CardSession session;
@@ -43,8 +43,10 @@ class CspCertificateNamesTest {
     @BeforeEach
     void install() {
         session = new CardSession(CardUnderTest.fresh());
+        new PivCard(session).changePin("123456".toCharArray(), PIN);
         provider = new CardsmithProvider(session);
         provider.login(PIN);
+        provider.authenticateManagement(CardsmithProvider.factoryManagementKey());
     }
 
     @AfterEach
@@ -55,7 +57,7 @@ class CspCertificateNamesTest {
 
     private X509Certificate selfSigned(String alg) throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance(alg, provider);
-        g.initialize(new CardKeyGenParameterSpec(-1, "names-" + alg));
+        g.initialize(new CardKeyGenParameterSpec(alg.equals("EC") ? 0 : 3, null)); // 9A, 9E
         CardPrivateKey k = (CardPrivateKey) g.generateKeyPair().getPrivate();
         return CardCertificates.selfSigned(provider, k, DN, Duration.ofDays(1));
     }

@@ -24,12 +24,12 @@ import static org.junit.jupiter.api.Assertions.*;
 @CardTest
 class CspPinCacheTest {
 
-    static final char[] PIN = "123456".toCharArray();
+    static final char[] PIN = "314159".toCharArray();
     static final char[] OTHER = "654321".toCharArray();
 
     final List<byte[]> commands = new ArrayList<>();
     CardSession session;
-    CspCard card;
+    PivCard card;
 
     @BeforeEach
     void installAndSelect() {
@@ -38,8 +38,10 @@ class CspPinCacheTest {
             @Override public void response(byte[] resp) {}
             @Override public void note(String text) {}
         });
-        card = new CspCard(session);
+        card = new PivCard(session);
         card.select();
+        card.changePin("123456".toCharArray(), PIN); // PIV: no key use under the default PIN
+        card.authenticateManagement(CardsmithProvider.factoryManagementKey());
     }
 
     @AfterEach
@@ -55,7 +57,7 @@ class CspPinCacheTest {
     void pinIsNotReplayedAfterACardReset() {
         card.login(PIN);
         int slot = card.freeSlot();
-        card.generate(slot, KeyAlgorithm.EC_P256, "k");
+        card.generate(slot, KeyAlgorithm.EC_P256, null);
 
         session.reset(); // another process resets the reader, or the card is torn and re-inserted
         commands.clear();
@@ -73,10 +75,10 @@ class CspPinCacheTest {
     void aPinChangedElsewhereCostsNoTry() {
         card.login(PIN);
         int slot = card.freeSlot();
-        card.generate(slot, KeyAlgorithm.EC_P256, "k");
+        card.generate(slot, KeyAlgorithm.EC_P256, null);
 
         // another client on the same card changes the PIN (its SELECT clears our verified state)
-        CspCard other = new CspCard(session);
+        PivCard other = new PivCard(session);
         other.select();
         other.changePin(PIN, OTHER);
 

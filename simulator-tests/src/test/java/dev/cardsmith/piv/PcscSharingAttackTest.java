@@ -1,8 +1,9 @@
 package dev.cardsmith.piv;
 
 import dev.cardsmith.csp.CardsmithProvider;
-import dev.cardsmith.csp.CspApdus;
-import dev.cardsmith.csp.CspCard;
+import dev.cardsmith.csp.PivApdus;
+import dev.cardsmith.csp.PivCard;
+import dev.cardsmith.csp.PivSlot;
 import dev.cardsmith.csp.KeyAlgorithm;
 import dev.cardsmith.simulator.VirtualPcscReader;
 import dev.cardsmith.crypto.Hex;
@@ -32,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.*;
 @Tag(PcSoftware.TAG)
 class PcscSharingAttackTest {
 
-    static final char[] PIN = "123456".toCharArray();
+    static final char[] PIN = "314159".toCharArray();
 
     VirtualPcscReader reader;
     CardsmithProvider provider;
@@ -81,11 +82,13 @@ class PcscSharingAttackTest {
 
     @Test
     void anotherProcessCannotSlipASignatureIntoTheSession() throws Exception {
+        PivCard card = provider.card();
+        card.changePin("123456".toCharArray(), PIN);
         provider.login(PIN);
-        CspCard card = provider.card();
-        int slot = card.freeSlot();
-        card.generate(slot, KeyAlgorithm.EC_P256, "victim");
-        byte[] sign = CspApdus.signEcdsa(slot, new byte[32]).getBytes();
+        provider.authenticateManagement(CardsmithProvider.factoryManagementKey());
+        int slot = PivSlot.AUTHENTICATION.index();
+        card.generate(slot, KeyAlgorithm.EC_P256, null);
+        byte[] sign = PivApdus.authenticate(PivSlot.AUTHENTICATION, KeyAlgorithm.EC_P256, 0x81, new byte[32]).getBytes();
 
         Process other = attacker(sign);
         try {

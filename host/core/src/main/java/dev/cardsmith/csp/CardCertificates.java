@@ -25,6 +25,8 @@ import java.util.Date;
 /** X.509 certificates for card keys, built with BouncyCastle and signed THROUGH the provider by the card. */
 public final class CardCertificates {
 
+    private static final java.security.SecureRandom SERIALS = new java.security.SecureRandom();
+
     private CardCertificates() {}
 
     /** The signature algorithm the provider uses for a key: SHA256withECDSA or SHA256withRSA. */
@@ -55,7 +57,8 @@ public final class CardCertificates {
         try {
             Instant now = Instant.now();
             X500Name name = name(dn);
-            byte[] serial = provider.card().random(16);
+            byte[] serial = new byte[16];
+            SERIALS.nextBytes(serial); // host randomness: a card RNG request would disarm a "PIN always" slot (9C)
             serial[0] &= 0x7F;
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, new BigInteger(1, serial).max(BigInteger.ONE),
                     Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(validity)), name, key.publicKey());

@@ -37,7 +37,7 @@ public final class CardsmithProvider extends Provider implements AutoCloseable {
 
     private final transient String config;
     private transient CardSession session;
-    private transient CspCard card;
+    private transient PivCard card;
     private final transient boolean ownsSession;
 
     /** Unconfigured; the card comes from {@link #configure(String)}, else {@link CardConfig#fromEnvironment()}. */
@@ -73,13 +73,13 @@ public final class CardsmithProvider extends Provider implements AutoCloseable {
     }
 
     /** The card behind this provider, connected and selected on first use. */
-    public synchronized CspCard card() {
+    public synchronized PivCard card() {
         if (card == null) {
             if (session == null) {
                 String c = config != null ? config : CardConfig.fromEnvironment();
                 session = new CardSession(CardConfig.open(c));
             }
-            card = new CspCard(session);
+            card = new PivCard(session);
             card.select();
         }
         return card;
@@ -88,6 +88,19 @@ public final class CardsmithProvider extends Provider implements AutoCloseable {
     /** Verifies the user PIN for this provider's session (what KeyStore.load does with its password). */
     public void login(char[] pin) {
         card().login(pin);
+    }
+
+    /** The well-known PIV factory management key (3DES 0102..08 x 3), for development cards only. */
+    public static byte[] factoryManagementKey() {
+        return ManagementCipher.FACTORY_DEFAULT.clone();
+    }
+
+    /**
+     * Proves the card management key (9B) for this provider's session: key generation and
+     * certificate writes need it. The key is not kept; the proof ends with {@link #close()}.
+     */
+    public void authenticateManagement(byte[] key) {
+        card().authenticateManagement(key);
     }
 
     /**

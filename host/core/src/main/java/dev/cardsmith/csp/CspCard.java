@@ -3,7 +3,6 @@ package dev.cardsmith.csp;
 import dev.cardsmith.transport.ApduChannel;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.CardStatusException;
-import dev.cardsmith.transport.PcscTransport;
 import dev.cardsmith.applet.platform.Sw;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +36,7 @@ public final class CspCard {
     private final ApduChannel session;
     private CardInfo info;
     /** The PC/SC transaction held from {@link #login} to {@link #logout}; null when not logged in. */
-    private Held loginHold;
+    private CardHold loginHold;
     /** Whether this object verified the PIN and has not seen the card forget it since. */
     private boolean verified;
 
@@ -52,7 +51,7 @@ public final class CspCard {
 
     /** SELECT the applet; returns what it reports. */
     public synchronized CardInfo select() {
-        try (Held h = hold()) {
+        try (CardHold h = hold()) {
             info = CspApdus.parseAppInfo(session.select(CspApdus.AID));
             return info;
         }
@@ -72,7 +71,7 @@ public final class CspCard {
      * another client's SELECT) private-key commands answer 6982 and the caller logs in again.
      */
     public synchronized void login(char[] pin) {
-        Held h = loginHold == null ? hold() : null;
+        CardHold h = loginHold == null ? hold() : null;
         byte[] p = null;
         try {
             info();
@@ -106,7 +105,7 @@ public final class CspCard {
 
     /** Tries left for the user PIN: -1 when verified in this session, 0 when blocked. */
     public synchronized int pinTriesLeft() {
-        try (Held h = hold()) {
+        try (CardHold h = hold()) {
             info();
             int sw = session.transmit(CspApdus.pinStatus()).getSW();
             if (sw == 0x9000) return -1;
@@ -132,7 +131,7 @@ public final class CspCard {
     /** CHANGE REFERENCE DATA / RESET RETRY COUNTER: two secrets, wiped after the one APDU. */
     private void referenceData(String op, char[] first, char[] second, BiFunction<byte[], byte[], CommandAPDU> apdu) {
         byte[] a = null, b = null;
-        try (Held h = hold()) {
+        try (CardHold h = hold()) {
             info();
             a = bytes(first);
             b = bytes(second);
@@ -166,7 +165,7 @@ public final class CspCard {
     /** Generates a key pair on the card (PIN required); returns its public key. */
     public synchronized PublicKey generate(int slot, KeyAlgorithm alg, String label) {
         if (alg == KeyAlgorithm.NONE) throw new IllegalArgumentException("choose ec or rsa");
-        try (Held h = hold()) {
+        try (CardHold h = hold()) {
             return generateHeld(slot, alg, label);
         }
     }
@@ -199,7 +198,7 @@ public final class CspCard {
     /** The slot's certificate, or null when it has none. */
     public synchronized X509Certificate certificate(int slot) {
         ResponseAPDU r;
-        try (Held h = hold()) {
+        try (CardHold h = hold()) {
             info();
             r = session.transmit(CspApdus.getCertificate(slot));
         }
@@ -231,7 +230,7 @@ public final class CspCard {
     }
 
     public synchronized byte[] random(int n) {
-        try (Held h = hold()) {
+        try (CardHold h = hold()) {
             info();
             return randomHeld(n);
         }
@@ -256,7 +255,7 @@ public final class CspCard {
      * refuses with 6982 unless the PIN was verified again: the host holds no PIN to replay.
      */
     private byte[] privileged(String op, CommandAPDU cmd) {
-        try (Held h = hold()) {
+        try (CardHold h = hold()) {
             info();
             ResponseAPDU r = session.transmit(cmd);
             if (r.getSW() == NO_APPLET_SELECTED) {
@@ -270,7 +269,7 @@ public final class CspCard {
     }
 
     private byte[] plain(String op, CommandAPDU cmd) {
-        try (Held h = hold()) {
+        try (CardHold h = hold()) {
             info();
             ResponseAPDU r = session.transmit(cmd);
             if (r.getSW() == NO_APPLET_SELECTED) {
@@ -282,16 +281,8 @@ public final class CspCard {
         }
     }
 
-    /** A hold on the card for one multi-command operation ({@link PcscTransport#exclusive()}; nothing elsewhere). */
-    private Held hold() {
-        if (session instanceof CardSession s && s.transport() instanceof PcscTransport p) return p.exclusive()::close;
-        return () -> {};
-    }
-
-    /** An AutoCloseable whose close throws nothing. */
-    private interface Held extends AutoCloseable {
-        @Override
-        void close();
+    private CardHold hold() {
+        return CardHold.on(session);
     }
 
     private ResponseAPDU transmitOk(String op, CommandAPDU cmd) {

@@ -35,7 +35,7 @@ class PcscSharingAttackTest {
 
     static final char[] PIN = "314159".toCharArray();
 
-    VirtualPcscReader reader;
+    AutoCloseable reader;
     CardsmithProvider provider;
 
     @BeforeEach
@@ -45,7 +45,7 @@ class PcscSharingAttackTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         if (provider != null) provider.close();
         if (reader != null) reader.close();
     }

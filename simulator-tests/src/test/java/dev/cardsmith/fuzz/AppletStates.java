@@ -1,8 +1,6 @@
 package dev.cardsmith.fuzz;
 
 import dev.cardsmith.crypto.Hex;
-import dev.cardsmith.csp.CspCard;
-import dev.cardsmith.csp.KeyAlgorithm;
 import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.hsm.HsmFactory;
 import dev.cardsmith.hsm.SoftwareHsm;
@@ -62,8 +60,6 @@ final class AppletStates {
         t.add(target("module", "installed", ModuleWorld::new, (w, c) -> { }));
         t.add(target("module", "enrolled", ModuleWorld::new, (w, c) -> w.enroll(c)));
         t.add(target("module", "operating", ModuleWorld::new, ModuleWorld::personalize));
-        t.add(target("csp", "default", CspWorld::new, (w, c) -> { }));
-        t.add(CspWorld.keysLoggedIn());
         t.add(target("piv", "default", PivWorld::new, (w, c) -> { }));
         t.add(PivWorld.keysAdminPin());
         t.addAll(SimStates.targets());
@@ -272,63 +268,6 @@ final class AppletStates {
         }
     }
 
-    // ------------------------------------------------------------------ csp
-
-    static final class CspWorld extends World {
-        static final char[] PIN = "123456".toCharArray();
-
-        CspWorld(String applet) {
-            super(applet, dev.cardsmith.applet.csp.Constants.class);
-            capture(c -> {
-                CspCard card = new CspCard(c.session());
-                card.select();
-                card.login(PIN);
-                keys(card);
-                card.signEcdsa(0, new byte[32]);
-                card.ecdh(1, dev.cardsmith.crypto.EcP256.encode(dev.cardsmith.crypto.EcP256.generate().getPublic()));
-                card.random(32);
-                card.slots();
-                c.session().transmit(new javax.smartcardio.CommandAPDU(0x80, 0xCA, 0, 0, 256)); // GET CERTIFICATE (not X.509 here)
-                card.delete(1);
-                card.changePin(PIN, PIN);
-                card.logout();
-            });
-        }
-
-        static void keys(CspCard card) {
-            card.generate(0, KeyAlgorithm.EC_P256, "fuzz signing key");
-            card.generate(1, KeyAlgorithm.EC_P256, "fuzz ecdh key");
-            card.putCertificate(0, fakeCertificate());
-        }
-
-        /** A DER SEQUENCE of 600 bytes: long enough for a chained PUT CERTIFICATE, parsed by nobody on the card. */
-        static byte[] fakeCertificate() {
-            byte[] der = new byte[600];
-            der[0] = 0x30;
-            der[1] = (byte) 0x82;
-            der[2] = (byte) ((der.length - 4) >> 8);
-            der[3] = (byte) (der.length - 4);
-            for (int i = 4; i < der.length; i++) der[i] = (byte) (i * 7);
-            return der;
-        }
-
-        static FuzzEngine.Target keysLoggedIn() {
-            return target("csp", "keys-logged-in", CspWorld::new, (w, c) -> {
-                CspCard csp = new CspCard(c.session());
-                csp.login(PIN);
-                keys(csp);
-            }, (w, c) -> {
-                CspCard csp = new CspCard(c.session());
-                csp.select();
-                csp.login(PIN);
-            });
-        }
-
-        @Override Object lifecycle(StateFixture f) {
-            return List.of(f.field("slots.algorithm"));
-        }
-    }
-
     // ------------------------------------------------------------------ piv
 
     /** The PIV card edge through raw APDUs (RawPiv): its flows are what OpenSC and the JCA provider send. */
@@ -363,7 +302,7 @@ final class AppletStates {
             p.admin(RawPiv.DEFAULT_MGMT);
             p.generate(0x9A, 0x11);
             p.generate(0x9D, 0x11);
-            p.putCertificate(0x05, CspWorld.fakeCertificate());
+            p.putCertificate(0x05, fakeCertificate());
         }
 
         /** Initialised card, keys in 9A and 9D, administrator and PIN verified. */
@@ -383,6 +322,17 @@ final class AppletStates {
 
         @Override Object lifecycle(StateFixture f) {
             return List.of(f.field("slots.algorithm"));
+        }
+
+        /** A DER SEQUENCE of 600 bytes: long enough for a chained PUT CERTIFICATE, parsed by nobody on the card. */
+        static byte[] fakeCertificate() {
+            byte[] der = new byte[600];
+            der[0] = 0x30;
+            der[1] = (byte) 0x82;
+            der[2] = (byte) ((der.length - 4) >> 8);
+            der[3] = (byte) (der.length - 4);
+            for (int i = 4; i < der.length; i++) der[i] = (byte) (i * 7);
+            return der;
         }
     }
 }

@@ -144,7 +144,7 @@ class FuzzHarnessTest {
     @Test
     void stagingAreasAndKnownFindingsAreMatchedByAppletInsAndPath() {
         assertTrue(Declarations.staged("module", "ModuleApplet.io.staging", Declarations.Refusal.STATUS_WORD));
-        assertFalse(Declarations.staged("csp", "ModuleApplet.io.staging", Declarations.Refusal.STATUS_WORD), "staging is declared per applet");
+        assertFalse(Declarations.staged("piv", "ModuleApplet.io.staging", Declarations.Refusal.STATUS_WORD), "staging is declared per applet");
         assertFalse(Declarations.staged("module", "ModuleApplet.p.persoKey", Declarations.Refusal.STATUS_WORD));
         assertFalse(Declarations.staged("sim", "SimApplet.st.counter", Declarations.Refusal.POR_STATUS));
         Declarations.Known k = new Declarations.Known("module-perso-initiate-perso-key", "issue 11", "module", 0x20,

@@ -135,26 +135,11 @@ class PivTearSweepTest {
         TearSweep.assertNothingBroken(r, 2);
     }
 
-    private static byte[] certificate(String alg, int bits, String cn) {
-        try {
-            java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance(alg);
-            g.initialize(bits);
-            java.security.KeyPair kp = g.generateKeyPair();
-            org.bouncycastle.asn1.x500.X500Name name = new org.bouncycastle.asn1.x500.X500Name("CN=" + cn);
-            return new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(name, java.math.BigInteger.ONE,
-                    new java.util.Date(0), new java.util.Date(4_102_444_800_000L), name, kp.getPublic())
-                    .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(alg.equals("EC") ? "SHA256withECDSA" : "SHA256withRSA")
-                            .build(kp.getPrivate())).getEncoded();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** PUT DATA of an RSA-2048 certificate (about 700 bytes, a chain of APDUs) over an EC one. */
     @Test
     void putCertificateOverAnExistingOne() {
-        byte[] old = certificate("EC", 256, "old");
-        byte[] fresh = certificate("RSA", 2048, "new");
+        byte[] old = SelfSigned.certificate("EC", 256, "old");
+        byte[] fresh = SelfSigned.certificate("RSA", 2048, "new");
         assertTrue(fresh.length > 255, "the new certificate must need a chain");
         TearSweep.Result r = TearSweep.sweep("piv certificate", "piv", new TearSweep.Flow() {
             @Override

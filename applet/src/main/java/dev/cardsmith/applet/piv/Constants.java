@@ -67,6 +67,8 @@ public final class Constants {
     public static final byte ALG_AES_192 = (byte) 0x0A;
     public static final byte ALG_AES_256 = (byte) 0x0C;
     public static final byte ALG_EC_P256 = (byte) 0x11;
+    /** P-384: the signing slots 9A, 9C, 9E only (where the platform has it). */
+    public static final byte ALG_EC_P384 = (byte) 0x14;
 
     // ---- PIN policy ------------------------------------------------------------------------------
     public static final byte PIN_TRY_LIMIT = (byte) 3;
@@ -133,6 +135,7 @@ public final class Constants {
     // ---- Sizes -----------------------------------------------------------------------------------
     public static final short RSA_BYTES = (short) 256;
     public static final short EC_FIELD_BYTES = (short) 32;
+    public static final short EC384_FIELD_BYTES = (short) 48;
     /** Largest certificate object (53 TLV with 70 certificate, 71 info, FE LRC). */
     public static final short CERT_OBJECT_MAX = (short) 2100;
     public static final short CHUID_MAX = (short) 512;

@@ -23,8 +23,8 @@ import javacardx.crypto.Cipher;
  * 85 at most once, nothing else). Key reference 9B goes to {@link ManagementKey}; for 9A, 9C,
  * 9D, 9E the template must be {@code 82 00} plus exactly one of
  * <ul>
- * <li>{@code 81 L data}: 9A/9C/9E sign (RSA: a block {@link RsaPolicy} allows; P-256: ECDSA over
- * the hash, truncated or left-padded to 32 bytes, DER signature); 9D with RSA decrypts
+ * <li>{@code 81 L data}: 9A/9C/9E sign (RSA: a block {@link RsaPolicy} allows; P-256 / P-384:
+ * ECDSA over the hash, truncated or left-padded to 32 / 48 bytes, DER signature); 9D with RSA decrypts
  * ({@link RsaPolicy#reencode}); 9D with P-256 refuses (6A80: the key-management key never signs);</li>
  * <li>{@code 85 L point}: ECDH with 9D only, the point checked on P-256 first (6A80).</li>
  * </ul>
@@ -41,12 +41,13 @@ final class GeneralAuthenticate {
     /** Results are written at scratch[RESULT..]; the response header goes right before them. */
     private static final short RESULT = 8;
     private static final short EC_INPUT = 8;
-    private static final short EC_RESULT = 40;
+    private static final short EC_RESULT = 64;
     /** After a 256-byte RSA result: RsaPolicy's work area (132 bytes for PSS, 32 for re-encoding). */
     static final short WORK = (short) (RESULT + Constants.RSA_BYTES);
     static final short SCRATCH_SIZE = (short) (WORK + 132);
 
     private final Signature ecdsa;
+    private final Signature ecdsa384;
     private final KeyAgreement ecdh;
     private final Cipher rsa;
     private final RsaPolicy policy;
@@ -56,6 +57,13 @@ final class GeneralAuthenticate {
     GeneralAuthenticate(boolean rsaSupported, RandomData random) {
         ecdsa = Signature.getInstance(Signature.ALG_ECDSA_SHA_256, false);
         ecdh = KeyAgreement.getInstance(KeyAgreement.ALG_EC_SVDP_DH_PLAIN, false);
+        Signature s384 = null;
+        try {
+            s384 = Signature.getInstance(Signature.ALG_ECDSA_SHA_384, false);
+        } catch (CryptoException e) {
+            s384 = null;
+        }
+        ecdsa384 = s384;
         Cipher c = null;
         if (rsaSupported) {
             try {
@@ -71,6 +79,10 @@ final class GeneralAuthenticate {
 
     boolean rsaAvailable() {
         return rsa != null;
+    }
+
+    boolean p384Available() {
+        return ecdsa384 != null;
     }
 
     void process(APDU apdu, ApduIo io, Tlv tlv, boolean longAllowed, KeySlots slots, Pins pins, ManagementKey mgmt, byte[] s) {
@@ -96,24 +108,26 @@ final class GeneralAuthenticate {
         short vl = exponentiation ? t[(short) (LEN + E)] : t[(short) (LEN + C)];
         if (vl == 0) ISOException.throwIt(Sw.WRONG_DATA);
         pins.requireForSlot(slot);
-        boolean ec = alg == Constants.ALG_EC_P256;
+        short field = KeySlots.fieldLength(alg);
+        boolean ec = field != 0;
         short at;
         short n;
         if (exponentiation) {
-            if (slot != Constants.SLOT_9D || !ec) ISOException.throwIt(Sw.WRONG_DATA);
+            if (slot != Constants.SLOT_9D || alg != Constants.ALG_EC_P256) ISOException.throwIt(Sw.WRONG_DATA);
             P256.checkPoint(in, v, vl, s, RESULT); // the invalid-curve attack: (1,1) and friends
             ecdh.init(kp.getPrivate());
             at = RESULT;
             n = ecdh.generateSecret(in, v, vl, s, RESULT);
         } else if (ec) {
             if (slot == Constants.SLOT_9D) ISOException.throwIt(Sw.WRONG_DATA);
-            // the hash as an integer of the field's size: leftmost 32 bytes, or left-padded
-            Util.arrayFillNonAtomic(s, EC_INPUT, Constants.EC_FIELD_BYTES, (byte) 0);
-            short take = vl < Constants.EC_FIELD_BYTES ? vl : Constants.EC_FIELD_BYTES;
-            Util.arrayCopyNonAtomic(in, v, s, (short) (EC_INPUT + Constants.EC_FIELD_BYTES - take), take);
-            ecdsa.init(kp.getPrivate(), Signature.MODE_SIGN);
+            // the hash as an integer of the field's size: its leftmost bytes, or left-padded
+            Util.arrayFillNonAtomic(s, EC_INPUT, field, (byte) 0);
+            short take = vl < field ? vl : field;
+            Util.arrayCopyNonAtomic(in, v, s, (short) (EC_INPUT + field - take), take);
+            Signature sig = field == Constants.EC_FIELD_BYTES ? ecdsa : ecdsa384;
+            sig.init(kp.getPrivate(), Signature.MODE_SIGN);
             at = EC_RESULT;
-            n = ecdsa.signPreComputedHash(s, EC_INPUT, Constants.EC_FIELD_BYTES, s, EC_RESULT);
+            n = sig.signPreComputedHash(s, EC_INPUT, field, s, EC_RESULT);
         } else {
             if (vl != Constants.RSA_BYTES || rsa == null) ISOException.throwIt(Sw.WRONG_DATA);
             if (slot == Constants.SLOT_9D) {

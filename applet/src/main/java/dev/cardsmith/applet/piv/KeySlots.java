@@ -15,9 +15,9 @@ import javacard.security.RSAPrivateCrtKey;
 import javacard.security.RSAPublicKey;
 
 /**
- * The four PIV key slots 9A, 9C, 9D, 9E: per slot its algorithm (00 empty, 07 RSA-2048, 11 P-256)
- * and the key record it points to. A record holds a P-256 key pair object and an RSA-2048 CRT key
- * pair object. There is one record more than there are slots, the spare: GENERATE makes the new
+ * The four PIV key slots 9A, 9C, 9D, 9E: per slot its algorithm (00 empty, 07 RSA-2048, 11 P-256,
+ * 14 P-384) and the key record it points to. A record holds a P-256, a P-384 (when the chip has
+ * it) and an RSA-2048 CRT key pair object. There is one record more than there are slots, the spare: GENERATE makes the new
  * key in the spare and then flips the slot to it in one short transaction, so a card torn at any
  * moment keeps the old key or has the new one (the T2 tear finding: the spare record).
  * {@link #clearPending} names the slot whose unused key objects must still be cleared; the next
@@ -32,8 +32,10 @@ final class KeySlots {
     };
 
     final KeyPair[] ec;
+    final KeyPair[] ec384;
     final KeyPair[] rsa;
     final boolean rsaSupported;
+    final boolean p384Supported;
     /** The record of each slot; the one no slot names is the spare. */
     final byte[] record;
     final byte[] algorithm;
@@ -48,15 +50,28 @@ final class KeySlots {
             P256.setCurve(priv);
             ec[i] = new KeyPair(pub, priv);
         }
-        KeyPair[] r = new KeyPair[RECORDS];
+        KeyPair[] e = new KeyPair[RECORDS];
         boolean ok = true;
+        try {
+            for (short i = 0; i < RECORDS; i++) {
+                ECPublicKey pub = (ECPublicKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PUBLIC, KeyBuilder.LENGTH_EC_FP_384, false);
+                ECPrivateKey priv = (ECPrivateKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PRIVATE, KeyBuilder.LENGTH_EC_FP_384, false);
+                e[i] = new KeyPair(pub, priv);
+            }
+        } catch (CryptoException x) {
+            ok = false;
+        }
+        p384Supported = ok;
+        ec384 = ok ? e : null;
+        KeyPair[] r = new KeyPair[RECORDS];
+        ok = true;
         try {
             for (short i = 0; i < RECORDS; i++) {
                 RSAPublicKey pub = (RSAPublicKey) KeyBuilder.buildKey(KeyBuilder.TYPE_RSA_PUBLIC, KeyBuilder.LENGTH_RSA_2048, false);
                 RSAPrivateCrtKey priv = (RSAPrivateCrtKey) KeyBuilder.buildKey(KeyBuilder.TYPE_RSA_CRT_PRIVATE, KeyBuilder.LENGTH_RSA_2048, false);
                 r[i] = new KeyPair(pub, priv);
             }
-        } catch (CryptoException e) {
+        } catch (CryptoException x) {
             ok = false;
         }
         rsaSupported = ok;
@@ -75,15 +90,24 @@ final class KeySlots {
         return NO_SLOT;
     }
 
-    /** An asymmetric algorithm this card generates: 07 (with RSA) or 11; 6A80 otherwise. */
+    /** An asymmetric algorithm this card generates: 07 (with RSA), 11, 14 (with P-384). */
     boolean algorithmSupported(byte alg) {
-        return alg == Constants.ALG_EC_P256 || (alg == Constants.ALG_RSA_2048 && rsaSupported);
+        return alg == Constants.ALG_EC_P256 || (alg == Constants.ALG_RSA_2048 && rsaSupported)
+                || (alg == Constants.ALG_EC_P384 && p384Supported);
+    }
+
+    /** Field bytes of an EC algorithm (32 or 48), 0 for RSA. */
+    static short fieldLength(byte alg) {
+        if (alg == Constants.ALG_EC_P256) return Constants.EC_FIELD_BYTES;
+        if (alg == Constants.ALG_EC_P384) return Constants.EC384_FIELD_BYTES;
+        return 0;
     }
 
     /** The key pair of a slot; 6A88 when the slot is empty. */
     KeyPair pair(byte slot) {
         byte alg = algorithm[slot];
         if (alg == Constants.ALG_EC_P256) return ec[record[slot]];
+        if (alg == Constants.ALG_EC_P384 && p384Supported) return ec384[record[slot]];
         if (alg == Constants.ALG_RSA_2048 && rsaSupported) return rsa[record[slot]];
         ISOException.throwIt(Sw.REFERENCED_DATA_NOT_FOUND);
         return null;
@@ -114,6 +138,8 @@ final class KeySlots {
         clearRecord(spare);
         if (alg == Constants.ALG_EC_P256) {
             generateEc(ec[spare], scratch, off);
+        } else if (alg == Constants.ALG_EC_P384) {
+            generateEc(ec384[spare], scratch, off);
         } else {
             rsa[spare].genKeyPair();
         }
@@ -134,24 +160,38 @@ final class KeySlots {
     }
 
     /**
-     * A P-256 key pair in (re-used) key objects; again while the private value is not reported
-     * with its full 32 bytes (jCardSim keeps a stale byte when the new value is one byte shorter,
-     * leaving a private key that does not match the public one). scratch[off..off+32) is zeroed.
+     * A P-256 or P-384 key pair in (re-used) key objects; again while the private value is not
+     * reported with its full length (jCardSim keeps a stale byte when the new value is one byte
+     * shorter, leaving a private key that does not match the public one). scratch[off..off+48)
+     * is zeroed.
      */
     static void generateEc(KeyPair kp, byte[] scratch, short off) {
+        short field = (short) (kp.getPrivate().getSize() / 8);
         short n;
         do {
-            P256.setCurve((ECKey) kp.getPublic()); // needed again after clearKey()
-            P256.setCurve((ECKey) kp.getPrivate());
+            setCurve((ECKey) kp.getPublic(), field); // needed again after clearKey()
+            setCurve((ECKey) kp.getPrivate(), field);
             kp.genKeyPair();
             n = ((ECPrivateKey) kp.getPrivate()).getS(scratch, off);
-            Util.arrayFillNonAtomic(scratch, off, Constants.EC_FIELD_BYTES, (byte) 0);
-        } while (n != Constants.EC_FIELD_BYTES);
+            Util.arrayFillNonAtomic(scratch, off, field, (byte) 0);
+        } while (n != field);
+    }
+
+    private static void setCurve(ECKey k, short field) {
+        if (field == Constants.EC384_FIELD_BYTES) {
+            P384.setCurve(k);
+        } else {
+            P256.setCurve(k);
+        }
     }
 
     private void clearRecord(short rec) {
         ec[rec].getPrivate().clearKey();
         ec[rec].getPublic().clearKey();
+        if (p384Supported) {
+            ec384[rec].getPrivate().clearKey();
+            ec384[rec].getPublic().clearKey();
+        }
         if (rsaSupported) {
             rsa[rec].getPrivate().clearKey();
             rsa[rec].getPublic().clearKey();
@@ -165,10 +205,11 @@ final class KeySlots {
     short publicKey(byte slot, byte[] out, short off, boolean bare) {
         KeyPair kp = pair(slot);
         short o = (short) (off + (bare ? 0 : 5));
-        if (algorithm[slot] == Constants.ALG_EC_P256) {
+        if (fieldLength(algorithm[slot]) != 0) {
             out[o++] = Constants.TAG_EC_POINT;
-            out[o++] = (byte) P256.POINT_LENGTH;
-            o += ((ECPublicKey) kp.getPublic()).getW(out, o);
+            short w = ((ECPublicKey) kp.getPublic()).getW(out, (short) (o + 1));
+            out[o++] = (byte) w;
+            o += w;
         } else {
             RSAPublicKey pub = (RSAPublicKey) kp.getPublic();
             out[o++] = Constants.TAG_RSA_MODULUS;

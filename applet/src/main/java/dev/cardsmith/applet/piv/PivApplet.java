@@ -21,7 +21,8 @@ import javacardx.apdu.ExtendedLength;
  * <p>This class is the I/O and dispatch layer: SELECT (application property template), the
  * command table, the one exception policy, and the commands that only route. The parts:
  * {@link Pins} (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, slot PIN policies),
- * {@link ManagementKey} (9B, SET MANAGEMENT KEY), {@link KeySlots} (9A/9C/9D/9E, GENERATE),
+ * {@link ManagementKey} (9B, SET MANAGEMENT KEY), {@link KeySlots} (9A/9C/9D/9E, GENERATE) with
+ * {@link P384},
  * {@link GeneralAuthenticate} with {@link RsaPolicy} (what a private key may compute),
  * {@link DataObjects} (GET DATA / PUT DATA), {@link Metadata} (GET METADATA).
  *
@@ -154,7 +155,10 @@ public final class PivApplet extends Applet implements ExtendedLength {
         }
         tlv.leave();
         tlv.finish();
-        if (!slots.algorithmSupported(alg) || (alg == Constants.ALG_RSA_2048 && !auth.rsaAvailable())) ISOException.throwIt(Sw.WRONG_DATA);
+        if (!slots.algorithmSupported(alg) || (alg == Constants.ALG_RSA_2048 && !auth.rsaAvailable())
+                || (alg == Constants.ALG_EC_P384 && (!auth.p384Available() || slot == Constants.SLOT_9D))) {
+            ISOException.throwIt(Sw.WRONG_DATA); // 9D does ECDH on P-256 only: the card checks P-256 points
+        }
         slots.generate(slot, alg, scratch, (short) 0);
         io.send(apdu, scratch, (short) 0, slots.publicKey(slot, scratch, (short) 0, false));
     }
@@ -189,6 +193,7 @@ public final class PivApplet extends Applet implements ExtendedLength {
         o = algorithm(b, o, Constants.ALG_AES_256);
         if (auth.rsaAvailable()) o = algorithm(b, o, Constants.ALG_RSA_2048);
         o = algorithm(b, o, Constants.ALG_EC_P256);
+        if (slots.p384Supported && auth.p384Available()) o = algorithm(b, o, Constants.ALG_EC_P384);
         b[o++] = Constants.TAG_OID;
         b[o++] = 0;
         b[algLen] = (byte) (o - algLen - 1);

@@ -45,7 +45,7 @@ class PivAppletTest {
         assertTrue(t.startsWith("61"), t);
         assertTrue(t.contains("4f06000010000100"), t);
         assertTrue(t.contains("79074f05a000000308"), t);
-        assertTrue(t.contains("800107") && t.contains("800111") && t.contains("800103") && t.contains("80010c"), t);
+        assertTrue(t.contains("800107") && t.contains("800111") && t.contains("800114") && t.contains("800103") && t.contains("80010c"), t);
         assertEquals(r.data().length - 2, r.data()[1] & 0xFF);
     }
 
@@ -118,6 +118,15 @@ class PivAppletTest {
         assertEquals(0x9000, piv.generate(0x9E, 0x11).sw());
     }
 
+    /** The signature in a GENERAL AUTHENTICATE answer verifies over msg under pub. */
+    static void assertVerifies(String alg, PublicKey pub, byte[] msg, PivCard.Rsp answer) throws Exception {
+        assertEquals(0x9000, answer.sw());
+        Signature v = Signature.getInstance(alg);
+        v.initVerify(pub);
+        v.update(msg);
+        assertTrue(v.verify(PivCard.response(answer.data())), alg);
+    }
+
     static final byte[] MGMT_WRONG = HEX.parseHex("0102030405060708010203040506070801020304050607FF");
 
     @Test
@@ -132,19 +141,33 @@ class PivAppletTest {
         byte[] hash = MessageDigest.getInstance("SHA-256").digest(msg);
         PivCard.Rsp s = piv.authenticate(0x11, 0x9A, 0x81, hash);
         assertEquals(0x9000, s.sw());
-        Signature v = Signature.getInstance("SHA256withECDSA");
-        v.initVerify(pub);
-        v.update(msg);
-        assertTrue(v.verify(PivCard.response(s.data())));
+        assertVerifies("SHA256withECDSA", pub, msg, s);
         assertEquals(0x6A86, piv.authenticate(0x07, 0x9A, 0x81, hash).sw(), "P1 is not the slot's algorithm");
         assertEquals(0x6A88, piv.authenticate(0x11, 0x9C, 0x81, hash).sw(), "empty slot");
         // SHA-384 hash on P-256: the leftmost 32 bytes are signed (FIPS 186-4 6.4)
         byte[] h384 = MessageDigest.getInstance("SHA-384").digest(msg);
         PivCard.Rsp s2 = piv.authenticate(0x11, 0x9A, 0x81, h384);
-        Signature v2 = Signature.getInstance("SHA384withECDSA");
-        v2.initVerify(pub);
-        v2.update(msg);
-        assertTrue(v2.verify(PivCard.response(s2.data())));
+        assertVerifies("SHA384withECDSA", pub, msg, s2);
+    }
+
+    @Test
+    void p384SignaturesVerifyAndTheKeyManagementSlotStaysP256() throws Exception {
+        piv.authenticate(PivCard.MGMT);
+        PivCard.Rsp g = piv.generate(0x9C, 0x14);
+        assertEquals(0x9000, g.sw());
+        assertEquals("7f496386610", HEX.formatHex(g.data(), 0, 6).substring(0, 11));
+        java.security.AlgorithmParameters ap = java.security.AlgorithmParameters.getInstance("EC");
+        ap.init(new java.security.spec.ECGenParameterSpec("secp384r1"));
+        java.security.spec.ECParameterSpec spec = ap.getParameterSpec(java.security.spec.ECParameterSpec.class);
+        byte[] w = Arrays.copyOfRange(g.data(), 5, 5 + 97);
+        PublicKey pub = java.security.KeyFactory.getInstance("EC").generatePublic(new java.security.spec.ECPublicKeySpec(
+                new java.security.spec.ECPoint(new BigInteger(1, Arrays.copyOfRange(w, 1, 49)), new BigInteger(1, Arrays.copyOfRange(w, 49, 97))), spec));
+        piv.initialise();
+        byte[] msg = "P-384".getBytes();
+        PivCard.Rsp s = piv.authenticate(0x14, 0x9C, 0x81, MessageDigest.getInstance("SHA-384").digest(msg));
+        assertEquals(0x9000, s.sw());
+        assertVerifies("SHA384withECDSA", pub, msg, s);
+        assertEquals(0x6A80, piv.generate(0x9D, 0x14).sw(), "ECDH stays on P-256, whose points the card checks");
     }
 
     @Test
@@ -158,10 +181,7 @@ class PivAppletTest {
         byte[] block = RsaBlocks.pkcs1(MessageDigest.getInstance("SHA-256").digest(msg), "SHA-256");
         PivCard.Rsp s = piv.authenticate(0x07, 0x9A, 0x81, block);
         assertEquals(0x9000, s.sw());
-        Signature v = Signature.getInstance("SHA256withRSA");
-        v.initVerify(pub);
-        v.update(msg);
-        assertTrue(v.verify(PivCard.response(s.data())));
+        assertVerifies("SHA256withRSA", pub, msg, s);
 
         PivCard.Rsp k = piv.generate(0x9D, 0x07);
         assertEquals(0x9000, k.sw());

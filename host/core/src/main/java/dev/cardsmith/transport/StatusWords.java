@@ -47,6 +47,7 @@ public final class StatusWords {
             Map.entry(0x6988, "incorrect secure messaging data objects"),
             Map.entry(SW_WRONG_DATA, "incorrect parameters in the data field"),
             Map.entry(SW_FUNC_NOT_SUPPORTED, "function not supported"),
+            Map.entry(SW_FILE_NOT_FOUND, "file, application or data object not found"),
             Map.entry(SW_FILE_FULL, "not enough memory space"),
             Map.entry(SW_INCORRECT_P1P2, "incorrect parameters P1-P2"),
             Map.entry(SW_REFERENCED_DATA_NOT_FOUND, "referenced data not found"),
@@ -62,7 +63,6 @@ public final class StatusWords {
             Map.entry(0x6281, "part of returned data may be corrupted"),
             Map.entry(0x6883, "last command of the chain expected"),
             Map.entry(0x6987, "expected secure messaging data objects missing"),
-            Map.entry(SW_FILE_NOT_FOUND, "file or application not found"),
             Map.entry(SW_RECORD_NOT_FOUND, "record not found"),
             Map.entry(SW_WRONG_P1P2, "wrong parameters P1-P2"),
             Map.entry(SW_UNKNOWN, "no precise diagnosis"));

@@ -79,6 +79,13 @@ class CspCliTest {
         v.initVerify(pub);
         v.update(Files.readAllBytes(data));
         assertTrue(v.verify(Files.readAllBytes(sigFile)));
+
+        // 9C, "PIN always": the sign command verifies right before the signature
+        Run k9c = cli("csp", "keygen", "--alg", "ec", "--slot", "9c", "--pin", "314159");
+        assertEquals(0, k9c.exit(), k9c.err());
+        Run s9c = cli("csp", "sign", "--key", "9c", "--in", data.toString(), "--pin", "314159");
+        assertEquals(0, s9c.exit(), s9c.err());
+        assertTrue(s9c.json().get("verified").asBoolean());
     }
 
     @Test

@@ -18,6 +18,14 @@ final class CspLogin {
         CspCommand.admin(p, mgmtKey);
     }
 
+    /**
+     * VERIFY once more right before a signature: slot 9C ("PIN always") signs only directly after
+     * VERIFY, and the key lookup in between disarmed it. Same PIN as this command's login.
+     */
+    void verifyAgain(CardsmithProvider p) {
+        p.login(CspCommand.requirePin(pin).toCharArray());
+    }
+
     /** The provider over this invocation's card, logged in with the PIN (required). */
     CardsmithProvider provider(CliContext ctx) {
         return CspCommand.provider(ctx, CspCommand.requirePin(pin));

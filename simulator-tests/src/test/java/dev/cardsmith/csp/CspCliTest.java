@@ -44,6 +44,8 @@ class CspCliTest {
     @BeforeEach
     void freshCard() {
         sim = dir.resolve("card.sim");
+        // PIV: no key use under the default PIN
+        assertEquals(0, cli("csp", "pin", "change", "--pin", "123456", "--new-pin", "314159").exit());
     }
 
     Run cli(String... args) {
@@ -56,14 +58,14 @@ class CspCliTest {
 
     @Test
     void keygenListSignAcrossInvocations() throws Exception {
-        Run k = cli("csp", "keygen", "--alg", "ec", "--label", "alice", "--self-signed", "CN=Alice", "--pin", "123456");
+        Run k = cli("csp", "keygen", "--alg", "ec", "--slot", "9a", "--self-signed", "CN=Alice", "--pin", "314159");
         assertEquals(0, k.exit(), k.err());
         PublicKey pub = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(k.json().get("publicKey").asText())));
         assertEquals(0, k.json().get("slot").asInt());
 
         Run l = cli("csp", "list");
         assertEquals(0, l.exit(), l.err());
-        assertEquals("alice", l.json().at("/slots/slot0/alias").asText());
+        assertEquals("9a", l.json().at("/slots/slot0/alias").asText());
         assertEquals("CN=Alice", l.json().at("/slots/slot0/certificateSubject").asText());
         assertEquals("empty", l.json().at("/slots/slot1/algorithm").asText());
         assertEquals(3, l.json().get("pinTriesLeft").asInt());
@@ -71,17 +73,24 @@ class CspCliTest {
         Path data = dir.resolve("doc.txt");
         Files.writeString(data, "sign me");
         Path sigFile = dir.resolve("doc.sig");
-        Run s = cli("csp", "sign", "--key", "alice", "--in", data.toString(), "--out", sigFile.toString(), "--sig-alg", "SHA384withECDSA", "--pin", "123456");
+        Run s = cli("csp", "sign", "--key", "9a", "--in", data.toString(), "--out", sigFile.toString(), "--sig-alg", "SHA384withECDSA", "--pin", "314159");
         assertEquals(0, s.exit(), s.err());
         Signature v = Signature.getInstance("SHA384withECDSA", "SunEC");
         v.initVerify(pub);
         v.update(Files.readAllBytes(data));
         assertTrue(v.verify(Files.readAllBytes(sigFile)));
+
+        // 9C, "PIN always": the sign command verifies right before the signature
+        Run k9c = cli("csp", "keygen", "--alg", "ec", "--slot", "9c", "--pin", "314159");
+        assertEquals(0, k9c.exit(), k9c.err());
+        Run s9c = cli("csp", "sign", "--key", "9c", "--in", data.toString(), "--pin", "314159");
+        assertEquals(0, s9c.exit(), s9c.err());
+        assertTrue(s9c.json().get("verified").asBoolean());
     }
 
     @Test
     void certImportFromATestCa() throws Exception {
-        Run k = cli("csp", "keygen", "--alg", "rsa", "--label", "bob", "--slot", "2", "--pin", "123456");
+        Run k = cli("csp", "keygen", "--alg", "rsa", "--slot", "9d", "--pin", "314159");
         assertEquals(0, k.exit(), k.err());
         PublicKey pub = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(k.json().get("publicKey").asText())));
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
@@ -94,21 +103,21 @@ class CspCliTest {
         try (JcaPEMWriter w = new JcaPEMWriter(Files.newBufferedWriter(pem))) {
             w.writeObject(cert);
         }
-        Run i = cli("csp", "cert-import", "--key", "bob", "--cert", pem.toString(), "--pin", "123456");
+        Run i = cli("csp", "cert-import", "--key", "9d", "--cert", pem.toString(), "--pin", "314159");
         assertEquals(0, i.exit(), i.err());
         assertEquals(cert.getEncoded().length, i.json().get("bytes").asInt());
         assertEquals(cert.getSubjectX500Principal().getName(), cli("csp", "list").json().at("/slots/slot2/certificateSubject").asText());
 
         // a certificate for another key is refused
-        Run k2 = cli("csp", "keygen", "--label", "carol", "--pin", "123456");
+        Run k2 = cli("csp", "keygen", "--pin", "314159");
         assertEquals(0, k2.exit(), k2.err());
-        Run wrong = cli("csp", "cert-import", "--key", "carol", "--cert", pem.toString(), "--pin", "123456");
+        Run wrong = cli("csp", "cert-import", "--key", "9a", "--cert", pem.toString(), "--pin", "314159");
         assertEquals(2, wrong.exit(), wrong.err());
         assertTrue(wrong.err().contains("another key"), wrong.err());
         // not a certificate
         Path junk = dir.resolve("junk.pem");
         Files.writeString(junk, "hello");
-        assertEquals(2, cli("csp", "cert-import", "--key", "bob", "--cert", junk.toString(), "--pin", "123456").exit());
+        assertEquals(2, cli("csp", "cert-import", "--key", "9d", "--cert", junk.toString(), "--pin", "314159").exit());
     }
 
     @Test
@@ -122,21 +131,24 @@ class CspCliTest {
         Run blocked = cli("csp", "pin", "verify", "--pin", "999999");
         assertTrue(blocked.err().contains("6983"), blocked.err());
         assertTrue(cli("csp", "pin", "status").json().get("blocked").asBoolean());
-        assertEquals(0, cli("csp", "pin", "unblock", "--puk", "12345678", "--new-pin", "2468").exit());
-        assertEquals(0, cli("csp", "pin", "change", "--pin", "2468", "--new-pin", "13579").exit());
-        assertEquals(0, cli("csp", "pin", "verify", "--pin", "13579").exit());
+        assertEquals(0, cli("csp", "pin", "unblock", "--puk", "12345678", "--new-pin", "246802").exit());
+        assertEquals(0, cli("csp", "pin", "change", "--pin", "246802", "--new-pin", "135790").exit());
+        assertEquals(0, cli("csp", "pin", "verify", "--pin", "135790").exit());
         assertEquals(0, cli("csp", "pin", "change-puk", "--puk", "12345678", "--new-puk", "87654321").exit());
-        assertEquals(2, cli("csp", "pin", "change", "--pin", "13579", "--new-pin", "12").exit(), "too short: usage error");
-        Run noPin = cli("csp", "keygen", "--label", "x");
+        assertEquals(2, cli("csp", "pin", "change", "--pin", "135790", "--new-pin", "12").exit(), "too short: usage error");
+        Run noPin = cli("csp", "keygen", "--slot", "9a");
         if (System.getenv("CARDSMITH_CSP_PIN") == null) assertEquals(2, noPin.exit(), noPin.err());
-        assertEquals(3, cli("csp", "keygen", "--label", "x", "--pin", "123456").exit(), "old PIN refused");
+        assertEquals(3, cli("csp", "keygen", "--slot", "9a", "--pin", "314159").exit(), "old PIN refused");
     }
 
     @Test
     void deleteAndMissingKey() throws Exception {
-        assertEquals(0, cli("csp", "keygen", "--label", "tmp", "--pin", "123456").exit());
-        assertEquals(0, cli("csp", "delete", "--key", "tmp", "--pin", "123456").exit());
-        Run r = cli("csp", "sign", "--key", "tmp", "--in", sim.toString(), "--pin", "123456");
+        assertEquals(0, cli("csp", "keygen", "--slot", "9e", "--self-signed", "CN=tmp", "--pin", "314159").exit());
+        assertEquals("CN=tmp", cli("csp", "list").json().at("/slots/slot3/certificateSubject").asText());
+        // PIV has no command that deletes a key: delete empties the slot's certificate object
+        assertEquals(0, cli("csp", "delete", "--key", "9e", "--pin", "314159").exit());
+        assertTrue(cli("csp", "list").json().at("/slots/slot3/certificateSubject").isMissingNode());
+        Run r = cli("csp", "sign", "--key", "9c", "--in", sim.toString(), "--pin", "314159");
         assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().contains("no key"), r.err());
     }

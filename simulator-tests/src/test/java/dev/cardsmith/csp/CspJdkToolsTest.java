@@ -47,7 +47,9 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class CspJdkToolsTest {
 
-    static final String PIN = "123456";
+    static final String PIN = "314159";
+    /** The slot the tools use: PIV Authentication, PIN once per session. */
+    static final String ALIAS = "9a";
 
     private CardsmithProvider provider;
 
@@ -57,13 +59,15 @@ class CspJdkToolsTest {
         if (provider != null) provider.close();
     }
 
-    /** A card file with an EC key "jarkey" (slot 0) and its self-signed certificate, signed on the card. */
+    /** A card file with a key in slot 9A, certificate CN=ALIAS-argument and its self-signed certificate, signed on the card. */
     private static X509Certificate prepareCard(Path sim, String alias, String alg) throws Exception {
         CardsmithProvider p = new CardsmithProvider("sim:" + sim);
         try {
+            p.card().changePin("123456".toCharArray(), PIN.toCharArray()); // PIV: no key use under the default PIN
             p.login(PIN.toCharArray());
+            p.authenticateManagement(CardsmithProvider.factoryManagementKey());
             KeyPairGenerator g = KeyPairGenerator.getInstance(alg, p);
-            g.initialize(new CardKeyGenParameterSpec(-1, alias));
+            g.initialize(new CardKeyGenParameterSpec(0, null));
             CardPrivateKey k = (CardPrivateKey) g.generateKeyPair().getPrivate();
             X509Certificate cert = CardCertificates.selfSigned(p, k, "CN=" + alias + ", O=cardsmith test", Duration.ofDays(30));
             p.card().putCertificate(k.slot(), cert.getEncoded());
@@ -124,7 +128,7 @@ class CspJdkToolsTest {
         assertEquals(0, r.exit(), r.output());
         assertTrue(r.output().contains("Keystore type: CARDSMITH"), r.output());
         assertTrue(r.output().contains("Keystore provider: Cardsmith"), r.output());
-        assertTrue(r.output().contains("Alias name: jarkey"), r.output());
+        assertTrue(r.output().contains("Alias name: " + ALIAS), r.output());
         assertTrue(r.output().contains("PrivateKeyEntry"), r.output());
         assertTrue(r.output().contains(cert.getSerialNumber().toString(16)), r.output());
 
@@ -156,7 +160,7 @@ class CspJdkToolsTest {
         Path signed = dir.resolve("app-signed.jar");
         List<String> sign = new ArrayList<>(List.of(tool("jarsigner")));
         sign.addAll(providerArgs(sim, false));
-        sign.addAll(List.of("-signedjar", signed.toString(), jar.toString(), "jarkey"));
+        sign.addAll(List.of("-signedjar", signed.toString(), jar.toString(), ALIAS));
         Result s = run(sign, dir);
         assertEquals(0, s.exit(), s.output());
         assertTrue(Files.exists(signed), s.output());
@@ -193,9 +197,11 @@ class CspJdkToolsTest {
         // the card: in-memory, key + self-signed certificate made through the provider
         provider = new CardsmithProvider("sim");
         Security.addProvider(provider);
+        provider.card().changePin("123456".toCharArray(), PIN.toCharArray());
         provider.login(PIN.toCharArray());
+        provider.authenticateManagement(CardsmithProvider.factoryManagementKey());
         KeyPairGenerator g = KeyPairGenerator.getInstance(alg, provider);
-        g.initialize(new CardKeyGenParameterSpec(-1, "tls-client"));
+        g.initialize(new CardKeyGenParameterSpec(0, null));
         CardPrivateKey key = (CardPrivateKey) g.generateKeyPair().getPrivate();
         X509Certificate clientCert = CardCertificates.selfSigned(provider, key, "CN=tls-client", Duration.ofDays(1));
         provider.card().putCertificate(key.slot(), clientCert.getEncoded());

@@ -39,7 +39,9 @@ import static org.junit.jupiter.api.Assertions.*;
 @CardTest
 class CspProviderTest {
 
-    static final char[] PIN = "123456".toCharArray();
+    static final char[] PIN = "314159".toCharArray();
+    /** PIV cards use no key while the PIN is the well-known default: every fresh card gets this one first. */
+    static final char[] DEFAULT_PIN = "123456".toCharArray();
 
     CardSession session;
     CardsmithProvider provider;
@@ -47,6 +49,7 @@ class CspProviderTest {
     @BeforeEach
     void installAndSelect() {
         session = new CardSession(CardUnderTest.fresh());
+        new PivCard(session).changePin(DEFAULT_PIN, PIN);
         provider = new CardsmithProvider(session);
         Security.addProvider(provider);
     }
@@ -64,16 +67,21 @@ class CspProviderTest {
         return ks;
     }
 
-    private KeyPair generate(String alg, String label) throws Exception {
+    static final int SLOT_9A = 0;
+    static final int SLOT_9D = 2;
+
+    /** A key pair generated on the card (management key first); 9D for decryption and ECDH, 9A for signatures. */
+    private KeyPair generate(String alg, int slot) throws Exception {
+        provider.authenticateManagement(CardsmithProvider.factoryManagementKey());
         KeyPairGenerator g = KeyPairGenerator.getInstance(alg, provider);
-        g.initialize(new CardKeyGenParameterSpec(-1, label));
+        g.initialize(new CardKeyGenParameterSpec(slot, null));
         return g.generateKeyPair();
     }
 
     @Test
     void claim42_ecdsaSignaturesOnCardVerifyWithJdk() throws Exception {
         keyStore(PIN);
-        KeyPair kp = generate("EC", "ec1");
+        KeyPair kp = generate("EC", SLOT_9A);
         byte[] msg = "claim 24: hashing on the computer, private key on the device".getBytes();
         for (String alg : List.of("SHA256withECDSA", "SHA384withECDSA", "SHA512withECDSA", "SHA224withECDSA")) {
             Signature s = Signature.getInstance(alg); // delayed provider selection picks Cardsmith for a card key
@@ -101,7 +109,7 @@ class CspProviderTest {
     @Test
     void claim42_oneApduPerSignatureAfterSessionOpen() throws Exception {
         keyStore(PIN);
-        KeyPair kp = generate("EC", "bench");
+        KeyPair kp = generate("EC", SLOT_9A);
         Signature s = Signature.getInstance("SHA256withECDSA");
         s.initSign(kp.getPrivate());
         s.update(new byte[10_000]);
@@ -115,7 +123,7 @@ class CspProviderTest {
     @Test
     void claim42_verifyWithPublicKeyNeedsNoCard() throws Exception {
         keyStore(PIN);
-        KeyPair kp = generate("EC", "v");
+        KeyPair kp = generate("EC", SLOT_9A);
         Signature s = Signature.getInstance("SHA256withECDSA", provider);
         s.initSign(kp.getPrivate());
         s.update(new byte[] {1});
@@ -133,7 +141,7 @@ class CspProviderTest {
     @Test
     void rsaSignaturesAndDecryptRoundTrip() throws Exception {
         keyStore(PIN);
-        KeyPair kp = generate("RSA", "rsa1");
+        KeyPair kp = generate("RSA", SLOT_9A);
         byte[] msg = "jarsigner".getBytes();
         for (String alg : List.of("SHA256withRSA", "SHA384withRSA", "SHA512withRSA")) {
             Signature s = Signature.getInstance(alg);
@@ -145,6 +153,7 @@ class CspProviderTest {
             v.update(msg);
             assertTrue(v.verify(sig), alg);
         }
+        kp = generate("RSA", SLOT_9D); // PIV: 9D decrypts, 9A/9C sign
         Cipher enc = Cipher.getInstance("RSA/ECB/PKCS1Padding", "SunJCE");
         enc.init(Cipher.ENCRYPT_MODE, kp.getPublic());
         byte[] ct = enc.doFinal("a session key".getBytes());
@@ -160,19 +169,20 @@ class CspProviderTest {
         Cipher u = Cipher.getInstance("RSA", provider);
         u.init(Cipher.UNWRAP_MODE, kp.getPrivate());
         assertArrayEquals(aes.getEncoded(), u.unwrap(wrapped, "AES", Cipher.SECRET_KEY).getEncoded());
-        // tampered ciphertext -> BadPaddingException, no plaintext
+        // tampered ciphertext: the card answers a synthetic block (implicit rejection), so the caller
+        // gets some other plaintext and no padding verdict (no Bleichenbacher oracle)
         ct[5] ^= 0x55;
         dec.init(Cipher.DECRYPT_MODE, kp.getPrivate());
-        byte[] tampered = ct;
-        assertThrows(BadPaddingException.class, () -> dec.doFinal(tampered));
+        assertFalse(java.util.Arrays.equals("a session key".getBytes(), dec.doFinal(ct)));
         assertThrows(NoSuchPaddingException.class, () -> Cipher.getInstance("RSA/ECB/OAEPWithSHA-256AndMGF1Padding", provider));
-        assertThrows(InvalidKeyException.class, () -> Cipher.getInstance("RSA", provider).init(Cipher.ENCRYPT_MODE, kp.getPrivate()));
+        KeyPair decrypter = kp;
+        assertThrows(InvalidKeyException.class, () -> Cipher.getInstance("RSA", provider).init(Cipher.ENCRYPT_MODE, decrypter.getPrivate()));
     }
 
     @Test
     void ecdhAgreesWithJdk() throws Exception {
         keyStore(PIN);
-        KeyPair card = generate("EC", "dh");
+        KeyPair card = generate("EC", SLOT_9D);
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC", "SunEC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair peer = g.generateKeyPair();
@@ -191,42 +201,43 @@ class CspProviderTest {
     void keyStoreListsSlotsAndNeverExportsPrivateKeys() throws Exception {
         KeyStore ks = keyStore(PIN);
         assertEquals(0, ks.size());
-        KeyPair kp = generate("EC", "signer");
+        KeyPair kp = generate("EC", SLOT_9A);
         KeyStore ks2 = keyStore(PIN);
-        assertEquals(List.of("signer"), Collections.list(ks2.aliases()));
+        assertEquals(List.of("9a"), Collections.list(ks2.aliases()));
         check(ks2, kp);
     }
 
     private void check(KeyStore ks, KeyPair kp) throws Exception {
-        Key k = ks.getKey("signer", PIN);
+        Key k = ks.getKey("9a", PIN);
         assertInstanceOf(PrivateKey.class, k);
         assertNull(k.getEncoded(), "no private key export");
         assertNull(k.getFormat());
         assertEquals(kp.getPublic(), ((CardPrivateKey) k).publicKey());
-        assertNull(ks.getCertificate("signer"));
+        assertNull(ks.getCertificate("9a"));
         X509Certificate cert = CardCertificates.selfSigned(provider, (CardPrivateKey) k, "CN=signer", Duration.ofDays(30));
-        ks.setKeyEntry("signer", k, null, new java.security.cert.Certificate[] {cert});
-        assertEquals(cert, ks.getCertificate("signer"));
-        assertEquals("signer", ks.getCertificateAlias(cert));
+        ks.setKeyEntry("9a", k, null, new java.security.cert.Certificate[] {cert});
+        assertEquals(cert, ks.getCertificate("9a"));
+        assertEquals("9a", ks.getCertificateAlias(cert));
         assertThrows(java.security.KeyStoreException.class, () -> ks.setCertificateEntry("x", cert));
         KeyPairGenerator soft = KeyPairGenerator.getInstance("EC", "SunEC");
         soft.initialize(256);
         PrivateKey software = soft.generateKeyPair().getPrivate();
         assertThrows(java.security.KeyStoreException.class, () -> ks.setKeyEntry("soft", software, null, new java.security.cert.Certificate[] {cert}));
-        ks.deleteEntry("signer");
-        assertFalse(ks.containsAlias("signer"));
+        ks.deleteEntry("9a"); // PIV deletes no key: the certificate object is emptied
+        assertNull(ks.getCertificate("9a"));
     }
 
     @Test
     void rsaCertificateLongerThanOneApdu() throws Exception {
         keyStore(PIN);
-        KeyPair kp = generate("RSA", "tls-rsa");
+        KeyPair kp = generate("RSA", SLOT_9A);
         X509Certificate cert = CardCertificates.selfSigned(provider, (CardPrivateKey) kp.getPrivate(), "CN=Cardsmith RSA test, O=cardsmith", Duration.ofDays(1));
         assertTrue(cert.getEncoded().length > 255);
         var before = session.stats().snapshot();
         provider.card().putCertificate(((CardPrivateKey) kp.getPrivate()).slot(), cert.getEncoded());
         int chained = session.stats().since(before).apdus();
-        assertEquals((cert.getEncoded().length + 254) / 255, chained);
+        int nc = PivApdus.putData(PivSlot.AUTHENTICATION.certificateObject(), PivApdus.certificateObject(cert.getEncoded())).getNc();
+        assertEquals((nc + 254) / 255, chained);
         assertEquals(cert, provider.card().certificate(((CardPrivateKey) kp.getPrivate()).slot()));
     }
 
@@ -246,23 +257,30 @@ class CspProviderTest {
     @Test
     void signingWithoutPinIsRefused() throws Exception {
         keyStore(PIN);
-        KeyPair kp = generate("EC", "k");
+        KeyPair kp = generate("EC", SLOT_9A);
         provider.card().logout();
         Signature s = Signature.getInstance("SHA256withECDSA", provider);
         s.initSign(kp.getPrivate());
         s.update(new byte[1]);
         java.security.SignatureException e = assertThrows(java.security.SignatureException.class, s::sign);
         assertTrue(e.getMessage().contains("PIN"));
-        assertThrows(ProviderException.class, () -> generate("EC", "nopin"));
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC", provider);
+        g.initialize(new CardKeyGenParameterSpec(SLOT_9A, null));
+        assertThrows(ProviderException.class, g::generateKeyPair, "GENERATE needs the management key");
     }
 
     @Test
-    void pinIsReplayedAfterCardReset() throws Exception {
+    void pinIsNotReplayedAfterCardReset() throws Exception {
         keyStore(PIN);
-        KeyPair kp = generate("EC", "k");
+        KeyPair kp = generate("EC", SLOT_9A);
         session.reset(); // power cycle: the card forgets the verified PIN and the selection
         Signature s = Signature.getInstance("SHA256withECDSA", provider);
         s.initSign(kp.getPrivate());
+        s.update(new byte[1]);
+        java.security.SignatureException e = assertThrows(java.security.SignatureException.class, s::sign,
+                "the provider holds no PIN to log in again with");
+        assertTrue(e.getMessage().contains("6982"), e.getMessage());
+        provider.login(PIN); // the application, which has the PIN, logs in again
         s.update(new byte[1]);
         assertNotNull(s.sign());
     }
@@ -273,7 +291,7 @@ class CspProviderTest {
         byte[] a = new byte[600];
         var before = session.stats().snapshot();
         r.nextBytes(a);
-        assertTrue(session.stats().since(before).apdus() >= 3, "600 bytes = 3 GET CHALLENGE");
+        assertTrue(session.stats().since(before).apdus() >= 3, "600 bytes = 75 management-key challenges of 8 bytes");
         assertFalse(java.util.Arrays.equals(new byte[600], a));
     }
 
@@ -289,7 +307,7 @@ class CspProviderTest {
     @Test
     void offCurvePeerPointIsRefusedByTheHost() throws Exception {
         keyStore(PIN);
-        KeyPair card = generate("EC", "dh");
+        KeyPair card = generate("EC", SLOT_9D);
         ECPublicKey real = (ECPublicKey) card.getPublic();
         PublicKey bogus = new ECPublicKey() {
             public java.security.spec.ECPoint getW() {
@@ -314,18 +332,20 @@ class CspProviderTest {
         Path file = dir.resolve("card.sim");
         CardsmithProvider p1 = (CardsmithProvider) new CardsmithProvider().configure("sim:" + file);
         assertTrue(p1.isConfigured());
+        p1.card().changePin(DEFAULT_PIN, PIN);
         KeyStore ks = KeyStore.getInstance(CardsmithProvider.KEYSTORE_TYPE, p1);
         ks.load(null, PIN);
+        p1.authenticateManagement(CardsmithProvider.factoryManagementKey());
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC", p1);
-        g.initialize(new CardKeyGenParameterSpec(2, "persist"));
+        g.initialize(new CardKeyGenParameterSpec(3, null));
         PublicKey pub = g.generateKeyPair().getPublic();
         p1.close();
 
         CardsmithProvider p2 = new CardsmithProvider("sim:" + file);
         KeyStore ks2 = KeyStore.getInstance(CardsmithProvider.KEYSTORE_TYPE, p2);
         ks2.load(null, PIN);
-        CardPrivateKey k = (CardPrivateKey) ks2.getKey("persist", null);
-        assertEquals(2, k.slot());
+        CardPrivateKey k = (CardPrivateKey) ks2.getKey("9e", null);
+        assertEquals(3, k.slot());
         assertEquals(pub, k.publicKey());
         Signature s = Signature.getInstance("SHA256withECDSA", p2);
         s.initSign(k);

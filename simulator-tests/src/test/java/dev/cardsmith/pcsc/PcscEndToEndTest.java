@@ -84,10 +84,12 @@ class PcscEndToEndTest {
     void jcaProviderSignsThroughAPcscReader() throws Exception {
         CardsmithProvider provider = new CardsmithProvider("reader:" + readerName);
         try {
+            provider.card().changePin("123456".toCharArray(), "314159".toCharArray()); // PIV: no key use under the default PIN
             KeyStore ks = KeyStore.getInstance(CardsmithProvider.KEYSTORE_TYPE, provider);
-            ks.load(null, "123456".toCharArray());
+            ks.load(null, "314159".toCharArray());
+            provider.authenticateManagement(CardsmithProvider.factoryManagementKey());
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC", provider);
-            g.initialize(new CardKeyGenParameterSpec(-1, "pcsc-test"));
+            g.initialize(new CardKeyGenParameterSpec(-1, null));
             KeyPair kp = g.generateKeyPair();
             Signature s = Signature.getInstance("SHA256withECDSA", provider);
             s.initSign(kp.getPrivate());

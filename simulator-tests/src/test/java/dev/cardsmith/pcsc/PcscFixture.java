@@ -16,6 +16,7 @@ final class PcscFixture {
             Assumptions.assumeTrue(installed, "pcscd and vsmartcard-vpcd not installed");
         }
         assertTrue(installed, "CARDSMITH_REQUIRE_PCSC=1 but pcscd/vsmartcard-vpcd are missing");
+        dev.cardsmith.piv.SharedPcscd.ensure(); // one pcscd per test JVM (javax.smartcardio keeps its first context)
         return VirtualPcscReader.start(card);
     }
 }

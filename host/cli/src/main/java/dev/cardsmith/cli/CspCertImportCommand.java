@@ -34,8 +34,8 @@ final class CspCertImportCommand implements Runnable {
 
     @Override
     public void run() {
-        try (CliContext ctx = CliContext.of(spec)) {
-            CardsmithProvider p = login.provider(ctx);
+        try (CliContext ctx = CliContext.of(spec); CardsmithProvider p = login.provider(ctx)) {
+            login.admin(p);
             CardPrivateKey k = CspFlows.key(p, key);
             X509Certificate c = CspFlows.importCertificate(p, k, Files.readAllBytes(cert));
             Map<String, Object> m = new LinkedHashMap<>();

@@ -35,6 +35,22 @@ final class CspCommand implements Runnable {
         return p;
     }
 
+    /** Authenticates the management key given (option, $CARDSMITH_PIV_MGMT_KEY) or the factory default. */
+    static void admin(CardsmithProvider p, String option) {
+        String hex = Secrets.given(option, "CARDSMITH_PIV_MGMT_KEY", "management key");
+        byte[] key;
+        try {
+            key = hex != null ? java.util.HexFormat.of().parseHex(hex.strip()) : CardsmithProvider.factoryManagementKey();
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--mgmt-key must be hex", ErrorHandler.EXIT_USAGE);
+        }
+        try {
+            p.authenticateManagement(key);
+        } finally {
+            java.util.Arrays.fill(key, (byte) 0);
+        }
+    }
+
     static String requirePin(String pin) {
         return Secrets.require(pin, "CARDSMITH_CSP_PIN", "--pin", "user PIN");
     }

@@ -26,8 +26,8 @@ final class CspDeleteCommand implements Runnable {
 
     @Override
     public void run() {
-        try (CliContext ctx = CliContext.of(spec)) {
-            CardsmithProvider p = login.provider(ctx);
+        try (CliContext ctx = CliContext.of(spec); CardsmithProvider p = login.provider(ctx)) {
+            login.admin(p);
             CardPrivateKey k = CspFlows.key(p, key);
             p.card().delete(k.slot());
             Map<String, Object> m = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import dev.cardsmith.csp.CardsmithProvider;
 import dev.cardsmith.csp.CspException;
 import dev.cardsmith.csp.CspFlows;
 import dev.cardsmith.csp.KeyAlgorithm;
+import dev.cardsmith.csp.PivSlot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,11 +25,8 @@ final class CspKeygenCommand implements Runnable {
     @Option(names = "--alg", defaultValue = "ec", description = "ec (P-256) or rsa (2048). Default: ${DEFAULT-VALUE}.")
     String alg;
 
-    @Option(names = "--label", required = true, description = "Key label = KeyStore alias (up to 32 bytes).")
-    String label;
-
-    @Option(names = "--slot", defaultValue = "-1", description = "Slot 0-3 (default: the first free slot). An occupied slot is overwritten.")
-    int slot;
+    @Option(names = "--slot", description = "PIV slot 9a, 9c, 9d or 9e (= KeyStore alias; default: the first free of 9a, 9c, 9e, 9d). An occupied slot is overwritten.")
+    String slot;
 
     @Option(names = "--self-signed", paramLabel = "DN", description = "Also create a self-signed certificate with this subject, signed by the card, and store it in the slot.")
     String selfSigned;
@@ -39,11 +37,18 @@ final class CspKeygenCommand implements Runnable {
     @Mixin
     CspLogin login;
 
+    private int slotIndex() {
+        if (slot == null) return -1;
+        PivSlot s = PivSlot.parse(slot);
+        if (s == null) throw new CliException("--slot must be 9a, 9c, 9d or 9e", ErrorHandler.EXIT_USAGE);
+        return s.index();
+    }
+
     @Override
     public void run() {
-        try (CliContext ctx = CliContext.of(spec)) {
-            CardsmithProvider p = login.provider(ctx);
-            CspFlows.KeygenResult r = CspFlows.keygen(p, slot, label, KeyAlgorithm.parse(alg), selfSigned, Duration.ofDays(days));
+        try (CliContext ctx = CliContext.of(spec); CardsmithProvider p = login.provider(ctx)) {
+            login.admin(p);
+            CspFlows.KeygenResult r = CspFlows.keygen(p, slotIndex(), null, KeyAlgorithm.parse(alg), selfSigned, Duration.ofDays(days));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("slot", r.slot());
             m.put("alias", r.alias());

@@ -1,7 +1,7 @@
 package dev.cardsmith.cli;
 
 import dev.cardsmith.csp.CardInfo;
-import dev.cardsmith.csp.CspCard;
+import dev.cardsmith.csp.PivCard;
 import dev.cardsmith.csp.CspFlows;
 import dev.cardsmith.csp.SlotInfo;
 import picocli.CommandLine.Command;
@@ -25,8 +25,11 @@ final class CspListCommand implements Runnable {
     @Override
     public void run() {
         try (CliContext ctx = CliContext.of(spec)) {
-            if (pin != null) CspCommand.provider(ctx, Secrets.require(pin, null, "--pin", "user PIN"));
-            CspCard card = new CspCard(ctx.card());
+            if (pin != null) {
+                // checks the PIN (a wrong one counts down, exit 3) and ends the login again
+                CspCommand.provider(ctx, Secrets.require(pin, null, "--pin", "user PIN")).close();
+            }
+            PivCard card = new PivCard(ctx.card());
             CardInfo info = card.select();
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("rsaSupported", info.rsaSupported());

@@ -1,6 +1,6 @@
 package dev.cardsmith.cli;
 
-import dev.cardsmith.csp.CspCard;
+import dev.cardsmith.csp.PivCard;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,15 +21,19 @@ final class CspPinCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "choose: status, verify, change, unblock, change-puk");
     }
 
-    private void withCard(java.util.function.BiConsumer<CliContext, CspCard> body) {
+    private void withCard(java.util.function.BiConsumer<CliContext, PivCard> body) {
         try (CliContext ctx = CliContext.of(spec)) {
-            CspCard card = new CspCard(ctx.card());
+            PivCard card = new PivCard(ctx.card());
             card.select();
-            body.accept(ctx, card);
+            try {
+                body.accept(ctx, card);
+            } finally {
+                if (card.loggedIn()) card.logout(); // release the PIN status before the card is left
+            }
         }
     }
 
-    private static void emit(CliContext ctx, CspCard card) {
+    private static void emit(CliContext ctx, PivCard card) {
         Map<String, Object> m = new LinkedHashMap<>();
         int left = card.pinTriesLeft();
         m.put("pinTriesLeft", left < 0 ? "verified" : left);

@@ -40,11 +40,11 @@ final class CspSignCommand implements Runnable {
 
     @Override
     public void run() {
-        try (CliContext ctx = CliContext.of(spec)) {
-            CardsmithProvider p = login.provider(ctx);
+        try (CliContext ctx = CliContext.of(spec); CardsmithProvider p = login.provider(ctx)) {
             CardPrivateKey k = CspFlows.key(p, key);
             String alg = sigAlg != null ? sigAlg : dev.cardsmith.csp.CardCertificates.defaultSignatureAlgorithm(k);
             byte[] data = Files.readAllBytes(in);
+            login.verifyAgain(p); // nothing between this VERIFY and the signature (9C: PIN always)
             byte[] sig = CspFlows.sign(p, k, alg, data);
             if (out != null) Files.write(out, sig);
             Map<String, Object> m = new LinkedHashMap<>();

@@ -24,35 +24,35 @@ public final class AlgorithmTable {
             sig("SHA224withECDSA", "SHA-224", KeyAlgorithm.EC_P256),
             new Entry("Signature", "NONEwithECDSA", null, KeyAlgorithm.EC_P256,
                     "caller's hash fitted to 32 bytes (FIPS 186-4 6.4); verify with the JDK",
-                    "SIGN mech 01 (ECDSA signPreComputedHash)"),
+                    "GENERAL AUTHENTICATE 11 { 81 hash } (9A, 9C, 9E)"),
             sig("SHA256withRSA", "SHA-256", KeyAlgorithm.RSA_2048),
             sig("SHA384withRSA", "SHA-384", KeyAlgorithm.RSA_2048),
             sig("SHA512withRSA", "SHA-512", KeyAlgorithm.RSA_2048),
             sig("SHA224withRSA", "SHA-224", KeyAlgorithm.RSA_2048),
             new Entry("Cipher", "RSA/ECB/PKCS1Padding", null, KeyAlgorithm.RSA_2048,
                     "encrypt/wrap with a public key (JDK); ciphertext left-padded to 256 bytes",
-                    "decrypt/unwrap with a card key: DECRYPT (PKCS#1 v1.5 unpadding on the card)"),
+                    "GENERAL AUTHENTICATE 07 { 81 ciphertext } with 9D: a valid block, or a synthetic one (implicit rejection); the host removes the padding"),
             new Entry("KeyAgreement", "ECDH", null, KeyAlgorithm.EC_P256,
                     "peer point checked on P-256, sent uncompressed (04, X, Y)",
-                    "ECDH (ALG_EC_SVDP_DH_PLAIN: the X coordinate)"),
+                    "GENERAL AUTHENTICATE 11 { 85 point } with 9D (point checked on P-256 on the card): the X coordinate"),
             new Entry("KeyPairGenerator", "EC", null, KeyAlgorithm.EC_P256,
-                    "chooses slot and label, builds the JDK public key",
-                    "GENERATE ASYMMETRIC KEY PAIR (P-256)"),
+                    "chooses the slot, builds the JDK public key",
+                    "GENERATE ASYMMETRIC KEY PAIR 11 (after 9B authentication)"),
             new Entry("KeyPairGenerator", "RSA", null, KeyAlgorithm.RSA_2048,
-                    "chooses slot and label, builds the JDK public key",
-                    "GENERATE ASYMMETRIC KEY PAIR (RSA-2048, e = 65537)"),
+                    "chooses the slot, builds the JDK public key",
+                    "GENERATE ASYMMETRIC KEY PAIR 07 (after 9B authentication; e = 65537)"),
             new Entry("KeyStore", "CARDSMITH", null, null,
-                    "aliases = slot labels; load password = user PIN",
-                    "LIST SLOTS, READ PUBLIC KEY, GET/PUT CERTIFICATE, DELETE KEY, VERIFY"),
+                    "aliases = key references 9a, 9c, 9d, 9e; load password = user PIN",
+                    "GET METADATA (algorithm, public key), GET/PUT DATA of the certificate objects, VERIFY"),
             new Entry("SecureRandom", "CardRNG", null, null,
                     "nothing (setSeed is ignored: the card's generator takes no seed)",
-                    "GET CHALLENGE"));
+                    "9B challenges: GENERAL AUTHENTICATE 7C { 81 00 }, 8 random bytes each, no authentication needed"));
 
     private static Entry sig(String name, String digest, KeyAlgorithm key) {
         return new Entry("Signature", name, digest, key,
                 "hash the data (" + digest + ")" + (key == KeyAlgorithm.RSA_2048 ? ", build the DigestInfo" : ", fit to 32 bytes")
                         + "; verify with the JDK",
-                key == KeyAlgorithm.RSA_2048 ? "SIGN mech 02 (PKCS#1 v1.5 type 1 padding + RSA private key)" : "SIGN mech 01 (ECDSA signPreComputedHash)");
+                key == KeyAlgorithm.RSA_2048 ? "GENERAL AUTHENTICATE 07 { 81 EMSA-PKCS1-v1_5 block built on the host } (9A, 9C, 9E); the card signs only a well-formed DigestInfo block" : "GENERAL AUTHENTICATE 11 { 81 hash } (9A, 9C, 9E)");
     }
 
     /**

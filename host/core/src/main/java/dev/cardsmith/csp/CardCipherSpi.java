@@ -1,7 +1,5 @@
 package dev.cardsmith.csp;
 
-import dev.cardsmith.applet.csp.Constants;
-import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.transport.CardStatusException;
 
 import javax.crypto.BadPaddingException;
@@ -53,7 +51,7 @@ final class CardCipherSpi extends CipherSpi {
     protected int engineGetBlockSize() { return 0; }
 
     @Override
-    protected int engineGetOutputSize(int inputLen) { return Constants.RSA_MODULUS_LENGTH; }
+    protected int engineGetOutputSize(int inputLen) { return 256; }
 
     @Override
     protected byte[] engineGetIV() { return null; }
@@ -116,14 +114,13 @@ final class CardCipherSpi extends CipherSpi {
         buffer.reset();
         if (host != null) return host.doFinal(data);
         if (key == null) throw new IllegalStateException("not initialized");
-        int k = Constants.RSA_MODULUS_LENGTH;
+        int k = 256; // RSA-2048
         if (data.length > k) throw new IllegalBlockSizeException("ciphertext longer than the modulus");
         byte[] block = new byte[k];
         System.arraycopy(data, 0, block, k - data.length, data.length); // I2OSP: left-pad
         try {
             return key.card().decryptRsaPkcs1(key.slot(), block);
         } catch (CardStatusException e) {
-            if (e.sw() == (Sw.WRONG_DATA & 0xFFFF)) throw new BadPaddingException("decryption error");
             throw new IllegalStateException("card refused to decrypt with slot " + key.slot() + ": " + e.getMessage(), e);
         } finally {
             Arrays.fill(block, (byte) 0);

@@ -63,16 +63,15 @@ final class CardKeyPairGeneratorSpi extends KeyPairGeneratorSpi {
 
     @Override
     public KeyPair generateKeyPair() {
-        CspCard card = provider.card();
+        PivCard card = provider.card();
         int s = slot >= 0 ? slot : card.freeSlot();
         if (s < 0) throw new ProviderException("no free key slot on the card");
-        String l = label != null ? label : "key" + s;
         try {
-            PublicKey pub = card.generate(s, algorithm, l);
-            return new KeyPair(pub, CardPrivateKey.of(card, s, l, pub));
+            PublicKey pub = card.generate(s, algorithm, label);
+            return new KeyPair(pub, CardPrivateKey.of(card, s, PivSlot.of(s).alias(), pub));
         } catch (CardStatusException e) {
             throw new ProviderException("card refused key generation in slot " + s + ": " + e.getMessage()
-                    + (e.sw() == 0x6982 ? " (PIN not verified)" : ""), e);
+                    + (e.sw() == 0x6982 ? " (management key not authenticated: CardsmithProvider.authenticateManagement)" : ""), e);
         }
     }
 }

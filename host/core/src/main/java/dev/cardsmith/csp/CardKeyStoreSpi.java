@@ -37,7 +37,7 @@ final class CardKeyStoreSpi extends KeyStoreSpi {
     @Override
     public void engineLoad(InputStream stream, char[] password) throws IOException {
         if (stream != null) throw new IOException("the Cardsmith key store is the card: load it with a null stream (keytool -keystore NONE)");
-        CspCard card;
+        PivCard card;
         try {
             card = provider.card();
             if (password != null && password.length > 0) card.login(password);

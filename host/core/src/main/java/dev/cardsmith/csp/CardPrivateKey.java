@@ -20,25 +20,25 @@ public abstract sealed class CardPrivateKey implements PrivateKey permits CardPr
 
     private static final long serialVersionUID = 1L;
 
-    private final transient CspCard card;
+    private final transient PivCard card;
     private final int slot;
     private final String alias;
     private final transient PublicKey publicKey;
 
-    CardPrivateKey(CspCard card, int slot, String alias, PublicKey publicKey) {
+    CardPrivateKey(PivCard card, int slot, String alias, PublicKey publicKey) {
         this.card = card;
         this.slot = slot;
         this.alias = alias;
         this.publicKey = publicKey;
     }
 
-    static CardPrivateKey of(CspCard card, int slot, String alias, PublicKey pub) {
+    static CardPrivateKey of(PivCard card, int slot, String alias, PublicKey pub) {
         if (pub instanceof ECPublicKey ec) return new Ec(card, slot, alias, ec);
         if (pub instanceof RSAPublicKey rsa) return new Rsa(card, slot, alias, rsa);
         throw new CspException("unsupported public key type " + pub.getAlgorithm());
     }
 
-    CspCard card() { return card; }
+    PivCard card() { return card; }
 
     public int slot() { return slot; }
 
@@ -63,7 +63,7 @@ public abstract sealed class CardPrivateKey implements PrivateKey permits CardPr
     public static final class Ec extends CardPrivateKey implements ECKey {
         private static final long serialVersionUID = 1L;
 
-        Ec(CspCard card, int slot, String alias, ECPublicKey pub) {
+        Ec(PivCard card, int slot, String alias, ECPublicKey pub) {
             super(card, slot, alias, pub);
         }
 
@@ -76,7 +76,7 @@ public abstract sealed class CardPrivateKey implements PrivateKey permits CardPr
     public static final class Rsa extends CardPrivateKey implements RSAKey {
         private static final long serialVersionUID = 1L;
 
-        Rsa(CspCard card, int slot, String alias, RSAPublicKey pub) {
+        Rsa(PivCard card, int slot, String alias, RSAPublicKey pub) {
             super(card, slot, alias, pub);
         }
 

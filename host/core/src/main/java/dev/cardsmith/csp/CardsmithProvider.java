@@ -27,7 +27,7 @@ import java.util.function.Predicate;
  * <p>Services accept card keys ({@link CardPrivateKey}) and, for the public-key direction,
  * ordinary JDK public keys, which they serve on the host (claim 42's decision, {@link AlgorithmTable}).
  */
-public final class CardsmithProvider extends Provider {
+public final class CardsmithProvider extends Provider implements AutoCloseable {
 
     private static final long serialVersionUID = 1L;
 
@@ -37,7 +37,7 @@ public final class CardsmithProvider extends Provider {
 
     private final transient String config;
     private transient CardSession session;
-    private transient CspCard card;
+    private transient PivCard card;
     private final transient boolean ownsSession;
 
     /** Unconfigured; the card comes from {@link #configure(String)}, else {@link CardConfig#fromEnvironment()}. */
@@ -73,13 +73,13 @@ public final class CardsmithProvider extends Provider {
     }
 
     /** The card behind this provider, connected and selected on first use. */
-    public synchronized CspCard card() {
+    public synchronized PivCard card() {
         if (card == null) {
             if (session == null) {
                 String c = config != null ? config : CardConfig.fromEnvironment();
                 session = new CardSession(CardConfig.open(c));
             }
-            card = new CspCard(session);
+            card = new PivCard(session);
             card.select();
         }
         return card;
@@ -90,7 +90,24 @@ public final class CardsmithProvider extends Provider {
         card().login(pin);
     }
 
-    /** Closes the card connection when the provider opened it (a persistent sim file is released). */
+    /** The well-known PIV factory management key (3DES 0102..08 x 3), for development cards only. */
+    public static byte[] factoryManagementKey() {
+        return ManagementCipher.FACTORY_DEFAULT.clone();
+    }
+
+    /**
+     * Proves the card management key (9B) for this provider's session: key generation and
+     * certificate writes need it. The key is not kept; the proof ends with {@link #close()}.
+     */
+    public void authenticateManagement(byte[] key) {
+        card().authenticateManagement(key);
+    }
+
+    /**
+     * Ends the login (the card's PIN status is released, the PC/SC transaction ends) and closes
+     * the card connection when the provider opened it (a persistent sim file is released).
+     */
+    @Override
     public synchronized void close() {
         if (card != null) {
             try {

@@ -62,4 +62,36 @@ public final class HostCrypto {
             throw new java.security.InvalidKeyException("peer key is not a P-256 point");
         }
     }
+
+    /**
+     * EMSA-PKCS1-v1_5 (RFC 8017 9.2): {@code 00 01 FF..FF 00 DigestInfo}, the block a PIV card
+     * raises to the private exponent. At least 8 bytes of FF, as the standard requires.
+     */
+    public static byte[] pkcs1SignatureBlock(byte[] digestInfo, int k) {
+        if (digestInfo.length == 0 || digestInfo.length > k - 11) throw new IllegalArgumentException("DigestInfo must be 1.." + (k - 11) + " bytes");
+        byte[] em = new byte[k];
+        em[1] = 0x01;
+        Arrays.fill(em, 2, k - digestInfo.length - 1, (byte) 0xFF);
+        System.arraycopy(digestInfo, 0, em, k - digestInfo.length, digestInfo.length);
+        return em;
+    }
+
+    /**
+     * RSAES-PKCS1-v1_5 decoding (RFC 8017 7.2.2) of the raw block the card returns. Every
+     * malformed block gives the same exception after the same work (no early exit), so the
+     * caller cannot tell which check failed (Bleichenbacher).
+     */
+    public static byte[] pkcs1DecryptionUnpad(byte[] em) throws javax.crypto.BadPaddingException {
+        int bad = (em[0] & 0xFF) | ((em[1] & 0xFF) ^ 0x02);
+        int sep = 0;
+        for (int i = 2; i < em.length; i++) {
+            int isZero = ((em[i] & 0xFF) - 1) >>> 31;          // 1 when em[i] == 0
+            int first = isZero & (sep == 0 ? 1 : 0);
+            sep = first == 1 ? i : sep;
+        }
+        bad |= sep == 0 ? 1 : 0;
+        bad |= sep < 10 ? 1 : 0;                                 // at least 8 bytes of non-zero padding
+        if (bad != 0) throw new javax.crypto.BadPaddingException("decryption failed");
+        return Arrays.copyOfRange(em, sep + 1, em.length);
+    }
 }

@@ -10,7 +10,7 @@ import javax.smartcardio.ResponseAPDU;
  * The module applet over one {@link ApduChannel}: a local reader ({@link #local}), a card behind
  * the network relay (the channel a {@code transport.ApduRelay} service hands over) or either of
  * them inside secure messaging ({@link #secured}). The channel decides where the card is and how
- * commands are protected; this class only knows the module's commands. Like VaultCard, CspCard
+ * commands are protected; this class only knows the module's commands. Like VaultCard, PivCard
  * and PsdCard: one small class per system wrapping a channel, with typed methods.
  */
 public final class ModuleCard {

@@ -12,7 +12,7 @@ import javax.smartcardio.ResponseAPDU;
  * ENVELOPE (SMS-PP download) and the terminal's trust protocol. Protection of the trust protocol
  * (proofs, session keys) stays with the {@code terminal.Terminal}, of OTA packets with the
  * {@link OtaServer}; this class only knows the commands. One small class per system wrapping a
- * channel, like VaultCard, PsdCard, ModuleCard and CspCard.
+ * channel, like VaultCard, PsdCard, ModuleCard and PivCard.
  */
 public final class SimCard {
 

@@ -7,7 +7,7 @@ import dev.cardsmith.transport.CardsmithAids;
  * The PSD applet over one {@link ApduChannel}: the plain channel for SELECT, status, INJECT KEYS
  * and the SCP03 handshake, or an open {@link Scp03Channel} ({@link #secured}) for the commands
  * the security executive only takes inside SCP03 (UNLOCK, REPLACE MK). One small class per
- * system wrapping a channel, with typed methods, like VaultCard, CspCard and ModuleCard.
+ * system wrapping a channel, with typed methods, like VaultCard, PivCard and ModuleCard.
  */
 public final class PsdCard {
 

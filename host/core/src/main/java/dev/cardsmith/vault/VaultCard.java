@@ -6,7 +6,7 @@ import dev.cardsmith.transport.CardSession;
 
 /**
  * The vault applet over one {@link ApduChannel} (normally the reader's {@link CardSession}), with
- * one typed method per command. One small class per system wrapping a channel, like CspCard,
+ * one typed method per command. One small class per system wrapping a channel, like PivCard,
  * ModuleCard and PsdCard.
  */
 public final class VaultCard {

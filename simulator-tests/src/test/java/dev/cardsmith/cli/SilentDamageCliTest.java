@@ -226,7 +226,7 @@ class SilentDamageCliTest {
 
         Path pin = dir.resolve("pin.txt");
         Files.writeString(pin, "123456\n");
-        CliRun k = station(false, "--card", "sim:" + dir.resolve("csp.sim"), "csp", "keygen", "--label", "k", "--pin", "file:" + pin, "--json");
+        CliRun k = station(false, "--card", "sim:" + dir.resolve("csp.sim"), "csp", "keygen", "--slot", "9a", "--pin", "file:" + pin, "--json");
         assertEquals(0, k.exit(), k.err());
         station(true, "--card", "sim:" + dir.resolve("csp.sim"), "module", "personalize", "--tan", "1").oneLineError(2, "a TAN has 8 digits");
     }

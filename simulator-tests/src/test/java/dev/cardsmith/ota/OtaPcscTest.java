@@ -38,10 +38,9 @@ class OtaPcscTest {
     static void start() {
         CardTransport card = CardUnderTest.fresh(List.of(AppletRegistry.byName("sim").withInstallParams(DevKeys.keys().installParams(DevKeys.MSL))));
         if (CardUnderTest.simulator()) {
-            boolean installed = VirtualPcscReader.installed();
-            if (!"1".equals(System.getenv("CARDSMITH_REQUIRE_PCSC"))) Assumptions.assumeTrue(installed, "pcscd and vsmartcard-vpcd not installed");
-            assertTrue(installed, "CARDSMITH_REQUIRE_PCSC=1 but pcscd/vsmartcard-vpcd are missing");
-            reader = VirtualPcscReader.start(card);
+            // the test JVM's one pcscd (javax.smartcardio keeps its first PC/SC context): a pcscd of our own,
+            // stopped after this class, would leave every later PC/SC test in the JVM without readers
+            reader = dev.cardsmith.pcsc.PcscFixture.start(card);
             readerName = VirtualPcscReader.READER;
         } else {
             card.close();

@@ -7,10 +7,10 @@ import org.junit.jupiter.api.Assumptions;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Skips when pcscd/vpcd are not installed, unless CARDSMITH_REQUIRE_PCSC=1 (CI), where it fails. */
-final class PcscFixture {
+public final class PcscFixture {
     private PcscFixture() {}
 
-    static VirtualPcscReader start(CardTransport card) {
+    public static VirtualPcscReader start(CardTransport card) {
         boolean installed = VirtualPcscReader.installed();
         if (!"1".equals(System.getenv("CARDSMITH_REQUIRE_PCSC"))) {
             Assumptions.assumeTrue(installed, "pcscd and vsmartcard-vpcd not installed");

@@ -1,5 +1,6 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.support.SimulatorOnly;
 import dev.cardsmith.applet.module.Constants;
 import dev.cardsmith.applet.platform.P256;
 import dev.cardsmith.applet.platform.Sw;
@@ -106,6 +107,7 @@ class ModuleInvalidCurveAttackTest {
         return id;
     }
 
+    @SimulatorOnly("compares the module applet persistent fields, read by reflection, before and after")
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidPoints")
     void invalidCurveAttackOnCentralAuthenticateIsRefused(String name, byte[] bad) throws Exception {
@@ -118,6 +120,7 @@ class ModuleInvalidCurveAttackTest {
         assertEquals(Sw.CONDITIONS_NOT_SATISFIED, f.sw(ModuleApdus.centralConfirm(new byte[70])));
     }
 
+    @SimulatorOnly("compares the module applet persistent fields, read by reflection, before and after")
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidPoints")
     void invalidCurveAttackOnPersoInitiateEphemeralKeyIsRefused(String name, byte[] bad) throws Exception {
@@ -127,6 +130,7 @@ class ModuleInvalidCurveAttackTest {
         assertEquals(before, ModuleOnCard.persistentState(f.session), "PERSO INITIATE with " + name + " wrote");
     }
 
+    @SimulatorOnly("compares the module applet persistent fields, read by reflection, before and after")
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidPoints65")
     void invalidCurveAttackThroughAPersoUnitCertificateIsRefused(String name, byte[] bad) throws Exception {

@@ -1,5 +1,6 @@
 package dev.cardsmith.module;
 
+import dev.cardsmith.support.SimulatorOnly;
 import dev.cardsmith.applet.module.Constants;
 import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.crypto.EcP256;
@@ -41,6 +42,7 @@ class ModuleReleaseAttackTest extends EnrolledModuleTest {
         assertEquals(before, ModuleOnCard.persistentState(f.session), "the refused command wrote");
     }
 
+    @SimulatorOnly("compares the module applet persistent fields, read by reflection, before and after")
     @Test
     void anyoneWithAReaderCannotEraseAnOperatingModule() throws Exception {
         String before = ModuleOnCard.persistentState(f.session);
@@ -49,6 +51,7 @@ class ModuleReleaseAttackTest extends EnrolledModuleTest {
         stillOperating(before);
     }
 
+    @SimulatorOnly("compares the module applet persistent fields, read by reflection, before and after")
     @Test
     void releaseAuthorizationWithoutAChallengeIsRefused() throws Exception {
         String before = ModuleOnCard.persistentState(f.session);
@@ -58,6 +61,7 @@ class ModuleReleaseAttackTest extends EnrolledModuleTest {
         stillOperating(before);
     }
 
+    @SimulatorOnly("compares the module applet persistent fields, read by reflection, before and after")
     @Test
     void replayedReleaseAuthorizationIsRefused() throws Exception {
         // record a genuine release, personalize again, replay it (after a fresh challenge and without one)
@@ -75,6 +79,7 @@ class ModuleReleaseAttackTest extends EnrolledModuleTest {
         stillOperating(before);
     }
 
+    @SimulatorOnly("compares the module applet persistent fields, read by reflection, before and after")
     @Test
     void releaseAuthorizationForAnotherModuleIsRefused() throws Exception {
         String before = ModuleOnCard.persistentState(f.session);
@@ -85,6 +90,7 @@ class ModuleReleaseAttackTest extends EnrolledModuleTest {
         stillOperating(before);
     }
 
+    @SimulatorOnly("compares the module applet persistent fields, read by reflection, before and after")
     @Test
     void releaseAuthorizationByAnUncertifiedKeyIsRefused() throws Exception {
         String before = ModuleOnCard.persistentState(f.session);
@@ -99,6 +105,7 @@ class ModuleReleaseAttackTest extends EnrolledModuleTest {
         stillOperating(before);
     }
 
+    @SimulatorOnly("compares the module applet persistent fields, read by reflection, before and after")
     @Test
     void aRefusedReleaseSpendsTheChallenge() throws Exception {
         String before = ModuleOnCard.persistentState(f.session);

@@ -181,6 +181,7 @@ class SimReviewTest {
         assertEquals(Constants.STATE_TRUSTED, status().state(), "failures never revoke");
     }
 
+    @SimulatorOnly("power-cycles the simulated card through jCardSim")
     @Test
     void wrongProofsThrottleAfterThree_neverRevoke_andSuccessResetsTheCount() {
         establish();

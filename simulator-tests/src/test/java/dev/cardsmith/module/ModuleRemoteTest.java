@@ -104,7 +104,7 @@ class ModuleRemoteTest {
     /** Appliance impersonation: a HELLO that only names a registered appliance, unsigned. */
     @Test
     void claim14_selfDeclaredApplianceIdIsRefused() {
-        ApduRelay.Server s = startOn(36111, new PersonalizationUnit(f.ca).relayHandler(Set.of("appliance-7"), () -> ModuleFixture.TODAY));
+        ApduRelay.Server s = startOn(0, new PersonalizationUnit(f.ca).relayHandler(Set.of("appliance-7"), () -> ModuleFixture.TODAY));
         f.enterTan(f.issueTan(moduleId));
         assertThrows(ApduRelay.RelayException.class,
                 () -> ApduRelay.connect("127.0.0.1", s.port(), Map.of("appliance", "appliance-7"), f.session, true));
@@ -113,7 +113,7 @@ class ModuleRemoteTest {
 
     @Test
     void claim14_applianceImpersonationWithAnotherKeyIsRefused() {
-        ApduRelay.Server s = startOn(36112, new PersonalizationUnit(f.ca).relayHandler(Set.of(), () -> ModuleFixture.TODAY));
+        ApduRelay.Server s = startOn(0, new PersonalizationUnit(f.ca).relayHandler(Set.of(), () -> ModuleFixture.TODAY));
         f.enterTan(f.issueTan(moduleId));
         try (dev.cardsmith.hsm.Hsm attacker = dev.cardsmith.hsm.HsmFactory.open("pkcs12:" + dir.resolve("attacker.p12"), "x".toCharArray())) {
             Map<String, Object> hello = ApplianceIdentity.sign(attacker, "perso", "appliance-7", java.time.Instant.now());

@@ -126,7 +126,7 @@ class ModuleRemoteTest {
 
     @Test
     void claim14_replayedOrStaleHelloIsRefused() {
-        ApduRelay.Server s = startOn(36113, new PersonalizationUnit(f.ca).relayHandler(Set.of(), () -> ModuleFixture.TODAY));
+        ApduRelay.Server s = startOn(0, new PersonalizationUnit(f.ca).relayHandler(Set.of(), () -> ModuleFixture.TODAY));
         Map<String, Object> hello = ApplianceIdentity.sign(f.hsm, "perso", "appliance-7", java.time.Instant.now());
         f.enterTan(f.issueTan(moduleId));
         ApduRelay.connect("127.0.0.1", s.port(), hello, f.session, true); // the genuine session

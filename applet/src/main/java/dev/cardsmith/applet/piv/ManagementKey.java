@@ -45,7 +45,7 @@ final class ManagementKey {
 
     private final Key[] keys;
     byte alg;
-    /** Which half of the double buffer is current (0/1). */
+    /** Which half of the two-part buffer is current (0/1). */
     byte half;
     boolean isDefault;
     private final Cipher des;

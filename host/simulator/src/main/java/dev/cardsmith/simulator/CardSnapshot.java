@@ -105,7 +105,8 @@ final class CardSnapshot {
      */
     static void restore(CardSimulator sim, List<SimulatedEntropy.Spi> streams, byte[] snapshot) throws Unsupported {
         Graph fresh = Graph.walk(sim);
-        List<Entry> entries = read(snapshot, streams.size());
+        Parsed parsed = read(snapshot, streams.size());
+        List<Entry> entries = parsed.entries;
         Object[] target = new Object[entries.size()];
         IdentityHashMap<Object, Boolean> claimed = new IdentityHashMap<>();
         // 1. Find every object where install put it, before anything is written.
@@ -134,36 +135,34 @@ final class CardSnapshot {
                 throw new Unsupported("object " + id + " (" + e.className + "): " + ex);
             }
         }
-        long[] positions = readPositions(snapshot, streams.size());
-        for (int i = 0; i < positions.length; i++) streams.get(i).position(positions[i]);
+        for (int i = 0; i < parsed.positions.length; i++) streams.get(i).position(parsed.positions[i]);
         // 3. Proof: the restored card captures to the same bytes.
         if (!Arrays.equals(snapshot, capture(sim, streams))) throw new Unsupported("restored card differs from its snapshot");
     }
 
-    private static long[] readPositions(byte[] snapshot, int expected) throws Unsupported {
-        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(snapshot))) {
-            if (in.readInt() != FORMAT) throw new Unsupported("snapshot format");
-            int n = in.readInt();
-            if (n != expected) throw new Unsupported("snapshot has " + n + " random streams, the card " + expected);
-            long[] p = new long[n];
-            for (int i = 0; i < n; i++) p[i] = in.readLong();
-            return p;
-        } catch (IOException e) {
-            throw new Unsupported("truncated snapshot");
+    /** A snapshot read back: the random-stream positions and the object table. */
+    private static final class Parsed {
+        final long[] positions;
+        final List<Entry> entries;
+
+        Parsed(long[] positions, List<Entry> entries) {
+            this.positions = positions;
+            this.entries = entries;
         }
     }
 
-    private static List<Entry> read(byte[] snapshot, int streams) throws Unsupported {
+    private static Parsed read(byte[] snapshot, int streams) throws Unsupported {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(snapshot))) {
             if (in.readInt() != FORMAT) throw new Unsupported("snapshot format");
             int n = in.readInt();
             if (n != streams) throw new Unsupported("snapshot has " + n + " random streams, the card " + streams);
-            in.skipNBytes(8L * n);
+            long[] positions = new long[n];
+            for (int i = 0; i < n; i++) positions[i] = in.readLong();
             int count = in.readInt();
             List<Entry> out = new ArrayList<>(count);
             for (int i = 0; i < count; i++) out.add(Entry.read(in, i));
             if (in.read() != -1) throw new Unsupported("trailing bytes in snapshot");
-            return out;
+            return new Parsed(positions, out);
         } catch (IOException e) {
             throw new Unsupported("truncated snapshot");
         }

@@ -88,6 +88,11 @@ class PcSoftwareTest {
             ec9c = p.card().generate(PivSlot.SIGNATURE.index(), dev.cardsmith.csp.KeyAlgorithm.EC_P256, null);
             p.authenticateManagement(CardsmithProvider.factoryManagementKey());
             p.card().putCertificate(PivSlot.SIGNATURE.index(), caCertificate(ec9c, "CN=card signer,O=cardsmith").getEncoded());
+            // 9E (PIN never): P-256 for the ECDSA benchmark; pivToolGeneratesAKeyAndPkcs11ToolSignsWithIt replaces it
+            p.authenticateManagement(CardsmithProvider.factoryManagementKey());
+            PublicKey ec9e = p.card().generate(PivSlot.CARD_AUTHENTICATION.index(), dev.cardsmith.csp.KeyAlgorithm.EC_P256, null);
+            p.authenticateManagement(CardsmithProvider.factoryManagementKey());
+            p.card().putCertificate(PivSlot.CARD_AUTHENTICATION.index(), caCertificate(ec9e, "CN=card authentication,O=cardsmith").getEncoded());
         }
         pem(dir.resolve("9a.pem"), rsa9a);
         pem(dir.resolve("9c.pem"), ec9c);
@@ -312,50 +317,61 @@ class PcSoftwareTest {
     }
 
     /**
-     * Signatures per second with the 9A RSA-2048 key through the same pcscd + vpcd: once through
-     * OpenSC (the JDK's SunPKCS11 provider over opensc-pkcs11.so, one PKCS#11 session) and once
-     * through the Cardsmith JCA provider ("reader:NAME"). docs/csp.md quotes the numbers.
+     * Signatures per second through the same pcscd + vpcd, with the 9A RSA-2048 key and the 9E
+     * P-256 key: once through OpenSC (the JDK's SunPKCS11 provider over opensc-pkcs11.so, one
+     * PKCS#11 session) and once through the Cardsmith JCA provider ("reader:NAME"). docs/csp.md
+     * quotes the numbers.
      */
     @Test
     void signaturesPerSecondThroughOpenscAndTheProvider() throws Exception {
         int n = Integer.getInteger("cardsmith.bench.signatures", 20);
-        byte[] msg = new byte[1024];
+        PublicKey ec9e;
+        try (CardsmithProvider p = new CardsmithProvider("reader:" + PcSoftware.READER)) {
+            ec9e = p.card().publicKey(PivSlot.CARD_AUTHENTICATION.index()); // whichever key 9E holds now
+        }
         Path cfg = dir.resolve("sunpkcs11.cfg");
         Files.writeString(cfg, "name = opensc\nlibrary = " + MODULE + "\nslotListIndex = 0\n");
         java.security.Provider p11 = java.security.Security.getProvider("SunPKCS11").configure(cfg.toString());
         java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS11", p11);
         ks.load(null, PIN.toCharArray());
-        java.security.PrivateKey key = null;
-        for (String a : java.util.Collections.list(ks.aliases())) {
-            java.security.cert.Certificate c = ks.getCertificate(a);
-            if (c != null && c.getPublicKey().equals(rsa9a)) key = (java.security.PrivateKey) ks.getKey(a, null);
-        }
-        assertNotNull(key, "OpenSC shows the 9A key");
-        double opensc = rate(java.security.Signature.getInstance("SHA256withRSA", p11), key, msg, n);
+        double openscRsa = rate(java.security.Signature.getInstance("SHA256withRSA", p11), openscKey(ks, rsa9a), rsa9a, n);
+        double openscEc = rate(java.security.Signature.getInstance("SHA256withECDSA", p11), openscKey(ks, ec9e), ec9e, n);
         try {
             ((java.security.AuthProvider) p11).logout();
         } catch (javax.security.auth.login.LoginException ignored) {
             // already logged out
         }
 
-        double jca;
+        double jcaRsa;
+        double jcaEc;
         try (CardsmithProvider p = new CardsmithProvider("reader:" + PcSoftware.READER)) {
             p.login(PIN.toCharArray());
-            CardPrivateKey k = p.key(p.card().slot("9a"));
-            jca = rate(java.security.Signature.getInstance("SHA256withRSA", p), k, msg, n);
+            jcaRsa = rate(java.security.Signature.getInstance("SHA256withRSA", p), p.key(p.card().slot("9a")), rsa9a, n);
+            jcaEc = rate(java.security.Signature.getInstance("SHA256withECDSA", p), p.key(p.card().slot("9e")), ec9e, n);
         }
-        System.out.printf("pc-software bench: SHA256withRSA (9A) over pcscd+vpcd, %d signatures: OpenSC PKCS#11 %.1f/s, Cardsmith JCA %.1f/s%n", n, opensc, jca);
-        assertTrue(opensc > 0 && jca > 0);
+        System.out.printf("pc-software bench over pcscd+vpcd, %d signatures each: SHA256withRSA (9A) OpenSC PKCS#11 %.1f/s, Cardsmith JCA %.1f/s;"
+                + " SHA256withECDSA (9E, P-256) OpenSC PKCS#11 %.1f/s, Cardsmith JCA %.1f/s%n", n, openscRsa, jcaRsa, openscEc, jcaEc);
     }
 
-    private static double rate(java.security.Signature s, java.security.PrivateKey key, byte[] msg, int n) throws Exception {
+    /** The private key OpenSC shows for the certificate that names {@code pub}. */
+    private static java.security.PrivateKey openscKey(java.security.KeyStore ks, PublicKey pub) throws Exception {
+        for (String a : java.util.Collections.list(ks.aliases())) {
+            java.security.cert.Certificate c = ks.getCertificate(a);
+            if (c != null && c.getPublicKey().equals(pub)) return (java.security.PrivateKey) ks.getKey(a, null);
+        }
+        return fail("OpenSC shows no key for " + pub.getAlgorithm() + " " + pub);
+    }
+
+    /** Signs {@code n} messages; the first signature must verify under {@code pub} with the JDK. */
+    private static double rate(java.security.Signature s, java.security.PrivateKey key, PublicKey pub, int n) throws Exception {
+        byte[] msg = new byte[1024];
         s.initSign(key);
         s.update(msg);
         byte[] first = s.sign();
-        java.security.Signature v = java.security.Signature.getInstance("SHA256withRSA", "SunRsaSign");
-        v.initVerify(rsa9a);
+        java.security.Signature v = java.security.Signature.getInstance(s.getAlgorithm());
+        v.initVerify(pub);
         v.update(msg);
-        assertTrue(v.verify(first));
+        assertTrue(v.verify(first), s.getAlgorithm() + " through " + s.getProvider().getName() + " verifies");
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             msg[0] = (byte) i;

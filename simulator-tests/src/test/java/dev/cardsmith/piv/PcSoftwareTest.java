@@ -291,6 +291,66 @@ class PcSoftwareTest {
         fail("sshd does not listen on " + port + ": " + Files.readString(log));
     }
 
+    /**
+     * Git commit signing with the card key: ssh-agent (started and stopped by the test) takes the
+     * card's keys with {@code ssh-add -s opensc-pkcs11.so} (PIN through SSH_ASKPASS), git signs with
+     * {@code gpg.format=ssh} and the 9A key as {@code user.signingKey}, and {@code git verify-commit}
+     * accepts it against an allowed-signers file naming that key, and refuses it against one
+     * naming another key.
+     */
+    @Test
+    void gitSignsACommitWithTheCardKeyThroughSshAgent() throws Exception {
+        PcSoftware.need("git and openssh-client", Path.of("/usr/bin/git"), Path.of("/usr/bin/ssh-agent"), Path.of("/usr/bin/ssh-add"));
+        Path g = Files.createDirectories(dir.resolve("git"));
+        String keys = Tool.ok(g, env, "ssh-keygen", "-D", MODULE).output();
+        String rsaKey = keys.lines().filter(l -> l.startsWith("ssh-rsa ")).findFirst().orElseThrow();
+        String ecKey = keys.lines().filter(l -> l.startsWith("ecdsa-sha2-nistp256 ")).findFirst().orElseThrow();
+        String signingKey = rsaKey.split(" ")[0] + " " + rsaKey.split(" ")[1];
+        Path askpass = g.resolve("askpass");
+        Files.writeString(askpass, "#!/bin/sh\necho " + PIN + "\n");
+        Files.setPosixFilePermissions(askpass, PosixFilePermissions.fromString("rwx------"));
+        Path sock = g.resolve("agent.sock");
+        Process agent = new ProcessBuilder("/usr/bin/ssh-agent", "-D", "-a", sock.toString())
+                .redirectErrorStream(true).redirectOutput(g.resolve("agent.log").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!Files.exists(sock) && System.nanoTime() < deadline) {
+                if (!agent.isAlive()) fail("ssh-agent exited: " + Files.readString(g.resolve("agent.log")));
+                Thread.sleep(100);
+            }
+            Map<String, String> e = new HashMap<>(env);
+            e.put("SSH_AUTH_SOCK", sock.toString());
+            e.put("SSH_ASKPASS", askpass.toString());
+            e.put("SSH_ASKPASS_REQUIRE", "force");
+            e.put("DISPLAY", ":0");
+            e.put("GIT_CONFIG_NOSYSTEM", "1");
+            Tool.ok(g, e, "ssh-add", "-s", MODULE);
+            Tool listed = Tool.ok(g, e, "ssh-add", "-L");
+            assertTrue(listed.output().contains(signingKey), listed.output());
+
+            Path repo = Files.createDirectories(g.resolve("repo"));
+            Tool.ok(repo, e, "git", "init", "-q");
+            Files.writeString(repo.resolve("README"), "signed with a PIV card\n");
+            Tool.ok(repo, e, "git", "add", "README");
+            Tool.ok(repo, e, "git", "-c", "user.name=Card User", "-c", "user.email=card@example.org", "-c", "gpg.format=ssh",
+                    "-c", "user.signingKey=key::" + signingKey, "commit", "-q", "-S", "-m", "signed by the card");
+
+            Path allowed = g.resolve("allowed_signers");
+            Files.writeString(allowed, "card@example.org namespaces=\"git\" " + signingKey + "\n");
+            Tool ok = Tool.run(repo, e, "git", "-c", "gpg.format=ssh", "-c", "gpg.ssh.allowedSignersFile=" + allowed, "verify-commit", "HEAD");
+            assertEquals(0, ok.exit(), ok.output());
+            assertTrue(ok.output().contains("Good \"git\" signature for card@example.org"), ok.output());
+
+            Path others = g.resolve("allowed_signers_other");
+            Files.writeString(others, "card@example.org namespaces=\"git\" " + ecKey + "\n");
+            Tool refused = Tool.run(repo, e, "git", "-c", "gpg.format=ssh", "-c", "gpg.ssh.allowedSignersFile=" + others, "verify-commit", "HEAD");
+            assertNotEquals(0, refused.exit(), "a signature by a key the allowed signers do not name: " + refused.output());
+        } finally {
+            agent.destroy();
+            if (!agent.waitFor(10, TimeUnit.SECONDS)) agent.destroyForcibly();
+        }
+    }
+
     @Test
     void opensslSignsThroughThePkcs11Engine() throws Exception {
         Path engine = Path.of("/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so");

@@ -62,8 +62,9 @@ class PcSoftwareTest {
 
     @BeforeAll
     static void prepareCard() throws Exception {
-        reader = PcSoftware.start();
         PcSoftware.need("OpenSC (opensc, opensc-pkcs11)", PcSoftware.OPENSC_PKCS11, Path.of("/usr/bin/pkcs11-tool"), Path.of("/usr/bin/piv-tool"));
+        PcSoftware.need("openssl", Path.of("/usr/bin/openssl"));
+        reader = PcSoftware.start();
         env = new HashMap<>();
         env.put("HOME", dir.toString()); // OpenSC's file cache, ssh's files: nothing of the user's
         Path mgmt = dir.resolve("mgmt.key");
@@ -207,6 +208,7 @@ class PcSoftwareTest {
 
     @Test
     void sshKeygenListsTheCardKeys() throws Exception {
+        PcSoftware.need("openssh-client", Path.of("/usr/bin/ssh-keygen"));
         Tool k = Tool.ok(dir, env, "ssh-keygen", "-D", MODULE);
         assertTrue(k.output().contains("ssh-rsa "), k.output());
         assertTrue(k.output().contains("ecdsa-sha2-nistp256 "), k.output());
@@ -374,8 +376,12 @@ class PcSoftwareTest {
                 ""));
         Map<String, String> e = new HashMap<>(env);
         e.put("OPENSSL_CONF", conf.toString());
+        Tool wrongPin = Tool.run(dir, e, "openssl", "dgst", "-sha256", "-engine", "pkcs11", "-keyform", "engine",
+                "-sign", "pkcs11:id=%01;type=private;pin-value=000000", "-out", path("engine-bad.sig"), path("data.txt"));
+        assertNotEquals(0, wrongPin.exit(), "a wrong PIN signs nothing: " + wrongPin.output());
+        assertFalse(Files.exists(dir.resolve("engine-bad.sig")) && Files.size(dir.resolve("engine-bad.sig")) > 0, wrongPin.output());
         Tool.ok(dir, e, "openssl", "dgst", "-sha256", "-engine", "pkcs11", "-keyform", "engine",
-                "-sign", "pkcs11:id=%01;type=private;pin-value=" + PIN, "-out", path("engine.sig"), path("data.txt"));
+                "-sign", "pkcs11:id=%01;type=private;pin-value=" + PIN, "-out", path("engine.sig"), path("data.txt")); // resets the counter
         Tool v = Tool.ok(dir, env, "openssl", "dgst", "-sha256", "-verify", path("9a.pem"), "-signature", path("engine.sig"), path("data.txt"));
         assertTrue(v.output().contains("Verified OK"), v.output());
     }

@@ -83,7 +83,7 @@ class PcSoftwareTest {
             rsa9a = k.publicKey();
         }
 
-        // 9C: P-256 generated through the provider (piv-tool's key generation: pivToolGeneratesAKeyAndPkcs11ToolSignsWithIt)
+        // 9C: P-256 generated through the provider (piv-tool's key generation, P-384 in 9E: pivToolGeneratesAKeyAndPkcs11ToolSignsWithIt)
         try (CardsmithProvider p = new CardsmithProvider("reader:" + PcSoftware.READER)) {
             p.authenticateManagement(CardsmithProvider.factoryManagementKey());
             ec9c = p.card().generate(PivSlot.SIGNATURE.index(), dev.cardsmith.csp.KeyAlgorithm.EC_P256, null);
@@ -127,29 +127,29 @@ class PcSoftwareTest {
     /**
      * Key generation through OpenSC's PIV driver: piv-tool proves the management key with the
      * mutual GENERAL AUTHENTICATE (SP 800-73-4 Part 2 A.2) and sends GENERATE ASYMMETRIC KEY PAIR
-     * for 9E / P-256. OpenSC 0.23 then fails on the host when it turns the card's answer into an
+     * for 9E / P-384 (algorithm 14). OpenSC 0.23 then fails on the host when it turns the card's answer into an
      * OpenSSL 3 key ("gen_key unable to gen EC key ... invalid curve"; RSA: "unable to gen RSA") and
      * its external authentication ("A:9B:03") fails its own length check (fixed upstream in
      * a0aef25c7, OpenSC 0.24) - so the public key is read back through the card's metadata, certified
-     * by a test CA and written with the provider; then pkcs11-tool signs with 9E (PIN never) and
-     * openssl verifies.
+     * by a test CA and written with the provider; then pkcs11-tool signs with 9E (PIN never) using
+     * ECDSA-SHA384 and openssl verifies.
      */
     @Test
     void pivToolGeneratesAKeyAndPkcs11ToolSignsWithIt() throws Exception {
-        Tool g = Tool.run(dir, env, "piv-tool", "-A", "M:9B:03", "-G", "9E:11", "-o", path("9e.pub"));
+        Tool g = Tool.run(dir, env, "piv-tool", "-A", "M:9B:03", "-G", "9E:14", "-o", path("9e.pub"));
         assertTrue(g.exit() == 0 || g.output().contains("gen_key unable to gen EC key"), g.output());
         PublicKey ec9e;
         try (CardsmithProvider p = new CardsmithProvider("reader:" + PcSoftware.READER)) {
             ec9e = p.card().publicKey(PivSlot.CARD_AUTHENTICATION.index());
-            assertNotEquals(ec9c, ec9e);
+            assertEquals(384, ((java.security.interfaces.ECPublicKey) ec9e).getParams().getOrder().bitLength(), "a P-384 key");
             p.authenticateManagement(CardsmithProvider.factoryManagementKey());
             p.card().putCertificate(PivSlot.CARD_AUTHENTICATION.index(), caCertificate(ec9e, "CN=card authentication,O=cardsmith").getEncoded());
         }
         pem(dir.resolve("9e.pem"), ec9e);
         // pkcs11-tool logs in to any token flagged "login required", although the card asks no PIN for 9E
-        Tool.ok(dir, env, "pkcs11-tool", "--module", MODULE, "--login", "--pin", PIN, "--sign", "--id", "04", "--mechanism", "ECDSA-SHA256",
+        Tool.ok(dir, env, "pkcs11-tool", "--module", MODULE, "--login", "--pin", PIN, "--sign", "--id", "04", "--mechanism", "ECDSA-SHA384",
                 "--signature-format", "openssl", "-i", path("data.txt"), "-o", path("9e.sig"));
-        Tool v = Tool.ok(dir, env, "openssl", "dgst", "-sha256", "-verify", path("9e.pem"), "-signature", path("9e.sig"), path("data.txt"));
+        Tool v = Tool.ok(dir, env, "openssl", "dgst", "-sha384", "-verify", path("9e.pem"), "-signature", path("9e.sig"), path("data.txt"));
         assertTrue(v.output().contains("Verified OK"), v.output());
 
         // without the management key the card generates nothing (a wrong key file: the mutual authentication fails)
@@ -157,7 +157,7 @@ class PcSoftwareTest {
         Files.writeString(wrong, "2040608010305070" + "0102030405060708".repeat(2)); // differs beyond the DES parity bits
         Map<String, String> e = new HashMap<>(env);
         e.put("PIV_EXT_AUTH_KEY", wrong.toString());
-        Tool refused = Tool.run(dir, e, "piv-tool", "-A", "M:9B:03", "-G", "9E:11", "-o", path("9e-2.pub"));
+        Tool refused = Tool.run(dir, e, "piv-tool", "-A", "M:9B:03", "-G", "9E:14", "-o", path("9e-2.pub"));
         assertNotEquals(0, refused.exit(), refused.output());
         try (CardsmithProvider p = new CardsmithProvider("reader:" + PcSoftware.READER)) {
             assertEquals(ec9e, p.card().publicKey(PivSlot.CARD_AUTHENTICATION.index()), "the 9E key is unchanged");
@@ -419,8 +419,9 @@ class PcSoftwareTest {
             jcaRsa = rate(java.security.Signature.getInstance("SHA256withRSA", p), p.key(p.card().slot("9a")), rsa9a, n);
             jcaEc = rate(java.security.Signature.getInstance("SHA256withECDSA", p), p.key(p.card().slot("9e")), ec9e, n);
         }
+        int curveBits = ((java.security.interfaces.ECPublicKey) ec9e).getParams().getOrder().bitLength();
         System.out.printf("pc-software bench over pcscd+vpcd, %d signatures each: SHA256withRSA (9A) OpenSC PKCS#11 %.1f/s, Cardsmith JCA %.1f/s;"
-                + " SHA256withECDSA (9E, P-256) OpenSC PKCS#11 %.1f/s, Cardsmith JCA %.1f/s%n", n, openscRsa, jcaRsa, openscEc, jcaEc);
+                + " SHA256withECDSA (9E, P-%d) OpenSC PKCS#11 %.1f/s, Cardsmith JCA %.1f/s%n", n, openscRsa, jcaRsa, curveBits, openscEc, jcaEc);
     }
 
     /** The private key OpenSC shows for the certificate that names {@code pub}. */

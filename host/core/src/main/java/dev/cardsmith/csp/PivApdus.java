@@ -2,7 +2,6 @@ package dev.cardsmith.csp;
 
 import dev.cardsmith.applet.piv.Constants;
 import dev.cardsmith.codec.Tlv;
-import dev.cardsmith.crypto.EcP256;
 
 import javax.smartcardio.CommandAPDU;
 import java.math.BigInteger;

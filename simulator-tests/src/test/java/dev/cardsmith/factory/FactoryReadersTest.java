@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the line at once; the second is pulled from its reader mid-stage (its vpcd connection
  * closed: pcscd reports the card removed), the operator is told to put it back, it is put back
  * and the stage finishes from what the card committed. Machine-wide pcscd and vpcd ports: run
- * under {@code flock /tmp/cardsmith-full.lock}. Skips without pcscd/vpcd unless CARDSMITH_REQUIRE_PCSC=1.
+ * under {@code flock /tmp/cardsmith-pcsc.lock}. Skips without pcscd/vpcd unless CARDSMITH_REQUIRE_PCSC=1.
  */
 class FactoryReadersTest {
     static final int SLOT2_PORT = VpcdBridge.DEFAULT_PORT + 1; // 35964: "Virtual PCD 00 01"
@@ -30,9 +30,6 @@ class FactoryReadersTest {
     Path dir;
 
     @Test
-    @org.junit.jupiter.api.Disabled("not green yet (issue 16 open): with the JVM's one pcscd (PcscFixture) the line now sees both "
-            + "readers and runs both devices, but the card pulled mid-stage from 'Virtual PCD 00 01' and put back ends FAILED "
-            + "instead of being retried (run summary: succeeded=1, failed=1)")
     void twoReadersWithACardPulledMidStageAndPutBack() throws Exception {
         boolean installed = VirtualPcscReader.installed();
         if (!"1".equals(System.getenv("CARDSMITH_REQUIRE_PCSC"))) Assumptions.assumeTrue(installed, "pcscd and vsmartcard-vpcd not installed");

@@ -80,9 +80,11 @@ class KillNineResumeTest {
         return count("public.db", sql);
     }
 
+    /** A count in {@code db} of the station's home, with public.db attached as {@code pub} when it exists. */
     int count(String db, String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(db));
-             Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(db)); Statement s = c.createStatement()) {
+            if (!db.equals("public.db") && Files.exists(home.resolve("public.db"))) s.execute("ATTACH DATABASE '" + home.resolve("public.db") + "' AS pub");
+            ResultSet r = s.executeQuery(sql);
             r.next();
             return r.getInt(1);
         }
@@ -119,9 +121,10 @@ class KillNineResumeTest {
         String why = "seed " + seed;
         assertEquals(0, count("SELECT COUNT(*) FROM factory_run WHERE state <> 'FINISHED'"), why);
         assertEquals(total, count("SELECT COUNT(*) FROM factory_device WHERE state = 'DONE'"), why);
-        assertEquals(total, count("SELECT COUNT(*) FROM vault_device"), "a device provisioned twice or lost; " + why);
-        assertEquals(total, count("SELECT COUNT(DISTINCT chip_id) FROM vault_device"), why);
-        assertEquals(total, count("SELECT COUNT(DISTINCT device_identity) FROM vault_device"), "identity used twice; " + why);
+        assertEquals(total, countPublic("SELECT COUNT(*) FROM vault_device"), "a device provisioned twice or lost; " + why);
+        assertEquals(total, countPublic("SELECT COUNT(DISTINCT chip_id) FROM vault_device"), why);
+        assertEquals(total, countPublic("SELECT COUNT(DISTINCT device_identity) FROM vault_device"), "identity used twice; " + why);
+        assertEquals(0, count("SELECT COUNT(*) FROM vault_device"), "public records in the operations store; " + why);
         assertEquals(total, count("SELECT COUNT(*) FROM factory_identity WHERE state = 'USED'"), why);
         assertEquals(0, count("SELECT COUNT(*) FROM factory_identity WHERE state = 'ALLOCATED'"), why);
         assertEquals(total, count("SELECT COUNT(*) FROM psd_device WHERE state = 'ISSUED'"), why);
@@ -129,7 +132,7 @@ class KillNineResumeTest {
         assertEquals(0, count("SELECT COUNT(*) FROM factory_intent WHERE state <> 'DONE'"), why);
         assertEquals(0, count("SELECT COUNT(*) FROM operation_journal WHERE state = 'PENDING'"), "journal left PENDING; " + why);
         // every device row points at a card that exists, and the card's chip is the one recorded
-        assertEquals(total, count("SELECT COUNT(*) FROM factory_device d JOIN vault_device v ON v.chip_id = d.chip_id "
+        assertEquals(total, count("SELECT COUNT(*) FROM factory_device d JOIN pub.vault_device v ON v.chip_id = d.chip_id "
                 + "AND v.device_identity = d.identity"), why);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("cardsmith.db"));
              Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT card FROM factory_device")) {

@@ -128,6 +128,53 @@ class OtaTrustE2eTest {
         f.terminal.authenticate(false, OtaFixture.TODAY);
     }
 
+    /**
+     * A real handset answers PROVIDE LOCAL INFORMATION (IMEI) with the TS 102 223 8.20 object: the
+     * mobile identity of TS 24.008 10.5.1.4 (digit 1 and type "IMEI, odd" in the first octet, then
+     * swapped semi-octets, the check digit sent as 0). These are the bytes of IMEI 490154203237518
+     * as a handset sends them; the trusted SIM must recognise its own terminal in them and must
+     * not revoke (it did while the network and the SIM coded the IMEI as packed BCD).
+     */
+    @Test
+    void bug_realHandsetImeiCoding_madeATrustedSimRevoke() {
+        establish();
+        f.card.reset();
+        javax.smartcardio.ResponseAPDU r = f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, 0x10, 0, 0,
+                dev.cardsmith.crypto.Hex.parse("FFFFFFFF1F")));
+        assertEquals(0x91, r.getSW1(), "the SIM asks for the IMEI");
+        javax.smartcardio.ResponseAPDU cmd = f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, 0x12, 0, 0, r.getSW2()));
+        assertTrue(dev.cardsmith.crypto.Hex.of(cmd.getData()).toUpperCase().contains("8103012601"), "PROVIDE LOCAL INFORMATION (IMEI)");
+        javax.smartcardio.ResponseAPDU tr = f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, 0x14, 0, 0,
+                dev.cardsmith.crypto.Hex.parse("810301260182028281830100" + "94084A09512430325701")));
+        assertEquals(0x9000, tr.getSW());
+        SimStatus s = SimStatus.parse(f.send(f.server.status(OtaFixture.SIM, OtaFixture.TODAY)).compact().data());
+        assertEquals(Constants.STATE_TRUSTED, s.state(), "the SIM in its own handset stays trusted");
+        f.terminal = new Terminal(f.card, f.ks);
+        assertFalse(f.terminal.authenticate(false, OtaFixture.TODAY).keyDelivered());
+        // the same handset bytes with another IMEI (356938035643809) still revoke
+        f.card.reset();
+        r = f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, 0x10, 0, 0, dev.cardsmith.crypto.Hex.parse("FFFFFFFF1F")));
+        f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, 0x12, 0, 0, r.getSW2()));
+        f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, 0x14, 0, 0,
+                dev.cardsmith.crypto.Hex.parse("810301260182028281830100" + "94083A65390853468300")));
+        assertEquals(Constants.STATE_REVOKED, SimStatus.parse(f.send(f.server.status(OtaFixture.SIM, OtaFixture.TODAY)).compact().data()).state());
+    }
+
+    /** The SIM takes the terminal's IMEI only in the coding the handset will answer with: packed BCD gets 6A80. */
+    @Test
+    void initTrustWithAPackedBcdImeiIsRefused() {
+        byte[] k = Terminal.enrolSymmetric(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
+        byte[] cmd = RemoteCommands.create().initTrust(Constants.KEY_TYPE_AES128, k, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT,
+                OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY).bytes();
+        String hex = dev.cardsmith.crypto.Hex.of(cmd).toUpperCase();
+        int at = hex.indexOf("82084A09512430325701");
+        assertTrue(at > 0);
+        byte[] bcd = dev.cardsmith.crypto.Hex.parse(hex.substring(0, at) + "8208490154203237518F" + hex.substring(at + 20));
+        assertEquals(Sw.WRONG_DATA, f.send(f.server.prepare(OtaFixture.SIM, "init-trust", bcd)).compact().sw());
+        assertEquals(Constants.STATE_EMPTY, SimStatus.parse(f.send(f.server.status(OtaFixture.SIM, OtaFixture.TODAY)).compact().data()).state());
+        assertTrue(f.send(f.server.prepare(OtaFixture.SIM, "init-trust", cmd)).compact().ok(), "the same command with the 24.008 IMEI");
+    }
+
     @Test
     void claim_simInitiatedUpdate_whenTheAuthenticatedDateNearsExpiry() {
         byte[] k = Terminal.enrolSymmetric(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
@@ -189,7 +236,7 @@ class OtaTrustE2eTest {
         assertEquals(20, ch.length);
         byte[] data = new byte[35]; // date IMEI maxOutput nonce proof
         data[0] = 0x26; // a date
-        System.arraycopy(Imei.bcd(OtaFixture.IMEI), 0, data, 2, 8);
+        System.arraycopy(Imei.mobileIdentity(OtaFixture.IMEI), 0, data, 2, 8);
         data[10] = OtaFixture.MAX_OUTPUT;
         assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, data, 256)).getSW());
         assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.card.transmit(new javax.smartcardio.CommandAPDU(0x80, Constants.INS_GET_CONTENT_KEY, 0, 0, new byte[] {0, 9}, 256)).getSW());

@@ -79,7 +79,7 @@ class SimPointOnCurveTest {
         f.terminal.challenge();
         byte[] data = new byte[2 + 8 + 1 + Constants.TERMINAL_NONCE_LEN + 65 + 8];
         data[0] = 0x26;
-        System.arraycopy(dev.cardsmith.codec.Imei.bcd(OtaFixture.IMEI), 0, data, 2, 8);
+        System.arraycopy(dev.cardsmith.codec.Imei.mobileIdentity(OtaFixture.IMEI), 0, data, 2, 8);
         data[10] = OtaFixture.MAX_OUTPUT;
         System.arraycopy(eT, 0, data, 19, 65);
         data[84] = 0x30; // some signature bytes

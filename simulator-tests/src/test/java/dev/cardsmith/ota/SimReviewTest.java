@@ -148,7 +148,7 @@ class SimReviewTest {
         f.card.transmitOk("GET CHALLENGE", new CommandAPDU(0x80, Constants.INS_GET_CHALLENGE, 0, 0, 256));
         byte[] data = new byte[2 + 8 + 1 + Constants.TERMINAL_NONCE_LEN + 16];
         data[0] = 0x26;
-        System.arraycopy(Imei.bcd(OtaFixture.IMEI), 0, data, 2, 8);
+        System.arraycopy(Imei.mobileIdentity(OtaFixture.IMEI), 0, data, 2, 8);
         data[10] = OtaFixture.MAX_OUTPUT;
         return f.card.transmit(new CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, data, 256)).getSW();
     }

@@ -97,7 +97,15 @@ public final class Constants {
     /** The terminal's fresh nonce in AUTHENTICATE: makes the symmetric session keys fresh for the terminal too. */
     public static final short TERMINAL_NONCE_LEN = 8;
     public static final short KEY_LEN = 16;
+    /**
+     * IMEI as a handset answers PROVIDE LOCAL INFORMATION (TS 102 223 8.20): the TS 24.008
+     * 10.5.1.4 mobile identity without IEI and length - digit 1 and type 1010 ("IMEI, odd") in the
+     * first octet, digits 2..15 in swapped semi-octets, the check digit sent as 0. The network's
+     * INIT_TRUST and the terminal's AUTHENTICATE carry it in the same coding.
+     */
     public static final short IMEI_LEN = 8;
+    /** Low nibble of the first IMEI octet: type of identity IMEI (010), odd number of digits (1). */
+    public static final byte IMEI_TYPE_ODD = 0x0A;
     public static final short EC_POINT_LEN = 65;
     public static final short PROOF_LEN = 16;
     public static final short MAC8_LEN = 8;

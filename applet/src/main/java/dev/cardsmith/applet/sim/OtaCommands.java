@@ -186,6 +186,8 @@ final class OtaCommands {
             ISOException.throwIt(Sw.WRONG_DATA);
         }
         if (Util.getShort(b, f[Transients.F_LIFE]) <= 0) ISOException.throwIt(Sw.WRONG_DATA);
+        // the IMEI as the handset will answer PROVIDE LOCAL INFORMATION: TS 24.008 mobile identity
+        if (!State.isImei(b, f[Transients.F_IMEI])) ISOException.throwIt(Sw.WRONG_DATA);
     }
 
     /**

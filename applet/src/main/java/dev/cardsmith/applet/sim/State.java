@@ -235,4 +235,15 @@ final class State {
         o = Util.setShort(out, o, eventDate);
         return Util.setShort(out, o, eventSeq);
     }
+
+    /** Is b[off..off+8) a TS 24.008 IMEI: type nibble 1010, decimal digits, spare check digit 0? */
+    static boolean isImei(byte[] b, short off) {
+        if ((byte) (b[off] & 0x0F) != Constants.IMEI_TYPE_ODD || (short) ((b[off] >> 4) & 0x0F) > 9) return false;
+        for (short i = 1; i < Constants.IMEI_LEN; i++) {
+            byte v = b[(short) (off + i)];
+            if ((short) (v & 0x0F) > 9 || (short) ((v >> 4) & 0x0F) > 9) return false;
+        }
+        return (byte) (b[(short) (off + Constants.IMEI_LEN - 1)] & (byte) 0xF0) == 0;
+    }
+
 }

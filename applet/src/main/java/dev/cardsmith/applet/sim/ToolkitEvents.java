@@ -127,6 +127,9 @@ final class ToolkitEvents {
         } catch (ToolkitException e) {
             return;
         }
+        // not an IMEI in the TS 24.008 coding (8.20): no IMEI at all, so no terminal characteristic
+        // can be controlled - and no revocation on an answer that may be a coding slip of the handset
+        if (!State.isImei(tr.imei, (short) 0)) return;
         tr.ota[Transients.O_IMEI_VALID] = 1;
         // revocation on the SIM's initiative (seed 004): the trusted terminal's characteristics
         // changed - the SIM is in another handset. Only the handset answers PLI, no app can.

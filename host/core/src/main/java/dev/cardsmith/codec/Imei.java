@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
  * IMEI, the identifier of a wireless terminal in its network (3GPP TS 23.003 section 6.2.1):
  * 15 decimal digits, the last one the Luhn check digit over the first 14 (annex B). The vault
  * stores it as a device identity in 15 ASCII digits ({@link #identityBytes}); the SIM's
- * terminal characteristics carry it as 8 bytes packed BCD ({@link #bcd}).
+ * terminal characteristics carry it as the handset sends it to the SIM ({@link #mobileIdentity}).
  */
 public final class Imei {
     private Imei() {}
@@ -59,11 +59,22 @@ public final class Imei {
         return validate(imei).getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** 8 bytes packed BCD, high nibble first, F filler, of a {@link #normalize}d IMEI. */
-    public static byte[] bcd(String imei) {
-        String padded = normalize(imei) + "F";
-        byte[] out = new byte[8];
-        for (int i = 0; i < 8; i++) out[i] = (byte) Integer.parseInt(padded.substring(2 * i, 2 * i + 2), 16);
+    /** Length of {@link #mobileIdentity}. */
+    public static final int MOBILE_IDENTITY_LEN = 8;
+
+    /**
+     * The IMEI as a handset answers PROVIDE LOCAL INFORMATION (TS 102 223 8.20, TS 31.111 6.4.15):
+     * the mobile identity of TS 24.008 10.5.1.4 without its IEI and length - digit 1 and the type
+     * "IMEI, odd number of digits" (1010) in the first octet, then digits 2..15 in swapped
+     * semi-octets, the check digit sent as the spare digit 0 (TS 23.003 6.2.1). 8 bytes, of a
+     * {@link #normalize}d IMEI. The one IMEI coding of the SIM's terminal characteristics: the
+     * network (INIT_TRUST), the terminal app (AUTHENTICATE) and the handset use it alike.
+     */
+    public static byte[] mobileIdentity(String imei) {
+        String d = normalize(imei).substring(0, 14) + "0";
+        byte[] out = new byte[MOBILE_IDENTITY_LEN];
+        out[0] = (byte) (((d.charAt(0) - '0') << 4) | 0x0A);
+        for (int i = 1; i < 15; i += 2) out[(i + 1) / 2] = (byte) (((d.charAt(i + 1) - '0') << 4) | (d.charAt(i) - '0'));
         return out;
     }
 }

@@ -28,7 +28,7 @@ public final class FactoryLine {
     private static final Logger LOG = LoggerFactory.getLogger(FactoryLine.class);
 
     /** Attempts per stage when the card stops answering (pulled, reader error) before the device is set aside. */
-    static final int CARD_ATTEMPTS = 2;
+    static final int CARD_ATTEMPTS = 3;
 
     private final FactoryStore store;
     private final List<Stage> stages;
@@ -234,7 +234,7 @@ public final class FactoryLine {
                 m.close();
                 if (attempt < CARD_ATTEMPTS) {
                     LOG.warn("device {} stage {}: card stopped answering ({}); waiting for it", slot, stage.name(), e.getMessage());
-                    CardSource.Card back = cards.reopen(name); // the stage reconciles from whatever the card committed
+                    CardSource.Card back = cards.returned(name); // the stage reconciles from whatever the card committed
                     if (back != null) {
                         m.mount(back);
                         continue;

@@ -59,12 +59,16 @@ public final class Stages {
         return out;
     }
 
-    /** Builds the stages named in {@code names} over one HSM and one database. */
-    public static List<Stage> build(List<String> names, Hsm hsm, Database db, LocalDate today) {
+    /**
+     * Builds the stages named in {@code names} over one HSM, the line's operations store {@code db}
+     * (intents, journal, PSD and module records) and the permanent public database {@code publicDb}
+     * (the vault stage's device records and identity bindings, as {@code device provision} writes them).
+     */
+    public static List<Stage> build(List<String> names, Hsm hsm, Database db, PublicDatabase publicDb, LocalDate today) {
         List<Stage> out = new ArrayList<>();
         for (String n : names) {
             out.add(switch (n) {
-                case "vault" -> new Vault(new VaultKeys(hsm), new PublicDatabase(db), new OperationJournal(db));
+                case "vault" -> new Vault(new VaultKeys(hsm), publicDb, new OperationJournal(db));
                 case "psd" -> new Psd(new AccessServer(hsm, new PsdStore(db)));
                 case "module" -> new Module(new CertificateAuthority(hsm, new ModuleStore(db)), today);
                 default -> throw new FactoryException("unknown stage " + n);

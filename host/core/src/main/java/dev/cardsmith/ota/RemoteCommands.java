@@ -46,7 +46,7 @@ public final class RemoteCommands {
         ByteArrayOutputStream t = new ByteArrayOutputStream();
         tlv(t, Constants.TAG_KEY_TYPE, new byte[] {keyType});
         tlv(t, Constants.TAG_AUTH_KEY, authKey);
-        tlv(t, Constants.TAG_IMEI, Imei.bcd(imei));
+        tlv(t, Constants.TAG_IMEI, Imei.mobileIdentity(imei));
         tlv(t, Constants.TAG_MAX_OUTPUT, new byte[] {(byte) maxOutput});
         tlv(t, Constants.TAG_EXPIRY, day(expiry));
         tlv(t, Constants.TAG_LIFETIME, new byte[] {(byte) (lifetimeDays >> 8), (byte) lifetimeDays});

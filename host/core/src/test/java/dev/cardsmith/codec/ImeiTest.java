@@ -34,9 +34,11 @@ class ImeiTest {
     }
 
     @Test
-    void packedBcdAndAsciiForms() {
-        assertEquals("490154203237518F", dev.cardsmith.crypto.Hex.of(Imei.bcd("49015420323751")).toUpperCase());
-        assertThrows(IllegalArgumentException.class, () -> Imei.bcd("490154203237519"));
+    void mobileIdentityAndAsciiForms() {
+        // TS 24.008 10.5.1.4 as a handset sends it: 4A = digit 1 + "IMEI, odd"; check digit 8 sent as 0
+        assertEquals("4A09512430325701", dev.cardsmith.crypto.Hex.of(Imei.mobileIdentity("49015420323751")).toUpperCase());
+        assertEquals("3A65390853468300", dev.cardsmith.crypto.Hex.of(Imei.mobileIdentity("356938035643809")).toUpperCase());
+        assertThrows(IllegalArgumentException.class, () -> Imei.mobileIdentity("490154203237519"));
         assertArrayEquals("490154203237518".getBytes(java.nio.charset.StandardCharsets.US_ASCII), Imei.identityBytes("490154203237518"));
         assertThrows(IllegalArgumentException.class, () -> Imei.identityBytes("49015420323751"), "the vault takes no shortened IMEI");
     }

@@ -192,8 +192,8 @@ class OtaCodecTest {
 
     @Test
     void imeiAndDates() {
-        assertEquals("490154203237518F", Hex.of(Imei.bcd("49015420323751")));
-        assertThrows(IllegalArgumentException.class, () -> Imei.bcd("490154203237519"));
+        assertEquals("4A09512430325701", Hex.of(Imei.mobileIdentity("49015420323751")).toUpperCase());
+        assertThrows(IllegalArgumentException.class, () -> Imei.mobileIdentity("490154203237519"));
         assertEquals(0, OtaDates.toDay(OtaDates.EPOCH));
         assertEquals(java.time.LocalDate.of(2026, 11, 24), OtaDates.ofDay(OtaDates.toDay(java.time.LocalDate.of(2026, 11, 24))));
     }

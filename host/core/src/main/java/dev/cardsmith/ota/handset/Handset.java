@@ -71,7 +71,7 @@ public final class Handset implements SmsBearer {
         this.card = card;
         this.imei = Imei.validate(imei);
         this.serviceCentre = serviceCentre;
-        this.proactive = new ProactiveSession(card, imeiObject(this.imei));
+        this.proactive = new ProactiveSession(card, Imei.mobileIdentity(this.imei));
     }
 
     public Handset(ApduChannel card, String imei) { this(card, imei, null); }
@@ -135,19 +135,4 @@ public final class Handset implements SmsBearer {
 
     /** The proactive command types the card issued, in order (TS 102 223 9.4). */
     public List<Integer> proactiveCommands() { return Collections.unmodifiableList(proactive.commandTypes()); }
-
-    /**
-     * The IMEI data object (TS 102 223 8.20): the mobile identity of TS 24.008 10.5.1.4 without
-     * its IEI and length: digit 1 and "IMEI, odd" (1010) in the first octet, then digits 2..15 in
-     * swapped semi-octets, the check digit sent as the spare digit 0 (TS 23.003 6.2.1).
-     */
-    static byte[] imeiObject(String imei) {
-        String d = imei.substring(0, 14) + "0";
-        byte[] out = new byte[8];
-        out[0] = (byte) (((d.charAt(0) - '0') << 4) | 0x0A);
-        for (int i = 1; i < 15; i += 2) {
-            out[(i + 1) / 2] = (byte) (((d.charAt(i + 1) - '0') << 4) | (d.charAt(i) - '0'));
-        }
-        return out;
-    }
 }

@@ -43,7 +43,7 @@ public final class Baseband {
     /** imei: 15 digits. */
     public Baseband(ApduChannel card, String imei) {
         this.card = card;
-        this.imei = Imei.bcd(imei);
+        this.imei = Imei.mobileIdentity(imei);
     }
 
     /** TERMINAL PROFILE after power-up, then the proactive commands it triggers; returns the final status word. */

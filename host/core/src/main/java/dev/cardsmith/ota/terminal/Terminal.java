@@ -71,7 +71,7 @@ public final class Terminal {
 
     /** Sets the terminal characteristics and a fresh symmetric initialization key; returns the key for the network. */
     public static byte[] enrolSymmetric(TerminalKeyStore ks, String imei, int maxOutput) {
-        Imei.bcd(imei);
+        Imei.mobileIdentity(imei);
         byte[] k = new byte[16];
         new java.security.SecureRandom().nextBytes(k);
         reset(ks, imei, maxOutput, "AES");
@@ -82,7 +82,7 @@ public final class Terminal {
 
     /** Generates the terminal's EC P-256 key pair; returns the uncompressed public point for the network. */
     public static byte[] enrolEc(TerminalKeyStore ks, String imei, int maxOutput) {
-        Imei.bcd(imei);
+        Imei.mobileIdentity(imei);
         KeyPair kp = EcP256.generate();
         reset(ks, imei, maxOutput, "EC");
         ks.secret("init-ec", kp.getPrivate().getEncoded());
@@ -148,7 +148,7 @@ public final class Terminal {
         int day = OtaDates.toDay(today);
         fixed.write(day >> 8);
         fixed.write(day);
-        fixed.writeBytes(Imei.bcd(imei));
+        fixed.writeBytes(Imei.mobileIdentity(imei));
         fixed.write(maxOut);
         terminalNonce = new byte[Constants.TERMINAL_NONCE_LEN];
         RNG.nextBytes(terminalNonce);

@@ -147,6 +147,18 @@ class FactoryLineTest {
             assertEquals(2, f.count("SELECT COUNT(*) FROM module_certificate WHERE role = 'MODULE'"), "personalized twice");
             assertEquals(0, f.count("SELECT COUNT(*) FROM factory_intent WHERE state <> 'DONE'"));
             assertEquals("FINISHED", f.store.run(s.runId()).orElseThrow().state());
+            // each stage went through its flow's resume entry, which found the work done
+            assertEquals(2, f.count("SELECT COUNT(*) FROM factory_intent WHERE stage = 'vault' AND detail LIKE '%resumed%'"));
+            assertEquals(2, f.count("SELECT COUNT(*) FROM factory_intent WHERE stage = 'psd' AND detail LIKE '%already issued%'"));
+            assertEquals(2, f.count("SELECT COUNT(*) FROM factory_intent WHERE stage = 'module' AND detail LIKE '%already personalized%'"));
+            // the single-device entry stays strict: a second issue of an issued PSD is refused
+            String card = f.store.devices(s.runId()).get(0).card();
+            try (dev.cardsmith.transport.CardSession session = new dev.cardsmith.transport.CardSession(f.sims.reopen(card).transport())) {
+                dev.cardsmith.psd.AccessServer access = new dev.cardsmith.psd.AccessServer(f.hsm, new dev.cardsmith.psd.PsdStore(f.db));
+                dev.cardsmith.psd.PsdException e = assertThrows(dev.cardsmith.psd.PsdException.class, () -> access.issue(session));
+                assertTrue(e.getMessage().contains("already issued"), e.getMessage());
+                assertEquals("already issued", access.issueOrResume(session).action());
+            }
         }
     }
 }

@@ -155,7 +155,7 @@ final class FactoryCommand implements Runnable {
             return call(() -> {
                 if (recorded != null) {
                     if (recorded.startsWith("imei:")) return IdentityPool.imeiRange(ctx.db(), pub, recorded.substring("imei:".length()));
-                    if (csv == null) throw new FactoryException("the run took its identities from " + recorded + ": give that --identities file again");
+                    if (csv == null) throw new FactoryException(FactoryException.Kind.USAGE, "the run took its identities from " + recorded + ": give that --identities file again");
                 }
                 return range != null ? IdentityPool.imeiRange(ctx.db(), pub, range) : IdentityPool.csv(ctx.db(), pub, Path.of(csv));
             });
@@ -194,18 +194,29 @@ final class FactoryCommand implements Runnable {
         }
     }
 
-    /** Runs line code; its one-line failures become CLI errors (bad input: usage). */
+    /** Runs line code; its one-line failures become CLI errors with the exit code of their kind. */
     static <T> T call(java.util.function.Supplier<T> body) {
         try {
             return body.get();
-        } catch (IdentityPool.ExhaustedException e) {
-            throw new CliException(e.getMessage(), ErrorHandler.EXIT_FAILURE);
         } catch (FactoryException e) {
-            throw new CliException(e.getMessage(), e.getMessage().startsWith("unknown stage") || e.getMessage().startsWith("identity range")
-                    || e.getMessage().startsWith("no stage") || e.getMessage().contains("given twice") ? ErrorHandler.EXIT_USAGE : ErrorHandler.EXIT_FAILURE);
+            throw new CliException(e.getMessage(), exitCode(e.kind()));
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), ErrorHandler.EXIT_USAGE);
         }
+    }
+
+    /**
+     * The documented exit code of each kind (docs/factory.md): bad input 2; identities used up 1
+     * (the run is not complete); no reader or no card 4 (as a transport failure); a missing HSM
+     * key 6 (as an HSM failure); the station's own failure 1.
+     */
+    static int exitCode(FactoryException.Kind kind) {
+        return switch (kind) {
+            case USAGE -> ErrorHandler.EXIT_USAGE;
+            case NO_CARD -> ErrorHandler.EXIT_TRANSPORT;
+            case MISSING_KEY -> ErrorHandler.EXIT_HSM;
+            case EXHAUSTED, FAILURE -> ErrorHandler.EXIT_FAILURE;
+        };
     }
 
     static String defaultStation() {

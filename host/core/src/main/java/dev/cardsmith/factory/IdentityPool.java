@@ -27,7 +27,7 @@ public final class IdentityPool {
 
     /** Thrown when the pool has no identity left; the device is not started. */
     public static final class ExhaustedException extends FactoryException {
-        ExhaustedException(String message) { super(message); }
+        ExhaustedException(String message) { super(Kind.EXHAUSTED, message); }
     }
 
     private final Database db;
@@ -55,12 +55,12 @@ public final class IdentityPool {
      */
     public static IdentityPool imeiRange(Database db, PublicDatabase publicDb, String range) {
         String[] parts = range == null ? new String[0] : range.split("-");
-        if (parts.length != 2) throw new FactoryException("identity range '" + range + "': expected FIRST-LAST (two IMEIs)");
+        if (parts.length != 2) throw new FactoryException(FactoryException.Kind.USAGE, "identity range '" + range + "': expected FIRST-LAST (two IMEIs)");
         String a = Imei.normalize(parts[0]);
         String b = Imei.normalize(parts[1]);
         long first = Long.parseLong(a.substring(0, 14));
         long last = Long.parseLong(b.substring(0, 14));
-        if (last < first) throw new FactoryException("identity range '" + range + "': the last IMEI is before the first");
+        if (last < first) throw new FactoryException(FactoryException.Kind.USAGE, "identity range '" + range + "': the last IMEI is before the first");
         return new IdentityPool(db, publicDb, "imei:" + a + "-" + b, first, last);
     }
 
@@ -71,7 +71,7 @@ public final class IdentityPool {
         try {
             raw = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new FactoryException("cannot read identities " + file + ": " + e.getMessage());
+            throw new FactoryException(FactoryException.Kind.USAGE, "cannot read identities " + file + ": " + e.getMessage());
         }
         int line = 0;
         for (String l : new String(raw, StandardCharsets.UTF_8).split("\\R")) {
@@ -81,10 +81,10 @@ public final class IdentityPool {
             try {
                 ids.add(Imei.normalize(id));
             } catch (IllegalArgumentException e) {
-                throw new FactoryException(file + " line " + line + ": " + e.getMessage());
+                throw new FactoryException(FactoryException.Kind.USAGE, file + " line " + line + ": " + e.getMessage());
             }
         }
-        if (ids.isEmpty()) throw new FactoryException("identities " + file + " holds no identity");
+        if (ids.isEmpty()) throw new FactoryException(FactoryException.Kind.USAGE, "identities " + file + " holds no identity");
         String name = "csv:" + file.getFileName() + ":" + sha256(raw).substring(0, 16);
         IdentityPool pool = new IdentityPool(db, publicDb, name, -1, -1);
         pool.load(ids);
@@ -134,7 +134,7 @@ public final class IdentityPool {
             }
             throw exhausted();
         }
-        throw new FactoryException("could not allocate an identity from " + name + " (too much contention)");
+        throw new FactoryException(FactoryException.Kind.FAILURE, "could not allocate an identity from " + name + " (too much contention)");
     }
 
     private ExhaustedException exhausted() {

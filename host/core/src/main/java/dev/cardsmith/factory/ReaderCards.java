@@ -51,7 +51,7 @@ public final class ReaderCards implements CardSource {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new TransportException("PC/SC service not available (is pcscd running and libpcsclite installed?)", e);
         }
-        if (matching().isEmpty()) throw new FactoryException("no PC/SC reader name contains '" + pattern + "'");
+        if (matching().isEmpty()) throw new FactoryException(FactoryException.Kind.NO_CARD, "no PC/SC reader name contains '" + pattern + "'");
     }
 
     @Override
@@ -93,7 +93,7 @@ public final class ReaderCards implements CardSource {
                 told = true;
             }
             long left = deadline - System.currentTimeMillis();
-            if (left <= 0) throw new FactoryException("no card inserted into a reader matching '" + pattern + "' for " + INSERT_MILLIS / 1000 + " s");
+            if (left <= 0) throw new FactoryException(FactoryException.Kind.NO_CARD, "no card inserted into a reader matching '" + pattern + "' for " + INSERT_MILLIS / 1000 + " s");
             awaitChange(Math.min(left, WAIT_SLICE_MILLIS));
         }
     }

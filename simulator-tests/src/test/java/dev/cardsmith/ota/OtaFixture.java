@@ -69,6 +69,24 @@ final class OtaFixture implements AutoCloseable {
         return send(server.initTrustSymmetric(SIM, k, IMEI, MAX_OUTPUT, expiry, 90, TODAY));
     }
 
+    /**
+     * EC variant: the terminal enrols a P-256 key pair; the OTA server certifies the SIM's identity
+     * key (reads it by OTA, stores the operator's certificate on the SIM) and the terminal pins the
+     * operator CA. Returns the terminal's public point for INIT_TRUST.
+     */
+    byte[] enrolEc() {
+        byte[] pub = Terminal.enrolEc(ks, IMEI, MAX_OUTPUT);
+        certifySim();
+        Terminal.pinOperatorCa(ks, server.operatorCa());
+        return pub;
+    }
+
+    /** The OTA server certifies the SIM's identity key (two packets). */
+    void certifySim() {
+        OtaServer.Result key = send(server.readSimKey(SIM));
+        if (!send(server.certifySimKey(SIM, key)).compact().ok()) throw new IllegalStateException("certificate not stored");
+    }
+
     /** Sends raw envelopes (attack tests) and returns the last response. */
     ResponseAPDU raw(List<byte[]> envelopes) {
         card.select(OtaServer.simAid());

@@ -213,7 +213,7 @@ class OtaTrustE2eTest {
 
     @Test
     void claim_asymmetricVariant_ecdsaTerminalAuthenticationAndEcdhKeyDelivery() {
-        byte[] pub = Terminal.enrolEc(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
+        byte[] pub = f.enrolEc();
         assertTrue(f.send(f.server.initTrustEc(OtaFixture.SIM, pub, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT, OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY)).compact().ok());
         Terminal.AuthResult a = f.terminal.authenticate(false, OtaFixture.TODAY);
         assertTrue(a.keyDelivered());

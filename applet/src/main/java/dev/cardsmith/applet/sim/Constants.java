@@ -32,6 +32,8 @@ public final class Constants {
     public static final byte INS_GET_CONTENT_KEY = (byte) 0x4A;
     /** Revocation on the terminal's initiative (authenticated session required). */
     public static final byte INS_TERMINAL_REVOKE = (byte) 0x4C;
+    /** The SIM's public key and the operator's certificate over it (EC variant: the SIM proves itself). */
+    public static final byte INS_GET_SIM_CERTIFICATE = (byte) 0x48;
     /** One-time personalization of the OTA key set under the transport key of the install parameters. */
     public static final byte INS_PERSONALIZE = (byte) 0x30;
 
@@ -47,6 +49,12 @@ public final class Constants {
     public static final byte INS_OTA_LICENSE = (byte) 0x26;
     public static final byte INS_OTA_STATUS = (byte) 0x28;
     public static final byte INS_OTA_REQUEST_UPDATE = (byte) 0x2A;
+    /** SIM identity key: P1 00 read its public point, P1 01 store the operator's certificate over it. */
+    public static final byte INS_OTA_SIM_KEY = (byte) 0x2C;
+    public static final byte P1_SIM_KEY_READ = 0x00;
+    public static final byte P1_SIM_KEY_CERTIFY = 0x01;
+    /** Longest certificate: a DER ECDSA P-256 signature. */
+    public static final short MAX_CERT_LEN = 72;
 
     public static final byte P1_LICENSE_PUT = 0x00;
     public static final byte P1_LICENSE_DELETE = 0x01;
@@ -92,6 +100,10 @@ public final class Constants {
     public static final byte LABEL_ACK = 0x41;            // 'A'
     public static final byte LABEL_KEY_CONFIRM = 0x4B;    // 'K'
     public static final byte LABEL_PERSONALIZE = 0x50;    // 'P'
+    /** The SIM's signature over the challenge and the ECDH transcript (EC variant). */
+    public static final byte LABEL_SIM_SIGNATURE = 0x49;  // 'I'
+    /** What the operator CA signs: 'O' || the SIM's public point. */
+    public static final byte LABEL_SIM_CERTIFICATE = 0x4F; // 'O'
 
     public static final short CHALLENGE_LEN = 16;
     /** The terminal's fresh nonce in AUTHENTICATE: makes the symmetric session keys fresh for the terminal too. */

@@ -58,6 +58,7 @@ public final class SimApplet extends Applet implements ToolkitInterface {
         // INS                              allowed states                                         flags
         Constants.INS_GET_CHALLENGE,        CommandTable.ANY_STATE,                                0,
         Constants.INS_POLL,                 CommandTable.ANY_STATE,                                0,
+        Constants.INS_GET_SIM_CERTIFICATE,  CommandTable.ANY_STATE,                                0,
         Constants.INS_AUTHENTICATE,         (byte) 0xEE, /* initialized, trusted, revoked (6983) */ 0,
         Constants.INS_ACK,                  (byte) 0x66, /* initialized, trusted */                0,
         Constants.INS_GET_CONTENT_KEY,      (byte) 0xCC, /* trusted, revoked (6983) */             0,
@@ -73,6 +74,7 @@ public final class SimApplet extends Applet implements ToolkitInterface {
     private final Crypto crypto;
     private final Transients tr;
     private final TerminalProtocol terminal;
+    private final SimIdentity identity;
     private final ToolkitEvents events;
     private final ApduIo io;
     private final CommandTable table;
@@ -81,8 +83,10 @@ public final class SimApplet extends Applet implements ToolkitInterface {
         st = new State();
         crypto = new Crypto();
         tr = new Transients();
-        OtaReceiver ota = new OtaReceiver(st, crypto, tr, new OtaCommands(st, tr, new Tlv((short) 1)));
-        terminal = new TerminalProtocol(st, crypto, tr, ota);
+        SimIdentity identity = new SimIdentity(crypto);
+        OtaReceiver ota = new OtaReceiver(st, crypto, tr, new OtaCommands(st, tr, new Tlv((short) 1), identity));
+        terminal = new TerminalProtocol(st, crypto, tr, ota, identity);
+        this.identity = identity;
         events = new ToolkitEvents(st, tr, ota);
         io = new ApduIo(MAX_DATA);
         table = new CommandTable(TABLE);
@@ -217,9 +221,11 @@ public final class SimApplet extends Applet implements ToolkitInterface {
     private void dispatch(APDU apdu, byte[] buf, boolean longAllowed) {
         byte ins = buf[ISO7816.OFFSET_INS];
         short out;
-        if (ins == Constants.INS_GET_CHALLENGE || ins == Constants.INS_POLL || ins == Constants.INS_TERMINAL_REVOKE) {
+        if (ins == Constants.INS_GET_CHALLENGE || ins == Constants.INS_POLL || ins == Constants.INS_TERMINAL_REVOKE
+                || ins == Constants.INS_GET_SIM_CERTIFICATE) {
             io.requireNoData(apdu); // case 2: under T=0, P3 is Le, never data
-            out = ins == Constants.INS_GET_CHALLENGE ? terminal.getChallenge(buf) : ins == Constants.INS_POLL ? terminal.poll(buf) : terminal.terminalRevoke(buf);
+            out = ins == Constants.INS_GET_CHALLENGE ? terminal.getChallenge(buf) : ins == Constants.INS_POLL ? terminal.poll(buf)
+                    : ins == Constants.INS_GET_SIM_CERTIFICATE ? identity.certificate(buf) : terminal.terminalRevoke(buf);
         } else {
             short len = io.receive(apdu, (short) 0, MAX_DATA, longAllowed);
             if (len == ApduIo.IN_CHAIN) return;

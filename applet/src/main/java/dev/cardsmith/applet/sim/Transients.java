@@ -18,8 +18,11 @@ final class Transients {
      * 96..160, the content-key block, CC results, the on-curve check of an incoming point (64).
      */
     static final short SCRATCH_LEN = 160;
-    /** The response packet (PoR, notification): header 16, CC 8, compact response at {@link #DATA_AT}, padding. */
-    static final short OUT_LEN = 64;
+    /**
+     * The response packet (PoR, notification): header 16, CC 8, compact response at {@link #DATA_AT}
+     * (at most count, SW and the SIM's 65-byte public point), padding to a cipher block.
+     */
+    static final short OUT_LEN = 112;
     /** Where the compact response data is written: after the longest response header (16) and CC (8). */
     static final short DATA_AT = 24;
 

@@ -51,7 +51,8 @@ final class Crypto {
         carryBlock = JCSystem.makeTransientByteArray(Constants.AES_BLOCK, JCSystem.CLEAR_ON_RESET);
         cc = JCSystem.makeTransientShortArray((short) 3, JCSystem.CLEAR_ON_RESET);
         aesEcb = Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_ECB_NOPAD, false);
-        cmac = new AesCmac(aesEcb, !forceSoftwareCmac);
+        // CLEAR_ON_RESET: the OTA path MACs inside processToolkit, unselected (TS 102 241 6.2)
+        cmac = new AesCmac(aesEcb, !forceSoftwareCmac, JCSystem.CLEAR_ON_RESET);
         ecdsa = Signature.getInstance(Signature.ALG_ECDSA_SHA_256, false);
         random = RandomData.getInstance(RandomData.ALG_SECURE_RANDOM);
         sha256 = MessageDigest.getInstance(MessageDigest.ALG_SHA_256, false);

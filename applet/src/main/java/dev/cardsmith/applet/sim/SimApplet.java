@@ -84,7 +84,7 @@ public final class SimApplet extends Applet implements ToolkitInterface {
         crypto = new Crypto();
         tr = new Transients();
         SimIdentity identity = new SimIdentity(crypto);
-        OtaReceiver ota = new OtaReceiver(st, crypto, tr, new OtaCommands(st, tr, new Tlv((short) 1), identity));
+        OtaReceiver ota = new OtaReceiver(st, crypto, tr, new OtaCommands(st, tr, new Tlv((short) 1, JCSystem.CLEAR_ON_RESET), identity));
         terminal = new TerminalProtocol(st, crypto, tr, ota, identity);
         this.identity = identity;
         events = new ToolkitEvents(st, tr, ota);

@@ -151,6 +151,9 @@ public final class Constants {
     public static final byte KEY_ALG_AES = 0x02;
     /** b1b2 = 01 DES, b3b4 = 01: triple DES outer-CBC with two keys (CBC-MAC for KID). */
     public static final byte KEY_ALG_3DES2 = 0x05;
+    /** b1b2 = 01, b3b4 = 10: triple DES outer-CBC with three keys (CBC-MAC for KID). */
+    public static final byte KEY_ALG_3DES3 = 0x09;
+    public static final short DES3_KEY_LEN = 24;
     public static final short DES_BLOCK = 8;
     public static final byte KEY_ALG_DES_MASK = 0x03;
 
@@ -202,8 +205,10 @@ public final class Constants {
 
     // ---------------------------------------------------------------- install parameters
     /**
-     * C9 value: KIc index(1) KIc(16) KID index(1) KID(16) TAR(3) MSL(1), or empty. The high nibble
-     * of the index bytes is the algorithm (0 or 2 AES, 5 two-key 3DES), the low nibble the index.
+     * C9 value: one to KeySets.MAX key sets - KIc id(1) KIc KID id(1) KID - then TAR(3) MSL(1), or
+     * empty. The high nibble of an id byte is the algorithm (0 or 2 AES, 5 two-key 3DES: 16-byte
+     * keys; 9 three-key 3DES: 24-byte keys; 1 single DES refused), the low nibble the key index.
+     * One AES or two-key set makes 38 bytes, the length PERSONALIZE carries.
      */
     public static final short INSTALL_PARAMS_LEN = 38;
     // or 16 bytes: a transport key (AES-128); PERSONALIZE then carries the key set under it

@@ -90,12 +90,12 @@ public final class SimApplet extends Applet implements ToolkitInterface {
         events = new ToolkitEvents(st, tr, ota);
         io = new ApduIo(MAX_DATA);
         table = new CommandTable(TABLE);
-        if (len == Constants.INSTALL_PARAMS_LEN) {
-            personalize(params, off);
-        } else if (len == Constants.KEY_LEN) {
+        if (len == Constants.KEY_LEN) {
             // the transport key: PERSONALIZE later, under it (the personalization unit holds it)
             st.transportKey.setKey(params, off);
             st.hasTransportKey = true;
+        } else if (len > Constants.KEY_LEN) {
+            personalize(params, off, len);
         } else if (len != 0) {
             ISOException.throwIt(Sw.WRONG_DATA);
         }
@@ -160,27 +160,21 @@ public final class SimApplet extends Applet implements ToolkitInterface {
         return s;
     }
 
-    private void personalize(byte[] b, short off) {
-        byte alg = (byte) ((b[off] >> 4) & 0x0F);
-        if (alg == 0) alg = Constants.KEY_ALG_AES;
-        byte kidAlg = (byte) ((b[(short) (off + 17)] >> 4) & 0x0F);
-        if (kidAlg == 0) kidAlg = Constants.KEY_ALG_AES;
-        if (alg != kidAlg || (alg != Constants.KEY_ALG_AES && alg != Constants.KEY_ALG_3DES2)) ISOException.throwIt(Sw.WRONG_DATA);
+    /**
+     * Key sets, TAR and MSL from b[off..off+len) (install parameters or PERSONALIZE, docs/ota.md
+     * 2.4): all checked first (6A80), keys written outside the transaction, which then commits
+     * algorithms, indexes, TAR, MSL and the counter together with the personalized flag.
+     */
+    private void personalize(byte[] b, short off, short len) {
+        short sets = (short) (len - Constants.TAR_LEN - 1);
+        short n = KeySets.check(b, off, (short) (off + sets));
         // keys first, outside the transaction (Key.setKey is not transactional on many cards):
         // nothing uses them until otaPersonalized commits below; a torn PERSONALIZE can be repeated
-        if (alg == Constants.KEY_ALG_AES) {
-            st.kic.setKey(b, (short) (off + 1));
-            st.kid.setKey(b, (short) (off + 18));
-        } else {
-            st.kicDes.setKey(b, (short) (off + 1));
-            st.kidDes.setKey(b, (short) (off + 18));
-        }
+        st.keys.writeKeys(b, off, n, tr.out); // work: not the scratch PERSONALIZE deciphered into
         JCSystem.beginTransaction();
-        st.otaAlgorithm = alg;
-        st.kicIndex = (byte) (b[off] & 0x0F);
-        st.kidIndex = (byte) (b[(short) (off + 17)] & 0x0F);
-        Util.arrayCopy(b, (short) (off + 34), st.tar, (short) 0, Constants.TAR_LEN);
-        st.msl = b[(short) (off + 37)];
+        st.keys.commit(b, off, n);
+        Util.arrayCopy(b, (short) (off + sets), st.tar, (short) 0, Constants.TAR_LEN);
+        st.msl = b[(short) (off + sets + Constants.TAR_LEN)];
         // transactional byte writes (arrayFillNonAtomic would not roll back with a tear); this was
         // hidden from TransactionNonAtomicTest by the State.beginTransaction wrapper
         for (short i = 0; i < Constants.CNTR_LEN; i++) st.counter[i] = 0;
@@ -240,7 +234,7 @@ public final class SimApplet extends Applet implements ToolkitInterface {
                     out = terminal.contentKey(buf, len);
                     break;
                 default: // INS_PERSONALIZE (the table has no other row)
-                    personalize(unwrapPersonalization(buf, len), (short) 0);
+                    personalize(unwrapPersonalization(buf, len), (short) 0, Constants.INSTALL_PARAMS_LEN);
                     Util.arrayFillNonAtomic(tr.scratch, (short) 0, PERSO_CT_LEN, (byte) 0);
                     out = 0;
             }

@@ -2,7 +2,7 @@ package dev.cardsmith.ota;
 
 import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.hsm.SoftwareHsm;
-import dev.cardsmith.ota.terminal.Baseband;
+import dev.cardsmith.ota.handset.Handset;
 import dev.cardsmith.ota.terminal.Terminal;
 import dev.cardsmith.ota.terminal.TerminalKeyStore;
 import dev.cardsmith.store.Database;
@@ -56,12 +56,13 @@ final class OtaFixture implements AutoCloseable {
         powerOn();
     }
 
-    /** The handset's baseband after power-up: TERMINAL PROFILE, then PROVIDE LOCAL INFORMATION answered with its IMEI. */
+    /** The handset after power-up: TERMINAL PROFILE, then PROVIDE LOCAL INFORMATION answered with its IMEI. */
     int powerOn() {
-        return new Baseband(card, IMEI).powerOn();
+        return new Handset(card, IMEI).powerOn();
     }
 
-    OtaServer.Result send(OtaServer.OtaMessage m) { return server.send(card, m); }
+    /** The network sends a message: SMS-DELIVER to the handset, ENVELOPE to the card, the PoR back. */
+    OtaServer.Result send(OtaServer.OtaMessage m) { return server.send(new Handset(card, IMEI), m); }
 
     /** Network initializes with the terminal's symmetric key (Fig. 1 steps 20-22). */
     OtaServer.Result initSymmetric(LocalDate expiry) {

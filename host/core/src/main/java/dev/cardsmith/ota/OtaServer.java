@@ -3,13 +3,10 @@ package dev.cardsmith.ota;
 import dev.cardsmith.applet.sim.Constants;
 import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.hsm.Hsm;
-import dev.cardsmith.transport.ApduChannel;
-import dev.cardsmith.transport.CardStatusException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.smartcardio.CommandAPDU;
-import javax.smartcardio.ResponseAPDU;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -206,22 +203,6 @@ public final class OtaServer {
             throw new OtaSecurityException(Constants.POR_UNIDENTIFIED_SECURITY_ERROR, "no proof of receipt came back for " + m.command());
         }
         return new Result(m, readPor(m, ud));
-    }
-
-    /** Sends the envelopes to the sim applet and verifies the PoR of the last one. */
-    public Result send(ApduChannel card, OtaMessage m) {
-        SimCard sim = new SimCard(card);
-        sim.select();
-        byte[] last = null;
-        for (int i = 0; i < m.envelopes().size(); i++) {
-            ResponseAPDU r = sim.envelope(m.envelopes().get(i));
-            if (r.getSW() != 0x9000) {
-                store.messageResult(m.id(), null, "CARD_ERROR");
-                throw new CardStatusException("OTA envelope " + (i + 1) + "/" + m.envelopes().size(), r.getSW());
-            }
-            last = r.getData();
-        }
-        return new Result(m, readPor(m, last));
     }
 
     /** Verifies a PoR (the SMS-DELIVER-REPORT user data) for a message and records the result. */

@@ -6,6 +6,7 @@ import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.codec.Imei;
 import dev.cardsmith.ota.OtaDates;
 import dev.cardsmith.ota.SimCard;
+import dev.cardsmith.ota.handset.Handset;
 import dev.cardsmith.transport.ApduChannel;
 
 import javax.crypto.Cipher;
@@ -40,13 +41,13 @@ public final class Terminal {
     private boolean selected;
 
     /**
-     * The terminal app on a handset that has just powered on: its {@link Baseband} sends TERMINAL
+     * The terminal app on a handset that has just powered on: the handset ({@link Handset}) sends TERMINAL
      * PROFILE and answers the SIM's PROVIDE LOCAL INFORMATION with the enrolled IMEI first (a
      * whole handset in one process, as the CLI is; on a phone the baseband does this at boot).
      */
     public static Terminal onHandset(ApduChannel card, TerminalKeyStore ks) {
         String imei = ks.attr("imei");
-        if (imei != null) new Baseband(card, imei).powerOn();
+        if (imei != null) new Handset(card, imei).powerOn();
         return new Terminal(card, ks);
     }
 

@@ -71,7 +71,7 @@ final class SimStates {
 
         static void initialize(SimWorld w, SimulatedCard c) {
             byte[] k = Terminal.enrolSymmetric(w.ks, IMEI, 12);
-            OtaServer.Result r = w.server.send(c.session(), w.server.initTrustSymmetric(SIM, k, IMEI, 12,
+            OtaServer.Result r = w.server.send(new dev.cardsmith.ota.handset.Handset(c.session(), IMEI), w.server.initTrustSymmetric(SIM, k, IMEI, 12,
                     AppletStates.TODAY.plusDays(60), 90, AppletStates.TODAY));
             if (!r.por().ok() || !r.compact().ok()) throw new IllegalStateException("INIT TRUST refused: " + r.por());
         }

@@ -2,7 +2,7 @@ package dev.cardsmith.ota;
 
 import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.hsm.SoftwareHsm;
-import dev.cardsmith.ota.terminal.Baseband;
+import dev.cardsmith.ota.handset.Handset;
 import dev.cardsmith.ota.terminal.Terminal;
 import dev.cardsmith.ota.terminal.TerminalKeyStore;
 import dev.cardsmith.store.Database;
@@ -56,17 +56,36 @@ final class OtaFixture implements AutoCloseable {
         powerOn();
     }
 
-    /** The handset's baseband after power-up: TERMINAL PROFILE, then PROVIDE LOCAL INFORMATION answered with its IMEI. */
+    /** The handset after power-up: TERMINAL PROFILE, then PROVIDE LOCAL INFORMATION answered with its IMEI. */
     int powerOn() {
-        return new Baseband(card, IMEI).powerOn();
+        return new Handset(card, IMEI).powerOn();
     }
 
-    OtaServer.Result send(OtaServer.OtaMessage m) { return server.send(card, m); }
+    /** The network sends a message: SMS-DELIVER to the handset, ENVELOPE to the card, the PoR back. */
+    OtaServer.Result send(OtaServer.OtaMessage m) { return server.send(new Handset(card, IMEI), m); }
 
     /** Network initializes with the terminal's symmetric key (Fig. 1 steps 20-22). */
     OtaServer.Result initSymmetric(LocalDate expiry) {
         byte[] k = Terminal.enrolSymmetric(ks, IMEI, MAX_OUTPUT);
         return send(server.initTrustSymmetric(SIM, k, IMEI, MAX_OUTPUT, expiry, 90, TODAY));
+    }
+
+    /**
+     * EC variant: the terminal enrols a P-256 key pair; the OTA server certifies the SIM's identity
+     * key (reads it by OTA, stores the operator's certificate on the SIM) and the terminal pins the
+     * operator CA. Returns the terminal's public point for INIT_TRUST.
+     */
+    byte[] enrolEc() {
+        byte[] pub = Terminal.enrolEc(ks, IMEI, MAX_OUTPUT);
+        certifySim();
+        Terminal.pinOperatorCa(ks, server.operatorCa());
+        return pub;
+    }
+
+    /** The OTA server certifies the SIM's identity key (two packets). */
+    void certifySim() {
+        OtaServer.Result key = send(server.readSimKey(SIM));
+        if (!send(server.certifySimKey(SIM, key)).compact().ok()) throw new IllegalStateException("certificate not stored");
     }
 
     /** Sends raw envelopes (attack tests) and returns the last response. */

@@ -92,7 +92,7 @@ class OtaHandsetE2eTest {
 
     @Test
     void concatenated_ecInitInTwoSegments_oneEnvelopeEach() {
-        byte[] ec = dev.cardsmith.ota.terminal.Terminal.enrolEc(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
+        byte[] ec = f.enrolEc();
         OtaServer.OtaMessage m = f.server.initTrustEc(OtaFixture.SIM, ec, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT,
                 OtaFixture.TODAY.plusDays(30), 90, OtaFixture.TODAY);
         assertEquals(2, m.tpdus().size());

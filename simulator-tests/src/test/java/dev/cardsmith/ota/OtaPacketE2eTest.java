@@ -1,6 +1,5 @@
 package dev.cardsmith.ota;
 
-import dev.cardsmith.support.SimulatorOnly;
 import dev.cardsmith.applet.platform.Sw;
 import dev.cardsmith.applet.sim.Constants;
 import dev.cardsmith.crypto.Hex;
@@ -256,7 +255,6 @@ class OtaPacketE2eTest {
      * TAR B00011 accepts pySim's exact command packet (SPI 06 19, no counter). Its secured data is
      * a SELECT with CLA 00, which the applet reports as SW 6E00 inside an authenticated PoR OK.
      */
-    @SimulatorOnly("the vpcd test reader fresh-card control message carries install parameters but not toolkit parameters (the TAR); issue 14 open")
     @Test
     void pysimPublishedCommandPacketIsAcceptedByTheApplet() throws Exception {
         java.util.Properties v = new java.util.Properties();
@@ -280,7 +278,6 @@ class OtaPacketE2eTest {
     }
 
     /** Two-key 3DES (KIc/KID algorithm 5) on the card: pySim's published 3DES packets and our own codec. */
-    @SimulatorOnly("the vpcd test reader fresh-card control message carries install parameters but not toolkit parameters (the TAR); issue 14 open")
     @Test
     void tripleDesKeySet_pysimPublishedPacketsAndOwnCodec() throws Exception {
         java.util.Properties v = new java.util.Properties();

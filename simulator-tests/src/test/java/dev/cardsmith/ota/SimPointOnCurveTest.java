@@ -70,7 +70,7 @@ class SimPointOnCurveTest {
         assertEquals(Sw.WRONG_DATA, initTrustEc(point(BigInteger.ONE, BigInteger.ONE)), "(1, 1)");
         assertEquals(Sw.WRONG_DATA, initTrustEc(offCurve()), "off-curve point");
         assertEquals(Constants.STATE_EMPTY, f.terminal.challenge().state());
-        byte[] pub = Terminal.enrolEc(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
+        byte[] pub = f.enrolEc();
         assertEquals(0x9000, initTrustEc(pub));
         assertTrue(f.terminal.authenticate(false, OtaFixture.TODAY).keyDelivered(), "a genuine key still works");
     }
@@ -88,7 +88,7 @@ class SimPointOnCurveTest {
 
     @Test
     void authenticateRefusesAnEphemeralKeyOffTheCurve() throws Exception {
-        byte[] pub = Terminal.enrolEc(f.ks, OtaFixture.IMEI, OtaFixture.MAX_OUTPUT);
+        byte[] pub = f.enrolEc();
         assertEquals(0x9000, initTrustEc(pub));
         assertEquals(Sw.WRONG_DATA, authenticateWithEphemeral(point(BigInteger.ONE, BigInteger.ONE)), "(1, 1)");
         assertEquals(Sw.WRONG_DATA, authenticateWithEphemeral(offCurve()), "off-curve point");

@@ -511,7 +511,7 @@ class SimReviewTest {
             assertTrue(f.send(m).compact().ok());
             // the SIM goes into the second terminal's handset (PROVIDE LOCAL INFORMATION answers IMEI2)
             f.card.reset();
-            new dev.cardsmith.ota.terminal.Baseband(f.card, IMEI2).powerOn();
+            new dev.cardsmith.ota.handset.Handset(f.card, IMEI2).powerOn();
             t2ack = terminal("t2.json");
             assertTrue(t2ack.authenticate(false, OtaFixture.TODAY).keyDelivered());
         }

@@ -69,7 +69,7 @@ class SimTearSweepTest {
     }
 
     private OtaServer.Result init(CardTransport t, String sim) {
-        return server.send(new CardSession(t), server.initTrustSymmetric(sim, terminalKey, IMEI, MAX_OUTPUT, TODAY.plusYears(1), 90, TODAY));
+        return server.send(new dev.cardsmith.ota.handset.Handset(new CardSession(t), IMEI), server.initTrustSymmetric(sim, terminalKey, IMEI, MAX_OUTPUT, TODAY.plusYears(1), 90, TODAY));
     }
 
     @Test
@@ -100,7 +100,7 @@ class SimTearSweepTest {
     }
 
     /** The fields PERSONALIZE writes (its transaction), by their {@code persistentState} names. */
-    private static final List<String> PERSO_FIELDS = List.of("otaAlgorithm", "kicIndex", "kidIndex", "tar", "msl", "counter", "otaPersonalized");
+    private static final List<String> PERSO_FIELDS = List.of("keys.alg", "keys.kicIndex", "keys.kidIndex", "tar", "msl", "counter", "otaPersonalized");
     /** Another key set, for the re-run that must be refused (6985) without replacing the first one. */
     private static final OtaKeys OTHER_KEYS = OtaKeys.aes(2, filled(0x11), 2, filled(0x22), new byte[] {1, 2, 3});
 
@@ -132,7 +132,7 @@ class SimTearSweepTest {
 
     /** OTA STATUS from the host's OtaServer: accepted with a good PoR only under the expected (DevKeys) key set. */
     private void otaWorks(CardTransport t, String sim) {
-        OtaServer.Result st = server.send(new CardSession(t), server.status(sim, TODAY));
+        OtaServer.Result st = server.send(new dev.cardsmith.ota.handset.Handset(new CardSession(t), IMEI), server.status(sim, TODAY));
         assertTrue(st.por().ok() && st.compact().ok(), "OTA with the expected key set: " + st.por());
     }
 
@@ -251,7 +251,7 @@ class SimTearSweepTest {
                 return trusted(sim[0]);
             }
 
-            @Override public void run(CardTransport t) { server.send(new CardSession(t), message.apply(sim[0])); }
+            @Override public void run(CardTransport t) { server.send(new dev.cardsmith.ota.handset.Handset(new CardSession(t), IMEI), message.apply(sim[0])); }
 
             @Override
             public void recover(TearingSimulator card, TearSweep.Point p, Map<String, String> before) {
@@ -280,7 +280,7 @@ class SimTearSweepTest {
 
             @Override
             public void run(CardTransport t) {
-                server.send(new CardSession(t), server.update(sim[0], TODAY));
+                server.send(new dev.cardsmith.ota.handset.Handset(new CardSession(t), IMEI), server.update(sim[0], TODAY));
                 Terminal term = terminal(t);
                 assertTrue(term.authenticate(true, TODAY).keyDelivered());
                 server.acceptNotification(sim[0], term.ack());
@@ -294,7 +294,7 @@ class SimTearSweepTest {
                 int gen = term.authenticate(false, TODAY).generation(); // throws when no shared trust key is left
                 assertTrue(gen >= 1, "generation " + gen);
                 if (!term.poll().updatePending() && gen == 1) {
-                    OtaServer.Result again = server.send(new CardSession(card), server.update(sim[0], TODAY));
+                    OtaServer.Result again = server.send(new dev.cardsmith.ota.handset.Handset(new CardSession(card), IMEI), server.update(sim[0], TODAY));
                     assertTrue(again.por().ok() && again.compact().ok(), "re-sent update: " + again.por());
                 }
                 if (term.poll().updatePending()) {
@@ -319,10 +319,10 @@ class SimTearSweepTest {
             assertTrue(state == Constants.STATE_TRUSTED || state == Constants.STATE_REVOKED, "state after the tear: " + state);
             if (state == Constants.STATE_TRUSTED) {
                 assertEquals(1, term.authenticate(false, TODAY).generation(), "not revoked: the trust key must still work");
-                OtaServer.Result again = server.send(new CardSession(card), server.revoke(sim));
+                OtaServer.Result again = server.send(new dev.cardsmith.ota.handset.Handset(new CardSession(card), IMEI), server.revoke(sim));
                 assertTrue(again.por().ok() && again.compact().ok(), "re-sent revoke: " + again.por());
             } else {
-                OtaServer.Result st = server.send(new CardSession(card), server.status(sim, TODAY)); // the store catches up
+                OtaServer.Result st = server.send(new dev.cardsmith.ota.handset.Handset(new CardSession(card), IMEI), server.status(sim, TODAY)); // the store catches up
                 assertTrue(st.por().ok() && st.compact().ok(), "status: " + st.por());
             }
             assertEquals(Constants.STATE_REVOKED, terminal(card).poll().state());
@@ -347,7 +347,7 @@ class SimTearSweepTest {
                     } catch (dev.cardsmith.transport.CardStatusException absent) {
                         // not licensed yet: the old state
                     }
-                    OtaServer.Result again = server.send(new CardSession(card), server.license(sim, contentId, contentKey, 3, TODAY, TODAY.plusDays(10)));
+                    OtaServer.Result again = server.send(new dev.cardsmith.ota.handset.Handset(new CardSession(card), IMEI), server.license(sim, contentId, contentKey, 3, TODAY, TODAY.plusDays(10)));
                     assertTrue(again.por().ok() && again.compact().ok(), "re-sent license: " + again.por());
                     Terminal t2 = terminal(card);
                     t2.authenticate(false, TODAY);

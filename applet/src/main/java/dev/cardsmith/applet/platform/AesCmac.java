@@ -17,7 +17,10 @@ import javacardx.crypto.Cipher;
  * vectors on card (PlatformLayerTest).
  *
  * <p>The software path uses the ECB engine between {@link #init} and {@link #sign}: nothing else
- * may use that engine in between when it is shared. State: 49 bytes CLEAR_ON_DESELECT.
+ * may use that engine in between when it is shared. State: 49 bytes of transient RAM,
+ * CLEAR_ON_DESELECT unless the applet asks for CLEAR_ON_RESET - a UICC toolkit applet must: its
+ * processToolkit runs while it is not selected, when CLEAR_ON_DESELECT memory is not accessible
+ * (Java Card 3.0.5 runtime 6.1.3, ETSI TS 102 241 6.2).
  */
 public final class AesCmac {
 
@@ -46,6 +49,14 @@ public final class AesCmac {
      * @param usePlatform false forces the software path (tests of the fallback on jCardSim)
      */
     public AesCmac(Cipher ecb, boolean usePlatform) {
+        this(ecb, usePlatform, JCSystem.CLEAR_ON_DESELECT);
+    }
+
+    /**
+     * @param clearEvent JCSystem.CLEAR_ON_DESELECT, or CLEAR_ON_RESET for an applet that MACs
+     *                   outside a selection (processToolkit)
+     */
+    public AesCmac(Cipher ecb, boolean usePlatform, byte clearEvent) {
         this.ecb = ecb;
         Signature s = null;
         if (usePlatform) {
@@ -57,7 +68,7 @@ public final class AesCmac {
             }
         }
         platform = s;
-        st = JCSystem.makeTransientByteArray(STATE_LENGTH, JCSystem.CLEAR_ON_DESELECT);
+        st = JCSystem.makeTransientByteArray(STATE_LENGTH, clearEvent);
     }
 
     /** True when this platform has no ALG_AES_CMAC_128 (or it was declined): every MAC runs in software. */

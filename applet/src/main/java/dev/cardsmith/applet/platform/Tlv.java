@@ -28,10 +28,19 @@ public final class Tlv {
     private final short[] s;
     private final Object[] ref;
 
-    /** A reader for TLVs nested at most {@code maxDepth} levels below the top level. */
+    /** A reader for TLVs nested at most {@code maxDepth} levels below the top level; its state is CLEAR_ON_DESELECT. */
     public Tlv(short maxDepth) {
-        s = JCSystem.makeTransientShortArray((short) (ENDS + maxDepth + 1), JCSystem.CLEAR_ON_DESELECT);
-        ref = JCSystem.makeTransientObjectArray((short) 1, JCSystem.CLEAR_ON_DESELECT);
+        this(maxDepth, JCSystem.CLEAR_ON_DESELECT);
+    }
+
+    /**
+     * The same with its state in {@code clearEvent} memory: CLEAR_ON_RESET for a UICC toolkit
+     * applet, whose processToolkit runs unselected, where CLEAR_ON_DESELECT memory is not
+     * accessible (Java Card 3.0.5 runtime 6.1.3, ETSI TS 102 241 6.2).
+     */
+    public Tlv(short maxDepth, byte clearEvent) {
+        s = JCSystem.makeTransientShortArray((short) (ENDS + maxDepth + 1), clearEvent);
+        ref = JCSystem.makeTransientObjectArray((short) 1, clearEvent);
     }
 
     /** Starts reading the TLVs in {@code buf[off..off+len)} (the top-level parent). */

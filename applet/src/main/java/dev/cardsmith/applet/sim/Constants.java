@@ -32,6 +32,8 @@ public final class Constants {
     public static final byte INS_GET_CONTENT_KEY = (byte) 0x4A;
     /** Revocation on the terminal's initiative (authenticated session required). */
     public static final byte INS_TERMINAL_REVOKE = (byte) 0x4C;
+    /** The SIM's public key and the operator's certificate over it (EC variant: the SIM proves itself). */
+    public static final byte INS_GET_SIM_CERTIFICATE = (byte) 0x48;
     /** One-time personalization of the OTA key set under the transport key of the install parameters. */
     public static final byte INS_PERSONALIZE = (byte) 0x30;
 
@@ -47,6 +49,12 @@ public final class Constants {
     public static final byte INS_OTA_LICENSE = (byte) 0x26;
     public static final byte INS_OTA_STATUS = (byte) 0x28;
     public static final byte INS_OTA_REQUEST_UPDATE = (byte) 0x2A;
+    /** SIM identity key: P1 00 read its public point, P1 01 store the operator's certificate over it. */
+    public static final byte INS_OTA_SIM_KEY = (byte) 0x2C;
+    public static final byte P1_SIM_KEY_READ = 0x00;
+    public static final byte P1_SIM_KEY_CERTIFY = 0x01;
+    /** Longest certificate: a DER ECDSA P-256 signature. */
+    public static final short MAX_CERT_LEN = 72;
 
     public static final byte P1_LICENSE_PUT = 0x00;
     public static final byte P1_LICENSE_DELETE = 0x01;
@@ -92,6 +100,10 @@ public final class Constants {
     public static final byte LABEL_ACK = 0x41;            // 'A'
     public static final byte LABEL_KEY_CONFIRM = 0x4B;    // 'K'
     public static final byte LABEL_PERSONALIZE = 0x50;    // 'P'
+    /** The SIM's signature over the challenge and the ECDH transcript (EC variant). */
+    public static final byte LABEL_SIM_SIGNATURE = 0x49;  // 'I'
+    /** What the operator CA signs: 'O' || the SIM's public point. */
+    public static final byte LABEL_SIM_CERTIFICATE = 0x4F; // 'O'
 
     public static final short CHALLENGE_LEN = 16;
     /** The terminal's fresh nonce in AUTHENTICATE: makes the symmetric session keys fresh for the terminal too. */
@@ -139,6 +151,9 @@ public final class Constants {
     public static final byte KEY_ALG_AES = 0x02;
     /** b1b2 = 01 DES, b3b4 = 01: triple DES outer-CBC with two keys (CBC-MAC for KID). */
     public static final byte KEY_ALG_3DES2 = 0x05;
+    /** b1b2 = 01, b3b4 = 10: triple DES outer-CBC with three keys (CBC-MAC for KID). */
+    public static final byte KEY_ALG_3DES3 = 0x09;
+    public static final short DES3_KEY_LEN = 24;
     public static final short DES_BLOCK = 8;
     public static final byte KEY_ALG_DES_MASK = 0x03;
 
@@ -190,8 +205,10 @@ public final class Constants {
 
     // ---------------------------------------------------------------- install parameters
     /**
-     * C9 value: KIc index(1) KIc(16) KID index(1) KID(16) TAR(3) MSL(1), or empty. The high nibble
-     * of the index bytes is the algorithm (0 or 2 AES, 5 two-key 3DES), the low nibble the index.
+     * C9 value: one to KeySets.MAX key sets - KIc id(1) KIc KID id(1) KID - then TAR(3) MSL(1), or
+     * empty. The high nibble of an id byte is the algorithm (0 or 2 AES, 5 two-key 3DES: 16-byte
+     * keys; 9 three-key 3DES: 24-byte keys; 1 single DES refused), the low nibble the key index.
+     * One AES or two-key set makes 38 bytes, the length PERSONALIZE carries.
      */
     public static final short INSTALL_PARAMS_LEN = 38;
     // or 16 bytes: a transport key (AES-128); PERSONALIZE then carries the key set under it

@@ -51,7 +51,8 @@ final class Crypto {
         carryBlock = JCSystem.makeTransientByteArray(Constants.AES_BLOCK, JCSystem.CLEAR_ON_RESET);
         cc = JCSystem.makeTransientShortArray((short) 3, JCSystem.CLEAR_ON_RESET);
         aesEcb = Cipher.getInstance(Cipher.ALG_AES_BLOCK_128_ECB_NOPAD, false);
-        cmac = new AesCmac(aesEcb, !forceSoftwareCmac);
+        // CLEAR_ON_RESET: the OTA path MACs inside processToolkit, unselected (TS 102 241 6.2)
+        cmac = new AesCmac(aesEcb, !forceSoftwareCmac, JCSystem.CLEAR_ON_RESET);
         ecdsa = Signature.getInstance(Signature.ALG_ECDSA_SHA_256, false);
         random = RandomData.getInstance(RandomData.ALG_SECURE_RANDOM);
         sha256 = MessageDigest.getInstance(MessageDigest.ALG_SHA_256, false);
@@ -76,31 +77,33 @@ final class Crypto {
         return aesCbc.doFinal(in, off, len, out, outOff);
     }
 
-    // ---- OTA key set: AES-CBC / AES-CMAC, or two-key 3DES CBC / CBC-MAC (zero padded)
+    // ---- OTA key sets: AES-CBC / AES-CMAC, or two- or three-key 3DES CBC / CBC-MAC (zero padded)
 
     /** [0] bytes fed to the checksum, [1] 1 when the 3DES CBC-MAC is in use, [2] bytes in the carry block. */
     private final short[] cc;
 
-    short otaBlock(State st) {
-        return st.otaAlgorithm == Constants.KEY_ALG_3DES2 ? Constants.DES_BLOCK : Constants.AES_BLOCK;
+    short otaBlock(State st, short set) {
+        return st.keys.isDes(set) ? Constants.DES_BLOCK : Constants.AES_BLOCK;
     }
 
-    void otaCipher(State st, byte mode, byte[] b, short off, short len) {
-        if (st.otaAlgorithm == Constants.KEY_ALG_3DES2) {
-            desCbc.init(st.kicDes, mode, zeroIv, (short) 0, Constants.DES_BLOCK);
+    /** Deciphers or ciphers b[off..off+len) in place under the KIc of key set {@code set}. */
+    void otaCipher(State st, short set, byte mode, byte[] b, short off, short len) {
+        if (st.keys.isDes(set)) {
+            desCbc.init(st.keys.kic(set), mode, zeroIv, (short) 0, Constants.DES_BLOCK);
             desCbc.doFinal(b, off, len, b, off);
         } else {
-            cbc(st.kic, mode, b, off, len, b, off);
+            cbc((AESKey) st.keys.kic(set), mode, b, off, len, b, off);
         }
     }
 
-    void ccBegin(State st) {
-        if (st.otaAlgorithm == Constants.KEY_ALG_3DES2) {
+    /** Starts the CC under the KID of key set {@code set}. */
+    void ccBegin(State st, short set) {
+        if (st.keys.isDes(set)) {
             cc[1] = 1;
-            desMac.init(st.kidDes, Signature.MODE_SIGN, zeroIv, (short) 0, Constants.DES_BLOCK);
+            desMac.init(st.keys.kid(set), Signature.MODE_SIGN, zeroIv, (short) 0, Constants.DES_BLOCK);
         } else {
             cc[1] = 0;
-            cmac.init(st.kid);
+            cmac.init((AESKey) st.keys.kid(set));
         }
         cc[0] = 0;
         cc[2] = 0;

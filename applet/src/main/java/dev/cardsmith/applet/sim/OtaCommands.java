@@ -9,7 +9,7 @@ import javacard.security.CryptoException;
 
 /**
  * The compact remote commands of a verified command packet (TS 102 226 5.1.1; docs/ota.md 2.2):
- * SET_DATE, INIT_TRUST, REVOKE, LICENSE, STATUS, REQUEST_UPDATE. {@link OtaReceiver} calls
+ * SET_DATE, INIT_TRUST, REVOKE, LICENSE, STATUS, REQUEST_UPDATE, SIM_KEY. {@link OtaReceiver} calls
  * {@link #stage} for every command before the packet's transaction - the only place a key is
  * written: INIT_TRUST's into the init staging slot, a LICENSE put's into a free license slot,
  * both unreachable until the transaction flips a slot byte or a licUsed flag - and
@@ -20,11 +20,13 @@ final class OtaCommands {
     private final State st;
     private final Transients tr;
     private final Tlv tlv;
+    private final SimIdentity identity;
 
-    OtaCommands(State st, Transients tr, Tlv tlv) {
+    OtaCommands(State st, Transients tr, Tlv tlv, SimIdentity identity) {
         this.st = st;
         this.tr = tr;
         this.tlv = tlv;
+        this.identity = identity;
     }
 
     // ------------------------------------------------------------------ before the transaction
@@ -46,6 +48,8 @@ final class OtaCommands {
             stageInitTrust(b, off, len);
         } else if (ins == Constants.INS_OTA_LICENSE && p1 == Constants.P1_LICENSE_PUT && len == LICENSE_PUT_LEN) {
             stageLicense(b, off);
+        } else if (ins == Constants.INS_OTA_SIM_KEY && p1 == Constants.P1_SIM_KEY_CERTIFY) {
+            identity.stage(b, off, len);
         }
     }
 
@@ -127,6 +131,9 @@ final class OtaCommands {
                 return 2;
             case Constants.INS_OTA_STATUS:
                 return status(out, outOff);
+            case Constants.INS_OTA_SIM_KEY:
+                requireCiphered();
+                return identity.remote(p1, b, off, len, out, outOff);
             case Constants.INS_OTA_REQUEST_UPDATE:
                 if (st.trustState != Constants.STATE_TRUSTED) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
                 st.updateRequested = true;

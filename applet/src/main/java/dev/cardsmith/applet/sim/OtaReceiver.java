@@ -94,18 +94,21 @@ final class OtaReceiver {
         if ((short) (pkt[O_CHL] & 0xFF) != (short) (Constants.CHL_BASE + ccLen)) {
             return por(pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
         }
-        if (ciphered && !keyMatches(pkt[O_KIC], st.otaAlgorithm, st.kicIndex)) {
+        // the key sets the KIc and KID octets name (algorithm and key index, TS 102 225 5.1.2/5.1.3.1);
+        // a PoR ciphered or checksummed for a packet that used none takes the first set
+        short kicSet = st.keys.find(pkt[O_KIC], false);
+        short kidSet = st.keys.find(pkt[O_KID], true);
+        if ((ciphered && kicSet < 0) || (ccLen > 0 && kidSet < 0)) {
             return por(pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
         }
-        if (ccLen > 0 && !keyMatches(pkt[O_KID], st.otaAlgorithm, st.kidIndex)) {
-            return por(pkt, spi2, Constants.POR_UNIDENTIFIED_SECURITY_ERROR, false, (short) 0);
-        }
+        tr.ota[Transients.O_KIC_SET] = (byte) (kicSet < 0 ? 0 : kicSet);
+        tr.ota[Transients.O_KID_SET] = (byte) (kidSet < 0 ? 0 : kidSet);
         short secLen = (short) (len - O_CNTR);
         if (ciphered) {
-            if (secLen % crypto.otaBlock(st) != 0) {
+            if (secLen % crypto.otaBlock(st, kicSet) != 0) {
                 return por(pkt, spi2, Constants.POR_CIPHERING_ERROR, false, (short) 0);
             }
-            crypto.otaCipher(st, Cipher.MODE_DECRYPT, pkt, O_CNTR, secLen);
+            crypto.otaCipher(st, kicSet, Cipher.MODE_DECRYPT, pkt, O_CNTR, secLen);
         }
         short data = (short) (O_CC + ccLen);
         short pcntr = (short) (pkt[O_PCNTR] & 0xFF);
@@ -115,7 +118,7 @@ final class OtaReceiver {
         if (ccLen > 0) {
             // CC over CPL..TAR, CNTR, PCNTR and the secured data with its padding (TS 31.115 7.1.1)
             Util.arrayCopyNonAtomic(pkt, O_CPL, tr.scratch, (short) 0, O_CC);
-            crypto.ccBegin(st);
+            crypto.ccBegin(st, kidSet);
             crypto.ccUpdate(tr.scratch, (short) 0, O_CC);
             crypto.ccFinal(pkt, data, (short) (len - data), tr.scratch, (short) 0);
             if (!Bytes.equal(tr.scratch, (short) 0, pkt, O_CC, Constants.CC_LEN)) {
@@ -150,10 +153,6 @@ final class OtaReceiver {
         }
         st.finishClear(); // keys the packet made unreachable (INIT_TRUST, REVOKE), or a staged key not used
         return por(pkt, spi2, Constants.POR_OK, true, resp);
-    }
-
-    private static boolean keyMatches(byte k, byte algorithm, byte index) {
-        return (byte) (k & Constants.KEY_ALG_MASK) == algorithm && (byte) ((k >> 4) & 0x0F) == index;
     }
 
     /** TS 102 225 5.1.1 counter modes: 00 none, 01 available (no check), 10 higher, 11 exactly one higher. */
@@ -253,6 +252,8 @@ final class OtaReceiver {
      * counter, the data being tr.out[DATA_AT..DATA_AT+dataLen).
      */
     short notification(short dataLen) {
+        tr.ota[Transients.O_KIC_SET] = 0; // the first key set
+        tr.ota[Transients.O_KID_SET] = 0;
         return responsePacket(st.tar, (short) 0, st.counter, (short) 0, Constants.POR_OK, true, false, dataLen);
     }
 
@@ -277,7 +278,7 @@ final class OtaReceiver {
         short pad = 0;
         if (cipher) {
             short clear = (short) (end - R_CNTR);
-            short bs = crypto.otaBlock(st);
+            short bs = crypto.otaBlock(st, tr.ota[Transients.O_KIC_SET]);
             pad = (short) ((short) (bs - clear % bs) % bs);
             Util.arrayFillNonAtomic(buf, end, pad, (byte) 0);
             end += pad;
@@ -286,13 +287,13 @@ final class OtaReceiver {
         buf[R_RHL] = (byte) (10 + ccLen);
         Util.setShort(buf, R_RPL, (short) (end - R_RHL));
         if (cc) {
-            crypto.ccBegin(st);
+            crypto.ccBegin(st, tr.ota[Transients.O_KID_SET]);
             crypto.ccUpdate(buf, (short) 0, R_CC);
             crypto.ccFinal(buf, dataOff, (short) (end - dataOff), tr.scratch, (short) 0);
             Util.arrayCopyNonAtomic(tr.scratch, (short) 0, buf, R_CC, Constants.CC_LEN);
         }
         if (cipher) {
-            crypto.otaCipher(st, Cipher.MODE_ENCRYPT, buf, R_CNTR, (short) (end - R_CNTR));
+            crypto.otaCipher(st, tr.ota[Transients.O_KIC_SET], Cipher.MODE_ENCRYPT, buf, R_CNTR, (short) (end - R_CNTR));
         }
         return end;
     }

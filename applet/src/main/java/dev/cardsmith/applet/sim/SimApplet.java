@@ -58,6 +58,7 @@ public final class SimApplet extends Applet implements ToolkitInterface {
         // INS                              allowed states                                         flags
         Constants.INS_GET_CHALLENGE,        CommandTable.ANY_STATE,                                0,
         Constants.INS_POLL,                 CommandTable.ANY_STATE,                                0,
+        Constants.INS_GET_SIM_CERTIFICATE,  CommandTable.ANY_STATE,                                0,
         Constants.INS_AUTHENTICATE,         (byte) 0xEE, /* initialized, trusted, revoked (6983) */ 0,
         Constants.INS_ACK,                  (byte) 0x66, /* initialized, trusted */                0,
         Constants.INS_GET_CONTENT_KEY,      (byte) 0xCC, /* trusted, revoked (6983) */             0,
@@ -73,6 +74,7 @@ public final class SimApplet extends Applet implements ToolkitInterface {
     private final Crypto crypto;
     private final Transients tr;
     private final TerminalProtocol terminal;
+    private final SimIdentity identity;
     private final ToolkitEvents events;
     private final ApduIo io;
     private final CommandTable table;
@@ -81,17 +83,19 @@ public final class SimApplet extends Applet implements ToolkitInterface {
         st = new State();
         crypto = new Crypto();
         tr = new Transients();
-        OtaReceiver ota = new OtaReceiver(st, crypto, tr, new OtaCommands(st, tr, new Tlv((short) 1)));
-        terminal = new TerminalProtocol(st, crypto, tr, ota);
+        SimIdentity identity = new SimIdentity(crypto);
+        OtaReceiver ota = new OtaReceiver(st, crypto, tr, new OtaCommands(st, tr, new Tlv((short) 1, JCSystem.CLEAR_ON_RESET), identity));
+        terminal = new TerminalProtocol(st, crypto, tr, ota, identity);
+        this.identity = identity;
         events = new ToolkitEvents(st, tr, ota);
         io = new ApduIo(MAX_DATA);
         table = new CommandTable(TABLE);
-        if (len == Constants.INSTALL_PARAMS_LEN) {
-            personalize(params, off);
-        } else if (len == Constants.KEY_LEN) {
+        if (len == Constants.KEY_LEN) {
             // the transport key: PERSONALIZE later, under it (the personalization unit holds it)
             st.transportKey.setKey(params, off);
             st.hasTransportKey = true;
+        } else if (len > Constants.KEY_LEN) {
+            personalize(params, off, len);
         } else if (len != 0) {
             ISOException.throwIt(Sw.WRONG_DATA);
         }
@@ -156,27 +160,21 @@ public final class SimApplet extends Applet implements ToolkitInterface {
         return s;
     }
 
-    private void personalize(byte[] b, short off) {
-        byte alg = (byte) ((b[off] >> 4) & 0x0F);
-        if (alg == 0) alg = Constants.KEY_ALG_AES;
-        byte kidAlg = (byte) ((b[(short) (off + 17)] >> 4) & 0x0F);
-        if (kidAlg == 0) kidAlg = Constants.KEY_ALG_AES;
-        if (alg != kidAlg || (alg != Constants.KEY_ALG_AES && alg != Constants.KEY_ALG_3DES2)) ISOException.throwIt(Sw.WRONG_DATA);
+    /**
+     * Key sets, TAR and MSL from b[off..off+len) (install parameters or PERSONALIZE, docs/ota.md
+     * 2.4): all checked first (6A80), keys written outside the transaction, which then commits
+     * algorithms, indexes, TAR, MSL and the counter together with the personalized flag.
+     */
+    private void personalize(byte[] b, short off, short len) {
+        short sets = (short) (len - Constants.TAR_LEN - 1);
+        short n = KeySets.check(b, off, (short) (off + sets));
         // keys first, outside the transaction (Key.setKey is not transactional on many cards):
         // nothing uses them until otaPersonalized commits below; a torn PERSONALIZE can be repeated
-        if (alg == Constants.KEY_ALG_AES) {
-            st.kic.setKey(b, (short) (off + 1));
-            st.kid.setKey(b, (short) (off + 18));
-        } else {
-            st.kicDes.setKey(b, (short) (off + 1));
-            st.kidDes.setKey(b, (short) (off + 18));
-        }
+        st.keys.writeKeys(b, off, n, tr.out); // work: not the scratch PERSONALIZE deciphered into
         JCSystem.beginTransaction();
-        st.otaAlgorithm = alg;
-        st.kicIndex = (byte) (b[off] & 0x0F);
-        st.kidIndex = (byte) (b[(short) (off + 17)] & 0x0F);
-        Util.arrayCopy(b, (short) (off + 34), st.tar, (short) 0, Constants.TAR_LEN);
-        st.msl = b[(short) (off + 37)];
+        st.keys.commit(b, off, n);
+        Util.arrayCopy(b, (short) (off + sets), st.tar, (short) 0, Constants.TAR_LEN);
+        st.msl = b[(short) (off + sets + Constants.TAR_LEN)];
         // transactional byte writes (arrayFillNonAtomic would not roll back with a tear); this was
         // hidden from TransactionNonAtomicTest by the State.beginTransaction wrapper
         for (short i = 0; i < Constants.CNTR_LEN; i++) st.counter[i] = 0;
@@ -217,9 +215,11 @@ public final class SimApplet extends Applet implements ToolkitInterface {
     private void dispatch(APDU apdu, byte[] buf, boolean longAllowed) {
         byte ins = buf[ISO7816.OFFSET_INS];
         short out;
-        if (ins == Constants.INS_GET_CHALLENGE || ins == Constants.INS_POLL || ins == Constants.INS_TERMINAL_REVOKE) {
+        if (ins == Constants.INS_GET_CHALLENGE || ins == Constants.INS_POLL || ins == Constants.INS_TERMINAL_REVOKE
+                || ins == Constants.INS_GET_SIM_CERTIFICATE) {
             io.requireNoData(apdu); // case 2: under T=0, P3 is Le, never data
-            out = ins == Constants.INS_GET_CHALLENGE ? terminal.getChallenge(buf) : ins == Constants.INS_POLL ? terminal.poll(buf) : terminal.terminalRevoke(buf);
+            out = ins == Constants.INS_GET_CHALLENGE ? terminal.getChallenge(buf) : ins == Constants.INS_POLL ? terminal.poll(buf)
+                    : ins == Constants.INS_GET_SIM_CERTIFICATE ? identity.certificate(buf) : terminal.terminalRevoke(buf);
         } else {
             short len = io.receive(apdu, (short) 0, MAX_DATA, longAllowed);
             if (len == ApduIo.IN_CHAIN) return;
@@ -234,7 +234,7 @@ public final class SimApplet extends Applet implements ToolkitInterface {
                     out = terminal.contentKey(buf, len);
                     break;
                 default: // INS_PERSONALIZE (the table has no other row)
-                    personalize(unwrapPersonalization(buf, len), (short) 0);
+                    personalize(unwrapPersonalization(buf, len), (short) 0, Constants.INSTALL_PARAMS_LEN);
                     Util.arrayFillNonAtomic(tr.scratch, (short) 0, PERSO_CT_LEN, (byte) 0);
                     out = 0;
             }

@@ -13,16 +13,8 @@ import javacard.security.KeyBuilder;
  */
 final class State {
 
-    // OTA key set (TS 102 225): KIc, KID with their indexes, TAR, MSL, counter
-    final AESKey kic;
-    final AESKey kid;
-    /** Two-key triple DES key set for legacy OTA (KIc/KID algorithm code 5). */
-    final javacard.security.DESKey kicDes;
-    final javacard.security.DESKey kidDes;
-    /** KIc/KID algorithm nibble of the key set: KEY_ALG_AES (2) or KEY_ALG_3DES2 (5). */
-    byte otaAlgorithm;
-    byte kicIndex;
-    byte kidIndex;
+    // OTA key sets (TS 102 225): KIc, KID with their indexes; TAR, MSL, counter (one for all sets)
+    final KeySets keys = new KeySets();
     final byte[] tar = new byte[Constants.TAR_LEN];
     byte msl;
     final byte[] counter = new byte[Constants.CNTR_LEN];
@@ -89,11 +81,7 @@ final class State {
     final AESKey[] licKey = new AESKey[LIC_SLOTS];
 
     State() {
-        kic = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
-        kid = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
         transportKey = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
-        kicDes = (javacard.security.DESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_DES, KeyBuilder.LENGTH_DES3_2KEY, false);
-        kidDes = (javacard.security.DESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_DES, KeyBuilder.LENGTH_DES3_2KEY, false);
         for (short i = 0; i < 2; i++) {
             initKey[i] = (AESKey) KeyBuilder.buildKey(KeyBuilder.TYPE_AES, KeyBuilder.LENGTH_AES_128, false);
             initPub[i] = (ECPublicKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PUBLIC, KeyBuilder.LENGTH_EC_FP_256, false);

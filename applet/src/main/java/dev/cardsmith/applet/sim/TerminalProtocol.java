@@ -25,12 +25,16 @@ final class TerminalProtocol {
     private final Crypto crypto;
     private final Transients tr;
     private final OtaReceiver ota;
+    private final SimIdentity identity;
+    /** Where the SIM's signature goes in the asymmetric answer: after flags gen expiry E_card ct CMAC8. */
+    private static final short SIM_SIGNATURE_AT = (short) (4 + Constants.EC_POINT_LEN + 32 + Constants.MAC8_LEN);
 
-    TerminalProtocol(State st, Crypto crypto, Transients tr, OtaReceiver ota) {
+    TerminalProtocol(State st, Crypto crypto, Transients tr, OtaReceiver ota, SimIdentity identity) {
         this.st = st;
         this.crypto = crypto;
         this.tr = tr;
         this.ota = ota;
+        this.identity = identity;
     }
 
     /** Fig. 2 step 10 (also the SELECT answer): fresh challenge || state || generation || flags || key type. */
@@ -67,7 +71,8 @@ final class TerminalProtocol {
      * trust MAC key. Proof, asymmetric (initialization with an EC P-256 key): E_T(65) ||
      * ECDSA-SHA256 signature over challenge || date || IMEI || max output || nonce || E_T.
      * Response: flags || generation || expiry(2) [|| E_card(65) if asymmetric] [|| ENC(S_enc,
-     * trust enc key || trust mac key)(32) || CMAC8(S_mac, 'C' || challenge || gen || expiry || ct)].
+     * trust enc key || trust mac key)(32) || CMAC8(S_mac, 'C' || challenge || gen || expiry || ct)]
+     * [|| the SIM's ECDSA signature (SimIdentity.signTranscript) if asymmetric].
      */
     short authenticate(byte[] buf, short len) {
         byte p1 = buf[ISO7816.OFFSET_P1];
@@ -145,8 +150,13 @@ final class TerminalProtocol {
         st.checkUpdateWindow(tr.sessionDate[0]); // one boolean: atomic
 
         // session keys
+        short simSignature = 0;
         if (asym) {
             deriveAsymmetricSession(buf, (short) (d + fixed));
+            // the SIM proves itself: its certified key signs the challenge and the ECDH transcript
+            // (the terminal's data and E_T as received, E_card), behind the rest of the answer
+            simSignature = identity.signTranscript(tr.challenge, buf, d, (short) (fixed + Constants.EC_POINT_LEN),
+                    crypto.ephemeral, s, buf, SIM_SIGNATURE_AT);
         } else {
             javacard.security.AESKey k = state == Constants.STATE_INITIALIZED ? st.initKey[st.initSlot] : st.trustEnc[st.activeSlot];
             deriveSession(k);
@@ -206,7 +216,7 @@ final class TerminalProtocol {
         q = Util.arrayCopyNonAtomic(buf, ct, s, q, (short) 32);
         crypto.cmac(crypto.sessionMac, s, (short) 0, q, s, q);
         o = Util.arrayCopyNonAtomic(s, q, buf, o, Constants.MAC8_LEN);
-        return o;
+        return (short) (o + simSignature); // asymmetric: o = SIM_SIGNATURE_AT
     }
 
     /** Failed authentication (already counted): the session ends; nothing is revoked. */

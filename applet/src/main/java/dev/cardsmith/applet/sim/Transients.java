@@ -18,8 +18,11 @@ final class Transients {
      * 96..160, the content-key block, CC results, the on-curve check of an incoming point (64).
      */
     static final short SCRATCH_LEN = 160;
-    /** The response packet (PoR, notification): header 16, CC 8, compact response at {@link #DATA_AT}, padding. */
-    static final short OUT_LEN = 64;
+    /**
+     * The response packet (PoR, notification): header 16, CC 8, compact response at {@link #DATA_AT}
+     * (at most count, SW and the SIM's 65-byte public point), padding to a cipher block.
+     */
+    static final short OUT_LEN = 112;
     /** Where the compact response data is written: after the longest response header (16) and CC (8). */
     static final short DATA_AT = 24;
 
@@ -28,13 +31,16 @@ final class Transients {
     final byte[] out;
     /** The IMEI this power cycle's terminal gave in PROVIDE LOCAL INFORMATION (valid when ota[O_IMEI_VALID]). */
     final byte[] imei;
-    /** [O_PACKET_CIPHERED] [O_INIT_STAGED] [O_IMEI_VALID] [O_FAILURES]: OTA and power-cycle state */
+    /** [O_PACKET_CIPHERED] [O_INIT_STAGED] [O_IMEI_VALID] [O_FAILURES] [O_KIC_SET] [O_KID_SET]: OTA and power-cycle state */
     final byte[] ota;
     static final short O_PACKET_CIPHERED = 0; // the command packet being executed was ciphered and carried a CC
     static final short O_INIT_STAGED = 1; // INIT_TRUST of this packet: key written to the staging slot?
     static final short O_IMEI_VALID = 2;
     /** Failed AUTHENTICATEs since power-up: past MAX_AUTH_FAILURES the SIM refuses until the next reset (throttle). */
     static final short O_FAILURES = 3;
+    /** The key sets (KeySets) of the packet being answered: KIc's for ciphering, KID's for the CC. */
+    static final short O_KIC_SET = 4;
+    static final short O_KID_SET = 5;
     static final byte INIT_NOT_STAGED = 0;
     static final byte INIT_STAGED = 1;
     static final byte INIT_REJECTED = 2; // the key object refused the value
@@ -67,7 +73,7 @@ final class Transients {
         scratch = JCSystem.makeTransientByteArray(SCRATCH_LEN, JCSystem.CLEAR_ON_RESET);
         out = JCSystem.makeTransientByteArray(OUT_LEN, JCSystem.CLEAR_ON_RESET);
         imei = JCSystem.makeTransientByteArray(Constants.IMEI_LEN, JCSystem.CLEAR_ON_RESET);
-        ota = JCSystem.makeTransientByteArray((short) 4, JCSystem.CLEAR_ON_RESET);
+        ota = JCSystem.makeTransientByteArray((short) 6, JCSystem.CLEAR_ON_RESET);
         shorts = JCSystem.makeTransientShortArray(SHORTS_LEN, JCSystem.CLEAR_ON_RESET);
         challenge = JCSystem.makeTransientByteArray((short) (Constants.CHALLENGE_LEN + Constants.TERMINAL_NONCE_LEN), JCSystem.CLEAR_ON_DESELECT);
         session = JCSystem.makeTransientByteArray((short) 2, JCSystem.CLEAR_ON_DESELECT);

@@ -12,6 +12,7 @@ import dev.cardsmith.ota.ResponsePacket;
 import dev.cardsmith.ota.SimStatus;
 import dev.cardsmith.ota.Spi;
 import dev.cardsmith.ota.handset.Handset;
+import dev.cardsmith.ota.terminal.Terminal;
 import dev.cardsmith.ota.terminal.TerminalKeyStore;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -249,18 +250,43 @@ final class OtaCommand {
                 OtaServer s = o.server(ctx);
                 OtaServer.OtaMessage m;
                 LocalDate today = o.today();
+                Map<String, Object> extra = new LinkedHashMap<>();
                 if (key.ec != null) {
                     m = s.initTrustEc(o.simId, Hex.parse(key.ec), imei, maxOutput, expiry, lifetime, today);
+                    extra.put("operatorCa", Hex.of(certify(ctx, s, o)));
                 } else if (key.aes != null) {
                     m = s.initTrustSymmetric(o.simId, Hex.parse(key.aes), imei, maxOutput, expiry, lifetime, today);
                 } else {
                     TerminalKeyStore ts = TerminalCommand.existing(ctx, key.store);
                     byte[] ecPub = ts.attr("ecPublic") == null ? null : Hex.parse(ts.attr("ecPublic"));
-                    m = ecPub != null ? s.initTrustEc(o.simId, ecPub, imei, maxOutput, expiry, lifetime, today)
-                            : s.initTrustSymmetric(o.simId, requireKey(ts.secret("init")), imei, maxOutput, expiry, lifetime, today);
+                    if (ecPub != null) {
+                        // simulation: the network provisions the terminal's trust anchor with it
+                        Terminal.pinOperatorCa(ts, certify(ctx, s, o));
+                        m = s.initTrustEc(o.simId, ecPub, imei, maxOutput, expiry, lifetime, today);
+                    } else {
+                        m = s.initTrustSymmetric(o.simId, requireKey(ts.secret("init")), imei, maxOutput, expiry, lifetime, today);
+                    }
                 }
-                deliver(ctx, s, m, o, Map.of());
+                deliver(ctx, s, m, o, extra);
             }
+        }
+
+        /**
+         * EC variant: the SIM's identity key certified by the operator CA (read by OTA, certificate
+         * stored on the SIM) before the init; returns the CA point the terminal must pin. Needs the
+         * card (not with --sms / --apdu).
+         */
+        private static byte[] certify(CliContext ctx, OtaServer s, PacketOptions o) {
+            if (o.sms || o.apdu) {
+                throw new CliException("the EC variant certifies the SIM's key over the air first: it needs the card (no --sms / --apdu)",
+                        ErrorHandler.EXIT_USAGE);
+            }
+            try {
+                s.certifySim(o.simId, new Handset(ctx.card(), o.handsetImei));
+            } catch (OtaSecurityException e) {
+                throw new CliException("SIM key certification failed: " + e.getMessage(), ErrorHandler.EXIT_VERIFY);
+            }
+            return s.operatorCa();
         }
 
         private static byte[] requireKey(byte[] k) {

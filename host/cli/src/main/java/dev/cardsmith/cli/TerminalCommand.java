@@ -86,6 +86,7 @@ final class TerminalCommand {
         @Option(names = "--imei", required = true, paramLabel = "IMEI", description = Checks.IMEI_HELP) String imei;
         @Option(names = "--max-output", required = true, paramLabel = "N", description = "The terminal's maximum output (0..255).") int maxOutput;
         @Option(names = "--ec", description = "Asymmetric variant: EC P-256 key pair, only the public key is exported.") boolean ec;
+        @Option(names = "--operator-ca", paramLabel = "HEX", description = "EC variant: the operator CA's P-256 point (from ota init-trust); the terminal takes trust keys only from SIMs it certified.") String operatorCa;
 
         @Override
         public void run() {
@@ -98,6 +99,14 @@ final class TerminalCommand {
                 m.put("maxOutput", maxOutput);
                 if (ec) {
                     m.put("ecPublic", Hex.of(Terminal.enrolEc(ks, imei, maxOutput)));
+                    if (operatorCa != null) {
+                        try {
+                            Terminal.pinOperatorCa(ks, Hex.parse(operatorCa));
+                        } catch (IllegalArgumentException e) {
+                            throw new CliException("--operator-ca: not a P-256 point", ErrorHandler.EXIT_USAGE);
+                        }
+                        m.put("operatorCa", operatorCa);
+                    }
                 } else {
                     Terminal.enrolSymmetric(ks, imei, maxOutput);
                     m.put("initKey", "stored in " + ks.file() + " (hand it to the network with: ota init-trust --terminal-store)");

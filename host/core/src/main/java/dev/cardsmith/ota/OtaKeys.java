@@ -3,6 +3,7 @@ package dev.cardsmith.ota;
 import dev.cardsmith.applet.sim.Constants;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * One OTA key set of a SIM (TS 102 225 5.1.2/5.1.3): KIc and KID with their key indexes and the
@@ -104,21 +105,36 @@ public record OtaKeys(Algorithm algorithm, int kicIndex, byte[] kic, int kidInde
     @Override public byte[] kid() { return kid.clone(); }
     @Override public byte[] tar() { return tar.clone(); }
 
-    /** The sim applet's install parameters (C9 value) for this key set; the applet knows AES and two-key 3DES. */
+    /** The sim applet's install parameters (C9 value) with this key set only. */
     public byte[] installParams(int msl) {
-        if (algorithm != Algorithm.AES && algorithm != Algorithm.TDES2) {
-            throw new IllegalArgumentException("the sim applet takes AES or TDES2 key sets, not " + algorithm);
+        return installParams(msl, List.of(this));
+    }
+
+    /**
+     * The sim applet's install parameters (C9 value) with several key sets (docs/ota.md 2.4): each
+     * set's KIc id, KIc, KID id, KID (high nibble of an id: 0 AES-128, 5 two-key, 9 three-key 3DES;
+     * low nibble: the key index), then the TAR (of the first set) and the MSL. The applet refuses
+     * single DES and AES keys other than 128 bits.
+     */
+    public static byte[] installParams(int msl, List<OtaKeys> sets) {
+        if (sets.isEmpty() || sets.size() > 3) throw new IllegalArgumentException("the sim applet takes 1 to 3 key sets");
+        java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+        for (OtaKeys k : sets) {
+            int alg = switch (k.algorithm) {
+                case AES -> 0x00;
+                case TDES2 -> 0x50;
+                case TDES3 -> 0x90;
+                case DES -> throw new IllegalArgumentException("the sim applet refuses single DES key sets");
+            };
+            if (k.algorithm == Algorithm.AES && k.kic.length != 16) throw new IllegalArgumentException("the sim applet takes AES-128 keys");
+            o.write(alg | k.kicIndex);
+            o.writeBytes(k.kic);
+            o.write(alg | k.kidIndex);
+            o.writeBytes(k.kid);
         }
-        if (kic.length != 16 || kid.length != 16) throw new IllegalArgumentException("the sim applet takes 16-byte keys");
-        byte[] p = new byte[Constants.INSTALL_PARAMS_LEN];
-        int alg = algorithm == Algorithm.TDES2 ? 0x50 : 0x00; // high nibble: algorithm (0 = AES)
-        p[0] = (byte) (alg | kicIndex);
-        System.arraycopy(kic, 0, p, 1, 16);
-        p[17] = (byte) (alg | kidIndex);
-        System.arraycopy(kid, 0, p, 18, 16);
-        System.arraycopy(tar, 0, p, 34, 3);
-        p[37] = (byte) msl;
-        return p;
+        o.writeBytes(sets.get(0).tar);
+        o.write(msl);
+        return o.toByteArray();
     }
 
     @Override

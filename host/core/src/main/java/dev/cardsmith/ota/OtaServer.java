@@ -1,13 +1,12 @@
 package dev.cardsmith.ota;
 
 import dev.cardsmith.applet.sim.Constants;
-import dev.cardsmith.transport.ApduChannel;
-import dev.cardsmith.transport.CardStatusException;
+import dev.cardsmith.crypto.EcP256;
+import dev.cardsmith.hsm.Hsm;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.smartcardio.CommandAPDU;
-import javax.smartcardio.ResponseAPDU;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -89,6 +88,67 @@ public final class OtaServer {
                 .initTrust(Constants.KEY_TYPE_EC_P256, ecPublicPoint, imei, maxOutput, expiry, lifetimeDays, today).bytes());
     }
 
+    // ------------------------------------------------------------------ SIM identity (EC variant)
+
+    /** HSM label of the operator CA that certifies SIM identity keys. */
+    public static final String OPERATOR_CA_LABEL = "ota-operator-ca";
+
+    /**
+     * The operator CA's public point (65 bytes), the trust anchor a terminal pins to recognise a
+     * genuine SIM; created in the HSM on first use.
+     */
+    public byte[] operatorCa() {
+        Hsm hsm = store.hsm();
+        if (!hsm.contains(OPERATOR_CA_LABEL)) {
+            LOG.info("operator CA {} created in {}", OPERATOR_CA_LABEL, hsm.describe());
+            return EcP256.encode(hsm.generateEcKeyPair(OPERATOR_CA_LABEL));
+        }
+        return EcP256.encode(hsm.publicKey(OPERATOR_CA_LABEL));
+    }
+
+    /** Asks the SIM for the public point of its identity key (SIM_KEY P1 00). */
+    public OtaMessage readSimKey(String simId) {
+        return prepare(simId, "sim-key", RemoteCommands.create().readSimKey().bytes());
+    }
+
+    /**
+     * The certificate for the SIM key that {@code keyAnswer} (the result of {@link #readSimKey})
+     * carried: only from an authenticated PoR (CC under the SIM's KID, so the point is the SIM's),
+     * only a point on P-256. Returns the packet that stores it on the SIM.
+     */
+    public OtaMessage certifySimKey(String simId, Result keyAnswer) {
+        ResponsePacket por = keyAnswer.por();
+        if (!"sim-key".equals(keyAnswer.message().command()) || !keyAnswer.message().simId().equals(simId)) {
+            throw new IllegalArgumentException("not the answer to a SIM key request for " + simId);
+        }
+        if (!por.authenticated() || !por.ok() || !por.compact().ok()) {
+            throw new OtaSecurityException(Constants.POR_RC_CC_DS_FAILED, "the SIM key did not come in an authenticated PoR");
+        }
+        byte[] point = por.compact().data();
+        EcP256.checkPoint(point);
+        operatorCa();
+        byte[] cert = store.hsm().signSha256WithEcdsa(OPERATOR_CA_LABEL,
+                concat(new byte[] {Constants.LABEL_SIM_CERTIFICATE}, point));
+        return prepare(simId, "sim-cert", RemoteCommands.create().simCertificate(cert).bytes());
+    }
+
+    /** Both steps through a bearer: read the SIM key, certify it, store the certificate on the SIM. */
+    public void certifySim(String simId, SmsBearer bearer) {
+        operatorCa();
+        Result key = send(bearer, readSimKey(simId));
+        Result stored = send(bearer, certifySimKey(simId, key));
+        if (!stored.por().ok() || !stored.compact().ok()) {
+            throw new OtaSecurityException(stored.por().status(), "the SIM did not store its certificate (SW "
+                    + String.format("%04X", stored.compact().sw()) + ")");
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] o = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, o, a.length, b.length);
+        return o;
+    }
+
     /** Asks the SIM to renew the trust key before expiry (sets its pending-update flag, Fig. 3 step 30). */
     public OtaMessage update(String simId, LocalDate today) {
         return prepare(simId, "update", RemoteCommands.create().setDate(today).requestUpdate().bytes());
@@ -143,22 +203,6 @@ public final class OtaServer {
             throw new OtaSecurityException(Constants.POR_UNIDENTIFIED_SECURITY_ERROR, "no proof of receipt came back for " + m.command());
         }
         return new Result(m, readPor(m, ud));
-    }
-
-    /** Sends the envelopes to the sim applet and verifies the PoR of the last one. */
-    public Result send(ApduChannel card, OtaMessage m) {
-        SimCard sim = new SimCard(card);
-        sim.select();
-        byte[] last = null;
-        for (int i = 0; i < m.envelopes().size(); i++) {
-            ResponseAPDU r = sim.envelope(m.envelopes().get(i));
-            if (r.getSW() != 0x9000) {
-                store.messageResult(m.id(), null, "CARD_ERROR");
-                throw new CardStatusException("OTA envelope " + (i + 1) + "/" + m.envelopes().size(), r.getSW());
-            }
-            last = r.getData();
-        }
-        return new Result(m, readPor(m, last));
     }
 
     /** Verifies a PoR (the SMS-DELIVER-REPORT user data) for a message and records the result. */

@@ -35,6 +35,9 @@ public final class OtaStore {
     private final Database db;
     private final Hsm hsm;
 
+    /** The HSM the store wraps its keys with (the OTA server's operator CA lives there too). */
+    Hsm hsm() { return hsm; }
+
     public OtaStore(Database db, Hsm hsm) {
         this.db = db;
         this.hsm = hsm;

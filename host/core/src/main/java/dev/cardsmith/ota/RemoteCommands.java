@@ -58,6 +58,12 @@ public final class RemoteCommands {
 
     public RemoteCommands requestUpdate() { return add(Constants.INS_OTA_REQUEST_UPDATE, 0, new byte[0]); }
 
+    /** SIM_KEY P1 00: the SIM answers its identity key's public point (EC variant). */
+    public RemoteCommands readSimKey() { return add(Constants.INS_OTA_SIM_KEY, Constants.P1_SIM_KEY_READ, new byte[0]); }
+
+    /** SIM_KEY P1 01: the operator's certificate (DER ECDSA signature over 'O' || point) for the SIM to keep. */
+    public RemoteCommands simCertificate(byte[] der) { return add(Constants.INS_OTA_SIM_KEY, Constants.P1_SIM_KEY_CERTIFY, der); }
+
     public RemoteCommands status() { return add(Constants.INS_OTA_STATUS, 0, new byte[0]); }
 
     /** DRM license: content id, content key, play count (0xFFFF unlimited), validity window. */

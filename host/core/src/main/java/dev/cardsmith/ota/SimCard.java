@@ -58,6 +58,11 @@ public final class SimCard {
         return ok("GET CONTENT KEY", Constants.INS_GET_CONTENT_KEY, 0, new byte[] {(byte) (contentId >> 8), (byte) contentId});
     }
 
+    /** GET SIM CERTIFICATE: the SIM's public point (65) || the operator's certificate (DER). */
+    public byte[] simCertificate() {
+        return ok("GET SIM CERTIFICATE", Constants.INS_GET_SIM_CERTIFICATE, 0, null);
+    }
+
     public byte[] revoke() {
         return ok("REVOKE", Constants.INS_TERMINAL_REVOKE, 0, null);
     }

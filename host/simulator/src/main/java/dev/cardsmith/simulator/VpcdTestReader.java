@@ -27,9 +27,10 @@ import java.util.function.Consumer;
  * would put a newly installed card in a physical reader.
  *
  * <p>Control protocol, one request per connection, ASCII lines:
- * {@code FRESH name=HEX name=HEX...} (applet names of {@link AppletRegistry}, HEX = install
- * parameters, may be empty) answered by {@code OK} once the new card is in the reader, or
- * {@code ERR reason}. Started as {@code java ... dev.cardsmith.simulator.VpcdTestReader
+ * {@code FRESH name=HEX[/CA] name=HEX[/CA]...} (applet names of {@link AppletRegistry}, HEX =
+ * install parameters, may be empty; CA = the UICC toolkit parameters, TS 102 226 8.2.1.3.2.2.1,
+ * that carry a toolkit applet's TAR - absent: the registry's, empty after the slash: none)
+ * answered by {@code OK} once the new card is in the reader, or {@code ERR reason}. Started as {@code java ... dev.cardsmith.simulator.VpcdTestReader
  * [CONTROL_PORT]} and stopped by its PID (.ci/run); it prints {@code ready} when the card is in
  * the reader.
  */
@@ -82,10 +83,27 @@ public final class VpcdTestReader {
             if (item.isEmpty()) continue;
             int eq = item.indexOf('=');
             if (eq < 0) throw new IllegalArgumentException("'" + item + "' is not name=HEX");
-            specs.add(AppletRegistry.byName(item.substring(0, eq)).withInstallParams(Hex.parse(item.substring(eq + 1))));
+            String value = item.substring(eq + 1);
+            int slash = value.indexOf('/');
+            AppletSpec spec = AppletRegistry.byName(item.substring(0, eq))
+                    .withInstallParams(Hex.parse(slash < 0 ? value : value.substring(0, slash)));
+            if (slash >= 0) {
+                String ca = value.substring(slash + 1);
+                spec = spec.withToolkitParams(ca.isEmpty() ? null : Hex.parse(ca));
+            }
+            specs.add(spec);
         }
         if (specs.isEmpty()) throw new IllegalArgumentException("FRESH names no applet");
         return specs;
+    }
+
+    /** The registry's toolkit parameters of an applet, null for none or an unknown name (the reader reports that). */
+    private static byte[] registryToolkitParams(String name) {
+        try {
+            return AppletRegistry.byName(name).toolkitParams();
+        } catch (IllegalArgumentException unknown) {
+            return null;
+        }
     }
 
     /**
@@ -96,6 +114,11 @@ public final class VpcdTestReader {
         StringBuilder req = new StringBuilder("FRESH");
         for (AppletSpec a : applets) {
             req.append(' ').append(a.name()).append('=').append(Hex.of(a.installParams() == null ? new byte[0] : a.installParams()));
+            // the toolkit parameters (TAR) whenever they are not the registry's
+            byte[] ca = a.toolkitParams();
+            if (!java.util.Arrays.equals(ca, registryToolkitParams(a.name()))) {
+                req.append('/').append(ca == null ? "" : Hex.of(ca));
+            }
         }
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), 2000);

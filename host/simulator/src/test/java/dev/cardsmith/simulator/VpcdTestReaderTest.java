@@ -53,6 +53,24 @@ class VpcdTestReaderTest {
         assertArrayEquals(sim.installParams(), VpcdTestReader.parse("FRESH sim=" + dev.cardsmith.crypto.Hex.of(sim.installParams())).get(0).installParams());
     }
 
+    /** Issue 14: the toolkit parameters (the TAR the card's runtime dispatches by) travel with the request. */
+    @Test
+    void freshCardGetsTheToolkitParametersOfTheRequest() throws Exception {
+        byte[] tar = dev.cardsmith.crypto.Hex.parse("B00011");
+        byte[] ca = dev.cardsmith.simulator.uicc.ToolkitParams.ofTars(tar).encode();
+        AppletSpec sim = AppletRegistry.byName("sim").withToolkitParams(ca);
+        VpcdTestReader.requestFresh("127.0.0.1", control.getLocalPort(), List.of(sim));
+        SimulatorTransport card = (SimulatorTransport) cards.poll(10, TimeUnit.SECONDS);
+        javacard.framework.AID aid = com.licel.jcardsim.utils.AIDUtil.create(CardsmithAids.SIM.instanceAid());
+        assertArrayEquals(tar, card.toolkit().tars(aid).get(0), "the card's runtime dispatches the requested TAR");
+        card.close();
+        assertArrayEquals(ca, VpcdTestReader.parse("FRESH sim=/" + dev.cardsmith.crypto.Hex.of(ca)).get(0).toolkitParams());
+        assertArrayEquals(AppletRegistry.byName("sim").toolkitParams(), VpcdTestReader.parse("FRESH sim=").get(0).toolkitParams(),
+                "no slash: the registry's");
+        assertEquals(null, VpcdTestReader.parse("FRESH sim=/").get(0).toolkitParams(), "empty after the slash: none");
+        assertThrows(IllegalArgumentException.class, () -> VpcdTestReader.parse("FRESH sim=/XYZ"));
+    }
+
     @Test
     void badRequestsAreRefusedAndTheCardStays() {
         int port = control.getLocalPort();

@@ -6,6 +6,7 @@ import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.codec.Imei;
 import dev.cardsmith.ota.OtaDates;
 import dev.cardsmith.ota.SimCard;
+import dev.cardsmith.ota.handset.Handset;
 import dev.cardsmith.transport.ApduChannel;
 
 import javax.crypto.Cipher;
@@ -40,13 +41,13 @@ public final class Terminal {
     private boolean selected;
 
     /**
-     * The terminal app on a handset that has just powered on: its {@link Baseband} sends TERMINAL
+     * The terminal app on a handset that has just powered on: the handset ({@link Handset}) sends TERMINAL
      * PROFILE and answers the SIM's PROVIDE LOCAL INFORMATION with the enrolled IMEI first (a
      * whole handset in one process, as the CLI is; on a phone the baseband does this at boot).
      */
     public static Terminal onHandset(ApduChannel card, TerminalKeyStore ks) {
         String imei = ks.attr("imei");
-        if (imei != null) new Baseband(card, imei).powerOn();
+        if (imei != null) new Handset(card, imei).powerOn();
         return new Terminal(card, ks);
     }
 
@@ -89,6 +90,17 @@ public final class Terminal {
         ks.attr("ecPublic", dev.cardsmith.crypto.Hex.of(EcP256.encode(kp.getPublic())));
         ks.save();
         return EcP256.encode(kp.getPublic());
+    }
+
+    /**
+     * Pins the operator CA (its P-256 public point, from the network with the terminal's
+     * provisioning): in the EC variant the terminal accepts a trust key only from a SIM whose key
+     * this CA certified and which signs the session with it.
+     */
+    public static void pinOperatorCa(TerminalKeyStore ks, byte[] caPoint) {
+        EcP256.checkPoint(caPoint);
+        ks.attr("operatorCa", dev.cardsmith.crypto.Hex.of(caPoint));
+        ks.save();
     }
 
     private static void reset(TerminalKeyStore ks, String imei, int maxOutput, String type) {
@@ -157,6 +169,7 @@ public final class Terminal {
         data.writeBytes(fixed.toByteArray());
         KeyPair eph = null;
         byte[] kEnc;
+        java.security.PublicKey simKey = asym ? certifiedSimKey() : null;
         if (asym) {
             eph = EcP256.generate();
             byte[] eT = EcP256.encode(eph.getPublic());
@@ -181,7 +194,15 @@ public final class Terminal {
         LocalDate expiry = OtaDates.ofDay(((r[2] & 0xFF) << 8) | (r[3] & 0xFF));
         int off = 4;
         if (asym) {
+            if (r.length < off + 65 + 32 + 8 + 8) throw new TerminalException("AUTHENTICATE answer has " + r.length + " bytes", true);
             byte[] eCard = Arrays.copyOfRange(r, off, off + 65);
+            // the SIM's signature over the challenge and the ECDH transcript, under its certified key:
+            // a card without the operator's certificate cannot hand this terminal a trust key
+            byte[] transcript = cat(new byte[] {Constants.LABEL_SIM_SIGNATURE}, challenge, Arrays.copyOfRange(data.toByteArray(), 0,
+                    fixed.size() + 65), eCard);
+            if (!EcP256.verifyDer(simKey, transcript, Arrays.copyOfRange(r, off + 65 + 32 + 8, r.length))) {
+                throw new TerminalException("the SIM's signature over the session does not verify: not a SIM the operator certified", true);
+            }
             off += 65;
             byte[] z = ecdh(eph.getPrivate(), eCard);
             byte[] h = sha256(cat(z, challenge));
@@ -218,6 +239,33 @@ public final class Terminal {
             ks.save();
         }
         return new AuthResult(c.state(), delivered, gen, expiry, flags);
+    }
+
+    /**
+     * The SIM's identity key, from GET SIM CERTIFICATE, checked against the pinned operator CA
+     * (ECDSA over 'O' || point). Refuses when no CA is pinned or the card shows no valid certificate.
+     */
+    private java.security.PublicKey certifiedSimKey() {
+        String ca = require(ks.attr("operatorCa"), "terminal has no operator CA pinned (terminal enrol --operator-ca): it cannot tell a genuine SIM");
+        byte[] r;
+        try {
+            r = sim.simCertificate();
+        } catch (dev.cardsmith.transport.CardStatusException e) {
+            throw new TerminalException("the SIM shows no operator certificate (SW " + String.format("%04X", e.sw()) + ")", true);
+        }
+        if (r.length <= 65) throw new TerminalException("GET SIM CERTIFICATE answer has " + r.length + " bytes", true);
+        byte[] point = Arrays.copyOf(r, 65);
+        java.security.PublicKey key;
+        try {
+            key = EcP256.decode(point);
+        } catch (IllegalArgumentException e) {
+            throw new TerminalException("the SIM's key is not a valid P-256 point", true);
+        }
+        if (!EcP256.verifyDer(EcP256.decode(dev.cardsmith.crypto.Hex.parse(ca)), cat(new byte[] {Constants.LABEL_SIM_CERTIFICATE}, point),
+                Arrays.copyOfRange(r, 65, r.length))) {
+            throw new TerminalException("the SIM's certificate is not the operator's: not a genuine SIM", true);
+        }
+        return key;
     }
 
     /**

@@ -47,10 +47,37 @@ public final class Hooks {
         if (rt != null) rt.allocated(array);
     }
 
+    // ---- the toolkit context: CLEAR_ON_DESELECT memory is not accessible in processToolkit ----
+
+    /** Before every array element load and store of applet code, and the Util calls on arrays. */
+    public static void access(Object array, int index) {
+        if (RollbackRuntime.TOOLKIT_THREADS.get() == 0) return;
+        RollbackRuntime rt = rt();
+        if (rt != null) rt.checkToolkitAccess(array);
+    }
+
+    private static void access(Object a) {
+        access(a, 0);
+    }
+
+    /** Util.arrayCompare, a read of both arrays. */
+    public static byte arrayCompare(byte[] src, short srcOff, byte[] dest, short destOff, short length) {
+        access(src);
+        access(dest);
+        return Util.arrayCompare(src, srcOff, dest, destOff, length);
+    }
+
+    /** Util.getShort, a read. */
+    public static short getShort(byte[] bArray, short bOff) {
+        access(bArray);
+        return Util.getShort(bArray, bOff);
+    }
+
     // ---- array element stores ----------------------------------------------------------------
 
     /** BASTORE: byte[] or boolean[]. */
     public static void bastore(Object array, int index, int value) {
+        access(array);
         if (array instanceof byte[] b) {
             byte old = b[index];
             RollbackRuntime rt = rt();
@@ -66,6 +93,7 @@ public final class Hooks {
     }
 
     public static void sastore(short[] a, int index, int value) {
+        access(a);
         short old = a[index];
         RollbackRuntime rt = rt();
         if (rt != null && rt.isPersistent(a)) before(rt, a, index, 2, () -> a[index] = old);
@@ -73,6 +101,7 @@ public final class Hooks {
     }
 
     public static void castore(char[] a, int index, int value) {
+        access(a);
         char old = a[index];
         RollbackRuntime rt = rt();
         if (rt != null && rt.isPersistent(a)) before(rt, a, index, 2, () -> a[index] = old);
@@ -80,6 +109,7 @@ public final class Hooks {
     }
 
     public static void iastore(int[] a, int index, int value) {
+        access(a);
         int old = a[index];
         RollbackRuntime rt = rt();
         if (rt != null && rt.isPersistent(a)) before(rt, a, index, 4, () -> a[index] = old);
@@ -87,6 +117,7 @@ public final class Hooks {
     }
 
     public static void aastore(Object[] a, int index, Object value) {
+        access(a);
         Object old = a[index];
         if (value != null && !a.getClass().getComponentType().isInstance(value)) {
             throw new ArrayStoreException(value.getClass().getName());
@@ -123,6 +154,8 @@ public final class Hooks {
 
     /** Atomic for a persistent destination, also outside a transaction (one write point). */
     public static short arrayCopy(byte[] src, short srcOff, byte[] dest, short destOff, short length) {
+        access(src);
+        access(dest);
         RollbackRuntime rt = rt();
         if (rt == null || !rt.isPersistent(dest)) return Util.arrayCopy(src, srcOff, dest, destOff, length);
         byte[] data = range(src, srcOff, length);
@@ -136,6 +169,8 @@ public final class Hooks {
 
     /** Never logged, never undone; two write points with the first half copied in between. */
     public static short arrayCopyNonAtomic(byte[] src, short srcOff, byte[] dest, short destOff, short length) {
+        access(src);
+        access(dest);
         RollbackRuntime rt = rt();
         if (rt == null || !rt.isPersistent(dest)) return Util.arrayCopyNonAtomic(src, srcOff, dest, destOff, length);
         byte[] data = range(src, srcOff, length);
@@ -145,6 +180,7 @@ public final class Hooks {
     }
 
     public static short arrayFillNonAtomic(byte[] bArray, short bOff, short bLen, byte bValue) {
+        access(bArray);
         RollbackRuntime rt = rt();
         if (rt == null || !rt.isPersistent(bArray)) return Util.arrayFillNonAtomic(bArray, bOff, bLen, bValue);
         check(bArray, bOff, bLen);
@@ -156,6 +192,7 @@ public final class Hooks {
 
     /** Atomic for a persistent array (API: "performed atomically"), logged in a transaction. */
     public static short setShort(byte[] bArray, short bOff, short sValue) {
+        access(bArray);
         RollbackRuntime rt = rt();
         if (rt == null || !rt.isPersistent(bArray)) return Util.setShort(bArray, bOff, sValue);
         check(bArray, bOff, (short) 2);
@@ -190,6 +227,7 @@ public final class Hooks {
         Key k = KeyBuilder.buildKey(type, length, encryption);
         RollbackRuntime rt = rt();
         if (rt != null && transientType(type)) rt.transientKey(k);
+        if (rt != null && deselectType(type)) rt.deselectKey(k);
         return k;
     }
 
@@ -198,6 +236,17 @@ public final class Hooks {
         RollbackRuntime rt = rt();
         if (rt != null && (memoryType != MEMORY_TYPE_PERSISTENT || transientType(type))) rt.transientKey(k);
         return k;
+    }
+
+    private static boolean deselectType(byte type) {
+        for (java.lang.reflect.Field f : KeyBuilder.class.getFields()) {
+            try {
+                if (f.getName().contains("TRANSIENT_DESELECT") && f.getType() == byte.class && f.getByte(null) == type) return true;
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return false;
     }
 
     private static boolean transientType(byte type) {
@@ -213,6 +262,7 @@ public final class Hooks {
 
     /** clearKey(): one write point, never undone. */
     public static void keyCall(Object key, Class<?> owner, String name) {
+        access(key);
         RollbackRuntime rt = rt();
         if (rt != null && rt.isPersistentKey(key)) rt.writePoint();
         invoke(key, owner, name, new Class<?>[0]);
@@ -220,6 +270,7 @@ public final class Hooks {
 
     /** setK(short) and the like: one write point, never undone. */
     public static void keyCall(Object key, short v, Class<?> owner, String name) {
+        access(key);
         RollbackRuntime rt = rt();
         if (rt != null && rt.isPersistentKey(key)) rt.writePoint();
         invoke(key, owner, name, new Class<?>[] {short.class}, v);
@@ -227,6 +278,8 @@ public final class Hooks {
 
     /** setKey(byte[], short): two write points, the key half-written between them. */
     public static void keyCall(Object key, byte[] b, short off, Class<?> owner, String name) {
+        access(key);
+        access(b);
         RollbackRuntime rt = rt();
         Class<?>[] types = {byte[].class, short.class};
         if (rt != null && rt.isPersistentKey(key)) {
@@ -243,6 +296,8 @@ public final class Hooks {
 
     /** setS / setW / setA ... (byte[], short, short): two write points, the key half-written between them. */
     public static void keyCall(Object key, byte[] b, short off, short len, Class<?> owner, String name) {
+        access(key);
+        access(b);
         RollbackRuntime rt = rt();
         Class<?>[] types = {byte[].class, short.class, short.class};
         if (rt != null && rt.isPersistentKey(key)) {

@@ -25,7 +25,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <li>static initialisers keep their stores as they are (on a card they are the package's static
  * image, written at load; the JVM runs them lazily, inside whatever command first uses the
  * class), only their new arrays are registered as persistent;</li>
- * <li>{@code Util.arrayCopy / arrayCopyNonAtomic / arrayFillNonAtomic / setShort} and
+ * <li>array element loads (BALOAD ... AALOAD) are preceded by an access check (the toolkit
+ * context: no CLEAR_ON_DESELECT memory in processToolkit, {@link RollbackRuntime#checkToolkitAccess});</li>
+ * <li>{@code Util.arrayCopy / arrayCopyNonAtomic / arrayFillNonAtomic / setShort}, the reads
+ * {@code Util.arrayCompare / getShort} and
  * {@code KeyBuilder.buildKey} calls go to the hook of the same name and descriptor;</li>
  * <li>calls of {@code clearKey} and the {@code set*} methods of any {@code javacard.security.Key}
  * subtype, and {@code KeyPair.genKeyPair}, go to the key hooks.</li>
@@ -38,6 +41,8 @@ final class Instrumenter {
     private static final String CLASS_DESC = "Ljava/lang/Class;";
     private static final String STRING_DESC = "Ljava/lang/String;";
     private static final Set<String> UTIL_WRITES = Set.of("arrayCopy", "arrayCopyNonAtomic", "arrayFillNonAtomic", "setShort");
+    /** Util reads that go to a hook too: the toolkit context checks what they read. */
+    private static final Set<String> UTIL_READS = Set.of("arrayCompare", "getShort");
     private static final Set<String> KEY_SHAPES = Set.of("()V", "(S)V", "([BS)V", "([BSS)V");
 
     private Instrumenter() {}
@@ -80,6 +85,12 @@ final class Instrumenter {
                 return;
             }
             switch (opcode) {
+                case Opcodes.BALOAD, Opcodes.SALOAD, Opcodes.CALOAD, Opcodes.IALOAD, Opcodes.AALOAD -> {
+                    // [array, index] -> [array, index, array, index] -> access check -> the load itself
+                    super.visitInsn(Opcodes.DUP2);
+                    hook("access", "(Ljava/lang/Object;I)V");
+                    super.visitInsn(opcode);
+                }
                 case Opcodes.BASTORE -> hook("bastore", "(Ljava/lang/Object;II)V");
                 case Opcodes.SASTORE -> hook("sastore", "([SII)V");
                 case Opcodes.CASTORE -> hook("castore", "([CII)V");
@@ -147,7 +158,8 @@ final class Instrumenter {
         public void visitMethodInsn(int opcode, String owner, String name, String desc, boolean itf) {
             if (staticInit) {
                 super.visitMethodInsn(opcode, owner, name, desc, itf);
-            } else if (opcode == Opcodes.INVOKESTATIC && owner.equals("javacard/framework/Util") && UTIL_WRITES.contains(name)) {
+            } else if (opcode == Opcodes.INVOKESTATIC && owner.equals("javacard/framework/Util")
+                    && (UTIL_WRITES.contains(name) || UTIL_READS.contains(name))) {
                 hook(name, desc);
             } else if (opcode == Opcodes.INVOKESTATIC && owner.equals("javacard/security/KeyBuilder") && name.equals("buildKey")) {
                 hook(name, desc);

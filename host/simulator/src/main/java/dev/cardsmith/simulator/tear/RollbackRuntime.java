@@ -26,7 +26,7 @@ import java.util.Set;
  * jCardSim's own abort on deselect land here. Writes reach it through {@link Hooks}. One
  * instance per simulated card; see docs/tearing.md for the rules and the spec clauses.
  */
-final class RollbackRuntime extends SimulatorRuntime {
+final class RollbackRuntime extends SimulatorRuntime implements dev.cardsmith.simulator.uicc.ToolkitContext {
 
     /** A small real card's commit buffer (bytes of logged data); jCardSim reports 32767. */
     static final int DEFAULT_COMMIT_CAPACITY = 256;
@@ -56,12 +56,56 @@ final class RollbackRuntime extends SimulatorRuntime {
         this.memory = memory;
     }
 
-    /** jCardSim's transient memory with both lists clearable at once (power loss). */
+    /** jCardSim's transient memory with both lists clearable at once (power loss); knows its CLEAR_ON_DESELECT arrays. */
     static final class Memory extends TransientMemory {
+        private final Set<Object> deselect = Collections.newSetFromMap(new IdentityHashMap<>());
+
         void powerLoss() {
             clearOnDeselect();
             clearOnReset();
         }
+
+        @Override
+        protected void storeArray(Object array, byte event) {
+            super.storeArray(array, event);
+            if (event == javacard.framework.JCSystem.CLEAR_ON_DESELECT) deselect.add(array);
+        }
+    }
+
+    // ---- the toolkit context (TS 102 241 6.2, JC 3.0.5 runtime 6.1.3) --------------------------
+
+    /** Any thread of any card in processToolkit: the hooks' fast path skips all checks while 0. */
+    static final java.util.concurrent.atomic.AtomicInteger TOOLKIT_THREADS = new java.util.concurrent.atomic.AtomicInteger();
+    private final Set<Thread> toolkitThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Object> deselectKeys = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    @Override
+    public void enterToolkit() {
+        if (toolkitThreads.add(Thread.currentThread())) TOOLKIT_THREADS.incrementAndGet();
+    }
+
+    @Override
+    public void exitToolkit() {
+        if (toolkitThreads.remove(Thread.currentThread())) TOOLKIT_THREADS.decrementAndGet();
+    }
+
+    void deselectKey(Object key) {
+        synchronized (deselectKeys) {
+            deselectKeys.add(key);
+        }
+    }
+
+    /**
+     * Throws SecurityException when the current thread runs processToolkit and {@code o} is a
+     * CLEAR_ON_DESELECT array or key: not accessible while the applet is not selected.
+     */
+    void checkToolkitAccess(Object o) {
+        if (o == null || !toolkitThreads.contains(Thread.currentThread())) return;
+        boolean deselectObject;
+        synchronized (deselectKeys) {
+            deselectObject = memory.deselect.contains(o) || deselectKeys.contains(o);
+        }
+        if (deselectObject) throw new SecurityException("CLEAR_ON_DESELECT memory accessed in processToolkit");
     }
 
     Applet applet(AID aid) {

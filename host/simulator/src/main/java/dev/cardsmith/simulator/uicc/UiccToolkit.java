@@ -214,10 +214,14 @@ public final class UiccToolkit {
         session.start(() -> {
             for (RegistryEntry e : targets) {
                 current = e.aid;
+                ToolkitContext context = runtime instanceof ToolkitContext c ? c : null;
+                if (context != null) context.enterToolkit();
                 try {
                     resolve(e).processToolkit(event);
                 } catch (ToolkitException | javacard.framework.ISOException ex) {
                     LOG.debug("toolkit applet {} ended event {} with reason {}", e.aid, event, Integer.toHexString(ex.getReason() & 0xFFFF));
+                } finally {
+                    if (context != null) context.exitToolkit();
                 }
             }
         }, () -> envelopeResponse.closed = true);

@@ -21,21 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** Seed 004 end to end in jCardSim: OTA server, sim applet, terminal. */
 @CardTest
-class OtaTrustE2eTest {
-
-    @TempDir
-    Path dir;
-    OtaFixture f;
-
-    @BeforeEach
-    void setUp() {
-        f = new OtaFixture(dir, Spi.CounterMode.HIGHER);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
+class OtaTrustE2eTest extends OtaFixtureTest {
 
     static int sw(Runnable r) {
         return assertThrows(CardStatusException.class, r::run).sw();

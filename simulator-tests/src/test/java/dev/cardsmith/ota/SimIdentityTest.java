@@ -30,21 +30,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * "SIM identity") with a key the operator certified, before the terminal accepts a trust key.
  */
 @CardTest
-class SimIdentityTest {
-
-    @TempDir
-    Path dir;
-    OtaFixture f;
-
-    @BeforeEach
-    void setUp() {
-        f = new OtaFixture(dir, Spi.CounterMode.HIGHER);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
+class SimIdentityTest extends OtaFixtureTest {
 
     /**
      * A fake card (a PC pretending to be the SIM, or a SIM of another operator) in front of an

@@ -25,21 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the key object and the key agreement. Both are now 6A80.
  */
 @dev.cardsmith.support.CardTest
-class SimPointOnCurveTest {
-
-    @TempDir
-    Path dir;
-    OtaFixture f;
-
-    @BeforeEach
-    void setUp() {
-        f = new OtaFixture(dir, Spi.CounterMode.HIGHER);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
+class SimPointOnCurveTest extends OtaFixtureTest {
 
     static byte[] point(BigInteger x, BigInteger y) {
         byte[] p = new byte[65];

@@ -31,21 +31,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * catch block handles, like a power loss) at the chosen call; the card is then reset.
  */
 @CardTest
-class SimReviewTest {
-
-    @TempDir
-    Path dir;
-    OtaFixture f;
-
-    @BeforeEach
-    void setUp() {
-        f = new OtaFixture(dir, Spi.CounterMode.HIGHER);
-    }
-
-    @AfterEach
-    void tearDown() {
-        f.close();
-    }
+class SimReviewTest extends OtaFixtureTest {
 
     /** Power loss simulated inside the card. */
     static final class Tear extends Error {

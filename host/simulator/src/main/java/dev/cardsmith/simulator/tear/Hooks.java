@@ -239,20 +239,18 @@ public final class Hooks {
     }
 
     private static boolean deselectType(byte type) {
-        for (java.lang.reflect.Field f : KeyBuilder.class.getFields()) {
-            try {
-                if (f.getName().contains("TRANSIENT_DESELECT") && f.getType() == byte.class && f.getByte(null) == type) return true;
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return false;
+        return typeNamed(type, "TRANSIENT_DESELECT");
     }
 
     private static boolean transientType(byte type) {
+        return typeNamed(type, "TRANSIENT");
+    }
+
+    /** Is {@code type} the value of a KeyBuilder TYPE_ constant whose name contains {@code part}? */
+    private static boolean typeNamed(byte type, String part) {
         for (java.lang.reflect.Field f : KeyBuilder.class.getFields()) {
             try {
-                if (f.getName().contains("TRANSIENT") && f.getType() == byte.class && f.getByte(null) == type) return true;
+                if (f.getName().contains(part) && f.getType() == byte.class && f.getByte(null) == type) return true;
             } catch (IllegalAccessException e) {
                 throw new IllegalStateException(e);
             }

@@ -1,18 +1,13 @@
 package dev.cardsmith.simulator.uicc;
 
-import javacard.framework.AID;
 import javacard.framework.APDU;
-import javacard.framework.Applet;
 import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
-import javacard.framework.Shareable;
 import uicc.toolkit.EnvelopeResponseHandler;
 import uicc.toolkit.EnvelopeResponseHandlerSystem;
 import uicc.toolkit.ProactiveHandler;
 import uicc.toolkit.ProactiveHandlerSystem;
 import uicc.toolkit.ProactiveResponseHandlerSystem;
-import uicc.toolkit.ToolkitInterface;
-import uicc.toolkit.ToolkitRegistrySystem;
 import uicc.usim.toolkit.ToolkitConstants;
 import uicc.usim.toolkit.USATEnvelopeHandler;
 import uicc.usim.toolkit.USATEnvelopeHandlerSystem;
@@ -22,7 +17,7 @@ import uicc.usim.toolkit.USATEnvelopeHandlerSystem;
  * (the bytes after the UDH); when the short message's last byte is 'P' it posts first, then sends
  * PROVIDE LOCAL INFORMATION (IMEI) and keeps the IMEI the terminal answered.
  */
-public final class EchoToolkitApplet extends Applet implements ToolkitInterface {
+public final class EchoToolkitApplet extends SmsPpTestApplet {
 
     static final byte ASK_IMEI = 'P';
     /** The last IMEI a terminal gave (test inspection; per instance). */
@@ -32,13 +27,7 @@ public final class EchoToolkitApplet extends Applet implements ToolkitInterface 
 
     public static void install(byte[] b, short off, byte len) {
         EchoToolkitApplet a = new EchoToolkitApplet();
-        a.register(b, (short) (off + 1), b[off]);
-        ToolkitRegistrySystem.getEntry().setEvent(ToolkitConstants.EVENT_UNFORMATTED_SMS_PP_ENV);
-    }
-
-    @Override
-    public Shareable getShareableInterfaceObject(AID clientAID, byte parameter) {
-        return clientAID == null && parameter == 1 ? this : null;
+        registerForSmsPp(a, b, off);
     }
 
     @Override

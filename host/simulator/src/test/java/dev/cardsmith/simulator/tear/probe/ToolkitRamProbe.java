@@ -1,15 +1,9 @@
 package dev.cardsmith.simulator.tear.probe;
 
-import javacard.framework.AID;
 import javacard.framework.APDU;
-import javacard.framework.Applet;
 import javacard.framework.JCSystem;
-import javacard.framework.Shareable;
 import uicc.toolkit.EnvelopeResponseHandler;
 import uicc.toolkit.EnvelopeResponseHandlerSystem;
-import uicc.toolkit.ToolkitInterface;
-import uicc.toolkit.ToolkitRegistrySystem;
-import uicc.usim.toolkit.ToolkitConstants;
 import uicc.usim.toolkit.USATEnvelopeHandler;
 import uicc.usim.toolkit.USATEnvelopeHandlerSystem;
 
@@ -19,7 +13,7 @@ import uicc.usim.toolkit.USATEnvelopeHandlerSystem;
  * array (read), 'W' the same array (write), 'U' it through Util, anything else its CLEAR_ON_RESET
  * array - and it posts one byte. process() (selected) uses the CLEAR_ON_DESELECT array freely.
  */
-public final class ToolkitRamProbe extends Applet implements ToolkitInterface {
+public final class ToolkitRamProbe extends dev.cardsmith.simulator.uicc.SmsPpTestApplet {
 
     private final byte[] deselect = JCSystem.makeTransientByteArray((short) 4, JCSystem.CLEAR_ON_DESELECT);
     private final byte[] reset = JCSystem.makeTransientByteArray((short) 4, JCSystem.CLEAR_ON_RESET);
@@ -27,13 +21,7 @@ public final class ToolkitRamProbe extends Applet implements ToolkitInterface {
 
     public static void install(byte[] b, short off, byte len) {
         ToolkitRamProbe a = new ToolkitRamProbe();
-        a.register(b, (short) (off + 1), b[off]);
-        ToolkitRegistrySystem.getEntry().setEvent(ToolkitConstants.EVENT_UNFORMATTED_SMS_PP_ENV);
-    }
-
-    @Override
-    public Shareable getShareableInterfaceObject(AID clientAID, byte parameter) {
-        return clientAID == null && parameter == 1 ? this : null;
+        registerForSmsPp(a, b, off);
     }
 
     @Override

@@ -121,7 +121,9 @@ class OtaCodecSpecTest {
         assertNotEquals(Hex.of(CommandPacket.encode(asTwoKey, new Spi(0x06, 0x19), 0, APDU)), V.getProperty("tdes3.cipheredCc.cmd"));
         assertThrows(IllegalArgumentException.class, () -> new OtaKeys(OtaKeys.Algorithm.TDES3, 1, k16, 1, k16, TAR), "16 bytes is not a three-key set");
         assertThrows(IllegalArgumentException.class, () -> new OtaKeys(OtaKeys.Algorithm.DES, 1, k16, 1, k16, TAR), "DES takes 8 bytes");
-        assertThrows(IllegalArgumentException.class, () -> t3.installParams(0x16), "the applet has no three-key 3DES");
+        assertEquals((byte) (0x90 | t3.kicIndex()), t3.installParams(0x16)[0], "the applet takes three-key 3DES (id 9x) since issue 14");
+        assertThrows(IllegalArgumentException.class, () -> new OtaKeys(OtaKeys.Algorithm.DES, 1, new byte[8], 1, new byte[8], TAR).installParams(0x16),
+                "the applet refuses single DES");
     }
 
     // ------------------------------------------------------------------ RC

@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <ol>
  * <li><b>Commit-buffer pressure.</b> Real cards log every byte written inside a transaction in a
  * commit buffer that is often only 256-512 bytes; a certificate (module: up to 320 bytes, vault:
- * 200, csp: 2048) copied inside one throws TransactionException on the chip. Rule: bulk data is
+ * 200, piv: a certificate object up to 2048) copied inside one throws TransactionException on the chip. Rule: bulk data is
  * written <em>before</em> the transaction into storage nothing can reach while its committed
  * length/flag/state says "absent" (or into the free half of a double buffer), and the
  * transaction only flips lengths, flags and the state. Checked here: inside a transaction (also
@@ -54,7 +54,7 @@ class TransactionBudgetTest {
     static final int MAX_COPY_IN_TX = 16;
     /** Every cardsmith applet. */
     private static final List<String> SYSTEMS = List.of(
-            "dev/cardsmith/applet/vault/", "dev/cardsmith/applet/module/", "dev/cardsmith/applet/csp/", "dev/cardsmith/applet/piv/",
+            "dev/cardsmith/applet/vault/", "dev/cardsmith/applet/module/", "dev/cardsmith/applet/piv/",
             "dev/cardsmith/applet/psd/", "dev/cardsmith/applet/sim/", "dev/cardsmith/applet/platform/");
     /** Known violations, each named and temporary (none left: the sim migration removed the last one). */
     private static final Set<String> KNOWN = Set.of();

@@ -54,6 +54,23 @@ class MessagesCliTest {
         assertTrue(r.err().contains("damaged"), r.err());
     }
 
+    /** device provision opens the keystore on a second thread (start-up): its errors still reach the user as one line, exit 6, and nothing is written. */
+    @Test
+    void keystoreOpenedAheadReportsItsErrorsInOrder() throws Exception {
+        byte[] ks = keystore();
+        List<String> a = new ArrayList<>(List.of("--db", "jdbc:sqlite:" + dir.resolve("public.db"), "--keystore", "pkcs12:" + dir.resolve("ks.p12"),
+                "--keystore-password", "not-the-password", "--card", "sim:" + dir.resolve("card.sim"), "device", "provision", "--imei", "490154203237518"));
+        cli(a.toArray(String[]::new)).oneLineError(6, "wrong password, or the file is damaged");
+        byte[] flipped = ks.clone();
+        flipped[ks.length / 2] ^= 0x10;
+        Files.write(dir.resolve("ks.p12"), flipped);
+        CliRun r = station("device", "provision", "--imei", "490154203237518");
+        assertEquals(6, r.exit(), r.err());
+        assertTrue(r.err().contains("damaged"), r.err());
+        Files.write(dir.resolve("ks.p12"), ks);
+        assertEquals(0, station("device", "provision", "--imei", "490154203237518").exit(), "the card was left untouched by the failed attempts");
+    }
+
     @Test
     void wipingAnEmptyCardSaysWhy() throws Exception {
         keystore();

@@ -26,7 +26,7 @@ class FactoryLineTest {
     @Test
     void parallelRunWithInjectedCardFaultsRecordsEveryDeviceAndResumeFinishesIt() {
         try (LineFixture f = new LineFixture(dir, ALL)) {
-            IdentityPool pool = IdentityPool.imeiRange(f.db, RANGE);
+            IdentityPool pool = IdentityPool.imeiRange(f.db, f.pub, RANGE);
             // slot 2: the vault refuses STORE PACKAGE (6A80); slot 5: the card is pulled after 5 APDUs and does not come back
             CardSource cards = LineFixture.faulty(f.sims, (slot, t) -> slot == 2 ? LineFixture.refusing(t, 0x30, 0x6A80)
                     : slot == 5 ? LineFixture.pulledAfter(t, 5) : t);
@@ -43,14 +43,17 @@ class FactoryLineTest {
             assertTrue(devices.get(2).detail().contains("vault"), devices.get(2).detail());
             assertEquals(FactoryStore.DeviceState.FAILED, devices.get(5).state());
             // slot 5 was pulled before STORE CERTIFICATE, after its backup reached the public database
-            assertEquals(7, f.count("SELECT COUNT(DISTINCT chip_id) FROM vault_device"));
+            assertEquals(7, f.countPublic("SELECT COUNT(DISTINCT chip_id) FROM vault_device"));
 
             // the pulled card is back: --resume finishes it; the set-aside one stays set aside with its record
             RunSummary r = f.line(ALL, pool, f.sims).resume(f.store.run(run).orElseThrow(), 4, null);
             assertEquals(7, r.succeeded(), r.toMap().toString());
             assertEquals(1, r.setAside());
-            assertEquals(7, f.count("SELECT COUNT(*) FROM vault_device"));
-            assertEquals(7, f.count("SELECT COUNT(DISTINCT device_identity) FROM vault_device"));
+            assertEquals(7, f.countPublic("SELECT COUNT(*) FROM vault_device"));
+            assertEquals(7, f.countPublic("SELECT COUNT(DISTINCT device_identity) FROM vault_device"));
+            // 8 bindings: the set-aside card (STORE PACKAGE refused) keeps its identity bound, so it is never handed out again
+            assertEquals(8, f.countPublic("SELECT COUNT(*) FROM vault_identity"), "identity bindings in the public database");
+            assertEquals(0, f.count("SELECT COUNT(*) FROM vault_device"), "public records written into the line's operations store");
             assertEquals(7, f.count("SELECT COUNT(*) FROM psd_device WHERE state = 'ISSUED'"));
             assertEquals(7, f.count("SELECT COUNT(*) FROM module_registry WHERE state = 'PERSONALIZED'"));
             assertEquals(0, f.count("SELECT COUNT(*) FROM operation_journal WHERE state = 'PENDING'"));
@@ -64,7 +67,7 @@ class FactoryLineTest {
     @Test
     void identityExhaustionStopsTheLineBeforeAnyFurtherCard() {
         try (LineFixture f = new LineFixture(dir, List.of("vault"))) {
-            IdentityPool pool = IdentityPool.imeiRange(f.db, "35693803564380-35693803564382"); // 3 IMEIs
+            IdentityPool pool = IdentityPool.imeiRange(f.db, f.pub, "35693803564380-35693803564382"); // 3 IMEIs
             RunSummary s = f.line(List.of("vault"), pool, f.sims).start(5, 2, null);
             assertEquals(3, s.succeeded(), s.toMap().toString());
             assertEquals(2, s.notStarted());
@@ -72,7 +75,7 @@ class FactoryLineTest {
             RunSummary again = f.line(List.of("vault"), pool, f.sims).start(1, 1, null);
             assertEquals(0, again.succeeded());
             assertEquals(1, again.notStarted());
-            assertEquals(3, f.count("SELECT COUNT(DISTINCT device_identity) FROM vault_device"));
+            assertEquals(3, f.countPublic("SELECT COUNT(DISTINCT device_identity) FROM vault_device"));
             assertThrows(IdentityPool.ExhaustedException.class, () -> pool.allocate("another-run", 0));
         }
     }
@@ -82,15 +85,15 @@ class FactoryLineTest {
         try (LineFixture f = new LineFixture(dir, List.of("vault"))) {
             Path a = Files.writeString(dir.resolve("a.csv"), "imei,batch\n490154203237518,A\n356938035643809,A\n");
             Path b = Files.writeString(dir.resolve("b.csv"), "356938035643809\n352099001761481\n");
-            IdentityPool pa = IdentityPool.csv(f.db, a);
-            IdentityPool pb = IdentityPool.csv(f.db, b);
+            IdentityPool pa = IdentityPool.csv(f.db, f.pub, a);
+            IdentityPool pb = IdentityPool.csv(f.db, f.pub, b);
             assertEquals("490154203237518", pa.allocate("r", 0));
             assertEquals("356938035643809", pa.allocate("r", 1));
             assertEquals("352099001761481", pb.allocate("r", 2), "the shared identity went to the first file's device");
             assertThrows(IdentityPool.ExhaustedException.class, () -> pb.allocate("r", 3));
             assertEquals("490154203237518", pa.allocate("r", 0), "a slot keeps its identity");
             Path bad = Files.writeString(dir.resolve("bad.csv"), "490154203237519\n");
-            FactoryException e = assertThrows(FactoryException.class, () -> IdentityPool.csv(f.db, bad));
+            FactoryException e = assertThrows(FactoryException.class, () -> IdentityPool.csv(f.db, f.pub, bad));
             assertTrue(e.getMessage().contains("Luhn"), e.getMessage());
         }
     }
@@ -101,14 +104,14 @@ class FactoryLineTest {
             // provisioned outside the line, as `device provision --imei 490154203237518` does
             try (dev.cardsmith.transport.CardSession card = new dev.cardsmith.transport.CardSession(
                     dev.cardsmith.simulator.SimulatorTransport.open(dir.resolve("single.sim")))) {
-                new dev.cardsmith.vault.SecureProcessingPoint(new dev.cardsmith.vault.VaultKeys(f.hsm), new dev.cardsmith.vault.PublicDatabase(f.db), new dev.cardsmith.store.OperationJournal(f.db), null)
+                new dev.cardsmith.vault.SecureProcessingPoint(new dev.cardsmith.vault.VaultKeys(f.hsm), f.pub, new dev.cardsmith.store.OperationJournal(f.db), null)
                         .provision(new dev.cardsmith.vault.VaultCard(card), Imei.identityBytes("490154203237518"));
             }
-            IdentityPool range = IdentityPool.imeiRange(f.db, "490154203237518-490154203237526");
+            IdentityPool range = IdentityPool.imeiRange(f.db, f.pub, "490154203237518-490154203237526");
             assertEquals("490154203237526", range.allocate("r", 0));
             assertThrows(IdentityPool.ExhaustedException.class, () -> range.allocate("r", 1));
             Path csv = Files.writeString(dir.resolve("c.csv"), "490154203237518\n");
-            assertThrows(IdentityPool.ExhaustedException.class, () -> IdentityPool.csv(f.db, csv).allocate("r", 2));
+            assertThrows(IdentityPool.ExhaustedException.class, () -> IdentityPool.csv(f.db, f.pub, csv).allocate("r", 2));
             assertEquals(1, f.count("SELECT COUNT(*) FROM factory_identity WHERE state = 'ELSEWHERE'"));
         }
     }
@@ -116,18 +119,18 @@ class FactoryLineTest {
     @Test
     void rangesCheckTheirImeis() {
         try (LineFixture f = new LineFixture(dir, List.of("vault"))) {
-            IdentityPool p = IdentityPool.imeiRange(f.db, "490154203237518-490154203237526");
+            IdentityPool p = IdentityPool.imeiRange(f.db, f.pub, "490154203237518-490154203237526");
             assertEquals("490154203237518", p.allocate("r", 0));
             assertEquals(Imei.validate("490154203237526"), p.allocate("r", 1));
-            assertThrows(IllegalArgumentException.class, () -> IdentityPool.imeiRange(f.db, "490154203237519-490154203237526"));
-            assertThrows(FactoryException.class, () -> IdentityPool.imeiRange(f.db, "490154203237526-490154203237518"));
+            assertThrows(IllegalArgumentException.class, () -> IdentityPool.imeiRange(f.db, f.pub, "490154203237519-490154203237526"));
+            assertThrows(FactoryException.class, () -> IdentityPool.imeiRange(f.db, f.pub, "490154203237526-490154203237518"));
         }
     }
 
     @Test
     void aStageWhoseWorkIsDoneIsNotRepeatedWhenItsIntentStayedOpen() {
         try (LineFixture f = new LineFixture(dir, ALL)) {
-            IdentityPool pool = IdentityPool.imeiRange(f.db, RANGE);
+            IdentityPool pool = IdentityPool.imeiRange(f.db, f.pub, RANGE);
             RunSummary s = f.line(ALL, pool, f.sims).start(2, 2, null);
             assertTrue(s.complete(), s.toMap().toString());
             // as if the process had died after each stage's card work but before its completion was recorded
@@ -139,11 +142,23 @@ class FactoryLineTest {
             });
             RunSummary r = f.line(ALL, pool, f.sims).resume(f.store.latestUnfinished().orElseThrow(), 2, null);
             assertTrue(r.complete(), r.toMap().toString());
-            assertEquals(2, f.count("SELECT COUNT(*) FROM vault_device"), "provisioned twice");
+            assertEquals(2, f.countPublic("SELECT COUNT(*) FROM vault_device"), "provisioned twice");
             assertEquals(2, f.count("SELECT COUNT(*) FROM psd_device"));
             assertEquals(2, f.count("SELECT COUNT(*) FROM module_certificate WHERE role = 'MODULE'"), "personalized twice");
             assertEquals(0, f.count("SELECT COUNT(*) FROM factory_intent WHERE state <> 'DONE'"));
             assertEquals("FINISHED", f.store.run(s.runId()).orElseThrow().state());
+            // each stage went through its flow's resume entry, which found the work done
+            assertEquals(2, f.count("SELECT COUNT(*) FROM factory_intent WHERE stage = 'vault' AND detail LIKE '%resumed%'"));
+            assertEquals(2, f.count("SELECT COUNT(*) FROM factory_intent WHERE stage = 'psd' AND detail LIKE '%already issued%'"));
+            assertEquals(2, f.count("SELECT COUNT(*) FROM factory_intent WHERE stage = 'module' AND detail LIKE '%already personalized%'"));
+            // the single-device entry stays strict: a second issue of an issued PSD is refused
+            String card = f.store.devices(s.runId()).get(0).card();
+            try (dev.cardsmith.transport.CardSession session = new dev.cardsmith.transport.CardSession(f.sims.reopen(card).transport())) {
+                dev.cardsmith.psd.AccessServer access = new dev.cardsmith.psd.AccessServer(f.hsm, new dev.cardsmith.psd.PsdStore(f.db));
+                dev.cardsmith.psd.PsdException e = assertThrows(dev.cardsmith.psd.PsdException.class, () -> access.issue(session));
+                assertTrue(e.getMessage().contains("already issued"), e.getMessage());
+                assertEquals("already issued", access.issueOrResume(session).action());
+            }
         }
     }
 }

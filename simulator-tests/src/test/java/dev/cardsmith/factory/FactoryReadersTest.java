@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the line at once; the second is pulled from its reader mid-stage (its vpcd connection
  * closed: pcscd reports the card removed), the operator is told to put it back, it is put back
  * and the stage finishes from what the card committed. Machine-wide pcscd and vpcd ports: run
- * under {@code flock /tmp/cardsmith-full.lock}. Skips without pcscd/vpcd unless CARDSMITH_REQUIRE_PCSC=1.
+ * under {@code flock /tmp/cardsmith-pcsc.lock}. Skips without pcscd/vpcd unless CARDSMITH_REQUIRE_PCSC=1.
  */
 class FactoryReadersTest {
     static final int SLOT2_PORT = VpcdBridge.DEFAULT_PORT + 1; // 35964: "Virtual PCD 00 01"
@@ -30,9 +30,6 @@ class FactoryReadersTest {
     Path dir;
 
     @Test
-    @org.junit.jupiter.api.Disabled("not green yet (issue 16 open): with the JVM's one pcscd (PcscFixture) the line now sees both "
-            + "readers and runs both devices, but the card pulled mid-stage from 'Virtual PCD 00 01' and put back ends FAILED "
-            + "instead of being retried (run summary: succeeded=1, failed=1)")
     void twoReadersWithACardPulledMidStageAndPutBack() throws Exception {
         boolean installed = VirtualPcscReader.installed();
         if (!"1".equals(System.getenv("CARDSMITH_REQUIRE_PCSC"))) Assumptions.assumeTrue(installed, "pcscd and vsmartcard-vpcd not installed");
@@ -71,11 +68,11 @@ class FactoryReadersTest {
             puller.start();
             try (LineFixture f = new LineFixture(dir, List.of("vault", "psd"));
                  ReaderCards cards = new ReaderCards("Virtual PCD", operator::add)) {
-                IdentityPool pool = IdentityPool.imeiRange(f.db, "35693803564380-35693803564389");
+                IdentityPool pool = IdentityPool.imeiRange(f.db, f.pub, "35693803564380-35693803564389");
                 RunSummary s = f.line(List.of("vault", "psd"), pool, cards).start(2, 2, null);
                 puller.join(60_000);
                 assertTrue(s.complete(), s.toMap() + "\n" + operator);
-                assertEquals(2, f.count("SELECT COUNT(*) FROM vault_device"), "provisioned twice or lost");
+                assertEquals(2, f.countPublic("SELECT COUNT(*) FROM vault_device"), "provisioned twice or lost");
                 assertEquals(2, f.count("SELECT COUNT(*) FROM psd_device WHERE state = 'ISSUED'"));
                 assertTrue(f.count("SELECT MAX(attempts) FROM factory_intent") >= 2, "the pulled card's stage ran again");
                 assertTrue(operator.stream().anyMatch(l -> l.contains("remove the card")), operator.toString());

@@ -3,6 +3,7 @@ package dev.cardsmith.factory;
 import dev.cardsmith.hsm.SoftwareHsm;
 import dev.cardsmith.store.Database;
 import dev.cardsmith.transport.CardTransport;
+import dev.cardsmith.vault.PublicDatabase;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,6 +18,8 @@ final class LineFixture implements AutoCloseable {
     final Path dir;
     final SoftwareHsm hsm;
     final Database db;
+    /** The permanent public database: the vault stage's device records, apart from the line's store. */
+    final PublicDatabase pub;
     final FactoryStore store;
     final SimulatedCards sims;
     final LocalDate today = LocalDate.now();
@@ -29,16 +32,26 @@ final class LineFixture implements AutoCloseable {
         this.dir = dir;
         hsm = SoftwareHsm.open(dir.resolve("keystore.p12"), "test".toCharArray());
         db = Database.open(url);
+        pub = PublicDatabase.open("jdbc:sqlite:" + dir.resolve("public.db"));
         store = new FactoryStore(db);
         sims = new SimulatedCards(dir.resolve("cards"));
         LineKeys.ready(stages, hsm, db, true, () -> SoftwareHsm.open(dir.resolve("kms.p12"), "kms".toCharArray()), today);
     }
 
     FactoryLine line(List<String> stages, IdentityPool pool, CardSource cards) {
-        return new FactoryLine(store, Stages.build(stages, hsm, db, today), pool, cards, "test");
+        return new FactoryLine(store, Stages.build(stages, hsm, db, pub, today), pool, cards, "test");
     }
 
     int count(String sql) {
+        return count(db, sql);
+    }
+
+    /** A count in the public database. */
+    int countPublic(String sql) {
+        return count(pub.database(), sql);
+    }
+
+    static int count(Database db, String sql) {
         try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
             r.next();
             return r.getInt(1);

@@ -178,9 +178,13 @@ class ModulePersonalizationNegativeTest extends EnrolledModuleTest {
         // transaction before any key agreement
         assertEquals(Sw.SECURITY_STATUS_NOT_SATISFIED, f.sw(ModuleApdus.transaction(new byte[20])));
         // malformed input gets an ISO status word, never 6F00
-        assertEquals(Sw.CLA_NOT_SUPPORTED, f.sw(new javax.smartcardio.CommandAPDU(0x00, 0xF2, 0, 0, 256)));
+        assertEquals(Sw.CLA_NOT_SUPPORTED, f.sw(new javax.smartcardio.CommandAPDU(0x00, dev.cardsmith.applet.module.Constants.INS_GET_STATUS, 0, 0, 256)));
         assertEquals(Sw.INS_NOT_SUPPORTED, f.sw(new javax.smartcardio.CommandAPDU(0x80, 0x7E, 0, 0)));
-        assertEquals(Sw.INCORRECT_P1P2, f.sw(new javax.smartcardio.CommandAPDU(0x80, 0xF2, 0, 1, 256)));
+        assertEquals(Sw.INCORRECT_P1P2, f.sw(new javax.smartcardio.CommandAPDU(0x80, dev.cardsmith.applet.module.Constants.INS_GET_STATUS, 0, 1, 256)));
+        // the commands a UICC answers itself in class 80 (TS 102 221 table 10.5) are none of the module's
+        for (int ins : new int[] {0x10, 0x12, 0x14, 0xC2, 0xF2, 0x32, 0xCB, 0xDB, 0xAA}) {
+            assertEquals(Sw.INS_NOT_SUPPORTED, f.sw(new javax.smartcardio.CommandAPDU(0x80, ins, 0, 0)), "INS " + Integer.toHexString(ins));
+        }
         assertEquals(Sw.WRONG_DATA, f.sw(ModuleApdus.centralAuthenticate(new byte[65], false)));
     }
 

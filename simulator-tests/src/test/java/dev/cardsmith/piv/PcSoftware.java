@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Tag {@value #TAG}: {@code -DexcludedGroups=pc-software} skips them.
  *
  * <p>The machine's pcscd and vpcd port 35963 serve the card: on a shared machine run these tests
- * under {@code flock /tmp/cardsmith-full.lock}. (pcscd 1.9.9 ignores PCSCLITE_CSOCK_NAME for its own
+ * under {@code flock /tmp/cardsmith-pcsc.lock} (or the full-run lock). (pcscd 1.9.9 ignores PCSCLITE_CSOCK_NAME for its own
  * socket, so a private daemon beside the machine's one is not possible.)
  */
 final class PcSoftware {

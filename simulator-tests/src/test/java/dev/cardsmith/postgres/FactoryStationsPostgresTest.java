@@ -36,12 +36,15 @@ class FactoryStationsPostgresTest {
         String name = "cs_factory_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         try (Connection c = DriverManager.getConnection(admin); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
+            s.execute("CREATE DATABASE " + name + "_pub");
         }
         String url = admin.replaceFirst("/[^/?]+(\\?|$)", "/" + name + "$1");
+        // the device records go to their own public database, as with the single-device commands
+        String publicUrl = admin.replaceFirst("/[^/?]+(\\?|$)", "/" + name + "_pub$1");
         List<String> launcher = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), "dev.cardsmith.cli.Main");
         int stations = 3, devices = Integer.getInteger("factory.stationDevices", 20);
-        Map<String, Object> r = FactoryBench.stations(launcher, url, stations, devices, 2, List.of("vault", "psd"), dir);
+        Map<String, Object> r = FactoryBench.stations(launcher, url, publicUrl, stations, devices, 2, List.of("vault", "psd"), dir);
         String why = r.toString();
         assertEquals(List.of(0, 0, 0), r.get("exitCodes"), why);
         assertEquals(stations * devices, r.get("devicesDone"), why);
@@ -51,5 +54,10 @@ class FactoryStationsPostgresTest {
         assertEquals(0, r.get("lostRows"), why);
         assertEquals(0, r.get("openIntents"), why);
         assertEquals(0, r.get("pendingJournal"), why);
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM vault_device")) {
+            rs.next();
+            assertEquals(0, rs.getInt(1), "public records written into the line's operations store");
+        }
     }
 }

@@ -48,7 +48,7 @@ class CardUnderTestTest {
     void freshCardHoldsExactlyTheNamedApplets() {
         try (CardSession s = new CardSession(CardUnderTest.fresh("vault"))) {
             assertEquals(0x9000, s.transmit(select(CardsmithAids.VAULT.instanceAid())).getSW());
-            assertNotEquals(0x9000, s.transmit(select(CardsmithAids.CSP.instanceAid())).getSW());
+            assertNotEquals(0x9000, s.transmit(select(CardsmithAids.PIV.instanceAid())).getSW());
         }
         assertThrows(IllegalArgumentException.class, () -> CardUnderTest.fresh("nosuch"));
     }

@@ -17,13 +17,17 @@ public final class Constants {
     public static final byte CLA_PROPRIETARY = (byte) 0x80;
 
     // ---- INS: any state ----------------------------------------------------------------------
-    public static final byte INS_GET_STATUS = (byte) 0xF2;
+    // None of these is a command a UICC answers itself in class 80 (TS 102 221 10.1.2 table 10.5:
+    // STATUS F2, TERMINAL PROFILE 10, FETCH 12, TERMINAL RESPONSE 14, ENVELOPE C2, INCREASE 32,
+    // RETRIEVE/SET DATA CB/DB, ...), so the module applet also works on a SIM card; none is 6x/9x
+    // (T=0 procedure bytes) and none is odd.
+    public static final byte INS_GET_STATUS = (byte) 0x30;
     /** Manufacturing: one-time manufacturer checking key when none came with the install parameters. */
-    public static final byte INS_SET_CHECKING_KEY = (byte) 0x10;
+    public static final byte INS_SET_CHECKING_KEY = (byte) 0x1A;
     /** Manufacturing: form the permanent identity key pair, once (claim 8). */
-    public static final byte INS_GENERATE_IDENTITY = (byte) 0x12;
+    public static final byte INS_GENERATE_IDENTITY = (byte) 0x1C;
     /** Manufacturing: store the manufacturer's certificate of the identity key, once (claim 8). */
-    public static final byte INS_STORE_IDENTITY_CERT = (byte) 0x14;
+    public static final byte INS_STORE_IDENTITY_CERT = (byte) 0x1E;
     /**
      * Changeover to the personalization state; erases the module key (claim 2). In the operating
      * state only with a release authorization: 5F37 signature of the central system (or the perso

@@ -37,7 +37,15 @@ public final class Constants {
     public static final byte INS_RESTORE = (byte) 0x34;
     /** WIPE: erase the data package, authorized by a manufacturer signature over a card challenge. */
     public static final byte INS_WIPE = (byte) 0x36;
-    /** GET CHALLENGE: 16 random bytes, single use, for WIPE or STORE PACKAGE. */
+    /**
+     * GET BACKUP: in PACKAGED only, after GET CHALLENGE, authenticated by the provisioning
+     * channel (data = CMAC(channel key, 51 || chip ID || challenge)); answer: a new backup
+     * package of the stored package (same version, fresh IV) | CMAC(channel key, 42 || challenge
+     * || device public key || backup). Lets the secure processing point finish a provision whose
+     * STORE PACKAGE answer was lost, without a wipe.
+     */
+    public static final byte INS_GET_BACKUP = (byte) 0x38;
+    /** GET CHALLENGE: 16 random bytes, single use, for WIPE, STORE PACKAGE or GET BACKUP. */
     public static final byte INS_GET_CHALLENGE = (byte) 0x84;
     /** INTERNAL AUTHENTICATE: proves the stored keys work (P2 selects the key). */
     public static final byte INS_PROVE = (byte) 0x88;
@@ -132,6 +140,11 @@ public final class Constants {
      */
     public static final byte PROVE_DOMAIN = (byte) 0x50; // 'P'
 
+    /** First byte of the GET BACKUP request MAC input: 51 || chip ID || challenge. */
+    public static final byte BACKUP_REQUEST_DOMAIN = (byte) 0x51; // 'Q'
+    /** First byte of the GET BACKUP response MAC input: 42 || challenge || device public key || backup. */
+    public static final byte BACKUP_RESPONSE_DOMAIN = (byte) 0x42; // 'B'
+
     // ---- lifecycle ----------------------------------------------------------------------
     /** Only while install() runs; never seen by a command. */
     public static final byte STATE_NEW = (byte) 0x00;
@@ -162,11 +175,12 @@ public final class Constants {
         INS_GET_CHALLENGE, CommandTable.ANY_STATE, 0,
         INS_WIPE, CommandTable.ANY_STATE, 0,
         INS_PROVE, (byte) (IN_PACKAGED | IN_PROVISIONED), 0,
+        INS_GET_BACKUP, IN_PACKAGED, 0,
     };
 
     // ---- status words: the platform table (dev.cardsmith.applet.platform.Sw), docs/conventions.md.
     // Vault-specific uses: 6982 backup MAC / sealed package MAC / certificate or WIPE signature wrong; 6984 a superseded
-    // backup (rollback); 6985 wrong state, manufacturer key already set, WIPE or STORE PACKAGE
-    // without a fresh challenge; 6A80 malformed TLV or sealed-package format, point not on
+    // backup (rollback); 6985 wrong state, manufacturer key already set, WIPE, STORE PACKAGE or
+    // GET BACKUP without a fresh challenge; 6982 also a GET BACKUP request MAC that is not the channel key's; 6A80 malformed TLV or sealed-package format, point not on
     // P-256, other chip's backup, certificate not for this chip; 6A88 GET DATA of an absent object.
 }

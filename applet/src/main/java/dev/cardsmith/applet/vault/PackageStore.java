@@ -134,8 +134,25 @@ final class PackageStore {
         if (plainLen < 0) ISOException.throwIt(Sw.WRONG_DATA);
         checkAndLoadPackage(r, Transients.OFF_SCRATCH, plainLen);
         commitPackage(r, Transients.OFF_SCRATCH, plainLen, true);
-        short padded = Bytes.pad(r, Transients.OFF_SCRATCH, plainLen);
+        short backupLen = writeBackup(buf, plainLen);
+        // the response MAC: 52 || backup under K_seal_mac
+        r[Transients.OFF_SIG] = Constants.SEAL_RESPONSE_DOMAIN;
+        crypto.cmac.init(crypto.sealMac);
+        crypto.cmac.update(r, Transients.OFF_SIG, (short) 1);
+        crypto.cmac.sign(buf, (short) 0, backupLen, buf, backupLen);
+        crypto.clearSeal();
+        transients.clearWork();
+        apdu.setOutgoingAndSend((short) 0, (short) (backupLen + Constants.MAC_LENGTH));
+    }
 
+    /**
+     * The backup package of the plain package in the scratch area ({@code plainLen} bytes), into
+     * {@code buf} from 0: 01 | chip ID | version | IV | AES-CBC(K_enc, IV, pad(package)) |
+     * CMAC(K_mac, all before). Returns its length.
+     */
+    private short writeBackup(byte[] buf, short plainLen) {
+        byte[] r = transients.ram;
+        short padded = Bytes.pad(r, Transients.OFF_SCRATCH, plainLen);
         buf[Constants.BACKUP_OFF_FORMAT] = Constants.BACKUP_FORMAT;
         Util.arrayCopyNonAtomic(st.chipId, (short) 0, buf, Constants.BACKUP_OFF_CHIP_ID, Constants.CHIP_ID_LENGTH);
         Util.setShort(buf, Constants.BACKUP_OFF_VERSION, st.packageVersion);
@@ -144,14 +161,53 @@ final class PackageStore {
                 r, Transients.OFF_SCRATCH, padded, buf, Constants.BACKUP_OFF_CIPHERTEXT);
         short backupMacOff = (short) (Constants.BACKUP_OFF_CIPHERTEXT + padded);
         crypto.cmac.mac(st.macKey, buf, (short) 0, backupMacOff, buf, backupMacOff);
-        short backupLen = (short) (backupMacOff + Constants.MAC_LENGTH);
-        // the response MAC: 52 || backup under K_seal_mac
-        r[Transients.OFF_SIG] = Constants.SEAL_RESPONSE_DOMAIN;
-        crypto.cmac.init(crypto.sealMac);
-        crypto.cmac.update(r, Transients.OFF_SIG, (short) 1);
+        return (short) (backupMacOff + Constants.MAC_LENGTH);
+    }
+
+    /**
+     * GET BACKUP (PACKAGED only; the dispatch table checked it): the backup package of the stored
+     * package again, for a host that lost the STORE PACKAGE answer. Order: length, fresh challenge
+     * (consumed even when the MAC is wrong, so each guess needs a new one), request MAC =
+     * CMAC(channel key, 51 || chip ID || challenge), which only the holder of the channel key
+     * (the secure processing point: KDF of its master key and the identity) can compute. The
+     * answer holds no key in clear: the package inside the backup is encrypted and authenticated
+     * under the chip key; the response MAC under the channel key binds the backup to this challenge
+     * and to the stored device public key. Nothing persistent is written; the version stays.
+     */
+    void getBackup(APDU apdu) {
+        io.receive(apdu, Constants.MAC_LENGTH, Constants.MAC_LENGTH, false);
+        if (!transients.challengeFresh()) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
+        transients.setChallengeFresh(false);
+        byte[] buf = apdu.getBuffer();
+        byte[] r = transients.ram;
+        short o = Transients.OFF_SIG;
+        r[o++] = Constants.BACKUP_REQUEST_DOMAIN;
+        o = Util.arrayCopyNonAtomic(st.chipId, (short) 0, r, o, Constants.CHIP_ID_LENGTH);
+        o = Util.arrayCopyNonAtomic(r, Transients.OFF_CHALLENGE, r, o, Constants.CHALLENGE_LENGTH);
+        crypto.cmac.mac(st.channelKey, r, Transients.OFF_SIG, (short) (o - Transients.OFF_SIG), r, o);
+        if (!Bytes.equal(r, o, buf, ISO7816.OFFSET_CDATA, Constants.MAC_LENGTH)) {
+            ISOException.throwIt(Sw.SECURITY_STATUS_NOT_SATISFIED);
+        }
+        // the stored package again, as checkAndLoadPackage reads it: C3 identity | C4 | C5 | C6
+        short p = Tlv.put(r, Transients.OFF_SCRATCH, Constants.TAG_IDENTITY, st.identity, (short) 0, st.identityLength);
+        r[p++] = Constants.TAG_CHANNEL_KEY;
+        r[p++] = (byte) Constants.CHANNEL_KEY_LENGTH;
+        st.channelKey.getKey(r, p);
+        p += Constants.CHANNEL_KEY_LENGTH;
+        r[p++] = Constants.TAG_DEVICE_PRIVATE_KEY;
+        r[p++] = (byte) Constants.EC_PRIVATE_LENGTH;
+        if (st.devicePrivate.getS(r, p) != Constants.EC_PRIVATE_LENGTH) ISOException.throwIt(Sw.CONDITIONS_NOT_SATISFIED);
+        p += Constants.EC_PRIVATE_LENGTH;
+        p = Tlv.put(r, p, Constants.TAG_DEVICE_PUBLIC_KEY, st.devicePublicW, (short) 0, Constants.EC_POINT_LENGTH);
+        short backupLen = writeBackup(buf, (short) (p - Transients.OFF_SCRATCH));
+        // the response MAC: 42 || challenge || device public key || backup under the channel key
+        r[Transients.OFF_SIG] = Constants.BACKUP_RESPONSE_DOMAIN;
+        Util.arrayCopyNonAtomic(r, Transients.OFF_CHALLENGE, r, (short) (Transients.OFF_SIG + 1), Constants.CHALLENGE_LENGTH);
+        crypto.cmac.init(st.channelKey);
+        crypto.cmac.update(r, Transients.OFF_SIG, (short) (1 + Constants.CHALLENGE_LENGTH));
+        crypto.cmac.update(st.devicePublicW, (short) 0, Constants.EC_POINT_LENGTH);
         crypto.cmac.sign(buf, (short) 0, backupLen, buf, backupLen);
-        crypto.clearSeal();
-        transients.clearWork();
+        transients.clearWork(); // the plain package (channel key, private scalar) leaves RAM
         apdu.setOutgoingAndSend((short) 0, (short) (backupLen + Constants.MAC_LENGTH));
     }
 

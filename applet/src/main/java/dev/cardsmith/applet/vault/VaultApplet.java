@@ -124,6 +124,7 @@ public final class VaultApplet extends Applet {
             case Constants.INS_STORE_CERTIFICATE: packages.storeCertificate(apdu); break;
             case Constants.INS_RESTORE: packages.restore(apdu); break;
             case Constants.INS_GET_CHALLENGE: getChallenge(apdu); break;
+            case Constants.INS_GET_BACKUP: packages.getBackup(apdu); break;
             default: wipe(apdu); // INS_WIPE: the table has no other row
         }
     }

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * One test per attack on the card's key-usage rules (docs/threat-model.md, "csp", applet half).
+ * One test per attack on the card's key-usage rules (docs/threat-model.md, PIV section, applet half).
  * The attacker holds the PIN (malware on the PC while the card sits in the reader) and speaks raw
  * APDUs, bypassing every host-side check.
  */

@@ -138,6 +138,8 @@ final class BenchCommand implements Runnable {
         int perStation;
         @Option(names = "--parallel", defaultValue = "2", description = "Cards in parallel per station, with --stations. Default: ${DEFAULT-VALUE}.")
         int parallel;
+        @picocli.CommandLine.Mixin
+        VaultCli.PublicDbOption publicDb;
 
         @Override
         public void run() {
@@ -157,7 +159,7 @@ final class BenchCommand implements Runnable {
                         throw new CliException("cannot create the temp directory: " + e.getMessage());
                     }
                     ctx.emit(BenchProgress.run(ctx, "factory", stations + " stations x " + perStation + " devices",
-                            () -> FactoryBench.stations(launcher, ctx.databaseUrl(), stations, perStation, parallel, names, work)));
+                            () -> FactoryBench.stations(launcher, ctx.databaseUrl(), publicDb.url(ctx), stations, perStation, parallel, names, work)));
                 } else {
                     ctx.emit(BenchProgress.run(ctx, "factory", "K = " + ks + ", stages " + String.join(",", names),
                             () -> FactoryBench.line(ks, perCard, minDevices, names)));

@@ -38,6 +38,8 @@ public final class CliContext implements AutoCloseable {
     private boolean throwAwayDefault;
     private Database database;
     private Hsm hsm;
+    /** The HSM being opened on a second thread ({@link #openHsmAhead()}), or null. */
+    private java.util.concurrent.FutureTask<Hsm> hsmAhead;
 
     private CliContext(Main options, PrintWriter out, PrintWriter err) {
         this.options = options;
@@ -198,8 +200,47 @@ public final class CliContext implements AutoCloseable {
     }
 
     public Hsm hsm() {
-        if (hsm == null) hsm = openHsm(hsmSpec(), options.hsmPassword, "CARDSMITH_KEYSTORE_PASSWORD", "--keystore-password", "keystore password");
+        if (hsm == null) hsm = hsmAhead != null ? awaitHsm() : openDefaultHsm();
         return hsm;
+    }
+
+    private Hsm openDefaultHsm() {
+        return openHsm(hsmSpec(), options.hsmPassword, "CARDSMITH_KEYSTORE_PASSWORD", "--keystore-password", "keystore password");
+    }
+
+    /**
+     * Start-up (issue 10): starts opening the HSM on a second thread, so that the keystore's
+     * password-based key derivation (PKCS#12 integrity check) runs while this thread opens the
+     * card and the database; {@link #hsm()} takes the result, or throws its error, where it would
+     * have opened the HSM itself. Only for an existing PKCS#12 keystore whose password needs no
+     * prompt: nothing is created and nothing is asked ahead of the card.
+     */
+    public CliContext openHsmAhead() {
+        if (hsm != null || hsmAhead != null) return this;
+        Path file = keystoreFile(hsmSpec());
+        if (file == null || !Files.isRegularFile(file) || "-".equals(options.hsmPassword)) return this;
+        String env = System.getenv("CARDSMITH_KEYSTORE_PASSWORD");
+        if (options.hsmPassword == null && (env == null || env.isEmpty()) && !dev()) return this; // would prompt
+        hsmAhead = new java.util.concurrent.FutureTask<>(this::openDefaultHsm);
+        Thread t = new Thread(hsmAhead, "cardsmith-hsm-open");
+        t.setDaemon(true);
+        t.start();
+        return this;
+    }
+
+    private Hsm awaitHsm() {
+        try {
+            return hsmAhead.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted while opening the HSM", ErrorHandler.EXIT_HSM);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new CliException("cannot open the HSM (" + e.getCause().getClass().getSimpleName() + ")", ErrorHandler.EXIT_HSM);
+        } finally {
+            hsmAhead = null;
+        }
     }
 
     /**
@@ -315,6 +356,13 @@ public final class CliContext implements AutoCloseable {
     @Override
     public void close() {
         if (session != null) session.close();
+        if (hsm == null && hsmAhead != null) {
+            try {
+                hsm = awaitHsm(); // opened ahead but not used (the command failed first): close it too
+            } catch (RuntimeException e) {
+                // its error does not matter any more: the command ended before it needed the HSM
+            }
+        }
         if (hsm != null) hsm.close();
     }
 }

@@ -28,7 +28,7 @@ final class CspBenchCommand implements Runnable {
     @Option(names = "--count", defaultValue = "200", description = "Signatures to time. Default: ${DEFAULT-VALUE}.")
     int count;
 
-    @Option(names = "--alg", defaultValue = "ec", description = "ec or rsa (key generated for the run). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--alg", defaultValue = "ec", description = "ec, p384 or rsa (key generated for the run). Default: ${DEFAULT-VALUE}.")
     String alg;
 
     @Option(names = "--key", description = "Use this existing key (alias or slot) instead of generating one.")

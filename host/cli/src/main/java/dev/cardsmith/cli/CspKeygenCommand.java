@@ -17,12 +17,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** {@code cardsmith csp keygen}: key pair generated on the card, optionally with a self-signed certificate signed by the card. */
-@Command(name = "keygen", description = "Generate a key pair on the card (EC P-256 or RSA-2048).")
+@Command(name = "keygen", description = "Generate a key pair on the card (EC P-256, EC P-384 or RSA-2048).")
 final class CspKeygenCommand implements Runnable {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--alg", defaultValue = "ec", description = "ec (P-256) or rsa (2048). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--alg", defaultValue = "ec", description = "ec (P-256), p384 (EC P-384) or rsa (2048). Default: ${DEFAULT-VALUE}.")
     String alg;
 
     @Option(names = "--slot", description = "PIV slot 9a, 9c, 9d or 9e (= KeyStore alias; default: the first free of 9a, 9c, 9e, 9d). An occupied slot is overwritten.")
@@ -53,6 +53,7 @@ final class CspKeygenCommand implements Runnable {
             m.put("slot", r.slot());
             m.put("alias", r.alias());
             m.put("algorithm", r.algorithm().jcaName);
+            if (r.algorithm().isEc()) m.put("curve", r.algorithm().curve);
             m.put("publicKey", Base64.getEncoder().encodeToString(r.publicKey().getEncoded()));
             if (r.certificate() != null) {
                 m.put("certificateSubject", r.certificate().getSubjectX500Principal().getName());

@@ -38,6 +38,7 @@ final class CspListCommand implements Runnable {
             for (SlotInfo s : card.slots()) {
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("algorithm", s.hasKey() ? s.algorithm().jcaName : "empty");
+                if (s.algorithm().isEc()) e.put("curve", s.algorithm().curve);
                 if (s.hasKey()) {
                     e.put("alias", s.alias());
                     if (s.certificateLength() > 0) {

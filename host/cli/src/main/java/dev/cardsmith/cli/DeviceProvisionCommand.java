@@ -34,7 +34,7 @@ final class DeviceProvisionCommand implements Runnable {
     public void run() {
         byte[] identity = Imei.identityBytes(Checks.imei(imei)); // before anything is opened
         try (CliContext ctx = CliContext.of(spec)) {
-            ctx.recordingCard();
+            ctx.openHsmAhead().recordingCard();
             SecureProcessingPoint spp = new SecureProcessingPoint(VaultCli.existingKeys(ctx), VaultCli.publicDb(ctx, publicDb),
                     VaultCli.journal(ctx), usePool ? VaultCli.pool(ctx, secureDb) : null);
             SecureProcessingPoint.Provisioned p = VaultCli.call(() -> spp.provision(VaultCli.card(ctx), identity));

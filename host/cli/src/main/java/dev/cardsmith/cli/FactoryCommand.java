@@ -11,6 +11,7 @@ import dev.cardsmith.factory.RunSummary;
 import dev.cardsmith.factory.SimulatedCards;
 import dev.cardsmith.factory.Stages;
 import dev.cardsmith.hsm.Hsm;
+import dev.cardsmith.vault.PublicDatabase;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -79,6 +80,9 @@ final class FactoryCommand implements Runnable {
                 description = "Finish a stopped run (default: the newest unfinished one).")
         String resume;
 
+        @picocli.CommandLine.Mixin
+        VaultCli.PublicDbOption publicDb;
+
         @Option(names = "--station", paramLabel = "NAME", description = "This station's name in the run record (default: host name and process id).")
         String station;
 
@@ -105,6 +109,7 @@ final class FactoryCommand implements Runnable {
                 final List<String> names = previous != null ? previous.stages() : given;
                 final int n = previous != null ? previous.count() : givenCount;
                 IdentityPool pool = null;
+                PublicDatabase pub = names.contains("vault") ? VaultCli.publicDb(ctx, publicDb) : null;
                 if (names.contains("vault")) {
                     String source = resumed != null ? resumed.identitySource() : null;
                     if (source == null && range == null && csv == null) {
@@ -113,7 +118,7 @@ final class FactoryCommand implements Runnable {
                         range = DEV_IMEI_RANGE;
                         ctx.notice("development mode: identities from the development IMEI range " + range);
                     }
-                    pool = openPool(ctx, source, range, csv);
+                    pool = openPool(ctx, pub, source, range, csv);
                 }
                 LocalDate today = LocalDate.now();
                 Hsm hsm = ctx.hsm();
@@ -123,7 +128,7 @@ final class FactoryCommand implements Runnable {
                 for (String c : created) ctx.notice("development mode: created " + c);
                 String simDirText = pick(simDir == null ? null : simDir.toString(), line, "sim-dir", null);
                 try (CardSource cards = cardSource(ctx, resumed, simDirText)) {
-                    FactoryLine factory = new FactoryLine(store, Stages.build(names, hsm, ctx.db(), today), pool, cards,
+                    FactoryLine factory = new FactoryLine(store, Stages.build(names, hsm, ctx.db(), pub, today), pool, cards,
                             station != null ? station : defaultStation());
                     Consumer<RunSummary.Progress> bar = ProgressBar.forTerminal(ctx);
                     RunSummary summary = call(() -> resumed == null ? factory.start(n, k, bar) : factory.resume(resumed, k, bar));
@@ -146,13 +151,13 @@ final class FactoryCommand implements Runnable {
             }
         }
 
-        private IdentityPool openPool(CliContext ctx, String recorded, String range, String csv) {
+        private IdentityPool openPool(CliContext ctx, PublicDatabase pub, String recorded, String range, String csv) {
             return call(() -> {
                 if (recorded != null) {
-                    if (recorded.startsWith("imei:")) return IdentityPool.imeiRange(ctx.db(), recorded.substring("imei:".length()));
-                    if (csv == null) throw new FactoryException("the run took its identities from " + recorded + ": give that --identities file again");
+                    if (recorded.startsWith("imei:")) return IdentityPool.imeiRange(ctx.db(), pub, recorded.substring("imei:".length()));
+                    if (csv == null) throw new FactoryException(FactoryException.Kind.USAGE, "the run took its identities from " + recorded + ": give that --identities file again");
                 }
-                return range != null ? IdentityPool.imeiRange(ctx.db(), range) : IdentityPool.csv(ctx.db(), Path.of(csv));
+                return range != null ? IdentityPool.imeiRange(ctx.db(), pub, range) : IdentityPool.csv(ctx.db(), pub, Path.of(csv));
             });
         }
 
@@ -189,18 +194,29 @@ final class FactoryCommand implements Runnable {
         }
     }
 
-    /** Runs line code; its one-line failures become CLI errors (bad input: usage). */
+    /** Runs line code; its one-line failures become CLI errors with the exit code of their kind. */
     static <T> T call(java.util.function.Supplier<T> body) {
         try {
             return body.get();
-        } catch (IdentityPool.ExhaustedException e) {
-            throw new CliException(e.getMessage(), ErrorHandler.EXIT_FAILURE);
         } catch (FactoryException e) {
-            throw new CliException(e.getMessage(), e.getMessage().startsWith("unknown stage") || e.getMessage().startsWith("identity range")
-                    || e.getMessage().startsWith("no stage") || e.getMessage().contains("given twice") ? ErrorHandler.EXIT_USAGE : ErrorHandler.EXIT_FAILURE);
+            throw new CliException(e.getMessage(), exitCode(e.kind()));
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), ErrorHandler.EXIT_USAGE);
         }
+    }
+
+    /**
+     * The documented exit code of each kind (docs/factory.md): bad input 2; identities used up 1
+     * (the run is not complete); no reader or no card 4 (as a transport failure); a missing HSM
+     * key 6 (as an HSM failure); the station's own failure 1.
+     */
+    static int exitCode(FactoryException.Kind kind) {
+        return switch (kind) {
+            case USAGE -> ErrorHandler.EXIT_USAGE;
+            case NO_CARD -> ErrorHandler.EXIT_TRANSPORT;
+            case MISSING_KEY -> ErrorHandler.EXIT_HSM;
+            case EXHAUSTED, FAILURE -> ErrorHandler.EXIT_FAILURE;
+        };
     }
 
     static String defaultStation() {

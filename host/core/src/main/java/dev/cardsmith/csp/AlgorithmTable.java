@@ -23,8 +23,8 @@ public final class AlgorithmTable {
             sig("SHA512withECDSA", "SHA-512", KeyAlgorithm.EC_P256),
             sig("SHA224withECDSA", "SHA-224", KeyAlgorithm.EC_P256),
             new Entry("Signature", "NONEwithECDSA", null, KeyAlgorithm.EC_P256,
-                    "caller's hash fitted to 32 bytes (FIPS 186-4 6.4); verify with the JDK",
-                    "GENERAL AUTHENTICATE 11 { 81 hash } (9A, 9C, 9E)"),
+                    "caller's hash fitted to 32 / 48 bytes (P-256 / P-384, FIPS 186-4 6.4); verify with the JDK",
+                    "GENERAL AUTHENTICATE 11 (14 for P-384) { 81 hash } (9A, 9C, 9E)"),
             sig("SHA256withRSA", "SHA-256", KeyAlgorithm.RSA_2048),
             sig("SHA384withRSA", "SHA-384", KeyAlgorithm.RSA_2048),
             sig("SHA512withRSA", "SHA-512", KeyAlgorithm.RSA_2048),
@@ -37,7 +37,7 @@ public final class AlgorithmTable {
                     "GENERAL AUTHENTICATE 11 { 85 point } with 9D (point checked on P-256 on the card): the X coordinate"),
             new Entry("KeyPairGenerator", "EC", null, KeyAlgorithm.EC_P256,
                     "chooses the slot, builds the JDK public key",
-                    "GENERATE ASYMMETRIC KEY PAIR 11 (after 9B authentication)"),
+                    "GENERATE ASYMMETRIC KEY PAIR 11, or 14 for P-384 (after 9B authentication)"),
             new Entry("KeyPairGenerator", "RSA", null, KeyAlgorithm.RSA_2048,
                     "chooses the slot, builds the JDK public key",
                     "GENERATE ASYMMETRIC KEY PAIR 07 (after 9B authentication; e = 65537)"),
@@ -50,9 +50,9 @@ public final class AlgorithmTable {
 
     private static Entry sig(String name, String digest, KeyAlgorithm key) {
         return new Entry("Signature", name, digest, key,
-                "hash the data (" + digest + ")" + (key == KeyAlgorithm.RSA_2048 ? ", build the DigestInfo" : ", fit to 32 bytes")
+                "hash the data (" + digest + ")" + (key == KeyAlgorithm.RSA_2048 ? ", build the DigestInfo" : ", fit to 32 / 48 bytes (P-256 / P-384)")
                         + "; verify with the JDK",
-                key == KeyAlgorithm.RSA_2048 ? "GENERAL AUTHENTICATE 07 { 81 EMSA-PKCS1-v1_5 block built on the host } (9A, 9C, 9E); the card signs only a well-formed DigestInfo block" : "GENERAL AUTHENTICATE 11 { 81 hash } (9A, 9C, 9E)");
+                key == KeyAlgorithm.RSA_2048 ? "GENERAL AUTHENTICATE 07 { 81 EMSA-PKCS1-v1_5 block built on the host } (9A, 9C, 9E); the card signs only a well-formed DigestInfo block" : "GENERAL AUTHENTICATE 11 (14 for P-384) { 81 hash } (9A, 9C, 9E)");
     }
 
     /**

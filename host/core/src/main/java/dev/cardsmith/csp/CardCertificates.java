@@ -29,9 +29,10 @@ public final class CardCertificates {
 
     private CardCertificates() {}
 
-    /** The signature algorithm the provider uses for a key: SHA256withECDSA or SHA256withRSA. */
+    /** The signature algorithm the provider uses for a key: SHA256withECDSA (SHA384withECDSA on P-384) or SHA256withRSA. */
     public static String defaultSignatureAlgorithm(CardPrivateKey key) {
-        return key instanceof CardPrivateKey.Ec ? "SHA256withECDSA" : "SHA256withRSA";
+        if (key instanceof CardPrivateKey.Ec ec) return ec.curve() == KeyAlgorithm.EC_P384 ? "SHA384withECDSA" : "SHA256withECDSA";
+        return "SHA256withRSA";
     }
 
     /**

@@ -1,4 +1,4 @@
 package dev.cardsmith.csp;
 
-/** What the CSP applet reports on SELECT. */
+/** What the PIV applet reports on SELECT. */
 public record CardInfo(int version, int slots, boolean rsaSupported, int certificateMax) {}

@@ -24,6 +24,8 @@ final class CardKeyAgreementSpi extends KeyAgreementSpi {
     @Override
     protected void engineInit(Key k, SecureRandom random) throws InvalidKeyException {
         if (!(k instanceof CardPrivateKey.Ec ec)) throw new InvalidKeyException("ECDH needs an EC card key");
+        // the card validates incoming points on P-256 only (GENERAL AUTHENTICATE 85), so it agrees keys on P-256 only
+        if (ec.curve() != KeyAlgorithm.EC_P256) throw new InvalidKeyException("the card does ECDH with P-256 keys only, not " + ec.curve().curve);
         key = ec;
         secret = null;
     }

@@ -1,6 +1,5 @@
 package dev.cardsmith.csp;
 
-import dev.cardsmith.crypto.EcP256;
 import dev.cardsmith.transport.CardStatusException;
 
 import java.math.BigInteger;
@@ -23,7 +22,8 @@ import java.security.spec.RSAKeyGenParameterSpec;
 final class CardKeyPairGeneratorSpi extends KeyPairGeneratorSpi {
 
     private final CardsmithProvider provider;
-    private final KeyAlgorithm algorithm;
+    /** EC_P256 or RSA_2048 (the service); {@code EC_P384} after initialize(384) or secp384r1. */
+    private KeyAlgorithm algorithm;
     private int slot = -1;
     private String label;
 
@@ -34,8 +34,13 @@ final class CardKeyPairGeneratorSpi extends KeyPairGeneratorSpi {
 
     @Override
     public void initialize(int keysize, SecureRandom random) {
-        int want = algorithm == KeyAlgorithm.EC_P256 ? 256 : 2048;
-        if (keysize != want) throw new InvalidParameterException("the card generates " + algorithm.jcaName + " keys of " + want + " bits only");
+        if (algorithm.isEc()) {
+            if (keysize == 256) algorithm = KeyAlgorithm.EC_P256;
+            else if (keysize == 384) algorithm = KeyAlgorithm.EC_P384;
+            else throw new InvalidParameterException("the card generates EC keys on P-256 and P-384 only, not " + keysize + " bits");
+        } else if (keysize != 2048) {
+            throw new InvalidParameterException("the card generates RSA keys of 2048 bits only");
+        }
     }
 
     @Override
@@ -43,15 +48,10 @@ final class CardKeyPairGeneratorSpi extends KeyPairGeneratorSpi {
         if (params instanceof CardKeyGenParameterSpec c) {
             slot = c.slot();
             label = c.label();
-        } else if (params instanceof ECGenParameterSpec ec && algorithm == KeyAlgorithm.EC_P256) {
-            String n = ec.getName();
-            if (!n.equals("secp256r1") && !n.equals("NIST P-256") && !n.equals("P-256") && !n.equals("1.2.840.10045.3.1.7")) {
-                throw new InvalidAlgorithmParameterException("the card generates P-256 (secp256r1) keys only");
-            }
-        } else if (params instanceof ECParameterSpec ec && algorithm == KeyAlgorithm.EC_P256) {
-            if (ec.getOrder().bitLength() != 256 || !ec.getOrder().equals(EcP256.PARAMS.getOrder())) {
-                throw new InvalidAlgorithmParameterException("the card generates P-256 keys only");
-            }
+        } else if (params instanceof ECGenParameterSpec ec && algorithm.isEc()) {
+            algorithm = curve(KeyAlgorithm.ofCurveName(ec.getName()));
+        } else if (params instanceof ECParameterSpec ec && algorithm.isEc()) {
+            algorithm = curve(KeyAlgorithm.ofCurve(ec));
         } else if (params instanceof RSAKeyGenParameterSpec rsa && algorithm == KeyAlgorithm.RSA_2048) {
             if (rsa.getKeysize() != 2048 || !rsa.getPublicExponent().equals(BigInteger.valueOf(65537))) {
                 throw new InvalidAlgorithmParameterException("the card generates RSA-2048 keys with e = 65537 only");
@@ -59,6 +59,11 @@ final class CardKeyPairGeneratorSpi extends KeyPairGeneratorSpi {
         } else {
             throw new InvalidAlgorithmParameterException("unsupported parameters " + params);
         }
+    }
+
+    private static KeyAlgorithm curve(KeyAlgorithm c) throws InvalidAlgorithmParameterException {
+        if (c == null) throw new InvalidAlgorithmParameterException("the card generates P-256 (secp256r1) and P-384 (secp384r1) keys only");
+        return c;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.cardsmith.csp;
 
-import dev.cardsmith.crypto.EcP256;
 import java.math.BigInteger;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -59,17 +58,23 @@ public abstract sealed class CardPrivateKey implements PrivateKey permits CardPr
         return "Cardsmith " + getAlgorithm() + " private key in card slot " + slot + " (" + alias + ")";
     }
 
-    /** EC P-256 key in a card slot. */
+    /** EC P-256 or P-384 key in a card slot. */
     public static final class Ec extends CardPrivateKey implements ECKey {
         private static final long serialVersionUID = 1L;
+        private final KeyAlgorithm curve;
 
         Ec(PivCard card, int slot, String alias, ECPublicKey pub) {
             super(card, slot, alias, pub);
+            curve = KeyAlgorithm.ofCurve(pub.getParams());
+            if (curve == null) throw new CspException("the card holds P-256 and P-384 keys only");
         }
 
         @Override public String getAlgorithm() { return "EC"; }
 
-        @Override public ECParameterSpec getParams() { return EcP256.PARAMS; }
+        /** The key's curve: {@link KeyAlgorithm#EC_P256} or {@link KeyAlgorithm#EC_P384}. */
+        public KeyAlgorithm curve() { return curve; }
+
+        @Override public ECParameterSpec getParams() { return curve.ecParams(); }
     }
 
     /** RSA-2048 key in a card slot. */

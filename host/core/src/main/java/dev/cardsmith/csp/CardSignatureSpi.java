@@ -93,8 +93,8 @@ final class CardSignatureSpi extends SignatureSpi {
         byte[] hash = digest != null ? digest.digest() : raw.toByteArray();
         if (digest == null) raw.reset();
         try {
-            if (entry.key() == KeyAlgorithm.EC_P256) {
-                return key.card().signEcdsa(key.slot(), HostCrypto.fitEcdsaHash(hash));
+            if (key instanceof CardPrivateKey.Ec ec) {
+                return key.card().signEcdsa(key.slot(), HostCrypto.fitEcdsaHash(hash, ec.curve().fieldBytes()));
             }
             return key.card().signRsaPkcs1(key.slot(), HostCrypto.digestInfo(entry.digest(), hash));
         } catch (CardStatusException e) {

@@ -28,6 +28,7 @@ public final class CspFlows {
         var before = s.stats().snapshot();
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance(alg.jcaName, provider);
+            g.initialize(alg.bits); // the curve (P-256 / P-384) or the RSA size; the slot and label next
             g.initialize(new CardKeyGenParameterSpec(slot, label));
             KeyPair kp = g.generateKeyPair();
             CardPrivateKey k = (CardPrivateKey) kp.getPrivate();

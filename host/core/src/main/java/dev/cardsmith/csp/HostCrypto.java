@@ -28,9 +28,14 @@ public final class HostCrypto {
      * zeros, which leaves their integer value unchanged.
      */
     public static byte[] fitEcdsaHash(byte[] hash) {
-        if (hash.length >= 32) return Arrays.copyOf(hash, 32);
-        byte[] out = new byte[32];
-        System.arraycopy(hash, 0, out, 32 - hash.length, hash.length);
+        return fitEcdsaHash(hash, 32);
+    }
+
+    /** The same for a curve of {@code n}-byte field elements (48 for P-384: SHA-512 is cut, SHA-256 left-padded). */
+    public static byte[] fitEcdsaHash(byte[] hash, int n) {
+        if (hash.length >= n) return Arrays.copyOf(hash, n);
+        byte[] out = new byte[n];
+        System.arraycopy(hash, 0, out, n - hash.length, hash.length);
         return out;
     }
 

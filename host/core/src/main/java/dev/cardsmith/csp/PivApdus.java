@@ -2,7 +2,6 @@ package dev.cardsmith.csp;
 
 import dev.cardsmith.applet.piv.Constants;
 import dev.cardsmith.codec.Tlv;
-import dev.cardsmith.crypto.EcP256;
 
 import javax.smartcardio.CommandAPDU;
 import java.math.BigInteger;
@@ -159,7 +158,7 @@ public final class PivApdus {
         List<Tlv.Element> inner = !top.isEmpty() && top.get(0).tag() == (Constants.TAG_PUBLIC_KEY & 0xFFFF) ? parse(top.get(0).value()) : top;
         try {
             Tlv.Element w = find(inner, Constants.TAG_EC_POINT & 0xFF);
-            if (w != null) return EcP256.decode(w.value());
+            if (w != null) return EcPoints.decode(w.value());
             Tlv.Element n = find(inner, Constants.TAG_RSA_MODULUS & 0xFF);
             Tlv.Element e = find(inner, Constants.TAG_RSA_EXPONENT & 0xFF);
             if (n == null || e == null) throw new CspException("public key template holds no key");

@@ -284,10 +284,11 @@ public final class PivCard {
 
     // ---- Private-key operations: GENERAL AUTHENTICATE, one logical command each ------------------
 
-    /** ECDSA over a host-computed hash fitted to 32 bytes. */
-    public synchronized byte[] signEcdsa(int slot, byte[] hash32) {
-        if (hash32.length != 32) throw new IllegalArgumentException("ECDSA input must be 32 bytes");
-        return general("SIGN", PivSlot.of(slot), KeyAlgorithm.EC_P256, Constants.TAG_CHALLENGE, hash32);
+    /** ECDSA over a host-computed hash fitted to the curve: 32 bytes for a P-256 key, 48 for P-384. */
+    public synchronized byte[] signEcdsa(int slot, byte[] hash) {
+        KeyAlgorithm curve = hash.length == 32 ? KeyAlgorithm.EC_P256 : hash.length == 48 ? KeyAlgorithm.EC_P384 : null;
+        if (curve == null) throw new IllegalArgumentException("ECDSA input must be 32 (P-256) or 48 (P-384) bytes");
+        return general("SIGN", PivSlot.of(slot), curve, Constants.TAG_CHALLENGE, hash);
     }
 
     /** RSASSA-PKCS1-v1_5: the host pads the DigestInfo (EMSA-PKCS1-v1_5), the card applies the private key. */

@@ -20,6 +20,13 @@ public interface CardSource extends AutoCloseable {
     /** The card a device row names, for a resume; null when it is not there (pulled, or the file is gone). */
     Card reopen(String name);
 
+    /**
+     * The card of a device whose card stopped answering mid-stage, once it is back (a reader line
+     * waits for the removal, asks the operator to put it back and waits for the insertion); null
+     * when it does not come back.
+     */
+    default Card returned(String name) { return reopen(name); }
+
     /** Tells the operator the device is finished with (a reader line asks for removal). */
     default void finished(Card card, boolean ok) {}
 

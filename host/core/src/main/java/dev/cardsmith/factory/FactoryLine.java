@@ -28,7 +28,7 @@ public final class FactoryLine {
     private static final Logger LOG = LoggerFactory.getLogger(FactoryLine.class);
 
     /** Attempts per stage when the card stops answering (pulled, reader error) before the device is set aside. */
-    static final int CARD_ATTEMPTS = 2;
+    static final int CARD_ATTEMPTS = 3;
 
     private final FactoryStore store;
     private final List<Stage> stages;
@@ -44,7 +44,7 @@ public final class FactoryLine {
         this.cards = cards;
         this.station = station;
         if (identities == null && stages.stream().anyMatch(Stage::needsIdentity)) {
-            throw new FactoryException("the vault stage needs identities: give --imei-range FIRST-LAST or --identities FILE.csv");
+            throw new FactoryException(FactoryException.Kind.USAGE, "the vault stage needs identities: give --imei-range FIRST-LAST or --identities FILE.csv");
         }
     }
 
@@ -54,7 +54,7 @@ public final class FactoryLine {
 
     /** A new run of {@code count} devices, {@code parallel} at a time. */
     public RunSummary start(int count, int parallel, Consumer<RunSummary.Progress> progress) {
-        if (count < 1 || parallel < 1) throw new FactoryException("--count and --parallel must be positive");
+        if (count < 1 || parallel < 1) throw new FactoryException(FactoryException.Kind.USAGE, "--count and --parallel must be positive");
         FactoryStore.Run run = new FactoryStore.Run(UUID.randomUUID().toString(), stageNames(), count,
                 identities == null ? null : identities.name(), cards.describe(), station, "RUNNING", null, null);
         store.createRun(run);
@@ -65,10 +65,10 @@ public final class FactoryLine {
     /** Finishes a run: every device that is not done or set aside, from where it stopped. */
     public RunSummary resume(FactoryStore.Run run, int parallel, Consumer<RunSummary.Progress> progress) {
         if (!run.stages().equals(stageNames())) {
-            throw new FactoryException("run " + run.id() + " has stages " + String.join(",", run.stages()) + ", not " + String.join(",", stageNames()));
+            throw new FactoryException(FactoryException.Kind.USAGE, "run " + run.id() + " has stages " + String.join(",", run.stages()) + ", not " + String.join(",", stageNames()));
         }
         if (!run.cardSource().equals(cards.describe())) {
-            throw new FactoryException("run " + run.id() + " took its cards from " + run.cardSource() + ", not " + cards.describe());
+            throw new FactoryException(FactoryException.Kind.USAGE, "run " + run.id() + " took its cards from " + run.cardSource() + ", not " + cards.describe());
         }
         LOG.info("resuming factory run {}", run.id());
         return execute(run, parallel, progress);
@@ -104,13 +104,13 @@ public final class FactoryLine {
                 t.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new FactoryException("interrupted while the line was running");
+                throw new FactoryException(FactoryException.Kind.FAILURE, "interrupted while the line was running");
             }
         }
         summary.end();
         if (!crashed.isEmpty()) {
             Throwable e = crashed.get(0);
-            throw e instanceof RuntimeException re ? re : new FactoryException("line worker failed: " + e, e);
+            throw e instanceof RuntimeException re ? re : new FactoryException(FactoryException.Kind.FAILURE, "line worker failed: " + e, e);
         }
         boolean settled = store.devices(run.id()).stream()
                 .filter(d -> d.state() == FactoryStore.DeviceState.DONE || d.state() == FactoryStore.DeviceState.SET_ASIDE).count() == run.count();
@@ -234,7 +234,7 @@ public final class FactoryLine {
                 m.close();
                 if (attempt < CARD_ATTEMPTS) {
                     LOG.warn("device {} stage {}: card stopped answering ({}); waiting for it", slot, stage.name(), e.getMessage());
-                    CardSource.Card back = cards.reopen(name); // the stage reconciles from whatever the card committed
+                    CardSource.Card back = cards.returned(name); // the stage reconciles from whatever the card committed
                     if (back != null) {
                         m.mount(back);
                         continue;

@@ -2,6 +2,7 @@ package dev.cardsmith.factory;
 
 import dev.cardsmith.codec.Imei;
 import dev.cardsmith.store.Database;
+import dev.cardsmith.vault.PublicDatabase;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,17 +27,20 @@ public final class IdentityPool {
 
     /** Thrown when the pool has no identity left; the device is not started. */
     public static final class ExhaustedException extends FactoryException {
-        ExhaustedException(String message) { super(message); }
+        ExhaustedException(String message) { super(Kind.EXHAUSTED, message); }
     }
 
     private final Database db;
+    /** Where the device records and identity bindings live (the single-device commands' public database); null: none to check. */
+    private final PublicDatabase publicDb;
     private final String name;
     /** IMEI range: the first and last 14-digit bodies; -1 for a CSV pool. */
     private final long first;
     private final long last;
 
-    private IdentityPool(Database db, String name, long first, long last) {
+    private IdentityPool(Database db, PublicDatabase publicDb, String name, long first, long last) {
         this.db = db;
+        this.publicDb = publicDb;
         this.name = name;
         this.first = first;
         this.last = last;
@@ -44,26 +48,30 @@ public final class IdentityPool {
 
     public String name() { return name; }
 
-    /** {@code FIRST-LAST}, two IMEIs (15 digits with check digit, or 14 without). */
-    public static IdentityPool imeiRange(Database db, String range) {
+    /**
+     * {@code FIRST-LAST}, two IMEIs (15 digits with check digit, or 14 without). The pool lives in
+     * the line's database {@code db}; an identity already bound to a chip in {@code publicDb} (a
+     * single-device provision) is never handed out.
+     */
+    public static IdentityPool imeiRange(Database db, PublicDatabase publicDb, String range) {
         String[] parts = range == null ? new String[0] : range.split("-");
-        if (parts.length != 2) throw new FactoryException("identity range '" + range + "': expected FIRST-LAST (two IMEIs)");
+        if (parts.length != 2) throw new FactoryException(FactoryException.Kind.USAGE, "identity range '" + range + "': expected FIRST-LAST (two IMEIs)");
         String a = Imei.normalize(parts[0]);
         String b = Imei.normalize(parts[1]);
         long first = Long.parseLong(a.substring(0, 14));
         long last = Long.parseLong(b.substring(0, 14));
-        if (last < first) throw new FactoryException("identity range '" + range + "': the last IMEI is before the first");
-        return new IdentityPool(db, "imei:" + a + "-" + b, first, last);
+        if (last < first) throw new FactoryException(FactoryException.Kind.USAGE, "identity range '" + range + "': the last IMEI is before the first");
+        return new IdentityPool(db, publicDb, "imei:" + a + "-" + b, first, last);
     }
 
     /** A CSV file whose first column is one identity per line (IMEIs are checked; a header line is skipped). */
-    public static IdentityPool csv(Database db, Path file) {
+    public static IdentityPool csv(Database db, PublicDatabase publicDb, Path file) {
         List<String> ids = new ArrayList<>();
         byte[] raw;
         try {
             raw = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new FactoryException("cannot read identities " + file + ": " + e.getMessage());
+            throw new FactoryException(FactoryException.Kind.USAGE, "cannot read identities " + file + ": " + e.getMessage());
         }
         int line = 0;
         for (String l : new String(raw, StandardCharsets.UTF_8).split("\\R")) {
@@ -73,12 +81,12 @@ public final class IdentityPool {
             try {
                 ids.add(Imei.normalize(id));
             } catch (IllegalArgumentException e) {
-                throw new FactoryException(file + " line " + line + ": " + e.getMessage());
+                throw new FactoryException(FactoryException.Kind.USAGE, file + " line " + line + ": " + e.getMessage());
             }
         }
-        if (ids.isEmpty()) throw new FactoryException("identities " + file + " holds no identity");
+        if (ids.isEmpty()) throw new FactoryException(FactoryException.Kind.USAGE, "identities " + file + " holds no identity");
         String name = "csv:" + file.getFileName() + ":" + sha256(raw).substring(0, 16);
-        IdentityPool pool = new IdentityPool(db, name, -1, -1);
+        IdentityPool pool = new IdentityPool(db, publicDb, name, -1, -1);
         pool.load(ids);
         return pool;
     }
@@ -126,7 +134,7 @@ public final class IdentityPool {
             }
             throw exhausted();
         }
-        throw new FactoryException("could not allocate an identity from " + name + " (too much contention)");
+        throw new FactoryException(FactoryException.Kind.FAILURE, "could not allocate an identity from " + name + " (too much contention)");
     }
 
     private ExhaustedException exhausted() {
@@ -145,9 +153,9 @@ public final class IdentityPool {
                 FactoryStore.now(), identity, runId, slot);
     }
 
-    /** Whether a vault device already carries this identity (provisioned by a single-device command, not by the line). */
+    /** Whether the public database already binds this identity to a chip (provisioned by a single-device command, not by the line). */
     private boolean provisionedElsewhere(String identity) {
-        return FactoryStore.first(db, "SELECT device_identity FROM vault_device WHERE device_identity = ?", identity).isPresent();
+        return publicDb != null && publicDb.boundChip(identity).isPresent();
     }
 
     private void setState(String identity, String state) {

@@ -68,6 +68,6 @@ public final class LineKeys {
     }
 
     private static FactoryException missing(String what, String command, Hsm hsm) {
-        return new FactoryException("no " + what + " in " + hsm.describe() + ": run '" + command + "' (or use --dev for development keys)");
+        return new FactoryException(FactoryException.Kind.MISSING_KEY, "no " + what + " in " + hsm.describe() + ": run '" + command + "' (or use --dev for development keys)");
     }
 }

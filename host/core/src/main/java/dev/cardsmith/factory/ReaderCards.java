@@ -19,7 +19,10 @@ import java.util.function.Consumer;
  * Cards from PC/SC readers whose names contain a pattern. A card inserted into any free matching
  * reader is the next device; when it is finished the operator is told to remove it, and that
  * reader takes a new card only after the removal. Waiting uses javax.smartcardio's card-presence
- * events ({@link CardTerminals#waitForChange}), not a polling loop over the readers.
+ * events ({@link CardTerminals#waitForChange}, {@link CardTerminal#waitForCardPresent},
+ * {@link CardTerminal#waitForCardAbsent}), not a polling loop over the readers. A card pulled
+ * mid-stage is reported to the operator and, when it is put back into the same reader within
+ * {@link #COME_BACK_MILLIS}, the stage runs again and reconciles from what the card committed.
  */
 public final class ReaderCards implements CardSource {
 
@@ -27,6 +30,10 @@ public final class ReaderCards implements CardSource {
     static final long COME_BACK_MILLIS = 30_000;
     /** How long {@link #next} waits in total for an inserted card. */
     static final long INSERT_MILLIS = 600_000;
+    /** How long a device whose card stopped answering waits for pcscd to report the removal. */
+    static final long REMOVAL_MILLIS = 3_000;
+    /** The longest single wait for a PC/SC event. */
+    static final long WAIT_SLICE_MILLIS = 500;
 
     private final String pattern;
     private final Consumer<String> operator;
@@ -44,7 +51,7 @@ public final class ReaderCards implements CardSource {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new TransportException("PC/SC service not available (is pcscd running and libpcsclite installed?)", e);
         }
-        if (matching().isEmpty()) throw new FactoryException("no PC/SC reader name contains '" + pattern + "'");
+        if (matching().isEmpty()) throw new FactoryException(FactoryException.Kind.NO_CARD, "no PC/SC reader name contains '" + pattern + "'");
     }
 
     @Override
@@ -86,23 +93,46 @@ public final class ReaderCards implements CardSource {
                 told = true;
             }
             long left = deadline - System.currentTimeMillis();
-            if (left <= 0) throw new FactoryException("no card inserted into a reader matching '" + pattern + "' for " + INSERT_MILLIS / 1000 + " s");
-            awaitChange(Math.min(left, 5_000));
+            if (left <= 0) throw new FactoryException(FactoryException.Kind.NO_CARD, "no card inserted into a reader matching '" + pattern + "' for " + INSERT_MILLIS / 1000 + " s");
+            awaitChange(Math.min(left, WAIT_SLICE_MILLIS));
         }
     }
 
     @Override
     public Card reopen(String name) {
-        String reader = name.startsWith("pcsc:") ? name.substring(5) : name;
+        String reader = readerOf(name);
+        return awaitBack(name, reader, terminal(reader), false);
+    }
+
+    /**
+     * A card stopped answering mid-stage. The transport error can arrive before pcscd reports the
+     * removal, so this first waits (briefly) for the removal event of that reader; then it asks
+     * the operator to put the card back and waits for the insertion event. A card that was never
+     * removed (a reader hiccup) is opened again at once.
+     */
+    @Override
+    public Card returned(String name) {
+        String reader = readerOf(name);
+        CardTerminal t = terminal(reader);
+        boolean removed = waitFor(t, false, REMOVAL_MILLIS);
+        if (removed) operator.accept("card pulled from '" + reader + "' mid-stage: put it back to finish it");
+        return awaitBack(name, reader, t, removed);
+    }
+
+    /** Waits for the card of {@code reader} (insertion events) and opens it; null after {@link #COME_BACK_MILLIS}. */
+    private Card awaitBack(String name, String reader, CardTerminal t, boolean told) {
         long deadline = System.currentTimeMillis() + COME_BACK_MILLIS;
-        boolean told = false;
         while (true) {
-            for (CardTerminal t : matching()) {
-                if (t.getName().equals(reader) && present(t)) {
+            if (t != null && waitFor(t, true, 0)) {
+                try {
+                    Card c = new Card(name, pulledIsTransportError(PcscTransport.open(reader)));
                     synchronized (this) {
                         busy.add(reader);
                     }
-                    return new Card(name, pulledIsTransportError(PcscTransport.open(reader)));
+                    return c;
+                } catch (TransportException e) {
+                    // gone again between the event and the connect: wait for the next insertion
+                    waitFor(t, false, REMOVAL_MILLIS);
                 }
             }
             if (!told) {
@@ -111,7 +141,44 @@ public final class ReaderCards implements CardSource {
             }
             long left = deadline - System.currentTimeMillis();
             if (left <= 0) return null;
-            awaitChange(Math.min(left, 5_000));
+            if (t == null) {
+                awaitChange(Math.min(left, WAIT_SLICE_MILLIS));
+                t = terminal(reader);
+            } else {
+                waitFor(t, true, Math.min(left, WAIT_SLICE_MILLIS));
+            }
+        }
+    }
+
+    private static String readerOf(String name) {
+        return name.startsWith("pcsc:") ? name.substring(5) : name;
+    }
+
+    /** The matching reader named {@code reader}, or null when it is not attached. */
+    private CardTerminal terminal(String reader) {
+        for (CardTerminal t : matching()) if (t.getName().equals(reader)) return t;
+        return null;
+    }
+
+    /**
+     * Waits for the insertion ({@code present}) or removal event of one reader, at most {@code millis}
+     * (0: only looks); true when the reader is in that state. The wait is pcscd's status-change event
+     * (SCardGetStatusChange), cut into slices so that a wait never holds the process's one PC/SC
+     * context for long while other devices are transmitting.
+     */
+    private static boolean waitFor(CardTerminal t, boolean present, long millis) {
+        long deadline = System.currentTimeMillis() + millis;
+        try {
+            while (true) {
+                boolean now = present ? t.waitForCardPresent(1) : t.waitForCardAbsent(1);
+                if (now) return true;
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) return false;
+                now = present ? t.waitForCardPresent(Math.min(left, WAIT_SLICE_MILLIS)) : t.waitForCardAbsent(Math.min(left, WAIT_SLICE_MILLIS));
+                if (now) return true;
+            }
+        } catch (CardException e) {
+            return false; // the reader went away: not in either state we can use
         }
     }
 

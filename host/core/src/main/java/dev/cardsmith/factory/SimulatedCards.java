@@ -19,7 +19,7 @@ public final class SimulatedCards implements CardSource {
         try {
             Files.createDirectories(this.dir);
         } catch (IOException e) {
-            throw new FactoryException("cannot create the card directory " + dir + ": " + e.getMessage());
+            throw new FactoryException(FactoryException.Kind.FAILURE, "cannot create the card directory " + dir + ": " + e.getMessage());
         }
     }
 

@@ -94,6 +94,29 @@ public final class PersonalizationUnit {
         }
     }
 
+    /** What {@link #personalizeOrResume} did (no secret): the module, its certificate's holder reference, and how. */
+    public record Resumed(String moduleId, String moduleChr, String action) {}
+
+    /**
+     * The flow's one resume entry (the factory line calls it): enrolls the module when it has no
+     * identity certificate yet, then personalizes it with a fresh TAN; or, when the module is
+     * already operating, reconciles a personalization it committed that the registry did not
+     * record, or reports one that is recorded as done (nothing written).
+     */
+    public Resumed personalizeOrResume(dev.cardsmith.transport.CardSession session, LocalDate today, String appliance) {
+        Manufacturing.Enrolled e = new Manufacturing(ca).enroll(session, today);
+        LocalModule module = new LocalModule(session).select();
+        if (module.status().operating()) {
+            java.util.Optional<ModuleStore.ModuleRecord> r = store.module(e.moduleId());
+            if (r.isPresent() && "PERSONALIZED".equals(r.get().state())) return new Resumed(e.moduleId(), r.get().moduleChr(), "already personalized");
+            Result res = personalize(module.card(true), today, appliance); // reconciles from the card
+            return new Resumed(res.moduleId(), res.moduleCertificate().chr(), "personalized (reconciled)");
+        }
+        String tan = new TanIssuer(ca).issue(e.moduleId(), 1).get(0);
+        Map<String, Object> m = module.personalize(this, tan, true, today);
+        return new Resumed(e.moduleId(), String.valueOf(m.get("moduleCertificate")), "personalized");
+    }
+
     /** Runs a personalization on a selected module whose TAN has been entered. */
     public Result personalize(ModuleCard card, LocalDate today, String appliance) {
         String moduleId = null;

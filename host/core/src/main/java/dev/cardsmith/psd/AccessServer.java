@@ -191,7 +191,21 @@ public final class AccessServer {
     /** {@link #issue(CardSession)} for a card of the batch installed with transport key {@code transportKeyVersion}. */
     public Outcome issue(CardSession card, int transportKeyVersion) {
         CardSession.Stats before = card.stats().snapshot();
-        PsdStatus st = select(card);
+        return issue(card, select(card), transportKeyVersion, before, false);
+    }
+
+    /**
+     * The flow's one resume entry (the factory line calls it): issues the PSD, or finishes an
+     * interrupted issue (reconcile from the card, or settle the journal), or, when the card and the
+     * store both say ISSUED, reports it as done without writing anything (where {@link #issue}
+     * refuses a second injection).
+     */
+    public Outcome issueOrResume(CardSession card) {
+        CardSession.Stats before = card.stats().snapshot();
+        return issue(card, select(card), latestTransportKeyVersion(), before, true);
+    }
+
+    private Outcome issue(CardSession card, PsdStatus st, int transportKeyVersion, CardSession.Stats before, boolean issuedIsDone) {
         String id = st.idHex();
         if (st.issued()) {
             Optional<PsdStore.Row> row = store.find(id);
@@ -203,6 +217,9 @@ public final class AccessServer {
                 // a re-run after a stop between the store's completion and the journal's: settle, do not refuse
                 finishPending(id, "issue", OperationJournal.State.DONE, "issued (settled by a re-run)");
                 return new Outcome(id, "issued (an interrupted issue, settled)", st.mkVersion(), st.krkVersion(), card.stats().since(before));
+            }
+            if (issuedIsDone && row.isPresent() && row.get().state() == PsdStore.State.ISSUED) {
+                return new Outcome(id, "already issued", st.mkVersion(), st.krkVersion(), card.stats().since(before));
             }
             throw new PsdException("PSD " + id + " is already issued (injection is accepted once)");
         }

@@ -15,7 +15,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-/** The versions of the Flyway migrations on the class path ({@code db/migration/V<version>__*.sql}), without Flyway. */
+/**
+ * The versions of the Flyway migrations on the class path ({@code db/migration/V<version>__*.sql}),
+ * without Flyway: from the index the build writes ({@code index.lst}), else by listing the
+ * directory (a jar's entries or a file-system directory).
+ */
 final class MigrationIndex {
     private MigrationIndex() {}
 
@@ -35,6 +39,17 @@ final class MigrationIndex {
 
     private static Set<String> list(String dir) {
         Set<String> out = new HashSet<>();
+        // the build writes the directory's listing next to it (host/core pom.xml, migration-index)
+        try (java.io.InputStream in = MigrationIndex.class.getClassLoader().getResourceAsStream(dir + "/index.lst")) {
+            if (in != null) {
+                for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\\R")) {
+                    if (!line.isBlank()) add(out, line.trim());
+                }
+                if (!out.isEmpty()) return out;
+            }
+        } catch (IOException e) {
+            out.clear(); // fall back to listing the directory
+        }
         try {
             Enumeration<URL> dirs = MigrationIndex.class.getClassLoader().getResources(dir);
             while (dirs.hasMoreElements()) {

@@ -16,12 +16,10 @@ public enum CardsmithAids {
     PSD("psd", 0x01),
     /** seed 002: security module */
     MODULE("module", 0x02),
-    /** seed 003: the card as cryptographic service provider */
-    CSP("csp", 0x03),
     /** seed 004: SIM trust model */
     SIM("sim", 0x04),
     /**
-     * seed 003 on the standard card edge: the PIV Card Application (NIST SP 800-73-4 Part 1, 2.2),
+     * seed 003, the card as cryptographic service provider, on the standard card edge: the PIV Card Application (NIST SP 800-73-4 Part 1, 2.2),
      * under the PIV AIDs rather than the cardsmith RID, so OpenSC and every PIV middleware find it.
      */
     PIV("piv", "A00000030800001000", "A000000308000010000100");
@@ -42,7 +40,7 @@ public enum CardsmithAids {
         this.instanceHex = instanceHex;
     }
 
-    /** The system's short name: vault, psd, module, csp, sim, piv. */
+    /** The system's short name: vault, psd, module, sim, piv. */
     public String system() { return system; }
 
     public byte[] packageAid() { return HexFormat.of().parseHex(packageHex); }

@@ -163,6 +163,21 @@ public final class KeyPool {
         });
     }
 
+    /**
+     * Claim 7 after a resumed provision: removes the entry reserved for {@code chipIdHex} whose
+     * public key is the one the chip holds (its backup is now stored). Returns how many were removed.
+     */
+    public int deleteReserved(String chipIdHex, byte[] publicKey) {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "DELETE FROM vault_key_pool WHERE state = 'RESERVED' AND reserved_for = ? AND public_key_hex = ?")) {
+                ps.setString(1, chipIdHex);
+                ps.setString(2, Hex.of(publicKey));
+                return ps.executeUpdate();
+            }
+        });
+    }
+
     public boolean contains(String id) {
         return db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM vault_key_pool WHERE id = ?")) {

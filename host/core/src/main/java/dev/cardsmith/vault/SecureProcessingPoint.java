@@ -49,9 +49,29 @@ public final class SecureProcessingPoint {
     }
 
     public Provisioned provision(VaultCard card, byte[] identity) {
-        String identityText = new String(identity, StandardCharsets.US_ASCII);
+        CardSession.Stats before = card.session().stats().snapshot();
+        return provision(card, card.select(), identity, before);
+    }
+
+    /**
+     * The flow's one resume entry (the factory line calls it): provisions the chip, or finishes
+     * an interrupted provision of it (certificate missing, backup not yet stored, journal open),
+     * or, when the chip is already provisioned with exactly the newest public record of this
+     * identity, reports it as done without writing anything. {@link Provisioned#resumed()} tells
+     * the last two apart from a fresh provision.
+     */
+    public Provisioned provisionOrResume(VaultCard card, byte[] identity) {
         CardSession.Stats before = card.session().stats().snapshot();
         ChipInfo info = card.select();
+        if (info.state() == Constants.STATE_PROVISIONED && publicDb != null) {
+            Provisioned done = alreadyDone(card, info, new String(identity, StandardCharsets.US_ASCII), before, false);
+            if (done != null) return done;
+        }
+        return provision(card, info, identity, before);
+    }
+
+    private Provisioned provision(VaultCard card, ChipInfo info, byte[] identity, CardSession.Stats before) {
+        String identityText = new String(identity, StandardCharsets.US_ASCII);
         String chip = info.chipIdHex();
         Provisioned resumed = resume(card, info, identityText, before);
         if (resumed != null) return resumed;
@@ -140,10 +160,11 @@ public final class SecureProcessingPoint {
      * is missing. Returns null when that is not the situation.
      */
     private Provisioned resume(VaultCard card, ChipInfo info, String identityText, CardSession.Stats before) {
-        if (info.state() == Constants.STATE_PROVISIONED && publicDb != null) return alreadyDone(card, info, identityText, before);
+        if (info.state() == Constants.STATE_PROVISIONED && publicDb != null) return alreadyDone(card, info, identityText, before, true);
         if (info.state() != Constants.STATE_PACKAGED || publicDb == null) return null;
         DeviceRecord rec = publicDb.latest(info.chipIdHex()).orElse(null);
-        if (rec == null || !rec.identity().equals(identityText) || !identityText.equals(info.identityText())) return null;
+        if (rec == null || rec.packageVersion() < info.packageVersion()) return backupAgain(card, info, identityText, before);
+        if (!rec.identity().equals(identityText) || !identityText.equals(info.identityText())) return null;
         BackupPackage backup = BackupPackage.parse(rec.backup());
         DeviceCertificate cert = DeviceCertificate.parse(rec.certificate());
         if (backup.packageVersion() != info.packageVersion() || !Arrays.equals(backup.chipId(), info.chipId())
@@ -159,13 +180,50 @@ public final class SecureProcessingPoint {
     }
 
     /**
+     * Re-run after an interruption between STORE PACKAGE and the public-database write: the card
+     * holds a package newer than the database knows and the backup existed only in the lost
+     * answer. The card gives it again (GET BACKUP, authenticated both ways by the channel key,
+     * which only this HSM derives for the identity), so the provision finishes without a wipe and
+     * without a new package version. Only for a package a secure processing point of this
+     * factory started: the identity on the card is the requested one, the public database binds
+     * it to this chip (bound before STORE PACKAGE), and the card accepts the request MAC of the
+     * channel key derived for that identity (a package sealed by anyone else holds another channel
+     * key: the card refuses, 6982). Returns null when that is not the situation.
+     */
+    private Provisioned backupAgain(VaultCard card, ChipInfo info, String identityText, CardSession.Stats before) {
+        String chip = info.chipIdHex();
+        if (!identityText.equals(info.identityText()) || !publicDb.boundChip(identityText).map(chip::equals).orElse(false)) return null;
+        byte[] identity = identityText.getBytes(StandardCharsets.US_ASCII);
+        byte[] channelKey = keys.channelKey(identity);
+        try {
+            byte[] devicePublicKey = card.devicePublicKey();
+            BackupPackage backup = card.backupAgain(info.chipId(), channelKey, devicePublicKey);
+            if (!Arrays.equals(backup.chipId(), info.chipId()) || backup.packageVersion() != info.packageVersion()) {
+                throw new VaultException(VaultException.Kind.VERIFICATION, "the backup read again names another chip or package version");
+            }
+            DeviceCertificate cert = keys.certify(info.chipId(), identity, devicePublicKey);
+            int version = publicDb.append(info.chipId(), identityText, backup, cert);
+            if (pool != null) pool.deleteReserved(chip, devicePublicKey); // claim 7: gone once the backup is stored
+            card.storeCertificate(cert.encoded());
+            journal.settle("vault", chip, null, OperationJournal.State.DONE, "completed by a re-run (backup read again, no wipe)");
+            LOG.info("resumed the provision of chip {} interrupted after STORE PACKAGE (public database version {})", chip, version);
+            return new Provisioned(chip, identityText, version, backup.packageVersion(), null, false, devicePublicKey, true,
+                    card.session().stats().since(before));
+        } finally {
+            Arrays.fill(channelKey, (byte) 0);
+        }
+    }
+
+    /**
      * Re-run after an interruption between STORE CERTIFICATE and the journal's completion: the
      * card is provisioned with exactly the newest database record for this identity, and the
      * journal still holds the open intent. The re-run settles it instead of refusing the card.
-     * Returns null when the card was provisioned by a finished operation (or another one).
+     * Returns null when the card was provisioned by a finished operation ({@code openIntentOnly})
+     * or by another one.
      */
-    private Provisioned alreadyDone(VaultCard card, ChipInfo info, String identityText, CardSession.Stats before) {
-        if (journal.pending("vault", info.chipIdHex()).isEmpty()) return null;
+    private Provisioned alreadyDone(VaultCard card, ChipInfo info, String identityText, CardSession.Stats before, boolean openIntentOnly) {
+        boolean open = !journal.pending("vault", info.chipIdHex()).isEmpty();
+        if (openIntentOnly && !open) return null;
         DeviceRecord rec = publicDb.latest(info.chipIdHex()).orElse(null);
         if (rec == null || !rec.identity().equals(identityText) || !identityText.equals(info.identityText())
                 || BackupPackage.parse(rec.backup()).packageVersion() != info.packageVersion()) {
@@ -173,8 +231,10 @@ public final class SecureProcessingPoint {
         }
         byte[] devicePublicKey = card.devicePublicKey();
         if (!Arrays.equals(DeviceCertificate.parse(rec.certificate()).devicePublicKey(), devicePublicKey)) return null;
-        journal.settle("vault", info.chipIdHex(), null, OperationJournal.State.DONE, "completed (settled by a re-run)");
-        LOG.info("chip {} was already provisioned by an interrupted run; journal settled", info.chipIdHex());
+        if (open) {
+            journal.settle("vault", info.chipIdHex(), null, OperationJournal.State.DONE, "completed (settled by a re-run)");
+            LOG.info("chip {} was already provisioned by an interrupted run; journal settled", info.chipIdHex());
+        }
         return new Provisioned(info.chipIdHex(), identityText, rec.version(), info.packageVersion(), null, false,
                 devicePublicKey, true, card.session().stats().since(before));
     }

@@ -43,6 +43,28 @@ public final class VaultApdus {
         return new CommandAPDU(CLA, Constants.INS_WIPE & 0xFF, 0, 0, signature);
     }
 
+    /** GET BACKUP with its request MAC (see {@link #backupRequestInput}). */
+    public static CommandAPDU getBackup(byte[] requestMac) {
+        return new CommandAPDU(CLA, Constants.INS_GET_BACKUP & 0xFF, 0, 0, requestMac, 256);
+    }
+
+    /** What the channel key MACs to ask for GET BACKUP: 51 || chip ID || challenge. */
+    public static byte[] backupRequestInput(byte[] chipId, byte[] challenge) {
+        return concat(Constants.BACKUP_REQUEST_DOMAIN, chipId, challenge);
+    }
+
+    /** What the card's GET BACKUP answer MAC covers: 42 || challenge || device public key || backup. */
+    public static byte[] backupResponseInput(byte[] challenge, byte[] devicePublicKey, byte[] backup) {
+        return concat(Constants.BACKUP_RESPONSE_DOMAIN, challenge, devicePublicKey, backup);
+    }
+
+    private static byte[] concat(byte domain, byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(domain);
+        for (byte[] p : parts) out.writeBytes(p);
+        return out.toByteArray();
+    }
+
     /** p2 = Constants.P2_PROVE_CHANNEL_KEY or P2_PROVE_DEVICE_KEY. */
     public static CommandAPDU prove(byte p2, byte[] challenge) {
         return new CommandAPDU(CLA, Constants.INS_PROVE & 0xFF, 0, p2 & 0xFF, challenge, 256);

@@ -59,6 +59,27 @@ public final class VaultCard {
         }
     }
 
+    /**
+     * GET CHALLENGE, then GET BACKUP authenticated by the provisioning channel key; returns the
+     * backup package of the package the card holds (PACKAGED state) once the answer's MAC shows
+     * it comes from a card holding that channel key and the device public key
+     * {@code devicePublicKey}, for this challenge.
+     */
+    public BackupPackage backupAgain(byte[] chipId, byte[] channelKey, byte[] devicePublicKey) {
+        byte[] challenge = challenge();
+        byte[] answer = session.transmitOk("GET BACKUP",
+                VaultApdus.getBackup(dev.cardsmith.crypto.Cmac.aes(channelKey, VaultApdus.backupRequestInput(chipId, challenge)))).getData();
+        if (answer.length <= Constants.MAC_LENGTH) throw new VaultException(VaultException.Kind.VERIFICATION, "GET BACKUP answer too short");
+        byte[] backup = java.util.Arrays.copyOf(answer, answer.length - Constants.MAC_LENGTH);
+        byte[] mac = java.util.Arrays.copyOfRange(answer, backup.length, answer.length);
+        if (!java.security.MessageDigest.isEqual(dev.cardsmith.crypto.Cmac.aes(channelKey,
+                VaultApdus.backupResponseInput(challenge, devicePublicKey, backup)), mac)) {
+            throw new VaultException(VaultException.Kind.VERIFICATION,
+                    "the GET BACKUP answer is not authenticated by this chip's channel key and device key");
+        }
+        return BackupPackage.parse(backup);
+    }
+
     public void storeCertificate(byte[] certificate) {
         session.transmitOk("STORE CERTIFICATE", VaultApdus.storeCertificate(certificate));
     }

@@ -45,6 +45,38 @@ class HostCryptoTest {
         h20[0] = 7;
         byte[] g = HostCrypto.fitEcdsaHash(h20);
         assertEquals(new BigInteger(1, h20), new BigInteger(1, g), "shorter input keeps its integer value");
+
+        byte[] h64 = new byte[64];
+        for (int i = 0; i < 64; i++) h64[i] = (byte) (i + 1);
+        assertEquals(HEX.formatHex(h64, 0, 48), HEX.formatHex(HostCrypto.fitEcdsaHash(h64, 48)), "P-384: leftmost 384 bits of SHA-512");
+        byte[] h32 = java.util.Arrays.copyOf(h64, 32);
+        byte[] p384 = HostCrypto.fitEcdsaHash(h32, 48);
+        assertEquals(48, p384.length);
+        assertEquals(new BigInteger(1, h32), new BigInteger(1, p384), "P-384: SHA-256 keeps its integer value");
+    }
+
+    @Test
+    void p384PointsRoundTripAndOffCurvePointsAreRefused() throws Exception {
+        KeyPairGenerator kg = KeyPairGenerator.getInstance("EC");
+        kg.initialize(new java.security.spec.ECGenParameterSpec("secp384r1"));
+        ECPublicKey pub = (ECPublicKey) kg.generateKeyPair().getPublic();
+        byte[] p = EcPoints.encode(pub);
+        assertEquals(97, p.length);
+        assertEquals(KeyAlgorithm.EC_P384, EcPoints.curveOf(p));
+        assertEquals(pub.getW(), EcPoints.decode(p).getW());
+        assertEquals(KeyAlgorithm.EC_P384, KeyAlgorithm.ofCurve(EcPoints.decode(p).getParams()));
+        byte[] off = p.clone();
+        off[60] ^= 1;
+        assertThrows(IllegalArgumentException.class, () -> EcPoints.decode(off), "off-curve P-384 point");
+        assertThrows(IllegalArgumentException.class, () -> EcPoints.check(p, KeyAlgorithm.EC_P256), "a P-384 point is no P-256 point");
+        assertThrows(IllegalArgumentException.class, () -> EcPoints.decode(new byte[80]), "neither curve's length");
+        byte[] p256 = EcPoints.encode((ECPublicKey) EcP256.generate().getPublic());
+        assertEquals(65, p256.length);
+        assertEquals(KeyAlgorithm.EC_P256, KeyAlgorithm.ofCurve(EcPoints.decode(p256).getParams()));
+        assertEquals(KeyAlgorithm.EC_P384, KeyAlgorithm.parse("p384"));
+        assertEquals(KeyAlgorithm.EC_P384, KeyAlgorithm.ofCurveName("secp384r1"));
+        assertNull(KeyAlgorithm.ofCurveName("secp521r1"));
+        assertThrows(IllegalArgumentException.class, () -> KeyAlgorithm.parse("p521"));
     }
 
     @Test

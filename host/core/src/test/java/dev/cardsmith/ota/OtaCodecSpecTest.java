@@ -121,9 +121,12 @@ class OtaCodecSpecTest {
         assertNotEquals(Hex.of(CommandPacket.encode(asTwoKey, new Spi(0x06, 0x19), 0, APDU)), V.getProperty("tdes3.cipheredCc.cmd"));
         assertThrows(IllegalArgumentException.class, () -> new OtaKeys(OtaKeys.Algorithm.TDES3, 1, k16, 1, k16, TAR), "16 bytes is not a three-key set");
         assertThrows(IllegalArgumentException.class, () -> new OtaKeys(OtaKeys.Algorithm.DES, 1, k16, 1, k16, TAR), "DES takes 8 bytes");
-        assertEquals((byte) (0x90 | t3.kicIndex()), t3.installParams(0x16)[0], "the applet takes three-key 3DES (id 9x) since issue 14");
-        assertThrows(IllegalArgumentException.class, () -> new OtaKeys(OtaKeys.Algorithm.DES, 1, new byte[8], 1, new byte[8], TAR).installParams(0x16),
-                "the applet refuses single DES");
+        // the applet takes three-key 3DES sets (id high nibble 9) and refuses single DES
+        byte[] p = t3.installParams(0x16);
+        assertEquals(0x90 | t3.kicIndex(), p[0] & 0xFF, "three-key 3DES KIc id");
+        assertEquals(1 + 24 + 1 + 24 + 3 + 1, p.length);
+        OtaKeys des = new OtaKeys(OtaKeys.Algorithm.DES, 1, java.util.Arrays.copyOf(k16, 8), 1, java.util.Arrays.copyOf(k16, 8), TAR);
+        assertThrows(IllegalArgumentException.class, () -> des.installParams(0x16), "the applet refuses single DES");
     }
 
     // ------------------------------------------------------------------ RC

@@ -27,6 +27,22 @@ class MigrationIndexTest {
     }
 
     @Test
+    void theBuildWritesTheIndexOfBothSchemas() throws Exception {
+        for (String dir : new String[] {"db/migration", "db/public"}) {
+            Set<String> files;
+            try (Stream<Path> s = Files.list(Path.of("src/main/resources/" + dir))) {
+                files = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".sql")).collect(Collectors.toSet());
+            }
+            try (java.io.InputStream in = MigrationIndex.class.getClassLoader().getResourceAsStream(dir + "/index.lst")) {
+                assertNotNull(in, dir + "/index.lst is missing: the start-up shortcut would list the whole jar");
+                Set<String> listed = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+                        .filter(l -> !l.isBlank()).collect(Collectors.toSet());
+                assertEquals(files, listed, dir);
+            }
+        }
+    }
+
+    @Test
     void aDatabaseWithAFailedMigrationGoesToFlyway(@TempDir Path dir) {
         String url = "jdbc:sqlite:" + dir.resolve("t.db");
         Database db = Database.open(url);

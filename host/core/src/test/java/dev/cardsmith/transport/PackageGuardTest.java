@@ -36,7 +36,7 @@ class PackageGuardTest {
 
     static final Set<String> SYSTEMS = Set.of("vault", "psd", "module", "csp", "ota");
     /** The applet package each host system speaks to. */
-    static final Map<String, String> APPLET_OF = Map.of("vault", "vault", "psd", "psd", "module", "module", "csp", "csp", "ota", "sim");
+    static final Map<String, String> APPLET_OF = Map.of("vault", "vault", "psd", "psd", "module", "module", "csp", "piv", "ota", "sim");
     static final Set<String> SHARED = Set.of("transport", "crypto", "codec", "hsm", "store");
     private static final Pattern CARDSMITH = Pattern.compile("dev/cardsmith/(applet/)?(\\w+)/");
     private static final Pattern FORBIDDEN_PLATFORM = Pattern.compile("(?:^|[L(\\[;])(com/licel/|javacard/|javacardx/)");

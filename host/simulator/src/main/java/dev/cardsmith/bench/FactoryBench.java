@@ -9,6 +9,7 @@ import dev.cardsmith.factory.SimulatedCards;
 import dev.cardsmith.factory.Stages;
 import dev.cardsmith.hsm.SoftwareHsm;
 import dev.cardsmith.store.Database;
+import dev.cardsmith.vault.PublicDatabase;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,11 +44,12 @@ public final class FactoryBench {
         Path dir = tempDir();
         try (SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("keystore.p12"), "bench".toCharArray())) {
             Database db = Database.open("jdbc:sqlite:" + dir.resolve("factory.db"));
+            PublicDatabase pub = PublicDatabase.open("jdbc:sqlite:" + dir.resolve("public.db"));
             LocalDate today = LocalDate.now();
             LineKeys.ready(stages, hsm, db, true, () -> SoftwareHsm.open(dir.resolve("kms.p12"), "bench".toCharArray()), today);
             FactoryStore store = new FactoryStore(db);
-            IdentityPool pool = IdentityPool.imeiRange(db, RANGE);
-            run(store, stages, hsm, db, today, pool, dir.resolve("warm-up"), 4, 2); // JIT, class loading, first connections
+            IdentityPool pool = IdentityPool.imeiRange(db, pub, RANGE);
+            run(store, stages, hsm, db, pub, today, pool, dir.resolve("warm-up"), 4, 2); // JIT, class loading, first connections
             int cores = Runtime.getRuntime().availableProcessors();
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("stages", String.join(",", stages));
@@ -57,7 +59,7 @@ public final class FactoryBench {
             double base = 0;
             for (int k : ks) {
                 int n = Math.max(minDevices, devicesPerWorker * k);
-                RunSummary s = run(store, stages, hsm, db, today, pool, dir.resolve("k" + k), n, k);
+                RunSummary s = run(store, stages, hsm, db, pub, today, pool, dir.resolve("k" + k), n, k);
                 Map<String, Object> m = s.toMap();
                 double perHour = ((Number) m.get("devicesPerHour")).doubleValue();
                 if (k == ks.get(0)) base = perHour / k;
@@ -92,18 +94,19 @@ public final class FactoryBench {
         }
     }
 
-    private static RunSummary run(FactoryStore store, List<String> stages, SoftwareHsm hsm, Database db, LocalDate today, IdentityPool pool,
-                                  Path cards, int n, int k) {
-        FactoryLine line = new FactoryLine(store, Stages.build(stages, hsm, db, today), pool, new SimulatedCards(cards), "bench");
+    private static RunSummary run(FactoryStore store, List<String> stages, SoftwareHsm hsm, Database db, PublicDatabase pub, LocalDate today,
+                                  IdentityPool pool, Path cards, int n, int k) {
+        FactoryLine line = new FactoryLine(store, Stages.build(stages, hsm, db, pub, today), pool, new SimulatedCards(cards), "bench");
         return line.start(n, k, null);
     }
 
     /**
      * {@code stations} station processes ({@code command} + station-specific arguments), each a
-     * factory run of {@code devices} on the database {@code dbUrl}; then the duplicate and
-     * lost-row counts over the whole database.
+     * factory run of {@code devices} on the database {@code dbUrl} with the device records in the
+     * public database {@code publicUrl} (may be the same URL); then the duplicate and lost-row
+     * counts over both.
      */
-    public static Map<String, Object> stations(List<String> command, String dbUrl, int stations, int devices, int parallel,
+    public static Map<String, Object> stations(List<String> command, String dbUrl, String publicUrl, int stations, int devices, int parallel,
                                                List<String> stages, Path work) {
         List<Process> procs = new ArrayList<>();
         try {
@@ -111,7 +114,7 @@ public final class FactoryBench {
             // a copy of that keystore (one factory, one set of keys) and its own card directory
             Path setup = work.resolve("setup");
             Files.createDirectories(setup);
-            Process first = station(command, dbUrl, setup, "setup", 1, 1, stages);
+            Process first = station(command, dbUrl, publicUrl, setup, "setup", 1, 1, stages);
             if (!first.waitFor(10, TimeUnit.MINUTES) || first.exitValue() != 0) {
                 throw new IllegalStateException("the setup run failed: " + Files.readString(setup.resolve("station.log")));
             }
@@ -122,7 +125,7 @@ public final class FactoryBench {
                 for (String f : new String[] {"keystore.p12", "kms-keystore.p12"}) {
                     if (Files.exists(setup.resolve(f))) Files.copy(setup.resolve(f), home.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 }
-                procs.add(station(command, dbUrl, home, "station-" + s, devices, parallel, stages));
+                procs.add(station(command, dbUrl, publicUrl, home, "station-" + s, devices, parallel, stages));
             }
             List<Integer> exits = new ArrayList<>();
             for (Process p : procs) {
@@ -139,14 +142,13 @@ public final class FactoryBench {
             done -= 1; // the setup run's device
             out.put("devicesDone", done);
             out.put("devicesPerHour", Math.round(done * 3600 / seconds));
-            out.put("duplicateChipIds", count(dbUrl, "SELECT COUNT(*) - COUNT(DISTINCT chip_id) FROM vault_device"));
-            out.put("duplicateIdentities", count(dbUrl, "SELECT COUNT(*) - COUNT(DISTINCT device_identity) FROM vault_device")
+            out.put("duplicateChipIds", countPublic(publicUrl, "SELECT COUNT(*) - COUNT(DISTINCT chip_id) FROM vault_device"));
+            out.put("duplicateIdentities", countPublic(publicUrl, "SELECT COUNT(*) - COUNT(DISTINCT device_identity) FROM vault_device")
                     + count(dbUrl, "SELECT COUNT(*) - COUNT(DISTINCT identity) FROM factory_device"));
             if (stages.contains("psd")) out.put("duplicatePsdIds", count(dbUrl, "SELECT COUNT(*) - COUNT(DISTINCT psd_id) FROM psd_device"));
-            // lost: a finished device without its rows, or a row without its device
-            out.put("lostRows", Math.abs(done + 1 - count(dbUrl, "SELECT COUNT(*) FROM vault_device"))
-                    + count(dbUrl, "SELECT COUNT(*) FROM factory_device d WHERE d.state = 'DONE' AND NOT EXISTS "
-                    + "(SELECT 1 FROM vault_device v WHERE v.chip_id = d.chip_id AND v.device_identity = d.identity)")
+            // lost: a finished device without its public record, or a record without its device
+            out.put("lostRows", Math.abs(done + 1 - countPublic(publicUrl, "SELECT COUNT(*) FROM vault_device"))
+                    + Math.abs(done + 1 - joined(dbUrl, publicUrl))
                     + count(dbUrl, "SELECT COUNT(*) FROM factory_identity WHERE state = 'ALLOCATED'"));
             out.put("openIntents", count(dbUrl, "SELECT COUNT(*) FROM factory_intent WHERE state <> 'DONE'"));
             out.put("pendingJournal", count(dbUrl, "SELECT COUNT(*) FROM operation_journal WHERE state = 'PENDING'"));
@@ -161,15 +163,40 @@ public final class FactoryBench {
         }
     }
 
-    private static Process station(List<String> command, String dbUrl, Path home, String name, int devices, int parallel,
+    private static Process station(List<String> command, String dbUrl, String publicUrl, Path home, String name, int devices, int parallel,
                                    List<String> stages) throws IOException {
         List<String> cmd = new ArrayList<>(command);
-        cmd.addAll(List.of("--dev", "--db", dbUrl, "factory", "run", "--stages", String.join(",", stages), "--count", String.valueOf(devices),
+        cmd.addAll(List.of("--dev", "--db", dbUrl, "factory", "run", "--public-db", publicUrl, "--stages", String.join(",", stages), "--count", String.valueOf(devices),
                 "--parallel", String.valueOf(parallel), "--imei-range", RANGE, "--sim-dir", home.resolve("cards").toString(),
                 "--station", name, "--json"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(home.resolve("station.log").toFile());
         pb.environment().put("CARDSMITH_HOME", home.toString());
         return pb.start();
+    }
+
+    /** Finished devices whose (chip ID, identity) has a record in the public database (the databases may differ: matched in memory). */
+    static int joined(String dbUrl, String publicUrl) {
+        java.util.Set<String> pub = new java.util.HashSet<>(strings(Database.openExisting(publicUrl, Database.Schema.PUBLIC), "SELECT chip_id || '/' || device_identity FROM vault_device"));
+        return (int) strings(Database.openExisting(dbUrl), "SELECT chip_id || '/' || identity FROM factory_device WHERE state = 'DONE'").stream().filter(pub::contains).count();
+    }
+
+    private static List<String> strings(Database db, String sql) {
+        List<String> out = new ArrayList<>();
+        try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            while (r.next()) out.add(r.getString(1));
+        } catch (java.sql.SQLException | RuntimeException e) {
+            return out;
+        }
+        return out;
+    }
+
+    static int countPublic(String url, String sql) {
+        try (Connection c = Database.openExisting(url, Database.Schema.PUBLIC).connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getInt(1);
+        } catch (java.sql.SQLException | RuntimeException e) {
+            return -1;
+        }
     }
 
     static int count(String url, String sql) {

@@ -26,8 +26,6 @@ public final class AppletRegistry {
         list.add(spec(CardsmithAids.PSD, dev.cardsmith.applet.psd.PsdApplet.class, aid("404142434445464748494A4B4C4D4E4F")));
         // manufacturer checking key: SET CHECKING KEY via `cardsmith module enroll`
         list.add(spec(CardsmithAids.MODULE, dev.cardsmith.applet.module.ModuleApplet.class, new byte[0]));
-        // default PIN 123456, PUK 12345678
-        list.add(spec(CardsmithAids.CSP, dev.cardsmith.applet.csp.CspApplet.class, new byte[0]));
         // no parameters: development defaults PIN 123456 (refused for key use until changed), PUK
         // 12345678, 3DES administration key 010203..08 x3 (docs/piv-card-edge.md "Install parameters")
         list.add(spec(CardsmithAids.PIV, dev.cardsmith.applet.piv.PivApplet.class, new byte[0]));

@@ -94,6 +94,8 @@ class OtaCliTest {
         assertEquals(2, run("ota", "init-trust", "--sim-id", sim), "usage error");
 
         // re-initialization with the asymmetric variant, lost acknowledgement, late ack, update by both sides
+        assertEquals(2, run("terminal", "enrol", "--terminal-store", ts, "--imei", OtaFixture.IMEI, "--max-output", "12", "--ec",
+                "--operator-ca", "0401"), "an operator CA that is no P-256 point");
         assertEquals(0, run("terminal", "enrol", "--terminal-store", ts, "--imei", OtaFixture.IMEI, "--max-output", "12", "--ec"), err);
         assertEquals(130, json().get("ecPublic").asText().length());
         assertEquals(0, run("ota", "init-trust", "--sim-id", sim, "--imei", OtaFixture.IMEI, "--max-output", "12",

@@ -36,20 +36,7 @@ class FactoryReadersTest {
         SimulatorTransport card1 = new SimulatorTransport();
         SimulatorTransport card2 = new SimulatorTransport();
         AtomicInteger apdus2 = new AtomicInteger();
-        CardTransport counted2 = new CardTransport() {
-            @Override public byte[] transmit(byte[] apdu) {
-                apdus2.incrementAndGet();
-                return card2.transmit(apdu);
-            }
-
-            @Override public byte[] atr() { return card2.atr(); }
-
-            @Override public String name() { return card2.name(); }
-
-            @Override public void reset() { card2.reset(); }
-
-            @Override public void close() { }
-        };
+        CardTransport counted2 = counting(card2, apdus2);
         List<String> operator = new CopyOnWriteArrayList<>();
         try (VirtualPcscReader reader1 = dev.cardsmith.pcsc.PcscFixture.start(card1)) { // the JVM's one pcscd
             VpcdBridge[] slot2 = {VpcdBridge.start(counted2, "127.0.0.1", SLOT2_PORT)};
@@ -80,6 +67,69 @@ class FactoryReadersTest {
                 slot2[0].close();
             }
         }
+    }
+
+    /**
+     * The second card is pulled mid-stage and not put back: the device is reported and left
+     * FAILED with the reason in its record (the intent FAILED, nothing half-recorded), the other
+     * device finishes, and the run stays open for --resume.
+     */
+    @Test
+    void aCardPulledAndNotPutBackIsLeftFailedWithARecord() throws Exception {
+        SimulatorTransport card1 = new SimulatorTransport();
+        SimulatorTransport card2 = new SimulatorTransport();
+        AtomicInteger apdus2 = new AtomicInteger();
+        CardTransport counted2 = counting(card2, apdus2);
+        List<String> operator = new CopyOnWriteArrayList<>();
+        try (VirtualPcscReader reader1 = dev.cardsmith.pcsc.PcscFixture.start(card1)) {
+            VpcdBridge slot2 = VpcdBridge.start(counted2, "127.0.0.1", SLOT2_PORT);
+            try {
+                waitFor(() -> dev.cardsmith.transport.PcscTransport.readers().stream().filter(r -> r.name().startsWith("Virtual PCD")
+                        && r.cardPresent()).count() >= 2, "two vpcd cards in pcscd");
+                Thread puller = new Thread(() -> {
+                    try {
+                        waitFor(() -> apdus2.get() >= 3, "card 2 in a stage");
+                        slot2.close(); // pulled, and it stays out
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                puller.start();
+                try (LineFixture f = new LineFixture(dir, List.of("vault", "psd"));
+                     ReaderCards cards = new ReaderCards("Virtual PCD", operator::add, 2_000)) {
+                    IdentityPool pool = IdentityPool.imeiRange(f.db, f.pub, "35693803564380-35693803564389");
+                    RunSummary s = f.line(List.of("vault", "psd"), pool, cards).start(2, 2, null);
+                    puller.join(60_000);
+                    assertEquals(1, s.succeeded(), s.toMap() + "\n" + operator);
+                    assertEquals(1, s.failed(), s.toMap() + "\n" + operator);
+                    assertTrue(operator.stream().anyMatch(l -> l.contains("put it back")), operator.toString());
+                    FactoryStore.Device failed = f.store.devices(s.runId()).stream()
+                            .filter(d -> d.state() == FactoryStore.DeviceState.FAILED).findFirst().orElseThrow();
+                    assertTrue(failed.detail().contains("card not answering") && failed.detail().contains("--resume"), failed.detail());
+                    assertEquals(0, f.count("SELECT COUNT(*) FROM factory_intent WHERE state = 'INTENT'"), "an intent left half-recorded");
+                    assertEquals("RUNNING", f.store.run(s.runId()).orElseThrow().state(), "the run stays open for --resume");
+                }
+            } finally {
+                slot2.close();
+            }
+        }
+    }
+
+    static CardTransport counting(SimulatorTransport card, AtomicInteger apdus) {
+        return new CardTransport() {
+            @Override public byte[] transmit(byte[] apdu) {
+                apdus.incrementAndGet();
+                return card.transmit(apdu);
+            }
+
+            @Override public byte[] atr() { return card.atr(); }
+
+            @Override public String name() { return card.name(); }
+
+            @Override public void reset() { card.reset(); }
+
+            @Override public void close() { }
+        };
     }
 
     interface Check {

@@ -37,14 +37,21 @@ public final class ReaderCards implements CardSource {
 
     private final String pattern;
     private final Consumer<String> operator;
+    private final long comeBackMillis;
     private final CardTerminals terminals;
     private final Set<String> busy = new HashSet<>();
     private final Set<String> awaitingRemoval = new HashSet<>();
 
     /** @param operator where messages for the operator go (insert / remove / put back) */
     public ReaderCards(String pattern, Consumer<String> operator) {
+        this(pattern, operator, COME_BACK_MILLIS);
+    }
+
+    /** @param comeBackMillis how long a device waits for its pulled card (tests shorten it) */
+    ReaderCards(String pattern, Consumer<String> operator, long comeBackMillis) {
         this.pattern = pattern;
         this.operator = operator;
+        this.comeBackMillis = comeBackMillis;
         PcscTransport.readers(); // loads the PC/SC configuration (library path, GET RESPONSE handling) and fails early without PC/SC
         try {
             this.terminals = TerminalFactory.getInstance("PC/SC", null).terminals();
@@ -119,9 +126,9 @@ public final class ReaderCards implements CardSource {
         return awaitBack(name, reader, t, removed);
     }
 
-    /** Waits for the card of {@code reader} (insertion events) and opens it; null after {@link #COME_BACK_MILLIS}. */
+    /** Waits for the card of {@code reader} (insertion events) and opens it; null after {@code comeBackMillis}. */
     private Card awaitBack(String name, String reader, CardTerminal t, boolean told) {
-        long deadline = System.currentTimeMillis() + COME_BACK_MILLIS;
+        long deadline = System.currentTimeMillis() + comeBackMillis;
         while (true) {
             if (t != null && waitFor(t, true, 0)) {
                 try {

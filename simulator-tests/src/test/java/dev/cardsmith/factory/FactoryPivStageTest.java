@@ -59,6 +59,7 @@ class FactoryPivStageTest {
             IdentityPool pool = IdentityPool.imeiRange(f.db, f.pub, RANGE);
             RunSummary s = f.line(VAULT_PIV, pool, f.sims, PinMailer.of(mailer.getPublic())).start(3, 2, null);
             assertEquals(3, s.succeeded(), s.toMap().toString());
+            System.out.println("FactoryPivStageTest vault,piv x3: " + s.toMap().get("perStage"));
             X509Certificate ca = new PivLineCa(f.hsm, f.db).certificate();
             assertEquals(f.hsm.publicKey(PivLineCa.LABEL), ca.getPublicKey(), "the CA certificate is the HSM key's");
             for (FactoryStore.Device d : f.store.devices(s.runId())) {

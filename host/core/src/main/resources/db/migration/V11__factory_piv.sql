@@ -3,9 +3,11 @@
 -- key exist only inside `sealed`, a CMS EnvelopedData to the operator's PIN mailer public key.
 -- Portable SQLite / PostgreSQL.
 
--- The CA certificate of the HSM key that signs 9A certificates (one key, one purpose).
+-- The CA certificates of the HSM keys that sign 9A certificates (one key, one purpose), one per
+-- key: stations sharing a database each have their own CA key in their own HSM.
 CREATE TABLE factory_piv_ca (
-    label        VARCHAR(64)   NOT NULL PRIMARY KEY,  -- the HSM key label
+    key_sha256   VARCHAR(64)   NOT NULL PRIMARY KEY,  -- hex SHA-256 of the CA public key (DER SubjectPublicKeyInfo)
+    label        VARCHAR(64)   NOT NULL,              -- the HSM key label
     certificate  TEXT          NOT NULL,              -- hex DER X.509, self-signed
     created_at   VARCHAR(40)   NOT NULL
 );

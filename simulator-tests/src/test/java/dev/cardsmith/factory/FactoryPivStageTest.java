@@ -128,6 +128,26 @@ class FactoryPivStageTest {
     }
 
     @Test
+    void twoStationsOnOneDatabaseEachCertifyWithTheirOwnCaKey() throws Exception {
+        try (LineFixture f = new LineFixture(dir, List.of("piv"));
+             dev.cardsmith.hsm.SoftwareHsm other = dev.cardsmith.hsm.SoftwareHsm.open(dir.resolve("station2.p12"), "test".toCharArray())) {
+            PivLineCa first = new PivLineCa(f.hsm, f.db);
+            PivLineCa second = new PivLineCa(other, f.db);
+            assertFalse(second.ready(), "station 2 has no CA key yet");
+            assertThrows(FactoryException.class, second::certificate);
+            second.init();
+            assertTrue(second.ready());
+            assertFalse(first.certificate().getPublicKey().equals(second.certificate().getPublicKey()));
+            java.security.PublicKey device = ecKeyPair("secp256r1").getPublic();
+            second.issue(device, "d2").verify(second.certificate().getPublicKey());
+            X509Certificate byFirst = first.issue(device, "d1");
+            byFirst.verify(first.certificate().getPublicKey());
+            assertThrows(java.security.SignatureException.class, () -> byFirst.verify(second.certificate().getPublicKey()));
+            assertEquals(2, f.count("SELECT COUNT(*) FROM factory_piv_ca"));
+        }
+    }
+
+    @Test
     void rsaMailerKeysSealWithOaepAndOnlyTheMailerOpens() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);

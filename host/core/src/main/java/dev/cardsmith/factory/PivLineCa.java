@@ -37,8 +37,9 @@ import java.util.Optional;
  * The line's PIV certificate authority: an EC P-256 key in the station's HSM, label
  * {@link #LABEL}, used for nothing but signing the 9A certificates of the piv stage (the vault's
  * manufacturer key and the module hierarchy keep their own purposes). Its self-signed CA
- * certificate lives in {@code factory_piv_ca} (V11), so relying parties and tests chain the
- * device certificates to it.
+ * certificate lives in {@code factory_piv_ca} (V11) under the key's SHA-256, so relying parties
+ * and tests chain the device certificates to it, and stations sharing one database each keep
+ * their own CA key.
  */
 public final class PivLineCa {
     public static final String LABEL = "factory-piv-ca";
@@ -50,6 +51,8 @@ public final class PivLineCa {
 
     private final Hsm hsm;
     private final Database db;
+    /** The CA certificate once read: it does not change while the HSM key stays. */
+    private volatile X509Certificate cached;
 
     public PivLineCa(Hsm hsm, Database db) {
         this.hsm = hsm;
@@ -58,7 +61,7 @@ public final class PivLineCa {
 
     /** Whether the key and its CA certificate exist. */
     public boolean ready() {
-        return hsm.contains(LABEL) && stored().isPresent();
+        return stored().isPresent();
     }
 
     /** Creates the key (when missing) and its self-signed CA certificate (when missing). Idempotent. */
@@ -76,8 +79,8 @@ public final class PivLineCa {
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
             b.addExtension(Extension.subjectKeyIdentifier, false, ids.createSubjectKeyIdentifier(pub));
             X509Certificate cert = sign(b);
-            FactoryStore.update(db, "INSERT INTO factory_piv_ca (label, certificate, created_at) VALUES (?,?,?) ON CONFLICT (label) DO NOTHING",
-                    LABEL, Hex.of(cert.getEncoded()), FactoryStore.now());
+            FactoryStore.update(db, "INSERT INTO factory_piv_ca (key_sha256, label, certificate, created_at) VALUES (?,?,?,?) "
+                    + "ON CONFLICT (key_sha256) DO NOTHING", keyId(pub), LABEL, Hex.of(cert.getEncoded()), FactoryStore.now());
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new FactoryException(FactoryException.Kind.FAILURE, "cannot create the line's PIV CA certificate: " + e.getMessage(), e);
         }
@@ -85,11 +88,24 @@ public final class PivLineCa {
 
     /** The CA certificate. */
     public X509Certificate certificate() {
-        return stored().orElseThrow(() -> new FactoryException(FactoryException.Kind.MISSING_KEY, "no line PIV CA certificate: run with --dev or create it"));
+        X509Certificate c = cached;
+        if (c != null) return c;
+        return cached = stored().orElseThrow(() -> new FactoryException(FactoryException.Kind.MISSING_KEY, "no line PIV CA certificate: run with --dev or create it"));
     }
 
+    /** The CA certificate of this station's HSM key (none when the HSM has no such key or the store no certificate for it). */
     private Optional<X509Certificate> stored() {
-        return FactoryStore.first(db, "SELECT certificate FROM factory_piv_ca WHERE label = ?", LABEL).map(h -> parse(Hex.parse(h)));
+        if (!hsm.contains(LABEL)) return Optional.empty();
+        return FactoryStore.first(db, "SELECT certificate FROM factory_piv_ca WHERE key_sha256 = ?", keyId(hsm.publicKey(LABEL)))
+                .map(h -> parse(Hex.parse(h)));
+    }
+
+    static String keyId(PublicKey key) {
+        try {
+            return Hex.of(java.security.MessageDigest.getInstance("SHA-256").digest(key.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A 9A certificate for {@code key}: subject CN = the device, O = cardsmith, client authentication. */

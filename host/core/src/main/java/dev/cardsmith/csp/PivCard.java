@@ -184,7 +184,7 @@ public final class PivCard {
     /**
      * SET MANAGEMENT KEY (needs {@link #authenticateManagement} first): replaces the card
      * management key with {@code key} of the PIV algorithm {@code alg} (03 3DES, 08/0A/0C AES).
-     * The command buffer is wiped after the one APDU; the key is not kept.
+     * The key is not kept (the caller wipes its array).
      */
     public synchronized void setManagementKey(int alg, byte[] key) {
         ManagementCipher.of(alg, key); // checks the length for the algorithm before the card sees it

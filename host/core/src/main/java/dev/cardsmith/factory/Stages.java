@@ -25,7 +25,7 @@ import java.util.List;
  * The stages the line knows, each a thin adapter over its system's own flow (the factory is the
  * one package allowed to call several systems). Each stage calls that flow's one resume entry
  * ({@code SecureProcessingPoint.provisionOrResume}, {@code AccessServer.issueOrResume},
- * {@code PersonalizationUnit.personalizeOrResume}), which asks the card and the store whether the
+ * {@code PersonalizationUnit.personalizeOrResume}, {@code PivIssuance.issueOrResume}), which asks the card and the store whether the
  * work is done, so a resumed device never gets a stage twice and the line keeps no copy of a
  * flow's "already done?" rules.
  */

@@ -42,6 +42,11 @@ final class LineFixture implements AutoCloseable {
         return new FactoryLine(store, Stages.build(stages, hsm, db, pub, today), pool, cards, "test");
     }
 
+    /** A line whose piv stage seals to {@code mailer}. */
+    FactoryLine line(List<String> stages, IdentityPool pool, CardSource cards, dev.cardsmith.csp.PinMailer mailer) {
+        return new FactoryLine(store, Stages.build(stages, hsm, db, pub, today, mailer), pool, cards, "test");
+    }
+
     int count(String sql) {
         return count(db, sql);
     }

@@ -1,5 +1,6 @@
 package dev.cardsmith.cli;
 
+import dev.cardsmith.csp.PinMailer;
 import dev.cardsmith.factory.CardSource;
 import dev.cardsmith.factory.FactoryException;
 import dev.cardsmith.factory.FactoryLine;
@@ -50,10 +51,10 @@ final class FactoryCommand implements Runnable {
     static final class Run implements Runnable {
         @Spec CommandSpec spec;
 
-        @Option(names = "--stages", paramLabel = "LIST", description = "Stages in order, from " + "vault, psd, module (default: vault,psd,module).")
+        @Option(names = "--stages", paramLabel = "LIST", description = "Stages in order, from " + "vault, psd, module, piv (default: vault,psd,module).")
         String stages;
 
-        @Option(names = "--line", paramLabel = "FILE", description = "A line file (key=value: stages, count, parallel, imei-range, identities, sim-dir); "
+        @Option(names = "--line", paramLabel = "FILE", description = "A line file (key=value: stages, count, parallel, imei-range, identities, sim-dir, pin-mailer-key); "
                 + "options on the command line win.")
         Path lineFile;
 
@@ -79,6 +80,10 @@ final class FactoryCommand implements Runnable {
         @Option(names = "--resume", arity = "0..1", fallbackValue = "", paramLabel = "RUN",
                 description = "Finish a stopped run (default: the newest unfinished one).")
         String resume;
+
+        @Option(names = "--pin-mailer-key", paramLabel = "FILE.pem", description = "The operator's PIN mailer public key (PEM, EC P-256 or RSA): "
+                + "the piv stage seals each card's PIN, PUK and management key to it. Required with the piv stage.")
+        Path pinMailerKey;
 
         @picocli.CommandLine.Mixin
         VaultCli.PublicDbOption publicDb;
@@ -108,6 +113,12 @@ final class FactoryCommand implements Runnable {
                 final FactoryStore.Run resumed = previous;
                 final List<String> names = previous != null ? previous.stages() : given;
                 final int n = previous != null ? previous.count() : givenCount;
+                String mailerFile = pick(pinMailerKey == null ? null : pinMailerKey.toString(), line, "pin-mailer-key", null);
+                PinMailer mailer = mailerFile == null ? null : call(() -> PinMailer.read(Path.of(mailerFile)));
+                call(() -> {
+                    Stages.requireMailer(names, mailer); // before any HSM key or card is touched
+                    return null;
+                });
                 IdentityPool pool = null;
                 PublicDatabase pub = names.contains("vault") ? VaultCli.publicDb(ctx, publicDb) : null;
                 if (names.contains("vault")) {
@@ -128,7 +139,7 @@ final class FactoryCommand implements Runnable {
                 for (String c : created) ctx.notice("development mode: created " + c);
                 String simDirText = pick(simDir == null ? null : simDir.toString(), line, "sim-dir", null);
                 try (CardSource cards = cardSource(ctx, resumed, simDirText)) {
-                    FactoryLine factory = new FactoryLine(store, Stages.build(names, hsm, ctx.db(), pub, today), pool, cards,
+                    FactoryLine factory = new FactoryLine(store, Stages.build(names, hsm, ctx.db(), pub, today, mailer), pool, cards,
                             station != null ? station : defaultStation());
                     Consumer<RunSummary.Progress> bar = ProgressBar.forTerminal(ctx);
                     RunSummary summary = call(() -> resumed == null ? factory.start(n, k, bar) : factory.resume(resumed, k, bar));
@@ -180,7 +191,7 @@ final class FactoryCommand implements Runnable {
                 throw new CliException("cannot read line file " + file + ": " + e.getMessage(), ErrorHandler.EXIT_USAGE);
             }
             for (String key : p.stringPropertyNames()) {
-                if (!List.of("stages", "count", "parallel", "imei-range", "identities", "sim-dir").contains(key)) {
+                if (!List.of("stages", "count", "parallel", "imei-range", "identities", "sim-dir", "pin-mailer-key").contains(key)) {
                     throw new CliException("line file " + file + ": unknown key '" + key + "'", ErrorHandler.EXIT_USAGE);
                 }
             }

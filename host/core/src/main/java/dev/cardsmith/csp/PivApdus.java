@@ -66,6 +66,16 @@ public final class PivApdus {
         return new CommandAPDU(CLA, Constants.INS_GENERATE_ASYMMETRIC_KEY_PAIR, 0, slot.reference(), crt, LE);
     }
 
+    /** SET MANAGEMENT KEY (Yubico extension, administrator only): {@code 00 FF FF FF alg 9B L key}. */
+    public static CommandAPDU setManagementKey(int alg, byte[] key) {
+        byte[] data = new byte[3 + key.length];
+        data[0] = (byte) alg;
+        data[1] = Constants.KEY_MANAGEMENT_ADMIN;
+        data[2] = (byte) key.length;
+        System.arraycopy(key, 0, data, 3, key.length);
+        return new CommandAPDU(CLA, Constants.INS_SET_MANAGEMENT_KEY, Constants.P1P2_SET_MGMT & 0xFF, Constants.P1P2_SET_MGMT & 0xFF, data);
+    }
+
     /** GET METADATA (Yubico extension, no PIN): algorithm, PIN policy and public key of a key reference. */
     public static CommandAPDU metadata(int keyReference) {
         return new CommandAPDU(CLA, Constants.INS_GET_METADATA, 0, keyReference & 0xFF, LE);

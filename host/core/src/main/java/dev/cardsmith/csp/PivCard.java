@@ -181,6 +181,24 @@ public final class PivCard {
         }
     }
 
+    /**
+     * SET MANAGEMENT KEY (needs {@link #authenticateManagement} first): replaces the card
+     * management key with {@code key} of the PIV algorithm {@code alg} (03 3DES, 08/0A/0C AES).
+     * The key is not kept (the caller wipes its array).
+     */
+    public synchronized void setManagementKey(int alg, byte[] key) {
+        ManagementCipher.of(alg, key); // checks the length for the algorithm before the card sees it
+        CommandAPDU cmd = PivApdus.setManagementKey(alg, key);
+        try (CardHold h = hold()) {
+            privileged("SET MANAGEMENT KEY", cmd);
+        }
+    }
+
+    /** Whether the card management key is still the well-known default (GET METADATA 9B, no authentication). */
+    public synchronized boolean managementKeyIsDefault() {
+        return PivApdus.managementMetadata(plain("GET METADATA", PivApdus.metadata(Constants.KEY_MANAGEMENT_ADMIN))).isDefault();
+    }
+
     // ---- Slots -----------------------------------------------------------------------------------
 
     /** The four slots with their algorithm (GET METADATA) and certificate size (GET DATA). */

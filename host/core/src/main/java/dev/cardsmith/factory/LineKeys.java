@@ -64,6 +64,15 @@ public final class LineKeys {
             }
             ca.init(today); // idempotent: issues only what the store lacks
         }
+        if (stages.contains("piv")) {
+            PivLineCa ca = new PivLineCa(hsm, db);
+            if (!ca.ready()) {
+                if (!dev && !hsm.contains(PivLineCa.LABEL)) throw missing("line PIV CA key " + PivLineCa.LABEL,
+                        "pkcs11-tool --keypairgen --key-type EC:prime256v1 --label " + PivLineCa.LABEL, hsm);
+                ca.init(); // the key exists: only the CA certificate is missing (idempotent)
+                created.add("line PIV CA key and certificate");
+            }
+        }
         return created;
     }
 

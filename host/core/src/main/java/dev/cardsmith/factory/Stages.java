@@ -1,6 +1,9 @@
 package dev.cardsmith.factory;
 
 import dev.cardsmith.codec.Imei;
+import dev.cardsmith.csp.PinMailer;
+import dev.cardsmith.csp.PivCard;
+import dev.cardsmith.csp.PivIssuance;
 import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.module.CertificateAuthority;
 import dev.cardsmith.module.ModuleStore;
@@ -22,13 +25,13 @@ import java.util.List;
  * The stages the line knows, each a thin adapter over its system's own flow (the factory is the
  * one package allowed to call several systems). Each stage calls that flow's one resume entry
  * ({@code SecureProcessingPoint.provisionOrResume}, {@code AccessServer.issueOrResume},
- * {@code PersonalizationUnit.personalizeOrResume}), which asks the card and the store whether the
+ * {@code PersonalizationUnit.personalizeOrResume}, {@code PivIssuance.issueOrResume}), which asks the card and the store whether the
  * work is done, so a resumed device never gets a stage twice and the line keeps no copy of a
  * flow's "already done?" rules.
  */
 public final class Stages {
     /** The stage names in line order. */
-    public static final List<String> KNOWN = List.of("vault", "psd", "module");
+    public static final List<String> KNOWN = List.of("vault", "psd", "module", "piv");
 
     private Stages() {}
 
@@ -40,7 +43,8 @@ public final class Stages {
             if (name.isEmpty()) continue;
             if (!KNOWN.contains(name)) {
                 throw new FactoryException(FactoryException.Kind.USAGE, "unknown stage '" + name + "': the line has " + String.join(", ", KNOWN)
-                        + (List.of("csp", "sim").contains(name) ? " (" + name + " needs per-device keys or PINs the line does not issue yet)" : ""));
+                        + (name.equals("csp") ? " (the csp card edge is issued by the piv stage)"
+                        : name.equals("sim") ? " (sim needs per-device OTA keys the line does not issue yet)" : ""));
             }
             if (out.contains(name)) throw new FactoryException(FactoryException.Kind.USAGE, "stage '" + name + "' is given twice");
             out.add(name);
@@ -55,16 +59,31 @@ public final class Stages {
      * (the vault stage's device records and identity bindings, as {@code device provision} writes them).
      */
     public static List<Stage> build(List<String> names, Hsm hsm, Database db, PublicDatabase publicDb, LocalDate today) {
+        return build(names, hsm, db, publicDb, today, null);
+    }
+
+    /** As above; {@code pinMailer} is the operator's key the piv stage seals each card's PIN, PUK and management key to. */
+    public static List<Stage> build(List<String> names, Hsm hsm, Database db, PublicDatabase publicDb, LocalDate today, PinMailer pinMailer) {
+        requireMailer(names, pinMailer);
         List<Stage> out = new ArrayList<>();
         for (String n : names) {
             out.add(switch (n) {
                 case "vault" -> new Vault(new VaultKeys(hsm), publicDb, new OperationJournal(db));
                 case "psd" -> new Psd(new AccessServer(hsm, new PsdStore(db)));
                 case "module" -> new Module(new CertificateAuthority(hsm, new ModuleStore(db)), today);
+                case "piv" -> new Piv(new PivLineCa(hsm, db), db, pinMailer);
                 default -> throw new FactoryException(FactoryException.Kind.USAGE, "unknown stage " + n);
             });
         }
         return out;
+    }
+
+    /** The piv stage's refusal without a PIN mailer key: checked before any card (or HSM key) is touched. */
+    public static void requireMailer(List<String> names, PinMailer pinMailer) {
+        if (names.contains("piv") && pinMailer == null) {
+            throw new FactoryException(FactoryException.Kind.USAGE, "the piv stage needs --pin-mailer-key FILE.pem (the operator's public key "
+                    + "each card's PIN, PUK and management key are sealed to)");
+        }
     }
 
     /** Seed 000: the secure processing point's provision; identity from the pool. */
@@ -120,6 +139,35 @@ public final class Stages {
         public Done run(Device d) {
             PersonalizationUnit.Resumed r = unit.personalizeOrResume(d.card(), today, "factory");
             return new Done("module " + r.moduleId() + " " + r.action() + " (" + r.moduleChr() + ")", null);
+        }
+    }
+
+    /**
+     * Seed 003's card edge: a P-256 key pair in 9A with a certificate from the line's PIV CA, and
+     * fresh PIN, PUK and management key sealed to the operator's PIN mailer (the csp package's own
+     * resume entry, {@code PivIssuance.issueOrResume}, decides what the card already has).
+     */
+    static final class Piv implements Stage {
+        private final PivLineCa ca;
+        private final Database db;
+        private final PinMailer mailer;
+
+        Piv(PivLineCa ca, Database db, PinMailer mailer) {
+            this.ca = ca;
+            this.db = db;
+            this.mailer = mailer;
+        }
+
+        @Override public String name() { return "piv"; }
+
+        @Override
+        public Done run(Device d) {
+            String subject = d.identity() != null ? d.identity() : d.runId().substring(0, 8) + "-" + d.slot();
+            PivIssuance.Outcome o = PivIssuance.issueOrResume(new PivCard(d.card()), key -> ca.issue(key, subject), mailer,
+                    new PivRecords(db, d.runId(), d.slot()));
+            return new Done("PIV 9A P-256 certified as CN=" + subject + " (serial " + o.certificate().getSerialNumber().toString(16) + ", "
+                    + o.action().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + "); PIN, PUK, management key sealed to mailer "
+                    + mailer.fingerprint().substring(0, 16), null);
         }
     }
 }

@@ -51,8 +51,9 @@ final class SimStates {
 
         SimWorld(String applet) {
             super(applet, dev.cardsmith.applet.sim.Constants.class);
-            server = new OtaServer(new OtaStore(Database.open("jdbc:sqlite:" + dir.resolve("ota.db")),
-                    SoftwareHsm.open(dir.resolve("hsm.p12"), "fuzz".toCharArray())));
+            SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("hsm.p12"), "fuzz".toCharArray());
+            OtaStore.createKek(hsm);
+            server = new OtaServer(new OtaStore(Database.open("jdbc:sqlite:" + dir.resolve("ota.db")), hsm));
             server.store().register(SIM, DevKeys.keys(), Spi.CounterMode.HIGHER);
             ks = TerminalKeyStore.open(dir.resolve("terminal.json"), "fuzz".toCharArray());
             capture(c -> {

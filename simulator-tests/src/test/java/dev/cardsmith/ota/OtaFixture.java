@@ -42,6 +42,7 @@ final class OtaFixture implements AutoCloseable {
         card = new CardSession(CardUnderTest.fresh(List.of(spec)));
         db = Database.open("jdbc:sqlite:" + dir.resolve("ota.db"));
         hsm = SoftwareHsm.open(dir.resolve("hsm.p12"), "test".toCharArray());
+        OtaStore.createKek(hsm);
         server = new OtaServer(new OtaStore(db, hsm));
         server.store().register(SIM, DevKeys.keys(), mode);
         ks = TerminalKeyStore.open(dir.resolve("terminal.json"), "test".toCharArray());

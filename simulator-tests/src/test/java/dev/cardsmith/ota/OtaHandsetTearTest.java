@@ -31,6 +31,7 @@ class OtaHandsetTearTest {
     void tornInitTrust_atEveryWrite_oldOrNewState_andTheRerunCompletes() {
         Database db = Database.open("jdbc:sqlite:" + dir.resolve("ota.db"));
         try (SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("hsm.p12"), "test".toCharArray())) {
+            OtaStore.createKek(hsm);
             OtaServer server = new OtaServer(new OtaStore(db, hsm));
             AppletSpec spec = AppletRegistry.byName("sim").withInstallParams(DevKeys.keys().installParams(DevKeys.MSL));
             int torn = 0;

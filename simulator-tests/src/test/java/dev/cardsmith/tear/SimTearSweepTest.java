@@ -55,6 +55,7 @@ class SimTearSweepTest {
     @BeforeAll
     void world() {
         hsm = SoftwareHsm.open(dir.resolve("hsm.p12"), "test".toCharArray());
+        OtaStore.createKek(hsm);
         server = new OtaServer(new OtaStore(Database.open("jdbc:sqlite:" + dir.resolve("ota.db")), hsm));
         ks = TerminalKeyStore.open(dir.resolve("terminal.json"), "test".toCharArray());
     }

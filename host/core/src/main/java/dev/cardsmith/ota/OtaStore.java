@@ -65,8 +65,16 @@ public final class OtaStore {
         return true;
     }
 
+    /**
+     * Registers a SIM with its OTA key set, wrapped under the HSM's KEK. The KEK must exist
+     * ({@link #createKek}): a new one minted here would silently split the store into key sets
+     * that one HSM can read and others it cannot (issue 10).
+     */
     public void register(String simId, OtaKeys keys, Spi.CounterMode mode) {
-        createKek(hsm);
+        if (!hsm.contains(KEK_LABEL)) {
+            throw new StoreException("the HSM " + hsm.describe() + " holds no OTA key-encryption key '" + KEK_LABEL
+                    + "': create it once (cardsmith hsm init, or OtaStore.createKek) before registering SIMs");
+        }
         String wrapped = wrap(simId, simId, keyBytes(keys));
         String now = Instant.now().toString();
         db.inTransaction(c -> {

@@ -35,6 +35,7 @@ class OtaKeySetStoreTest {
     void setUp() {
         db = Database.open("jdbc:sqlite:" + dir.resolve("k.db"));
         hsm = SoftwareHsm.open(dir.resolve("k.p12"), "pw".toCharArray());
+        OtaStore.createKek(hsm);
         store = new OtaStore(db, hsm);
         store.register("sim1", DevKeys.keys(), Spi.CounterMode.HIGHER);
     }

@@ -32,6 +32,7 @@ class OtaServerBearerTest {
     void setUp() {
         db = Database.open("jdbc:sqlite:" + dir.resolve("b.db"));
         hsm = SoftwareHsm.open(dir.resolve("b.p12"), "pw".toCharArray());
+        OtaStore.createKek(hsm);
         server = new OtaServer(new OtaStore(db, hsm));
         server.store().register("sim1", DevKeys.keys(), Spi.CounterMode.HIGHER);
     }

@@ -26,6 +26,13 @@ class OtaStoreTest {
         Database db = Database.open("jdbc:sqlite:" + dir.resolve("o.db"));
         try (SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("h.p12"), "pw".toCharArray())) {
             OtaStore store = new OtaStore(db, hsm);
+            StoreException noKek = assertThrows(StoreException.class, () -> store.register("sim1", DevKeys.keys(), Spi.CounterMode.HIGHER),
+                    "no KEK is minted silently by a registration");
+            assertTrue(noKek.getMessage().contains("holds no OTA key-encryption key"), noKek.getMessage());
+            assertFalse(hsm.contains(OtaStore.KEK_LABEL));
+            assertThrows(StoreException.class, () -> store.require("sim1"), "nothing registered");
+            assertTrue(OtaStore.createKek(hsm));
+            assertFalse(OtaStore.createKek(hsm), "created once");
             store.register("sim1", DevKeys.keys(), Spi.CounterMode.HIGHER);
             assertThrows(StoreException.class, () -> store.register("sim1", DevKeys.keys(), Spi.CounterMode.HIGHER));
             assertEquals(DevKeys.keys(), store.require("sim1").keys());
@@ -74,6 +81,7 @@ class OtaStoreTest {
             for (String url : urls) {
                 Database db = Database.open(url);
                 try (SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("conc.p12"), "pw".toCharArray())) {
+                    OtaStore.createKek(hsm);
                     new OtaStore(db, hsm).register("simC", DevKeys.keys(), Spi.CounterMode.HIGHER);
                     java.util.Set<Long> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
                     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
@@ -105,6 +113,7 @@ class OtaStoreTest {
     void bytesPerOtaCommand() {
         Database db = Database.open("jdbc:sqlite:" + dir.resolve("b.db"));
         try (SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("b.p12"), "pw".toCharArray())) {
+            OtaStore.createKek(hsm);
             OtaServer s = new OtaServer(new OtaStore(db, hsm));
             s.store().register("sim", DevKeys.keys(), Spi.CounterMode.HIGHER);
             LocalDate d = LocalDate.of(2026, 11, 24);

@@ -47,6 +47,16 @@ final class LineFixture implements AutoCloseable {
         return new FactoryLine(store, Stages.build(stages, hsm, db, pub, today, mailer), pool, cards, "test");
     }
 
+    /** A line whose sim stage personalizes under {@code simTransportKey} (its cards: {@link #simCards()}). */
+    FactoryLine simLine(List<String> stages, IdentityPool pool, CardSource cards, byte[] simTransportKey) {
+        return new FactoryLine(store, Stages.build(stages, hsm, db, pub, today, null, simTransportKey), pool, cards, "test");
+    }
+
+    /** Cards as a line with the sim stage receives them (the sim applet awaits PERSONALIZE under the development transport key). */
+    SimulatedCards simCards() {
+        return SimulatedCards.forStages(dir.resolve("cards"), List.of("sim"));
+    }
+
     int count(String sql) {
         return count(db, sql);
     }

@@ -64,6 +64,10 @@ final class FactoryCommand implements Runnable {
         @Option(names = "--parallel", paramLabel = "K", description = "Devices at a time (default 1).")
         Integer parallel;
 
+        @Option(names = "--sim-transport-key", paramLabel = "HEX", description = "The sim stage: the AES-128 transport key the SIM vendor "
+                + "installed the sim applet with (32 hex digits; --dev: the published development key). Also a line-file key sim-transport-key.")
+        String simTransportKey;
+
         @Option(names = "--sim-dir", paramLabel = "DIR", description = "Simulated cards, one file per device (default $CARDSMITH_HOME/cards).")
         Path simDir;
 
@@ -119,6 +123,7 @@ final class FactoryCommand implements Runnable {
                     Stages.requireMailer(names, mailer); // before any HSM key or card is touched
                     return null;
                 });
+                byte[] transportKey = simTransportKey(ctx, names, pick(simTransportKey, line, "sim-transport-key", null));
                 IdentityPool pool = null;
                 PublicDatabase pub = names.contains("vault") ? VaultCli.publicDb(ctx, publicDb) : null;
                 if (names.contains("vault")) {
@@ -138,8 +143,8 @@ final class FactoryCommand implements Runnable {
                                 "--kms-pin", "KMS keystore password"), today));
                 for (String c : created) ctx.notice("development mode: created " + c);
                 String simDirText = pick(simDir == null ? null : simDir.toString(), line, "sim-dir", null);
-                try (CardSource cards = cardSource(ctx, resumed, simDirText)) {
-                    FactoryLine factory = new FactoryLine(store, Stages.build(names, hsm, ctx.db(), pub, today, mailer), pool, cards,
+                try (CardSource cards = cardSource(ctx, resumed, simDirText, names)) {
+                    FactoryLine factory = new FactoryLine(store, Stages.build(names, hsm, ctx.db(), pub, today, mailer, transportKey), pool, cards,
                             station != null ? station : defaultStation());
                     Consumer<RunSummary.Progress> bar = ProgressBar.forTerminal(ctx);
                     RunSummary summary = call(() -> resumed == null ? factory.start(n, k, bar) : factory.resume(resumed, k, bar));
@@ -172,14 +177,36 @@ final class FactoryCommand implements Runnable {
             });
         }
 
-        private CardSource cardSource(CliContext ctx, FactoryStore.Run previous, String simDirText) {
+        /** The sim stage's SIM transport key, checked before any HSM key or card is touched (null without the sim stage). */
+        private byte[] simTransportKey(CliContext ctx, List<String> names, String hex) {
+            if (!names.contains("sim")) return null;
+            byte[] key = null;
+            if (hex != null) {
+                try {
+                    key = java.util.HexFormat.of().parseHex(hex.strip());
+                } catch (IllegalArgumentException e) {
+                    throw new CliException("--sim-transport-key: not hex", ErrorHandler.EXIT_USAGE);
+                }
+            } else if (ctx.dev()) {
+                key = dev.cardsmith.ota.OtaPersonalization.DEV_TRANSPORT_KEY.clone();
+                ctx.notice("development mode: SIMs personalized under the development SIM transport key");
+            }
+            byte[] k = key;
+            call(() -> {
+                Stages.requireTransportKey(names, k);
+                return null;
+            });
+            return k;
+        }
+
+        private CardSource cardSource(CliContext ctx, FactoryStore.Run previous, String simDirText, List<String> names) {
             if (readers != null && simDirText != null) throw new CliException("give --readers or --sim-dir, not both", ErrorHandler.EXIT_USAGE);
             String recorded = previous == null ? null : previous.cardSource();
             if (readers != null || (recorded != null && recorded.startsWith("readers:"))) {
                 return call(() -> new ReaderCards(readers != null ? readers : recorded.substring("readers:".length()), ctx::notice));
             }
-            if (recorded != null && simDirText == null) return new SimulatedCards(Path.of(recorded.substring("sim-dir:".length())));
-            return new SimulatedCards(simDirText != null ? Path.of(simDirText) : CliContext.home().resolve("cards"));
+            if (recorded != null && simDirText == null) return SimulatedCards.forStages(Path.of(recorded.substring("sim-dir:".length())), names);
+            return SimulatedCards.forStages(simDirText != null ? Path.of(simDirText) : CliContext.home().resolve("cards"), names);
         }
 
         private static Properties readLine(Path file) {
@@ -191,7 +218,7 @@ final class FactoryCommand implements Runnable {
                 throw new CliException("cannot read line file " + file + ": " + e.getMessage(), ErrorHandler.EXIT_USAGE);
             }
             for (String key : p.stringPropertyNames()) {
-                if (!List.of("stages", "count", "parallel", "imei-range", "identities", "sim-dir", "pin-mailer-key").contains(key)) {
+                if (!List.of("stages", "count", "parallel", "imei-range", "identities", "sim-dir", "pin-mailer-key", "sim-transport-key").contains(key)) {
                     throw new CliException("line file " + file + ": unknown key '" + key + "'", ErrorHandler.EXIT_USAGE);
                 }
             }

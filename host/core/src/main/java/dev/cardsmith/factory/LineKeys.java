@@ -4,6 +4,7 @@ import dev.cardsmith.crypto.Hex;
 import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.module.CertificateAuthority;
 import dev.cardsmith.module.ModuleStore;
+import dev.cardsmith.ota.OtaStore;
 import dev.cardsmith.psd.AccessServer;
 import dev.cardsmith.psd.KeyManagementServer;
 import dev.cardsmith.psd.PsdKeys;
@@ -72,6 +73,12 @@ public final class LineKeys {
                 ca.init(); // the key exists: only the CA certificate is missing (idempotent)
                 created.add("line PIV CA key and certificate");
             }
+        }
+        if (stages.contains("sim") && !hsm.contains(OtaStore.KEK_LABEL)) {
+            // a new KEK cannot read key sets wrapped under another: minted only in development mode
+            if (!dev) throw missing("OTA key-encryption key " + OtaStore.KEK_LABEL, "cardsmith hsm init", hsm);
+            OtaStore.createKek(hsm);
+            created.add("OTA key-encryption key");
         }
         return created;
     }

@@ -6,6 +6,11 @@ import dev.cardsmith.csp.PivCard;
 import dev.cardsmith.csp.PivIssuance;
 import dev.cardsmith.hsm.Hsm;
 import dev.cardsmith.module.CertificateAuthority;
+import dev.cardsmith.ota.OtaServer;
+import dev.cardsmith.ota.OtaStore;
+import dev.cardsmith.ota.SimCard;
+import dev.cardsmith.ota.SimIssuance;
+import dev.cardsmith.ota.handset.Handset;
 import dev.cardsmith.module.ModuleStore;
 import dev.cardsmith.module.PersonalizationUnit;
 import dev.cardsmith.psd.AccessServer;
@@ -25,13 +30,13 @@ import java.util.List;
  * The stages the line knows, each a thin adapter over its system's own flow (the factory is the
  * one package allowed to call several systems). Each stage calls that flow's one resume entry
  * ({@code SecureProcessingPoint.provisionOrResume}, {@code AccessServer.issueOrResume},
- * {@code PersonalizationUnit.personalizeOrResume}, {@code PivIssuance.issueOrResume}), which asks the card and the store whether the
+ * {@code PersonalizationUnit.personalizeOrResume}, {@code PivIssuance.issueOrResume}, {@code SimIssuance.issueOrResume}), which asks the card and the store whether the
  * work is done, so a resumed device never gets a stage twice and the line keeps no copy of a
  * flow's "already done?" rules.
  */
 public final class Stages {
     /** The stage names in line order. */
-    public static final List<String> KNOWN = List.of("vault", "psd", "module", "piv");
+    public static final List<String> KNOWN = List.of("vault", "psd", "module", "piv", "sim");
 
     private Stages() {}
 
@@ -43,8 +48,7 @@ public final class Stages {
             if (name.isEmpty()) continue;
             if (!KNOWN.contains(name)) {
                 throw new FactoryException(FactoryException.Kind.USAGE, "unknown stage '" + name + "': the line has " + String.join(", ", KNOWN)
-                        + (name.equals("csp") ? " (the csp card edge is issued by the piv stage)"
-                        : name.equals("sim") ? " (sim needs per-device OTA keys the line does not issue yet)" : ""));
+                        + (name.equals("csp") ? " (the csp card edge is issued by the piv stage)" : ""));
             }
             if (out.contains(name)) throw new FactoryException(FactoryException.Kind.USAGE, "stage '" + name + "' is given twice");
             out.add(name);
@@ -64,7 +68,14 @@ public final class Stages {
 
     /** As above; {@code pinMailer} is the operator's key the piv stage seals each card's PIN, PUK and management key to. */
     public static List<Stage> build(List<String> names, Hsm hsm, Database db, PublicDatabase publicDb, LocalDate today, PinMailer pinMailer) {
+        return build(names, hsm, db, publicDb, today, pinMailer, null);
+    }
+
+    /** As above; {@code simTransportKey} is the AES-128 transport key the sim stage's SIMs were installed with (the SIM vendor's). */
+    public static List<Stage> build(List<String> names, Hsm hsm, Database db, PublicDatabase publicDb, LocalDate today, PinMailer pinMailer,
+                                    byte[] simTransportKey) {
         requireMailer(names, pinMailer);
+        requireTransportKey(names, simTransportKey);
         List<Stage> out = new ArrayList<>();
         for (String n : names) {
             out.add(switch (n) {
@@ -72,6 +83,7 @@ public final class Stages {
                 case "psd" -> new Psd(new AccessServer(hsm, new PsdStore(db)));
                 case "module" -> new Module(new CertificateAuthority(hsm, new ModuleStore(db)), today);
                 case "piv" -> new Piv(new PivLineCa(hsm, db), db, pinMailer);
+                case "sim" -> new Sim(new OtaServer(new OtaStore(db, hsm)), db, simTransportKey, hsm.contains(OtaServer.OPERATOR_CA_LABEL), today);
                 default -> throw new FactoryException(FactoryException.Kind.USAGE, "unknown stage " + n);
             });
         }
@@ -83,6 +95,14 @@ public final class Stages {
         if (names.contains("piv") && pinMailer == null) {
             throw new FactoryException(FactoryException.Kind.USAGE, "the piv stage needs --pin-mailer-key FILE.pem (the operator's public key "
                     + "each card's PIN, PUK and management key are sealed to)");
+        }
+    }
+
+    /** The sim stage's refusal without a SIM transport key: checked before any card (or HSM key) is touched. */
+    public static void requireTransportKey(List<String> names, byte[] simTransportKey) {
+        if (names.contains("sim") && (simTransportKey == null || simTransportKey.length != 16)) {
+            throw new FactoryException(FactoryException.Kind.USAGE, "the sim stage needs --sim-transport-key HEX (the AES-128 key the SIM "
+                    + "vendor installed the sim applet with; --dev uses the published development key)");
         }
     }
 
@@ -168,6 +188,46 @@ public final class Stages {
             return new Done("PIV 9A P-256 certified as CN=" + subject + " (serial " + o.certificate().getSerialNumber().toString(16) + ", "
                     + o.action().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + "); PIN, PUK, management key sealed to mailer "
                     + mailer.fingerprint().substring(0, 16), null);
+        }
+    }
+
+    /**
+     * Seed 004's SIM: a fresh random OTA key set per SIM, registered wrapped under the OTA KEK,
+     * personalized with PERSONALIZE under the SIM's transport key, proven by an OTA STATUS through
+     * the handset path, the SIM key certified when the line has the operator CA (the ota package's
+     * own resume entry, {@code SimIssuance.issueOrResume}, decides what the card already has). The
+     * SIM ID is the device's identity (an ICCID from {@code --identities}), else {@code sim-RUN8-SLOT}.
+     */
+    static final class Sim implements Stage {
+        /** The bench handset's IMEI (the OTA path's handset model; the SIM keeps nothing of it at this stage). */
+        static final String BENCH_IMEI = "490154203237518";
+        private final OtaServer server;
+        private final Database db;
+        private final byte[] transportKey;
+        private final boolean certify;
+        private final LocalDate today;
+
+        Sim(OtaServer server, Database db, byte[] transportKey, boolean certify, LocalDate today) {
+            this.server = server;
+            this.db = db;
+            this.transportKey = transportKey.clone();
+            this.certify = certify;
+            this.today = today;
+        }
+
+        @Override public String name() { return "sim"; }
+
+        static String simId(Device d) {
+            return d.identity() != null ? d.identity() : "sim-" + d.runId().substring(0, 8) + "-" + d.slot();
+        }
+
+        @Override
+        public Done run(Device d) {
+            SimIssuance.Outcome o = SimIssuance.issueOrResume(new SimCard(d.card()), server, c -> new Handset(c.channel(), BENCH_IMEI),
+                    simId(d), transportKey, certify, today, new SimRecords(db, d.runId(), d.slot()));
+            return new Done("SIM " + o.simId() + " OTA key set (AES-128 KIc/KID #" + SimIssuance.KEY_INDEX + ", MSL "
+                    + String.format("%02X", SimIssuance.MSL) + ") " + o.action().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                    + ", OTA STATUS PoR good" + (o.certified() ? ", SIM key certified" : ""), null);
         }
     }
 }

@@ -37,6 +37,20 @@ public final class AppletRegistry {
         return list;
     }
 
+    /**
+     * The applets as a factory line receives a card from its vendor: as {@link #all()}, but the sim
+     * applet installed with the development SIM transport key ({@code OtaPersonalization.DEV_TRANSPORT_KEY},
+     * TEST KEY ONLY) instead of a key set, so its OTA key set is still to be set by PERSONALIZE
+     * (the factory line's sim stage).
+     */
+    public static List<AppletSpec> factoryLine() {
+        List<AppletSpec> list = new ArrayList<>();
+        for (AppletSpec a : all()) {
+            list.add(a.name().equals(CardsmithAids.SIM.system()) ? a.withInstallParams(dev.cardsmith.ota.OtaPersonalization.DEV_TRANSPORT_KEY) : a);
+        }
+        return list;
+    }
+
     private static AppletSpec spec(CardsmithAids ids, Class<? extends javacard.framework.Applet> cls, byte[] params) {
         return new AppletSpec(ids.system(), ids.packageAid(), ids.instanceAid(), cls, params);
     }

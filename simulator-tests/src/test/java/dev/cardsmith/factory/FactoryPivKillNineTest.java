@@ -80,8 +80,13 @@ class FactoryPivKillNineTest {
 
     /** Runs the child to the boundary and SIGKILLs it there. */
     void killAt(int ins, int p2, String when) throws Exception {
+        killChild(dir, FactoryPivKillNineTest.class, ins, p2, when);
+    }
+
+    /** Runs {@code main}'s child JVM on {@code dir} to the APDU boundary and SIGKILLs it there. */
+    static void killChild(Path dir, Class<?> main, int ins, int p2, String when) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), FactoryPivKillNineTest.class.getName(), dir.toString(), Integer.toHexString(ins),
+                "-cp", System.getProperty("java.class.path"), main.getName(), dir.toString(), Integer.toHexString(ins),
                 String.valueOf(p2), when));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
         Path marker = dir.resolve("stopped");

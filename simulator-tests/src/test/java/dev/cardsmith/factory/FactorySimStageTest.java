@@ -155,6 +155,32 @@ class FactorySimStageTest {
     }
 
     @Test
+    void simIdsComeFromAnIccidRangeOnceEachUntilItIsUsedUp() throws Exception {
+        try (LineFixture f = new LineFixture(dir, SIM)) {
+            IdentityPool pool = IdentityPool.iccidRange(f.db, "894900000000000001-894900000000000002");
+            assertEquals("iccid:8949000000000000018-8949000000000000026", pool.name(), "check digits computed (Luhn)");
+            RunSummary s = f.simLine(SIM, pool, f.simCards(), TK).start(3, 1, null);
+            assertEquals(2, s.succeeded(), s.toMap().toString());
+            assertEquals(1, s.notStarted(), "the third device found the range used up: " + s.toMap());
+            Set<String> iccids = new HashSet<>();
+            for (FactoryStore.Device d : f.store.devices(s.runId())) {
+                assertEquals(d.identity(), SimRecords.row(f.db, s.runId(), d.slot()).orElseThrow()[0], "the SIM ID is the allocated ICCID");
+                assertEquals(d.identity(), IdentityPool.iccid(d.identity()), "a valid ICCID");
+                assertTrue(iccids.add(d.identity()));
+            }
+            assertEquals(2, iccids.size(), "no card was made for the device without an ICCID");
+            // a second run on the same range gets nothing: an ICCID is never handed out twice
+            RunSummary again = f.simLine(SIM, IdentityPool.iccidRange(f.db, "8949000000000000018-8949000000000000026"), f.simCards(), TK).start(1, 1, null);
+            assertEquals(0, again.succeeded(), again.toMap().toString());
+            assertEquals(2, f.count("SELECT COUNT(*) FROM ota_sim"));
+        }
+        assertEquals(FactoryException.Kind.USAGE, assertThrows(FactoryException.class, () -> IdentityPool.iccid("8949000000000000011")).kind(),
+                "a wrong check digit is refused");
+        assertThrows(FactoryException.class, () -> IdentityPool.iccid("354900000000000001"), "not an 89 ICCID");
+        assertThrows(FactoryException.class, () -> IdentityPool.iccidRange(null, "8949000000000000026-8949000000000000018"));
+    }
+
+    @Test
     void withoutTheOtaKekOutsideDevelopmentModeTheLineIsRefusedBeforeAnyCard() throws Exception {
         try (SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("fresh.p12"), "test".toCharArray())) {
             Database db = Database.open("jdbc:sqlite:" + dir.resolve("fresh.db"));

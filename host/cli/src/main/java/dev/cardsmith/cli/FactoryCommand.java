@@ -54,7 +54,7 @@ final class FactoryCommand implements Runnable {
         @Option(names = "--stages", paramLabel = "LIST", description = "Stages in order, from " + "vault, psd, module, piv (default: vault,psd,module).")
         String stages;
 
-        @Option(names = "--line", paramLabel = "FILE", description = "A line file (key=value: stages, count, parallel, imei-range, identities, sim-dir, pin-mailer-key); "
+        @Option(names = "--line", paramLabel = "FILE", description = "A line file (key=value: stages, count, parallel, imei-range, iccid-range, identities, sim-dir, pin-mailer-key, sim-transport-key); "
                 + "options on the command line win.")
         Path lineFile;
 
@@ -77,6 +77,11 @@ final class FactoryCommand implements Runnable {
 
         @Option(names = "--imei-range", paramLabel = "FIRST-LAST", description = "Identities from this IMEI range (allocated in the database, never twice).")
         String imeiRange;
+
+        @Option(names = "--iccid-range", paramLabel = "FIRST-LAST", description = "The sim stage's SIM IDs from this ICCID range (19 digits with "
+                + "89 prefix and Luhn check digit, or 18 without it; allocated in the database before the card is written, never twice). "
+                + "Not with the vault stage (its identities are IMEIs).")
+        String iccidRange;
 
         @Option(names = "--identities", paramLabel = "FILE.csv", description = "Identities from the first column of a CSV file.")
         Path identities;
@@ -104,6 +109,10 @@ final class FactoryCommand implements Runnable {
             BenchCommand.positive(givenCount, "--count");
             BenchCommand.positive(k, "--parallel");
             String range = pick(imeiRange, line, "imei-range", null);
+            String iccids = pick(iccidRange, line, "iccid-range", null);
+            if (iccids != null && (range != null || pick(identities == null ? null : identities.toString(), line, "identities", null) != null)) {
+                throw new CliException("give --iccid-range, --imei-range or --identities, not two of them", ErrorHandler.EXIT_USAGE);
+            }
             String csv = pick(identities == null ? null : identities.toString(), line, "identities", null);
             if (range != null && csv != null) throw new CliException("give --imei-range or --identities, not both", ErrorHandler.EXIT_USAGE);
             try (CliContext ctx = CliContext.of(spec)) {
@@ -135,6 +144,15 @@ final class FactoryCommand implements Runnable {
                         ctx.notice("development mode: identities from the development IMEI range " + range);
                     }
                     pool = openPool(ctx, pub, source, range, csv);
+                }
+                String recordedSource = resumed != null ? resumed.identitySource() : null;
+                if (iccids != null || (recordedSource != null && recordedSource.startsWith("iccid:"))) {
+                    if (!names.contains("sim") || names.contains("vault")) {
+                        throw new CliException("--iccid-range gives the sim stage's SIM IDs: a line with the sim stage and without the vault stage "
+                                + "(whose identities are IMEIs)", ErrorHandler.EXIT_USAGE);
+                    }
+                    String r = recordedSource != null ? recordedSource.substring("iccid:".length()) : iccids;
+                    pool = call(() -> IdentityPool.iccidRange(ctx.db(), r));
                 }
                 LocalDate today = LocalDate.now();
                 Hsm hsm = ctx.hsm();
@@ -218,7 +236,7 @@ final class FactoryCommand implements Runnable {
                 throw new CliException("cannot read line file " + file + ": " + e.getMessage(), ErrorHandler.EXIT_USAGE);
             }
             for (String key : p.stringPropertyNames()) {
-                if (!List.of("stages", "count", "parallel", "imei-range", "identities", "sim-dir", "pin-mailer-key", "sim-transport-key").contains(key)) {
+                if (!List.of("stages", "count", "parallel", "imei-range", "identities", "sim-dir", "pin-mailer-key", "sim-transport-key", "iccid-range").contains(key)) {
                     throw new CliException("line file " + file + ": unknown key '" + key + "'", ErrorHandler.EXIT_USAGE);
                 }
             }

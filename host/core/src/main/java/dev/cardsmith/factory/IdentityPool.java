@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where device identities come from: an IMEI range ({@code FIRST-LAST}, check digits computed)
- * or a CSV file (first column). An identity is allocated in the database, to one run and slot,
+ * Where device identities come from: an IMEI range ({@code FIRST-LAST}, check digits computed),
+ * an ICCID range (the sim stage's SIM IDs, {@link #iccidRange}) or a CSV file (first column). An identity is allocated in the database, to one run and slot,
  * before the card is written; the primary key on the identity makes it exist once over every
  * pool, run and station, so two stations can never hand out the same one. An identity a vault
  * device already carries (provisioned outside the line) is marked ELSEWHERE and skipped.
@@ -34,16 +34,23 @@ public final class IdentityPool {
     /** Where the device records and identity bindings live (the single-device commands' public database); null: none to check. */
     private final PublicDatabase publicDb;
     private final String name;
-    /** IMEI range: the first and last 14-digit bodies; -1 for a CSV pool. */
+    /** IMEI or ICCID range: the first and last bodies (without check digit); -1 for a CSV pool. */
     private final long first;
     private final long last;
+    /** Digits of a body of the range: 14 (IMEI) or 18 (ICCID); its Luhn check digit follows. */
+    private final int bodyDigits;
 
     private IdentityPool(Database db, PublicDatabase publicDb, String name, long first, long last) {
+        this(db, publicDb, name, first, last, 14);
+    }
+
+    private IdentityPool(Database db, PublicDatabase publicDb, String name, long first, long last, int bodyDigits) {
         this.db = db;
         this.publicDb = publicDb;
         this.name = name;
         this.first = first;
         this.last = last;
+        this.bodyDigits = bodyDigits;
     }
 
     public String name() { return name; }
@@ -62,6 +69,36 @@ public final class IdentityPool {
         long last = Long.parseLong(b.substring(0, 14));
         if (last < first) throw new FactoryException(FactoryException.Kind.USAGE, "identity range '" + range + "': the last IMEI is before the first");
         return new IdentityPool(db, publicDb, "imei:" + a + "-" + b, first, last);
+    }
+
+    /**
+     * {@code FIRST-LAST}, two ICCIDs (ITU-T E.118: {@code 89}, then 17 digits, then the Luhn check
+     * digit - 19 digits, or 18 without the check digit, which is then computed): the sim stage's
+     * SIM IDs, allocated like IMEIs (in the line's database before the card is written, never twice).
+     */
+    public static IdentityPool iccidRange(Database db, String range) {
+        String[] parts = range == null ? new String[0] : range.split("-");
+        if (parts.length != 2) throw new FactoryException(FactoryException.Kind.USAGE, "ICCID range '" + range + "': expected FIRST-LAST (two ICCIDs)");
+        String a = iccid(parts[0]);
+        String b = iccid(parts[1]);
+        long first = Long.parseLong(a.substring(0, 18));
+        long last = Long.parseLong(b.substring(0, 18));
+        if (last < first) throw new FactoryException(FactoryException.Kind.USAGE, "ICCID range '" + range + "': the last ICCID is before the first");
+        return new IdentityPool(db, null, "iccid:" + a + "-" + b, first, last, 18);
+    }
+
+    /** An ICCID as typed: spaces dropped, 18 digits completed with their check digit; 89 prefix and Luhn checked. */
+    static String iccid(String typed) {
+        String d = typed.replace(" ", "").strip();
+        if (d.matches("[0-9]{18}")) d = d + Imei.luhnCheckDigit(d);
+        if (!d.matches("89[0-9]{17}")) {
+            throw new FactoryException(FactoryException.Kind.USAGE, "invalid ICCID '" + typed + "': expected 19 digits starting with 89 (18 without the check digit)");
+        }
+        int expected = Imei.luhnCheckDigit(d.substring(0, 18));
+        if (expected != d.charAt(18) - '0') {
+            throw new FactoryException(FactoryException.Kind.USAGE, "invalid ICCID '" + typed + "': Luhn check digit should be " + expected);
+        }
+        return d;
     }
 
     /** A CSV file whose first column is one identity per line (IMEIs are checked; a header line is skipped). */
@@ -124,7 +161,7 @@ public final class IdentityPool {
             if (first < 0) throw exhausted();
             long next = nextInRange();
             while (next <= last) {
-                String imei = String.format("%014d", next);
+                String imei = String.format("%0" + bodyDigits + "d", next);
                 imei = imei + Imei.luhnCheckDigit(imei);
                 if (insertAllocated(imei, next, runId, slot)) {
                     if (!provisionedElsewhere(imei)) return imei;
@@ -138,7 +175,7 @@ public final class IdentityPool {
     }
 
     private ExhaustedException exhausted() {
-        return new ExhaustedException("identities " + name + " are used up: give a new --imei-range or --identities file");
+        return new ExhaustedException("identities " + name + " are used up: give a new --imei-range, --iccid-range or --identities file");
     }
 
     /** The device failed before its card was written: the identity goes back to the pool. */

@@ -205,7 +205,13 @@ class FactorySimStageTest {
         assertEquals(2, bad.exit(), bad.output());
         assertTrue(bad.output().contains("--sim-transport-key"), bad.output());
         assertTrue(!Files.exists(home.resolve("cards")) || Files.list(home.resolve("cards")).findAny().isEmpty(), "a card was created");
-        CliProcess.Result ok = CliProcess.run(dir, home, List.of("--dev", "factory", "run", "--stages", "sim", "--count", "2"));
+        CliProcess.Result withVault = CliProcess.run(dir, home, List.of("--dev", "factory", "run", "--stages", "vault,sim", "--iccid-range",
+                "894900000000000001-894900000000000009"));
+        assertEquals(2, withVault.exit(), withVault.output());
+        assertTrue(withVault.output().contains("--iccid-range gives the sim stage's SIM IDs"), withVault.output());
+        assertTrue(!Files.exists(home.resolve("cards")) || Files.list(home.resolve("cards")).findAny().isEmpty(), "a card was created");
+        CliProcess.Result ok = CliProcess.run(dir, home, List.of("--dev", "factory", "run", "--stages", "sim", "--count", "2",
+                "--iccid-range", "894900000000000001-894900000000000009"));
         assertEquals(0, ok.exit(), ok.output());
         assertTrue(ok.output().contains("created OTA key-encryption key"), ok.output());
     }

@@ -38,15 +38,19 @@ class FactoryPivKillNineTest {
     /** The child: one device through the piv stage; it stops forever {@code before}/{@code after} the first APDU with INS (and P2 when not -1). */
     public static void main(String[] a) throws Exception {
         Path d = Path.of(a[0]);
-        int ins = Integer.parseInt(a[1], 16), p2 = Integer.parseInt(a[2]);
-        boolean after = a[3].equals("after");
-        Path marker = d.resolve("stopped");
         PinMailer mailer = PinMailer.read(d.resolve("mailer.pem"));
         try (LineFixture f = new LineFixture(d, PIV)) {
-            CardSource cards = LineFixture.faulty(f.sims, (slot, t) -> stopAt(t, ins, p2, after, marker));
-            f.line(PIV, null, cards, mailer).start(1, 1, null);
+            f.line(PIV, null, stopping(f.sims, a), mailer).start(1, 1, null);
         }
         System.exit(3); // the boundary never came
+    }
+
+    /** A child's cards from {@code sims} that stop at the boundary its arguments name: DIR INS-hex P2 before|after. */
+    static CardSource stopping(SimulatedCards sims, String[] a) {
+        int ins = Integer.parseInt(a[1], 16), p2 = Integer.parseInt(a[2]);
+        boolean after = a[3].equals("after");
+        Path marker = Path.of(a[0]).resolve("stopped");
+        return LineFixture.faulty(sims, (slot, t) -> stopAt(t, ins, p2, after, marker));
     }
 
     static CardTransport stopAt(CardTransport inner, int ins, int p2, boolean after, Path marker) {

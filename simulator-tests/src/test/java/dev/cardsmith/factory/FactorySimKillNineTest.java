@@ -30,13 +30,8 @@ class FactorySimKillNineTest {
 
     /** The child: one device through the sim stage; it stops forever before/after the first APDU with INS (and P2 when not -1). */
     public static void main(String[] a) throws Exception {
-        Path d = Path.of(a[0]);
-        int ins = Integer.parseInt(a[1], 16), p2 = Integer.parseInt(a[2]);
-        boolean after = a[3].equals("after");
-        Path marker = d.resolve("stopped");
-        try (LineFixture f = new LineFixture(d, SIM)) {
-            CardSource cards = LineFixture.faulty(f.simCards(), (slot, t) -> FactoryPivKillNineTest.stopAt(t, ins, p2, after, marker));
-            f.simLine(SIM, null, cards, OtaPersonalization.DEV_TRANSPORT_KEY).start(1, 1, null);
+        try (LineFixture f = new LineFixture(Path.of(a[0]), SIM)) {
+            f.simLine(SIM, null, FactoryPivKillNineTest.stopping(f.simCards(), a), OtaPersonalization.DEV_TRANSPORT_KEY).start(1, 1, null);
         }
         System.exit(3); // the boundary never came
     }

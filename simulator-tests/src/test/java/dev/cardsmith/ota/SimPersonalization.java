@@ -1,13 +1,6 @@
 package dev.cardsmith.ota;
 
-import dev.cardsmith.applet.sim.Constants;
-import dev.cardsmith.crypto.Cmac;
-
-import javax.crypto.Cipher;
-import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import javax.smartcardio.CommandAPDU;
-import java.security.GeneralSecurityException;
 import java.util.Arrays;
 
 /**
@@ -18,29 +11,12 @@ import java.util.Arrays;
 public final class SimPersonalization {
 
     /** The development transport key (TEST KEY ONLY). */
-    public static final byte[] DEV_TRANSPORT_KEY = filled(0x7A);
+    public static final byte[] DEV_TRANSPORT_KEY = OtaPersonalization.DEV_TRANSPORT_KEY;
 
     private SimPersonalization() {}
 
     public static CommandAPDU command(byte[] transportKey, OtaKeys keys, int msl) {
-        byte[] plain = Arrays.copyOf(keys.installParams(msl), 48);
-        plain[Constants.INSTALL_PARAMS_LEN] = (byte) 0x80;
-        byte[] kEnc = Cmac.aes(transportKey, new byte[] {Constants.LABEL_PERSONALIZE, 1});
-        byte[] kMac = Cmac.aes(transportKey, new byte[] {Constants.LABEL_PERSONALIZE, 2});
-        byte[] ct = cbc(kEnc, plain);
-        byte[] data = Arrays.copyOf(ct, ct.length + 8);
-        System.arraycopy(Cmac.aes(kMac, ct), 0, data, ct.length, 8);
-        return new CommandAPDU(Constants.CLA_PROPRIETARY, Constants.INS_PERSONALIZE, 0, 0, data);
-    }
-
-    private static byte[] cbc(byte[] key, byte[] data) {
-        try {
-            Cipher c = Cipher.getInstance("AES/CBC/NoPadding");
-            c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[16]));
-            return c.doFinal(data);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        return OtaPersonalization.command(transportKey, keys, msl);
     }
 
     static byte[] filled(int b) {

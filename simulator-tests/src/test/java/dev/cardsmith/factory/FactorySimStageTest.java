@@ -123,6 +123,29 @@ class FactorySimStageTest {
     }
 
     @Test
+    void withTheOperatorCaTheLineCertifiesEachSimKeyByOta() throws Exception {
+        try (LineFixture f = new LineFixture(dir, SIM)) {
+            byte[] ca = new OtaServer(new OtaStore(f.db, f.hsm)).operatorCa(); // the EC variant: the station holds the operator CA
+            RunSummary s = f.simLine(SIM, null, f.simCards(), TK).start(2, 1, null);
+            assertEquals(2, s.succeeded(), s.toMap().toString());
+            for (FactoryStore.Device d : f.store.devices(s.runId())) {
+                assertTrue(f.store.intent(s.runId(), d.slot(), "sim").orElseThrow().detail().contains("SIM key certified"));
+                try (CardSession session = new CardSession(CardTransports.open("simfactory:" + d.card()))) {
+                    SimCard card = new SimCard(session);
+                    card.select();
+                    byte[] answer = card.simCertificate(); // the SIM's point || the operator's signature over 'C'-label || point
+                    byte[] point = java.util.Arrays.copyOf(answer, 65);
+                    java.security.Signature v = java.security.Signature.getInstance("SHA256withECDSA");
+                    v.initVerify(dev.cardsmith.crypto.EcP256.decode(ca));
+                    v.update(new byte[] {dev.cardsmith.applet.sim.Constants.LABEL_SIM_CERTIFICATE});
+                    v.update(point);
+                    assertTrue(v.verify(java.util.Arrays.copyOfRange(answer, 65, answer.length)), "certified by the operator CA");
+                }
+            }
+        }
+    }
+
+    @Test
     void aSimPersonalizedBySomeoneElseIsSetAsideAndNothingIsRegistered() throws Exception {
         try (LineFixture f = new LineFixture(dir, SIM)) {
             SimulatedCards sims = f.simCards();

@@ -1,6 +1,8 @@
 package dev.cardsmith.ota;
 
 import dev.cardsmith.applet.sim.Constants;
+import dev.cardsmith.hsm.HsmException;
+import dev.cardsmith.store.StoreException;
 import dev.cardsmith.transport.CardStatusException;
 import dev.cardsmith.transport.TransportException;
 import org.slf4j.Logger;
@@ -138,8 +140,8 @@ public final class SimIssuance {
         try {
             OtaServer.Result r = server.send(bearer, server.status(simId, today));
             return r.por().authenticated() && r.por().ok() && r.compact().ok();
-        } catch (TransportException e) {
-            throw e; // the card went away: the line retries, the card decides again
+        } catch (TransportException | StoreException | HsmException e) {
+            throw e; // the card went away or the station failed: not a verdict on the card; the line retries
         } catch (RuntimeException e) {
             LOG.info("OTA STATUS to {} not accepted: {}", simId, e.getMessage());
             return false;

@@ -51,7 +51,7 @@ final class FactoryCommand implements Runnable {
     static final class Run implements Runnable {
         @Spec CommandSpec spec;
 
-        @Option(names = "--stages", paramLabel = "LIST", description = "Stages in order, from " + "vault, psd, module, piv (default: vault,psd,module).")
+        @Option(names = "--stages", paramLabel = "LIST", description = "Stages in order, from vault, psd, module, piv, sim (default: vault,psd,module).")
         String stages;
 
         @Option(names = "--line", paramLabel = "FILE", description = "A line file (key=value: stages, count, parallel, imei-range, iccid-range, identities, sim-dir, pin-mailer-key, sim-transport-key); "

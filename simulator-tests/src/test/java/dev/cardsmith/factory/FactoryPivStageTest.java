@@ -13,8 +13,10 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.MessageDigest;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
@@ -159,6 +161,21 @@ class FactoryPivStageTest {
         assertEquals("123987", PivIssuance.Secrets.parse(PinMailer.open(sealed, rsa.getPrivate())).pin());
         KeyPair other = g.generateKeyPair();
         assertThrows(dev.cardsmith.csp.CspException.class, () -> PinMailer.open(sealed, other.getPrivate()));
+        // A wrong key whose modulus lies below the wrapped key: BouncyCastle throws its own
+        // DataLengthException, which must come out as the same one line (CI failed once at random when
+        // the second 2048-bit modulus above happened to be below the ciphertext). The modulus 2^2047+1
+        // is below at least 11 % of ciphertexts (JDK moduli are >= 1.125 * 2^2047), so 200 seals reach
+        // that path with certainty short of 1e-10; the count below shows it was reached.
+        PrivateKey below = KeyFactory.getInstance("RSA").generatePrivate(new java.security.spec.RSAPrivateKeySpec(
+                java.math.BigInteger.ONE.shiftLeft(2047).add(java.math.BigInteger.ONE), java.math.BigInteger.valueOf(3)));
+        int libraryFailures = 0;
+        for (int i = 0; i < 200; i++) {
+            byte[] s = m.seal(secret);
+            dev.cardsmith.csp.CspException x = assertThrows(dev.cardsmith.csp.CspException.class, () -> PinMailer.open(s, below));
+            if (!(x.getCause() instanceof org.bouncycastle.cms.CMSException)) libraryFailures++;
+        }
+        assertTrue(libraryFailures > 0, "no ciphertext was above the wrong modulus");
+        assertThrows(dev.cardsmith.csp.CspException.class, () -> PinMailer.open(java.util.Arrays.copyOf(sealed, sealed.length / 2), rsa.getPrivate()));
         KeyPair ec = ecKeyPair("secp256r1");
         byte[] ecSealed = PinMailer.of(ec.getPublic()).seal(secret);
         assertThrows(dev.cardsmith.csp.CspException.class, () -> PinMailer.open(ecSealed, ecKeyPair("secp256r1").getPrivate()));

@@ -141,6 +141,13 @@ public final class PinMailer {
             throw new CspException("the sealed blob has no recipient");
         } catch (CMSException e) {
             throw new CspException("cannot open the sealed blob with this key: " + e.getMessage(), e);
+        } catch (CspException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // A wrong RSA key whose modulus is below the wrapped key (BouncyCastle's DataLengthException),
+            // a malformed blob (IllegalArgumentException from the ASN.1 parser): the same one line as a
+            // wrong key, and no library text that could echo blob bytes.
+            throw new CspException("cannot open the sealed blob with this key (" + e.getClass().getSimpleName() + ")", e);
         }
     }
 

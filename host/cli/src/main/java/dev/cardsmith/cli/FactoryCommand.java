@@ -7,6 +7,7 @@ import dev.cardsmith.factory.FactoryLine;
 import dev.cardsmith.factory.FactoryStore;
 import dev.cardsmith.factory.IdentityPool;
 import dev.cardsmith.factory.LineKeys;
+import dev.cardsmith.factory.MailerExport;
 import dev.cardsmith.factory.ReaderCards;
 import dev.cardsmith.factory.RunSummary;
 import dev.cardsmith.factory.SimulatedCards;
@@ -32,9 +33,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.function.Consumer;
 
-/** {@code cardsmith factory run|status}: the factory line (wiring and output only; the line is dev.cardsmith.factory). */
+/** {@code cardsmith factory run|status|mailers}: the factory line (wiring and output only; the line is dev.cardsmith.factory). */
 @Command(name = "factory", description = "The factory line: many cards through the stages, resumable.",
-        subcommands = {FactoryCommand.Run.class, FactoryCommand.Status.class})
+        subcommands = {FactoryCommand.Run.class, FactoryCommand.Status.class, FactoryCommand.Mailers.class})
 final class FactoryCommand implements Runnable {
 
     /** Development identities when none are given in development mode (TAC 00101000, test range). */
@@ -44,7 +45,7 @@ final class FactoryCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "choose a subcommand: run, status");
+        throw new CommandLine.ParameterException(spec.commandLine(), "choose a subcommand: run, status, mailers");
     }
 
     @Command(name = "run", description = "Take --count devices through the stages, --parallel at a time; --resume finishes a stopped run.")
@@ -338,6 +339,37 @@ final class FactoryCommand implements Runnable {
                 }
                 out.put("openIntents", ctx.json() ? open : open.isEmpty() ? "none" : String.join("\n  ", open));
                 ctx.emit(out);
+            }
+        }
+    }
+
+    @Command(name = "mailers", description = "Write a run's sealed PIN mailer blobs for the mailing house: one DER CMS file per device "
+            + "(openssl cms -decrypt -inform DER -in FILE -inkey KEY.pem opens it) and mailers.csv tying each file to its device.")
+    static final class Mailers implements Runnable {
+        @Spec CommandSpec spec;
+
+        @Option(names = "--run", required = true, paramLabel = "RUN", description = "The run (its ID as factory status shows it).")
+        String run;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write into; existing files are never overwritten.")
+        Path out;
+
+        @Option(names = "--state", paramLabel = "STATE", description = "Only devices in this piv state: DONE, SEALED or LOST. Default: all.")
+        String state;
+
+        @Override
+        public void run() {
+            if (state != null && !List.of("DONE", "SEALED", "LOST").contains(state)) {
+                throw new CliException("--state must be DONE, SEALED or LOST", ErrorHandler.EXIT_USAGE);
+            }
+            try (CliContext ctx = CliContext.of(spec)) {
+                List<MailerExport.Entry> written = call(() -> MailerExport.write(ctx.existingDb(), run, state, out));
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("run", run);
+                m.put("written", written.size());
+                m.put("index", out.resolve("mailers.csv").toString());
+                m.put("mailerKeys", written.stream().map(MailerExport.Entry::mailer).distinct().toList());
+                ctx.emit(m);
             }
         }
     }

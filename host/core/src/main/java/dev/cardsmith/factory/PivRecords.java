@@ -84,4 +84,21 @@ public final class PivRecords implements PivIssuance.Records {
             }
         });
     }
+
+    /** Every piv record of a run, by slot. */
+    public static java.util.List<Row> rows(Database db, String runId) {
+        return db.inTransaction(c -> {
+            java.util.List<Row> out = new java.util.ArrayList<>();
+            try (var ps = c.prepareStatement("SELECT slot, state, certificate, mailer, sealed, detail FROM factory_piv WHERE run_id = ? ORDER BY slot")) {
+                ps.setString(1, runId);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Row(runId, rs.getInt(1), rs.getString(2), PivLineCa.parse(Hex.parse(rs.getString(3))), rs.getString(4),
+                                Base64.getDecoder().decode(rs.getString(5)), rs.getString(6)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
 }

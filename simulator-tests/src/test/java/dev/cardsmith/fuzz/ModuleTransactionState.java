@@ -104,12 +104,7 @@ final class ModuleTransactionState {
 
         /** The module's last accepted transaction counter (EEPROM). */
         private long counter() {
-            Object applet = card.applet();
-            Object p = SimulatedCard.read(applet.getClass(), applet, "p");
-            byte[] c = (byte[]) SimulatedCard.read(p.getClass(), p, "transactionCounter");
-            long n = 0;
-            for (byte b : c) n = (n << 8) | (b & 0xFF);
-            return n;
+            return card.counter("p", "transactionCounter");
         }
     }
 }

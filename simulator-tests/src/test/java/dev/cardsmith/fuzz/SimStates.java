@@ -236,12 +236,7 @@ final class SimStates {
         }
 
         private long counter() {
-            Object applet = card.applet();
-            Object st = SimulatedCard.read(applet.getClass(), applet, "st");
-            byte[] c = (byte[]) SimulatedCard.read(st.getClass(), st, "counter");
-            long n = 0;
-            for (byte b : c) n = (n << 8) | (b & 0xFF);
-            return n;
+            return card.counter("st", "counter");
         }
 
         private static byte[] concat(byte[]... parts) {

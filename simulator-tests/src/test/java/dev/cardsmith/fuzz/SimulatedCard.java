@@ -89,6 +89,15 @@ final class SimulatedCard implements AutoCloseable {
         return (SimulatorRuntime) read(Simulator.class, sim, "runtime");
     }
 
+    /** A big-endian counter the applet keeps in {@code holder.field} (its OTA or transaction counter), read by reflection. */
+    long counter(String holder, String field) {
+        Object a = applet();
+        Object h = read(a.getClass(), a, holder);
+        long n = 0;
+        for (byte b : (byte[]) read(h.getClass(), h, field)) n = (n << 8) | (b & 0xFF);
+        return n;
+    }
+
     static Object read(Class<?> owner, Object target, String field) {
         try {
             Field f = owner.getDeclaredField(field);

@@ -198,6 +198,15 @@ class FuzzHarnessTest {
     }
 
     @Test
+    void apdusThatAreNotWellFormedDecodeToNull() {
+        for (String a : List.of("0001", "000100000000", "00010000000005AA", "0001000002AA", "00010000000003AABB")) {
+            assertNull(Command.decode(dev.cardsmith.crypto.Hex.parse(a)), a);
+        }
+        assertEquals(2, Command.decode(dev.cardsmith.crypto.Hex.parse("00010000000002AABB")).data().length);
+        assertEquals(0x100, Command.decode(dev.cardsmith.crypto.Hex.parse("00010000000100")).le());
+    }
+
+    @Test
     void tlvLengthsAreRewrittenInPlace() {
         byte[] d = dev.cardsmith.crypto.Hex.parse("7F21038601AA5F4941" + "04".repeat(65));
         List<Tlv.Element> els = Tlv.parse(d);

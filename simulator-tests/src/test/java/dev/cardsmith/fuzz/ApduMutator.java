@@ -211,7 +211,7 @@ final class ApduMutator implements CaseGenerator {
     }
 
     /** How the command is framed: well formed, or with a lying Lc/Le, extended, chained, truncated. */
-    private static List<byte[]> frame(SplittableRandom r, Command c, StringBuilder how) {
+    static List<byte[]> frame(SplittableRandom r, Command c, StringBuilder how) {
         byte[] a = c.encode();
         switch (r.nextInt(10)) {
             case 0 -> {

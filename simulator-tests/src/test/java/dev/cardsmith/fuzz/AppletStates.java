@@ -56,13 +56,18 @@ final class AppletStates {
         List<FuzzEngine.Target> t = new ArrayList<>();
         t.add(target("vault", "empty", VaultWorld::new, (w, c) -> { }));
         t.add(target("vault", "provisioned", VaultWorld::new, VaultWorld::provision));
+        t.add(target("vault", "packaged", VaultWorld::new, VaultWorld::packaged));
         t.add(target("psd", "installed", PsdWorld::new, (w, c) -> { }));
         t.add(target("psd", "issued", PsdWorld::new, (w, c) -> w.access.issue(c.session())));
+        t.add(PsdSessionState.target());
         t.add(target("module", "installed", ModuleWorld::new, (w, c) -> { }));
         t.add(target("module", "enrolled", ModuleWorld::new, (w, c) -> w.enroll(c)));
         t.add(target("module", "operating", ModuleWorld::new, ModuleWorld::personalize));
+        t.add(ModuleTransactionState.target());
         t.add(target("piv", "default", PivWorld::new, (w, c) -> { }));
         t.add(PivWorld.keysAdminPin());
+        t.add(PivWorld.pinBlocked(false));
+        t.add(PivWorld.pinBlocked(true));
         t.addAll(SimStates.targets());
         return t;
     }
@@ -126,6 +131,12 @@ final class AppletStates {
 
     /** A state whose fixture, after a reset, needs more than SELECT to be back (a login, an authentication). */
     static <W extends World> FuzzEngine.Target target(String applet, String state, Function<String, W> make, Setup<W> setup, Setup<W> refresh) {
+        return target(applet, state, make, setup, refresh, null);
+    }
+
+    /** ... and whose lifecycle has more to it than the world's fields (a blocked PIN); null: the world's. */
+    static <W extends World> FuzzEngine.Target target(String applet, String state, Function<String, W> make, Setup<W> setup, Setup<W> refresh,
+                                                      Function<StateFixture, Object> lifecycle) {
         return new FuzzEngine.Target(applet, state, () -> {
             W w = world(applet, make);
             SimulatedCard c = w.newCard();
@@ -134,7 +145,7 @@ final class AppletStates {
             ApduMutator m = w.mutator();
             return new StateFixture(c) {
                 @Override CaseGenerator generator() { return m; }
-                @Override Object lifecycle() { return w.lifecycle(this); }
+                @Override Object lifecycle() { return lifecycle == null ? w.lifecycle(this) : List.of(w.lifecycle(this), lifecycle.apply(this)); }
                 @Override void refresh() { refresh.to(w, c); }
             };
         });
@@ -163,12 +174,39 @@ final class AppletStates {
                 card.certificate();
                 card.devicePublicKey();
                 spp.wipe(card);
+                // the re-run that finishes a provision interrupted after STORE PACKAGE: GET CHALLENGE, GET BACKUP
+                spp.provision(card, packaged(c));
+                spp.wipe(card);
             });
         }
 
-        void provision(SimulatedCard c) {
+        private byte[] nextIdentity() {
             String imei = "4901542" + String.format("%07d", identity++); // one identity per chip
-            spp.provision(new VaultCard(c.session()), Imei.identityBytes(imei + Imei.luhnCheckDigit(imei)));
+            return Imei.identityBytes(imei + Imei.luhnCheckDigit(imei));
+        }
+
+        void provision(SimulatedCard c) {
+            spp.provision(new VaultCard(c.session()), nextIdentity());
+        }
+
+        /**
+         * PACKAGED, the way a factory line leaves a chip: a provision whose host lost the card's
+         * answer to STORE PACKAGE (process killed, card pulled), so the card holds the package
+         * but no backup reached the public database and no certificate was stored. Returns the
+         * identity (a re-run of the provision with it finishes the job through GET BACKUP).
+         */
+        byte[] packaged(SimulatedCard c) {
+            byte[] id = nextIdentity();
+            try (dev.cardsmith.transport.CardSession torn = c.losingAnswerTo(dev.cardsmith.applet.vault.Constants.INS_STORE_PACKAGE)) {
+                spp.provision(new VaultCard(torn), id);
+                throw new IllegalStateException("the provision was not interrupted");
+            } catch (dev.cardsmith.transport.TransportException expected) {
+                // the card executed STORE PACKAGE; the host never saw the answer
+            }
+            if (new VaultCard(c.session()).select().state() != dev.cardsmith.applet.vault.Constants.STATE_PACKAGED) {
+                throw new IllegalStateException("the interrupted provision did not leave the chip PACKAGED");
+            }
+            return id;
         }
 
         @Override Object lifecycle(StateFixture f) {
@@ -262,7 +300,7 @@ final class AppletStates {
             personalize(w, c, w.enroll(c));
         }
 
-        private static void personalize(ModuleWorld w, SimulatedCard c, String moduleId) {
+        static void personalize(ModuleWorld w, SimulatedCard c, String moduleId) {
             c.select();
             ModuleCard card = ModuleCard.local(c.session(), true);
             card.transmitOk("ENTER TAN", ModuleApdus.enterTan(new TanIssuer(w.ca).issue(moduleId, 1).get(0)));
@@ -325,6 +363,43 @@ final class AppletStates {
                 p.verify(NEW_PIN);
                 p.admin(RawPiv.DEFAULT_MGMT);
             });
+        }
+
+        /**
+         * PIN blocked: the holder changed the PIN, keys in 9A and 9D, then three wrong VERIFYs
+         * (6983); the PUK still has all its tries, so RESET RETRY COUNTER can unblock the PIN (a
+         * valid one from the templates leaves the state: rebuilt). With {@code pukToo}, three wrong
+         * RESET RETRY COUNTERs block the PUK as well: nothing unblocks the card any more. After a
+         * reset the host authenticates with the management key (9B needs no PIN).
+         */
+        static FuzzEngine.Target pinBlocked(boolean pukToo) {
+            return target("piv", pukToo ? "pin-puk-blocked" : "pin-blocked", PivWorld::new, (w, c) -> {
+                RawPiv p = new RawPiv(c.session());
+                p.changePin(PIN, NEW_PIN);
+                p.verify(NEW_PIN);
+                keys(p);
+                p.release();
+                byte[] wrong = RawPiv.pin("99999999");
+                int sw;
+                while ((sw = p.verify(wrong)) != 0x6983) require((sw & 0xFFF0) == 0x63C0, "wrong PIN", sw);
+                byte[] wrongPukNewPin = java.util.HexFormat.of().parseHex("3837363534333231" + "3234363831333537");
+                while (pukToo && (sw = p.send(dev.cardsmith.applet.piv.Constants.INS_RESET_RETRY_COUNTER, 0, 0x80, wrongPukNewPin).getSW()) != 0x6983) {
+                    require((sw & 0xFFF0) == 0x63C0, "wrong PUK", sw);
+                }
+                require(p.pinTriesLeft() == 0, "PIN not blocked", 0);
+            }, (w, c) -> {
+                RawPiv p = new RawPiv(c.session());
+                p.select();
+                p.admin(RawPiv.DEFAULT_MGMT);
+            }, f -> List.of(tries(f, "pins.pin") == 0, tries(f, "pins.puk") == 0));
+        }
+
+        private static int tries(StateFixture f, String pin) {
+            return ((javacard.framework.OwnerPIN) f.field(pin)).getTriesRemaining();
+        }
+
+        private static void require(boolean ok, String what, int sw) {
+            if (!ok) throw new IllegalStateException(what + String.format(": SW %04X", sw));
         }
 
         @Override Object lifecycle(StateFixture f) {

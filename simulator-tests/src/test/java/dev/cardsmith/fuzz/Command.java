@@ -86,6 +86,7 @@ record Command(int cla, int ins, int p1, int p2, byte[] data, int le) {
             if (n == 2 + b) return new Command(cla, ins, p1, p2, Arrays.copyOfRange(a, 5, 5 + b), a[5 + b] == 0 ? 256 : a[5 + b] & 0xFF);
             return null;
         }
+        if (n < 3) return null; // an extended length field cut short
         if (n == 3) return new Command(cla, ins, p1, p2, new byte[0], ((a[5] & 0xFF) << 8) | (a[6] & 0xFF));
         int lc = ((a[5] & 0xFF) << 8) | (a[6] & 0xFF);
         if (n == 3 + lc) return new Command(cla, ins, p1, p2, Arrays.copyOfRange(a, 7, 7 + lc), -1);

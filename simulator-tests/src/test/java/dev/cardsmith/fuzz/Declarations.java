@@ -1,6 +1,7 @@
 package dev.cardsmith.fuzz;
 
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -13,7 +14,19 @@ final class Declarations {
     private Declarations() {}
 
     /** How a command was refused: by its status word, by the PoR status of a secured packet, or by the compact response of a remote command inside an authentic packet. */
-    enum Refusal { STATUS_WORD, POR_STATUS, REMOTE_COMMAND }
+    enum Refusal {
+        STATUS_WORD, POR_STATUS, REMOTE_COMMAND,
+        /** Inside an open SCP03 session: a command without this session's valid C-MAC, whatever its status word (GP: it must change nothing). */
+        NO_VALID_MAC
+    }
+
+    /**
+     * Persistent byte arrays that hold several separate variables, one per byte: the digest
+     * names each byte ({@code PsdApplet.p.vars.tries}), so a declaration can allow one of them.
+     * The names follow the applet's V_* indexes.
+     */
+    static final Map<String, List<String>> NAMED_BYTES = Map.of(
+            "PsdApplet.p.vars", List.of("state", "mkKvn", "krkKvn", "tries", "active", "idLen", "krkActive"));
 
     /** A persistent field a refused command may change, and why that is safe. */
     record Staging(String applet, Pattern path, List<Refusal> when, String why) {
@@ -36,7 +49,11 @@ final class Declarations {
             new Staging("piv", Pattern.compile("PivApplet\\.io\\.staging"), List.of(Refusal.STATUS_WORD), APDU_IO_STAGING),
             new Staging("sim", Pattern.compile("SimApplet\\.io\\.staging"), List.of(Refusal.STATUS_WORD), APDU_IO_STAGING),
             new Staging("vault", Pattern.compile("VaultApplet\\.io\\.staging"), List.of(Refusal.STATUS_WORD), APDU_IO_STAGING),
-            new Staging("psd", Pattern.compile("PsdApplet\\.io\\.staging"), List.of(Refusal.STATUS_WORD), APDU_IO_STAGING),
+            new Staging("psd", Pattern.compile("PsdApplet\\.io\\.staging"), List.of(Refusal.STATUS_WORD, Refusal.NO_VALID_MAC), APDU_IO_STAGING),
+            new Staging("psd", Pattern.compile("PsdApplet\\.p\\.vars\\.tries"), List.of(Refusal.STATUS_WORD),
+                    "KRK proof try counter: a wrong UNLOCK proof inside an authenticated session is counted before the proof is "
+                            + "compared (63Cx, then 6983: executive blocked, only RECOVER helps); not counting it would allow "
+                            + "unlimited guessing of KRK proofs by a holder of the MK"),
             new Staging("piv", Pattern.compile("PivApplet\\.pins\\.(pin|puk)\\.triesLeft"), List.of(Refusal.STATUS_WORD),
                     "OwnerPIN try counter: a wrong PIN/PUK (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER) costs a try "
                             + "(SP 800-73-4: 63Cx, then 6983); not counting it would allow unlimited guessing"),

@@ -20,13 +20,15 @@ import java.util.function.Supplier;
  * catch into 6F00);</li>
  * <li>a refused command changes no persistent field ({@link PersistentState} before and after),
  * except the staging areas declared in {@link Declarations#STAGING};</li>
- * <li>no response holds 8 consecutive bytes of a secret key the applet holds (before or after).</li>
+ * <li>no response holds 8 consecutive bytes of a secret key the applet holds (before or after);</li>
+ * <li>a state's own rule, when it has one ({@link StateFixture#violation}: the PSD drops its SCP03 session
+ * after a command without a valid C-MAC).</li>
  * </ol>
  * Findings are grouped by (kind, INS, changed fields); the first example of each is kept.
  */
 final class FuzzEngine {
 
-    enum Kind { SW_6F00, EXCEPTION, SW_OUTSIDE_ISO, STATE_CHANGED_ON_REFUSAL, KEY_IN_RESPONSE }
+    enum Kind { SW_6F00, EXCEPTION, SW_OUTSIDE_ISO, STATE_CHANGED_ON_REFUSAL, KEY_IN_RESPONSE, STATE_RULE }
 
     record Finding(String applet, String state, Kind kind, int ins, String apduHex, int sw, Set<String> changed,
                    String recipe, long caseSeed) {
@@ -167,6 +169,11 @@ final class FuzzEngine {
                     add(findings, counts, new Finding(t.applet(), t.state(), Kind.STATE_CHANGED_ON_REFUSAL, ins, Hex.of(apdu), sw,
                             changed, c.recipe(), c.seed()));
                 }
+            }
+            String broken = thrown != null ? null : f.violation(apdu, resp);
+            if (broken != null) {
+                add(findings, counts, new Finding(t.applet(), t.state(), Kind.STATE_RULE, ins, Hex.of(apdu), sw, Set.of(broken),
+                        c.recipe(), c.seed()));
             }
             if (leaks(resp, before.secrets()) || leaks(resp, after.secrets())) {
                 add(findings, counts, new Finding(t.applet(), t.state(), Kind.KEY_IN_RESPONSE, ins, Hex.of(apdu), sw, Set.of(),

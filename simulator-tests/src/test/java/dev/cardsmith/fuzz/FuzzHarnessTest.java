@@ -158,6 +158,54 @@ class FuzzHarnessTest {
         assertFalse(k.matches(more), "a known finding that changes more than its fields is a new finding");
     }
 
+    /** The PSD session state's own checks: the refusal by missing C-MAC, the GP session rule, the named try counter. */
+    @Test
+    void psdSessionCommandsWithoutAValidMacAreRefusalsAndMustEndTheSession() {
+        try (StateFixture s = PsdSessionState.target().open().get()) {
+            PsdSessionState.Cases gen = (PsdSessionState.Cases) s.generator();
+            assertTrue(PsdSessionState.sessionOpen(s.card), "the state has an open SCP03 session");
+            byte[] status = Command.decode(dev.cardsmith.psd.PsdApdus.getStatus().getBytes()).encode();
+            byte[] ok = {(byte) 0x90, 0};
+            assertEquals(Declarations.Refusal.NO_VALID_MAC, s.refusal(status, ok), "a plain command counts as refused, whatever it answers");
+            // a command with this session's C-MAC: the card accepts it, and it is not a refusal
+            byte[] unlock = gen.wrapValid(Command.decode(dev.cardsmith.psd.PsdApdus.recover(new byte[16]).getBytes()));
+            byte[] answer = s.card.transmitRaw(unlock);
+            assertEquals(0x6985, FuzzEngine.sw(answer), "RECOVER while not blocked, past the C-MAC check");
+            assertNull(s.violation(unlock, answer));
+            assertEquals(Declarations.Refusal.STATUS_WORD, s.refusal(unlock, answer));
+            assertEquals(Declarations.Refusal.NO_VALID_MAC, s.refusal(unlock.clone(), ok), "the same bytes again are a replay, not this session's MAC");
+            // the rule fires while the session is open after a 6982 or an accepted plain command ...
+            assertTrue(PsdSessionState.sessionOpen(s.card));
+            byte[] badMac = unlock.clone();
+            badMac[badMac.length - 2] ^= 1;
+            assertNotNull(s.violation(badMac, new byte[] {0x69, (byte) 0x82}));
+            assertNotNull(s.violation(dev.cardsmith.crypto.Hex.parse("80500000080102030405060708"), ok));
+            assertNull(s.violation(status, ok), "GET DATA is answered outside the session");
+            assertNull(s.violation(dev.cardsmith.crypto.Hex.parse("90D200000101"), ok), "a non-final chain part");
+            // ... and stays quiet once the card has dropped the session, as it does on a bad C-MAC
+            byte[] refused = s.card.transmitRaw(badMac);
+            assertEquals(0x6982, FuzzEngine.sw(refused));
+            assertFalse(PsdSessionState.sessionOpen(s.card));
+            assertNull(s.violation(badMac, refused));
+            // the try counter is a named byte of its array, so only it can be declared
+            PersistentState.Snapshot snap = PersistentState.of(s.card.applet(), s.card.transientMemory());
+            assertTrue(snap.values().containsKey("PsdApplet.p.vars.tries"), snap.values().keySet().toString());
+            assertTrue(Declarations.staged("psd", "PsdApplet.p.vars.tries", Declarations.Refusal.STATUS_WORD));
+            assertFalse(Declarations.staged("psd", "PsdApplet.p.vars.mkKvn", Declarations.Refusal.STATUS_WORD));
+            assertFalse(Declarations.staged("psd", "PsdApplet.p.vars.tries", Declarations.Refusal.NO_VALID_MAC),
+                    "a try is only counted for a proof that came with a valid C-MAC");
+        }
+    }
+
+    @Test
+    void apdusThatAreNotWellFormedDecodeToNull() {
+        for (String a : List.of("0001", "000100000000", "00010000000005AA", "0001000002AA", "00010000000003AABB")) {
+            assertNull(Command.decode(dev.cardsmith.crypto.Hex.parse(a)), a);
+        }
+        assertEquals(2, Command.decode(dev.cardsmith.crypto.Hex.parse("00010000000002AABB")).data().length);
+        assertEquals(0x100, Command.decode(dev.cardsmith.crypto.Hex.parse("00010000000100")).le());
+    }
+
     @Test
     void tlvLengthsAreRewrittenInPlace() {
         byte[] d = dev.cardsmith.crypto.Hex.parse("7F21038601AA5F4941" + "04".repeat(65));

@@ -96,8 +96,11 @@ final class PersistentState {
                 values.put(p, "null");
             } else if (v.getClass().isArray()) {
                 if (mem.isTransient(v) != JCSystem.NOT_A_TRANSIENT_OBJECT) return;
+                List<String> names = Declarations.NAMED_BYTES.get(p);
                 if (v instanceof Object[] arr) {
                     for (int i = 0; i < arr.length; i++) value(p + "[" + i + "]", arr[i]);
+                } else if (names != null && v instanceof byte[] b && b.length == names.size()) {
+                    for (int i = 0; i < b.length; i++) values.put(p + "." + names.get(i), b[i]);
                 } else {
                     values.put(p, copy(v));
                 }

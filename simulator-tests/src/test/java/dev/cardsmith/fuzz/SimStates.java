@@ -42,7 +42,8 @@ final class SimStates {
                 target("trusted", (w, c) -> {
                     SimWorld.initialize(w, c);
                     Terminal.onHandset(c.session(), w.ks).authenticate(false, AppletStates.TODAY);
-                }));
+                }),
+                target("revoked", SimWorld::revoked));
     }
 
     static final class SimWorld extends AppletStates.World {
@@ -75,6 +76,22 @@ final class SimStates {
             OtaServer.Result r = w.server.send(new dev.cardsmith.ota.handset.Handset(c.session(), IMEI), w.server.initTrustSymmetric(SIM, k, IMEI, 12,
                     AppletStates.TODAY.plusDays(60), 90, AppletStates.TODAY));
             if (!r.por().ok() || !r.compact().ok()) throw new IllegalStateException("INIT TRUST refused: " + r.por());
+        }
+
+        /**
+         * Revoked by the network: trust initialised over OTA and used by the terminal, then
+         * {@link OtaServer#revoke} sent as a secured packet the way the operator sends it (REVOKE
+         * remote command in an SMS-PP download), its PoR checked.
+         */
+        static void revoked(SimWorld w, SimulatedCard c) {
+            initialize(w, c);
+            Terminal.onHandset(c.session(), w.ks).authenticate(false, AppletStates.TODAY);
+            OtaServer.Result r = w.server.send(new dev.cardsmith.ota.handset.Handset(c.session(), IMEI), w.server.revoke(SIM));
+            if (!r.por().ok() || !r.compact().ok()) throw new IllegalStateException("REVOKE refused: " + r.por());
+            Object st = SimulatedCard.read(c.applet().getClass(), c.applet(), "st");
+            if ((byte) SimulatedCard.read(st.getClass(), st, "trustState") != dev.cardsmith.applet.sim.Constants.STATE_REVOKED) {
+                throw new IllegalStateException("REVOKE did not revoke");
+            }
         }
 
         @Override Object lifecycle(StateFixture f) {
@@ -219,12 +236,7 @@ final class SimStates {
         }
 
         private long counter() {
-            Object applet = card.applet();
-            Object st = SimulatedCard.read(applet.getClass(), applet, "st");
-            byte[] c = (byte[]) SimulatedCard.read(st.getClass(), st, "counter");
-            long n = 0;
-            for (byte b : c) n = (n << 8) | (b & 0xFF);
-            return n;
+            return card.counter("st", "counter");
         }
 
         private static byte[] concat(byte[]... parts) {

@@ -34,16 +34,36 @@ final class SimulatedCard implements AutoCloseable {
         this.spec = spec;
         this.transport = dev.cardsmith.support.CardUnderTest.simulated(List.of(spec));
         this.sim = (CardSimulator) read(SimulatorTransport.class, transport, "sim");
-        this.session = new CardSession(new CardTransport() {
+        this.session = new CardSession(recordingTransport(0));
+    }
+
+    /** The card's transport, recorded; when {@code loseAnswerTo} is a non-zero INS, the card's answer to that command is lost once (the host sees the card removed). */
+    private CardTransport recordingTransport(int loseAnswerTo) {
+        boolean[] lost = {loseAnswerTo == 0};
+        return new CardTransport() {
             @Override public byte[] transmit(byte[] apdu) {
                 if (recording) recorded.add(apdu.clone());
-                return transport.transmit(apdu);
+                byte[] answer = transport.transmit(apdu);
+                if (!lost[0] && apdu.length > 1 && (apdu[1] & 0xFF) == loseAnswerTo) {
+                    lost[0] = true;
+                    throw new dev.cardsmith.transport.TransportException("card removed after INS " + Integer.toHexString(loseAnswerTo));
+                }
+                return answer;
             }
             @Override public byte[] atr() { return transport.atr(); }
             @Override public String name() { return transport.name(); }
             @Override public void reset() { transport.reset(); }
-            @Override public void close() { transport.close(); }
-        });
+            @Override public void close() { if (loseAnswerTo == 0) transport.close(); }
+        };
+    }
+
+    /**
+     * A second host session on this card that loses the card's answer to the first command with
+     * this INS: a host process that died (or a card pulled) right after the card executed it.
+     * Closing it leaves the card open.
+     */
+    CardSession losingAnswerTo(byte ins) {
+        return new CardSession(recordingTransport(ins & 0xFF));
     }
 
     AppletSpec spec() { return spec; }
@@ -67,6 +87,15 @@ final class SimulatedCard implements AutoCloseable {
 
     private SimulatorRuntime runtime() {
         return (SimulatorRuntime) read(Simulator.class, sim, "runtime");
+    }
+
+    /** A big-endian counter the applet keeps in {@code holder.field} (its OTA or transaction counter), read by reflection. */
+    long counter(String holder, String field) {
+        Object a = applet();
+        Object h = read(a.getClass(), a, holder);
+        long n = 0;
+        for (byte b : (byte[]) read(h.getClass(), h, field)) n = (n << 8) | (b & 0xFF);
+        return n;
     }
 
     static Object read(Class<?> owner, Object target, String field) {

@@ -37,6 +37,11 @@ abstract class StateFixture implements AutoCloseable {
         return sw == 0x9000 || (sw >> 8) == 0x61 || (sw >> 8) == 0x91 ? null : Declarations.Refusal.STATUS_WORD;
     }
 
+    /** A rule of this state the APDU just broke (a sentence naming it), or null; most states have none. */
+    String violation(byte[] apdu, byte[] response) {
+        return null;
+    }
+
     Object field(String path) {
         Object o = card.applet();
         for (String name : path.split("\\.")) {

@@ -184,9 +184,9 @@ public final class IdentityPool {
                 + "WHERE identity = ? AND run_id = ? AND slot = ? AND state = 'ALLOCATED'", FactoryStore.now(), identity, runId, slot);
     }
 
-    /** The device is done: its identity is used for good. */
-    public static void markUsed(Database db, String identity, String runId, int slot) {
-        FactoryStore.update(db, "UPDATE factory_identity SET state = 'USED', updated_at = ? WHERE identity = ? AND run_id = ? AND slot = ?",
+    /** The device is done: its identity is used for good (in the caller's transaction). */
+    static void markUsed(java.sql.Connection c, String identity, String runId, int slot) throws java.sql.SQLException {
+        FactoryStore.update(c, "UPDATE factory_identity SET state = 'USED', updated_at = ? WHERE identity = ? AND run_id = ? AND slot = ?",
                 FactoryStore.now(), identity, runId, slot);
     }
 

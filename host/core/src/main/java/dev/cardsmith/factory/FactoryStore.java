@@ -283,15 +283,18 @@ public final class FactoryStore {
 
     /** The first column of the first row as text, empty when there is no row or it is NULL. */
     static Optional<String> first(Database db, String sql, Object... args) {
-        return db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setMaxRows(1);
-                bind(ps, args);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.<String>empty();
-                }
+        return db.inTransaction(c -> first(c, sql, args));
+    }
+
+    /** {@link #first(Database, String, Object...)} in the caller's transaction. */
+    static Optional<String> first(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setMaxRows(1);
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
             }
-        });
+        }
     }
 
     static void bind(PreparedStatement ps, Object... args) throws SQLException {

@@ -1,6 +1,7 @@
 package dev.cardsmith.factory;
 
 import dev.cardsmith.hsm.HsmException;
+import dev.cardsmith.store.ReusedConnections;
 import dev.cardsmith.store.StoreException;
 import dev.cardsmith.transport.CardSession;
 import dev.cardsmith.transport.TransportException;
@@ -82,13 +83,16 @@ public final class FactoryLine {
         List<Throwable> crashed = new ArrayList<>();
         for (int w = 0; w < Math.min(parallel, run.count()); w++) {
             Thread t = new Thread(() -> {
-                for (int slot = next.getAndIncrement(); slot < run.count(); slot = next.getAndIncrement()) {
-                    if (exhausted.get()) {
-                        summary.notStarted(1, "identities used up");
-                        continue;
+                // the worker's transactions (the line's records and the stages' own) reuse one connection per database
+                try (ReusedConnections ignored = ReusedConnections.open()) {
+                    for (int slot = next.getAndIncrement(); slot < run.count(); slot = next.getAndIncrement()) {
+                        if (exhausted.get()) {
+                            summary.notStarted(1, "identities used up");
+                            continue;
+                        }
+                        device(run, slot, summary, exhausted);
+                        if (progress != null) progress.accept(summary.progress());
                     }
-                    device(run, slot, summary, exhausted);
-                    if (progress != null) progress.accept(summary.progress());
                 }
             }, "factory-" + w);
             t.setUncaughtExceptionHandler((th, e) -> {
@@ -152,9 +156,9 @@ public final class FactoryLine {
             }
         } else {
             card = cards.next(run.id(), slot);
-            store.addDevice(run.id(), slot, card.name()); // the card exists before the row that names it
+            store.addDevice(run.id(), slot, card.name(), identity); // the card exists before the row that names it
         }
-        if (identity != null && existing.map(d -> d.identity() == null).orElse(true)) store.deviceIdentity(run.id(), slot, identity);
+        if (identity != null && existing.isPresent() && existing.get().identity() == null) store.deviceIdentity(run.id(), slot, identity);
         long openCpu = TimedTransport.cpuNow() - oc0;
         summary.opened(System.nanoTime() - o0, openCpu);
 
@@ -162,13 +166,11 @@ public final class FactoryLine {
         boolean ok = false;
         try {
             for (Stage stage : stages) {
-                Optional<FactoryStore.Intent> intent = store.intent(run.id(), slot, stage.name());
-                if (intent.isPresent() && intent.get().state() == FactoryStore.IntentState.DONE) continue;
+                if (!store.intendUnlessDone(run.id(), slot, stage.name())) continue; // done before a crash: skipped
                 String failure = stage(run, slot, stage, identity, m, summary);
                 if (failure != null) return;
             }
-            store.deviceState(run.id(), slot, FactoryStore.DeviceState.DONE, null);
-            if (identity != null) IdentityPool.markUsed(store.database(), identity, run.id(), slot);
+            store.deviceDone(run.id(), slot, identity); // the device and its identity (USED) in one commit
             summary.outcome(FactoryStore.DeviceState.DONE);
             ok = true;
         } finally {
@@ -215,7 +217,7 @@ public final class FactoryLine {
     /** Runs one stage with its intent; returns null when done, else the reason the device stopped (already recorded). */
     private String stage(FactoryStore.Run run, int slot, Stage stage, String identity, Mounted m, RunSummary summary) {
         for (int attempt = 1; ; attempt++) {
-            store.intend(run.id(), slot, stage.name());
+            if (attempt > 1) store.intend(run.id(), slot, stage.name()); // the first intent came with intendUnlessDone
             CardSession.Stats before = m.session.stats().snapshot();
             TimedTransport timed = m.timed;
             long w0 = System.nanoTime(), c0 = TimedTransport.cpuNow(), cn0 = timed.cardNanos, cc0 = timed.cardCpuNanos;
@@ -225,8 +227,7 @@ public final class FactoryLine {
                 CardSession.Stats used = m.session.stats().since(before);
                 summary.stage(stage.name(), used.apdus(), used.bytesSent(), used.bytesReceived(),
                         TimedTransport.cpuNow() - c0 - cardCpu, timed.cardNanos - cn0, cardCpu, System.nanoTime() - w0);
-                store.complete(run.id(), slot, stage.name(), FactoryStore.IntentState.DONE, done.detail());
-                if (done.chipId() != null) store.deviceChip(run.id(), slot, done.chipId());
+                store.completeDone(run.id(), slot, stage.name(), done.detail(), done.chipId()); // with the chip ID, one commit
                 return null;
             } catch (TransportException e) {
                 store.complete(run.id(), slot, stage.name(), FactoryStore.IntentState.FAILED, "card: " + e.getMessage());

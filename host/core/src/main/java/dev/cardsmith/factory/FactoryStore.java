@@ -16,7 +16,9 @@ import java.util.Optional;
 /**
  * The line's records (migration V7): runs, devices, one intent per device and stage. Every
  * write is one short transaction, so several stations (threads or processes) share the
- * database. Nothing here is secret.
+ * database; writes that belong to one moment of a device (its row and identity; a stage's
+ * completion and the chip ID it read; the device done and its identity used) share one commit.
+ * Nothing here is secret.
  */
 public final class FactoryStore {
 
@@ -98,18 +100,21 @@ public final class FactoryStore {
         });
     }
 
-    /** The device row of a slot, written before any stage touches the card. Idempotent. */
-    public void addDevice(String runId, int slot, String card) {
+    /**
+     * The device row of a slot with its identity (may be null), written before any stage touches
+     * the card, in one commit. Idempotent: an existing row only gets the identity it lacks.
+     */
+    public void addDevice(String runId, int slot, String card, String identity) {
         db.inTransaction(c -> {
-            if (device(c, runId, slot).isPresent()) return null;
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO factory_device (run_id, slot, card, state, updated_at) VALUES (?,?,?,?,?)")) {
-                ps.setString(1, runId);
-                ps.setInt(2, slot);
-                ps.setString(3, card);
-                ps.setString(4, DeviceState.PENDING.name());
-                ps.setString(5, now());
-                ps.executeUpdate();
+            Optional<Device> existing = device(c, runId, slot);
+            if (existing.isPresent()) {
+                if (identity != null && existing.get().identity() == null) {
+                    update(c, "UPDATE factory_device SET identity = ?, updated_at = ? WHERE run_id = ? AND slot = ?", identity, now(), runId, slot);
+                }
+                return null;
             }
+            update(c, "INSERT INTO factory_device (run_id, slot, card, identity, state, updated_at) VALUES (?,?,?,?,?,?)",
+                    runId, slot, card, identity, DeviceState.PENDING.name(), now());
             return null;
         });
     }
@@ -118,13 +123,19 @@ public final class FactoryStore {
         update("UPDATE factory_device SET identity = ?, updated_at = ? WHERE run_id = ? AND slot = ?", identity, now(), runId, slot);
     }
 
-    public void deviceChip(String runId, int slot, String chipId) {
-        update("UPDATE factory_device SET chip_id = ?, updated_at = ? WHERE run_id = ? AND slot = ?", chipId, now(), runId, slot);
-    }
-
     public void deviceState(String runId, int slot, DeviceState state, String detail) {
         update("UPDATE factory_device SET state = ?, detail = ?, updated_at = ? WHERE run_id = ? AND slot = ?",
                 state.name(), clip(detail), now(), runId, slot);
+    }
+
+    /** The device is done, and its identity (when it has one) is used for good: one commit. */
+    public void deviceDone(String runId, int slot, String identity) {
+        db.inTransaction(c -> {
+            update(c, "UPDATE factory_device SET state = ?, detail = NULL, updated_at = ? WHERE run_id = ? AND slot = ?",
+                    DeviceState.DONE.name(), now(), runId, slot);
+            if (identity != null) IdentityPool.markUsed(c, identity, runId, slot);
+            return null;
+        });
     }
 
     public Optional<Device> device(String runId, int slot) {
@@ -172,27 +183,50 @@ public final class FactoryStore {
     /** Intent before the stage writes the card: INTENT, attempts + 1. */
     public void intend(String runId, int slot, String stage) {
         db.inTransaction(c -> {
-            Optional<Intent> existing = intent(c, runId, slot, stage);
-            String now = now();
-            if (existing.isPresent()) {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE factory_intent SET state = ?, attempts = attempts + 1, updated_at = ? "
-                        + "WHERE run_id = ? AND slot = ? AND stage = ?")) {
-                    bind(ps, IntentState.INTENT.name(), now, runId, slot, stage);
-                    ps.executeUpdate();
-                }
-            } else {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO factory_intent (run_id, slot, stage, state, attempts, created_at, updated_at) "
-                        + "VALUES (?,?,?,?,?,?,?)")) {
-                    bind(ps, runId, slot, stage, IntentState.INTENT.name(), 1, now, now);
-                    ps.executeUpdate();
-                }
-            }
+            intend(c, intent(c, runId, slot, stage), runId, slot, stage);
             return null;
         });
     }
 
+    /**
+     * {@link #intend} unless the stage is DONE already (a resumed device): false then, and nothing
+     * is written. The check and the intent are one transaction.
+     */
+    public boolean intendUnlessDone(String runId, int slot, String stage) {
+        return db.inTransaction(c -> {
+            Optional<Intent> existing = intent(c, runId, slot, stage);
+            if (existing.isPresent() && existing.get().state() == IntentState.DONE) return false;
+            intend(c, existing, runId, slot, stage);
+            return true;
+        });
+    }
+
+    private static void intend(Connection c, Optional<Intent> existing, String runId, int slot, String stage) throws SQLException {
+        String now = now();
+        if (existing.isPresent()) {
+            update(c, "UPDATE factory_intent SET state = ?, attempts = attempts + 1, updated_at = ? WHERE run_id = ? AND slot = ? AND stage = ?",
+                    IntentState.INTENT.name(), now, runId, slot, stage);
+        } else {
+            update(c, "INSERT INTO factory_intent (run_id, slot, stage, state, attempts, created_at, updated_at) VALUES (?,?,?,?,?,?,?)",
+                    runId, slot, stage, IntentState.INTENT.name(), 1, now, now);
+        }
+    }
+
     public void complete(String runId, int slot, String stage, IntentState state, String detail) {
-        update("UPDATE factory_intent SET state = ?, detail = ?, updated_at = ? WHERE run_id = ? AND slot = ? AND stage = ?",
+        db.inTransaction(c -> complete(c, runId, slot, stage, state, detail));
+    }
+
+    /** The stage is DONE, and the device gets the chip ID the stage read ({@code chipId} may be null): one commit. */
+    public void completeDone(String runId, int slot, String stage, String detail, String chipId) {
+        db.inTransaction(c -> {
+            complete(c, runId, slot, stage, IntentState.DONE, detail);
+            if (chipId != null) update(c, "UPDATE factory_device SET chip_id = ?, updated_at = ? WHERE run_id = ? AND slot = ?", chipId, now(), runId, slot);
+            return null;
+        });
+    }
+
+    private static int complete(Connection c, String runId, int slot, String stage, IntentState state, String detail) throws SQLException {
+        return update(c, "UPDATE factory_intent SET state = ?, detail = ?, updated_at = ? WHERE run_id = ? AND slot = ? AND stage = ?",
                 state.name(), clip(detail), now(), runId, slot, stage);
     }
 
@@ -236,25 +270,31 @@ public final class FactoryStore {
 
     /** One statement in its own transaction; the number of rows it changed. */
     static int update(Database db, String sql, Object... args) {
-        return db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                bind(ps, args);
-                return ps.executeUpdate();
-            }
-        });
+        return db.inTransaction(c -> update(c, sql, args));
+    }
+
+    /** One statement in the caller's transaction; the number of rows it changed. */
+    static int update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            return ps.executeUpdate();
+        }
     }
 
     /** The first column of the first row as text, empty when there is no row or it is NULL. */
     static Optional<String> first(Database db, String sql, Object... args) {
-        return db.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setMaxRows(1);
-                bind(ps, args);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.<String>empty();
-                }
+        return db.inTransaction(c -> first(c, sql, args));
+    }
+
+    /** {@link #first(Database, String, Object...)} in the caller's transaction. */
+    static Optional<String> first(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setMaxRows(1);
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
             }
-        });
+        }
     }
 
     static void bind(PreparedStatement ps, Object... args) throws SQLException {

@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -145,33 +147,48 @@ public final class IdentityPool {
 
     /**
      * The identity of {@code (runId, slot)}: the one already allocated to it (a resumed device
-     * keeps its identity), else a FREE one of this pool, else the next one of the range.
+     * keeps its identity), else a FREE one of this pool, else the next one of the range. The
+     * look-ups and the claim are one transaction; an identity the public database already binds
+     * (provisioned outside the line) is then marked ELSEWHERE and the next one is taken.
      */
     public String allocate(String runId, int slot) {
-        Optional<String> mine = allocatedTo(runId, slot);
-        if (mine.isPresent()) return mine.get();
-        for (int attempt = 0; attempt < 1000; attempt++) {
-            Optional<String> free = firstFree();
-            if (free.isPresent()) {
-                if (!claim(free.get(), runId, slot)) continue; // another station took it first
-                if (!provisionedElsewhere(free.get())) return free.get();
-                setState(free.get(), "ELSEWHERE");
+        for (int contended = 0; contended < 1000; ) {
+            Claim claim = db.inTransaction(c -> claim(c, runId, slot));
+            if (claim == null) {
+                contended++; // another station took that FREE one first
                 continue;
             }
-            if (first < 0) throw exhausted();
-            long next = nextInRange();
-            while (next <= last) {
-                String imei = String.format("%0" + bodyDigits + "d", next);
-                imei = imei + Imei.luhnCheckDigit(imei);
-                if (insertAllocated(imei, next, runId, slot)) {
-                    if (!provisionedElsewhere(imei)) return imei;
-                    setState(imei, "ELSEWHERE"); // provisioned outside the line (device provision): never handed out
-                }
-                next++; // taken: by another station of this pool, by another pool, or outside the line
-            }
-            throw exhausted();
+            if (claim.resumed() || !provisionedElsewhere(claim.identity())) return claim.identity();
+            setState(claim.identity(), "ELSEWHERE"); // provisioned outside the line (device provision): never handed out
         }
         throw new FactoryException(FactoryException.Kind.FAILURE, "could not allocate an identity from " + name + " (too much contention)");
+    }
+
+    private record Claim(String identity, boolean resumed) {}
+
+    /** In the caller's transaction: the slot's identity, or a newly claimed one; null when another station claimed the FREE one first. */
+    private Claim claim(Connection c, String runId, int slot) throws SQLException {
+        Optional<String> mine = FactoryStore.first(c, "SELECT identity FROM factory_identity WHERE run_id = ? AND slot = ?", runId, slot);
+        if (mine.isPresent()) return new Claim(mine.get(), true);
+        Optional<String> free = FactoryStore.first(c, "SELECT identity FROM factory_identity WHERE pool = ? AND state = 'FREE' ORDER BY seq", name);
+        if (free.isPresent()) {
+            // conditional update: only one station's UPDATE finds the row still FREE
+            boolean claimed = FactoryStore.update(c, "UPDATE factory_identity SET state = 'ALLOCATED', run_id = ?, slot = ?, updated_at = ? "
+                    + "WHERE identity = ? AND state = 'FREE'", runId, slot, FactoryStore.now(), free.get()) == 1;
+            return claimed ? new Claim(free.get(), false) : null;
+        }
+        if (first < 0) throw exhausted();
+        long next = FactoryStore.first(c, "SELECT MAX(seq) FROM factory_identity WHERE pool = ?", name)
+                .map(max -> Math.max(first, Long.parseLong(max) + 1)).orElse(first);
+        for (; next <= last; next++) { // taken: by another station of this pool, by another pool, or outside the line
+            String body = String.format("%0" + bodyDigits + "d", next);
+            String identity = body + Imei.luhnCheckDigit(body);
+            if (FactoryStore.update(c, "INSERT INTO factory_identity (identity, pool, seq, state, run_id, slot, updated_at) "
+                    + "VALUES (?,?,?,'ALLOCATED',?,?,?) ON CONFLICT (identity) DO NOTHING", identity, name, next, runId, slot, FactoryStore.now()) == 1) {
+                return new Claim(identity, false);
+            }
+        }
+        throw exhausted();
     }
 
     private ExhaustedException exhausted() {
@@ -184,9 +201,9 @@ public final class IdentityPool {
                 + "WHERE identity = ? AND run_id = ? AND slot = ? AND state = 'ALLOCATED'", FactoryStore.now(), identity, runId, slot);
     }
 
-    /** The device is done: its identity is used for good. */
-    public static void markUsed(Database db, String identity, String runId, int slot) {
-        FactoryStore.update(db, "UPDATE factory_identity SET state = 'USED', updated_at = ? WHERE identity = ? AND run_id = ? AND slot = ?",
+    /** The device is done: its identity is used for good (in the caller's transaction). */
+    static void markUsed(Connection c, String identity, String runId, int slot) throws SQLException {
+        FactoryStore.update(c, "UPDATE factory_identity SET state = 'USED', updated_at = ? WHERE identity = ? AND run_id = ? AND slot = ?",
                 FactoryStore.now(), identity, runId, slot);
     }
 
@@ -198,30 +215,6 @@ public final class IdentityPool {
     private void setState(String identity, String state) {
         FactoryStore.update(db, "UPDATE factory_identity SET state = ?, run_id = NULL, slot = NULL, updated_at = ? WHERE identity = ?",
                 state, FactoryStore.now(), identity);
-    }
-
-    private Optional<String> allocatedTo(String runId, int slot) {
-        return FactoryStore.first(db, "SELECT identity FROM factory_identity WHERE run_id = ? AND slot = ?", runId, slot);
-    }
-
-    private Optional<String> firstFree() {
-        return FactoryStore.first(db, "SELECT identity FROM factory_identity WHERE pool = ? AND state = 'FREE' ORDER BY seq", name);
-    }
-
-    /** Conditional update: only one station's UPDATE finds the row still FREE. */
-    private boolean claim(String identity, String runId, int slot) {
-        return FactoryStore.update(db, "UPDATE factory_identity SET state = 'ALLOCATED', run_id = ?, slot = ?, updated_at = ? "
-                + "WHERE identity = ? AND state = 'FREE'", runId, slot, FactoryStore.now(), identity) == 1;
-    }
-
-    private long nextInRange() {
-        return FactoryStore.first(db, "SELECT MAX(seq) FROM factory_identity WHERE pool = ?", name)
-                .map(max -> Math.max(first, Long.parseLong(max) + 1)).orElse(first);
-    }
-
-    private boolean insertAllocated(String imei, long seq, String runId, int slot) {
-        return FactoryStore.update(db, "INSERT INTO factory_identity (identity, pool, seq, state, run_id, slot, updated_at) "
-                + "VALUES (?,?,?,'ALLOCATED',?,?,?) ON CONFLICT (identity) DO NOTHING", imei, name, seq, runId, slot, FactoryStore.now()) == 1;
     }
 
     /** Allocated or used identities of a pool (for reports and tests). */

@@ -32,9 +32,13 @@ final class TimedTransport implements CardTransport {
         try {
             return inner.transmit(commandApdu);
         } finally {
-            cardCpuNanos += cpuNow() - c0;
-            cardNanos += System.nanoTime() - t0;
+            counted(t0, c0);
         }
+    }
+
+    private void counted(long t0, long c0) {
+        cardCpuNanos += cpuNow() - c0;
+        cardNanos += System.nanoTime() - t0;
     }
 
     @Override public byte[] atr() { return inner.atr(); }
@@ -44,12 +48,23 @@ final class TimedTransport implements CardTransport {
     @Override
     public void reset() {
         long t0 = System.nanoTime();
+        long c0 = cpuNow();
         try {
             inner.reset();
         } finally {
-            cardNanos += System.nanoTime() - t0;
+            counted(t0, c0);
         }
     }
 
-    @Override public void close() { inner.close(); }
+    /** Card time too: a simulated card saves its state (a snapshot of its file) when it is closed, as a real card needs no host for. */
+    @Override
+    public void close() {
+        long t0 = System.nanoTime();
+        long c0 = cpuNow();
+        try {
+            inner.close();
+        } finally {
+            counted(t0, c0);
+        }
+    }
 }

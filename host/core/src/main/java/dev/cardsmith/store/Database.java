@@ -50,6 +50,8 @@ public final class Database {
 
     private final String url;
     private final Path sqliteFile;
+    /** Connections kept open by {@link ReusedConnections} scopes (all threads). */
+    private final java.util.concurrent.atomic.AtomicInteger reused = new java.util.concurrent.atomic.AtomicInteger();
 
     private Database(String url, Path sqliteFile) {
         this.url = url;
@@ -175,22 +177,73 @@ public final class Database {
         }
     }
 
-    /** Runs {@code work} in one transaction; commits on success, rolls back on any exception. */
+    /**
+     * Runs {@code work} in one transaction; commits on success, rolls back on any exception. Inside
+     * a {@link ReusedConnections} scope the thread's kept connection runs it (a new one after a
+     * failure); elsewhere a new connection is opened and closed.
+     */
     public <T> T inTransaction(SqlWork<T> work) {
+        Connection kept = ReusedConnections.take(this);
+        if (kept != null) {
+            boolean committed = false;
+            try {
+                T result = transaction(kept, work);
+                committed = true;
+                return result;
+            } finally {
+                ReusedConnections.give(this, kept, committed);
+            }
+        }
         try (Connection c = connect()) {
+            return transaction(c, work);
+        } catch (SQLException e) {
+            throw new StoreException("database error: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private static <T> T transaction(Connection c, SqlWork<T> work) {
+        try {
             c.setAutoCommit(false);
             try {
                 T result = work.run(c);
-                c.commit();
+                // commits (switching auto-commit on commits the open transaction, JDBC and both drivers);
+                // unlike commit(), sqlite-jdbc then does not BEGIN IMMEDIATE the next transaction at once,
+                // which would hold the write lock while the connection sits idle (or wait for it after the commit)
+                c.setAutoCommit(true);
                 return result;
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                try {
+                    c.rollback();
+                } catch (SQLException r) {
+                    e.addSuppressed(r);
+                }
                 if (e instanceof RuntimeException re) throw re;
                 throw new StoreException("database error: " + firstLine(e.getMessage()), e);
             }
         } catch (SQLException e) {
             throw new StoreException("database error: " + firstLine(e.getMessage()), e);
         }
+    }
+
+    /**
+     * How many connections to this database {@link ReusedConnections} scopes may keep open
+     * together: SQLite 64 (file handles of this process only), a server database 4 (each station
+     * holds them while it runs, and the server's slots are shared by every station).
+     */
+    public int reusedConnectionLimit() {
+        return sqlite() ? 64 : 4;
+    }
+
+    boolean reserveReusedConnection() {
+        while (true) {
+            int n = reused.get();
+            if (n >= reusedConnectionLimit()) return false;
+            if (reused.compareAndSet(n, n + 1)) return true;
+        }
+    }
+
+    void releaseReusedConnection() {
+        reused.decrementAndGet();
     }
 
     @FunctionalInterface

@@ -55,6 +55,42 @@ class PostgresPortabilityTest {
         }
     }
 
+    /** A kept PostgreSQL connection sits idle between transactions (no open transaction, no row locks), and few are kept. */
+    @Test
+    void keptConnectionsOnPostgresAreIdleBetweenTransactions() throws Exception {
+        String admin = System.getenv("CARDSMITH_TEST_PG_URL");
+        Assumptions.assumeTrue(admin != null, "CARDSMITH_TEST_PG_URL not set");
+        String name = "cs_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection c = DriverManager.getConnection(admin); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        }
+        String url = admin.replaceFirst("/[^/?]+(\\?|$)", "/" + name + "$1");
+        try {
+            Database db = Database.open(url);
+            assertEquals(4, db.reusedConnectionLimit());
+            try (ReusedConnections scope = ReusedConnections.open()) {
+                OperationJournal j = new OperationJournal(db);
+                String id = j.begin("vault", "CHIP", "provision", null);
+                Connection kept = db.inTransaction(c -> c);
+                j.finish(id, OperationJournal.State.DONE, "ok");
+                assertTrue(kept == db.inTransaction(c -> c), "one connection for the scope's transactions");
+                assertEquals(1, scope.kept());
+                try (Connection other = DriverManager.getConnection(url); Statement s = other.createStatement();
+                     ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                             + "AND pid <> pg_backend_pid() AND state <> 'idle'")) {
+                    rs.next();
+                    assertEquals(0, rs.getInt(1), "the kept connection is idle, not idle in transaction");
+                    s.execute("SET lock_timeout = '2s'");
+                    assertEquals(1, s.executeUpdate("UPDATE operation_journal SET detail = 'other' WHERE id = '" + id + "'"));
+                }
+            }
+        } finally {
+            try (Connection c = DriverManager.getConnection(admin); Statement s = c.createStatement()) {
+                s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            }
+        }
+    }
+
     private static int countMigrations() throws Exception {
         java.net.URL dir = PostgresPortabilityTest.class.getClassLoader().getResource("db/migration");
         assertNotNull(dir);

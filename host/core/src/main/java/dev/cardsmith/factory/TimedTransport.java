@@ -47,22 +47,20 @@ final class TimedTransport implements CardTransport {
 
     @Override
     public void reset() {
-        long t0 = System.nanoTime();
-        long c0 = cpuNow();
-        try {
-            inner.reset();
-        } finally {
-            counted(t0, c0);
-        }
+        timed(inner::reset);
     }
 
     /** Card time too: a simulated card saves its state (a snapshot of its file) when it is closed, as a real card needs no host for. */
     @Override
     public void close() {
+        timed(inner::close);
+    }
+
+    private void timed(Runnable cardWork) {
         long t0 = System.nanoTime();
         long c0 = cpuNow();
         try {
-            inner.close();
+            cardWork.run();
         } finally {
             counted(t0, c0);
         }

@@ -27,12 +27,7 @@ class PostgresPortabilityTest {
             Assumptions.assumeTrue(admin != null, "CARDSMITH_TEST_PG_URL not set");
         }
         assertNotNull(admin, "CARDSMITH_REQUIRE_PG=1 but CARDSMITH_TEST_PG_URL is not set");
-        String name = "cs_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(admin); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + name);
-        }
-        String url = admin.replaceFirst("/[^/?]+(\\?|$)", "/" + name + "$1");
-        try {
+        withNewDatabase(admin, url -> {
             Database db = Database.open(url);
             OperationJournal j = new OperationJournal(db);
             String id = j.begin("vault", "CHIP", "provision", null);
@@ -48,6 +43,21 @@ class PostgresPortabilityTest {
             });
             int onClasspath = countMigrations();
             assertEquals(onClasspath, applied, "every migration on the classpath applied on PostgreSQL");
+        });
+    }
+
+    interface UrlTest {
+        void run(String url) throws Exception;
+    }
+
+    /** Runs {@code test} on a new database of the server {@code admin} points at, dropped afterwards. */
+    private static void withNewDatabase(String admin, UrlTest test) throws Exception {
+        String name = "cs_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection c = DriverManager.getConnection(admin); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        }
+        try {
+            test.run(admin.replaceFirst("/[^/?]+(\\?|$)", "/" + name + "$1"));
         } finally {
             try (Connection c = DriverManager.getConnection(admin); Statement s = c.createStatement()) {
                 s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
@@ -60,12 +70,7 @@ class PostgresPortabilityTest {
     void keptConnectionsOnPostgresAreIdleBetweenTransactions() throws Exception {
         String admin = System.getenv("CARDSMITH_TEST_PG_URL");
         Assumptions.assumeTrue(admin != null, "CARDSMITH_TEST_PG_URL not set");
-        String name = "cs_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(admin); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + name);
-        }
-        String url = admin.replaceFirst("/[^/?]+(\\?|$)", "/" + name + "$1");
-        try {
+        withNewDatabase(admin, url -> {
             Database db = Database.open(url);
             assertEquals(4, db.reusedConnectionLimit());
             try (ReusedConnections scope = ReusedConnections.open()) {
@@ -84,11 +89,7 @@ class PostgresPortabilityTest {
                     assertEquals(1, s.executeUpdate("UPDATE operation_journal SET detail = 'other' WHERE id = '" + id + "'"));
                 }
             }
-        } finally {
-            try (Connection c = DriverManager.getConnection(admin); Statement s = c.createStatement()) {
-                s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-            }
-        }
+        });
     }
 
     private static int countMigrations() throws Exception {

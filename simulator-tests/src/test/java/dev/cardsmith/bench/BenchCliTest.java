@@ -71,6 +71,22 @@ class BenchCliTest {
     }
 
     @Test
+    void benchFactoryRunsThePivStageWithAThrowAwayMailerKey() throws Exception {
+        Run r = cli("bench", "factory", "--k", "1,2", "--devices-per-card", "1", "--min-devices", "2", "--stages", "vault,piv");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode j = r.json();
+        assertEquals("vault,piv", j.get("stages").asText());
+        for (JsonNode run : j.get("runs")) {
+            assertEquals(0, run.get("errors").asInt(), run.toString());
+            assertEquals(2, run.get("succeeded").asInt(), run.toString());
+            assertTrue(run.get("perStage").has("piv"), run.toString());
+        }
+        Run refused = cli("--db", "jdbc:sqlite:" + dir.resolve("s.db"), "bench", "factory", "--stations", "2", "--stages", "vault,piv");
+        assertEquals(2, refused.exit(), refused.err());
+        assertTrue(refused.err().contains("--stations runs the vault stage"), refused.err());
+    }
+
+    @Test
     void benchModule() throws Exception {
         Run r = cli("bench", "module", "--rounds", "1");
         assertEquals(0, r.exit(), r.err());

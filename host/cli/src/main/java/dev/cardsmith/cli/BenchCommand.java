@@ -149,6 +149,12 @@ final class BenchCommand implements Runnable {
             try (CliContext ctx = CliContext.of(spec)) {
                 if (stations > 0) {
                     positive(perStation, "--devices-per-station");
+                    if (!names.contains("vault") || names.contains("piv") || names.contains("sim")) {
+                        // the stations' duplicate and lost-row counts are over the vault's records; piv needs a mailer key
+                        // and sim SIMs with a transport key, which the station processes are not given
+                        throw new CliException("--stations runs the vault stage with psd and module at most (got " + String.join(",", names) + ")",
+                                ErrorHandler.EXIT_USAGE);
+                    }
                     if (!ctx.databaseNamed()) throw new CliException("--stations needs a shared --db (e.g. jdbc:postgresql://...)", ErrorHandler.EXIT_USAGE);
                     java.util.List<String> launcher = java.util.List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                             "-cp", System.getProperty("java.class.path"), Main.class.getName());

@@ -1,5 +1,6 @@
 package dev.cardsmith.bench;
 
+import dev.cardsmith.csp.PinMailer;
 import dev.cardsmith.factory.FactoryLine;
 import dev.cardsmith.factory.FactoryStore;
 import dev.cardsmith.factory.IdentityPool;
@@ -49,7 +50,8 @@ public final class FactoryBench {
             LineKeys.ready(stages, hsm, db, true, () -> SoftwareHsm.open(dir.resolve("kms.p12"), "bench".toCharArray()), today);
             FactoryStore store = new FactoryStore(db);
             IdentityPool pool = IdentityPool.imeiRange(db, pub, RANGE);
-            run(store, stages, hsm, db, pub, today, pool, dir.resolve("warm-up"), 4, 2); // JIT, class loading, first connections
+            PinMailer mailer = stages.contains("piv") ? throwAwayMailer() : null;
+            run(store, stages, hsm, db, pub, today, mailer, pool, dir.resolve("warm-up"), 4, 2); // JIT, class loading, first connections
             int cores = Runtime.getRuntime().availableProcessors();
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("stages", String.join(",", stages));
@@ -59,7 +61,7 @@ public final class FactoryBench {
             double base = 0;
             for (int k : ks) {
                 int n = Math.max(minDevices, devicesPerWorker * k);
-                RunSummary s = run(store, stages, hsm, db, pub, today, pool, dir.resolve("k" + k), n, k);
+                RunSummary s = run(store, stages, hsm, db, pub, today, mailer, pool, dir.resolve("k" + k), n, k);
                 Map<String, Object> m = s.toMap();
                 double perHour = ((Number) m.get("devicesPerHour")).doubleValue();
                 if (k == ks.get(0)) base = perHour / k;
@@ -95,9 +97,24 @@ public final class FactoryBench {
     }
 
     private static RunSummary run(FactoryStore store, List<String> stages, SoftwareHsm hsm, Database db, PublicDatabase pub, LocalDate today,
-                                  IdentityPool pool, Path cards, int n, int k) {
-        FactoryLine line = new FactoryLine(store, Stages.build(stages, hsm, db, pub, today), pool, new SimulatedCards(cards), "bench");
+                                  PinMailer mailer, IdentityPool pool, Path cards, int n, int k) {
+        FactoryLine line = new FactoryLine(store, Stages.build(stages, hsm, db, pub, today, mailer), pool, new SimulatedCards(cards), "bench");
         return line.start(n, k, null);
+    }
+
+    /**
+     * The piv stage seals each device's PIN, PUK and management key to a PIN mailer key; the bench
+     * seals to a P-256 key it generates and forgets, so its blobs open for nobody (they are thrown
+     * away with the bench's temporary database).
+     */
+    private static PinMailer throwAwayMailer() {
+        try {
+            java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+            g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+            return PinMailer.of(g.generateKeyPair().getPublic());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("no P-256 key pair generator", e);
+        }
     }
 
     /**

@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * Runs cases against one applet in one lifecycle state and checks, on every APDU:
  * <ol>
  * <li>no 6F00 and no exception out of the card (jCardSim turns an exception the applet does not
- * catch into 6F00);</li>
+ * catch into 6F00), and no 6F01 (the applets' answer to an exception their own code did not expect);</li>
  * <li>a refused command changes no persistent field ({@link PersistentState} before and after),
  * except the staging areas declared in {@link Declarations#STAGING};</li>
  * <li>no response holds 8 consecutive bytes of a secret key the applet holds (before or after);</li>
@@ -28,7 +28,13 @@ import java.util.function.Supplier;
  */
 final class FuzzEngine {
 
-    enum Kind { SW_6F00, EXCEPTION, SW_OUTSIDE_ISO, STATE_CHANGED_ON_REFUSAL, KEY_IN_RESPONSE, STATE_RULE }
+    enum Kind { SW_6F00, SW_6F01, EXCEPTION, SW_OUTSIDE_ISO, STATE_CHANGED_ON_REFUSAL, KEY_IN_RESPONSE, STATE_RULE }
+
+    /**
+     * What the applets' one exception policy answers for an exception their code did not expect
+     * (Sw.UNEXPECTED, docs/conventions.md "Exceptions: one policy"): caught, but still a bug.
+     */
+    static final int SW_UNEXPECTED = 0x6F01;
 
     record Finding(String applet, String state, Kind kind, int ins, String apduHex, int sw, Set<String> changed,
                    String recipe, long caseSeed) {
@@ -154,6 +160,8 @@ final class FuzzEngine {
                         Set.of(thrown.toString()), c.recipe(), c.seed()));
             } else if (sw == 0x6F00) {
                 add(findings, counts, new Finding(t.applet(), t.state(), Kind.SW_6F00, ins, Hex.of(apdu), sw, Set.of(), c.recipe(), c.seed()));
+            } else if (sw == SW_UNEXPECTED) {
+                add(findings, counts, new Finding(t.applet(), t.state(), Kind.SW_6F01, ins, Hex.of(apdu), sw, Set.of(), c.recipe(), c.seed()));
             } else if (!iso(sw)) {
                 // jCardSim answers an uncaught CardRuntimeException with its reason code as the SW
                 add(findings, counts, new Finding(t.applet(), t.state(), Kind.SW_OUTSIDE_ISO, ins, Hex.of(apdu), sw, Set.of(), c.recipe(), c.seed()));

@@ -57,6 +57,7 @@ class FuzzHarnessTest {
                 case 0x05 -> CryptoException.throwIt(CryptoException.ILLEGAL_VALUE);
                 case 0x06 -> persistent[1]++;
                 case 0x07 -> { key.setKey(buf, (short) 0); ISOException.throwIt(ISO7816.SW_WRONG_LENGTH); }
+                case 0x08 -> ISOException.throwIt((short) 0x6F01); // what Sw.forException answers for an unexpected exception
                 default -> ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);
             }
         }
@@ -127,6 +128,11 @@ class FuzzHarnessTest {
     @Test
     void uncaughtExceptionIs6F00() {
         assertEquals(FuzzEngine.Kind.SW_6F00, only(run("00040000")).kind());
+    }
+
+    @Test
+    void unexpectedExceptionCaughtByTheAppletIs6F01() {
+        assertEquals(FuzzEngine.Kind.SW_6F01, only(run("00080000")).kind());
     }
 
     @Test

@@ -34,6 +34,29 @@ class VaultAttackTest {
         f.close();
     }
 
+    // ---- malformed wipe signature: an exception the card's verifier did not expect -------------
+
+    /**
+     * Session 5 (issue 11, found by the fuzzer in every vault state): WIPE with an ECDSA signature
+     * whose DER is malformed (the first INTEGER's tag 02 changed) made jCardSim's verifier throw a
+     * BouncyCastle exception that is no CryptoException; the applet's one exception policy answered
+     * 6F01 (a bug by docs/conventions.md). A signature the engine cannot parse is a wrong one: 6982,
+     * and the package stays.
+     */
+    @Test
+    void malformedWipeSignature_isAWrongSignatureNeverAnUnexpectedException() {
+        f.spp(false).provision(f.card, Imei.identityBytes(VaultFixture.IMEI));
+        byte[] sig = dev.cardsmith.crypto.Hex.parse("3045022100B111825E6C3C7173062082020F615A9B40D1EB583F1060C7A0A4E4EA6936789B"
+                + "022072E7C7630A4CD9797260C828E99AA96D18D42627D4F731116F2E9C65DEC80A5B");
+        for (int tag : new int[] {0x82, 0x12, 0x85}) {
+            sig[2] = (byte) tag;
+            f.card.challenge();
+            int sw = f.session.transmit(VaultApdus.wipe(sig)).getSW();
+            assertEquals(0x6982, sw, String.format("WIPE with INTEGER tag %02X answered %04X", tag, sw));
+        }
+        assertEquals(Constants.STATE_PROVISIONED, f.card.select().state(), "the package must stay");
+    }
+
     // ---- identity cloning: one IMEI on several chips -------------------------------------------
 
     @Test

@@ -80,12 +80,23 @@ final class VaultCrypto {
         return cbc.doFinal(in, off, len, out, outOff);
     }
 
-    /** ECDSA verification; a signature the engine cannot even parse is a wrong signature (false). */
+    /**
+     * ECDSA verification; a signature the engine cannot even parse is a wrong signature (false).
+     * Engines differ in what they throw for a malformed DER (CryptoException on cards; jCardSim
+     * lets BouncyCastle's own exceptions through, which answered 6F01 to a WIPE whose first
+     * component tag was not 02), so any RuntimeException of the verification itself counts. The
+     * key's init keeps the narrower rule: a CryptoException (a key not set) is false, anything
+     * else there is a fault and stays 6F01.
+     */
     boolean verify(Key publicKey, byte[] data, short off, short len, byte[] sig, short sigOff, short sigLen) {
         try {
             ecdsa.init(publicKey, Signature.MODE_VERIFY);
-            return ecdsa.verify(data, off, len, sig, sigOff, sigLen);
         } catch (CryptoException e) {
+            return false;
+        }
+        try {
+            return ecdsa.verify(data, off, len, sig, sigOff, sigLen);
+        } catch (RuntimeException e) {
             return false;
         }
     }

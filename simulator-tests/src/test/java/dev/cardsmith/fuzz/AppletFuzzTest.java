@@ -78,7 +78,8 @@ class AppletFuzzTest {
 
     @AfterAll
     static void summary() {
-        System.out.println("---- fuzzing summary (seed " + seed() + ", " + cases() + " cases per state, " + CI_TRIES_COSTLY + " without -Dcardsmith.fuzz.tries) ----");
+        String budget = Long.getLong("cardsmith.fuzz.tries") != null ? "" : ", except " + CI_TRIES_COSTLY;
+        System.out.println("---- fuzzing summary (seed " + seed() + ", " + cases() + " cases per state" + budget + ") ----");
         long apdus = 0;
         for (FuzzEngine.Result r : RESULTS) {
             System.out.println(r.summary());

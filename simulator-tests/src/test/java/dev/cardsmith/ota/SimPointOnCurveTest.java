@@ -62,14 +62,58 @@ class SimPointOnCurveTest extends OtaFixtureTest {
     }
 
     private int authenticateWithEphemeral(byte[] eT) {
+        byte[] sig = new byte[8];
+        sig[0] = 0x30; // some signature bytes
+        return authenticate(eT, sig);
+    }
+
+    private int authenticate(byte[] eT, byte[] sig) {
         f.terminal.challenge();
-        byte[] data = new byte[2 + 8 + 1 + Constants.TERMINAL_NONCE_LEN + 65 + 8];
+        byte[] data = new byte[2 + 8 + 1 + Constants.TERMINAL_NONCE_LEN + 65 + sig.length];
         data[0] = 0x26;
         System.arraycopy(dev.cardsmith.codec.Imei.mobileIdentity(OtaFixture.IMEI), 0, data, 2, 8);
         data[10] = OtaFixture.MAX_OUTPUT;
         System.arraycopy(eT, 0, data, 19, 65);
-        data[84] = 0x30; // some signature bytes
+        System.arraycopy(sig, 0, data, 84, sig.length);
         return f.card.transmit(new CommandAPDU(0x80, Constants.INS_AUTHENTICATE, 0, 0, data, 256)).getSW();
+    }
+
+    /** An ECDSA-Sig-Value DER with 32-byte r and s of 0x11 whose first INTEGER tag is {@code tag} (02 is well formed). */
+    static byte[] derSignature(int tag) {
+        byte[] sig = new byte[2 + 2 * 34];
+        sig[0] = 0x30;
+        sig[1] = 68;
+        sig[2] = (byte) tag;
+        sig[3] = 32;
+        sig[36] = 0x02;
+        sig[37] = 32;
+        for (int i = 0; i < 32; i++) {
+            sig[4 + i] = 0x11;
+            sig[38 + i] = 0x11;
+        }
+        return sig;
+    }
+
+    /**
+     * Found by the fuzzer in the vault (WIPE answered 6F01 to a signature whose first INTEGER tag was
+     * 82, 12 or 85: jCardSim's verifier lets BouncyCastle's parse error through); the sim's EC
+     * terminal authentication had the same catch. A malformed signature is a wrong proof, answered
+     * as one, and counts as one failure.
+     */
+    @Test
+    void malformedTerminalSignatureIsAWrongProofNeverAnUnexpectedException() throws Exception {
+        byte[] pub = f.enrolEc();
+        assertEquals(0x9000, initTrustEc(pub));
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp256r1"));
+        ECPublicKey e = (ECPublicKey) g.generateKeyPair().getPublic();
+        byte[] eT = point(e.getW().getAffineX(), e.getW().getAffineY());
+        int wrong = authenticate(eT, derSignature(0x02));
+        assertTrue(wrong != 0x9000 && wrong != 0x6F00 && wrong != 0x6F01, Integer.toHexString(wrong));
+        for (int tag : new int[] {0x82, 0x12, 0x85}) {
+            assertEquals(wrong, authenticate(eT, derSignature(tag)), "first INTEGER tag " + Integer.toHexString(tag));
+            assertTrue(f.terminal.authenticate(false, OtaFixture.TODAY).keyDelivered(), "the genuine terminal still works");
+        }
     }
 
     @Test

@@ -162,6 +162,45 @@ class VaultTearSweepTest {
         TearSweep.assertNothingBroken(r, 15);
     }
 
+    /**
+     * The resume of a provision whose STORE PACKAGE answer was lost (the card holds the package, no
+     * backup reached the database): the re-run reads the package back with GET BACKUP and finishes.
+     * Torn at every APDU and write of that re-run, a further re-run still finishes it without a
+     * wipe: the package version stays 1 and the device key is the one the card generated first.
+     */
+    @Test
+    void provisionResumedByGetBackup() {
+        byte[][] firstDeviceKey = new byte[1][];
+        TearSweep.Result r = TearSweep.sweep("vault provision resumed by GET BACKUP", "vault", new TearSweep.Flow() {
+            @Override
+            public TearingSimulator start() {
+                TearingSimulator card = newVaultWithIdentity();
+                java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean(true);
+                try (CardSession lost = new CardSession(dev.cardsmith.support.LostAnswer.to(Constants.INS_STORE_PACKAGE, card, armed))) {
+                    assertThrows(dev.cardsmith.transport.TransportException.class, () -> spp.provision(new VaultCard(lost), identity));
+                }
+                assertFalse(armed.get(), "STORE PACKAGE was sent");
+                VaultCard vc = on(card);
+                assertEquals(Constants.STATE_PACKAGED, vc.select().state());
+                firstDeviceKey[0] = vc.devicePublicKey();
+                return card;
+            }
+
+            @Override public void run(CardTransport t) { spp.provision(on(t), identity); }
+
+            @Override
+            public void recover(TearingSimulator card, TearSweep.Point p, Map<String, String> before) {
+                VaultCard vc = on(card);
+                ChipInfo torn = checkTornCard(card, before, vc);
+                assertNotEquals(Constants.STATE_EMPTY, torn.state(), "the resume lost the package");
+                if (torn.state() != Constants.STATE_PROVISIONED) spp.provision(vc, identity); // no wipe
+                checkEnd(vc, firstDeviceKey[0]);
+                assertEquals(1, vc.select().packageVersion(), "the resume made a new package");
+            }
+        });
+        TearSweep.assertNothingBroken(r, 5);
+    }
+
     @Test
     void wipe() {
         byte[][] original = new byte[1][];

@@ -168,20 +168,7 @@ class VaultGetBackupAttackTest {
 
     /** The card executes STORE PACKAGE, then the reader loses the answer (a tear after the card committed). */
     static CardTransport losingTheStorePackageAnswer(CardTransport real, AtomicBoolean armed) {
-        return new CardTransport() {
-            @Override public byte[] transmit(byte[] command) {
-                byte[] answer = real.transmit(command);
-                if (armed.get() && command.length > 1 && command[1] == Constants.INS_STORE_PACKAGE) {
-                    armed.set(false);
-                    throw new TransportException("card removed");
-                }
-                return answer;
-            }
-            @Override public byte[] atr() { return real.atr(); }
-            @Override public String name() { return real.name(); }
-            @Override public void reset() { real.reset(); }
-            @Override public void close() { }
-        };
+        return dev.cardsmith.support.LostAnswer.to(Constants.INS_STORE_PACKAGE, real, armed);
     }
 
     @Test

@@ -79,16 +79,20 @@ final class SimEcStates {
 
     private static FuzzEngine.Target target(String state, AppletStates.Setup<SimStates.SimWorld> setup) {
         return SimStates.target(state, WORLD, a -> new SimStates.SimWorld("sim", true), setup,
-                (w, c, ota) -> new LiveAuthenticate(w, c, ota), extraRemote());
+                (w, c, ota) -> new LiveAuthenticate(w, c, ota), SimEcStates::extraRemote);
     }
 
-    /** The EC variant's remote commands: INIT TRUST with an EC point, SIM_KEY read, a certificate that the operator CA did not sign. */
-    private static List<byte[]> extraRemote() {
+    /**
+     * The EC variant's remote commands: INIT TRUST with this terminal's EC point (the operator
+     * sending it again: the live AUTHENTICATE still has the key it needs), SIM_KEY read, a
+     * certificate that the operator CA did not sign.
+     */
+    private static List<byte[]> extraRemote(SimStates.SimWorld w) {
         java.time.LocalDate d = AppletStates.TODAY;
         byte[] der = EcP256.signDer(STRANGER.getPrivate(), new byte[] {1});
         return List.of(
-                RemoteCommands.create().initTrust(Constants.KEY_TYPE_EC_P256, EcP256.encode(STRANGER.getPublic()), SimStates.IMEI, 12,
-                        d.plusDays(30), 90, d).bytes(),
+                RemoteCommands.create().initTrust(Constants.KEY_TYPE_EC_P256, dev.cardsmith.crypto.Hex.parse(w.ks.attr("ecPublic")),
+                        SimStates.IMEI, 12, d.plusDays(30), 90, d).bytes(),
                 RemoteCommands.create().readSimKey().bytes(),
                 RemoteCommands.create().simCertificate(der).bytes());
     }
@@ -359,7 +363,9 @@ final class SimEcStates {
                     yield m(how, String.format("s length %02X", d[at]), d, false);
                 }
                 case 15 -> m(how, "r non-minimal (00 prefix added)", der(intBytes(sr, 1), intBytes(ss, 0)), false);
-                case 16 -> m(how, "r negative (sign byte dropped)", der(unsigned(sr), intBytes(ss, 0)), true);
+                case 16 -> sr.testBit(255) ? m(how, "r negative (sign byte dropped)", der(unsigned(sr), intBytes(ss, 0)), true)
+                        : ss.testBit(255) ? m(how, "s negative (sign byte dropped)", der(intBytes(sr, 0), unsigned(ss)), true)
+                        : m(how, "no sign byte to drop (genuine)", der, false);
                 case 17 -> {
                     byte[] extra = new byte[1 + r.nextInt(8)];
                     r.nextBytes(extra);

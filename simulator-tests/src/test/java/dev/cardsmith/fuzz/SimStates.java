@@ -113,12 +113,14 @@ final class SimStates {
         }
 
         @Override Object lifecycle(StateFixture f) {
-            return List.of(f.field("st.trustState"), f.field("st.otaPersonalized"));
+            // EC world: an INIT TRUST with an AES key leaves INITIALIZED but ends the EC variant (rebuilt)
+            return ec ? List.of(f.field("st.trustState"), f.field("st.otaPersonalized"), f.field("st.keyType"))
+                    : List.of(f.field("st.trustState"), f.field("st.otaPersonalized"));
         }
     }
 
     static FuzzEngine.Target target(String state, AppletStates.Setup<SimWorld> setup) {
-        return target(state, "sim", SimWorld::new, setup, (w, c, ota) -> ota, List.of());
+        return target(state, "sim", SimWorld::new, setup, (w, c, ota) -> ota, w -> List.of());
     }
 
     /** How a state's cases are made from the OTA packets (and the world, the card): the OTA generator itself for most states. */
@@ -128,17 +130,18 @@ final class SimStates {
 
     /**
      * A sim state in the world {@code worldKey} ({@code "sim"} symmetric, {@code "sim-ec"} asymmetric),
-     * its OTA packets with {@code extraRemote} remote commands besides the usual ones; when the
+     * its OTA packets with the {@code extraRemote} remote commands (made for the built state) besides the usual ones; when the
      * generator is a {@link StateRule}, its rule is the state's.
      */
     static FuzzEngine.Target target(String state, String worldKey, java.util.function.Function<String, SimWorld> make,
-                                    AppletStates.Setup<SimWorld> setup, Cases cases, List<byte[]> extraRemote) {
+                                    AppletStates.Setup<SimWorld> setup, Cases cases,
+                                    java.util.function.Function<SimWorld, List<byte[]>> extraRemote) {
         return new FuzzEngine.Target("sim", state, () -> {
             SimWorld w = AppletStates.world(worldKey, make);
             SimulatedCard c = w.newCard();
             setup.to(w, c);
             c.stopRecording();
-            OtaPackets ota = new OtaPackets(w.mutator(), c, extraRemote);
+            OtaPackets ota = new OtaPackets(w.mutator(), c, extraRemote.apply(w));
             CaseGenerator gen = cases.make(w, c, ota);
             return new StateFixture(c) {
                 @Override CaseGenerator generator() { return gen; }

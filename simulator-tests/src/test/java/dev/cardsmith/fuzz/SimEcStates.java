@@ -103,7 +103,7 @@ final class SimEcStates {
      * CA, INIT TRUST goes out as a secured packet and its PoR is checked.
      */
     static void initialize(SimStates.SimWorld w, SimulatedCard c) {
-        w.simId = String.format("8949000000000%07d", CARDS.incrementAndGet());
+        w.simId = String.format("8949100000000%07d", CARDS.incrementAndGet());
         w.server.store().register(w.simId, dev.cardsmith.ota.DevKeys.keys(), dev.cardsmith.ota.Spi.CounterMode.HIGHER);
         byte[] pub = Terminal.enrolEc(w.ks, SimStates.IMEI, 12);
         Handset h = new Handset(c.session(), SimStates.IMEI);

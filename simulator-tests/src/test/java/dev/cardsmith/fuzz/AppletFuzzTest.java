@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Structure-aware fuzzing of every applet in every lifecycle state (docs/robustness.md,
- * "Fuzzing"). CI: a fixed seed and {@value #CI_TRIES} cases per state ({@link #CI_TRIES_COSTLY} for two). A long campaign:
+ * "Fuzzing"). CI: a fixed seed and {@value #CI_TRIES} cases per state ({@link #CI_TRIES_COSTLY} for five). A long campaign:
  * {@code mvn -Pfuzz -pl simulator-tests -am -Dtest=AppletFuzzTest -Dsurefire.failIfNoSpecifiedTests=false test
  * -Dcardsmith.fuzz.tries=1000000 [-Dcardsmith.fuzz.seed=N]
  * [-Dcardsmith.fuzz.target=module/enrolled]}. Open findings listed in {@link Declarations#KNOWN}
@@ -30,9 +30,12 @@ class AppletFuzzTest {
      * CI cases of the states whose cases cost more than the rest: psd/session opens a new SCP03
      * session through the access server's HSM whenever the card dropped one (about every other
      * case), module/transaction MACs half its cases with the agreed key in the central system's
-     * HSM. Budgeted so each takes a few seconds, like the other states.
+     * HSM; the sim EC states (SimEcStates) sign a live AUTHENTICATE with ECDSA and a fresh ephemeral
+     * key in 40 % of their cases, and each rebuild certifies the SIM and initialises EC trust over OTA.
+     * Budgeted so each takes a few seconds, like the other states.
      */
-    static final Map<String, Long> CI_TRIES_COSTLY = Map.of("psd/session", 500L, "module/transaction", 1000L);
+    static final Map<String, Long> CI_TRIES_COSTLY = Map.of("psd/session", 500L, "module/transaction", 1000L,
+            "sim/ec-initialized", 500L, "sim/ec-delivered", 500L, "sim/ec-trusted", 500L);
 
     static long cases() {
         return Long.getLong("cardsmith.fuzz.tries", CI_TRIES);

@@ -69,6 +69,7 @@ final class AppletStates {
         t.add(PivWorld.pinBlocked(false));
         t.add(PivWorld.pinBlocked(true));
         t.addAll(SimStates.targets());
+        t.addAll(SimEcStates.targets());
         return t;
     }
 

@@ -49,9 +49,18 @@ final class SimStates {
     static final class SimWorld extends AppletStates.World {
         final OtaServer server;
         final TerminalKeyStore ks;
+        /** The asymmetric trust variant (EC P-256 terminal key, SIM identity certified): {@link SimEcStates}. */
+        final boolean ec;
+        /** The SIM the OTA server knows the current card as (the EC world registers one per card: notification counters start afresh on every card). */
+        String simId = SIM;
 
         SimWorld(String applet) {
+            this(applet, false);
+        }
+
+        SimWorld(String applet, boolean ec) {
             super(applet, dev.cardsmith.applet.sim.Constants.class);
+            this.ec = ec;
             SoftwareHsm hsm = SoftwareHsm.open(dir.resolve("hsm.p12"), "fuzz".toCharArray());
             OtaStore.createKek(hsm);
             server = new OtaServer(new OtaStore(Database.open("jdbc:sqlite:" + dir.resolve("ota.db")), hsm));
@@ -61,9 +70,14 @@ final class SimStates {
                 initialize(this, c);
                 Terminal t = Terminal.onHandset(c.session(), ks);
                 t.authenticate(false, AppletStates.TODAY);
-                server.acceptNotification(SIM, t.ack());
+                server.acceptNotification(simId, t.ack());
                 t.poll();
                 t.challenge();
+                if (ec) {
+                    // trusted now: the trust-key (symmetric) proof, and a terminal-initiated update
+                    Terminal.onHandset(c.session(), ks).authenticate(false, AppletStates.TODAY);
+                    Terminal.onHandset(c.session(), ks).authenticate(true, AppletStates.TODAY);
+                }
             });
         }
 
@@ -72,6 +86,10 @@ final class SimStates {
         }
 
         static void initialize(SimWorld w, SimulatedCard c) {
+            if (w.ec) {
+                SimEcStates.initialize(w, c);
+                return;
+            }
             byte[] k = Terminal.enrolSymmetric(w.ks, IMEI, 12);
             OtaServer.Result r = w.server.send(new dev.cardsmith.ota.handset.Handset(c.session(), IMEI), w.server.initTrustSymmetric(SIM, k, IMEI, 12,
                     AppletStates.TODAY.plusDays(60), 90, AppletStates.TODAY));
@@ -95,31 +113,53 @@ final class SimStates {
         }
 
         @Override Object lifecycle(StateFixture f) {
-            return List.of(f.field("st.trustState"), f.field("st.otaPersonalized"));
+            // EC world: an INIT TRUST with an AES key leaves INITIALIZED but ends the EC variant (rebuilt)
+            return ec ? List.of(f.field("st.trustState"), f.field("st.otaPersonalized"), f.field("st.keyType"))
+                    : List.of(f.field("st.trustState"), f.field("st.otaPersonalized"));
         }
     }
 
     static FuzzEngine.Target target(String state, AppletStates.Setup<SimWorld> setup) {
+        return target(state, "sim", SimWorld::new, setup, (w, c, ota) -> ota, w -> List.of());
+    }
+
+    /** How a state's cases are made from the OTA packets (and the world, the card): the OTA generator itself for most states. */
+    interface Cases {
+        CaseGenerator make(SimWorld w, SimulatedCard c, OtaPackets ota);
+    }
+
+    /**
+     * A sim state in the world {@code worldKey} ({@code "sim"} symmetric, {@code "sim-ec"} asymmetric),
+     * its OTA packets with the {@code extraRemote} remote commands (made for the built state) besides the usual ones; when the
+     * generator is a {@link StateRule}, its rule is the state's.
+     */
+    static FuzzEngine.Target target(String state, String worldKey, java.util.function.Function<String, SimWorld> make,
+                                    AppletStates.Setup<SimWorld> setup, Cases cases,
+                                    java.util.function.Function<SimWorld, List<byte[]>> extraRemote) {
         return new FuzzEngine.Target("sim", state, () -> {
-            SimWorld w = AppletStates.world("sim", SimWorld::new);
+            SimWorld w = AppletStates.world(worldKey, make);
             SimulatedCard c = w.newCard();
             setup.to(w, c);
             c.stopRecording();
-            OtaPackets gen = new OtaPackets(w.mutator(), c);
+            OtaPackets ota = new OtaPackets(w.mutator(), c, extraRemote.apply(w));
+            CaseGenerator gen = cases.make(w, c, ota);
             return new StateFixture(c) {
                 @Override CaseGenerator generator() { return gen; }
                 @Override Object lifecycle() { return w.lifecycle(this); }
+                @Override String violation(byte[] apdu, byte[] response) {
+                    return gen instanceof StateRule rule ? rule.violation(apdu, response) : null;
+                }
                 @Override Declarations.Refusal refusal(byte[] apdu, byte[] response) {
                     Declarations.Refusal r = super.refusal(apdu, response);
                     if (r != null || apdu.length < 2 || apdu[1] != dev.cardsmith.applet.sim.Constants.INS_ENVELOPE
-                            || response.length <= 2 || gen.lastSpi == null) {
+                            || response.length <= 2 || ota.lastSpi == null) {
                         return r;
                     }
-                    if (gen.lastSpi.porCiphered() && !gen.lastSpi.porCc()) {
+                    if (ota.lastSpi.porCiphered() && !ota.lastSpi.porCc()) {
                         return null; // a ciphered PoR without CC cannot be told from a plain error PoR: no check
                     }
                     try {
-                        ResponsePacket por = ResponsePacket.decode(DevKeys.keys(), gen.lastSpi, Arrays.copyOf(response, response.length - 2));
+                        ResponsePacket por = ResponsePacket.decode(DevKeys.keys(), ota.lastSpi, Arrays.copyOf(response, response.length - 2));
                         if (!por.ok()) return Declarations.Refusal.POR_STATUS;
                         // TS 102 226 5.1.2: commands before the failing one keep their effect; only a
                         // packet whose first (or only) command failed has refused everything
@@ -133,6 +173,11 @@ final class SimStates {
         });
     }
 
+    /** A generator with a rule of its own for the state (a sentence naming what the APDU broke, or null). */
+    interface StateRule {
+        String violation(byte[] apdu, byte[] response);
+    }
+
     /** Secured packets with mutated fields, in SMS-PP download envelopes; terminal commands otherwise. */
     static final class OtaPackets implements CaseGenerator {
         private final ApduMutator terminal;
@@ -141,18 +186,20 @@ final class SimStates {
         private final List<byte[]> remote;
         Spi lastSpi;
 
-        OtaPackets(ApduMutator terminal, SimulatedCard card) {
+        OtaPackets(ApduMutator terminal, SimulatedCard card, List<byte[]> extraRemote) {
             this.terminal = terminal;
             this.card = card;
             java.time.LocalDate d = AppletStates.TODAY;
-            remote = List.of(
+            List<byte[]> all = new ArrayList<>(List.of(
                     RemoteCommands.create().setDate(d).status().bytes(),
                     RemoteCommands.create().setDate(d).requestUpdate().bytes(),
                     RemoteCommands.create().revoke().bytes(),
                     RemoteCommands.create().license(7, new byte[16], 3, d, d.plusDays(10)).bytes(),
                     RemoteCommands.create().deleteLicense(7).bytes(),
                     RemoteCommands.create().initTrust(dev.cardsmith.applet.sim.Constants.KEY_TYPE_AES128, new byte[16], IMEI, 12,
-                            d.plusDays(30), 90, d).bytes());
+                            d.plusDays(30), 90, d).bytes()));
+            all.addAll(extraRemote);
+            remote = List.copyOf(all);
         }
 
         @Override

@@ -52,8 +52,13 @@ class FactoryMailerExportTest {
             assertTrue(m.find(), r.output());
             String run = m.group(1);
             Path out = dir.resolve("export" + n);
+            if (n == 2) Files.createDirectory(out); // an empty directory is as good as a new one
             CliProcess.Result x = CliProcess.run(dir, home, List.of("factory", "mailers", "--run", run, "--out", out.toString()));
             assertEquals(0, x.exit(), x.output());
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
+            try (var siblings = Files.list(dir)) {
+                assertTrue(siblings.noneMatch(p -> p.getFileName().toString().contains(".partial-")), "a staging directory was left");
+            }
             List<String> csv = Files.readAllLines(out.resolve("mailers.csv"));
             assertEquals("slot,card,identity,chip_id,state,cert_sha256,mailer_sha256,file", csv.get(0));
             assertEquals(3, csv.size(), String.join("\n", csv));
@@ -104,6 +109,21 @@ class FactoryMailerExportTest {
         assertTrue(unknown.output().contains("no factory run"), unknown.output());
         CliProcess.Result state = CliProcess.run(dir, home, List.of("factory", "mailers", "--run", m.group(1), "--state", "OPEN", "--out", dir.resolve("z").toString()));
         assertEquals(2, state.exit(), state.output());
+        // a run with blobs, into a directory that holds something else: refused, the file untouched, nothing added
+        Path mailer = FactoryPivStageTest.pem(dir.resolve("mailer.pem"), "PUBLIC KEY", FactoryPivStageTest.ecKeyPair("secp256r1").getPublic().getEncoded());
+        CliProcess.Result piv = CliProcess.run(dir, home, List.of("--dev", "--json", "factory", "run", "--stages", "piv", "--count", "1", "--pin-mailer-key", mailer.toString()));
+        assertEquals(0, piv.exit(), piv.output());
+        Matcher pm = RUN.matcher(piv.output());
+        assertTrue(pm.find(), piv.output());
+        Path busy = Files.createDirectory(dir.resolve("busy"));
+        Files.writeString(busy.resolve("notes.txt"), "keep me");
+        CliProcess.Result occupied = CliProcess.run(dir, home, List.of("factory", "mailers", "--run", pm.group(1), "--out", busy.toString()));
+        assertEquals(2, occupied.exit(), occupied.output());
+        assertTrue(occupied.output().contains("will not overwrite"), occupied.output());
+        try (var left = Files.list(busy)) {
+            assertEquals(List.of(busy.resolve("notes.txt")), left.toList());
+        }
+        assertEquals("keep me", Files.readString(busy.resolve("notes.txt")));
         assertTrue(!Files.exists(dir.resolve("x")) && !Files.exists(dir.resolve("y")) && !Files.exists(dir.resolve("z")), "nothing written");
     }
 

@@ -351,7 +351,7 @@ final class FactoryCommand implements Runnable {
         @Option(names = "--run", required = true, paramLabel = "RUN", description = "The run (its ID as factory status shows it).")
         String run;
 
-        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write into; existing files are never overwritten.")
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "A new or empty directory; the export appears there whole or not at all.")
         Path out;
 
         @Option(names = "--state", paramLabel = "STATE", description = "Only devices in this piv state: DONE, SEALED or LOST. Default: all.")

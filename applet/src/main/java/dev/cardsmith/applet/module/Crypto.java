@@ -212,16 +212,10 @@ final class Crypto {
     /**
      * ECDSA verification of a DER signature sig[sigOff..+sigLen) over the message already fed
      * through {@link #ecdsa}'s update plus msg[msgOff..+msgLen). A signature the engine cannot
-     * even parse is a signature that does not verify: false, like a wrong one. Engines differ in
-     * what they throw for a malformed DER (CryptoException on cards; jCardSim lets BouncyCastle's
-     * exceptions through for "30 00", which answered 6F01), so any RuntimeException counts.
+     * even parse does not verify ({@link P256#verify}; "30 00" answered 6F01 before).
      */
     boolean verify(byte[] msg, short msgOff, short msgLen, byte[] sig, short sigOff, short sigLen) {
-        try {
-            return ecdsa.verify(msg, msgOff, msgLen, sig, sigOff, sigLen);
-        } catch (RuntimeException e) {
-            return false;
-        }
+        return P256.verify(ecdsa, msg, msgOff, msgLen, sig, sigOff, sigLen);
     }
 
     /** Starts an ECDSA verification under {@code key} (then update, then {@link #verify}). */

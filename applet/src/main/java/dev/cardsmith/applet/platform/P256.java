@@ -3,6 +3,7 @@ package dev.cardsmith.applet.platform;
 import javacard.framework.ISOException;
 import javacard.framework.Util;
 import javacard.security.ECKey;
+import javacard.security.Signature;
 
 /**
  * NIST P-256 (secp256r1, FIPS 186-4 D.1.2.3 / SEC 2 2.4.2): the domain parameters, set explicitly
@@ -65,6 +66,23 @@ public final class P256 {
     };
 
     /** Sets the curve on a P-256 key object (public or private). */
+    /**
+     * Finishes an ECDSA verification (the engine initialised for MODE_VERIFY, any earlier parts
+     * already fed with update) over msg[msgOff..+msgLen) against the DER signature
+     * sig[sigOff..+sigLen). A signature the engine cannot even parse does not verify: false, as a
+     * wrong one. Engines differ in what they throw for a malformed DER (CryptoException on cards;
+     * jCardSim lets BouncyCastle's own exceptions through), so any RuntimeException of the
+     * verification counts; without this one rule, a caller that caught only CryptoException
+     * answered 6F01 (vault WIPE, sim EC AUTHENTICATE; found by the fuzzer).
+     */
+    public static boolean verify(Signature ecdsa, byte[] msg, short msgOff, short msgLen, byte[] sig, short sigOff, short sigLen) {
+        try {
+            return ecdsa.verify(msg, msgOff, msgLen, sig, sigOff, sigLen);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     public static void setCurve(ECKey key) {
         key.setFieldFP(P, (short) 0, (short) P.length);
         key.setA(A, (short) 0, (short) A.length);

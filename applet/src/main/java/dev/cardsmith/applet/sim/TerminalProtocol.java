@@ -117,14 +117,8 @@ final class TerminalProtocol {
             m = Util.arrayCopyNonAtomic(buf, (short) (d + fixed), s, m, Constants.EC_POINT_LEN);
             short sigOff = (short) (d + fixed + Constants.EC_POINT_LEN);
             crypto.ecdsa.init(st.initPub[st.initSlot], Signature.MODE_VERIFY);
-            try {
-                ok = crypto.ecdsa.verify(s, (short) 0, m, buf, sigOff, (short) (d + len - sigOff));
-            } catch (RuntimeException e) {
-                // a signature that is not even DER: a wrong proof, not a card fault. Engines differ in
-                // what they throw for it (CryptoException on cards; jCardSim lets BouncyCastle's parse
-                // errors through, which answered 6F01, as the fuzzer found in the vault's WIPE)
-                ok = false;
-            }
+            // a signature that is not even DER is a wrong proof, not a card fault (P256.verify)
+            ok = P256.verify(crypto.ecdsa, s, (short) 0, m, buf, sigOff, (short) (d + len - sigOff));
         } else {
             javacard.security.AESKey k = state == Constants.STATE_INITIALIZED ? st.initKey[st.initSlot] : st.trustMac[st.activeSlot];
             crypto.cmac(k, s, (short) 0, m, s, m);

@@ -1,6 +1,7 @@
 package dev.cardsmith.applet.vault;
 
 import dev.cardsmith.applet.platform.AesCmac;
+import dev.cardsmith.applet.platform.P256;
 import javacard.framework.Util;
 import javacard.security.AESKey;
 import javacard.security.CryptoException;
@@ -81,12 +82,9 @@ final class VaultCrypto {
     }
 
     /**
-     * ECDSA verification; a signature the engine cannot even parse is a wrong signature (false).
-     * Engines differ in what they throw for a malformed DER (CryptoException on cards; jCardSim
-     * lets BouncyCastle's own exceptions through, which answered 6F01 to a WIPE whose first
-     * component tag was not 02), so any RuntimeException of the verification itself counts. The
-     * key's init keeps the narrower rule: a CryptoException (a key not set) is false, anything
-     * else there is a fault and stays 6F01.
+     * ECDSA verification; a signature the engine cannot even parse is a wrong signature (false,
+     * {@link P256#verify}: WIPE answered 6F01 before). The key's init keeps the narrower rule: a
+     * CryptoException (a key not set) is false, anything else there is a fault and stays 6F01.
      */
     boolean verify(Key publicKey, byte[] data, short off, short len, byte[] sig, short sigOff, short sigLen) {
         try {
@@ -94,11 +92,7 @@ final class VaultCrypto {
         } catch (CryptoException e) {
             return false;
         }
-        try {
-            return ecdsa.verify(data, off, len, sig, sigOff, sigLen);
-        } catch (RuntimeException e) {
-            return false;
-        }
+        return P256.verify(ecdsa, data, off, len, sig, sigOff, sigLen);
     }
 
     short sign(Key privateKey, byte[] data, short off, short len, byte[] sig, short sigOff) {

@@ -108,13 +108,7 @@ public final class FactoryBench {
      * away with the bench's temporary database).
      */
     private static PinMailer throwAwayMailer() {
-        try {
-            java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
-            g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
-            return PinMailer.of(g.generateKeyPair().getPublic());
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("no P-256 key pair generator", e);
-        }
+        return PinMailer.of(dev.cardsmith.crypto.EcP256.generate().getPublic());
     }
 
     /**
